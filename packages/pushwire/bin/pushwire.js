@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// The pushwire CLI. A published package runs its compiled dist/; inside the repository (no build yet)
+// it runs the TypeScript sources through tsx, so `npm install && npx pushwire` works with no build step.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const built = join(root, 'dist', 'cli.js');
+let mod;
+if (existsSync(built) && !process.env.PUSHWIRE_FROM_SOURCE) {
+  mod = await import(pathToFileURL(built).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register({ conditions: ['pushwire-source'] });
+  mod = await import(pathToFileURL(join(root, 'src', 'cli.ts')).href);
+}
+const code = await mod.main(process.argv.slice(2));
+if (typeof code === 'number') process.exitCode = code;

@@ -1,0 +1,2 @@
+// The umbrella package: everything users need from one install.
+export * from '@pushwire/websocket';

@@ -1,0 +1,78 @@
+// The Engine: where sessions, subscriptions and per-client queues live. The in-memory engine serves one
+// process; the Redis engine (a later issue) serves many behind any load balancer without sticky sessions.
+// Every call returns a Promise that can reject (storage errors are never swallowed).
+//
+// "Encode once" (DESIGN.md): a published message is serialised to JSON once; queues hold that JSON text,
+// and the same string is handed to every subscriber that gets the same payload.
+
+import type { Message } from '@pushwire/bayeux';
+
+/** One queued delivery: the JSON text of a single Bayeux message, serialised once per publish. */
+export type EncodedMessage = string;
+
+/** What to do when a client's queue is full. */
+export const QUEUE_POLICY = {
+  /** Drop the oldest queued message to make room. */
+  dropOldest: 'drop-oldest',
+  /** Destroy the slow client; it will be told to re-handshake. */
+  disconnect: 'disconnect',
+} as const;
+export type QueuePolicy = (typeof QUEUE_POLICY)[keyof typeof QUEUE_POLICY];
+
+export interface EngineOptions {
+  /** Max ms a client may go without a connect (measured from its last reply) before it expires. */
+  maxInterval: number;
+  /** Max messages queued per client (default 1000). */
+  maxQueue: number;
+  queuePolicy: QueuePolicy;
+  /** Max subscriptions per client (default 100). */
+  maxSubscriptions: number;
+}
+
+/** Why a client went away. */
+export type DestroyReason = 'disconnect' | 'expired' | 'slow' | 'server-close';
+
+/** Receives deliveries for clients connected to this node. Called synchronously by the engine. */
+export interface DeliverySink {
+  /** New messages were queued for a client with a live binding here. */
+  wake(clientId: string): void;
+  /** A client was destroyed (expired, slow, disconnected elsewhere). */
+  destroyed(clientId: string, reason: DestroyReason): void;
+}
+
+export interface SubscribeResult {
+  ok: boolean;
+  /** Why not: the client is unknown, or it holds maxSubscriptions already. */
+  reason?: 'unknown-client' | 'too-many-subscriptions';
+}
+
+export interface Engine {
+  /** Sets the sink that learns about deliveries and destroyed clients. One per server. */
+  setSink(sink: DeliverySink): void;
+  /** Registers a new client with a fresh id of at least 128 random bits from crypto. */
+  createClient(): Promise<string>;
+  clientExists(clientId: string): Promise<boolean>;
+  /** Forgets the client, its subscriptions and its queue; the sink hears `destroyed`. */
+  destroyClient(clientId: string, reason: DestroyReason): Promise<void>;
+  /** Records activity now (a connect arrived or a reply left); expiry counts from the latest ping. */
+  ping(clientId: string): Promise<void>;
+  /** Subscribes a client to a channel name or a wildcard pattern (already validated). Idempotent. */
+  subscribe(clientId: string, pattern: string): Promise<SubscribeResult>;
+  /** Removes one subscription; true if it existed. */
+  unsubscribe(clientId: string, pattern: string): Promise<boolean>;
+  subscriptions(clientId: string): Promise<string[]>;
+  /**
+   * Queues `encoded` (the JSON text of `message`) once for every client with a subscription matching
+   * `message.channel` (exact, `/*`, `/**`), de-duplicated per client, and wakes their sinks.
+   * Resolves with the number of clients it was queued for.
+   */
+  publish(message: Message, encoded: EncodedMessage): Promise<number>;
+  /** Queues messages for one client only (service replies, direct deliveries). */
+  deliver(clientId: string, encoded: EncodedMessage[]): Promise<void>;
+  /** Removes and returns everything queued for the client, oldest first. */
+  takeQueue(clientId: string): Promise<EncodedMessage[]>;
+  /** Number of clients known (for metrics and limits). */
+  clientCount(): Promise<number>;
+  /** Stops sweepers and releases resources; pending calls reject. */
+  close(): Promise<void>;
+}
