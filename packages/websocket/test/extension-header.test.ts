@@ -130,7 +130,7 @@ describe('formatExtensions', () => {
   });
 
   it('round-trips through parseExtensions', () => {
-    const exts = {
+    const exts: Record<string, ExtensionParams[]> = {
       'permessage-deflate': [
         { server_no_context_takeover: true, client_max_window_bits: '9' },
         { client_max_window_bits: true },
