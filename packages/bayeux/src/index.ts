@@ -2,3 +2,5 @@ export * from './advice.js';
 export * from './channel.js';
 export * from './errors.js';
 export * from './message.js';
+export * from './validate.js';
+export * from './version.js';
