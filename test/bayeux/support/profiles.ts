@@ -1,0 +1,64 @@
+// Where the two servers under test are allowed to differ. OUR server is held to the issue and DESIGN.md;
+// Faye 1.4.3 is a real Bayeux server used to check that the scenarios themselves are right, and where it
+// departs from the spec or from CometD practice the difference is written down here (with its source
+// in node_modules/faye/src) instead of loosening what we assert against ours.
+
+import type { Advice } from '@pushwire/bayeux';
+import type { ServerKind } from './servers.js';
+
+export interface ServerProfile {
+  /** Error text for an unknown or expired client, and the advice that must come with it. */
+  unknownClient: { error: RegExp; advice: Advice };
+  /** The handshake reply offers only the intersection with the request (Faye offers all it has). */
+  handshakeOffersIntersection: boolean;
+  /** The first connect after a handshake is answered at once even without advice (CometD practice). */
+  firstConnectImmediate: boolean;
+  /** A newer /meta/connect releases the held one at once (Faye answers both together later). */
+  newerConnectReleasesOlder: boolean;
+  /** A subscribe to /service/** succeeds without being recorded (Faye refuses it: isSubscribable). */
+  serviceSubscribeSucceeds: boolean;
+  /** A publish to /service/** reaches no remote subscriber, not even one on /** (Faye expands it). */
+  serviceNeverBroadcast: boolean;
+  /** `/service/echo` is served (ours: addService; Faye has no services). */
+  serviceEcho: boolean;
+  /** An unknown-client refusal of a subscribe/publish/disconnect carries the same advice. */
+  adviceOnEveryUnknownClientReply: boolean;
+  /** On /meta/disconnect the server closes the WebSocket instead of answering the held connect. */
+  wsClosedInsteadOfReleasingConnect: boolean;
+  /** Server options for the session-expiry scenario, and how to describe it. */
+  expiry: { maxInterval?: number; timeout: number };
+}
+
+export const PROFILES: Record<ServerKind, ServerProfile> = {
+  ours: {
+    unknownClient: { error: /^402::session_unknown$/, advice: { reconnect: 'handshake', interval: 0 } },
+    handshakeOffersIntersection: true,
+    firstConnectImmediate: true,
+    newerConnectReleasesOlder: true,
+    serviceSubscribeSucceeds: true,
+    serviceNeverBroadcast: true,
+    serviceEcho: true,
+    adviceOnEveryUnknownClientReply: false,
+    wsClosedInsteadOfReleasingConnect: false,
+    expiry: { maxInterval: 300, timeout: 2000 },
+  },
+  faye: {
+    // src/protocol/error.js clientUnknown = 401; src/protocol/server.js _advize adds only reconnect.
+    unknownClient: { error: /^401:[^:]*:Unknown client$/, advice: { reconnect: 'handshake' } },
+    // src/protocol/server.js handshake(): supportedConnectionTypes = constants.CONNECTION_TYPES.
+    handshakeOffersIntersection: false,
+    // src/engines/connection.js holds every connect without advice.timeout until its timeout.
+    firstConnectImmediate: false,
+    newerConnectReleasesOlder: false,
+    // src/protocol/channel.js isSubscribable() refuses /meta/** and /service/**.
+    serviceSubscribeSucceeds: false,
+    // src/engines/proxy.js publish(): Channel.expand('/service/x') includes '/**'.
+    serviceNeverBroadcast: false,
+    serviceEcho: false,
+    adviceOnEveryUnknownClientReply: false,
+    // src/engines/proxy.js flushConnection() closes the socket before the connect reply is written.
+    wsClosedInsteadOfReleasingConnect: true,
+    // src/engines/memory.js ping(): a client is destroyed 2 x timeout after its last connect.
+    expiry: { timeout: 300 },
+  },
+};

@@ -1,0 +1,140 @@
+// Server factory for the matrix: OUR server (`createBayeuxServer` from @pushwire/server) and Faye's
+// `NodeAdapter` (npm faye 1.4.3, a real Bayeux server used to validate the scenarios themselves), both
+// attached to a plain `http.Server` on 127.0.0.1 port 0. Times are milliseconds here for both; Faye
+// takes seconds and is converted.
+
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import faye from 'faye';
+
+export const SERVER_KINDS = ['ours', 'faye'] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
+
+/** `BAYEUX_SERVERS=faye` (or `ours`) runs the matrix against one server only; default both. */
+export function selectedServers(): ServerKind[] {
+  const wanted = (process.env.BAYEUX_SERVERS ?? 'ours,faye').split(',').map((s) => s.trim());
+  return SERVER_KINDS.filter((k) => wanted.includes(k));
+}
+
+export interface ServerOptions {
+  /** Ms a /meta/connect is held (default 2000: keeps the suite fast). */
+  timeout?: number;
+  /** Ms advised between connects (default 0). */
+  interval?: number;
+  /** Ms without a connect before a session expires (ours only; Faye expires after 2 x timeout). */
+  maxInterval?: number;
+}
+
+export interface RunningServer {
+  kind: ServerKind;
+  /** http://127.0.0.1:<port>/bayeux */
+  url: string;
+  /** ws://127.0.0.1:<port>/bayeux */
+  wsUrl: string;
+  /** Publishes from server code (ours: `bayeux.publish`; Faye: its in-process client). */
+  publish(channel: string, data: unknown): Promise<void>;
+  /** Resolves with the args of the next server event of that name ('disconnect', 'handshake', ...). */
+  nextEvent(name: 'handshake' | 'subscribe' | 'publish' | 'disconnect'): Promise<unknown[]>;
+  close(): Promise<void>;
+}
+
+export const MOUNT = '/bayeux';
+
+/** The API contract BAYEUX-SERVER implements (roles brief); kept structural so drift shows up here. */
+interface OurBayeuxServer {
+  attach(server: http.Server): void;
+  addService(channel: string, handler: (data: unknown) => unknown): void;
+  publish(channel: string, data: unknown): Promise<unknown>;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  once?(event: string, listener: (...args: unknown[]) => void): unknown;
+  close(): Promise<void>;
+}
+type CreateBayeuxServer = (options: Record<string, unknown>) => OurBayeuxServer;
+
+async function loadOurs(): Promise<CreateBayeuxServer> {
+  const mod = (await import('@pushwire/server')) as Record<string, unknown>;
+  const create = mod.createBayeuxServer;
+  if (typeof create !== 'function') {
+    throw new Error('@pushwire/server does not export createBayeuxServer yet (BAYEUX-SERVER is building it)');
+  }
+  return create as CreateBayeuxServer;
+}
+
+async function listen(server: http.Server): Promise<{ url: string; wsUrl: string }> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}${MOUNT}`, wsUrl: `ws://127.0.0.1:${port}${MOUNT}` };
+}
+
+async function stop(server: http.Server): Promise<void> {
+  // Held long polls and open sockets would keep close() waiting forever.
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+export async function startServer(kind: ServerKind, opts: ServerOptions = {}): Promise<RunningServer> {
+  const timeout = opts.timeout ?? 2000;
+  const interval = opts.interval ?? 0;
+  const httpServer = http.createServer((_req, res) => {
+    res.writeHead(404).end();
+  });
+
+  if (kind === 'ours') {
+    const create = await loadOurs();
+    const bayeux = create({
+      mount: MOUNT,
+      timeout,
+      interval,
+      maxInterval: opts.maxInterval ?? 10_000,
+    });
+    bayeux.addService('/service/echo', async (data) => data);
+    bayeux.attach(httpServer);
+    const { url, wsUrl } = await listen(httpServer);
+    return {
+      kind,
+      url,
+      wsUrl,
+      publish: async (channel, data) => {
+        await bayeux.publish(channel, data);
+      },
+      nextEvent: (name) => new Promise((resolve) => onceOn(bayeux, name, resolve)),
+      close: async () => {
+        await bayeux.close();
+        await stop(httpServer);
+      },
+    };
+  }
+
+  const adapter = new faye.NodeAdapter({ mount: MOUNT, timeout: timeout / 1000 });
+  adapter.attach(httpServer);
+  const { url, wsUrl } = await listen(httpServer);
+  return {
+    kind,
+    url,
+    wsUrl,
+    publish: async (channel, data) => {
+      await adapter.getClient().publish(channel, data);
+    },
+    nextEvent: (name) => new Promise((resolve) => onceOn(adapter, name, resolve)),
+    close: async () => {
+      adapter.getClient().disconnect();
+      adapter.close();
+      await stop(httpServer);
+    },
+  };
+}
+
+function onceOn(
+  emitter: { on(event: string, listener: (...args: unknown[]) => void): unknown },
+  name: string,
+  resolve: (args: unknown[]) => void,
+): void {
+  let done = false;
+  emitter.on(name, (...args) => {
+    if (done) return;
+    done = true;
+    resolve(args);
+  });
+}
