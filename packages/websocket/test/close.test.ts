@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { encodeClosePayload, isValidCloseCode, truncateReason } from '../src/close.js';
+import { WebSocketError } from '../src/errors.js';
+
+describe('close codes (RFC 6455 7.4)', () => {
+  it.each([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999])(
+    '%i is valid on the wire',
+    (code) => expect(isValidCloseCode(code)).toBe(true),
+  );
+  it.each([0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535])(
+    '%i is never on the wire',
+    (code) => expect(isValidCloseCode(code)).toBe(false),
+  );
+});
+
+describe('encodeClosePayload', () => {
+  it('is empty without a code', () => expect(encodeClosePayload().length).toBe(0));
+  it('encodes code and reason', () => {
+    expect(encodeClosePayload(1000, 'bye').toString('hex')).toBe('03e8627965');
+  });
+  it('refuses 1005/1006 and too long reasons', () => {
+    expect(() => encodeClosePayload(1005)).toThrow(WebSocketError);
+    expect(() => encodeClosePayload(1006)).toThrow(WebSocketError);
+    expect(encodeClosePayload(1000, 'x'.repeat(123)).length).toBe(125);
+    expect(() => encodeClosePayload(1000, 'x'.repeat(124))).toThrow(/123/);
+  });
+  it('truncates reasons on a code point boundary', () => {
+    const r = truncateReason('é'.repeat(100));
+    expect(Buffer.byteLength(r)).toBe(122);
+    expect(truncateReason('short')).toBe('short');
+  });
+});
