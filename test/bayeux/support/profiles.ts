@@ -15,6 +15,8 @@ export interface ServerProfile {
   firstConnectImmediate: boolean;
   /** A newer /meta/connect releases the held one at once (Faye answers both together later). */
   newerConnectReleasesOlder: boolean;
+  /** A connect that shares its HTTP request with other messages is answered at once (not held). */
+  connectWithOthersImmediate: boolean;
   /** A subscribe to /service/** succeeds without being recorded (Faye refuses it: isSubscribable). */
   serviceSubscribeSucceeds: boolean;
   /** A publish to /service/** reaches no remote subscriber, not even one on /** (Faye expands it). */
@@ -35,6 +37,7 @@ export const PROFILES: Record<ServerKind, ServerProfile> = {
     handshakeOffersIntersection: true,
     firstConnectImmediate: true,
     newerConnectReleasesOlder: true,
+    connectWithOthersImmediate: true,
     serviceSubscribeSucceeds: true,
     serviceNeverBroadcast: true,
     serviceEcho: true,
@@ -50,6 +53,8 @@ export const PROFILES: Record<ServerKind, ServerProfile> = {
     // src/engines/connection.js holds every connect without advice.timeout until its timeout.
     firstConnectImmediate: false,
     newerConnectReleasesOlder: false,
+    // src/protocol/server.js process() answers a request when every message in it has replied.
+    connectWithOthersImmediate: false,
     // src/protocol/channel.js isSubscribable() refuses /meta/** and /service/**.
     serviceSubscribeSucceeds: false,
     // src/engines/proxy.js publish(): Channel.expand('/service/x') includes '/**'.

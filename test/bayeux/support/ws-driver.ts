@@ -68,6 +68,8 @@ export class WsDriver implements Driver {
 
   async close(): Promise<void> {
     if (this.ws.readyState === WebSocket.CLOSED) return;
+    // Closing on purpose: requests still waiting (a held connect) are abandoned, not failed.
+    this.pending = [];
     this.ws.close();
     const timer = setTimeout(() => this.ws.terminate(), 1000);
     await this.closed;
