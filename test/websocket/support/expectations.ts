@@ -56,14 +56,15 @@ export async function expectMessage(
 /** Take the next frame and require a close frame whose code is one of `codes`; returns the frame. */
 export async function expectCloseFrame(
   ctx: CaseContext,
-  codes: number | readonly number[],
+  /** `undefined` stands for an empty close body. */
+  codes: number | readonly (number | undefined)[],
   timeoutMs = DEFAULT_WAIT_MS,
 ): Promise<Frame> {
   const frame = await ctx.conn.nextFrame(timeoutMs);
   expect(frame.opcode, `expected a close frame, got ${describeFrame(frame)}`).toBe(OP.CLOSE);
   expectMasking(ctx, frame);
   expect(frame.fin).toBe(true);
-  const allowed = typeof codes === 'number' ? [codes] : codes;
+  const allowed: readonly (number | undefined)[] = typeof codes === 'number' ? [codes] : codes;
   expect(allowed, `close code in ${describeFrame(frame)}`).toContain(closeCodeOf(frame));
   // RFC 6455 5.5.1: any reason after the code is UTF-8.
   expect(() => new TextDecoder('utf-8', { fatal: true }).decode(frame.payload.subarray(2))).not.toThrow();

@@ -31,6 +31,7 @@ export interface EchoTarget {
 
 export interface ClientOptions {
   maxPayload?: number;
+  maxFragments?: number;
   perMessageDeflate?: boolean | DeflateParams;
   protocols?: string[];
 }
@@ -88,6 +89,7 @@ export const wsImpl: Implementation = {
     const ws = new WebSocket(url, options.protocols ?? [], {
       maxPayload: options.maxPayload ?? 64 * 1024 * 1024,
       perMessageDeflate: wsDeflate(options.perMessageDeflate),
+      ...(options.maxFragments !== undefined ? { maxFragments: options.maxFragments } : {}),
     });
     const errors: Error[] = [];
     ws.on('error', (err) => errors.push(err));
@@ -182,6 +184,7 @@ export const pushwireImpl: Implementation = {
           const ws = new Client(url, options.protocols ?? [], {
             maxPayload: options.maxPayload ?? 64 * 1024 * 1024,
             perMessageDeflate: options.perMessageDeflate ?? false,
+            ...(options.maxFragments !== undefined ? { maxFragments: options.maxFragments } : {}),
           });
           socket = ws;
           ws.on('error', (err) => errors.push(err as Error));

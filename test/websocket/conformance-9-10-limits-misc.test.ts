@@ -1,0 +1,196 @@
+// Autobahn group 9 (limits and performance, sizes reduced for CI) and group 10 (misc). RFC 6455 7.4.1:
+// a message too big to process is failed with 1009; pushwire's `maxFragments` limit answers 1008 (policy
+// violation). Large messages must survive any fragmentation and any TCP chunking unchanged.
+import { randomBytes } from 'node:crypto';
+import { expectFailure, expectFrame, expectMessage } from './support/expectations.js';
+import { OP } from './support/frame.js';
+import { type ConformanceCase, conformance } from './support/suite.js';
+
+const LIMIT = 64 * 1024;
+const limited = { server: { maxPayload: LIMIT }, client: { maxPayload: LIMIT } };
+const BIG_WAIT_MS = 15_000;
+
+function message(opcode: number, length: number): Buffer {
+  return opcode === OP.TEXT ? Buffer.alloc(length, 'a') : randomBytes(length);
+}
+
+/** Frames carrying `payload` as one message in fragments of `size` bytes. */
+function fragments(
+  frame: (s: { opcode: number; payload: Buffer; fin: boolean }) => Buffer,
+  opcode: number,
+  payload: Buffer,
+  size: number,
+): Buffer {
+  const out: Buffer[] = [];
+  for (let at = 0; at < payload.length; at += size) {
+    out.push(
+      frame({
+        opcode: at === 0 ? opcode : OP.CONTINUATION,
+        payload: payload.subarray(at, at + size),
+        fin: at + size >= payload.length,
+      }),
+    );
+  }
+  return Buffer.concat(out);
+}
+
+const cases: ConformanceCase[] = [
+  {
+    id: '9.1.1',
+    title: `text of exactly maxPayload (${LIMIT} bytes): echoed`,
+    ...limited,
+    async run(ctx) {
+      const payload = message(OP.TEXT, LIMIT);
+      await ctx.conn.send({ opcode: OP.TEXT, payload });
+      await expectFrame(ctx, OP.TEXT, payload);
+    },
+  },
+  {
+    id: '9.1.2',
+    title: `text of maxPayload + 1 bytes in one frame -> fail 1009`,
+    ...limited,
+    async run(ctx) {
+      await ctx.conn.send({ opcode: OP.TEXT, payload: message(OP.TEXT, LIMIT + 1) });
+      await expectFailure(ctx, 1009);
+    },
+  },
+  {
+    id: '9.1.3',
+    title: `binary of maxPayload bytes in 4 fragments: echoed`,
+    ...limited,
+    async run(ctx) {
+      const payload = message(OP.BINARY, LIMIT);
+      await ctx.conn.write(fragments((s) => ctx.conn.frame(s), OP.BINARY, payload, LIMIT / 4));
+      await expectMessage(ctx, OP.BINARY, payload);
+    },
+  },
+  {
+    id: '9.1.4',
+    title: `binary of maxPayload + 1 bytes over 5 fragments (each under the limit) -> fail 1009`,
+    ...limited,
+    async run(ctx) {
+      await ctx.conn.write(
+        fragments((s) => ctx.conn.frame(s), OP.BINARY, message(OP.BINARY, LIMIT + 1), LIMIT / 4),
+      );
+      await expectFailure(ctx, 1009);
+    },
+  },
+  {
+    id: '9.1.5',
+    title: 'maxFragments 100: a message in 100 fragments is echoed',
+    server: { maxFragments: 100 },
+    client: { maxFragments: 100 },
+    async run(ctx) {
+      const payload = message(OP.TEXT, 100);
+      await ctx.conn.write(fragments((s) => ctx.conn.frame(s), OP.TEXT, payload, 1));
+      await expectMessage(ctx, OP.TEXT, payload);
+    },
+  },
+  {
+    id: '9.1.6',
+    title: 'maxFragments 100: a message in 101 fragments -> fail 1008',
+    server: { maxFragments: 100 },
+    client: { maxFragments: 100 },
+    async run(ctx) {
+      await ctx.conn.write(fragments((s) => ctx.conn.frame(s), OP.TEXT, message(OP.TEXT, 101), 1));
+      await expectFailure(ctx, 1008);
+    },
+  },
+];
+
+// Large messages (Autobahn 9.1-9.4 reduced): sizes x fragment sizes, text and binary.
+const LARGE: Array<[number, number | undefined]> = [
+  [1024 * 1024, undefined],
+  [4 * 1024 * 1024, undefined],
+  [1024 * 1024, 64 * 1024],
+  [4 * 1024 * 1024, 256 * 1024],
+  [1024 * 1024, 1024],
+  [4 * 1024 * 1024, 64],
+];
+let n = 0;
+for (const opcode of [OP.TEXT, OP.BINARY]) {
+  for (const [size, frag] of LARGE) {
+    n++;
+    const count = frag === undefined ? 1 : Math.ceil(size / frag);
+    cases.push({
+      id: `9.2.${n}`,
+      title: `${opcode === OP.TEXT ? 'text' : 'binary'} ${size / 1024 / 1024} MiB in ${count} frame(s): echoed unchanged`,
+      server: { maxFragments: 70_000 },
+      client: { maxFragments: 70_000 },
+      timeout: 30_000,
+      async run(ctx) {
+        const payload = message(opcode, size);
+        await ctx.conn.write(fragments((s) => ctx.conn.frame(s), opcode, payload, frag ?? size));
+        await expectMessage(ctx, opcode, payload, BIG_WAIT_MS);
+      },
+    });
+  }
+}
+
+// Autobahn 9.5/9.6 reduced: one 1 MiB frame written to TCP in small chunks.
+for (const chunk of [1024, 65536]) {
+  cases.push({
+    id: `9.5.${chunk}`,
+    title: `text 1 MiB in one frame, written in ${chunk}-byte TCP chunks: echoed`,
+    timeout: 30_000,
+    async run(ctx) {
+      const payload = message(OP.TEXT, 1024 * 1024);
+      await ctx.conn.writeChunked(ctx.conn.frame({ opcode: OP.TEXT, payload }), chunk);
+      await expectMessage(ctx, OP.TEXT, payload, BIG_WAIT_MS);
+    },
+  });
+}
+
+cases.push({
+  id: '10.1.1',
+  title: 'text of 65536 bytes in frames of 1300 bytes: echoed',
+  async run(ctx) {
+    const payload = message(OP.TEXT, 65536);
+    await ctx.conn.write(fragments((s) => ctx.conn.frame(s), OP.TEXT, payload, 1300));
+    await expectMessage(ctx, OP.TEXT, payload);
+  },
+});
+
+cases.push({
+  id: '10.2.1',
+  title: 'server refuses an unmasked client frame -> fail 1002 (RFC 6455 5.1)',
+  under: ['server'],
+  async run(ctx) {
+    await ctx.conn.write(ctx.conn.frame({ opcode: OP.TEXT, payload: 'unmasked', mask: false }));
+    await expectFailure(ctx, 1002);
+  },
+});
+
+cases.push({
+  id: '10.2.2',
+  title: 'client refuses a masked server frame -> fail 1002 (RFC 6455 5.1)',
+  under: ['client'],
+  async run(ctx) {
+    await ctx.conn.write(ctx.conn.frame({ opcode: OP.TEXT, payload: 'masked', mask: true }));
+    await expectFailure(ctx, 1002);
+  },
+});
+
+cases.push({
+  id: '10.2.3',
+  title: 'message of many frames and pings interleaved in one write: pongs and the echo, in order',
+  async run(ctx) {
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 20; i++) {
+      parts.push(
+        ctx.conn.frame({
+          opcode: i === 0 ? OP.BINARY : OP.CONTINUATION,
+          payload: Buffer.from([i]),
+          fin: i === 19,
+        }),
+      );
+      parts.push(ctx.conn.frame({ opcode: OP.PING, payload: `p${i}` }));
+    }
+    await ctx.conn.write(Buffer.concat(parts));
+    for (let i = 0; i < 19; i++) await expectFrame(ctx, OP.PONG, Buffer.from(`p${i}`));
+    await expectFrame(ctx, OP.BINARY, Buffer.from(Array.from({ length: 20 }, (_, i) => i)));
+    await expectFrame(ctx, OP.PONG, Buffer.from('p19'));
+  },
+});
+
+conformance('9/10 limits and misc', cases);
