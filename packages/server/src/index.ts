@@ -1,1 +1,15 @@
+export type { ReleaseReason, SocketBinding } from './connections.js';
 export * from './engine/engine.js';
+export type { BayeuxEventName, BayeuxEvents, BayeuxListener } from './events.js';
+export { DIAGNOSTICS_CHANNELS } from './events.js';
+export type { BayeuxExtension, DeliveryHook, OutgoingContext } from './extensions.js';
+export type {
+  BayeuxServerOptions,
+  CorsOptions,
+  RequestContext,
+  SecurityPolicy,
+  TransportName,
+} from './options.js';
+export { DEFAULTS } from './options.js';
+export { BayeuxServer, createBayeuxServer } from './server.js';
+export type { ServiceContext, ServiceHandler } from './services.js';

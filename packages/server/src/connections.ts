@@ -1,0 +1,155 @@
+// Where each client's messages go on THIS node: a held /meta/connect (HTTP long-/callback-polling or a
+// WebSocket) and/or a bound WebSocket that gets pushes. Bayeux §4.2: one outstanding connect per client, so
+// a newer connect releases the held one at once. A held connect is released when messages are queued
+// (engine sink `wake`), on its timeout, when the client is destroyed, and on server close.
+
+import type { DestroyReason } from './engine/engine.js';
+
+/** Why a held connect was answered. */
+export type ReleaseReason = 'timeout' | 'wake' | 'replaced' | 'destroyed' | 'closing';
+
+/** A WebSocket bound to a client: pushes go out as soon as messages are queued. */
+export interface SocketBinding {
+  /** Sends one text frame (a JSON array). */
+  send(text: string): void;
+  /** False once the socket is closing or closed. */
+  readonly open: boolean;
+}
+
+interface Held {
+  readonly clientId: string;
+  readonly browserId: string | undefined;
+  readonly timer: NodeJS.Timeout;
+  readonly release: (reason: ReleaseReason, detail?: DestroyReason) => void;
+}
+
+export interface HoldRequest {
+  clientId: string;
+  /** Counted against maxSessionsPerBrowser while held (HTTP transports only). */
+  browserId: string | undefined;
+  timeoutMs: number;
+  /** Aborted when the transport goes away (HTTP request closed, socket closed): released as 'replaced'. */
+  signal?: AbortSignal | undefined;
+  /** Builds the reply once released. Must not reject (errors become reply data). */
+  answer: (reason: ReleaseReason, detail?: DestroyReason) => Promise<string[]>;
+}
+
+export class Connections {
+  readonly #held = new Map<string, Held>();
+  readonly #sockets = new Map<string, SocketBinding>();
+  readonly #perBrowser = new Map<string, number>();
+  /** Per client: a socket flush is running / another was asked for meanwhile (keeps push order). */
+  readonly #flushing = new Map<string, boolean>();
+
+  /**
+   * Holds a connect until it is released; resolves with the encoded messages of the reply.
+   * A connect already held for the same client is released first (Bayeux §4.2).
+   */
+  hold(request: HoldRequest): Promise<string[]> {
+    this.release(request.clientId, 'replaced');
+    return new Promise<string[]>((resolve) => {
+      let done = false;
+      const release = (reason: ReleaseReason, detail?: DestroyReason): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        request.signal?.removeEventListener('abort', onAbort);
+        this.#forget(request.clientId, held);
+        request.answer(reason, detail).then(resolve, () => resolve([]));
+      };
+      const timer = setTimeout(() => release('timeout'), request.timeoutMs);
+      // A closed request must not take the queue with it (the messages would be written to nobody).
+      const onAbort = (): void => release('replaced');
+      if (request.signal?.aborted === true) queueMicrotask(onAbort);
+      else request.signal?.addEventListener('abort', onAbort, { once: true });
+      const held: Held = { clientId: request.clientId, browserId: request.browserId, timer, release };
+      this.#held.set(request.clientId, held);
+      if (request.browserId !== undefined) {
+        this.#perBrowser.set(request.browserId, (this.#perBrowser.get(request.browserId) ?? 0) + 1);
+      }
+    });
+  }
+
+  #forget(clientId: string, held: Held): void {
+    if (this.#held.get(clientId) !== held) return;
+    this.#held.delete(clientId);
+    if (held.browserId !== undefined) {
+      const n = (this.#perBrowser.get(held.browserId) ?? 1) - 1;
+      if (n <= 0) this.#perBrowser.delete(held.browserId);
+      else this.#perBrowser.set(held.browserId, n);
+    }
+  }
+
+  /** Answers the held connect of `clientId`, if any. */
+  release(clientId: string, reason: ReleaseReason, detail?: DestroyReason): boolean {
+    const held = this.#held.get(clientId);
+    if (!held) return false;
+    held.release(reason, detail);
+    return true;
+  }
+
+  isHeld(clientId: string): boolean {
+    return this.#held.has(clientId);
+  }
+
+  /** Connects held for this browser, not counting `exceptClientId`'s own. */
+  heldForBrowser(browserId: string, exceptClientId: string): number {
+    const n = this.#perBrowser.get(browserId) ?? 0;
+    const own = this.#held.get(exceptClientId);
+    return own !== undefined && own.browserId === browserId ? n - 1 : n;
+  }
+
+  heldClientIds(): IterableIterator<string> {
+    return this.#held.keys();
+  }
+
+  get heldCount(): number {
+    return this.#held.size;
+  }
+
+  bindSocket(clientId: string, socket: SocketBinding): void {
+    this.#sockets.set(clientId, socket);
+  }
+
+  unbindSocket(clientId: string, socket: SocketBinding): void {
+    if (this.#sockets.get(clientId) === socket) this.#sockets.delete(clientId);
+  }
+
+  socketOf(clientId: string): SocketBinding | undefined {
+    const s = this.#sockets.get(clientId);
+    return s?.open ? s : undefined;
+  }
+
+  /**
+   * Pushes queued messages over the client's socket, one frame per flush (several messages, ONE frame).
+   * Flushes are serialised per client so frames keep queue order.
+   */
+  async flushSocket(clientId: string, take: () => Promise<string[]>): Promise<void> {
+    if (this.#flushing.has(clientId)) {
+      this.#flushing.set(clientId, true);
+      return;
+    }
+    this.#flushing.set(clientId, false);
+    try {
+      for (;;) {
+        const socket = this.socketOf(clientId);
+        if (!socket) return;
+        const queue = await take();
+        if (queue.length > 0) socket.send(`[${queue.join(',')}]`);
+        if (this.#flushing.get(clientId) !== true) return;
+        this.#flushing.set(clientId, false);
+      }
+    } finally {
+      this.#flushing.delete(clientId);
+    }
+  }
+
+  /** Answers every held connect (server close). */
+  releaseAll(reason: ReleaseReason): void {
+    for (const held of [...this.#held.values()]) held.release(reason);
+  }
+
+  forgetClient(clientId: string): void {
+    this.#sockets.delete(clientId);
+  }
+}

@@ -1,0 +1,57 @@
+// The state every handler shares, and the small reply helpers. Kept apart from server.ts so the meta
+// handlers, publish path and transports depend on this narrow shape, not on the public class.
+
+import type { Advice, Message } from '@pushwire/bayeux';
+import type { Connections } from './connections.js';
+import type { Engine } from './engine/engine.js';
+import type { BayeuxEmitter } from './events.js';
+import type { ExtensionPipeline } from './extensions.js';
+import type { RequestContext, ResolvedOptions, TransportName } from './options.js';
+import type { ServiceRegistry } from './services.js';
+
+/** Context of one incoming batch (one HTTP request or one WebSocket frame). */
+export interface BatchContext extends RequestContext {
+  transport: TransportName;
+  /** BAYEUX_BROWSER cookie value (HTTP transports). */
+  browserId?: string;
+  /** Aborted when the request or socket goes away; a held connect is then dropped without its queue. */
+  signal?: AbortSignal;
+  /** Called when a handshake or connect over a WebSocket names a client (binds pushes to this socket). */
+  bindClient?: (clientId: string) => void;
+}
+
+export interface Core {
+  readonly options: ResolvedOptions;
+  readonly engine: Engine;
+  readonly extensions: ExtensionPipeline;
+  readonly services: ServiceRegistry;
+  readonly events: BayeuxEmitter;
+  readonly connections: Connections;
+  /** Clients that handshook here and have not had their first connect yet (answered at once, CometD). */
+  readonly awaitingFirstConnect: Set<string>;
+  /** True while close() runs: new handshakes are refused, held connects released. */
+  closing: boolean;
+  /** True when the engine was created by the server (its sessions die with it). */
+  readonly ownsEngine: boolean;
+  /** Reports an unexpected error (never thrown across the wire). */
+  reportError(err: unknown): void;
+}
+
+/** Bayeux §3.8: replies to /meta/** MUST carry the request id; we echo it on every reply. */
+export function replyTo(request: Message, fields: Omit<Message, 'channel'>): Message {
+  const reply: Message = { channel: request.channel, ...fields };
+  if (request.id !== undefined) reply.id = request.id;
+  return reply;
+}
+
+export function failure(request: Message, error: string, extra?: Omit<Message, 'channel'>): Message {
+  return replyTo(request, { successful: false, error, ...extra });
+}
+
+/** Advice for an unknown client, on every reply type (DESIGN.md "Errors are data"). */
+export const HANDSHAKE_ADVICE: Advice = { reconnect: 'handshake', interval: 0 };
+
+/** Client ids and message ids arrive as JSON: accept strings (and numbers for ids, echoed verbatim). */
+export function clientIdOf(message: Message): string | undefined {
+  return typeof message.clientId === 'string' && message.clientId.length > 0 ? message.clientId : undefined;
+}

@@ -1,0 +1,14 @@
+// The engine a server gets when none is passed: the in-memory engine, sized from the server's options.
+
+import type { Engine } from './engine/engine.js';
+import { MemoryEngine } from './engine/memory-engine.js';
+import type { ResolvedOptions } from './options.js';
+
+export function createDefaultEngine(options: ResolvedOptions): Engine {
+  return new MemoryEngine({
+    maxInterval: options.maxInterval,
+    maxQueue: options.maxQueue,
+    queuePolicy: options.queuePolicy,
+    maxSubscriptions: options.maxSubscriptionsPerClient,
+  });
+}

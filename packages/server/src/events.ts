@@ -1,0 +1,70 @@
+// Typed server events, mirrored on node:diagnostics_channel (DESIGN.md "Observability"):
+// `pushwire:bayeux:handshake`, `:subscribe`, `:unsubscribe`, `:publish`, `:disconnect`.
+// Like Faye's monitoring events they fire in the process that handled the event.
+
+import diagnostics from 'node:diagnostics_channel';
+import type { DestroyReason } from './engine/engine.js';
+
+export interface BayeuxEvents {
+  handshake: { clientId: string };
+  subscribe: { clientId: string; subscription: string };
+  unsubscribe: { clientId: string; subscription: string };
+  /** `clientId` is absent for server-side publishes. */
+  publish: { clientId: string | undefined; channel: string; data: unknown };
+  disconnect: { clientId: string; reason: DestroyReason };
+}
+export type BayeuxEventName = keyof BayeuxEvents;
+export type BayeuxListener<K extends BayeuxEventName> = (event: BayeuxEvents[K]) => void;
+
+const channels = {
+  handshake: diagnostics.channel('pushwire:bayeux:handshake'),
+  subscribe: diagnostics.channel('pushwire:bayeux:subscribe'),
+  unsubscribe: diagnostics.channel('pushwire:bayeux:unsubscribe'),
+  publish: diagnostics.channel('pushwire:bayeux:publish'),
+  disconnect: diagnostics.channel('pushwire:bayeux:disconnect'),
+} as const;
+
+/** Names of the diagnostics channels, for subscribers. */
+export const DIAGNOSTICS_CHANNELS = {
+  handshake: 'pushwire:bayeux:handshake',
+  subscribe: 'pushwire:bayeux:subscribe',
+  unsubscribe: 'pushwire:bayeux:unsubscribe',
+  publish: 'pushwire:bayeux:publish',
+  disconnect: 'pushwire:bayeux:disconnect',
+} as const;
+
+/** A small typed emitter: listener errors are reported, never allowed to break the protocol path. */
+export class BayeuxEmitter {
+  readonly #listeners = new Map<BayeuxEventName, Set<(event: never) => void>>();
+  readonly #onListenerError: (err: unknown) => void;
+
+  constructor(onListenerError: (err: unknown) => void) {
+    this.#onListenerError = onListenerError;
+  }
+
+  on<K extends BayeuxEventName>(name: K, listener: BayeuxListener<K>): this {
+    let set = this.#listeners.get(name);
+    if (!set) this.#listeners.set(name, (set = new Set()));
+    set.add(listener as (event: never) => void);
+    return this;
+  }
+
+  off<K extends BayeuxEventName>(name: K, listener: BayeuxListener<K>): this {
+    this.#listeners.get(name)?.delete(listener as (event: never) => void);
+    return this;
+  }
+
+  emit<K extends BayeuxEventName>(name: K, event: BayeuxEvents[K]): void {
+    const dc = channels[name];
+    if (dc.hasSubscribers) dc.publish(event);
+    const set = this.#listeners.get(name);
+    if (!set) return;
+    for (const listener of set) {
+      try {
+        (listener as BayeuxListener<K>)(event);
+      } catch (err) {
+        this.#onListenerError(err);
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// The extension pipeline (DESIGN.md "Extensions"; CometD concepts "message processing"): `incoming` hooks
+// run in registration order, `outgoing` hooks in reverse order, every hook may return a value or a
+// Promise, and returning null drops the message (the sender then gets `404::message_deleted`).
+
+import type { Message } from '@pushwire/bayeux';
+import type { RequestContext } from './options.js';
+
+/** Context of an outgoing message: for a reply, the request it answers. */
+export interface OutgoingContext extends RequestContext {
+  /** The request this message replies to; absent for broadcasts and server deliveries. */
+  request?: Message;
+}
+
+/**
+ * Delivery control for extensions that need to see what rides each /meta/connect reply (the ack
+ * extension). Called synchronously; the hooks must not throw.
+ */
+export interface DeliveryHook {
+  /** True when the client must get messages only in /meta/connect replies (no WebSocket push). */
+  connectOnly(clientId: string): boolean;
+  /** True when a connect from this client must be answered at once (e.g. unacknowledged messages). */
+  hasPending(clientId: string): boolean;
+  /** Takes the messages about to ride `reply` and returns what to send; may edit `reply` (its ext). */
+  beforeConnectReply(clientId: string, queue: string[], reply: Message): string[];
+  /** The client is gone. */
+  forget(clientId: string): void;
+}
+
+export interface BayeuxExtension {
+  incoming?(message: Message, ctx: RequestContext): Message | null | Promise<Message | null>;
+  outgoing?(message: Message, ctx: OutgoingContext): Message | null | Promise<Message | null>;
+  /** Optional delivery control (see DeliveryHook). */
+  delivery?: DeliveryHook;
+}
+
+export class ExtensionPipeline {
+  readonly #extensions: BayeuxExtension[] = [];
+
+  add(extension: BayeuxExtension): void {
+    this.#extensions.push(extension);
+  }
+
+  remove(extension: BayeuxExtension): void {
+    const i = this.#extensions.indexOf(extension);
+    if (i >= 0) this.#extensions.splice(i, 1);
+  }
+
+  get size(): number {
+    return this.#extensions.length;
+  }
+
+  deliveryHooks(): DeliveryHook[] {
+    const hooks: DeliveryHook[] = [];
+    for (const e of this.#extensions) if (e.delivery) hooks.push(e.delivery);
+    return hooks;
+  }
+
+  /** Runs `incoming` hooks in registration order; null as soon as one drops the message. */
+  async incoming(message: Message, ctx: RequestContext): Promise<Message | null> {
+    let current: Message | null = message;
+    for (const e of this.#extensions) {
+      if (!e.incoming) continue;
+      current = await e.incoming(current, ctx);
+      if (current === null || current === undefined) return null;
+    }
+    return current;
+  }
+
+  /** Runs `outgoing` hooks in reverse registration order; null as soon as one drops the message. */
+  async outgoing(message: Message, ctx: OutgoingContext): Promise<Message | null> {
+    let current: Message | null = message;
+    for (let i = this.#extensions.length - 1; i >= 0; i--) {
+      const e = this.#extensions[i];
+      if (!e?.outgoing) continue;
+      current = await e.outgoing(current, ctx);
+      if (current === null || current === undefined) return null;
+    }
+    return current;
+  }
+}

@@ -1,0 +1,163 @@
+// The /meta/handshake, /meta/disconnect, /meta/subscribe and /meta/unsubscribe handlers (Bayeux §4.1,
+// §4.4-4.6). /meta/connect lives in connect.ts. Routing to these is EXACT (dispatcher.ts).
+
+import type { Message } from '@pushwire/bayeux';
+import {
+  BAYEUX_VERSION,
+  compareVersions,
+  errorString,
+  isMetaChannel,
+  isServiceChannel,
+  isValidPattern,
+} from '@pushwire/bayeux';
+import type { BatchContext, Core } from './core.js';
+import { clientIdOf, failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
+
+/** Bayeux §4.1. */
+export async function handshake(core: Core, message: Message, ctx: BatchContext): Promise<Message> {
+  const { options } = core;
+  if (core.closing) {
+    // The node is going away: send the client to try again (behind a balancer it lands elsewhere).
+    return failure(message, errorString('handshakeFailed'), {
+      advice: { reconnect: 'handshake', interval: 1000 },
+    });
+  }
+  if (typeof message.version !== 'string') {
+    return failure(message, errorString('fieldMissing', 'version'), { version: BAYEUX_VERSION });
+  }
+  // §3.3: the client's minimumVersion is the oldest it understands; we speak 1.0 only.
+  if (
+    (typeof message.minimumVersion === 'string' &&
+      compareVersions(message.minimumVersion, BAYEUX_VERSION) > 0) ||
+    compareVersions(message.version, BAYEUX_VERSION) < 0
+  ) {
+    return failure(message, errorString('versionMismatch', BAYEUX_VERSION), {
+      version: BAYEUX_VERSION,
+      advice: { reconnect: 'none' },
+    });
+  }
+  const offered = message.supportedConnectionTypes;
+  if (!Array.isArray(offered) || offered.length === 0) {
+    return failure(message, errorString('fieldMissing', 'supportedConnectionTypes'), {
+      version: BAYEUX_VERSION,
+      supportedConnectionTypes: [...options.transports],
+    });
+  }
+  // §4.1.2: the reply's types MUST share at least one with the request; we give the intersection in
+  // server order (Faye also offers types we do not serve, like eventsource).
+  const common = options.transports.filter((t) => offered.includes(t));
+  if (common.length === 0) {
+    return failure(message, errorString('connectionTypesNotSupported', ...options.transports), {
+      version: BAYEUX_VERSION,
+      supportedConnectionTypes: [...options.transports],
+      advice: { reconnect: 'none' },
+    });
+  }
+  const policy = options.securityPolicy.canHandshake;
+  if (policy && !(await policy(message, ctx))) {
+    return failure(message, errorString('handshakeDenied'), { advice: { reconnect: 'none' } });
+  }
+  const clientId = await core.engine.createClient();
+  core.awaitingFirstConnect.add(clientId);
+  ctx.clientId = clientId;
+  ctx.bindClient?.(clientId);
+  core.events.emit('handshake', { clientId });
+  return replyTo(message, {
+    version: BAYEUX_VERSION,
+    minimumVersion: BAYEUX_VERSION,
+    supportedConnectionTypes: common,
+    clientId,
+    successful: true,
+    advice: { reconnect: 'retry', interval: options.interval, timeout: options.timeout },
+  });
+}
+
+/** The reply for a message from an unknown, expired or disconnected client. */
+export function unknownClient(message: Message): Message {
+  return failure(message, errorString('sessionUnknown'), { advice: { ...HANDSHAKE_ADVICE } });
+}
+
+/** Resolves the sender, or undefined when it is not a live client here or in the shared engine. */
+export async function knownClient(core: Core, message: Message): Promise<string | undefined> {
+  const clientId = clientIdOf(message);
+  if (clientId === undefined) return undefined;
+  return (await core.engine.clientExists(clientId)) ? clientId : undefined;
+}
+
+/** Bayeux §4.4: release the held connect and forget the client. */
+export async function disconnect(core: Core, message: Message): Promise<Message> {
+  const clientId = await knownClient(core, message);
+  if (clientId === undefined) return unknownClient(message);
+  // The engine tells the sink `destroyed`, which answers the held connect and emits the event.
+  await core.engine.destroyClient(clientId, 'disconnect');
+  return replyTo(message, { clientId, successful: true });
+}
+
+/** Reads `subscription` (one name or a non-empty array); undefined when missing or of the wrong type. */
+function subscriptionsOf(message: Message): string[] | undefined {
+  const s = message.subscription;
+  if (typeof s === 'string') return [s];
+  if (Array.isArray(s) && s.length > 0 && s.every((x) => typeof x === 'string')) return s;
+  return undefined;
+}
+
+/** Bayeux §4.5. Validation and policy for every entry first, so an array subscribes all or nothing. */
+export async function subscribe(core: Core, message: Message, ctx: BatchContext): Promise<Message> {
+  const clientId = await knownClient(core, message);
+  if (clientId === undefined) return unknownClient(message);
+  const subscription = message.subscription;
+  const list = subscriptionsOf(message);
+  if (list === undefined) return failure(message, errorString('subscriptionMissing'), { subscription });
+  for (const pattern of list) {
+    if (!isValidPattern(pattern)) {
+      return failure(message, errorString('subscriptionInvalid'), { subscription });
+    }
+    // Bayeux §2.2.2: remote clients may not subscribe to /meta/**. (`/**` is fine: meta messages are
+    // never published through the engine, so it only ever matches broadcast channels.)
+    if (isMetaChannel(pattern)) {
+      return failure(message, errorString('subscribeDenied', 'meta_channel'), { subscription });
+    }
+    const policy = core.options.securityPolicy.canSubscribe;
+    if (policy && !(await policy(clientId, pattern, message, ctx))) {
+      return failure(message, errorString('subscribeDenied', 'denied_by_security_policy'), { subscription });
+    }
+  }
+  for (const pattern of list) {
+    // Bayeux §2.2.3: /service/** subscriptions succeed but are not recorded.
+    if (isServiceChannel(pattern)) continue;
+    const result = await core.engine.subscribe(clientId, pattern);
+    if (!result.ok) {
+      if (result.reason === 'too-many-subscriptions') {
+        return failure(
+          message,
+          errorString('subscriptionsExceeded', String(core.options.maxSubscriptionsPerClient)),
+          {
+            subscription,
+          },
+        );
+      }
+      return unknownClient(message);
+    }
+    core.events.emit('subscribe', { clientId, subscription: pattern });
+  }
+  return replyTo(message, { clientId, successful: true, subscription });
+}
+
+/** Bayeux §4.6. */
+export async function unsubscribe(core: Core, message: Message): Promise<Message> {
+  const clientId = await knownClient(core, message);
+  if (clientId === undefined) return unknownClient(message);
+  const subscription = message.subscription;
+  const list = subscriptionsOf(message);
+  if (list === undefined) return failure(message, errorString('subscriptionMissing'), { subscription });
+  for (const pattern of list) {
+    if (!isValidPattern(pattern))
+      return failure(message, errorString('subscriptionInvalid'), { subscription });
+  }
+  for (const pattern of list) {
+    if (await core.engine.unsubscribe(clientId, pattern)) {
+      core.events.emit('unsubscribe', { clientId, subscription: pattern });
+    }
+  }
+  return replyTo(message, { clientId, successful: true, subscription });
+}

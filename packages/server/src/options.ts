@@ -1,0 +1,175 @@
+// Options of createBayeuxServer, with their defaults. Every size/count limit is a named option with a safe
+// default (DESIGN.md "Bounded everything"); the timing defaults follow CometD's (bayeux-reference §2.1).
+
+import type { IncomingMessage } from 'node:http';
+import type { Message } from '@pushwire/bayeux';
+import type { Engine, QueuePolicy } from './engine/engine.js';
+
+export type TransportName = 'long-polling' | 'callback-polling' | 'websocket';
+
+/** Everything a hook learns about where a message came from. */
+export interface RequestContext {
+  /** The transport the message arrived on; 'local' for server code (`bayeux.publish`). */
+  transport: TransportName | 'local';
+  /** The HTTP request (or the WebSocket upgrade request); absent for server code. */
+  req?: IncomingMessage;
+  /** The sender's client id once known (absent on a handshake request). */
+  clientId?: string;
+}
+
+/** Authorization (CometD SecurityPolicy). Each hook may answer sync or async; false refuses with 403. */
+export interface SecurityPolicy {
+  canHandshake?(message: Message, ctx: RequestContext): boolean | Promise<boolean>;
+  /** Called with the exact subscription, wildcard patterns included (`/chat/**`). */
+  canSubscribe?(
+    clientId: string,
+    subscription: string,
+    message: Message,
+    ctx: RequestContext,
+  ): boolean | Promise<boolean>;
+  canPublish?(
+    clientId: string | undefined,
+    channel: string,
+    message: Message,
+    ctx: RequestContext,
+  ): boolean | Promise<boolean>;
+}
+
+export interface CorsOptions {
+  /** Origins allowed to make cross-origin requests; '*' allows any (echoed back, never a literal '*'). */
+  origins: string[] | '*';
+  /** Send Access-Control-Allow-Credentials: true (cookies on cross-origin XHR). */
+  credentials?: boolean;
+}
+
+export interface BayeuxServerOptions {
+  /** Path the endpoint is served on (HTTP and WebSocket upgrades). Default '/bayeux'. */
+  mount?: string;
+  /** Ms a /meta/connect is held when nothing is queued (advice.timeout). Default 30000. */
+  timeout?: number;
+  /** Ms a client waits between connects (advice.interval). Default 0. */
+  interval?: number;
+  /** Ms after the last connect reply before a silent client expires. Default 10000. */
+  maxInterval?: number;
+  /** Storage of clients, subscriptions and queues. Default: a new in-memory engine. */
+  engine?: Engine;
+  /** Transports offered, in preference order. Default all three. */
+  transports?: TransportName[];
+  /** Cross-origin access. Default: same-origin only (no CORS headers). */
+  cors?: CorsOptions;
+  /** Long polls held at once per browser (BAYEUX_BROWSER cookie); negative = unlimited. Default 1. */
+  maxSessionsPerBrowser?: number;
+  /** advice.interval given to the extra tabs of one browser (they short-poll). Default 2000. */
+  multiSessionInterval?: number;
+  /** Largest HTTP body / WebSocket message / JSONP `message` parameter, in bytes. Default 1 MiB. */
+  maxMessageSize?: number;
+  /** Largest number of Bayeux messages in one request or frame. Default 100. */
+  maxMessagesPerRequest?: number;
+  /** Subscriptions per client. Default 100. */
+  maxSubscriptionsPerClient?: number;
+  /** Messages queued per client. Default 1000. */
+  maxQueue?: number;
+  /** What happens when a queue is full. Default 'drop-oldest'. */
+  queuePolicy?: QueuePolicy;
+  /** Longest JSONP callback name. Default 64. */
+  maxJsonpCallbackLength?: number;
+  /** Authorization hooks. */
+  securityPolicy?: SecurityPolicy;
+}
+
+export interface ResolvedOptions {
+  mount: string;
+  timeout: number;
+  interval: number;
+  maxInterval: number;
+  transports: TransportName[];
+  cors: CorsOptions | undefined;
+  maxSessionsPerBrowser: number;
+  multiSessionInterval: number;
+  maxMessageSize: number;
+  maxMessagesPerRequest: number;
+  maxSubscriptionsPerClient: number;
+  maxQueue: number;
+  queuePolicy: QueuePolicy;
+  maxJsonpCallbackLength: number;
+  securityPolicy: SecurityPolicy;
+}
+
+export const DEFAULTS = {
+  mount: '/bayeux',
+  timeout: 30_000,
+  interval: 0,
+  maxInterval: 10_000,
+  transports: ['websocket', 'long-polling', 'callback-polling'] as TransportName[],
+  maxSessionsPerBrowser: 1,
+  multiSessionInterval: 2000,
+  maxMessageSize: 1024 * 1024,
+  maxMessagesPerRequest: 100,
+  maxSubscriptionsPerClient: 100,
+  maxQueue: 1000,
+  queuePolicy: 'drop-oldest' as QueuePolicy,
+  maxJsonpCallbackLength: 64,
+} as const;
+
+const KNOWN_TRANSPORTS: readonly TransportName[] = ['long-polling', 'callback-polling', 'websocket'];
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0)
+    throw new TypeError(`pushwire: option ${name} must be a number >= 0`);
+  return value;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1)
+    throw new TypeError(`pushwire: option ${name} must be an integer >= 1`);
+  return value;
+}
+
+/** Applies defaults and rejects nonsense early (a typo in a limit must not silently disable it). */
+export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
+  const mount = o.mount ?? DEFAULTS.mount;
+  if (!mount.startsWith('/')) throw new TypeError("pushwire: option mount must start with '/'");
+  const transports = o.transports ?? [...DEFAULTS.transports];
+  for (const t of transports) {
+    if (!KNOWN_TRANSPORTS.includes(t)) throw new TypeError(`pushwire: unknown transport '${t}'`);
+  }
+  if (!transports.includes('long-polling')) {
+    // Bayeux §1.4.5.i: implementations MUST support long-polling.
+    throw new TypeError("pushwire: option transports must include 'long-polling' (Bayeux 1.0 requires it)");
+  }
+  const queuePolicy = o.queuePolicy ?? DEFAULTS.queuePolicy;
+  if (queuePolicy !== 'drop-oldest' && queuePolicy !== 'disconnect') {
+    throw new TypeError(`pushwire: unknown queuePolicy '${String(queuePolicy)}'`);
+  }
+  return {
+    mount: mount.length > 1 && mount.endsWith('/') ? mount.slice(0, -1) : mount,
+    timeout: nonNegative('timeout', o.timeout, DEFAULTS.timeout),
+    interval: nonNegative('interval', o.interval, DEFAULTS.interval),
+    maxInterval: nonNegative('maxInterval', o.maxInterval, DEFAULTS.maxInterval),
+    transports,
+    cors: o.cors,
+    maxSessionsPerBrowser: o.maxSessionsPerBrowser ?? DEFAULTS.maxSessionsPerBrowser,
+    multiSessionInterval: o.multiSessionInterval ?? DEFAULTS.multiSessionInterval,
+    maxMessageSize: positive('maxMessageSize', o.maxMessageSize, DEFAULTS.maxMessageSize),
+    maxMessagesPerRequest: positive(
+      'maxMessagesPerRequest',
+      o.maxMessagesPerRequest,
+      DEFAULTS.maxMessagesPerRequest,
+    ),
+    maxSubscriptionsPerClient: positive(
+      'maxSubscriptionsPerClient',
+      o.maxSubscriptionsPerClient,
+      DEFAULTS.maxSubscriptionsPerClient,
+    ),
+    maxQueue: positive('maxQueue', o.maxQueue, DEFAULTS.maxQueue),
+    queuePolicy,
+    maxJsonpCallbackLength: positive(
+      'maxJsonpCallbackLength',
+      o.maxJsonpCallbackLength,
+      DEFAULTS.maxJsonpCallbackLength,
+    ),
+    securityPolicy: o.securityPolicy ?? {},
+  };
+}

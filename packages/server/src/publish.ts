@@ -1,0 +1,69 @@
+// Publishing (Bayeux §5): from a remote client or from server code. The channel grammar is enforced (no
+// wildcard publish, no /meta/), `data` is required, the security policy is asked, the broadcast copy goes
+// through the outgoing extensions ONCE and is encoded ONCE (DESIGN.md "Encode once"), and it never carries
+// the publisher's clientId or id (Bayeux ref C §3.5: that would allow impersonation).
+
+import type { Message } from '@pushwire/bayeux';
+import { errorString, isMetaChannel, isServiceChannel, isValidChannel } from '@pushwire/bayeux';
+import type { BatchContext, Core } from './core.js';
+import { failure, replyTo } from './core.js';
+import { knownClient, unknownClient } from './meta-handlers.js';
+import type { RequestContext } from './options.js';
+
+/** Builds the copy subscribers get: channel, data, ext (so CometD's binary extension works), nothing else. */
+function broadcastCopy(message: Message): Message {
+  const copy: Message = { channel: message.channel, data: message.data };
+  if (message.ext !== undefined) copy.ext = message.ext;
+  if (typeof message.timestamp === 'string') copy.timestamp = message.timestamp;
+  return copy;
+}
+
+/** Runs the outgoing pipeline on the copy, encodes it once and hands it to the engine. */
+async function broadcast(core: Core, copy: Message, ctx: RequestContext): Promise<number> {
+  const out = await core.extensions.outgoing(copy, ctx);
+  if (out === null) return 0;
+  return core.engine.publish(out, JSON.stringify(out));
+}
+
+/** A publish from a remote client; `message` already went through the incoming extensions. */
+export async function handlePublish(core: Core, message: Message, ctx: BatchContext): Promise<Message> {
+  const clientId = await knownClient(core, message);
+  // CometD refuses unconnected publishes (reference §1.5); Bayeux §1.4.8 lets us, as long as we answer.
+  if (clientId === undefined) return unknownClient(message);
+  const channel = message.channel;
+  if (!isValidChannel(channel) || isMetaChannel(channel))
+    return failure(message, errorString('channelInvalid'));
+  if (!('data' in message) || message.data === undefined) {
+    return failure(message, errorString('fieldMissing', 'data'));
+  }
+  if (isServiceChannel(channel)) {
+    const handler = core.services.get(channel);
+    if (!handler) return replyTo(message, { successful: true });
+    try {
+      const result = await handler(message.data, { ...ctx, clientId, channel, message });
+      // The direct delivery CometD's remoteCall() matches on: same channel, same id, with data.
+      return replyTo(message, { successful: true, data: result ?? null });
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      return failure(message, errorString('serviceFailed'), { data: { message: text } });
+    }
+  }
+  const policy = core.options.securityPolicy.canPublish;
+  if (policy && !(await policy(clientId, channel, message, ctx))) {
+    return failure(message, errorString('publishDenied', 'denied_by_security_policy'));
+  }
+  await broadcast(core, broadcastCopy(message), { ...ctx, clientId });
+  core.events.emit('publish', { clientId, channel, data: message.data });
+  return replyTo(message, { successful: true });
+}
+
+/** `bayeux.publish(channel, data)` from server code; resolves with the number of clients reached. */
+export async function publishFromServer(core: Core, channel: string, data: unknown): Promise<number> {
+  if (!isValidChannel(channel) || isMetaChannel(channel) || isServiceChannel(channel)) {
+    throw new TypeError(`pushwire: cannot publish to '${channel}' (a concrete broadcast channel is needed)`);
+  }
+  if (data === undefined) throw new TypeError('pushwire: publish needs data (Bayeux §3.10)');
+  const count = await broadcast(core, { channel, data }, { transport: 'local' });
+  core.events.emit('publish', { clientId: undefined, channel, data });
+  return count;
+}

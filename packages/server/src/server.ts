@@ -1,0 +1,257 @@
+// createBayeuxServer: the public face. One endpoint (the mount) serves long-polling, callback-polling and
+// WebSocket upgrades; everything else on the HTTP server is left alone.
+
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { debuglog } from 'node:util';
+import { Connections } from './connections.js';
+import type { Core } from './core.js';
+import { createDefaultEngine } from './default-engine.js';
+import type { DestroyReason, Engine } from './engine/engine.js';
+import { BayeuxEmitter, type BayeuxEventName, type BayeuxListener } from './events.js';
+import { type BayeuxExtension, ExtensionPipeline } from './extensions.js';
+import type { BayeuxServerOptions, ResolvedOptions } from './options.js';
+import { resolveOptions } from './options.js';
+import { publishFromServer } from './publish.js';
+import { type ServiceHandler, ServiceRegistry } from './services.js';
+import { matchMount, serveHttp } from './transports/http.js';
+import { WebSocketTransport } from './transports/websocket.js';
+
+const debug = debuglog('pushwire:bayeux');
+
+export class BayeuxServer {
+  readonly options: ResolvedOptions;
+  readonly engine: Engine;
+  readonly #core: Core;
+  readonly #events: BayeuxEmitter;
+  readonly #websocket: WebSocketTransport | undefined;
+  readonly #attached = new Map<
+    HttpServer,
+    {
+      request: (req: IncomingMessage, res: ServerResponse) => void;
+      upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+    }
+  >();
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #keepAlive: NodeJS.Timeout;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: BayeuxServerOptions = {}) {
+    this.options = resolveOptions(options);
+    const ownsEngine = options.engine === undefined;
+    this.engine = options.engine ?? createDefaultEngine(this.options);
+    this.#events = new BayeuxEmitter((err) => this.#reportError(err));
+    const core: Core = {
+      options: this.options,
+      engine: this.engine,
+      extensions: new ExtensionPipeline(),
+      services: new ServiceRegistry(),
+      events: this.#events,
+      connections: new Connections(),
+      awaitingFirstConnect: new Set(),
+      closing: false,
+      ownsEngine,
+      reportError: (err) => this.#reportError(err),
+    };
+    this.#core = core;
+    this.engine.setSink({
+      wake: (clientId) => this.#wake(clientId),
+      destroyed: (clientId, reason) => this.#destroyed(clientId, reason),
+      // A client waiting in a held connect, or with an open socket here, is alive (Bayeux §4.2).
+      isHeld: (clientId) =>
+        core.connections.isHeld(clientId) || core.connections.socketOf(clientId) !== undefined,
+    });
+    this.#websocket = this.options.transports.includes('websocket')
+      ? new WebSocketTransport(core)
+      : undefined;
+    // Bayeux §4.2: while a connect is held the client is alive. One shared timer pings held clients so the
+    // engine's expiry sweeper (maxInterval after the last ping) never takes a client that is waiting.
+    const period = Math.max(250, Math.floor(this.options.maxInterval / 2));
+    this.#keepAlive = setInterval(() => this.#pingHeld(), period);
+    this.#keepAlive.unref();
+  }
+
+  #reportError(err: unknown): void {
+    debug('error: %s', err instanceof Error ? (err.stack ?? err.message) : String(err));
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#pending.add(p);
+    p.then(
+      () => this.#pending.delete(p),
+      () => this.#pending.delete(p),
+    );
+    return p;
+  }
+
+  #pingHeld(): void {
+    for (const clientId of this.#core.connections.heldClientIds()) {
+      this.engine.ping(clientId).catch((err: unknown) => this.#reportError(err));
+    }
+  }
+
+  /** Engine sink: messages were queued for a client. Push over its socket, or release its held connect. */
+  #wake(clientId: string): void {
+    const { connections, extensions } = this.#core;
+    const connectOnly = extensions.deliveryHooks().some((h) => h.connectOnly(clientId));
+    if (!connectOnly && connections.socketOf(clientId) !== undefined) {
+      connections
+        .flushSocket(clientId, () => this.engine.takeQueue(clientId))
+        .catch((err: unknown) => this.#reportError(err));
+      return;
+    }
+    connections.release(clientId, 'wake');
+  }
+
+  #destroyed(clientId: string, reason: DestroyReason): void {
+    const core = this.#core;
+    core.awaitingFirstConnect.delete(clientId);
+    core.connections.release(clientId, 'destroyed', reason);
+    core.connections.forgetClient(clientId);
+    for (const hook of core.extensions.deliveryHooks()) hook.forget(clientId);
+    this.#events.emit('disconnect', { clientId, reason });
+  }
+
+  /** The mount path the server answers on. */
+  get mount(): string {
+    return this.options.mount;
+  }
+
+  /**
+   * Serves `req` when it is for the mount (Express/Fastify/Koa style) and resolves true once answered;
+   * resolves false, without touching `res`, when the path is not the mount.
+   */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const query = matchMount(req.url, this.options.mount);
+    if (query === undefined) return false;
+    await this.#track(serveHttp(this.#core, req, res, query));
+    return true;
+  }
+
+  /**
+   * Takes a WebSocket upgrade for the mount; returns false (socket untouched) when the path is not the
+   * mount. An upgrade to the mount with WebSocket disabled is refused with 400.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    if (matchMount(req.url, this.options.mount) === undefined) return false;
+    if (this.#websocket === undefined || this.#core.closing) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return true;
+    }
+    this.#websocket.handleUpgrade(req, socket, head);
+    return true;
+  }
+
+  /**
+   * Serves the mount on `server` (HTTP requests and upgrades). Other paths go to the listeners that were
+   * there before (Faye's NodeAdapter does the same); with none, they get 404 / a closed socket.
+   */
+  attach(server: HttpServer): void {
+    if (this.#attached.has(server)) return;
+    const previousRequest = server.listeners('request') as ((
+      req: IncomingMessage,
+      res: ServerResponse,
+    ) => void)[];
+    const previousUpgrade = server.listeners('upgrade') as ((
+      req: IncomingMessage,
+      s: Duplex,
+      h: Buffer,
+    ) => void)[];
+    server.removeAllListeners('request');
+    server.removeAllListeners('upgrade');
+    const request = (req: IncomingMessage, res: ServerResponse): void => {
+      if (matchMount(req.url, this.options.mount) !== undefined) {
+        this.handle(req, res).catch((err: unknown) => this.#reportError(err));
+        return;
+      }
+      if (previousRequest.length === 0) {
+        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('not found\n');
+        return;
+      }
+      for (const l of previousRequest) l.call(server, req, res);
+    };
+    const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      if (this.handleUpgrade(req, socket, head)) return;
+      if (previousUpgrade.length === 0) {
+        socket.destroy();
+        return;
+      }
+      for (const l of previousUpgrade) l.call(server, req, socket, head);
+    };
+    server.on('request', request);
+    server.on('upgrade', upgrade);
+    this.#attached.set(server, { request, upgrade });
+  }
+
+  /** Publishes from server code to every subscriber; resolves with the number of clients reached. */
+  publish(channel: string, data: unknown): Promise<number> {
+    return publishFromServer(this.#core, channel, data);
+  }
+
+  /** Answers publishes to a `/service/` channel: the handler's result goes back with the same id. */
+  addService(channel: string, handler: ServiceHandler): this {
+    this.#core.services.add(channel, handler);
+    return this;
+  }
+
+  removeService(channel: string): boolean {
+    return this.#core.services.remove(channel);
+  }
+
+  /** Adds an extension: `incoming` hooks run in registration order, `outgoing` in reverse. */
+  addExtension(extension: BayeuxExtension): this {
+    this.#core.extensions.add(extension);
+    return this;
+  }
+
+  removeExtension(extension: BayeuxExtension): this {
+    this.#core.extensions.remove(extension);
+    return this;
+  }
+
+  on<K extends BayeuxEventName>(name: K, listener: BayeuxListener<K>): this {
+    this.#events.on(name, listener);
+    return this;
+  }
+
+  off<K extends BayeuxEventName>(name: K, listener: BayeuxListener<K>): this {
+    this.#events.off(name, listener);
+    return this;
+  }
+
+  /** Number of connects held right now (metrics, tests). */
+  get heldConnects(): number {
+    return this.#core.connections.heldCount;
+  }
+
+  /**
+   * Stops serving: new handshakes are refused, held connects are answered (reconnect 'handshake' when the
+   * sessions die with this server's own engine, 'retry' when a shared engine keeps them), WebSockets are
+   * closed with 1001 (going away), in-flight requests are awaited, and an engine we created is closed.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
+    const core = this.#core;
+    core.closing = true;
+    clearInterval(this.#keepAlive);
+    core.connections.releaseAll('closing');
+    for (const [server, l] of this.#attached) {
+      server.off('request', l.request);
+      server.off('upgrade', l.upgrade);
+    }
+    this.#attached.clear();
+    await Promise.allSettled([...this.#pending]);
+    if (this.#websocket) await this.#websocket.close();
+    if (core.ownsEngine) await this.engine.close();
+  }
+}
+
+/** Creates a Bayeux 1.0 server (see BayeuxServerOptions for every option and its default). */
+export function createBayeuxServer(options: BayeuxServerOptions = {}): BayeuxServer {
+  return new BayeuxServer(options);
+}

@@ -1,0 +1,55 @@
+// The callback-polling (JSON-P) transport (Bayeux §3.4 SHOULD): GET `?message=<json>&jsonp=<name>`, the
+// reply is a script calling `name(<json array>)`. Hardened like Faye 1.0.3 against Rosetta Flash and
+// content sniffing: a strict callback identifier and length cap, a `/**/` prefix, `text/javascript`,
+// `X-Content-Type-Options: nosniff`, and U+2028/U+2029 escaped (they end a line in older JavaScript).
+// Messages for such clients ride only connect replies (the dispatcher never piggy-backs them elsewhere).
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Core } from '../core.js';
+import { encodeBatch } from '../dispatcher.js';
+import { noCache, runHttpBatch } from './http-batch.js';
+import { HttpError, parseFormMessages } from './http-body.js';
+
+export const DEFAULT_JSONP_CALLBACK = 'jsonpcallback';
+
+const CALLBACK = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+
+/** The callback name from the query, checked against the pattern and `maxLength`. */
+export function jsonpCallbackOf(query: URLSearchParams, maxLength: number): string {
+  const name = query.get('jsonp') ?? DEFAULT_JSONP_CALLBACK;
+  if (name.length > maxLength || !CALLBACK.test(name)) {
+    throw new HttpError(400, 'BAD_CALLBACK', 'invalid jsonp callback name');
+  }
+  return name;
+}
+
+/** The script body: `/**\/name(<json>);` with U+2028/U+2029 escaped. */
+export function jsonpBody(callback: string, json: string): string {
+  return `/**/${callback}(${json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')});`;
+}
+
+export async function serveCallbackPolling(
+  core: Core,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+): Promise<void> {
+  const callback = jsonpCallbackOf(query, core.options.maxJsonpCallbackLength);
+  let size = 0;
+  for (const v of query.getAll('message')) size += Buffer.byteLength(v);
+  if (size > core.options.maxMessageSize) {
+    throw new HttpError(413, 'BODY_TOO_LARGE', `message larger than ${core.options.maxMessageSize} bytes`);
+  }
+  const messages = parseFormMessages(query, core.options.maxMessagesPerRequest);
+  const out = await runHttpBatch(core, req, res, messages, 'callback-polling');
+  if (res.destroyed || res.writableEnded) return;
+  const text = jsonpBody(callback, encodeBatch(out));
+  noCache(res);
+  res.writeHead(200, {
+    'Content-Type': 'text/javascript; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(text)),
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Disposition': 'attachment; filename=f.txt',
+  });
+  res.end(text);
+}

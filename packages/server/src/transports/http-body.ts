@@ -1,0 +1,128 @@
+// Bounded HTTP body reading and parsing for long-polling. Chunks are collected only up to `limit`
+// bytes: past it the read stops at once with 413, the rest is never buffered (unlike Faye, which joins
+// the whole POST body). Parsing turns the body into a list of message objects, or a 400 with a short reason.
+
+import type { IncomingMessage } from 'node:http';
+import type { Message } from '@pushwire/bayeux';
+
+/** An HTTP-level refusal: a status and a short reason for the body. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: HttpErrorCode;
+  constructor(status: number, code: HttpErrorCode, message: string) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export type HttpErrorCode =
+  | 'BODY_TOO_LARGE'
+  | 'BAD_JSON'
+  | 'NOT_MESSAGES'
+  | 'BAD_CONTENT_TYPE'
+  | 'TOO_MANY_MESSAGES'
+  | 'BAD_METHOD'
+  | 'BAD_CALLBACK'
+  | 'NO_MESSAGE'
+  | 'ORIGIN_REFUSED';
+
+/** Reads the request body, failing with 413 as soon as more than `limit` bytes arrive. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new HttpError(413, 'BODY_TOO_LARGE', `body larger than ${limit} bytes`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        req.resume(); // discard the rest without buffering it
+        reject(new HttpError(413, 'BODY_TOO_LARGE', `body larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+/** Parses JSON text that must be a message object or an array of message objects (Bayeux §2.5). */
+export function parseMessages(text: string, maxMessages: number): Message[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'BAD_JSON', 'malformed JSON');
+  }
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0) throw new HttpError(400, 'NOT_MESSAGES', 'empty message array');
+  if (list.length > maxMessages) {
+    throw new HttpError(400, 'TOO_MANY_MESSAGES', `more than ${maxMessages} messages in one request`);
+  }
+  for (const m of list) {
+    if (m === null || typeof m !== 'object' || Array.isArray(m)) {
+      throw new HttpError(400, 'NOT_MESSAGES', 'messages must be JSON objects');
+    }
+  }
+  return list as Message[];
+}
+
+/** Parses every `message=` value of a form body or query string, each a JSON object or array. */
+export function parseFormMessages(form: URLSearchParams, maxMessages: number): Message[] {
+  const values = form.getAll('message');
+  if (values.length === 0) throw new HttpError(400, 'NO_MESSAGE', "no 'message' parameter");
+  const all: Message[] = [];
+  for (const v of values) {
+    for (const m of parseMessages(v, maxMessages)) {
+      all.push(m);
+      if (all.length > maxMessages) {
+        throw new HttpError(400, 'TOO_MANY_MESSAGES', `more than ${maxMessages} messages in one request`);
+      }
+    }
+  }
+  return all;
+}
+
+/**
+ * Decodes a POST body by content type: `application/json` is JSON; `application/x-www-form-urlencoded` is
+ * `message=`; `text/plain` (what a cross-origin XHR without a content type sends, e.g. Faye's
+ * cross-origin-long-polling) may be either. Anything else is a 400.
+ */
+export function decodePostBody(
+  contentType: string | undefined,
+  body: Buffer,
+  maxMessages: number,
+): Message[] {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const text = body.toString('utf8');
+  if (type === 'application/json') return parseMessages(text, maxMessages);
+  if (type === 'application/x-www-form-urlencoded')
+    return parseFormMessages(new URLSearchParams(text), maxMessages);
+  if (type === 'text/plain' || type === '') {
+    if (text.startsWith('message=')) return parseFormMessages(new URLSearchParams(text), maxMessages);
+    return parseMessages(text, maxMessages);
+  }
+  throw new HttpError(400, 'BAD_CONTENT_TYPE', `unsupported content type '${type}'`);
+}

@@ -1,0 +1,57 @@
+// The HTTP router of the mount: OPTIONS preflight, POST long-polling, GET callback-polling. Requests for
+// other paths are not ours (the caller passes them on). Every failure is a short HTTP answer; nothing a
+// request sends can take the server down.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Core } from '../core.js';
+import { serveCallbackPolling } from './callback-polling.js';
+import { answerPreflight, originAllowed } from './cors.js';
+import { refuse } from './http-batch.js';
+import { HttpError } from './http-body.js';
+import { serveLongPolling } from './long-polling.js';
+
+/** Splits `req.url` into path and query; undefined when it is not under `mount` exactly. */
+export function matchMount(url: string | undefined, mount: string): URLSearchParams | undefined {
+  if (url === undefined) return undefined;
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  if (path !== mount && path !== `${mount}/`) return undefined;
+  return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+}
+
+/** Serves a request already known to be for the mount. */
+export async function serveHttp(
+  core: Core,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+): Promise<void> {
+  try {
+    if (req.method === 'OPTIONS') {
+      answerPreflight(req, res, core.options.cors);
+      return;
+    }
+    if (req.method === 'POST') {
+      if (!originAllowed(req, core.options.cors))
+        throw new HttpError(403, 'ORIGIN_REFUSED', 'origin not allowed');
+      await serveLongPolling(core, req, res);
+      return;
+    }
+    if (req.method === 'GET' && core.options.transports.includes('callback-polling')) {
+      // JSON-P is cross-origin by design (a <script> tag sends no Origin); the hardening is in the reply.
+      await serveCallbackPolling(core, req, res, query);
+      return;
+    }
+    throw new HttpError(405, 'BAD_METHOD', 'use POST (long-polling) or GET (callback-polling)');
+  } catch (err) {
+    if (err instanceof HttpError) {
+      const extra: Record<string, string> = err.status === 405 ? { Allow: 'POST, GET, OPTIONS' } : {};
+      // After a 413 the rest of the body is discarded; close so the client does not pipeline behind it.
+      if (err.status === 413) extra.Connection = 'close';
+      refuse(res, err.status, err.message, extra);
+      return;
+    }
+    core.reportError(err);
+    refuse(res, 500, 'internal error');
+  }
+}

@@ -1,0 +1,139 @@
+// The websocket transport (CometD/Faye `websocket` connection type): an upgrade on the mount path, JSON
+// arrays in text frames both ways. Frames from one socket are processed in order; a held /meta/connect
+// does not block the frames after it (its reply is sent when released: it stays the heartbeat). Pushes go
+// out as soon as messages are queued, several queued messages in ONE frame (server.ts wake ->
+// Connections.flushSocket). Size limit: maxMessageSize as the WebSocket maxPayload (close 1009).
+
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { SocketBinding } from '../connections.js';
+import type { BatchContext, Core } from '../core.js';
+import { encodeBatch, processBatch } from '../dispatcher.js';
+import { HttpError, parseMessages } from './http-body.js';
+
+/** The part of @pushwire/websocket's server socket this transport uses (a narrow port). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/** The part of @pushwire/websocket's WebSocketServer this transport uses. */
+export interface WebSocketServerLike {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (ws: WebSocketLike) => void): void;
+  close(): Promise<void> | void;
+}
+
+type WebSocketServerFactory = (options: { noServer: true; maxPayload: number }) => WebSocketServerLike;
+
+/** Loads the WebSocket server from @pushwire/websocket on first use (upgrades are rarer than requests). */
+async function loadFactory(): Promise<WebSocketServerFactory> {
+  const mod = (await import('@pushwire/websocket')) as unknown as {
+    WebSocketServer?: new (options: { noServer: true; maxPayload: number }) => WebSocketServerLike;
+  };
+  const Server = mod.WebSocketServer;
+  if (Server === undefined) throw new Error('pushwire: @pushwire/websocket has no WebSocketServer');
+  return (options) => new Server(options);
+}
+
+/** RFC 6455 7.4.1 close codes used here. */
+const CLOSE = { goingAway: 1001, unsupportedData: 1003, policyViolation: 1008, tooBig: 1009 } as const;
+
+export class WebSocketTransport {
+  readonly #core: Core;
+  #wss: Promise<WebSocketServerLike> | undefined;
+  readonly #sockets = new Set<WebSocketLike>();
+
+  constructor(core: Core) {
+    this.#core = core;
+  }
+
+  #server(): Promise<WebSocketServerLike> {
+    this.#wss ??= loadFactory().then((create) =>
+      create({ noServer: true, maxPayload: this.#core.options.maxMessageSize }),
+    );
+    return this.#wss;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#server().then(
+      (wss) => wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req)),
+      (err: unknown) => {
+        this.#core.reportError(err);
+        socket.destroy();
+      },
+    );
+  }
+
+  #onConnection(ws: WebSocketLike, req: IncomingMessage): void {
+    const core = this.#core;
+    this.#sockets.add(ws);
+    const abort = new AbortController();
+    const bound = new Set<string>();
+    const binding: SocketBinding = {
+      send: (text) => ws.send(text),
+      get open() {
+        return ws.readyState === 1;
+      },
+    };
+    const send = (messages: string[]): void => {
+      if (messages.length > 0 && binding.open) ws.send(encodeBatch(messages));
+    };
+    const ctx: BatchContext = {
+      transport: 'websocket',
+      req,
+      signal: abort.signal,
+      bindClient: (clientId) => {
+        bound.add(clientId);
+        core.connections.bindSocket(clientId, binding);
+      },
+    };
+    let chain: Promise<void> = Promise.resolve();
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        ws.close(CLOSE.unsupportedData, 'text frames only');
+        return;
+      }
+      const text = Array.isArray(data)
+        ? Buffer.concat(data).toString('utf8')
+        : Buffer.isBuffer(data)
+          ? data.toString('utf8')
+          : Buffer.from(data).toString('utf8');
+      chain = chain.then(async () => {
+        if (!binding.open) return;
+        let messages: ReturnType<typeof parseMessages>;
+        try {
+          messages = parseMessages(text, core.options.maxMessagesPerRequest);
+        } catch (err) {
+          const tooMany = err instanceof HttpError && err.code === 'TOO_MANY_MESSAGES';
+          ws.close(
+            tooMany ? CLOSE.tooBig : CLOSE.policyViolation,
+            err instanceof Error ? err.message : 'bad input',
+          );
+          return;
+        }
+        const outcome = await processBatch(core, messages, { ...ctx });
+        send(outcome.messages);
+        outcome.held?.then(send, (err: unknown) => core.reportError(err));
+      });
+      chain = chain.catch((err: unknown) => core.reportError(err));
+    });
+    ws.on('error', () => {
+      // The 'close' event follows; nothing else to do (errors are the websocket layer's to report).
+    });
+    ws.on('close', () => {
+      this.#sockets.delete(ws);
+      abort.abort();
+      for (const clientId of bound) core.connections.unbindSocket(clientId, binding);
+    });
+  }
+
+  /** Closes every socket with 1001 (going away) and stops the WebSocket server. */
+  async close(): Promise<void> {
+    for (const ws of this.#sockets) ws.close(CLOSE.goingAway, 'server closing');
+    if (this.#wss !== undefined) await (await this.#wss).close();
+  }
+}

@@ -1,0 +1,100 @@
+// A minimal in-test Engine for server tests that must not depend on the memory engine's internals:
+// exact/`*`/`**` matching via @pushwire/bayeux, per-client FIFO queues, no sweeper (tests call expire()).
+
+import { randomBytes } from 'node:crypto';
+import type { Message } from '@pushwire/bayeux';
+import { matches } from '@pushwire/bayeux';
+import type {
+  DeliverySink,
+  DestroyReason,
+  EncodedMessage,
+  Engine,
+  SubscribeResult,
+} from '../../src/engine/engine.js';
+
+interface Client {
+  subs: Set<string>;
+  queue: string[];
+}
+
+export class TestEngine implements Engine {
+  readonly clients = new Map<string, Client>();
+  readonly pings: string[] = [];
+  sink: DeliverySink | undefined;
+  closed = false;
+  maxSubscriptions: number;
+  maxQueue: number;
+
+  constructor(opts: { maxSubscriptions?: number; maxQueue?: number } = {}) {
+    this.maxSubscriptions = opts.maxSubscriptions ?? 100;
+    this.maxQueue = opts.maxQueue ?? 1000;
+  }
+
+  setSink(sink: DeliverySink): void {
+    this.sink = sink;
+  }
+  async createClient(): Promise<string> {
+    const id = randomBytes(16).toString('hex');
+    this.clients.set(id, { subs: new Set(), queue: [] });
+    return id;
+  }
+  async clientExists(clientId: string): Promise<boolean> {
+    return this.clients.has(clientId);
+  }
+  async destroyClient(clientId: string, reason: DestroyReason): Promise<void> {
+    if (!this.clients.delete(clientId)) return;
+    this.sink?.destroyed(clientId, reason);
+  }
+  async ping(clientId: string): Promise<void> {
+    this.pings.push(clientId);
+  }
+  async subscribe(clientId: string, pattern: string): Promise<SubscribeResult> {
+    const c = this.clients.get(clientId);
+    if (!c) return { ok: false, reason: 'unknown-client' };
+    if (!c.subs.has(pattern) && c.subs.size >= this.maxSubscriptions) {
+      return { ok: false, reason: 'too-many-subscriptions' };
+    }
+    c.subs.add(pattern);
+    return { ok: true };
+  }
+  async unsubscribe(clientId: string, pattern: string): Promise<boolean> {
+    return this.clients.get(clientId)?.subs.delete(pattern) ?? false;
+  }
+  async subscriptions(clientId: string): Promise<string[]> {
+    return [...(this.clients.get(clientId)?.subs ?? [])];
+  }
+  async publish(message: Message, encoded: EncodedMessage): Promise<number> {
+    let n = 0;
+    for (const [id, c] of this.clients) {
+      if ([...c.subs].some((p) => matches(p, message.channel))) {
+        this.#enqueue(id, c, [encoded]);
+        n++;
+      }
+    }
+    return n;
+  }
+  async deliver(clientId: string, encoded: EncodedMessage[]): Promise<void> {
+    const c = this.clients.get(clientId);
+    if (c) this.#enqueue(clientId, c, encoded);
+  }
+  #enqueue(id: string, c: Client, encoded: string[]): void {
+    c.queue.push(...encoded);
+    while (c.queue.length > this.maxQueue) c.queue.shift();
+    this.sink?.wake(id);
+  }
+  async takeQueue(clientId: string): Promise<EncodedMessage[]> {
+    const c = this.clients.get(clientId);
+    if (!c) return [];
+    return c.queue.splice(0);
+  }
+  async clientCount(): Promise<number> {
+    return this.clients.size;
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+  /** What a sweeper would do. */
+  async expire(clientId: string): Promise<void> {
+    await this.destroyClient(clientId, 'expired');
+  }
+}
