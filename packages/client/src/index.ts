@@ -1,1 +1,22 @@
-export {};
+export type { Ext, Message } from '@pushwire/bayeux';
+export { Client, type PublishOptions, type RemoteCallOptions } from './client.js';
+export {
+  BayeuxError,
+  CLIENT_ERROR_CODES,
+  ClientError,
+  type ClientErrorCode,
+  parseBayeuxError,
+} from './errors.js';
+export type { Extension, ExtensionHook } from './extensions.js';
+export type { ClientOptions, TransportName, WebSocketConstructor } from './options.js';
+export { Subscription } from './subscription.js';
+export type {
+  Ack,
+  ChannelMap,
+  ChannelOf,
+  ChannelPattern,
+  ClientEvents,
+  ClientState,
+  Handler,
+  PayloadOf,
+} from './types.js';

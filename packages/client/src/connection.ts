@@ -1,0 +1,376 @@
+// The handshake / connect loop (Bayeux §4.1-4.2, §3.6 advice) with transport negotiation and fallback.
+//
+// - Exactly one outstanding /meta/connect (§4.2.1): `#connectOutstanding` guards every send.
+// - Advice: `retry` waits `interval`, `handshake` re-handshakes, `none` (or a negative interval) stops.
+//   Clients act on advice, never on error codes (402 vs 401 vs 403 differ between servers).
+// - Network failure: backoff (increment, cap, jitter), reset on success.
+// - Request timeout: advice.timeout + maxNetworkDelay for a held connect, maxNetworkDelay otherwise.
+// - websocket that cannot open, or opens and fails before any connect succeeded on it: fall back to the
+//   next transport and re-handshake; websocket is retried later only if it once worked (stickyReconnect).
+
+import { type Advice, BAYEUX_VERSION, META, type Message } from '@pushwire/bayeux';
+import { Backoff } from './backoff.js';
+import type { Dispatcher } from './dispatcher.js';
+import { BayeuxError, ClientError } from './errors.js';
+import { announcedTypes, negotiate, wireType } from './negotiate.js';
+import type { ResolvedOptions, TransportName } from './options.js';
+import type { Scheduler } from './scheduler.js';
+import { CallbackPollingTransport } from './transports/callback-polling.js';
+import { LongPollingTransport } from './transports/long-polling.js';
+import type { Transport } from './transports/transport.js';
+import { WebSocketTransport } from './transports/websocket.js';
+import type { ClientState } from './types.js';
+
+export interface ConnectionHooks {
+  state(state: ClientState, delayMs: number): void;
+  transportUp(name: TransportName): void;
+  transportDown(name: TransportName): void;
+  handshake(reply: Message, reestablished: boolean): void;
+  /** Every successful /meta/connect reply. */
+  connected(): void;
+  /** The client gave up (advice none, no transport, refused handshake). */
+  fatal(error: Error): void;
+}
+
+interface CurrentAdvice {
+  reconnect: 'retry' | 'handshake' | 'none' | undefined;
+  interval: number;
+  timeout: number;
+}
+
+export class Connection {
+  readonly #url: string;
+  readonly #opts: ResolvedOptions;
+  readonly #dispatcher: Dispatcher;
+  readonly #scheduler: Scheduler;
+  readonly #hooks: ConnectionHooks;
+  readonly #backoff: Backoff;
+  readonly #disabled = new Set<TransportName>();
+  #advice: CurrentAdvice;
+  #state: ClientState = 'disconnected';
+  #clientId: string | null = null;
+  #transport: Transport | null = null;
+  #transportName: TransportName | null = null;
+  #transportUp = false;
+  #webSocketWorked = false;
+  #connectOutstanding = false;
+  #firstConnect = true;
+  #handshakes = 0;
+  #cancelTimer: (() => void) | null = null;
+  /** Bumped on stop/re-handshake so replies to an older session are ignored. */
+  #epoch = 0;
+
+  constructor(
+    url: string,
+    opts: ResolvedOptions,
+    dispatcher: Dispatcher,
+    scheduler: Scheduler,
+    hooks: ConnectionHooks,
+  ) {
+    this.#url = url;
+    this.#opts = opts;
+    this.#dispatcher = dispatcher;
+    this.#scheduler = scheduler;
+    this.#hooks = hooks;
+    this.#backoff = new Backoff({
+      increment: opts.backoffIncrement,
+      max: opts.maxBackoff,
+      jitter: opts.backoffJitter,
+    });
+    this.#advice = { reconnect: undefined, ...opts.advice };
+  }
+
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  get clientId(): string | null {
+    return this.#clientId;
+  }
+
+  get transportName(): TransportName | null {
+    return this.#transportName;
+  }
+
+  /** True when a clientId is known and messages other than handshake may be sent. */
+  get ready(): boolean {
+    return this.#clientId !== null;
+  }
+
+  /** The transports still allowed, in preference order. */
+  enabledTransports(): TransportName[] {
+    return this.#opts.transports.filter((name) => !this.#disabled.has(name));
+  }
+
+  start(): void {
+    if (this.#state !== 'disconnected') return;
+    this.#handshake(0);
+  }
+
+  /** Ends the loop locally (after /meta/disconnect, or on a fatal error). */
+  stop(): void {
+    this.#epoch++;
+    this.#cancelTimer?.();
+    this.#cancelTimer = null;
+    this.#clientId = null;
+    this.#connectOutstanding = false;
+    this.#setTransportDown();
+    this.#transport?.close();
+    this.#transport = null;
+    this.#transportName = null;
+    this.#dispatcher.transport = null;
+    this.#setState('disconnected', 0);
+  }
+
+  /** Ignores replies and timers of the running session (while /meta/disconnect is in flight). */
+  halt(): void {
+    this.#epoch++;
+    this.#cancelTimer?.();
+    this.#cancelTimer = null;
+  }
+
+  /** Called by the client when a reply advises a re-handshake (e.g. a publish hit an expired session). */
+  rehandshake(): void {
+    if (this.#state === 'disconnected' || this.#state === 'handshaking') return;
+    this.#handshake(Math.max(0, this.#advice.interval));
+  }
+
+  /** A transport failed outside any request (websocket closed). */
+  transportFailed(transport: Transport): void {
+    if (transport !== this.#transport) return;
+    this.#setTransportDown();
+    // The connect in flight (if any) was failed by the dispatcher and its handler does the recovery.
+    if (!this.#connectOutstanding && this.#state === 'connected')
+      this.#onConnectFailure(new ClientError('CLIENT_TRANSPORT', 'transport failed'));
+  }
+
+  applyAdvice(advice: Advice | undefined): void {
+    if (advice === undefined || typeof advice !== 'object') return;
+    const specific = this.#transportName === null ? undefined : advice[wireType(this.#transportName)];
+    const merged = {
+      ...advice,
+      ...(typeof specific === 'object' && specific !== null ? specific : {}),
+    } as Advice;
+    // Bayeux §3.6: new advice replaces earlier advice.
+    this.#advice = {
+      reconnect: merged.reconnect,
+      interval: typeof merged.interval === 'number' ? merged.interval : this.#opts.advice.interval,
+      timeout: typeof merged.timeout === 'number' ? merged.timeout : this.#opts.advice.timeout,
+    };
+  }
+
+  // Handshake ------------------------------------------------------------------------------------
+
+  #handshake(delayMs: number): void {
+    const epoch = ++this.#epoch;
+    this.#cancelTimer?.();
+    this.#clientId = null;
+    this.#connectOutstanding = false;
+    this.#firstConnect = true;
+    this.#setState('handshaking', delayMs);
+    this.#cancelTimer = this.#scheduler.schedule(() => {
+      this.#cancelTimer = null;
+      void this.#sendHandshake(epoch);
+    }, delayMs);
+  }
+
+  async #sendHandshake(epoch: number): Promise<void> {
+    const enabled = this.enabledTransports();
+    const first = enabled[0];
+    if (first === undefined) {
+      this.#fail(new ClientError('CLIENT_NO_TRANSPORT', 'no transport left to try'));
+      return;
+    }
+    this.#useTransport(first);
+    // CometD practice: reset advice before each handshake (cometd#722) so stale advice cannot loop.
+    this.#advice = { reconnect: undefined, ...this.#opts.advice };
+    const message: Message = {
+      channel: META.handshake,
+      version: BAYEUX_VERSION,
+      minimumVersion: BAYEUX_VERSION,
+      supportedConnectionTypes: announcedTypes(enabled),
+      advice: { timeout: this.#opts.advice.timeout, interval: this.#opts.advice.interval },
+    };
+    let reply: Message;
+    try {
+      await this.#opts.onBeforeHandshake?.(message);
+      if (epoch !== this.#epoch) return;
+      reply = await this.#dispatcher.request(message, this.#opts.maxNetworkDelay);
+    } catch (err) {
+      if (epoch !== this.#epoch) return;
+      this.#onHandshakeFailure(err);
+      return;
+    }
+    if (epoch !== this.#epoch) return;
+    this.applyAdvice(reply.advice);
+    if (reply.successful !== true || typeof reply.clientId !== 'string' || reply.clientId === '') {
+      const error =
+        reply.successful === true
+          ? new ClientError('CLIENT_BAD_MESSAGE', 'handshake reply without clientId')
+          : new BayeuxError(reply);
+      if (this.#advice.reconnect === 'none') this.#fail(error);
+      else this.#handshake(this.#backoff.next() + Math.max(0, this.#advice.interval));
+      return;
+    }
+    const chosen = negotiate(enabled, reply.supportedConnectionTypes);
+    if (chosen === undefined) {
+      this.#fail(
+        new ClientError(
+          'CLIENT_NO_TRANSPORT',
+          `server supports ${JSON.stringify(reply.supportedConnectionTypes)}, client ${JSON.stringify(enabled)}`,
+        ),
+      );
+      return;
+    }
+    this.#clientId = reply.clientId;
+    this.#backoff.reset();
+    this.#useTransport(chosen);
+    this.#hooks.handshake(reply, this.#handshakes++ > 0);
+    this.#sendConnect(epoch);
+  }
+
+  #onHandshakeFailure(err: unknown): void {
+    if (err instanceof ClientError && err.code === 'CLIENT_EXTENSION') {
+      this.#fail(err);
+      return;
+    }
+    this.#setTransportDown();
+    if (this.#maybeFallBack()) return;
+    this.#handshake(this.#backoff.next());
+  }
+
+  // Connect --------------------------------------------------------------------------------------
+
+  #sendConnect(epoch: number): void {
+    if (this.#connectOutstanding || this.#clientId === null || this.#transportName === null) return;
+    this.#connectOutstanding = true;
+    const short = this.#transportName === 'short-polling';
+    const immediate = this.#firstConnect || short;
+    const message: Message = {
+      channel: META.connect,
+      clientId: this.#clientId,
+      connectionType: wireType(this.#transportName),
+    };
+    // CometD: the first connect asks for an immediate reply so the app learns it is connected; short
+    // polling asks for it every time (DESIGN.md: short polling is long-polling with timeout 0).
+    if (immediate) message.advice = { timeout: 0 };
+    const timeout = (immediate ? 0 : Math.max(0, this.#advice.timeout)) + this.#opts.maxNetworkDelay;
+    this.#dispatcher.request(message, timeout).then(
+      (reply) => {
+        if (epoch !== this.#epoch) return;
+        this.#connectOutstanding = false;
+        this.#onConnectReply(reply, epoch);
+      },
+      (err: unknown) => {
+        if (epoch !== this.#epoch) return;
+        this.#connectOutstanding = false;
+        this.#onConnectFailure(err);
+      },
+    );
+  }
+
+  #onConnectReply(reply: Message, epoch: number): void {
+    this.applyAdvice(reply.advice);
+    if (reply.successful !== true) {
+      const action = this.#advice.reconnect ?? 'retry';
+      if (action === 'none') this.#fail(new BayeuxError(reply));
+      else if (action === 'handshake') this.#handshake(Math.max(0, this.#advice.interval));
+      else this.#retryConnect(epoch, this.#backoff.next() + Math.max(0, this.#advice.interval));
+      return;
+    }
+    if (this.#advice.interval < 0 || this.#advice.reconnect === 'none') {
+      this.#fail(new ClientError('CLIENT_DISCONNECTED', 'server advised not to reconnect'));
+      return;
+    }
+    this.#backoff.reset();
+    this.#firstConnect = false;
+    if (this.#transportName === 'websocket') this.#webSocketWorked = true;
+    if (!this.#transportUp && this.#transportName !== null) {
+      this.#transportUp = true;
+      this.#hooks.transportUp(this.#transportName);
+    }
+    this.#setState('connected', 0);
+    this.#hooks.connected();
+    let delay = this.#advice.interval;
+    if (this.#transportName === 'short-polling') delay = Math.max(delay, this.#opts.shortPollingInterval);
+    this.#cancelTimer = this.#scheduler.schedule(() => {
+      this.#cancelTimer = null;
+      this.#sendConnect(epoch);
+    }, delay);
+  }
+
+  #onConnectFailure(err: unknown): void {
+    this.#setTransportDown();
+    if (err instanceof ClientError && err.code === 'CLIENT_EXTENSION') {
+      this.#fail(err);
+      return;
+    }
+    if (this.#maybeFallBack()) return;
+    // A websocket that stopped answering is replaced by a fresh one on the next attempt.
+    if (this.#transportName === 'websocket') this.#useTransport('websocket', true);
+    this.#retryConnect(this.#epoch, this.#backoff.next());
+  }
+
+  #retryConnect(epoch: number, delayMs: number): void {
+    this.#setState('reconnecting', delayMs);
+    this.#cancelTimer?.();
+    this.#cancelTimer = this.#scheduler.schedule(() => {
+      this.#cancelTimer = null;
+      this.#sendConnect(epoch);
+    }, delayMs);
+  }
+
+  /** Websocket failed before ever completing a connect (or without stickyReconnect): drop it, re-handshake. */
+  #maybeFallBack(): boolean {
+    if (this.#transportName !== 'websocket') return false;
+    if (this.#webSocketWorked && this.#opts.stickyReconnect) return false;
+    this.#disabled.add('websocket');
+    if (this.enabledTransports().length === 0) return false;
+    this.#handshake(0);
+    return true;
+  }
+
+  // Helpers --------------------------------------------------------------------------------------
+
+  #useTransport(name: TransportName, fresh = false): void {
+    if (
+      !fresh &&
+      this.#transportName !== null &&
+      wireType(name) === wireType(this.#transportName) &&
+      this.#transport !== null
+    ) {
+      this.#transportName = name;
+      return;
+    }
+    this.#transport?.close();
+    this.#setTransportDown();
+    const init = { url: this.#url, options: this.#opts, sink: this.#dispatcher };
+    const type = wireType(name);
+    this.#transport =
+      type === 'websocket'
+        ? new WebSocketTransport(init)
+        : type === 'callback-polling'
+          ? new CallbackPollingTransport(init)
+          : new LongPollingTransport(init);
+    this.#transportName = name;
+    this.#dispatcher.transport = this.#transport;
+  }
+
+  #setTransportDown(): void {
+    if (!this.#transportUp || this.#transportName === null) return;
+    this.#transportUp = false;
+    this.#hooks.transportDown(this.#transportName);
+  }
+
+  #setState(state: ClientState, delayMs: number): void {
+    if (state === this.#state && state !== 'reconnecting') return;
+    if (state === this.#state && delayMs === 0) return;
+    this.#state = state;
+    this.#hooks.state(state, delayMs);
+  }
+
+  #fail(error: Error): void {
+    this.stop();
+    this.#hooks.fatal(error);
+  }
+}

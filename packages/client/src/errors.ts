@@ -1,0 +1,69 @@
+// Client errors are data with a stable literal `code` (STYLE.md: errors carry a code a caller can switch on).
+// Server refusals keep the Bayeux error string parsed per Bayeux §3.14: `code ":" args ":" message`.
+
+import type { Message } from '@pushwire/bayeux';
+
+/** Local failures the client reports, each with a stable code. */
+export const CLIENT_ERROR_CODES = {
+  /** A request got no reply within its timeout (advice.timeout + maxNetworkDelay for connects). */
+  CLIENT_TIMEOUT: 'CLIENT_TIMEOUT',
+  /** The client was disconnected (by the app, or by advice `reconnect: none`) before the operation finished. */
+  CLIENT_DISCONNECTED: 'CLIENT_DISCONNECTED',
+  /** The bounded queue of publishes made while disconnected is full (option `maxQueuedPublishes`). */
+  CLIENT_QUEUE_FULL: 'CLIENT_QUEUE_FULL',
+  /** A queued publish passed its deadline (option `publishTimeout`) before it could be sent. */
+  CLIENT_PUBLISH_EXPIRED: 'CLIENT_PUBLISH_EXPIRED',
+  /** No transport in `transports` is both usable here and supported by the server. */
+  CLIENT_NO_TRANSPORT: 'CLIENT_NO_TRANSPORT',
+  /** The server sent something that is not a valid Bayeux message (bad JSON, missing fields, bad channel). */
+  CLIENT_BAD_MESSAGE: 'CLIENT_BAD_MESSAGE',
+  /** A transport-level failure: connection refused, HTTP error status, socket closed. */
+  CLIENT_TRANSPORT: 'CLIENT_TRANSPORT',
+  /** A message could not be sent because it is too large for the transport (e.g. a JSONP URL). */
+  CLIENT_MESSAGE_TOO_LARGE: 'CLIENT_MESSAGE_TOO_LARGE',
+  /** A channel name the client refuses before sending (bad grammar, /meta/**, wildcard publish). */
+  CLIENT_INVALID_CHANNEL: 'CLIENT_INVALID_CHANNEL',
+  /** An extension hook threw or rejected. */
+  CLIENT_EXTENSION: 'CLIENT_EXTENSION',
+} as const;
+export type ClientErrorCode = keyof typeof CLIENT_ERROR_CODES;
+
+export class ClientError extends Error {
+  readonly code: ClientErrorCode;
+  override readonly cause: unknown;
+  constructor(code: ClientErrorCode, message: string, cause?: unknown) {
+    super(message);
+    this.name = 'ClientError';
+    this.code = code;
+    this.cause = cause;
+  }
+}
+
+/** A refusal from the server: an unsuccessful reply. `code` is the 3-digit Bayeux code, or 0 if absent. */
+export class BayeuxError extends Error {
+  readonly code: number;
+  readonly args: string[];
+  readonly reason: string;
+  readonly reply: Message;
+  constructor(reply: Message) {
+    const parsed = parseBayeuxError(reply.error);
+    super(parsed.reason === '' ? `${reply.channel}: request refused` : `${reply.channel}: ${reply.error}`);
+    this.name = 'BayeuxError';
+    this.code = parsed.code;
+    this.args = parsed.args;
+    this.reason = parsed.reason;
+    this.reply = reply;
+  }
+}
+
+/**
+ * Bayeux §3.14: `error = code ":" args ":" message | code "::" message`, code = 3 digits,
+ * args = string *( "," string ). Lenient: anything that does not parse keeps the text as the reason.
+ */
+export function parseBayeuxError(error: unknown): { code: number; args: string[]; reason: string } {
+  if (typeof error !== 'string') return { code: 0, args: [], reason: '' };
+  const match = /^(\d{3}):([^:]*):(.*)$/s.exec(error);
+  if (match === null) return { code: 0, args: [], reason: error };
+  const args = match[2] === '' || match[2] === undefined ? [] : match[2].split(',');
+  return { code: Number(match[1]), args, reason: match[3] ?? '' };
+}

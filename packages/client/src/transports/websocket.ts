@@ -1,0 +1,143 @@
+// The websocket connection type (CometD/Faye): each text message carries a JSON array of Bayeux messages
+// in either direction, and the server may push at any time. Uses only the WHATWG WebSocket surface, so
+// the browser's WebSocket, `ws` and `@pushwire/websocket` all fit.
+
+import type { Message } from '@pushwire/bayeux';
+import { ClientError } from '../errors.js';
+import type { WebSocketConstructor } from '../options.js';
+import type { Transport, TransportInit, WebSocketLike } from './transport.js';
+
+const OPEN = 1;
+
+export function toWebSocketUrl(url: string): string {
+  return url.replace(/^http(s?):/i, 'ws$1:');
+}
+
+export class WebSocketTransport implements Transport {
+  readonly connectionType = 'websocket' as const;
+  readonly #init: TransportInit;
+  #socket: WebSocketLike | null = null;
+  #opening: Promise<WebSocketLike> | null = null;
+  #closed = false;
+  /** True once a socket of this transport reached OPEN (used by the fallback decision). */
+  opened = false;
+
+  constructor(init: TransportInit) {
+    this.#init = init;
+  }
+
+  async send(messages: Message[]): Promise<void> {
+    const socket = await this.#open();
+    try {
+      socket.send(JSON.stringify(messages));
+    } catch (err) {
+      throw new ClientError('CLIENT_TRANSPORT', 'websocket send failed', err);
+    }
+  }
+
+  #open(): Promise<WebSocketLike> {
+    if (this.#closed) return Promise.reject(new ClientError('CLIENT_TRANSPORT', 'transport closed'));
+    if (this.#socket !== null && this.#socket.readyState === OPEN) return Promise.resolve(this.#socket);
+    this.#opening ??= this.#connect().finally(() => {
+      this.#opening = null;
+    });
+    return this.#opening;
+  }
+
+  async #connect(): Promise<WebSocketLike> {
+    const { url, options, sink } = this.#init;
+    const Ctor = await resolveWebSocket(options.WebSocket);
+    return new Promise<WebSocketLike>((resolve, reject) => {
+      let settled = false;
+      let socket: WebSocketLike;
+      try {
+        socket =
+          options.webSocketProtocol === undefined
+            ? new Ctor(toWebSocketUrl(url))
+            : new Ctor(toWebSocketUrl(url), options.webSocketProtocol);
+      } catch (err) {
+        reject(new ClientError('CLIENT_TRANSPORT', 'websocket could not be created', err));
+        return;
+      }
+      this.#socket = socket;
+      const timer = setTimeout(() => {
+        fail(new ClientError('CLIENT_TIMEOUT', `websocket did not open within ${options.connectTimeout} ms`));
+        socket.close();
+      }, options.connectTimeout);
+      const fail = (error: ClientError): void => {
+        clearTimeout(timer);
+        detach(socket);
+        if (this.#socket === socket) this.#socket = null;
+        if (!settled) {
+          settled = true;
+          reject(error);
+        } else if (!this.#closed) {
+          sink.failed(this, error);
+        }
+      };
+      socket.onopen = () => {
+        clearTimeout(timer);
+        settled = true;
+        this.opened = true;
+        resolve(socket);
+      };
+      socket.onmessage = (ev) => {
+        if (typeof ev.data !== 'string') {
+          sink.report(new ClientError('CLIENT_BAD_MESSAGE', 'binary websocket message ignored'));
+          return;
+        }
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(ev.data);
+        } catch (err) {
+          sink.report(
+            new ClientError(
+              'CLIENT_BAD_MESSAGE',
+              `malformed JSON on websocket: ${ev.data.slice(0, 80)}`,
+              err,
+            ),
+          );
+          return;
+        }
+        sink.receive(parsed, this);
+      };
+      socket.onerror = () => {
+        // Browsers give no detail here; the close event that follows carries the code.
+      };
+      socket.onclose = (ev) => {
+        fail(new ClientError('CLIENT_TRANSPORT', `websocket closed (code ${ev.code})`));
+      };
+    });
+  }
+
+  close(): void {
+    this.#closed = true;
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket !== null) {
+      detach(socket);
+      try {
+        socket.close(1000);
+      } catch {
+        // Closing a socket that never opened may throw in some implementations; nothing to release.
+      }
+    }
+  }
+}
+
+function detach(socket: WebSocketLike): void {
+  socket.onopen = null;
+  socket.onmessage = null;
+  socket.onclose = null;
+  socket.onerror = null;
+}
+
+async function resolveWebSocket(custom: WebSocketConstructor | undefined): Promise<WebSocketConstructor> {
+  if (custom !== undefined) return custom;
+  const native = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (native !== undefined) return native;
+  // Node without a global WebSocket: load our own client. Kept in its own module so the browser bundle
+  // replaces it with a stub (scripts/build-browser.ts).
+  const { loadNodeWebSocket } = await import('./node-websocket.js');
+  return loadNodeWebSocket();
+}
