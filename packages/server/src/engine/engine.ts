@@ -27,6 +27,33 @@ export interface EngineOptions {
   queuePolicy: QueuePolicy;
   /** Max subscriptions per client (default 100). */
   maxSubscriptions: number;
+  /**
+   * Ms between two runs of the expiry sweeper: ONE timer for all clients, never a timer per client
+   * (CometD `sweepPeriod`, 997 ms). A client expires between maxInterval and maxInterval + sweepInterval.
+   */
+  sweepInterval: number;
+}
+
+/** Defaults shared by every engine (CometD: maxInterval 10 s; Bayeux server issue: queue and subscription caps). */
+export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = Object.freeze({
+  maxInterval: 10_000,
+  maxQueue: 1000,
+  queuePolicy: 'drop-oldest',
+  maxSubscriptions: 100,
+  sweepInterval: 1000,
+});
+
+/** Stable codes of engine failures (a rejected engine call). */
+export type EngineErrorCode = 'ENGINE_CLOSED' | 'ENGINE_STORAGE';
+
+/** An engine call that failed: the engine was closed, or its storage failed (Redis). Never swallowed. */
+export class EngineError extends Error {
+  readonly code: EngineErrorCode;
+  constructor(code: EngineErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EngineError';
+    this.code = code;
+  }
 }
 
 /** Why a client went away. */
@@ -38,6 +65,12 @@ export interface DeliverySink {
   wake(clientId: string): void;
   /** A client was destroyed (expired, slow, disconnected elsewhere). */
   destroyed(clientId: string, reason: DestroyReason): void;
+  /**
+   * Optional: true while the client has a held /meta/connect or an open WebSocket on this node. The sweeper
+   * never expires such a client (Bayeux §4.2.2 and CometD: maxInterval counts from the last connect REPLY,
+   * and a held connect may last `timeout`, longer than maxInterval); it counts the client as seen now.
+   */
+  isHeld?(clientId: string): boolean;
 }
 
 export interface SubscribeResult {
@@ -46,6 +79,11 @@ export interface SubscribeResult {
   reason?: 'unknown-client' | 'too-many-subscriptions';
 }
 
+/**
+ * Unknown clients are not errors: destroyClient, ping, deliver are no-ops for them, takeQueue and
+ * subscriptions resolve empty, unsubscribe resolves false, subscribe resolves `unknown-client`.
+ * After close() every call rejects with EngineError `ENGINE_CLOSED`.
+ */
 export interface Engine {
   /** Sets the sink that learns about deliveries and destroyed clients. One per server. */
   setSink(sink: DeliverySink): void;
@@ -73,6 +111,6 @@ export interface Engine {
   takeQueue(clientId: string): Promise<EncodedMessage[]>;
   /** Number of clients known (for metrics and limits). */
   clientCount(): Promise<number>;
-  /** Stops sweepers and releases resources; pending calls reject. */
+  /** Stops sweepers and releases resources; later calls reject. The sink is not told (the server closes too). */
   close(): Promise<void>;
 }

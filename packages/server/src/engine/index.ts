@@ -1,0 +1,3 @@
+export * from './engine.js';
+export * from './memory-engine.js';
+export { MessageQueue } from './message-queue.js';

@@ -1,0 +1,259 @@
+// The in-memory engine: one process, no I/O. Subscriptions are indexed by pattern
+// (Map<pattern, Set<clientId>>), and a publish looks up only the keys `expand(channel)` lists (exact name,
+// `/*` at the parent, `/**` at every ancestor: O(depth) lookups), never a scan of all clients.
+// Liveness is one Map kept in order of last activity (a ping moves the client to the end), so the single
+// sweeper timer stops at the first client that is still fresh: O(expired) per sweep, not O(clients).
+
+import { randomBytes } from 'node:crypto';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { Message } from '@pushwire/bayeux';
+import { expand } from '@pushwire/bayeux';
+import {
+  DEFAULT_ENGINE_OPTIONS,
+  type DeliverySink,
+  type DestroyReason,
+  type EncodedMessage,
+  type Engine,
+  EngineError,
+  type EngineOptions,
+  type SubscribeResult,
+} from './engine.js';
+import { MessageQueue } from './message-queue.js';
+
+/** `pushwire:engine:destroy` gets `{ clientId, reason }` whenever a client goes away. */
+export const engineDestroyChannel = diagnosticsChannel.channel('pushwire:engine:destroy');
+/** `pushwire:engine:drop` gets `{ clientId, dropped }` when drop-oldest discards a queued message. */
+export const engineDropChannel = diagnosticsChannel.channel('pushwire:engine:drop');
+
+interface ClientRecord {
+  readonly subscriptions: Set<string>;
+  readonly queue: MessageQueue;
+}
+
+/** 160 bits from crypto (Bayeux §2.4 asks for >= 128), base36 so it stays `alphanum` as the BNF says. */
+const ID_BYTES = 20;
+const ID_LENGTH = 31; // ceil(160 / log2(36))
+
+function newClientId(): string {
+  return BigInt(`0x${randomBytes(ID_BYTES).toString('hex')}`)
+    .toString(36)
+    .padStart(ID_LENGTH, '0');
+}
+
+function checkOptions(opts: Partial<EngineOptions>): EngineOptions {
+  const o: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS };
+  for (const key of ['maxInterval', 'maxQueue', 'maxSubscriptions', 'sweepInterval'] as const) {
+    const v = opts[key];
+    if (v === undefined) continue;
+    if (!Number.isInteger(v) || v < 1)
+      throw new RangeError(`pushwire engine: ${key} must be a positive integer`);
+    o[key] = v;
+  }
+  if (opts.queuePolicy !== undefined) {
+    if (opts.queuePolicy !== 'drop-oldest' && opts.queuePolicy !== 'disconnect') {
+      throw new RangeError(`pushwire engine: queuePolicy must be 'drop-oldest' or 'disconnect'`);
+    }
+    o.queuePolicy = opts.queuePolicy;
+  }
+  return o;
+}
+
+export class MemoryEngine implements Engine {
+  readonly options: Readonly<EngineOptions>;
+  private sink: DeliverySink | undefined;
+  private readonly clients = new Map<string, ClientRecord>();
+  /** clientId -> ms of last activity, in ascending order of that time (a ping re-inserts at the end). */
+  private readonly lastSeen = new Map<string, number>();
+  /** pattern -> subscribed clients. */
+  private readonly index = new Map<string, Set<string>>();
+  private sweeper: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
+
+  constructor(opts: Partial<EngineOptions> = {}) {
+    this.options = checkOptions(opts);
+    // One timer for every client (CometD's sweeper), unref'd so an idle engine never keeps Node alive.
+    this.sweeper = setInterval(() => this.sweep(), this.options.sweepInterval);
+    this.sweeper.unref?.();
+  }
+
+  setSink(sink: DeliverySink): void {
+    this.sink = sink;
+  }
+
+  async createClient(): Promise<string> {
+    this.assertOpen();
+    let id = newClientId();
+    // Bayeux §2.4: ids MUST be unique. A collision of 160 random bits will not happen, but it costs nothing.
+    while (this.clients.has(id)) id = newClientId();
+    this.clients.set(id, { subscriptions: new Set(), queue: new MessageQueue() });
+    this.lastSeen.set(id, Date.now());
+    return id;
+  }
+
+  async clientExists(clientId: string): Promise<boolean> {
+    this.assertOpen();
+    return this.clients.has(clientId);
+  }
+
+  async destroyClient(clientId: string, reason: DestroyReason): Promise<void> {
+    this.assertOpen();
+    this.remove(clientId, reason);
+  }
+
+  async ping(clientId: string): Promise<void> {
+    this.assertOpen();
+    if (!this.clients.has(clientId)) return;
+    this.lastSeen.delete(clientId);
+    this.lastSeen.set(clientId, Date.now());
+  }
+
+  async subscribe(clientId: string, pattern: string): Promise<SubscribeResult> {
+    this.assertOpen();
+    const client = this.clients.get(clientId);
+    if (client === undefined) return { ok: false, reason: 'unknown-client' };
+    if (client.subscriptions.has(pattern)) return { ok: true };
+    if (client.subscriptions.size >= this.options.maxSubscriptions) {
+      return { ok: false, reason: 'too-many-subscriptions' };
+    }
+    client.subscriptions.add(pattern);
+    let set = this.index.get(pattern);
+    if (set === undefined) this.index.set(pattern, (set = new Set()));
+    set.add(clientId);
+    return { ok: true };
+  }
+
+  async unsubscribe(clientId: string, pattern: string): Promise<boolean> {
+    this.assertOpen();
+    const client = this.clients.get(clientId);
+    if (client === undefined || !client.subscriptions.delete(pattern)) return false;
+    this.unindex(clientId, pattern);
+    return true;
+  }
+
+  async subscriptions(clientId: string): Promise<string[]> {
+    this.assertOpen();
+    const client = this.clients.get(clientId);
+    return client === undefined ? [] : [...client.subscriptions];
+  }
+
+  async publish(message: Message, encoded: EncodedMessage): Promise<number> {
+    this.assertOpen();
+    // De-duplicate across the matching patterns only when more than one has subscribers (the common case,
+    // one exact-name set, needs no copy).
+    let first: Set<string> | undefined;
+    let union: Set<string> | undefined;
+    for (const key of expand(message.channel)) {
+      const set = this.index.get(key);
+      if (set === undefined) continue;
+      if (first === undefined) first = set;
+      else {
+        union ??= new Set(first);
+        for (const id of set) union.add(id);
+      }
+    }
+    const targets = union ?? first;
+    if (targets === undefined) return 0;
+    // Wakes and destroys run after the loop: a sink reacting synchronously cannot change what we iterate.
+    const woken: string[] = [];
+    const slow: string[] = [];
+    for (const id of targets) {
+      const client = this.clients.get(id);
+      if (client === undefined) continue;
+      if (this.enqueue(id, client, encoded)) woken.push(id);
+      else slow.push(id);
+    }
+    for (const id of slow) this.remove(id, 'slow');
+    for (const id of woken) this.sink?.wake(id);
+    return woken.length;
+  }
+
+  async deliver(clientId: string, encoded: EncodedMessage[]): Promise<void> {
+    this.assertOpen();
+    const client = this.clients.get(clientId);
+    if (client === undefined || encoded.length === 0) return;
+    for (const item of encoded) {
+      if (!this.enqueue(clientId, client, item)) {
+        this.remove(clientId, 'slow');
+        return;
+      }
+    }
+    this.sink?.wake(clientId);
+  }
+
+  async takeQueue(clientId: string): Promise<EncodedMessage[]> {
+    this.assertOpen();
+    const client = this.clients.get(clientId);
+    return client === undefined ? [] : client.queue.drain();
+  }
+
+  async clientCount(): Promise<number> {
+    this.assertOpen();
+    return this.clients.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    this.clients.clear();
+    this.lastSeen.clear();
+    this.index.clear();
+  }
+
+  /** One sweep: expire every client idle for more than maxInterval, except those the sink holds. */
+  private sweep(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    const deadline = now - this.options.maxInterval;
+    const stillHeld: string[] = [];
+    for (const [id, seen] of this.lastSeen) {
+      // Ordered by activity: the first fresh client means all later ones are fresh too.
+      if (seen >= deadline) break;
+      if (this.sink?.isHeld?.(id) === true) stillHeld.push(id);
+      else this.remove(id, 'expired');
+    }
+    // A held connect is activity (Bayeux §4.2.2: expiry counts from the connect reply).
+    for (const id of stillHeld) {
+      this.lastSeen.delete(id);
+      this.lastSeen.set(id, now);
+    }
+  }
+
+  /** Queues one message under the queue policy; false when the client must be dropped as slow. */
+  private enqueue(clientId: string, client: ClientRecord, item: EncodedMessage): boolean {
+    if (client.queue.length >= this.options.maxQueue) {
+      if (this.options.queuePolicy === 'disconnect') return false;
+      client.queue.dropOldest();
+      if (engineDropChannel.hasSubscribers) engineDropChannel.publish({ clientId, dropped: 1 });
+    }
+    client.queue.push(item);
+    return true;
+  }
+
+  private remove(clientId: string, reason: DestroyReason): void {
+    const client = this.clients.get(clientId);
+    if (client === undefined) return;
+    this.clients.delete(clientId);
+    this.lastSeen.delete(clientId);
+    for (const pattern of client.subscriptions) this.unindex(clientId, pattern);
+    if (engineDestroyChannel.hasSubscribers) engineDestroyChannel.publish({ clientId, reason });
+    this.sink?.destroyed(clientId, reason);
+  }
+
+  private unindex(clientId: string, pattern: string): void {
+    const set = this.index.get(pattern);
+    if (set === undefined) return;
+    set.delete(clientId);
+    if (set.size === 0) this.index.delete(pattern);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EngineError('ENGINE_CLOSED', 'pushwire engine: the engine is closed');
+  }
+}
+
+/** Creates an in-memory engine; options not given take DEFAULT_ENGINE_OPTIONS. */
+export function createMemoryEngine(opts: Partial<EngineOptions> = {}): MemoryEngine {
+  return new MemoryEngine(opts);
+}

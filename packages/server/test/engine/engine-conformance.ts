@@ -1,0 +1,413 @@
+// The engine conformance suite: what every Engine (memory, Redis, ...) must do, written before any engine.
+// Each engine's test file calls `engineConformance('memory', (opts) => ...)`; the Redis engine runs the same
+// suite unchanged (STYLE.md, after Faye's shared engine specs).
+//
+// Timing tests use vitest fake timers for setInterval/setTimeout and Date: engines measure liveness with
+// Date.now() and run their sweeper on a timer. Every engine created here is closed after its test.
+
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { DeliverySink, DestroyReason, Engine, EngineOptions } from '../../src/engine/engine.js';
+import { EngineError } from '../../src/engine/engine.js';
+
+export type EngineFactory = (opts: Partial<EngineOptions>) => Promise<Engine>;
+
+/** A sink that records what the engine told it and lets tests await a `destroyed`. */
+export class RecordingSink implements DeliverySink {
+  readonly wakes: string[] = [];
+  readonly destroyedLog: Array<{ clientId: string; reason: DestroyReason }> = [];
+  /** Clients this "node" holds a connect for (DeliverySink.isHeld). */
+  readonly held = new Set<string>();
+  private readonly waiters: Array<{ clientId: string; resolve: (reason: DestroyReason) => void }> = [];
+
+  wake(clientId: string): void {
+    this.wakes.push(clientId);
+  }
+
+  destroyed(clientId: string, reason: DestroyReason): void {
+    this.destroyedLog.push({ clientId, reason });
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i];
+      if (w !== undefined && w.clientId === clientId) {
+        this.waiters.splice(i, 1);
+        w.resolve(reason);
+      }
+    }
+  }
+
+  isHeld(clientId: string): boolean {
+    return this.held.has(clientId);
+  }
+
+  /** Resolves with the reason when `clientId` is destroyed (at once if it already was). */
+  waitDestroyed(clientId: string): Promise<DestroyReason> {
+    const done = this.destroyedLog.find((d) => d.clientId === clientId);
+    if (done !== undefined) return Promise.resolve(done.reason);
+    return new Promise((resolve) => this.waiters.push({ clientId, resolve }));
+  }
+
+  wakeCount(clientId: string): number {
+    return this.wakes.filter((w) => w === clientId).length;
+  }
+}
+
+const msg = (channel: string, data: unknown = 1) => {
+  const message = { channel, data };
+  return { message, encoded: JSON.stringify(message) };
+};
+
+export function engineConformance(name: string, factory: EngineFactory): void {
+  describe(`engine conformance: ${name}`, () => {
+    const open: Engine[] = [];
+    let sink: RecordingSink;
+
+    async function make(opts: Partial<EngineOptions> = {}): Promise<Engine> {
+      const engine = await factory(opts);
+      open.push(engine);
+      engine.setSink(sink);
+      return engine;
+    }
+
+    async function publish(engine: Engine, channel: string, data: unknown = 1): Promise<number> {
+      const { message, encoded } = msg(channel, data);
+      return engine.publish(message, encoded);
+    }
+
+    beforeEach(() => {
+      sink = new RecordingSink();
+    });
+
+    afterEach(async () => {
+      vi.useRealTimers();
+      for (const engine of open.splice(0)) await engine.close().catch(() => undefined);
+    });
+
+    describe('clients', () => {
+      it('creates unique ids carrying at least 128 random bits, in an alphanumeric alphabet', async () => {
+        const engine = await make();
+        const ids = await Promise.all(Array.from({ length: 1000 }, () => engine.createClient()));
+        expect(new Set(ids).size).toBe(1000);
+        const alphabet = new Set<string>();
+        for (const id of ids) {
+          // Bayeux §2.4 clientId = alphanum *( alphanum ): strict clients (Faye) check it.
+          expect(id).toMatch(/^[A-Za-z0-9]+$/);
+          for (const c of id) alphabet.add(c);
+        }
+        const bitsPerChar = Math.log2(alphabet.size);
+        const shortest = Math.min(...ids.map((id) => id.length));
+        expect(shortest * bitsPerChar).toBeGreaterThanOrEqual(128);
+        expect(await engine.clientCount()).toBe(1000);
+      });
+
+      it('clientExists follows create and destroy; the sink hears destroyed once', async () => {
+        const engine = await make();
+        const id = await engine.createClient();
+        expect(await engine.clientExists(id)).toBe(true);
+        expect(await engine.clientExists('nope')).toBe(false);
+        await engine.destroyClient(id, 'disconnect');
+        expect(await engine.clientExists(id)).toBe(false);
+        expect(sink.destroyedLog).toEqual([{ clientId: id, reason: 'disconnect' }]);
+        await engine.destroyClient(id, 'disconnect');
+        expect(sink.destroyedLog).toHaveLength(1);
+        expect(await engine.clientCount()).toBe(0);
+      });
+
+      it('destroying forgets subscriptions and queue', async () => {
+        const engine = await make();
+        const id = await engine.createClient();
+        await engine.subscribe(id, '/a');
+        await publish(engine, '/a');
+        await engine.destroyClient(id, 'disconnect');
+        expect(await publish(engine, '/a')).toBe(0);
+        expect(await engine.takeQueue(id)).toEqual([]);
+        expect(await engine.subscriptions(id)).toEqual([]);
+      });
+
+      it('unknown clients are no-ops, not errors', async () => {
+        const engine = await make();
+        await engine.ping('ghost');
+        await engine.deliver('ghost', ['x']);
+        expect(await engine.takeQueue('ghost')).toEqual([]);
+        expect(await engine.unsubscribe('ghost', '/a')).toBe(false);
+        expect(await engine.subscribe('ghost', '/a')).toEqual({ ok: false, reason: 'unknown-client' });
+        expect(await engine.clientExists('ghost')).toBe(false);
+        expect(sink.wakes).toEqual([]);
+        expect(sink.destroyedLog).toEqual([]);
+      });
+    });
+
+    describe('subscriptions', () => {
+      it('subscribe is idempotent and unsubscribe says whether it existed', async () => {
+        const engine = await make();
+        const id = await engine.createClient();
+        expect(await engine.subscribe(id, '/a')).toEqual({ ok: true });
+        expect(await engine.subscribe(id, '/a')).toEqual({ ok: true });
+        expect(await engine.subscriptions(id)).toEqual(['/a']);
+        expect(await publish(engine, '/a')).toBe(1);
+        expect(await engine.takeQueue(id)).toHaveLength(1);
+        expect(await engine.unsubscribe(id, '/a')).toBe(true);
+        expect(await engine.unsubscribe(id, '/a')).toBe(false);
+        expect(await publish(engine, '/a')).toBe(0);
+        expect(await engine.takeQueue(id)).toEqual([]);
+      });
+
+      it('lists every subscription', async () => {
+        const engine = await make();
+        const id = await engine.createClient();
+        for (const p of ['/a', '/b/*', '/c/**']) await engine.subscribe(id, p);
+        expect((await engine.subscriptions(id)).sort()).toEqual(['/a', '/b/*', '/c/**']);
+      });
+
+      it('maxSubscriptions is crossed by one; re-subscribing at the limit is fine', async () => {
+        const engine = await make({ maxSubscriptions: 3 });
+        const id = await engine.createClient();
+        for (const p of ['/a', '/b', '/c']) expect((await engine.subscribe(id, p)).ok).toBe(true);
+        expect(await engine.subscribe(id, '/d')).toEqual({ ok: false, reason: 'too-many-subscriptions' });
+        expect(await engine.subscribe(id, '/a')).toEqual({ ok: true });
+        expect(await engine.subscriptions(id)).toHaveLength(3);
+        await engine.unsubscribe(id, '/a');
+        expect((await engine.subscribe(id, '/d')).ok).toBe(true);
+      });
+    });
+
+    describe('publish', () => {
+      it('delivers by exact name and trailing wildcards (Bayeux §2.2.1)', async () => {
+        const engine = await make();
+        const subs: Record<string, string> = {};
+        for (const p of ['/foo/bar', '/foo/*', '/foo/**', '/**', '/other']) {
+          const id = await engine.createClient();
+          await engine.subscribe(id, p);
+          subs[p] = id;
+        }
+        const received = async (p: string) => (await engine.takeQueue(subs[p] as string)).length;
+
+        expect(await publish(engine, '/foo/bar')).toBe(4);
+        expect(await received('/foo/bar')).toBe(1);
+        expect(await received('/foo/*')).toBe(1);
+        expect(await received('/foo/**')).toBe(1);
+        expect(await received('/**')).toBe(1);
+        expect(await received('/other')).toBe(0);
+
+        expect(await publish(engine, '/foo/bar/baz')).toBe(2);
+        expect(await received('/foo/bar')).toBe(0);
+        expect(await received('/foo/*')).toBe(0);
+        expect(await received('/foo/**')).toBe(1);
+        expect(await received('/**')).toBe(1);
+
+        expect(await publish(engine, '/foo')).toBe(1);
+        expect(await received('/**')).toBe(1);
+        expect(await received('/foo/*')).toBe(0);
+        expect(await received('/foo/**')).toBe(0);
+
+        expect(await publish(engine, '/foobar')).toBe(1);
+        expect(await received('/foo/*')).toBe(0);
+      });
+
+      it('delivers once per client when several subscriptions match', async () => {
+        const engine = await make();
+        const id = await engine.createClient();
+        for (const p of ['/a/b', '/a/*', '/a/**', '/**']) await engine.subscribe(id, p);
+        expect(await publish(engine, '/a/b')).toBe(1);
+        expect(await engine.takeQueue(id)).toHaveLength(1);
+        expect(sink.wakeCount(id)).toBe(1);
+      });
+
+      it('returns the number of clients queued for, and 0 with no subscriber', async () => {
+        const engine = await make();
+        const ids = await Promise.all([1, 2, 3].map(() => engine.createClient()));
+        await engine.subscribe(ids[0] as string, '/x');
+        await engine.subscribe(ids[1] as string, '/x/**');
+        await engine.subscribe(ids[2] as string, '/y');
+        expect(await publish(engine, '/x')).toBe(1);
+        expect(await publish(engine, '/x/1')).toBe(1);
+        expect(await publish(engine, '/z')).toBe(0);
+      });
+
+      it('queues the encoded text unchanged and wakes only matching clients', async () => {
+        const engine = await make();
+        const a = await engine.createClient();
+        const b = await engine.createClient();
+        await engine.subscribe(a, '/a');
+        await engine.subscribe(b, '/b');
+        const { message, encoded } = msg('/a', { text: 'héllo \u2028' });
+        await engine.publish(message, encoded);
+        expect(await engine.takeQueue(a)).toEqual([encoded]);
+        expect(sink.wakes).toEqual([a]);
+      });
+
+      it('keeps order per publisher, awaited or not', async () => {
+        const engine = await make();
+        const id = await engine.createClient();
+        await engine.subscribe(id, '/o/**');
+        for (let i = 0; i < 20; i++) await publish(engine, '/o/x', i);
+        await Promise.all(Array.from({ length: 20 }, (_, i) => publish(engine, `/o/${i % 3}`, 20 + i)));
+        const queue = await engine.takeQueue(id);
+        expect(queue.map((e) => (JSON.parse(e) as { data: number }).data)).toEqual(
+          Array.from({ length: 40 }, (_, i) => i),
+        );
+      });
+
+      it('takeQueue drains', async () => {
+        const engine = await make();
+        const id = await engine.createClient();
+        await engine.subscribe(id, '/a');
+        await publish(engine, '/a', 1);
+        await publish(engine, '/a', 2);
+        expect(await engine.takeQueue(id)).toHaveLength(2);
+        expect(await engine.takeQueue(id)).toEqual([]);
+        await publish(engine, '/a', 3);
+        expect(await engine.takeQueue(id)).toEqual([msg('/a', 3).encoded]);
+      });
+    });
+
+    describe('deliver', () => {
+      it('queues for one client only, in order, and wakes it', async () => {
+        const engine = await make();
+        const a = await engine.createClient();
+        const b = await engine.createClient();
+        await engine.subscribe(b, '/**');
+        await engine.deliver(a, ['one', 'two']);
+        await engine.deliver(a, ['three']);
+        expect(await engine.takeQueue(a)).toEqual(['one', 'two', 'three']);
+        expect(await engine.takeQueue(b)).toEqual([]);
+        expect(sink.wakeCount(a)).toBeGreaterThanOrEqual(1);
+        expect(sink.wakeCount(b)).toBe(0);
+      });
+
+      it('delivering nothing does not wake', async () => {
+        const engine = await make();
+        const a = await engine.createClient();
+        await engine.deliver(a, []);
+        expect(sink.wakes).toEqual([]);
+      });
+    });
+
+    describe('queue limits', () => {
+      it('drop-oldest keeps the newest maxQueue messages (crossed by one)', async () => {
+        const engine = await make({ maxQueue: 3, queuePolicy: 'drop-oldest' });
+        const id = await engine.createClient();
+        await engine.subscribe(id, '/q');
+        for (let i = 1; i <= 3; i++) await publish(engine, '/q', i);
+        expect(await engine.takeQueue(id)).toEqual([1, 2, 3].map((i) => msg('/q', i).encoded));
+        for (let i = 1; i <= 4; i++) await publish(engine, '/q', i);
+        expect(await engine.takeQueue(id)).toEqual([2, 3, 4].map((i) => msg('/q', i).encoded));
+        for (let i = 1; i <= 10; i++) await publish(engine, '/q', i);
+        await engine.deliver(id, ['d']);
+        expect(await engine.takeQueue(id)).toEqual([msg('/q', 9).encoded, msg('/q', 10).encoded, 'd']);
+        expect(await engine.clientExists(id)).toBe(true);
+        expect(sink.destroyedLog).toEqual([]);
+      });
+
+      it('disconnect destroys the slow client with reason slow (crossed by one)', async () => {
+        const engine = await make({ maxQueue: 3, queuePolicy: 'disconnect' });
+        const slow = await engine.createClient();
+        const fast = await engine.createClient();
+        await engine.subscribe(slow, '/q');
+        await engine.subscribe(fast, '/q');
+        for (let i = 1; i <= 3; i++) await publish(engine, '/q', i);
+        await engine.takeQueue(fast);
+        expect(await engine.clientExists(slow)).toBe(true);
+        expect(await publish(engine, '/q', 4)).toBe(1);
+        expect(await sink.waitDestroyed(slow)).toBe('slow');
+        expect(await engine.clientExists(slow)).toBe(false);
+        expect(await engine.clientExists(fast)).toBe(true);
+        expect(await engine.takeQueue(fast)).toEqual([msg('/q', 4).encoded]);
+        expect(await publish(engine, '/q', 5)).toBe(1);
+      });
+
+      it('disconnect applies to direct deliveries too', async () => {
+        const engine = await make({ maxQueue: 2, queuePolicy: 'disconnect' });
+        const id = await engine.createClient();
+        await engine.deliver(id, ['a', 'b']);
+        expect(await engine.clientExists(id)).toBe(true);
+        await engine.deliver(id, ['c']);
+        expect(await sink.waitDestroyed(id)).toBe('slow');
+      });
+    });
+
+    describe('expiry', () => {
+      it('a client not pinged within maxInterval expires; a pinged one does not', async () => {
+        vi.useFakeTimers();
+        const engine = await make({ maxInterval: 1000, sweepInterval: 100 });
+        const idle = await engine.createClient();
+        const active = await engine.createClient();
+        await vi.advanceTimersByTimeAsync(600);
+        await engine.ping(active);
+        await vi.advanceTimersByTimeAsync(600);
+        expect(sink.destroyedLog).toEqual([{ clientId: idle, reason: 'expired' }]);
+        expect(await engine.clientExists(idle)).toBe(false);
+        expect(await engine.clientExists(active)).toBe(true);
+        await vi.advanceTimersByTimeAsync(600);
+        expect(await sink.waitDestroyed(active)).toBe('expired');
+        expect(await engine.clientCount()).toBe(0);
+      });
+
+      it('expires within maxInterval + sweepInterval, not before maxInterval', async () => {
+        vi.useFakeTimers();
+        const engine = await make({ maxInterval: 1000, sweepInterval: 250 });
+        const id = await engine.createClient();
+        await vi.advanceTimersByTimeAsync(999);
+        expect(await engine.clientExists(id)).toBe(true);
+        await vi.advanceTimersByTimeAsync(1 + 250);
+        expect(await engine.clientExists(id)).toBe(false);
+        expect(sink.destroyedLog).toEqual([{ clientId: id, reason: 'expired' }]);
+      });
+
+      it('never expires a client whose connect is held (sink.isHeld), and counts from its release', async () => {
+        vi.useFakeTimers();
+        const engine = await make({ maxInterval: 1000, sweepInterval: 100 });
+        const held = await engine.createClient();
+        sink.held.add(held);
+        await vi.advanceTimersByTimeAsync(5000);
+        expect(await engine.clientExists(held)).toBe(true);
+        // The server releases the connect and pings as its reply leaves (expiry counts from the reply).
+        sink.held.delete(held);
+        await engine.ping(held);
+        await vi.advanceTimersByTimeAsync(500);
+        expect(await engine.clientExists(held)).toBe(true);
+        await vi.advanceTimersByTimeAsync(1000);
+        expect(await sink.waitDestroyed(held)).toBe('expired');
+      });
+
+      it('uses one sweeper timer for all clients, and close() stops it', async () => {
+        vi.useFakeTimers();
+        const before = vi.getTimerCount();
+        const engine = await make({ maxInterval: 1000, sweepInterval: 100 });
+        for (let i = 0; i < 50; i++) await engine.createClient();
+        expect(vi.getTimerCount() - before).toBeLessThanOrEqual(1);
+        await engine.close();
+        expect(vi.getTimerCount()).toBe(before);
+      });
+
+      it('expires in real time too (short interval, awaiting the sink)', async () => {
+        const engine = await make({ maxInterval: 30, sweepInterval: 10 });
+        const id = await engine.createClient();
+        expect(await sink.waitDestroyed(id)).toBe('expired');
+        expect(await engine.clientExists(id)).toBe(false);
+      });
+    });
+
+    describe('close', () => {
+      it('later calls reject with ENGINE_CLOSED', async () => {
+        const engine = await make();
+        const id = await engine.createClient();
+        await engine.close();
+        for (const call of [
+          () => engine.createClient(),
+          () => engine.clientExists(id),
+          () => engine.subscribe(id, '/a'),
+          () => engine.publish(msg('/a').message, msg('/a').encoded),
+          () => engine.takeQueue(id),
+          () => engine.ping(id),
+        ]) {
+          const err = await call().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(err).toBeInstanceOf(EngineError);
+          expect((err as EngineError).code).toBe('ENGINE_CLOSED');
+        }
+        expect(sink.destroyedLog).toEqual([]);
+      });
+    });
+  });
+}

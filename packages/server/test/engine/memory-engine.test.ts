@@ -1,0 +1,117 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryEngine, type MemoryEngine } from '../../src/engine/memory-engine.js';
+import { MessageQueue } from '../../src/engine/message-queue.js';
+import { engineConformance, RecordingSink } from './engine-conformance.js';
+
+engineConformance('memory', async (opts) => createMemoryEngine(opts));
+
+describe('MemoryEngine specifics', () => {
+  const engines: MemoryEngine[] = [];
+  afterEach(async () => {
+    for (const e of engines.splice(0)) await e.close();
+  });
+  const make = (opts = {}) => {
+    const e = createMemoryEngine(opts);
+    engines.push(e);
+    return e;
+  };
+
+  it('fills in defaults and refuses bad options', () => {
+    expect(make().options).toEqual({
+      maxInterval: 10_000,
+      maxQueue: 1000,
+      queuePolicy: 'drop-oldest',
+      maxSubscriptions: 100,
+      sweepInterval: 1000,
+    });
+    expect(() => createMemoryEngine({ maxQueue: 0 })).toThrow(RangeError);
+    expect(() => createMemoryEngine({ maxInterval: 1.5 })).toThrow(RangeError);
+    expect(() => createMemoryEngine({ sweepInterval: -1 })).toThrow(RangeError);
+    expect(() => createMemoryEngine({ queuePolicy: 'drop-newest' as never })).toThrow(RangeError);
+  });
+
+  it('client ids are 31 base36 characters (160 bits)', async () => {
+    const e = make();
+    const id = await e.createClient();
+    expect(id).toMatch(/^[0-9a-z]{31}$/);
+  });
+
+  it('reports destroys and drops on diagnostics channels', async () => {
+    const e = make({ maxQueue: 1 });
+    e.setSink(new RecordingSink());
+    const seen: unknown[] = [];
+    const onDestroy = (m: unknown) => seen.push(['destroy', m]);
+    const onDrop = (m: unknown) => seen.push(['drop', m]);
+    diagnosticsChannel.subscribe('pushwire:engine:destroy', onDestroy);
+    diagnosticsChannel.subscribe('pushwire:engine:drop', onDrop);
+    try {
+      const id = await e.createClient();
+      await e.deliver(id, ['a', 'b']);
+      await e.destroyClient(id, 'disconnect');
+      expect(seen).toEqual([
+        ['drop', { clientId: id, dropped: 1 }],
+        ['destroy', { clientId: id, reason: 'disconnect' }],
+      ]);
+    } finally {
+      diagnosticsChannel.unsubscribe('pushwire:engine:destroy', onDestroy);
+      diagnosticsChannel.unsubscribe('pushwire:engine:drop', onDrop);
+    }
+  });
+
+  it('a sink that takes the queue inside wake sees the message (wake runs after queueing)', async () => {
+    const e = make();
+    const got: string[][] = [];
+    e.setSink({
+      wake: (id) => {
+        void e.takeQueue(id).then((q) => got.push(q));
+      },
+      destroyed: () => undefined,
+    });
+    const id = await e.createClient();
+    await e.subscribe(id, '/a');
+    await e.publish({ channel: '/a', data: 1 }, '{"channel":"/a","data":1}');
+    await Promise.resolve();
+    expect(got).toEqual([['{"channel":"/a","data":1}']]);
+  });
+
+  it('publish looks up only the expanded keys, not every client', async () => {
+    const e = make({ maxSubscriptions: 1, maxQueue: 5000 });
+    const ids: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const id = await e.createClient();
+      await e.subscribe(id, `/room/${i}`);
+      ids.push(id);
+    }
+    const t0 = performance.now();
+    for (let i = 0; i < 2000; i++) await e.publish({ channel: '/room/7', data: i }, 'x');
+    // 2000 publishes to one subscriber among 2000 clients: a scan of all clients would be 4M steps.
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(await e.takeQueue(ids[7] as string)).toHaveLength(2000);
+    expect(await e.takeQueue(ids[8] as string)).toHaveLength(0);
+  });
+});
+
+describe('MessageQueue', () => {
+  it('keeps FIFO order across drops and drains', () => {
+    const q = new MessageQueue();
+    for (let i = 0; i < 5; i++) q.push(String(i));
+    expect(q.dropOldest()).toBe('0');
+    expect(q.length).toBe(4);
+    expect(q.drain()).toEqual(['1', '2', '3', '4']);
+    expect(q.length).toBe(0);
+    expect(q.dropOldest()).toBeUndefined();
+  });
+
+  it('compacts a long dead prefix and stays correct', () => {
+    const q = new MessageQueue();
+    for (let i = 0; i < 5000; i++) {
+      q.push(String(i));
+      if (q.length > 1000) q.dropOldest();
+    }
+    expect(q.length).toBe(1000);
+    const all = q.drain();
+    expect(all[0]).toBe('4000');
+    expect(all[999]).toBe('4999');
+  });
+});
