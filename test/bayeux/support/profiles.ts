@@ -17,6 +17,8 @@ export interface ServerProfile {
   newerConnectReleasesOlder: boolean;
   /** A connect that shares its HTTP request with other messages is answered at once (not held). */
   connectWithOthersImmediate: boolean;
+  /** Broadcast copies keep the publisher's message `id` (Faye strips only clientId). */
+  broadcastKeepsPublisherId: boolean;
   /** A subscribe to /service/** succeeds without being recorded (Faye refuses it: isSubscribable). */
   serviceSubscribeSucceeds: boolean;
   /** A publish to /service/** reaches no remote subscriber, not even one on /** (Faye expands it). */
@@ -38,6 +40,7 @@ export const PROFILES: Record<ServerKind, ServerProfile> = {
     firstConnectImmediate: true,
     newerConnectReleasesOlder: true,
     connectWithOthersImmediate: true,
+    broadcastKeepsPublisherId: false,
     serviceSubscribeSucceeds: true,
     serviceNeverBroadcast: true,
     serviceEcho: true,
@@ -55,6 +58,8 @@ export const PROFILES: Record<ServerKind, ServerProfile> = {
     newerConnectReleasesOlder: false,
     // src/protocol/server.js process() answers a request when every message in it has replied.
     connectWithOthersImmediate: false,
+    // src/engines/connection.js deliver() deletes clientId only.
+    broadcastKeepsPublisherId: true,
     // src/protocol/channel.js isSubscribable() refuses /meta/** and /service/**.
     serviceSubscribeSucceeds: false,
     // src/engines/proxy.js publish(): Channel.expand('/service/x') includes '/**'.
