@@ -7,6 +7,10 @@ import { type Row, renderTable, writeResults } from '../lib/table.js';
 
 export interface BenchOptions {
   quick: boolean;
+  /** Restricts the scenarios (bayeux: transports `websocket`, `long-polling`, `client`). */
+  only?: string[];
+  /** Restricts the servers run (e.g. `ws`, `pushwire`, `faye`). */
+  servers?: string[];
 }
 
 interface EchoScenario {
@@ -81,7 +85,7 @@ async function benchServer(impl: string, opts: BenchOptions): Promise<ServerResu
   try {
     const warmupMs = opts.quick ? 300 : 1000;
     const durationMs = opts.quick ? 1000 : 4000;
-    for (const sc of ECHO) {
+    for (const sc of ECHO.filter(() => !opts.only || opts.only.includes('echo'))) {
       // A fresh server per scenario keeps one scenario's garbage out of the next one's numbers.
       server = await startChild(`${impl}-server`, 'websocket/server-child.ts', [impl]);
       load = await startChild('ws-load', 'websocket/load-child.ts');
@@ -101,6 +105,7 @@ async function benchServer(impl: string, opts: BenchOptions): Promise<ServerResu
       load = server = null;
     }
 
+    if (opts.only && !opts.only.includes('crowd')) return result;
     const crowd = opts.quick ? 2000 : 10_000;
     server = await startChild(`${impl}-server`, 'websocket/server-child.ts', [impl]);
     load = await startChild('ws-load', 'websocket/load-child.ts');
@@ -210,8 +215,9 @@ function rows(ours: ServerResult, peer: ServerResult): Row[] {
 
 export async function runWebsocketBench(opts: BenchOptions): Promise<void> {
   console.log(`websocket bench (${opts.quick ? 'quick' : 'full'}): ws@8 first, then ours`);
-  const peer = await benchServer('ws', opts);
-  const ours = await benchServer('pushwire', opts);
+  const want = (s: string): boolean => !opts.servers || opts.servers.includes(s);
+  const peer = want('ws') ? await benchServer('ws', opts) : { server: 'ws', echo: {} };
+  const ours = want('pushwire') ? await benchServer('pushwire', opts) : { server: 'pushwire', echo: {} };
   const table = rows(ours, peer);
   console.log(`\n${renderTable(table, 'ws@8')}\n`);
   const file = writeResults('websocket', {
