@@ -1,0 +1,392 @@
+// RFC 7692 permessage-deflate: the per-connection codec. Negotiation is in permessage-deflate-negotiation.ts;
+// the limiter bounding zlib jobs across the process is in zlib-limiter.ts.
+//
+// Memory is the point of most choices here (ws pays ~250 KB per connection with context takeover):
+// - zlib streams are created lazily, on the first message that is actually compressed or decompressed;
+// - streams idle for `idleTimeout` are released by one shared sweep timer, not a timer per connection.
+//   A released compressor is recreated with the last DICTIONARY_TAIL bytes it compressed as its preset
+//   dictionary: those bytes are exactly the end of the peer's inflate window, so back-references into them
+//   stay valid and context takeover survives the release. A released inflater cannot be recreated that
+//   way without keeping a copy of the window (as large as the inflater itself), so the inflater is only
+//   released when the peer does not take over context;
+// - memLevel defaults to 4 (zlib's 8 costs 128 KB more per compressor for a few percent of ratio).
+
+import zlib from 'node:zlib';
+import { WebSocketError } from './errors.js';
+import type { ExtensionParams } from './extension-header.js';
+import {
+  clientAccept,
+  clientOffer,
+  type Negotiated,
+  type PerMessageDeflateOptions,
+  serverAccept,
+  validateOptions,
+} from './permessage-deflate-negotiation.js';
+import { sharedZlibLimiter, type ZlibLimiter } from './zlib-limiter.js';
+
+export type { PerMessageDeflateOptions } from './permessage-deflate-negotiation.js';
+
+export type DeflateCallback = (err: Error | null, result?: Buffer) => void;
+
+/** zlib's memLevel 8 costs 2^(8+9) = 128 KB of hash and pending buffers; 4 costs 8 KB. */
+export const DEFAULT_MEM_LEVEL = 4;
+export const DEFAULT_THRESHOLD = 1024;
+export const DEFAULT_CONCURRENCY_LIMIT = 10;
+export const DEFAULT_IDLE_TIMEOUT = 10_000;
+/** Bytes of history kept to prime a recreated compressor (a small copy instead of a whole deflate state). */
+export const DICTIONARY_TAIL = 8192;
+
+// RFC 7692 7.2.1: a compressed message ends with an empty stored block 00 00 ff ff, which the sender removes
+// and the receiver appends back (7.2.2).
+const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+const EMPTY = Buffer.alloc(0);
+
+interface Job {
+  data: Buffer;
+  fin: boolean;
+  cb: DeflateCallback;
+  settled: boolean;
+  release: (() => void) | null;
+}
+
+type ZStream = zlib.DeflateRaw | zlib.InflateRaw;
+const kSide = Symbol('pushwire.zlibSide');
+type OwnedStream = ZStream & { [kSide]: ZlibSide };
+
+/** One direction of a connection: its zlib stream, its serial job queue, its idle state. */
+class ZlibSide {
+  readonly deflate: boolean;
+  readonly owner: PerMessageDeflate;
+  stream: OwnedStream | null = null;
+  queue: Job[] = [];
+  active: Job | null = null;
+  busy = false;
+  chunks: Buffer[] = [];
+  length = 0;
+  /** Inflated bytes of the current message, across its frames (the maxPayload cap is per message). */
+  messageLength = 0;
+  midMessage = false;
+  /** Set on use; the sweep releases sides it finds idle and untouched twice in a row. */
+  touched = false;
+  /** Compressor history for a recreated stream, when context takeover is on (see the header). */
+  tail: Buffer | null = null;
+
+  constructor(owner: PerMessageDeflate, deflate: boolean) {
+    this.owner = owner;
+    this.deflate = deflate;
+  }
+}
+
+/** Sweeps idle sides for one idleTimeout value, with a single unref'd interval. */
+class IdleSweeper {
+  readonly #interval: number;
+  readonly #sides = new Set<ZlibSide>();
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(interval: number) {
+    this.#interval = interval;
+  }
+
+  watch(side: ZlibSide): void {
+    this.#sides.add(side);
+    if (!this.#timer) {
+      this.#timer = setInterval(() => this.#sweep(), this.#interval);
+      this.#timer.unref();
+    }
+  }
+
+  unwatch(side: ZlibSide): void {
+    this.#sides.delete(side);
+    if (this.#sides.size === 0 && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  #sweep(): void {
+    // A clock algorithm: a side idle at two consecutive ticks has been idle for at least one interval.
+    for (const side of this.#sides) {
+      if (side.touched || side.busy || side.midMessage) side.touched = false;
+      else side.owner.releaseIdle(side);
+    }
+  }
+}
+
+const sweepers = new Map<number, IdleSweeper>();
+function sweeperFor(idleTimeout: number): IdleSweeper {
+  let sweeper = sweepers.get(idleTimeout);
+  if (!sweeper) {
+    sweeper = new IdleSweeper(idleTimeout);
+    sweepers.set(idleTimeout, sweeper);
+  }
+  return sweeper;
+}
+
+// Module-level listeners: a stream finds its side through kSide, so a connection allocates no closures.
+function onData(this: OwnedStream, chunk: Buffer): void {
+  const side = this[kSide];
+  if (!side.deflate) {
+    side.messageLength += chunk.length;
+    const max = side.owner.maxPayload;
+    if (max > 0 && side.messageLength > max) {
+      // Stop inflating at once (zip bombs): destroying the stream ends zlib's processing loop.
+      side.owner.fail(
+        side,
+        new WebSocketError('WS_ERR_MESSAGE_TOO_BIG', `Inflated message exceeds maxPayload (${max} bytes)`),
+      );
+      return;
+    }
+  }
+  side.chunks.push(chunk);
+  side.length += chunk.length;
+}
+
+function onError(this: OwnedStream, err: Error): void {
+  const side = this[kSide];
+  side.owner.fail(
+    side,
+    side.deflate
+      ? err
+      : new WebSocketError('WS_ERR_INFLATE_FAILED', `Invalid compressed data: ${err.message}`),
+  );
+}
+
+export class PerMessageDeflate {
+  static readonly extensionName = 'permessage-deflate' as const;
+
+  readonly threshold: number;
+  readonly maxPayload: number;
+  readonly isServer: boolean;
+  #params: ExtensionParams | null = null;
+  #negotiated: Negotiated = {
+    deflateBits: 15,
+    deflateNoContextTakeover: false,
+    inflateBits: 15,
+    inflateNoContextTakeover: false,
+  };
+  readonly #options: PerMessageDeflateOptions;
+  readonly #limiter: ZlibLimiter;
+  readonly #sweeper: IdleSweeper | null;
+  readonly #out: ZlibSide;
+  readonly #in: ZlibSide;
+  #closed = false;
+
+  /** `maxPayload` caps the inflated size of one message (0: no cap). */
+  constructor(options: PerMessageDeflateOptions | undefined, isServer: boolean, maxPayload: number) {
+    this.#options = { ...options };
+    validateOptions(this.#options);
+    this.isServer = isServer;
+    this.maxPayload = maxPayload;
+    this.threshold = this.#options.threshold ?? DEFAULT_THRESHOLD;
+    this.#limiter = sharedZlibLimiter(this.#options.concurrencyLimit ?? DEFAULT_CONCURRENCY_LIMIT);
+    const idle = this.#options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
+    this.#sweeper = idle > 0 ? sweeperFor(idle) : null;
+    this.#out = new ZlibSide(this, true);
+    this.#in = new ZlibSide(this, false);
+  }
+
+  /** The negotiated params (server: our response; client: the server's response), once accepted. */
+  get params(): ExtensionParams | null {
+    return this.#params;
+  }
+
+  /** The effective settings per direction (for diagnostics and tests). */
+  get negotiated(): Readonly<Negotiated> {
+    return this.#negotiated;
+  }
+
+  /** Client: the params to offer. */
+  offer(): ExtensionParams {
+    return clientOffer(this.#options);
+  }
+
+  /** Server: accepts the first acceptable offer and returns the response params (throws if none). */
+  accept(offers: ExtensionParams[]): ExtensionParams {
+    const { response, negotiated } = serverAccept(this.#options, offers);
+    this.#negotiated = negotiated;
+    this.#params = response;
+    return response;
+  }
+
+  /** Client: validates the server's response (RFC 7692 7.1), throwing WS_ERR_INVALID_EXTENSION. */
+  acceptResponse(params: ExtensionParams[]): ExtensionParams {
+    this.#negotiated = clientAccept(this.#options, params);
+    this.#params = params[0]!;
+    return this.#params;
+  }
+
+  /**
+   * Compresses one frame's data (RFC 7692 7.2.1). With `fin` the trailing 00 00 ff ff is removed. Frames of
+   * one message must be passed in order, fin on the last; calls are processed in order.
+   */
+  compress(data: Buffer, fin: boolean, cb: DeflateCallback): void {
+    this.#enqueue(this.#out, { data, fin, cb, settled: false, release: null });
+  }
+
+  /**
+   * Decompresses one frame's data (RFC 7692 7.2.2); with `fin` the trailer is appended first. Fails with
+   * WS_ERR_MESSAGE_TOO_BIG (1009) as soon as the message inflates past maxPayload, and with
+   * WS_ERR_INFLATE_FAILED (1007) on invalid data.
+   */
+  decompress(data: Buffer, fin: boolean, cb: DeflateCallback): void {
+    this.#enqueue(this.#in, { data, fin, cb, settled: false, release: null });
+  }
+
+  /** Releases the zlib streams; pending and later jobs fail with WS_ERR_NOT_OPEN. */
+  cleanup(): void {
+    this.#closed = true;
+    for (const side of [this.#out, this.#in]) {
+      const err = () => new WebSocketError('WS_ERR_NOT_OPEN', 'permessage-deflate was cleaned up');
+      const jobs = side.active ? [side.active, ...side.queue] : side.queue;
+      side.queue = [];
+      this.#drop(side);
+      side.tail = null;
+      for (const job of jobs) this.#settle(side, job, err());
+    }
+  }
+
+  #enqueue(side: ZlibSide, job: Job): void {
+    if (this.#closed) {
+      const cb = job.cb;
+      process.nextTick(() => cb(new WebSocketError('WS_ERR_NOT_OPEN', 'permessage-deflate was cleaned up')));
+      return;
+    }
+    side.queue.push(job);
+    if (!side.busy) this.#next(side);
+  }
+
+  #next(side: ZlibSide): void {
+    const job = side.queue.shift();
+    if (!job) return;
+    side.busy = true;
+    side.active = job;
+    this.#limiter.add((done) => this.#run(side, job, done));
+  }
+
+  #run(side: ZlibSide, job: Job, done: () => void): void {
+    if (job.settled) {
+      done(); // cleaned up while waiting for a slot
+      return;
+    }
+    job.release = done;
+    const stream = side.stream ?? this.#create(side);
+    if (side.deflate && side.tail !== null) side.tail = appendTail(side.tail, job.data);
+    stream.write(job.data);
+    if (!side.deflate && job.fin) stream.write(TRAILER);
+    stream.flush(zlib.constants.Z_SYNC_FLUSH, () => this.#flushed(side, job));
+  }
+
+  #create(side: ZlibSide): OwnedStream {
+    const n = this.#negotiated;
+    let stream: ZStream;
+    if (side.deflate) {
+      const bits = n.deflateBits;
+      const dictionary = side.tail !== null && side.tail.length > 0 ? side.tail : undefined;
+      stream = zlib.createDeflateRaw({
+        // See permessage-deflate-negotiation.ts: 8 bits is honoured with Z_RLE (distance-1 matches only).
+        windowBits: bits === 8 ? 9 : bits,
+        strategy: bits === 8 ? zlib.constants.Z_RLE : zlib.constants.Z_DEFAULT_STRATEGY,
+        memLevel: this.#options.memLevel ?? DEFAULT_MEM_LEVEL,
+        level: this.#options.level ?? zlib.constants.Z_DEFAULT_COMPRESSION,
+        ...(dictionary ? { dictionary } : {}),
+      });
+      // Keep a history tail only when a recreated compressor could use it.
+      if (!n.deflateNoContextTakeover && this.#sweeper !== null && side.tail === null) side.tail = EMPTY;
+    } else {
+      stream = zlib.createInflateRaw({ windowBits: Math.max(9, n.inflateBits) });
+    }
+    const owned = stream as OwnedStream;
+    owned[kSide] = side;
+    owned.on('data', onData);
+    owned.on('error', onError);
+    side.stream = owned;
+    this.#sweeper?.watch(side);
+    return owned;
+  }
+
+  #flushed(side: ZlibSide, job: Job): void {
+    if (job.settled) return; // failed or cleaned up meanwhile
+    let result = side.chunks.length === 1 ? side.chunks[0]! : Buffer.concat(side.chunks, side.length);
+    side.chunks = [];
+    side.length = 0;
+    if (job.fin) {
+      // RFC 7692 7.2.1: remove the 4 trailing octets. A final frame with no new input may produce no
+      // output at all, in which case there is nothing to remove.
+      if (side.deflate && result.length >= 4 && result.subarray(result.length - 4).equals(TRAILER)) {
+        result = result.subarray(0, result.length - 4);
+      }
+      side.messageLength = 0;
+      side.midMessage = false;
+      // RFC 7692 7.1.1: without context takeover each message starts from an empty window.
+      const reset = side.deflate
+        ? this.#negotiated.deflateNoContextTakeover
+        : this.#negotiated.inflateNoContextTakeover;
+      if (reset) side.stream?.reset();
+    } else {
+      side.midMessage = true;
+    }
+    this.#settle(side, job, null, result);
+  }
+
+  #settle(side: ZlibSide, job: Job, err: Error | null, result?: Buffer): void {
+    if (job.settled) return;
+    job.settled = true;
+    job.release?.();
+    job.release = null;
+    if (side.active === job) {
+      side.active = null;
+      side.busy = false;
+    }
+    side.touched = true;
+    if (err) job.cb(err);
+    else job.cb(null, result);
+    if (!side.busy && !this.#closed) this.#next(side);
+  }
+
+  /** @internal A stream failed or overflowed: drop it (its state is unusable) and fail the job. */
+  fail(side: ZlibSide, err: Error): void {
+    const job = side.active;
+    this.#drop(side);
+    // The peer's context is lost with the stream; the connection is closing anyway.
+    side.tail = null;
+    side.messageLength = 0;
+    side.midMessage = false;
+    if (job) this.#settle(side, job, err);
+  }
+
+  /** @internal Called by the sweeper for a side idle for a whole interval. */
+  releaseIdle(side: ZlibSide): void {
+    // An inflater holds the peer's context: only a peer that resets its own lets us drop it.
+    if (!side.deflate && !this.#negotiated.inflateNoContextTakeover) {
+      this.#sweeper?.unwatch(side);
+      return;
+    }
+    this.#drop(side);
+  }
+
+  #drop(side: ZlibSide): void {
+    const stream = side.stream;
+    side.chunks = [];
+    side.length = 0;
+    if (!stream) return;
+    side.stream = null;
+    this.#sweeper?.unwatch(side);
+    stream.removeListener('data', onData);
+    stream.removeListener('error', onError);
+    // Late errors from a closing stream have nobody to report to.
+    stream.on('error', ignore);
+    stream.destroy();
+  }
+}
+
+function ignore(): void {}
+
+/** Appends `data` to the compressor history, keeping the last DICTIONARY_TAIL bytes. */
+function appendTail(tail: Buffer, data: Buffer): Buffer {
+  if (data.length >= DICTIONARY_TAIL) return Buffer.from(data.subarray(data.length - DICTIONARY_TAIL));
+  const keep = Math.min(tail.length, DICTIONARY_TAIL - data.length);
+  const next = Buffer.allocUnsafe(keep + data.length);
+  tail.copy(next, 0, tail.length - keep);
+  data.copy(next, keep);
+  return next;
+}
