@@ -1,12 +1,11 @@
 // The Bayeux client: public API over the connection loop (connection.ts), the dispatcher (dispatcher.ts)
 // and the local subscription registry (subscriptions.ts). Runs in browsers and Node.
 
-import { META, type Message } from '@pushwire/bayeux';
-import { isValidChannel, isWildcard } from './channel-match.js';
+import { isValidChannel, isValidPattern, isWildcard, META, type Message, parseError } from '@pushwire/bayeux';
 import { Connection } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
 import { TypedEmitter } from './emitter.js';
-import { BayeuxError, ClientError, parseBayeuxError } from './errors.js';
+import { ClientError, ServerRefusal } from './errors.js';
 import { type Extension, ExtensionPipeline } from './extensions.js';
 import { type ClientOptions, type ResolvedOptions, resolveOptions, type TransportName } from './options.js';
 import { PublishQueue, type QueuedItem } from './publish-queue.js';
@@ -107,7 +106,7 @@ export class Client<M extends ChannelMap = ChannelMap> extends TypedEmitter<Clie
 
   subscribe<P extends ChannelPattern<M>>(channel: P | readonly P[], handler: Handler<M, P>): Subscription {
     const channels: string[] = typeof channel === 'string' ? [channel] : [...(channel as readonly string[])];
-    const bad = channels.find((c) => !isValidChannel(c) || c.startsWith('/meta/'));
+    const bad = channels.find((c) => !isValidPattern(c) || c.startsWith('/meta/'));
     if (bad !== undefined || channels.length === 0) {
       const error = new ClientError(
         'CLIENT_INVALID_CHANNEL',
@@ -146,7 +145,7 @@ export class Client<M extends ChannelMap = ChannelMap> extends TypedEmitter<Clie
                 if (reply.ext !== undefined) ack.ext = reply.ext;
                 resolve(ack);
               } else if (this.#sessionLost(reply)) this.#requeue(item);
-              else reject(new BayeuxError(reply));
+              else reject(new ServerRefusal(reply));
             },
             (err: unknown) => this.#retryOrFail(item, err),
           );
@@ -174,7 +173,7 @@ export class Client<M extends ChannelMap = ChannelMap> extends TypedEmitter<Clie
           if (options.ext !== undefined) message.ext = { ...options.ext };
           const left = Math.max(1, deadline - Date.now());
           this.#dispatcher.request(message, left, true).then((reply) => {
-            if (reply.successful === false) reject(new BayeuxError(reply));
+            if (reply.successful === false) reject(new ServerRefusal(reply));
             else resolve(reply.data as R);
           }, reject);
         },
@@ -256,7 +255,7 @@ export class Client<M extends ChannelMap = ChannelMap> extends TypedEmitter<Clie
    */
   #sessionLost(reply: Message): boolean {
     if (reply.advice?.reconnect === 'handshake') return true;
-    const { code } = parseBayeuxError(reply.error);
+    const code = parseError(reply.error)?.code;
     return code === 401 || code === 402;
   }
 
@@ -290,7 +289,7 @@ export class Client<M extends ChannelMap = ChannelMap> extends TypedEmitter<Clie
             this.#connection.rehandshake();
             return;
           }
-          const error = new BayeuxError(reply);
+          const error = new ServerRefusal(reply);
           if (current) this.#registry.drop(entry.channel);
           entry.ready.reject(error);
           this.#report(error);
@@ -323,7 +322,7 @@ export class Client<M extends ChannelMap = ChannelMap> extends TypedEmitter<Clie
       .request({ channel: META.unsubscribe, clientId, subscription: channel }, this.#opts.maxNetworkDelay)
       .then(
         (reply) => {
-          if (reply.successful !== true) this.#report(new BayeuxError(reply));
+          if (reply.successful !== true) this.#report(new ServerRefusal(reply));
         },
         () => undefined,
       );

@@ -11,7 +11,7 @@
 import { type Advice, BAYEUX_VERSION, META, type Message } from '@pushwire/bayeux';
 import { Backoff } from './backoff.js';
 import type { Dispatcher } from './dispatcher.js';
-import { BayeuxError, ClientError } from './errors.js';
+import { ClientError, ServerRefusal } from './errors.js';
 import { announcedTypes, negotiate, wireType } from './negotiate.js';
 import type { ResolvedOptions, TransportName } from './options.js';
 import type { Scheduler } from './scheduler.js';
@@ -207,7 +207,7 @@ export class Connection {
       const error =
         reply.successful === true
           ? new ClientError('CLIENT_BAD_MESSAGE', 'handshake reply without clientId')
-          : new BayeuxError(reply);
+          : new ServerRefusal(reply);
       if (this.#advice.reconnect === 'none') this.#fail(error);
       else this.#handshake(this.#backoff.next() + Math.max(0, this.#advice.interval));
       return;
@@ -273,7 +273,7 @@ export class Connection {
     this.applyAdvice(reply.advice);
     if (reply.successful !== true) {
       const action = this.#advice.reconnect ?? 'retry';
-      if (action === 'none') this.#fail(new BayeuxError(reply));
+      if (action === 'none') this.#fail(new ServerRefusal(reply));
       else if (action === 'handshake') this.#handshake(Math.max(0, this.#advice.interval));
       else this.#retryConnect(epoch, this.#backoff.next() + Math.max(0, this.#advice.interval));
       return;

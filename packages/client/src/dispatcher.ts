@@ -2,8 +2,7 @@
 // or explicitly with batch()), the outgoing/incoming extension pipeline, request timeouts, and routing of
 // what comes back: replies to their request, deliveries to the client, bad input to `report`.
 
-import { META, type Message } from '@pushwire/bayeux';
-import { isValidChannel } from './channel-match.js';
+import { isValidChannel, META, type Message } from '@pushwire/bayeux';
 import { ClientError } from './errors.js';
 import type { ExtensionPipeline } from './extensions.js';
 import type { Scheduler } from './scheduler.js';

@@ -1,7 +1,7 @@
 // Client errors are data with a stable literal `code` (STYLE.md: errors carry a code a caller can switch on).
 // Server refusals keep the Bayeux error string parsed per Bayeux §3.14: `code ":" args ":" message`.
 
-import type { Message } from '@pushwire/bayeux';
+import { BayeuxError, type Message, parseError } from '@pushwire/bayeux';
 
 /** Local failures the client reports, each with a stable code. */
 export const CLIENT_ERROR_CODES = {
@@ -39,31 +39,19 @@ export class ClientError extends Error {
   }
 }
 
-/** A refusal from the server: an unsuccessful reply. `code` is the 3-digit Bayeux code, or 0 if absent. */
-export class BayeuxError extends Error {
-  readonly code: number;
-  readonly args: string[];
-  readonly reason: string;
+/**
+ * A refusal from the server: an unsuccessful reply, as the shared `BayeuxError` of `@pushwire/bayeux`
+ * (3-digit `code`, `args`, `message`) plus the `reply` itself. Servers that send no parsable §3.14 error
+ * string get code 0 and the raw text as message.
+ */
+export class ServerRefusal extends BayeuxError {
   readonly reply: Message;
   constructor(reply: Message) {
-    const parsed = parseBayeuxError(reply.error);
-    super(parsed.reason === '' ? `${reply.channel}: request refused` : `${reply.channel}: ${reply.error}`);
-    this.name = 'BayeuxError';
-    this.code = parsed.code;
-    this.args = parsed.args;
-    this.reason = parsed.reason;
+    const parsed = parseError(reply.error);
+    const text =
+      typeof reply.error === 'string' && reply.error !== '' ? reply.error : `${reply.channel} refused`;
+    super(parsed?.code ?? 0, parsed?.args ?? [], parsed?.message ?? text, parsed?.kind);
+    this.name = 'ServerRefusal';
     this.reply = reply;
   }
-}
-
-/**
- * Bayeux §3.14: `error = code ":" args ":" message | code "::" message`, code = 3 digits,
- * args = string *( "," string ). Lenient: anything that does not parse keeps the text as the reason.
- */
-export function parseBayeuxError(error: unknown): { code: number; args: string[]; reason: string } {
-  if (typeof error !== 'string') return { code: 0, args: [], reason: '' };
-  const match = /^(\d{3}):([^:]*):(.*)$/s.exec(error);
-  if (match === null) return { code: 0, args: [], reason: error };
-  const args = match[2] === '' || match[2] === undefined ? [] : match[2].split(',');
-  return { code: Number(match[1]), args, reason: match[3] ?? '' };
 }

@@ -1,12 +1,7 @@
 export type { Ext, Message } from '@pushwire/bayeux';
+export { BayeuxError } from '@pushwire/bayeux';
 export { Client, type PublishOptions, type RemoteCallOptions } from './client.js';
-export {
-  BayeuxError,
-  CLIENT_ERROR_CODES,
-  ClientError,
-  type ClientErrorCode,
-  parseBayeuxError,
-} from './errors.js';
+export { CLIENT_ERROR_CODES, ClientError, type ClientErrorCode, ServerRefusal } from './errors.js';
 export type { Extension, ExtensionHook } from './extensions.js';
 export type { ClientOptions, TransportName, WebSocketConstructor } from './options.js';
 export { Subscription } from './subscription.js';

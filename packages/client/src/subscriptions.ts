@@ -3,8 +3,7 @@
 // (CometD javascript_subscribe.adoc, Faye client.js). Entries survive a re-handshake, so the client can
 // re-subscribe them without the application calling subscribe again, and without duplicating handlers.
 
-import type { Message } from '@pushwire/bayeux';
-import { channelMatches } from './channel-match.js';
+import { type Message, matches } from '@pushwire/bayeux';
 import { type Deferred, deferred } from './deferred.js';
 
 export type RawHandler = (data: unknown, channel: string, message: Message) => void;
@@ -73,7 +72,7 @@ export class SubscriptionRegistry {
   dispatch(message: Message, onError: (err: unknown) => void): number {
     let matched = 0;
     for (const entry of [...this.#entries.values()]) {
-      if (!channelMatches(entry.channel, message.channel)) continue;
+      if (!matches(entry.channel, message.channel)) continue;
       matched++;
       for (const handler of [...entry.handlers]) {
         try {
