@@ -6,7 +6,9 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-const commands: Record<string, () => Promise<Command>> = {};
+const commands: Record<string, () => Promise<Command>> = {
+  echo: async () => (await import('./commands/echo.js')).command,
+};
 
 function help(): string {
   const lines = ['Usage: pushwire <command> [options]', '', 'Commands:'];

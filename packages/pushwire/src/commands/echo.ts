@@ -1,0 +1,76 @@
+// `pushwire echo`: a WebSocket echo server on @pushwire/websocket. Text comes back as text and binary as
+// binary, byte for byte; any path; permessage-deflate accepted when the client offers it.
+import { parseArgs } from 'node:util';
+import { WebSocketServer } from '@pushwire/websocket';
+import type { Command } from '../cli.js';
+
+const usage = `Usage: pushwire echo [--port N] [--host H] [--max-payload BYTES]
+
+  --port N             port to listen on (default 8080; 0 picks a free port)
+  --host H             address to bind (default 0.0.0.0)
+  --max-payload BYTES  largest message accepted (default 1048576)
+
+Prints the server URL (ws://HOST:PORT/) once listening; stops on SIGINT/SIGTERM, closing clients with 1001.`;
+
+function parsePort(value: string | undefined, fallback: number): number | null {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : null;
+}
+
+export const command: Command = {
+  summary: 'Run a WebSocket echo server (text and binary echoed as received).',
+  usage,
+  async run(args: string[]): Promise<number> {
+    let values: { port?: string; host?: string; 'max-payload'?: string };
+    try {
+      ({ values } = parseArgs({
+        args,
+        options: { port: { type: 'string' }, host: { type: 'string' }, 'max-payload': { type: 'string' } },
+        strict: true,
+      }));
+    } catch (err) {
+      process.stderr.write(`pushwire echo: ${(err as Error).message}\n\n${usage}\n`);
+      return 2;
+    }
+    const port = parsePort(values.port, 8080);
+    const maxPayload = values['max-payload'] === undefined ? undefined : Number(values['max-payload']);
+    if (port === null || (maxPayload !== undefined && !(Number.isInteger(maxPayload) && maxPayload > 0))) {
+      process.stderr.write(`pushwire echo: invalid --port or --max-payload\n\n${usage}\n`);
+      return 2;
+    }
+    const host = values.host ?? '0.0.0.0';
+    const wss = new WebSocketServer({ port, host, maxPayload });
+    wss.on('connection', (ws) => {
+      ws.on('message', (data, isBinary) => {
+        // Text is re-sent as text: toString() of a message already validated as UTF-8 is lossless.
+        ws.send(isBinary ? (data as Buffer) : (data as Buffer).toString('utf8'));
+      });
+    });
+    const listening = await new Promise<boolean>((resolve) => {
+      wss.once('listening', () => resolve(true));
+      wss.once('error', (err) => {
+        process.stderr.write(`pushwire echo: ${err.message}\n`);
+        resolve(false);
+      });
+    });
+    if (!listening) return 1;
+    const address = wss.address();
+    const realPort = typeof address === 'object' && address !== null ? address.port : port;
+    const shownHost = host.includes(':') ? `[${host}]` : host;
+    process.stdout.write(`pushwire echo listening on ws://${shownHost}:${realPort}/\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await wss.close();
+    return 0;
+  },
+};
+
+export default command;

@@ -1,0 +1,134 @@
+// The client side of the opening handshake (RFC 6455 4.1): an HTTP/1.1 GET with Upgrade over node:http or
+// node:https, then the checks the client MUST make on the server's 101 answer before the connection opens.
+import http from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { WebSocketError } from './errors.js';
+import { acceptKey, generateKey } from './handshake-key.js';
+import { DEFAULTS, type LimitOptions, resolveLimits } from './options.js';
+import type { WebSocket } from './websocket.js';
+
+export interface ClientOptions extends LimitOptions {
+  /** Extra request headers (the handshake's own headers cannot be overridden). */
+  headers?: Record<string, string>;
+  /** The Origin header to send (RFC 6455 4.1 item 8; browsers always send one, Node clients may). */
+  origin?: string;
+  /** Milliseconds for the whole opening handshake; default 10 s. */
+  handshakeTimeout?: number;
+  /** TLS options for wss:// (ca, rejectUnauthorized, servername, ...). */
+  tls?: TlsOptions;
+}
+
+// RFC 7230 3.2.6 token, for subprotocol names (RFC 6455 4.1 item 10).
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function parseAddress(address: string | URL): URL {
+  let url: URL;
+  try {
+    url = address instanceof URL ? new URL(address.href) : new URL(address);
+  } catch {
+    throw new WebSocketError('WS_ERR_INVALID_URL', `invalid URL: ${String(address)}`);
+  }
+  // WHATWG WebSocket constructor: http(s) is mapped to ws(s); anything else and fragments are errors.
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new WebSocketError('WS_ERR_INVALID_URL', `the URL scheme must be ws: or wss:, not ${url.protocol}`);
+  }
+  if (url.hash !== '') throw new WebSocketError('WS_ERR_INVALID_URL', 'a WebSocket URL has no fragment');
+  return url;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** Starts the handshake for `ws`; returns the normalised URL. */
+export function connectClient(
+  ws: WebSocket,
+  address: string | URL,
+  protocols: string[],
+  options: ClientOptions,
+): string {
+  const url = parseAddress(address);
+  const seen = new Set<string>();
+  for (const p of protocols) {
+    if (!TOKEN.test(p) || seen.has(p))
+      throw new SyntaxError(`invalid or duplicate subprotocol: ${JSON.stringify(p)}`);
+    seen.add(p);
+  }
+  const limits = resolveLimits(options);
+  const key = generateKey();
+  const headers: Record<string, string> = { ...options.headers };
+  headers.Connection = 'Upgrade';
+  headers.Upgrade = 'websocket';
+  headers['Sec-WebSocket-Version'] = '13';
+  headers['Sec-WebSocket-Key'] = key;
+  if (protocols.length > 0) headers['Sec-WebSocket-Protocol'] = protocols.join(', ');
+  if (options.origin !== undefined) headers.Origin = options.origin;
+
+  const secure = url.protocol === 'wss:';
+  const request = secure ? https.request : http.request;
+  const req = request({
+    ...(secure ? options.tls : undefined),
+    method: 'GET',
+    host: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+    port: url.port === '' ? (secure ? 443 : 80) : Number(url.port),
+    path: `${url.pathname}${url.search}`,
+    headers,
+  });
+
+  const timer = setTimeout(
+    () => fail(new WebSocketError('WS_ERR_HANDSHAKE_TIMEOUT', 'opening handshake timed out')),
+    options.handshakeTimeout ?? DEFAULTS.handshakeTimeout,
+  );
+  let done = false;
+  const fail = (err: Error, socket?: Duplex): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    req.destroy();
+    socket?.destroy();
+    ws._handshakeFailed(err);
+  };
+  ws._abortHandshake = fail;
+
+  req.on('error', (err) => fail(new WebSocketError('WS_ERR_HANDSHAKE_FAILED', err.message)));
+  req.on('response', (res) => {
+    res.resume();
+    fail(new WebSocketError('WS_ERR_HANDSHAKE_FAILED', `unexpected server response: ${res.statusCode}`));
+  });
+  req.on('upgrade', (res, socket, head) => {
+    // RFC 6455 4.1, the client's checks of the server's handshake; any failure fails the connection.
+    const upgrade = headerValue(res.headers.upgrade);
+    if (upgrade === undefined || upgrade.toLowerCase() !== 'websocket') {
+      return fail(new WebSocketError('WS_ERR_HANDSHAKE_FAILED', 'missing or invalid Upgrade header'), socket);
+    }
+    if (headerValue(res.headers['sec-websocket-accept']) !== acceptKey(key)) {
+      return fail(new WebSocketError('WS_ERR_HANDSHAKE_FAILED', 'invalid Sec-WebSocket-Accept'), socket);
+    }
+    const protocol = headerValue(res.headers['sec-websocket-protocol']);
+    if (protocol !== undefined && !protocols.includes(protocol)) {
+      return fail(
+        new WebSocketError('WS_ERR_HANDSHAKE_FAILED', `server chose a subprotocol not offered: ${protocol}`),
+        socket,
+      );
+    }
+    const extensions = headerValue(res.headers['sec-websocket-extensions']);
+    if (extensions !== undefined && extensions.trim() !== '') {
+      return fail(
+        new WebSocketError('WS_ERR_INVALID_EXTENSION', `server sent extensions not offered: ${extensions}`),
+        socket,
+      );
+    }
+    done = true;
+    clearTimeout(timer);
+    ws._abortHandshake = null;
+    ws.protocol = protocol ?? '';
+    ws._attach(socket, head, false, limits, null);
+    ws.emit('open');
+  });
+  req.end();
+  return url.href;
+}

@@ -1,0 +1,48 @@
+// Limits and their defaults, shared by the server and the client. Every limit is a named option with a safe
+// default (DESIGN.md "Bounded everything"); ../ERRORS.md lists the error each one raises.
+import type { ReceiverLimits } from './receiver.js';
+
+export const DEFAULTS = {
+  /** Largest message in bytes (1 MiB); above it the connection is closed with 1009. */
+  maxPayload: 1024 * 1024,
+  /** Most frames in one message; 100,000 lets Autobahn 9.3/9.4 (4 MiB in 64-byte frames) pass once
+   *  maxPayload is raised, while bounding the work an endless run of empty frames causes. 1008 above it. */
+  maxFragments: 100_000,
+  /** Most payload pieces held for one message (TCP may cut frames into many small Buffers). 1008 above it. */
+  maxBufferedChunks: 100_000,
+  /** Milliseconds to wait for the peer's close frame (or the server's TCP close) before destroying. */
+  closeTimeout: 30_000,
+  /** Milliseconds from the TCP connection (or the upgrade request) to an open WebSocket. */
+  handshakeTimeout: 10_000,
+  /** Largest opening handshake request head in bytes (431 above it). */
+  maxHeaderSize: 16 * 1024,
+} as const;
+
+/** The per-connection limits, one object shared by every connection of a server. */
+export interface ConnectionLimits extends ReceiverLimits {
+  closeTimeout: number;
+}
+
+export interface LimitOptions {
+  maxPayload?: number;
+  maxFragments?: number;
+  maxBufferedChunks?: number;
+  closeTimeout?: number;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number`);
+  return value;
+}
+
+export function resolveLimits(options: LimitOptions): ConnectionLimits {
+  return Object.freeze({
+    maxPayload: positive('maxPayload', options.maxPayload, DEFAULTS.maxPayload),
+    maxFragments: positive('maxFragments', options.maxFragments, DEFAULTS.maxFragments),
+    maxBufferedChunks: positive('maxBufferedChunks', options.maxBufferedChunks, DEFAULTS.maxBufferedChunks),
+    closeTimeout: positive('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
+  });
+}
+
+export { positive as checkPositive };

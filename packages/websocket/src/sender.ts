@@ -1,0 +1,217 @@
+// The outgoing side of a connection: frames messages, keeps them in order behind permessage-deflate, and
+// coalesces everything a connection sends during one tick into a single socket write (a burst of 100
+// messages costs one syscall, not 100). No protocol state lives here; websocket.ts decides what to send.
+import type { Duplex } from 'node:stream';
+import { encodeFrame, encodeFrameHeader, OPCODE } from './frame.js';
+
+export type SendCallback = (err?: Error) => void;
+
+/** The part of permessage-deflate the sender needs (RFC 7692 7.2.1). */
+export interface Compressor {
+  readonly threshold: number;
+  compress(data: Buffer, fin: boolean, cb: (err: Error | null, result?: Buffer) => void): void;
+}
+
+/** Frames at or above this size are written as header + payload without copying the payload. */
+const ZERO_COPY_THRESHOLD = 16 * 1024;
+/** A tick's frames up to this total are joined into one buffer; above, they go to one corked writev. */
+const COALESCE_LIMIT = 64 * 1024;
+
+interface Pending {
+  data: Buffer;
+  opcode: number;
+  /** Pre-framed bytes (control frames, broadcast): written as they are. */
+  raw: boolean;
+  compress: boolean;
+  cb: SendCallback | undefined;
+}
+
+// One nextTick for every connection that has output this tick, instead of one per connection.
+let dirty: Sender[] = [];
+let flushScheduled = false;
+
+function flushAll(): void {
+  const senders = dirty;
+  dirty = [];
+  flushScheduled = false;
+  for (let i = 0; i < senders.length; i++) senders[i]!.flush();
+}
+
+function callAll(callbacks: SendCallback[], err?: Error | null): void {
+  for (let i = 0; i < callbacks.length; i++) callbacks[i]!(err ?? undefined);
+}
+
+export class Sender {
+  private readonly socket: Duplex;
+  private readonly mask: boolean;
+  private compressor: Compressor | null;
+
+  /** Frames waiting for this tick's write. */
+  private out: Buffer[] | null = null;
+  private outBytes = 0;
+  private outCallbacks: SendCallback[] | null = null;
+  /** Messages waiting behind a compression in progress (order must be kept, RFC 7692 6.1). */
+  private queue: Pending[] | null = null;
+  private queuedBytes = 0;
+  private compressing = false;
+  private endRequested = false;
+
+  constructor(socket: Duplex, mask: boolean, compressor: Compressor | null) {
+    this.socket = socket;
+    this.mask = mask;
+    this.compressor = compressor;
+  }
+
+  /** Bytes accepted by send() and not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.outBytes + this.queuedBytes + this.socket.writableLength;
+  }
+
+  /** Sends a data message. `data` is the UTF-8 bytes for text, or the binary payload. */
+  sendMessage(data: Buffer | string, binary: boolean, cb?: SendCallback): void {
+    const opcode = binary ? OPCODE.BINARY : OPCODE.TEXT;
+    const compressor = this.compressor;
+    if (compressor !== null) {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      this.enqueue({ data: bytes, opcode, raw: false, compress: bytes.length >= compressor.threshold, cb });
+      return;
+    }
+    this.writeFrame(opcode, data, false, cb);
+  }
+
+  /** Sends a control frame (close, ping, pong) built here. */
+  sendControl(opcode: number, payload: Buffer, cb?: SendCallback): void {
+    const frame = encodeFrame(opcode, payload, { mask: this.mask });
+    if (this.queue !== null) this.enqueue({ data: frame, opcode, raw: true, compress: false, cb });
+    else this.push(frame, cb);
+  }
+
+  /** Sends bytes that are already a complete frame (broadcast encodes once for many connections). */
+  sendRaw(frame: Buffer, cb?: SendCallback): void {
+    if (this.queue !== null) this.enqueue({ data: frame, opcode: 0, raw: true, compress: false, cb });
+    else this.push(frame, cb);
+  }
+
+  /** Ends the socket once everything accepted so far is written (close handshake, RFC 6455 7.1.1). */
+  end(): void {
+    if (this.queue !== null) {
+      this.endRequested = true;
+      return;
+    }
+    this.flush();
+    this.socket.end();
+  }
+
+  /** Fails every pending callback; used when the socket is gone. */
+  abort(err: Error): void {
+    const callbacks: SendCallback[] = this.outCallbacks ?? [];
+    if (this.queue !== null) for (const p of this.queue) if (p.cb) callbacks.push(p.cb);
+    this.out = null;
+    this.outBytes = 0;
+    this.outCallbacks = null;
+    this.queue = null;
+    this.queuedBytes = 0;
+    this.compressor = null;
+    if (callbacks.length > 0) process.nextTick(callAll, callbacks, err);
+  }
+
+  private writeFrame(
+    opcode: number,
+    data: Buffer | string,
+    rsv1: boolean,
+    cb: SendCallback | undefined,
+  ): void {
+    if (!this.mask && typeof data !== 'string' && data.length >= ZERO_COPY_THRESHOLD) {
+      this.push(encodeFrameHeader(opcode, data.length, { rsv1 }), undefined);
+      this.push(data, cb);
+      return;
+    }
+    this.push(encodeFrame(opcode, data, { mask: this.mask, rsv1 }), cb);
+  }
+
+  private push(bytes: Buffer, cb: SendCallback | undefined): void {
+    if (this.out === null) {
+      this.out = [bytes];
+      dirty.push(this);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        process.nextTick(flushAll);
+      }
+    } else {
+      this.out.push(bytes);
+    }
+    this.outBytes += bytes.length;
+    if (cb !== undefined) (this.outCallbacks ??= []).push(cb);
+  }
+
+  /** Writes this tick's frames now: one write for small batches, one corked writev for large ones. */
+  flush(): void {
+    const out = this.out;
+    if (out === null) return;
+    const callbacks = this.outCallbacks;
+    this.out = null;
+    this.outCallbacks = null;
+    const total = this.outBytes;
+    this.outBytes = 0;
+    const socket = this.socket;
+    if (socket.destroyed || !socket.writable) {
+      if (callbacks !== null) process.nextTick(callAll, callbacks, new Error('the socket is closed'));
+      return;
+    }
+    const done = callbacks === null ? undefined : (err?: Error | null) => callAll(callbacks, err);
+    if (out.length === 1) {
+      socket.write(out[0]!, done);
+    } else if (total <= COALESCE_LIMIT) {
+      socket.write(Buffer.concat(out, total), done);
+    } else {
+      socket.cork();
+      for (let i = 0; i < out.length - 1; i++) socket.write(out[i]!);
+      socket.write(out[out.length - 1]!, done);
+      socket.uncork();
+    }
+  }
+
+  private enqueue(p: Pending): void {
+    this.queuedBytes += p.data.length;
+    (this.queue ??= []).push(p);
+    if (!this.compressing) this.drainQueue();
+  }
+
+  /** Runs queued messages in order; a compression pauses the queue until zlib answers. */
+  private drainQueue(): void {
+    const queue = this.queue;
+    while (queue !== null && queue.length > 0 && !this.compressing) {
+      const p = queue.shift()!;
+      this.queuedBytes -= p.data.length;
+      if (p.raw) {
+        this.push(p.data, p.cb);
+      } else if (!p.compress || this.compressor === null) {
+        this.writeFrame(p.opcode, p.data, false, p.cb);
+      } else {
+        this.compressing = true;
+        // Still counted in bufferedAmount while zlib works.
+        this.queuedBytes += p.data.length;
+        this.compressor.compress(p.data, true, (err, result) => {
+          this.compressing = false;
+          this.queuedBytes -= p.data.length;
+          if (this.queue === null) return; // aborted meanwhile
+          if (err || result === undefined) {
+            p.cb?.(err ?? new Error('compression failed'));
+          } else {
+            // RFC 7692 6: RSV1 marks the first (here the only) frame of a compressed message.
+            this.writeFrame(p.opcode, result, true, p.cb);
+          }
+          this.drainQueue();
+        });
+      }
+    }
+    if (queue !== null && queue.length === 0 && !this.compressing) {
+      this.queue = null;
+      if (this.endRequested) {
+        this.endRequested = false;
+        this.flush();
+        this.socket.end();
+      }
+    }
+  }
+}

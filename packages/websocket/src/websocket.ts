@@ -1,0 +1,448 @@
+// One WebSocket connection, the same class on both sides (server-accepted and Node client): the readyState
+// machine, the close handshake (RFC 6455 5.5.1, 7.1), ping/pong, and both event styles (Node `on` and
+// WHATWG `onmessage`/`addEventListener`). Framing lives in receiver.ts/sender.ts, the opening handshake in
+// handshake.ts (server) and client.ts (client).
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { type ClientOptions, connectClient } from './client.js';
+import { encodeClosePayload, truncateReason } from './close.js';
+import { WebSocketError } from './errors.js';
+import {
+  addEventListener,
+  type EventTargetHost,
+  getOnProperty,
+  removeEventListener,
+  setOnProperty,
+  type WsCloseEvent,
+  type WsErrorEvent,
+  type WsEvent,
+  type WsEventListener,
+  type WsEventType,
+  type WsMessageEvent,
+} from './event-target.js';
+import { OPCODE } from './frame.js';
+import type { ConnectionLimits } from './options.js';
+import { type Inflater, Receiver, type ReceiverSink } from './receiver.js';
+import { type Compressor, type SendCallback, Sender } from './sender.js';
+
+/** A negotiated permessage-deflate instance, as the connection uses it. */
+export interface NegotiatedDeflate extends Inflater, Compressor {
+  cleanup(): void;
+}
+
+export type BinaryType = 'nodebuffer' | 'arraybuffer';
+export type WebSocketData = string | Buffer | ArrayBuffer | ArrayBufferView;
+
+export type WebSocketEvents = {
+  open: [];
+  /** `data` is a Buffer (an ArrayBuffer with binaryType 'arraybuffer'); text messages have isBinary false. */
+  message: [data: Buffer | ArrayBuffer, isBinary: boolean];
+  close: [code: number, reason: Buffer];
+  error: [err: Error];
+  ping: [data: Buffer];
+  pong: [data: Buffer];
+  /** The send buffer emptied after the socket had pushed back (bufferedAmount is 0 again). */
+  drain: [];
+};
+
+const READY_STATE = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
+type ReadyState = (typeof READY_STATE)[keyof typeof READY_STATE];
+
+const kWebSocket = Symbol('pushwire.websocket');
+type TaggedSocket = Duplex & { [kWebSocket]?: WebSocket };
+
+const EMPTY = Buffer.alloc(0);
+
+// Hot-path socket listeners are module-level functions, so a connection allocates no closures (STYLE.md).
+function socketOnData(this: TaggedSocket, chunk: Buffer): void {
+  this[kWebSocket]!._receiver!.write(chunk);
+}
+
+function socketOnEnd(this: TaggedSocket): void {
+  // The peer sent FIN: RFC 6455 7.1.1, close our side too (http upgrade sockets allow half-open).
+  const ws = this[kWebSocket]!;
+  ws.readyState = READY_STATE.CLOSING;
+  ws._receiver?.stop();
+  this.end();
+}
+
+function socketOnClose(this: TaggedSocket): void {
+  this[kWebSocket]!._socketClosed();
+}
+
+function socketOnError(this: TaggedSocket): void {
+  // Transport errors (ECONNRESET, EPIPE) end the connection; 'close' reports 1006.
+  this.destroy();
+}
+
+function socketOnDrain(this: TaggedSocket): void {
+  const ws = this[kWebSocket]!;
+  if (ws.readyState === READY_STATE.OPEN && ws.bufferedAmount === 0) ws.emit('drain');
+}
+
+function closeTimeoutExpired(ws: WebSocket): void {
+  ws._closeTimer = null;
+  ws._socket?.destroy();
+}
+
+/** Adapter between the receiver and the connection (kept apart so parser callbacks are not public API). */
+class Sink implements ReceiverSink {
+  private readonly ws: WebSocket;
+  constructor(ws: WebSocket) {
+    this.ws = ws;
+  }
+  onMessage(data: Buffer, isBinary: boolean): void {
+    const ws = this.ws;
+    if (ws.readyState !== READY_STATE.OPEN) return;
+    ws.emit('message', isBinary && ws.binaryType === 'arraybuffer' ? toArrayBuffer(data) : data, isBinary);
+  }
+  onPing(data: Buffer): void {
+    const ws = this.ws;
+    // RFC 6455 5.5.2/5.5.3: answer with a pong carrying the same payload, unless we are already closing.
+    if (!ws._closeFrameSent && ws._sender !== null) ws._sender.sendControl(OPCODE.PONG, data);
+    ws.emit('ping', data);
+  }
+  onPong(data: Buffer): void {
+    // RFC 6455 5.5.3: an unsolicited pong needs no answer; it still counts as a sign of life.
+    this.ws._alive = true;
+    this.ws.emit('pong', data);
+  }
+  onClose(code: number, reason: Buffer): void {
+    this.ws._closeFrameReceivedWith(code, reason);
+  }
+  onError(err: WebSocketError): void {
+    this.ws._fail(err);
+  }
+}
+
+function toArrayBuffer(buf: Buffer): ArrayBuffer {
+  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer) {
+    return buf.buffer;
+  }
+  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+}
+
+function toPayload(data: WebSocketData): { bytes: Buffer | string; binary: boolean } {
+  if (typeof data === 'string') return { bytes: data, binary: false };
+  if (Buffer.isBuffer(data)) return { bytes: data, binary: true };
+  if (data instanceof ArrayBuffer) return { bytes: Buffer.from(data), binary: true };
+  if (ArrayBuffer.isView(data))
+    return { bytes: Buffer.from(data.buffer, data.byteOffset, data.byteLength), binary: true };
+  throw new TypeError('send() takes a string, Buffer, ArrayBuffer or ArrayBufferView');
+}
+
+export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTargetHost {
+  static readonly CONNECTING = READY_STATE.CONNECTING;
+  static readonly OPEN = READY_STATE.OPEN;
+  static readonly CLOSING = READY_STATE.CLOSING;
+  static readonly CLOSED = READY_STATE.CLOSED;
+  readonly CONNECTING = READY_STATE.CONNECTING;
+  readonly OPEN = READY_STATE.OPEN;
+  readonly CLOSING = READY_STATE.CLOSING;
+  readonly CLOSED = READY_STATE.CLOSED;
+
+  readyState: ReadyState = READY_STATE.CONNECTING;
+  /** The subprotocol the server selected ('' for none). */
+  protocol = '';
+  /** The negotiated extensions, as the Sec-WebSocket-Extensions response header said them. */
+  extensions = '';
+  binaryType: BinaryType = 'nodebuffer';
+  /** The URL for client connections; '' for connections a server accepted. */
+  readonly url: string;
+
+  /** @internal */ _socket: TaggedSocket | null = null;
+  /** @internal */ _receiver: Receiver | null = null;
+  /** @internal */ _sender: Sender | null = null;
+  /** @internal */ _deflate: NegotiatedDeflate | null = null;
+  /** @internal */ _isServer = false;
+  /** @internal */ _limits: ConnectionLimits | null = null;
+  /** @internal */ _closeFrameSent = false;
+  /** @internal */ _closeFrameReceived = false;
+  /** @internal */ _closeCode = 1006;
+  /** @internal */ _closeReason: Buffer = EMPTY;
+  /** @internal */ _closeTimer: NodeJS.Timeout | null = null;
+  /** @internal liveness: set by pongs, cleared by each ping of the shared timer (liveness.ts). */
+  _alive = true;
+  /** @internal for client handshakes: aborts the pending request. */
+  _abortHandshake: ((err: Error) => void) | null = null;
+
+  /**
+   * Opens a client connection to `address` (ws:// or wss://). Servers create their connections with
+   * `address` null, and attach the upgraded socket themselves.
+   */
+  constructor(
+    address: string | URL | null,
+    protocols?: string | string[] | ClientOptions,
+    options?: ClientOptions,
+  ) {
+    super();
+    if (address === null) {
+      this.url = '';
+      return;
+    }
+    if (protocols !== undefined && !Array.isArray(protocols) && typeof protocols === 'object') {
+      options = protocols;
+      protocols = undefined;
+    }
+    const list = protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : protocols;
+    this.url = connectClient(this, address, list, options ?? {});
+  }
+
+  /** @internal Attaches the upgraded socket and opens the connection. */
+  _attach(
+    socket: Duplex,
+    head: Buffer,
+    isServer: boolean,
+    limits: ConnectionLimits,
+    deflate: NegotiatedDeflate | null,
+  ): void {
+    const tagged = socket as TaggedSocket;
+    tagged[kWebSocket] = this;
+    this._socket = tagged;
+    this._isServer = isServer;
+    this._limits = limits;
+    this._deflate = deflate;
+    this._receiver = new Receiver(new Sink(this), isServer, limits, deflate);
+    this._sender = new Sender(socket, !isServer, deflate);
+    const s = socket as Duplex & { setNoDelay?: (v: boolean) => void; setTimeout?: (ms: number) => void };
+    // Small frames must not wait for Nagle; the sender already coalesces one tick's frames.
+    s.setNoDelay?.(true);
+    s.setTimeout?.(0);
+    socket.on('data', socketOnData);
+    socket.on('end', socketOnEnd);
+    socket.on('close', socketOnClose);
+    socket.on('error', socketOnError);
+    socket.on('drain', socketOnDrain);
+    // Bytes that came with the upgrade are replayed through 'data' on a later tick, after the caller has
+    // had its chance to attach 'message' listeners (server 'connection', client 'open').
+    if (head.length > 0) socket.unshift(head);
+    this.readyState = READY_STATE.OPEN;
+    if (socket.destroyed) process.nextTick(socketOnClose.bind(tagged));
+  }
+
+  get bufferedAmount(): number {
+    return this._sender === null ? 0 : this._sender.bufferedAmount;
+  }
+
+  /** Sends a message: strings as text, bytes as binary. `cb` runs once the bytes are written (or failed). */
+  send(data: WebSocketData, cb?: SendCallback): void {
+    if (this.readyState === READY_STATE.CONNECTING) {
+      throw new WebSocketError('WS_ERR_NOT_OPEN', 'send() before the connection is open');
+    }
+    const { bytes, binary } = toPayload(data);
+    if (this.readyState !== READY_STATE.OPEN || this._closeFrameSent) {
+      // WHATWG: sending on a closing socket is not an exception; the data is discarded.
+      if (cb)
+        process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
+      return;
+    }
+    this._sender!.sendMessage(bytes, binary, cb);
+  }
+
+  /** @internal Sends a complete frame as is (broadcast: one encoding for many connections). */
+  _sendRaw(frame: Buffer): void {
+    if (this.readyState === READY_STATE.OPEN && !this._closeFrameSent) this._sender!.sendRaw(frame);
+  }
+
+  /** Sends a ping (RFC 6455 5.5.2); the payload is at most 125 bytes. */
+  ping(data: WebSocketData = EMPTY, cb?: SendCallback): void {
+    this.control(OPCODE.PING, data, cb);
+  }
+
+  /** Sends an unsolicited pong (RFC 6455 5.5.3: a unidirectional heartbeat). */
+  pong(data: WebSocketData = EMPTY, cb?: SendCallback): void {
+    this.control(OPCODE.PONG, data, cb);
+  }
+
+  private control(opcode: number, data: WebSocketData, cb: SendCallback | undefined): void {
+    if (this.readyState === READY_STATE.CONNECTING) {
+      throw new WebSocketError('WS_ERR_NOT_OPEN', 'ping/pong before the connection is open');
+    }
+    const { bytes } = toPayload(data);
+    const payload = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+    if (payload.length > 125) {
+      throw new WebSocketError('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 'ping/pong payload over 125 bytes');
+    }
+    if (this.readyState !== READY_STATE.OPEN || this._closeFrameSent) {
+      if (cb)
+        process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
+      return;
+    }
+    this._sender!.sendControl(opcode, payload, cb);
+  }
+
+  /**
+   * Starts the closing handshake (RFC 6455 7.1.2). Without a code the close frame has no body; a code must
+   * be one that may go on the wire (1000-1003, 1007-1014, 3000-4999) and the reason at most 123 bytes.
+   */
+  close(code?: number, reason?: string | Buffer): void {
+    const payload = encodeClosePayload(code, reason); // throws on codes that may not be sent
+    if (this.readyState === READY_STATE.CLOSED) return;
+    if (this.readyState === READY_STATE.CONNECTING) {
+      this._abortHandshake?.(
+        new WebSocketError('WS_ERR_NOT_OPEN', 'closed before the connection was established'),
+      );
+      return;
+    }
+    if (this._closeFrameSent) return;
+    this.sendCloseFrame(payload);
+  }
+
+  /** Destroys the connection at once, without a closing handshake. */
+  terminate(): void {
+    if (this.readyState === READY_STATE.CLOSED) return;
+    if (this.readyState === READY_STATE.CONNECTING) {
+      this._abortHandshake?.(
+        new WebSocketError('WS_ERR_NOT_OPEN', 'terminated before the connection was established'),
+      );
+      return;
+    }
+    this.readyState = READY_STATE.CLOSING;
+    this._socket?.destroy();
+  }
+
+  private sendCloseFrame(payload: Buffer): void {
+    this.readyState = READY_STATE.CLOSING;
+    this._closeFrameSent = true;
+    this._sender!.sendControl(OPCODE.CLOSE, payload);
+    if (this._closeFrameReceived && this._isServer) {
+      // RFC 6455 7.1.1: the server closes the TCP connection first.
+      this._sender!.end();
+    }
+    this.armCloseTimer();
+  }
+
+  private armCloseTimer(): void {
+    if (this._closeTimer !== null || this._socket === null) return;
+    // Waits for the peer's close frame, or (client) for the server to close TCP; then gives up.
+    this._closeTimer = setTimeout(closeTimeoutExpired, this._limits!.closeTimeout, this);
+    this._closeTimer.unref();
+  }
+
+  /** @internal The peer's close frame arrived (RFC 6455 5.5.1). */
+  _closeFrameReceivedWith(code: number, reason: Buffer): void {
+    this._closeFrameReceived = true;
+    this._closeCode = code;
+    this._closeReason = reason;
+    if (!this._closeFrameSent) {
+      // RFC 6455 5.5.1: answer with a close frame, echoing the status code; 1005 means the peer sent no body.
+      this.sendCloseFrame(code === 1005 ? EMPTY : encodeClosePayload(code));
+    } else if (this._isServer) {
+      this._sender!.end();
+    }
+  }
+
+  /** @internal Fail the WebSocket connection (RFC 6455 7.1.7): close frame with the error's code, then TCP. */
+  _fail(err: WebSocketError): void {
+    if (this.readyState === READY_STATE.CLOSED) return;
+    this._receiver?.stop();
+    if (!this._closeFrameSent && this._sender !== null && err.closeCode !== 1006) {
+      this._closeFrameSent = true;
+      this._closeCode = err.closeCode;
+      this._sender.sendControl(OPCODE.CLOSE, encodeClosePayload(err.closeCode, truncateReason(err.message)));
+    }
+    this.readyState = READY_STATE.CLOSING;
+    this._sender?.end();
+    this.armCloseTimer();
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+
+  /** @internal The TCP connection is gone: the WebSocket is closed (RFC 6455 7.1.4). */
+  _socketClosed(): void {
+    if (this.readyState === READY_STATE.CLOSED) return;
+    this.readyState = READY_STATE.CLOSED;
+    if (this._closeTimer !== null) {
+      clearTimeout(this._closeTimer);
+      this._closeTimer = null;
+    }
+    this._receiver?.stop();
+    this._sender?.abort(
+      new WebSocketError('WS_ERR_NOT_OPEN', 'the connection closed before the data was sent'),
+    );
+    this._deflate?.cleanup();
+    this._deflate = null;
+    const socket = this._socket;
+    if (socket !== null) {
+      socket.removeListener('data', socketOnData);
+      socket.removeListener('drain', socketOnDrain);
+    }
+    this.emit('close', this._closeCode, this._closeReason);
+  }
+
+  /** @internal The liveness check gave up on the peer: no closing handshake with a dead peer. */
+  _timeout(err: WebSocketError): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    this.terminate();
+  }
+
+  /** @internal Ends a connection that never opened (client handshake failure). */
+  _handshakeFailed(err: Error): void {
+    if (this.readyState === READY_STATE.CLOSED) return;
+    this.readyState = READY_STATE.CLOSED;
+    this._abortHandshake = null;
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    this.emit('close', 1006, EMPTY);
+  }
+
+  // --- WHATWG interface (HTML "The WebSocket interface") ---
+
+  /** @internal */
+  messageEventData(data: Buffer | ArrayBuffer, isBinary: boolean): string | Buffer | ArrayBuffer {
+    if (!isBinary) return (data as Buffer).toString('utf8');
+    return data;
+  }
+
+  /** @internal */
+  wasClean(): boolean {
+    return this._closeFrameSent && this._closeFrameReceived;
+  }
+
+  addEventListener(
+    type: 'message',
+    listener: WsEventListener<WsMessageEvent>,
+    options?: { once?: boolean },
+  ): void;
+  addEventListener(
+    type: 'close',
+    listener: WsEventListener<WsCloseEvent>,
+    options?: { once?: boolean },
+  ): void;
+  addEventListener(
+    type: 'error',
+    listener: WsEventListener<WsErrorEvent>,
+    options?: { once?: boolean },
+  ): void;
+  addEventListener(type: 'open', listener: WsEventListener<WsEvent>, options?: { once?: boolean }): void;
+  addEventListener(type: WsEventType, listener: WsEventListener<never>, options?: { once?: boolean }): void {
+    addEventListener(this, type, listener as WsEventListener, options);
+  }
+
+  removeEventListener(type: WsEventType, listener: WsEventListener<never>): void {
+    removeEventListener(this, type, listener as WsEventListener);
+  }
+
+  get onopen(): ((event: WsEvent) => void) | null {
+    return getOnProperty(this, 'open') as ((event: WsEvent) => void) | null;
+  }
+  set onopen(handler: ((event: WsEvent) => void) | null) {
+    setOnProperty(this, 'open', handler);
+  }
+  get onmessage(): ((event: WsMessageEvent) => void) | null {
+    return getOnProperty(this, 'message') as ((event: WsMessageEvent) => void) | null;
+  }
+  set onmessage(handler: ((event: WsMessageEvent) => void) | null) {
+    setOnProperty(this, 'message', handler);
+  }
+  get onclose(): ((event: WsCloseEvent) => void) | null {
+    return getOnProperty(this, 'close') as ((event: WsCloseEvent) => void) | null;
+  }
+  set onclose(handler: ((event: WsCloseEvent) => void) | null) {
+    setOnProperty(this, 'close', handler);
+  }
+  get onerror(): ((event: WsErrorEvent) => void) | null {
+    return getOnProperty(this, 'error') as ((event: WsErrorEvent) => void) | null;
+  }
+  set onerror(handler: ((event: WsErrorEvent) => void) | null) {
+    setOnProperty(this, 'error', handler);
+  }
+}
