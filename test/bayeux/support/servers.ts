@@ -24,6 +24,8 @@ export interface ServerOptions {
   interval?: number;
   /** Ms without a connect before a session expires (ours only; Faye expires after 2 x timeout). */
   maxInterval?: number;
+  /** Listen on this port (a restart on the same address); default 0. */
+  port?: number;
 }
 
 export interface RunningServer {
@@ -32,6 +34,11 @@ export interface RunningServer {
   url: string;
   /** ws://127.0.0.1:<port>/bayeux */
   wsUrl: string;
+  port: number;
+  /** WebSocket upgrades requested so far (to tell which transport a client library chose). */
+  upgrades(): number;
+  /** Destroys every open TCP connection (held polls and WebSockets) while the server keeps running. */
+  dropConnections(): void;
   /** Publishes from server code (ours: `bayeux.publish`; Faye: its in-process client). */
   publish(channel: string, data: unknown): Promise<void>;
   /** Resolves with the args of the next server event of that name ('disconnect', 'handshake', ...). */
@@ -61,11 +68,37 @@ async function loadOurs(): Promise<CreateBayeuxServer> {
   return create as CreateBayeuxServer;
 }
 
-async function listen(server: http.Server): Promise<{ url: string; wsUrl: string }> {
-  server.listen(0, '127.0.0.1');
+interface Listening {
+  url: string;
+  wsUrl: string;
+  port: number;
+  upgrades(): number;
+  dropConnections(): void;
+}
+
+async function listen(server: http.Server, port: number): Promise<Listening> {
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  let upgrades = 0;
+  // Added after attach(): both servers replace the listeners present at attach time, not later ones.
+  server.on('upgrade', () => {
+    upgrades++;
+  });
+  server.listen(port, '127.0.0.1');
   await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}${MOUNT}`, wsUrl: `ws://127.0.0.1:${port}${MOUNT}` };
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${bound}${MOUNT}`,
+    wsUrl: `ws://127.0.0.1:${bound}${MOUNT}`,
+    port: bound,
+    upgrades: () => upgrades,
+    dropConnections: () => {
+      for (const s of sockets) s.destroy();
+    },
+  };
 }
 
 async function stop(server: http.Server): Promise<void> {
@@ -91,17 +124,17 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
     });
     bayeux.addService('/service/echo', async (data) => data);
     bayeux.attach(httpServer);
-    const { url, wsUrl } = await listen(httpServer);
+    const listening = await listen(httpServer, opts.port ?? 0);
     return {
       kind,
-      url,
-      wsUrl,
+      ...listening,
       publish: async (channel, data) => {
         await bayeux.publish(channel, data);
       },
       nextEvent: (name) => new Promise((resolve) => onceOn(bayeux, name, resolve)),
       close: async () => {
         await bayeux.close();
+        listening.dropConnections();
         await stop(httpServer);
       },
     };
@@ -109,11 +142,10 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
 
   const adapter = new faye.NodeAdapter({ mount: MOUNT, timeout: timeout / 1000 });
   adapter.attach(httpServer);
-  const { url, wsUrl } = await listen(httpServer);
+  const listening = await listen(httpServer, opts.port ?? 0);
   return {
     kind,
-    url,
-    wsUrl,
+    ...listening,
     publish: async (channel, data) => {
       await adapter.getClient().publish(channel, data);
     },
@@ -121,6 +153,7 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
     close: async () => {
       adapter.getClient().disconnect();
       adapter.close();
+      listening.dropConnections();
       await stop(httpServer);
     },
   };
