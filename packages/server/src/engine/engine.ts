@@ -66,9 +66,11 @@ export interface DeliverySink {
   /** A client was destroyed (expired, slow, disconnected elsewhere). */
   destroyed(clientId: string, reason: DestroyReason): void;
   /**
-   * Optional: true while the client has a held /meta/connect or an open WebSocket on this node. The sweeper
+   * Optional: true while a /meta/connect of the client is HELD on this node (any transport). The sweeper
    * never expires such a client (Bayeux §4.2.2 and CometD: maxInterval counts from the last connect REPLY,
    * and a held connect may last `timeout`, longer than maxInterval); it counts the client as seen now.
+   * An open WebSocket alone is NOT held: a client that stops sending connects over a live socket must
+   * still expire (§4.2.2 "act as if a disconnect had been received").
    */
   isHeld?(clientId: string): boolean;
 }
