@@ -69,10 +69,10 @@ export async function handshake(
   url: string,
   extra: Partial<Message> = {},
 ): Promise<{ clientId: string; cookie: string | undefined }> {
-  const { messages, headers } = await post(url, [{ ...HANDSHAKE, ...extra }]);
+  const { messages, headers, status, text } = await post(url, [{ ...HANDSHAKE, ...extra }]);
   const reply = messages[0];
   if (reply?.successful !== true || typeof reply.clientId !== 'string') {
-    throw new Error(`handshake failed: ${JSON.stringify(reply)}`);
+    throw new Error(`handshake failed: ${status} ${text}`);
   }
   const setCookie = headers.get('set-cookie');
   return { clientId: reply.clientId, cookie: setCookie?.split(';')[0] };

@@ -1,0 +1,110 @@
+import type { Message } from '@pushwire/bayeux';
+import { afterEach, describe, expect, it } from 'vitest';
+import { jsonpBody } from '../src/transports/callback-polling.js';
+import { HANDSHAKE, type Harness, startServer, until } from './helpers/http.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function jsonp(
+  url: string,
+  messages: unknown,
+  callback?: string,
+): Promise<{ status: number; headers: Headers; text: string; messages: Message[] }> {
+  const q = new URLSearchParams({ message: JSON.stringify(messages) });
+  if (callback !== undefined) q.set('jsonp', callback);
+  const res = await fetch(`${url}?${q}`);
+  const text = await res.text();
+  const m = /^\/\*\*\/([\w$.]+)\(([\s\S]*)\);$/.exec(text);
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    messages: m ? (JSON.parse(m[2]!) as Message[]) : [],
+  };
+}
+
+const CP = { ...HANDSHAKE, supportedConnectionTypes: ['callback-polling'] };
+
+describe('callback-polling (JSON-P)', () => {
+  it('wraps the reply as /**/name(json); with hardened headers', async () => {
+    h = await startServer();
+    const res = await jsonp(h.url, [CP], 'cb.handle_1$');
+    expect(res.status).toBe(200);
+    expect(res.text.startsWith('/**/cb.handle_1$([{')).toBe(true);
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('cache-control')).toBe('no-cache, no-store');
+    expect(res.messages[0]).toMatchObject({
+      channel: '/meta/handshake',
+      successful: true,
+      supportedConnectionTypes: ['callback-polling'],
+    });
+  });
+
+  it('uses jsonpcallback by default', async () => {
+    h = await startServer();
+    const res = await jsonp(h.url, [CP]);
+    expect(res.text.startsWith('/**/jsonpcallback([')).toBe(true);
+  });
+
+  it.each([['alert(1)'], ['a..b'], ['1abc'], ['a-b'], ['a.'], ['']])(
+    'refuses the callback %j with 400',
+    async (cb) => {
+      h = await startServer();
+      const res = await jsonp(h.url, [CP], cb);
+      expect(res.status).toBe(400);
+      expect(res.text).toBe('invalid jsonp callback name\n');
+    },
+  );
+
+  it('maxJsonpCallbackLength: the limit is accepted, one more character is 400', async () => {
+    h = await startServer({ maxJsonpCallbackLength: 10 });
+    expect((await jsonp(h.url, [CP], 'a'.repeat(10))).status).toBe(200);
+    expect((await jsonp(h.url, [CP], 'a'.repeat(11))).status).toBe(400);
+  });
+
+  it('maxMessageSize applies to the message parameter (413 past it)', async () => {
+    h = await startServer({ maxMessageSize: 300 });
+    const base = JSON.stringify([{ ...CP, pad: '' }]).length;
+    expect((await jsonp(h.url, [{ ...CP, pad: 'x'.repeat(300 - base) }])).status).toBe(200);
+    expect((await jsonp(h.url, [{ ...CP, pad: 'x'.repeat(301 - base) }])).status).toBe(413);
+  });
+
+  it('escapes U+2028 and U+2029', () => {
+    expect(jsonpBody('f', '["a\u2028b\u2029c"]')).toBe('/**/f(["a\\u2028b\\u2029c"]);');
+  });
+
+  it('escapes U+2028 in delivered data end to end', async () => {
+    h = await startServer({ timeout: 30_000 });
+    const hs = await jsonp(h.url, [CP]);
+    const clientId = hs.messages[0]!.clientId as string;
+    await jsonp(h.url, [
+      { channel: '/meta/connect', clientId, connectionType: 'callback-polling', id: 'c0' },
+    ]);
+    await jsonp(h.url, [{ channel: '/meta/subscribe', clientId, subscription: '/t', id: 's' }]);
+    const held = jsonp(h.url, [
+      { channel: '/meta/connect', clientId, connectionType: 'callback-polling', id: 'c1' },
+    ]);
+    await until(() => h!.bayeux.heldConnects === 1, 'held');
+    await h.bayeux.publish('/t', 'line\u2028sep');
+    const res = await held;
+    expect(res.text).toContain('line\\u2028sep');
+    expect(res.text).not.toContain('\u2028');
+    expect(res.messages[0]).toEqual({ channel: '/t', data: 'line\u2028sep' });
+  });
+
+  it('malformed message parameter is 400', async () => {
+    h = await startServer();
+    const res = await fetch(`${h.url}?message=%5B%7B&jsonp=cb`);
+    expect(res.status).toBe(400);
+  });
+
+  it('GET is refused when callback-polling is disabled', async () => {
+    h = await startServer({ transports: ['long-polling'] });
+    expect((await jsonp(h.url, [CP])).status).toBe(405);
+  });
+});

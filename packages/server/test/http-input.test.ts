@@ -1,0 +1,183 @@
+// Bad input and limits on the HTTP transports: every limit crossed by one, and the server stays up.
+import { request } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  connect,
+  connectedClient,
+  HANDSHAKE,
+  type Harness,
+  handshake,
+  post,
+  startServer,
+} from './helpers/http.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** The server still answers a normal handshake. */
+async function stillUp(url: string): Promise<void> {
+  const { clientId } = await handshake(url);
+  expect(clientId).toBeTruthy();
+}
+
+describe('long-polling body decoding', () => {
+  it('accepts one bare object as well as an array', async () => {
+    h = await startServer();
+    const { messages } = await post(h.url, { ...HANDSHAKE });
+    expect(messages[0]).toMatchObject({ channel: '/meta/handshake', successful: true });
+  });
+
+  it('accepts form-encoded message= (one or several values)', async () => {
+    h = await startServer();
+    const { clientId } = await handshake(h.url);
+    const body = new URLSearchParams();
+    body.append(
+      'message',
+      JSON.stringify({ channel: '/meta/subscribe', clientId, subscription: '/a', id: '1' }),
+    );
+    body.append('message', JSON.stringify([{ channel: '/a', clientId, data: 2, id: '2' }]));
+    const res = await post(h.url, body.toString(), {
+      raw: true,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.messages.map((m) => [m.id, m.successful])).toEqual([
+      ['1', true],
+      ['2', true],
+    ]);
+  });
+
+  it('accepts text/plain carrying either JSON or message= (cross-origin XHR without a content type)', async () => {
+    h = await startServer();
+    const a = await post(h.url, JSON.stringify([HANDSHAKE]), {
+      raw: true,
+      headers: { 'Content-Type': 'text/plain' },
+    });
+    expect(a.messages[0]?.successful).toBe(true);
+    const b = await post(h.url, `message=${encodeURIComponent(JSON.stringify([HANDSHAKE]))}`, {
+      raw: true,
+      headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+    });
+    expect(b.messages[0]?.successful).toBe(true);
+  });
+
+  it.each([
+    ['malformed JSON', '[{"channel": ', 'application/json', 'malformed JSON'],
+    ['a scalar body', '42', 'application/json', 'messages must be JSON objects'],
+    ['a string body', '"x"', 'application/json', 'messages must be JSON objects'],
+    ['an array of scalars', '[1,2]', 'application/json', 'messages must be JSON objects'],
+    ['an empty array', '[]', 'application/json', 'empty message array'],
+    ['a wrong content type', '[]', 'application/xml', "unsupported content type 'application/xml'"],
+    ['a form without message', 'foo=1', 'application/x-www-form-urlencoded', "no 'message' parameter"],
+  ])('answers %s with 400 and a short reason, and stays up', async (_, body, type, reason) => {
+    h = await startServer();
+    const res = await post(h.url, body, { raw: true, headers: { 'Content-Type': type } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(res.text).toBe(`${reason}\n`);
+    await stillUp(h.url);
+  });
+
+  it('answers other methods with 405', async () => {
+    h = await startServer({ transports: ['long-polling'] });
+    const res = await fetch(h.url, { method: 'PUT', body: '[]' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST, GET, OPTIONS');
+  });
+
+  it('leaves other paths alone (404 without other listeners)', async () => {
+    h = await startServer();
+    expect((await fetch(`${h.origin}/elsewhere`)).status).toBe(404);
+    expect((await fetch(`${h.url}x`, { method: 'POST', body: '[]' })).status).toBe(404);
+  });
+});
+
+describe('limits', () => {
+  it('maxMessageSize: a body of exactly the limit is read, one byte more is 413', async () => {
+    h = await startServer({ maxMessageSize: 200 });
+    const msg = JSON.stringify([{ ...HANDSHAKE, pad: '' }]);
+    const exact = JSON.stringify([{ ...HANDSHAKE, pad: 'x'.repeat(200 - msg.length) }]);
+    expect(Buffer.byteLength(exact)).toBe(200);
+    expect((await post(h.url, exact, { raw: true })).status).toBe(200);
+    const over = JSON.stringify([{ ...HANDSHAKE, pad: 'x'.repeat(201 - msg.length) }]);
+    const res = await post(h.url, over, { raw: true });
+    expect(res.status).toBe(413);
+    expect(res.text).toBe('body larger than 200 bytes\n');
+    await stillUp(h.url);
+  });
+
+  it('maxMessageSize: a chunked body without Content-Length is cut off at the limit too', async () => {
+    h = await startServer({ maxMessageSize: 150 });
+    const url = new URL(h.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.write('['.padEnd(100, ' '));
+      req.write(' '.repeat(51));
+      // Never ended: the server must answer without waiting for the rest.
+    });
+    expect(status).toBe(413);
+    await stillUp(h.url);
+  });
+
+  it('maxMessagesPerRequest: exactly the limit is processed, one more is 400', async () => {
+    h = await startServer({ maxMessagesPerRequest: 3 });
+    const { clientId } = await handshake(h.url);
+    const pub = (i: number) => ({ channel: '/a', clientId, data: i, id: String(i) });
+    const ok = await post(h.url, [pub(1), pub(2), pub(3)]);
+    expect(ok.messages).toHaveLength(3);
+    const res = await post(h.url, [pub(1), pub(2), pub(3), pub(4)]);
+    expect(res.status).toBe(400);
+    expect(res.text).toBe('more than 3 messages in one request\n');
+  });
+
+  it('maxSubscriptionsPerClient: the limit is reached, one more is refused', async () => {
+    h = await startServer({ maxSubscriptionsPerClient: 2 });
+    h.engine.maxSubscriptions = 2;
+    const { clientId } = await handshake(h.url);
+    const sub = (s: string) => ({ channel: '/meta/subscribe', clientId, subscription: s, id: s.slice(1) });
+    const { messages } = await post(h.url, [sub('/a'), sub('/b'), sub('/c')]);
+    expect(messages.map((m) => m.successful)).toEqual([true, true, false]);
+    expect(messages[2]).toMatchObject({ subscription: '/c', error: '403:2:subscriptions_exceeded' });
+  });
+
+  it('rejects nonsense limits at construction', async () => {
+    const { createBayeuxServer } = await import('../src/index.js');
+    expect(() => createBayeuxServer({ maxMessageSize: 0 })).toThrow(/maxMessageSize/);
+    expect(() => createBayeuxServer({ transports: ['websocket'] })).toThrow(/long-polling/);
+  });
+
+  it('one bad message in a batch gets its own error; the others are processed', async () => {
+    h = await startServer();
+    const clientId = await connectedClient(h.url);
+    const { messages } = await post(h.url, [
+      { channel: '/a', clientId, data: 1, id: 'bad id!' },
+      { channel: '/a/*', clientId, data: 1, id: 'w' },
+      { clientId, data: 1, id: 'nochan' },
+      { channel: '/meta/subscribe/x', clientId, subscription: '/a', id: 'cve' },
+      connect(clientId, 'ok'),
+    ]);
+    expect(messages.map((m) => [m.id, m.error ?? m.successful])).toEqual([
+      [undefined, '405::message_id_invalid'],
+      ['w', '405::channel_invalid'],
+      ['nochan', '400::channel_missing'],
+      ['cve', '405::channel_invalid'],
+      ['ok', true],
+    ]);
+  });
+});
