@@ -57,9 +57,9 @@ export class BayeuxServer {
     this.engine.setSink({
       wake: (clientId) => this.#wake(clientId),
       destroyed: (clientId, reason) => this.#destroyed(clientId, reason),
-      // A client waiting in a held connect, or with an open socket here, is alive (Bayeux §4.2).
-      isHeld: (clientId) =>
-        core.connections.isHeld(clientId) || core.connections.socketOf(clientId) !== undefined,
+      // Bayeux §4.2: a client waiting in a held connect is alive. An open WebSocket alone is not: a client
+      // that stops sending /meta/connect must expire after maxInterval, whatever its transport.
+      isHeld: (clientId) => core.connections.isHeld(clientId),
     });
     this.#websocket = this.options.transports.includes('websocket')
       ? new WebSocketTransport(core)
