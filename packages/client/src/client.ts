@@ -71,6 +71,7 @@ export class Client<M extends ChannelMap = ChannelMap> extends TypedEmitter<Clie
         this.#queue.drain();
       },
       fatal: (error) => this.#onFatal(error),
+      report: (error) => this.#report(error),
     });
   }
 

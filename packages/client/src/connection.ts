@@ -30,6 +30,8 @@ export interface ConnectionHooks {
   connected(): void;
   /** The client gave up (advice none, no transport, refused handshake). */
   fatal(error: Error): void;
+  /** A failure the loop recovers from by itself, but which the application should see (bad replies). */
+  report(error: Error): void;
 }
 
 interface CurrentAdvice {
@@ -208,8 +210,12 @@ export class Connection {
         reply.successful === true
           ? new ClientError('CLIENT_BAD_MESSAGE', 'handshake reply without clientId')
           : new ServerRefusal(reply);
-      if (this.#advice.reconnect === 'none') this.#fail(error);
-      else this.#handshake(this.#backoff.next() + Math.max(0, this.#advice.interval));
+      if (this.#advice.reconnect === 'none') {
+        this.#fail(error);
+        return;
+      }
+      this.#hooks.report(error);
+      this.#handshake(this.#backoff.next() + Math.max(0, this.#advice.interval));
       return;
     }
     const chosen = negotiate(enabled, reply.supportedConnectionTypes);

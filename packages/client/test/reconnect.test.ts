@@ -1,0 +1,272 @@
+// Reconnection: advice handshake re-handshakes and re-subscribes without duplicate handler calls; a
+// server restart is survived; publishes made while disconnected are queued (bounded, with deadlines);
+// advice `none` stops; exactly one outstanding connect; request timeout = advice.timeout + maxNetworkDelay.
+
+import type { Message } from '@pushwire/bayeux';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Client, ClientError, ServerRefusal, type TransportName } from '../src/index.js';
+import { type FayeServer, startFaye } from './faye-server.js';
+import { collector, type OurServer, startOurs } from './helpers.js';
+import { okReplies, scriptedFetch } from './scripted-fetch.js';
+
+const FAST = { backoffIncrement: 20, maxBackoff: 100, backoffJitter: 0 };
+
+describe("re-handshake on Faye's advice", () => {
+  let server: FayeServer;
+  let client: Client;
+  afterEach(async () => {
+    await client?.disconnect();
+    await server?.close();
+  });
+
+  it.each<TransportName>(['websocket', 'long-polling'])(
+    'over %s: the session is destroyed server-side, the client re-handshakes and re-subscribes, no duplicates',
+    async (transport) => {
+      server = await startFaye({ timeout: 1 });
+      const subscribes: Message[] = [];
+      server.adapter.addExtension({
+        incoming: (message, _req, callback) => {
+          if (message.channel === '/meta/subscribe') subscribes.push(message as Message);
+          callback(message);
+        },
+      });
+      client = new Client(server.url, { transports: [transport], ...FAST });
+      const inbox = collector<[unknown]>();
+      await client.subscribe('/feed', inbox.handler);
+      const firstId = client.clientId!;
+      const rehandshake = collector<[Message, boolean]>();
+      client.on('handshake', rehandshake.handler);
+      // Faye's engine forgets the client: its next /meta/connect gets 401 + advice reconnect 'handshake'.
+      (
+        server.adapter as unknown as { _server: { _engine: { destroyClient(id: string): void } } }
+      )._server._engine.destroyClient(firstId);
+      const [, reestablished] = await rehandshake.next();
+      expect(reestablished).toBe(true);
+      expect(client.clientId).not.toBe(firstId);
+      // Wait until the server has the re-subscription, then publish once.
+      while (subscribes.length < 2) await new Promise<void>((resolve) => client.once('connected', resolve));
+      expect(subscribes.map((m) => m.subscription)).toEqual(['/feed', '/feed']);
+      expect(subscribes[1]?.clientId).toBe(client.clientId);
+      await server.publish('/feed', 'after');
+      expect((await inbox.next())[0]).toBe('after');
+      await client.publish('/feed', 'mine');
+      expect((await inbox.next())[0]).toBe('mine');
+      expect(inbox.items.map(([d]) => d)).toEqual(['after', 'mine']);
+    },
+  );
+});
+
+describe('server restart', () => {
+  let server: OurServer;
+  let client: Client;
+  afterEach(async () => {
+    await client?.disconnect();
+    await server?.close();
+  });
+
+  it.each<TransportName>(['websocket', 'long-polling', 'callback-polling', 'short-polling'])(
+    'over %s: subscriptions are restored, queued publishes sent, later messages delivered once',
+    async (transport) => {
+      server = await startOurs({ timeout: 500 });
+      const port = server.port;
+      client = new Client(server.url, { transports: [transport], shortPollingInterval: 30, ...FAST });
+      const inbox = collector<[unknown]>();
+      await client.subscribe('/live', inbox.handler);
+      await server.bayeux.publish('/live', 1);
+      expect((await inbox.next())[0]).toBe(1);
+
+      const lost = new Promise<void>((resolve) => client.once('reconnecting', () => resolve()));
+      const handshakingAgain = new Promise<void>((resolve) => client.once('handshaking', () => resolve()));
+      await server.close();
+      await Promise.race([lost, handshakingAgain]);
+      // Made while the server is down: queued, sent after the re-handshake.
+      const queued = client.publish('/live', 2);
+      server = await startOurs({ timeout: 500, port });
+      const again = new Promise<void>((resolve) => client.once('connected', resolve));
+      await again;
+      await queued;
+      expect((await inbox.next())[0]).toBe(2);
+      await server.bayeux.publish('/live', 3);
+      expect((await inbox.next())[0]).toBe(3);
+      expect(inbox.items.map(([d]) => d)).toEqual([1, 2, 3]);
+    },
+  );
+});
+
+describe('offline publish queue', () => {
+  it('holds maxQueuedPublishes publishes; one more is rejected with CLIENT_QUEUE_FULL', async () => {
+    const client = new Client('http://127.0.0.1:9/bayeux', { autoConnect: false, maxQueuedPublishes: 2 });
+    const first = client.publish('/a', 1);
+    const second = client.publish('/a', 2);
+    const third = client.publish('/a', 3);
+    await expect(third).rejects.toMatchObject({ code: 'CLIENT_QUEUE_FULL' });
+    await client.disconnect();
+    await expect(first).rejects.toMatchObject({ code: 'CLIENT_DISCONNECTED' });
+    await expect(second).rejects.toMatchObject({ code: 'CLIENT_DISCONNECTED' });
+  });
+
+  it('a queued publish past its deadline is rejected with CLIENT_PUBLISH_EXPIRED', async () => {
+    const client = new Client('http://127.0.0.1:9/bayeux', { autoConnect: false });
+    const started = Date.now();
+    const error = await client.publish('/a', 1, { timeout: 50 }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ClientError);
+    expect((error as ClientError).code).toBe('CLIENT_PUBLISH_EXPIRED');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    await client.disconnect();
+  });
+});
+
+describe('advice and timing (scripted server)', () => {
+  it("advice reconnect 'none' on the handshake stops the client and rejects connect()", async () => {
+    const fake = scriptedFetch((messages) =>
+      JSON.stringify([
+        {
+          channel: '/meta/handshake',
+          id: messages[0]?.id,
+          successful: false,
+          error: '403::handshake_denied',
+          advice: { reconnect: 'none' },
+        },
+      ]),
+    );
+    const client = new Client('http://127.0.0.1:9/bayeux', {
+      transports: ['long-polling'],
+      fetch: fake.fetch,
+    });
+    const errors = collector<[Error]>();
+    client.on('error', errors.handler);
+    const error = await client.connect().catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ServerRefusal);
+    expect((error as ServerRefusal).code).toBe(403);
+    expect(client.state).toBe('disconnected');
+    expect(fake.sent).toHaveLength(1);
+  });
+
+  it("advice reconnect 'none' on a connect stops the client", async () => {
+    let connects = 0;
+    const fake = scriptedFetch((messages) => {
+      if (messages[0]?.channel === '/meta/connect' && ++connects === 2) {
+        return JSON.stringify([
+          {
+            channel: '/meta/connect',
+            id: messages[0].id,
+            successful: false,
+            error: '402::session_unknown',
+            advice: { reconnect: 'none' },
+          },
+        ]);
+      }
+      return JSON.stringify(okReplies(messages, { interval: 0 }));
+    });
+    const client = new Client('http://127.0.0.1:9/bayeux', {
+      transports: ['long-polling'],
+      fetch: fake.fetch,
+    });
+    client.on('error', () => undefined);
+    const stopped = new Promise<void>((resolve) => client.once('disconnected', resolve));
+    await client.connect();
+    await stopped;
+    expect(connects).toBe(2);
+    expect(client.state).toBe('disconnected');
+  });
+
+  it('keeps exactly one outstanding /meta/connect while subscribing and publishing', async () => {
+    const fake = scriptedFetch(async (messages) => {
+      if (messages[0]?.channel === '/meta/connect' && messages[0].advice === undefined) {
+        // A held connect: answered after a short hold, like a server with timeout advice.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return JSON.stringify(okReplies(messages));
+    });
+    const client = new Client('http://127.0.0.1:9/bayeux', {
+      transports: ['long-polling'],
+      fetch: fake.fetch,
+    });
+    await client.connect();
+    for (let i = 0; i < 5; i++) {
+      await client.subscribe(`/c${i}`, () => undefined);
+      await client.publish(`/c${i}`, i);
+    }
+    await client.disconnect();
+    expect(fake.maxOpenConnects).toBe(1);
+    // Every connect travels alone (a server holds a connect only when it is alone in its request).
+    for (const batch of fake.sent) {
+      if (batch.some((m) => m.channel === '/meta/connect')) expect(batch).toHaveLength(1);
+    }
+  });
+
+  it('a held connect times out after advice.timeout + maxNetworkDelay, then the client retries', async () => {
+    let connects = 0;
+    let hungAt = 0;
+    let retriedAt = 0;
+    const fake = scriptedFetch((messages) => {
+      const m = messages[0]!;
+      if (m.channel === '/meta/handshake') {
+        return JSON.stringify([
+          { ...okReplies(messages)[0], advice: { reconnect: 'retry', interval: 0, timeout: 150 } },
+        ]);
+      }
+      if (m.channel === '/meta/connect') {
+        connects++;
+        if (connects === 2) {
+          hungAt = Date.now();
+          return null;
+        }
+        if (connects === 3) retriedAt = Date.now();
+      }
+      // Bayeux §3.6: advice replaces earlier advice, so every reply repeats the hold time.
+      return JSON.stringify(okReplies(messages, { interval: 0, timeout: 150 }));
+    });
+    const client = new Client('http://127.0.0.1:9/bayeux', {
+      transports: ['long-polling'],
+      fetch: fake.fetch,
+      maxNetworkDelay: 100,
+      ...FAST,
+    });
+    const down = new Promise<void>((resolve) => client.once('transport:down', () => resolve()));
+    await client.connect();
+    await down;
+    const waited = Date.now() - hungAt;
+    expect(waited).toBeGreaterThanOrEqual(240);
+    expect(waited).toBeLessThan(1000);
+    await new Promise<void>((resolve) => client.once('connected', resolve));
+    expect(retriedAt).toBeGreaterThan(hungAt);
+    await client.disconnect();
+  });
+
+  it('onBeforeHandshake runs before every handshake and can refresh ext credentials', async () => {
+    let handshakes = 0;
+    const tokens: unknown[] = [];
+    const fake = scriptedFetch((messages) => {
+      const m = messages[0]!;
+      if (m.channel === '/meta/handshake') {
+        handshakes++;
+        tokens.push(m.ext?.token);
+      }
+      if (m.channel === '/meta/connect' && handshakes === 1) {
+        return JSON.stringify([
+          {
+            channel: '/meta/connect',
+            id: m.id,
+            successful: false,
+            error: '402::session_unknown',
+            advice: { reconnect: 'handshake', interval: 0 },
+          },
+        ]);
+      }
+      return JSON.stringify(okReplies(messages));
+    });
+    let n = 0;
+    const client = new Client('http://127.0.0.1:9/bayeux', {
+      transports: ['long-polling'],
+      fetch: fake.fetch,
+      onBeforeHandshake: async (message) => {
+        await Promise.resolve();
+        message.ext = { ...message.ext, token: `t${++n}` };
+      },
+    });
+    await client.connect();
+    expect(tokens).toEqual(['t1', 't2']);
+    await client.disconnect();
+  });
+});
