@@ -58,14 +58,20 @@ interface ServerResult {
     heapPerConn: number;
     rssPerConn: number;
     externalPerConn: number;
-    broadcast: { deliveriesPerSec: number; runs: number[] };
-    burst: { deliveriesPerSec: number; runs: number[] };
+    /** Median deliveries/s to the last receipt; serverMs: median time the server spent in the call. */
+    broadcast: { deliveriesPerSec: number; runs: number[]; serverMs: number };
+    burst: { deliveriesPerSec: number; runs: number[]; serverMs: number };
   };
 }
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+
+/** The run with the median rate (its latencies go with it), so one noisy run does not decide. */
+function medianRun(runs: EchoResult[]): EchoResult | undefined {
+  return [...runs].sort((a, b) => a.rate - b.rate)[Math.floor(runs.length / 2)];
 }
 
 /** Broadcasts `count` messages to the crowd and returns deliveries/s measured to the last receipt. */
@@ -78,65 +84,121 @@ async function broadcastOnce(server: Child, load: Child, crowd: number, count: n
   return (crowd * count) / ((done.lastAt - sent.t0) / 1000);
 }
 
-async function benchServer(impl: string, opts: BenchOptions): Promise<ServerResult> {
-  const result: ServerResult = { server: impl, echo: {} };
-  let server: Child | null = null;
-  let load: Child | null = null;
+/** One echo scenario on a fresh server and generator (one scenario's garbage stays out of the next). */
+async function echoOnce(impl: string, sc: EchoScenario, opts: BenchOptions): Promise<EchoResult> {
+  const server = await startChild(`${impl}-server`, 'websocket/server-child.ts', [impl]);
+  const load = await startChild('ws-load', 'websocket/load-child.ts').catch(async (err: unknown) => {
+    await server.stop();
+    throw err;
+  });
   try {
-    const warmupMs = opts.quick ? 300 : 1000;
-    const durationMs = opts.quick ? 1000 : 4000;
-    for (const sc of ECHO.filter(() => !opts.only || opts.only.includes('echo'))) {
-      // A fresh server per scenario keeps one scenario's garbage out of the next one's numbers.
-      server = await startChild(`${impl}-server`, 'websocket/server-child.ts', [impl]);
-      load = await startChild('ws-load', 'websocket/load-child.ts');
-      const port = (server.info as { port: number }).port;
-      const cpu0 = await server.call<NodeJS.CpuUsage>('cpu');
-      const t0 = performance.now();
-      const r = await load.call<EchoResult>('echo', { port, ...sc, warmupMs, durationMs, binary: false });
-      const cpu1 = await server.call<NodeJS.CpuUsage>('cpu');
-      const used = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
-      r.serverCpu = round(used / 10 / (performance.now() - t0), 0);
-      result.echo[sc.name] = r;
-      console.log(
-        `  ${impl} ${sc.name}: ${r.rate} msg/s p50 ${r.p50} ms p99 ${r.p99} ms lost ${r.lost} cpu server ${r.serverCpu}% load ${r.loadCpu}%`,
-      );
-      await load.stop();
-      await server.stop();
-      load = server = null;
-    }
+    const port = (server.info as { port: number }).port;
+    const cpu0 = await server.call<NodeJS.CpuUsage>('cpu');
+    const t0 = performance.now();
+    const r = await load.call<EchoResult>('echo', {
+      port,
+      ...sc,
+      warmupMs: opts.quick ? 300 : 1000,
+      durationMs: opts.quick ? 1000 : 3000,
+      binary: false,
+    });
+    const cpu1 = await server.call<NodeJS.CpuUsage>('cpu');
+    const used = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
+    r.serverCpu = round(used / 10 / (performance.now() - t0), 0);
+    console.log(
+      `  ${impl} ${sc.name}: ${r.rate} msg/s p50 ${r.p50} ms p99 ${r.p99} ms lost ${r.lost} cpu server ${r.serverCpu}% load ${r.loadCpu}%`,
+    );
+    return r;
+  } finally {
+    await load.stop();
+    await server.stop();
+  }
+}
 
-    if (opts.only && !opts.only.includes('crowd')) return result;
-    const crowd = opts.quick ? 2000 : 10_000;
-    server = await startChild(`${impl}-server`, 'websocket/server-child.ts', [impl]);
-    load = await startChild('ws-load', 'websocket/load-child.ts');
+type Crowd = NonNullable<ServerResult['crowd']>;
+
+/** 10,000 idle connections: memory per connection, then single broadcasts and bursts of 100. */
+async function crowdOnce(impl: string, opts: BenchOptions): Promise<Crowd> {
+  const crowd = opts.quick ? 2000 : 10_000;
+  const server = await startChild(`${impl}-server`, 'websocket/server-child.ts', [impl]);
+  const load = await startChild('ws-load', 'websocket/load-child.ts').catch(async (err: unknown) => {
+    await server.stop();
+    throw err;
+  });
+  try {
     const port = (server.info as { port: number }).port;
     const before = await server.call<Mem>('mem');
     const conn = await load.call<{ opened: number; ms: number }>('connect', { port, count: crowd });
     const after = await server.call<Mem>('mem');
     if (after.clients !== crowd) throw new Error(`server sees ${after.clients} of ${crowd} connections`);
-    const reps = opts.quick ? 3 : 5;
-    const single: number[] = [];
+    const reps = opts.quick ? 3 : 7;
+    const single: Array<{ rate: number; serverMs: number }> = [];
     for (let i = 0; i < reps; i++) single.push(await broadcastOnce(server, load, crowd, 1));
-    const burst: number[] = [];
+    const burst: Array<{ rate: number; serverMs: number }> = [];
     for (let i = 0; i < reps; i++) burst.push(await broadcastOnce(server, load, crowd, 100));
-    result.crowd = {
+    const summary = (runs: Array<{ rate: number; serverMs: number }>): Crowd['broadcast'] => ({
+      deliveriesPerSec: round(median(runs.map((x) => x.rate)), 0),
+      runs: runs.map((x) => round(x.rate, 0)),
+      serverMs: round(median(runs.map((x) => x.serverMs)), 1),
+    });
+    const r: Crowd = {
       connections: crowd,
       connectMs: conn.ms,
       heapPerConn: round((after.heapUsed - before.heapUsed) / crowd, 0),
       rssPerConn: round((after.rss - before.rss) / crowd, 0),
       externalPerConn: round((after.external - before.external) / crowd, 0),
-      broadcast: { deliveriesPerSec: round(median(single), 0), runs: single.map((x) => round(x, 0)) },
-      burst: { deliveriesPerSec: round(median(burst), 0), runs: burst.map((x) => round(x, 0)) },
+      broadcast: summary(single),
+      burst: summary(burst),
     };
-    console.log(`  ${impl} crowd: ${JSON.stringify(result.crowd)}`);
-  } catch (err) {
-    result.error = err instanceof Error ? err.message : String(err);
-    console.log(`  ${impl}: FAILED ${result.error}`);
+    console.log(`  ${impl} crowd: ${JSON.stringify(r)}`);
+    return r;
   } finally {
-    await load?.stop();
-    await server?.stop();
+    await load.call('disconnect').catch(() => {});
+    await load.stop();
+    await server.stop();
   }
-  return result;
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Runs every scenario for every server, interleaved (ws, ours, ws, ours ...) so that load from other
+ * processes on this shared machine falls on both alike; each echo figure is the median of `reps` runs.
+ */
+async function benchAll(impls: string[], opts: BenchOptions): Promise<Record<string, ServerResult>> {
+  const out: Record<string, ServerResult> = {};
+  for (const impl of impls) out[impl] = { server: impl, echo: {} };
+  const reps = opts.quick ? 1 : 3;
+  if (!opts.only || opts.only.includes('echo')) {
+    for (const sc of ECHO) {
+      const runs: Record<string, EchoResult[]> = {};
+      for (let rep = 0; rep < reps; rep++) {
+        for (const impl of impls) {
+          try {
+            (runs[impl] ??= []).push(await echoOnce(impl, sc, opts));
+          } catch (err) {
+            (out[impl] as ServerResult).error = errorText(err);
+            console.log(`  ${impl} ${sc.name}: FAILED ${errorText(err)}`);
+          }
+        }
+      }
+      for (const impl of impls) {
+        const m = medianRun(runs[impl] ?? []);
+        if (m) (out[impl] as ServerResult).echo[sc.name] = m;
+      }
+    }
+  }
+  if (!opts.only || opts.only.includes('crowd')) {
+    for (const impl of impls) {
+      try {
+        (out[impl] as ServerResult).crowd = await crowdOnce(impl, opts);
+      } catch (err) {
+        (out[impl] as ServerResult).error = errorText(err);
+        console.log(`  ${impl} crowd: FAILED ${errorText(err)}`);
+      }
+    }
+  }
+  return out;
 }
 
 function rows(ours: ServerResult, peer: ServerResult): Row[] {
@@ -214,10 +276,11 @@ function rows(ours: ServerResult, peer: ServerResult): Row[] {
 }
 
 export async function runWebsocketBench(opts: BenchOptions): Promise<void> {
-  console.log(`websocket bench (${opts.quick ? 'quick' : 'full'}): ws@8 first, then ours`);
-  const want = (s: string): boolean => !opts.servers || opts.servers.includes(s);
-  const peer = want('ws') ? await benchServer('ws', opts) : { server: 'ws', echo: {} };
-  const ours = want('pushwire') ? await benchServer('pushwire', opts) : { server: 'pushwire', echo: {} };
+  console.log(`websocket bench (${opts.quick ? 'quick' : 'full'}): ws@8 and ours, interleaved`);
+  const impls = ['ws', 'pushwire'].filter((s) => !opts.servers || opts.servers.includes(s));
+  const all = await benchAll(impls, opts);
+  const peer = all.ws ?? { server: 'ws', echo: {} };
+  const ours = all.pushwire ?? { server: 'pushwire', echo: {} };
   const table = rows(ours, peer);
   console.log(`\n${renderTable(table, 'ws@8')}\n`);
   const file = writeResults('websocket', {
