@@ -1,5 +1,5 @@
 export type { ReleaseReason, SocketBinding } from './connections.js';
-export * from './engine/engine.js';
+export * from './engine/index.js';
 export type { BayeuxEventName, BayeuxEvents, BayeuxListener } from './events.js';
 export { DIAGNOSTICS_CHANNELS } from './events.js';
 export type { BayeuxExtension, DeliveryHook, OutgoingContext } from './extensions.js';
