@@ -74,14 +74,22 @@ function medianRun(runs: EchoResult[]): EchoResult | undefined {
   return [...runs].sort((a, b) => a.rate - b.rate)[Math.floor(runs.length / 2)];
 }
 
-/** Broadcasts `count` messages to the crowd and returns deliveries/s measured to the last receipt. */
-async function broadcastOnce(server: Child, load: Child, crowd: number, count: number): Promise<number> {
+/**
+ * Broadcasts `count` messages to the crowd: deliveries/s measured to the last receipt, and the ms the
+ * server spent in the broadcast call itself (its share of the work).
+ */
+async function broadcastOnce(
+  server: Child,
+  load: Child,
+  crowd: number,
+  count: number,
+): Promise<{ rate: number; serverMs: number }> {
   await load.call('expect', { total: crowd * count });
   const sent = await server.call<{ t0: number; t1: number }>('broadcast', { size: 32, count });
   const done = await load.call<{ received: number; lastAt: number }>('wait', { timeoutMs: 60_000 });
   if (done.received < crowd * count)
     throw new Error(`broadcast lost ${crowd * count - done.received} messages`);
-  return (crowd * count) / ((done.lastAt - sent.t0) / 1000);
+  return { rate: (crowd * count) / ((done.lastAt - sent.t0) / 1000), serverMs: sent.t1 - sent.t0 };
 }
 
 /** One echo scenario on a fresh server and generator (one scenario's garbage stays out of the next). */
