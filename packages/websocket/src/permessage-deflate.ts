@@ -195,6 +195,11 @@ export class PerMessageDeflate {
     return this.#negotiated;
   }
 
+  /** Live zlib streams (0..2): they are created lazily and released when idle. For tests and diagnostics. */
+  get zlibStreams(): number {
+    return (this.#out.stream ? 1 : 0) + (this.#in.stream ? 1 : 0);
+  }
+
   /** Client: the params to offer. */
   offer(): ExtensionParams {
     return clientOffer(this.#options);
