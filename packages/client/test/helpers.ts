@@ -10,6 +10,8 @@ export interface OurServer {
   port: number;
   bayeux: BayeuxServer;
   http: http.Server;
+  /** Destroys every open TCP connection (a network cut; websockets included). */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,9 @@ export async function startOurs(options: BayeuxServerOptions & { port?: number }
     port,
     bayeux,
     http: server,
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
     close: async () => {
       await bayeux.close();
       for (const s of sockets) s.destroy();
