@@ -2,7 +2,7 @@
 // transport, against our server and Faye's.
 
 import { expect, it } from 'vitest';
-import { holdDelay, matrix, timed } from './support/matrix.js';
+import { holdDelay, matrix, timed, within } from './support/matrix.js';
 import { replyTo, Session } from './support/session.js';
 import { CONNECTION_TYPE } from './support/transport.js';
 import { SocketClosedError } from './support/ws-driver.js';
@@ -148,7 +148,7 @@ matrix('handshake', (ctx) => {
     const expired = server.nextEvent('disconnect');
     const s = await Session.open(server, ctx.transport);
     try {
-      await expired;
+      await within(expired, 3000, `'disconnect' event for a session idle past maxInterval`);
       const after = await s.probe(server);
       expect(after.successful).toBe(false);
       expect(after.error).toMatch(ctx.profile.unknownClient.error);

@@ -81,6 +81,15 @@ export async function timed<T>(p: Promise<T>): Promise<{ value: T; ms: number }>
   return { value, ms: performance.now() - start };
 }
 
+/** Rejects with `what` when `p` has not settled within `ms` (keeps a missing event from eating 20 s). */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
 /** Deliberate protocol delay: lets a request that was just sent reach the server and be held there. */
 export function holdDelay(ms = 150): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -26,6 +26,8 @@ export interface ServerOptions {
   maxInterval?: number;
   /** Listen on this port (a restart on the same address); default 0. */
   port?: number;
+  /** Install our server's ack extension (CometD's acknowledged-messages wire format). Ours only. */
+  ack?: boolean;
 }
 
 export interface RunningServer {
@@ -51,6 +53,7 @@ export const MOUNT = '/bayeux';
 /** The API contract BAYEUX-SERVER implements (roles brief); kept structural so drift shows up here. */
 interface OurBayeuxServer {
   attach(server: http.Server): void;
+  addExtension(extension: unknown): unknown;
   addService(channel: string, handler: (data: unknown) => unknown): void;
   publish(channel: string, data: unknown): Promise<unknown>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
@@ -59,13 +62,23 @@ interface OurBayeuxServer {
 }
 type CreateBayeuxServer = (options: Record<string, unknown>) => OurBayeuxServer;
 
-async function loadOurs(): Promise<CreateBayeuxServer> {
+async function loadOurs(): Promise<{ create: CreateBayeuxServer; ack: () => unknown }> {
   const mod = (await import('@pushwire/server')) as Record<string, unknown>;
   const create = mod.createBayeuxServer;
   if (typeof create !== 'function') {
     throw new Error('@pushwire/server does not export createBayeuxServer yet (BAYEUX-SERVER is building it)');
   }
-  return create as CreateBayeuxServer;
+  // The issue ships an ack extension; accept it as a factory function or a class.
+  const ack = () => {
+    const factory = mod.ackExtension ?? mod.createAckExtension;
+    if (typeof factory === 'function') return (factory as () => unknown)();
+    const Klass = mod.AckExtension;
+    if (typeof Klass === 'function') return new (Klass as new () => unknown)();
+    throw new Error(
+      '@pushwire/server exports no ack extension (ackExtension(), createAckExtension() or AckExtension)',
+    );
+  };
+  return { create: create as CreateBayeuxServer, ack };
 }
 
 interface Listening {
@@ -115,7 +128,7 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
   });
 
   if (kind === 'ours') {
-    const create = await loadOurs();
+    const { create, ack } = await loadOurs();
     const bayeux = create({
       mount: MOUNT,
       timeout,
@@ -123,6 +136,7 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
       maxInterval: opts.maxInterval ?? 10_000,
     });
     bayeux.addService('/service/echo', async (data) => data);
+    if (opts.ack) bayeux.addExtension(ack());
     bayeux.attach(httpServer);
     const listening = await listen(httpServer, opts.port ?? 0);
     return {
