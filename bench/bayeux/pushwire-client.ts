@@ -1,11 +1,19 @@
 // Binds @pushwire/client for the client-cost bench. Kept apart so the adapter to our client's API is one
 // small file to update as that API settles.
+import { Client } from '@pushwire/client';
 import type { SubscribedClient } from './client-child.js';
 
 export async function subscribePushwireClient(
-  _url: string,
-  _channel: string,
-  _onMessage: () => void,
+  url: string,
+  channel: string,
+  onMessage: () => void,
 ): Promise<SubscribedClient> {
-  throw new Error('@pushwire/client is not available yet');
+  // Websocket only, like Faye's client once it has upgraded: the bench compares steady-state push cost.
+  const client = new Client(url, { transports: ['websocket'] });
+  await client.subscribe(channel, onMessage);
+  return {
+    close: () => {
+      void client.disconnect().catch(() => {});
+    },
+  };
 }

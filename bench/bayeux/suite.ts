@@ -159,6 +159,7 @@ export async function runBayeuxBench(opts: BenchOptions): Promise<void> {
   for (const plan of plans(opts.quick)) {
     const o = results.pushwire?.[plan.transport];
     const p = results.faye?.[plan.transport];
+    if (!o && !p) continue;
     const label = `chat ${plan.transport} ${plan.clients} clients, rooms of ${plan.roomSize}`;
     table.push({
       scenario: label,
