@@ -1,0 +1,206 @@
+// The connection state machine over an in-memory duplex pair: exact bytes on the wire for the close
+// handshake and ping/pong paths (RFC 6455 5.5, 7.1), with fake timers for the close timeout.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { encodeFrame, OPCODE } from '../src/frame.js';
+import { resolveLimits } from '../src/options.js';
+import { WebSocket } from '../src/websocket.js';
+import { collect, duplexPair } from './helpers.js';
+
+const hex = (h: string) => Buffer.from(h.replace(/\s/g, ''), 'hex');
+const KEY = Buffer.from('01020304', 'hex');
+const fromClient = (opcode: number, payload: string | Buffer) =>
+  encodeFrame(opcode, payload, { mask: true, maskKey: KEY });
+
+function serverSide(limits = {}) {
+  const [local, remote] = duplexPair();
+  const ws = new WebSocket(null);
+  ws._attach(local, Buffer.alloc(0), true, resolveLimits(limits), null);
+  const wire = collect(remote);
+  const events: unknown[] = [];
+  ws.on('message', (d, b) => events.push(['message', b ? (d as Buffer).toString('hex') : d.toString()]));
+  ws.on('ping', (d) => events.push(['ping', d.toString()]));
+  ws.on('pong', (d) => events.push(['pong', d.toString()]));
+  ws.on('error', (e) => events.push(['error', (e as { code?: string }).code]));
+  const closed = new Promise<[number, string]>((r) =>
+    ws.on('close', (c, reason) => r([c, reason.toString()])),
+  );
+  return { ws, local, remote, wire, events, closed };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('close handshake (RFC 6455 7.1)', () => {
+  it('echoes the peer close code, then the server ends TCP first', async () => {
+    const s = serverSide();
+    s.remote.write(fromClient(OPCODE.CLOSE, hex('0fa0 627965'))); // 4000 "bye"
+    await s.wire.ended;
+    expect(s.wire.bytes().toString('hex')).toBe('88020fa0'); // code echoed, reason not
+    expect(s.ws.readyState).toBe(WebSocket.CLOSING);
+    s.remote.end();
+    expect(await s.closed).toEqual([4000, 'bye']);
+    expect(s.ws.readyState).toBe(WebSocket.CLOSED);
+  });
+
+  it('answers an empty close with an empty close and reports 1005', async () => {
+    const s = serverSide();
+    s.remote.write(fromClient(OPCODE.CLOSE, Buffer.alloc(0)));
+    await s.wire.ended;
+    expect(s.wire.bytes().toString('hex')).toBe('8800');
+    s.remote.end();
+    expect(await s.closed).toEqual([1005, '']);
+  });
+
+  it('server-initiated: sends the close, waits for the echo, then ends', async () => {
+    const s = serverSide();
+    s.ws.close(1000, 'done');
+    await tick();
+    expect(s.wire.bytes().toString('hex')).toBe(
+      `8806 03e8 ${Buffer.from('done').toString('hex')}`.replace(/ /g, ''),
+    );
+    s.ws.send('dropped'); // nothing after the close frame (RFC 6455 5.5.1)
+    s.remote.write(fromClient(OPCODE.CLOSE, hex('03e8')));
+    await s.wire.ended;
+    s.remote.end();
+    expect(await s.closed).toEqual([1000, '']);
+    expect(s.wire.bytes().length).toBe(8);
+  });
+
+  it('destroys the connection when the peer never answers the close (closeTimeout)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const s = serverSide({ closeTimeout: 5000 });
+    s.ws.close(1001);
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(s.ws.readyState).toBe(WebSocket.CLOSING);
+    await vi.advanceTimersByTimeAsync(1);
+    vi.useRealTimers();
+    expect(await s.closed).toEqual([1006, '']);
+  });
+
+  it('refuses to send reserved codes and long reasons', () => {
+    const s = serverSide();
+    expect(() => s.ws.close(1005)).toThrow(/1005/);
+    expect(() => s.ws.close(1006)).toThrow(/1006/);
+    expect(() => s.ws.close(1000, 'x'.repeat(124))).toThrow(/123/);
+    expect(s.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('fails the connection on a protocol error: close 1002, error event, TCP end', async () => {
+    const s = serverSide();
+    s.remote.write(hex('810548656c6c6f')); // unmasked client frame
+    await s.wire.ended;
+    const out = s.wire.bytes();
+    expect(out.subarray(0, 4).toString('hex')).toBe(
+      `88${(out.length - 2).toString(16).padStart(2, '0')}03ea`,
+    );
+    expect(s.events).toEqual([['error', 'WS_ERR_EXPECTED_MASK']]);
+    s.remote.end();
+    expect((await s.closed)[0]).toBe(1002);
+  });
+
+  it('closes with 1007 on invalid UTF-8', async () => {
+    const s = serverSide();
+    s.remote.write(fromClient(OPCODE.TEXT, hex('cebae1bdb9cf83cebcceb5eda080')));
+    await s.wire.ended;
+    expect(s.wire.bytes().subarray(2, 4).toString('hex')).toBe('03ef');
+    expect(s.events).toEqual([['error', 'WS_ERR_INVALID_UTF8']]);
+  });
+});
+
+describe('ping/pong (RFC 6455 5.5.2, 5.5.3)', () => {
+  it('answers a ping with a pong carrying the same payload', async () => {
+    const s = serverSide();
+    s.remote.write(fromClient(OPCODE.PING, 'are you there'));
+    await tick();
+    expect(s.wire.bytes().toString('hex')).toBe(`8a0d${Buffer.from('are you there').toString('hex')}`);
+    expect(s.events).toEqual([['ping', 'are you there']]);
+  });
+
+  it('ignores unsolicited pongs (no answer), reports them', async () => {
+    const s = serverSide();
+    s.remote.write(fromClient(OPCODE.PONG, 'beat'));
+    await tick();
+    expect(s.wire.bytes().length).toBe(0);
+    expect(s.events).toEqual([['pong', 'beat']]);
+  });
+
+  it('sends pings and refuses payloads over 125 bytes', async () => {
+    const s = serverSide();
+    s.ws.ping('x');
+    expect(() => s.ws.ping(Buffer.alloc(126))).toThrow(/125/);
+    await tick();
+    expect(s.wire.bytes().toString('hex')).toBe('890178');
+  });
+});
+
+describe('sending', () => {
+  it('coalesces one tick of frames into one write, in order, and calls back', async () => {
+    const s = serverSide();
+    const writes: number[] = [];
+    const write = s.local.write.bind(s.local);
+    s.local.write = ((chunk: Buffer, ...rest: unknown[]) => {
+      writes.push(chunk.length);
+      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof s.local.write;
+    const done: number[] = [];
+    for (let i = 0; i < 100; i++) s.ws.send(`m${i % 10}`, () => done.push(i));
+    expect(s.ws.bufferedAmount).toBe(400);
+    await tick();
+    expect(writes).toEqual([400]);
+    expect(done.length).toBe(100);
+    expect(s.wire.bytes().subarray(0, 8).toString('hex')).toBe('81026d3081026d31');
+    expect(s.ws.bufferedAmount).toBe(0);
+  });
+
+  it('sends binary from Buffer, ArrayBuffer and views', async () => {
+    const s = serverSide();
+    s.ws.send(Buffer.from([1, 2]));
+    s.ws.send(new Uint8Array([3, 4]).buffer);
+    s.ws.send(new Uint16Array([0x0605]));
+    await tick();
+    expect(s.wire.bytes().toString('hex')).toBe('820201028202030482020506');
+  });
+
+  it('reports an error to the callback after close', async () => {
+    const s = serverSide();
+    s.ws.close();
+    const err = await new Promise<Error | undefined>((r) => s.ws.send('late', r));
+    expect((err as { code?: string }).code).toBe('WS_ERR_NOT_OPEN');
+  });
+});
+
+describe('messages', () => {
+  it('delivers text as Buffer with isBinary false, and the WHATWG event as a string', async () => {
+    const s = serverSide();
+    const seen: unknown[] = [];
+    s.ws.addEventListener('message', (ev) => seen.push(ev.data));
+    s.ws.binaryType = 'arraybuffer';
+    s.remote.write(
+      Buffer.concat([fromClient(OPCODE.TEXT, 'héllo'), fromClient(OPCODE.BINARY, Buffer.from([9, 8]))]),
+    );
+    await tick();
+    expect(seen[0]).toBe('héllo');
+    expect(seen[1]).toBeInstanceOf(ArrayBuffer);
+    expect(Buffer.from(seen[1] as ArrayBuffer).toString('hex')).toBe('0908');
+  });
+
+  it('supports on-properties and removeEventListener', async () => {
+    const s = serverSide();
+    const seen: string[] = [];
+    const listener = () => seen.push('listener');
+    s.ws.addEventListener('message', listener);
+    s.ws.addEventListener('message', listener); // WHATWG: no duplicate
+    s.ws.onmessage = () => seen.push('on');
+    expect(typeof s.ws.onmessage).toBe('function');
+    s.remote.write(fromClient(OPCODE.TEXT, 'a'));
+    await tick();
+    s.ws.removeEventListener('message', listener);
+    s.ws.onmessage = null;
+    s.remote.write(fromClient(OPCODE.TEXT, 'b'));
+    await tick();
+    expect(seen).toEqual(['listener', 'on']);
+  });
+});

@@ -1,0 +1,266 @@
+// Real server and clients on 127.0.0.1:0: handshake refusals, limits crossed by one, broadcast, shutdown.
+import { once } from 'node:events';
+import http from 'node:http';
+import type net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeFrame, OPCODE } from '../src/frame.js';
+import type { WebSocketServer } from '../src/server.js';
+import { WebSocket } from '../src/websocket.js';
+import { rawClient, startServer, UPGRADE_REQUEST, until } from './helpers.js';
+
+const cleanup: (() => Promise<unknown> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0)) await fn();
+});
+
+async function server(options: Parameters<typeof startServer>[0] = {}) {
+  const s = await startServer(options);
+  cleanup.push(() => s.wss.close());
+  return s;
+}
+
+function echo(wss: WebSocketServer): void {
+  wss.on('connection', (ws) => ws.on('message', (d, b) => ws.send(b ? (d as Buffer) : d.toString())));
+}
+
+async function open(url: string, protocols?: string[], options = {}): Promise<WebSocket> {
+  const ws = new WebSocket(url, protocols, options);
+  cleanup.push(() => ws.terminate());
+  await once(ws, 'open');
+  return ws;
+}
+
+const nextMessage = (ws: WebSocket) =>
+  new Promise<[string, boolean]>((r) =>
+    ws.once('message', (d, b) => r([(d as Buffer).toString(b ? 'hex' : 'utf8'), b])),
+  );
+const closeOf = (ws: WebSocket) =>
+  new Promise<[number, string]>((r) => ws.once('close', (c, reason) => r([c, reason.toString()])));
+
+async function statusOf(port: number, request: string): Promise<string> {
+  const raw = await rawClient(port);
+  raw.socket.write(request);
+  await Promise.race([until(raw.socket, () => raw.data().includes('\r\n\r\n')), raw.closed]);
+  raw.socket.destroy();
+  return raw.data().toString().split('\r\n')[0]!;
+}
+
+describe('echo over a real connection', () => {
+  it('echoes text and binary, fragmented and whole', async () => {
+    const { wss, url } = await server();
+    echo(wss);
+    const ws = await open(url);
+    ws.send('héllo');
+    expect(await nextMessage(ws)).toEqual(['héllo', false]);
+    ws.send(Buffer.from([0, 1, 2, 255]));
+    expect(await nextMessage(ws)).toEqual(['000102ff', true]);
+    const big = Buffer.alloc(200_000, 0xab);
+    ws.send(big);
+    const [hexed] = await nextMessage(ws);
+    expect(hexed).toBe(big.toString('hex'));
+  });
+
+  it('reassembles fragments sent by a raw client, with a ping in between', async () => {
+    const { wss, port } = await server();
+    echo(wss);
+    const raw = await rawClient(port);
+    raw.socket.write(UPGRADE_REQUEST());
+    await until(raw.socket, () => raw.data().includes('\r\n\r\n'));
+    const start = raw.data().length;
+    raw.socket.write(
+      Buffer.concat([
+        encodeFrame(OPCODE.TEXT, 'Hel', { fin: false, mask: true }),
+        encodeFrame(OPCODE.PING, 'p', { mask: true }),
+        encodeFrame(OPCODE.CONTINUATION, 'lo', { mask: true }),
+      ]),
+    );
+    await until(raw.socket, () => raw.data().length >= start + 3 + 7);
+    // pong first (the ping arrived first), then the echoed message
+    expect(raw.data().subarray(start).toString('hex')).toBe('8a0170810548656c6c6f');
+    raw.socket.destroy();
+  });
+});
+
+describe('handshake refusals are HTTP answers, never upgrades', () => {
+  it('426 with Sec-WebSocket-Version for an unsupported version', async () => {
+    const { port } = await server();
+    const raw = await rawClient(port);
+    raw.socket.write(UPGRADE_REQUEST('/').replace('Version: 13', 'Version: 8'));
+    await raw.closed;
+    const text = raw.data().toString();
+    expect(text.startsWith('HTTP/1.1 426 ')).toBe(true);
+    expect(text).toContain('Sec-WebSocket-Version: 13');
+  });
+
+  it('400 for a bad key, 404 for another path', async () => {
+    const { port } = await server({ path: '/ws' });
+    expect(await statusOf(port, UPGRADE_REQUEST('/ws').replace('dGhlIHNhbXBsZSBub25jZQ==', 'short'))).toBe(
+      'HTTP/1.1 400 Bad Request',
+    );
+    expect(await statusOf(port, UPGRADE_REQUEST('/other'))).toBe('HTTP/1.1 404 Not Found');
+    expect(await statusOf(port, UPGRADE_REQUEST('/ws?x=1'))).toBe('HTTP/1.1 101 Switching Protocols');
+  });
+
+  it('403 when verifyClient refuses; it sees the Origin', async () => {
+    const origins: (string | undefined)[] = [];
+    const { port, url } = await server({
+      verifyClient: async ({ origin }) => {
+        origins.push(origin);
+        return origin === 'https://good.example';
+      },
+    });
+    expect(await statusOf(port, UPGRADE_REQUEST('/', 'Origin: https://evil.example\r\n'))).toBe(
+      'HTTP/1.1 403 Forbidden',
+    );
+    const ws = await open(url, [], { origin: 'https://good.example' });
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    expect(origins).toEqual(['https://evil.example', 'https://good.example']);
+  });
+
+  it('plain HTTP requests get 426', async () => {
+    const { port } = await server();
+    expect(await statusOf(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toBe(
+      'HTTP/1.1 426 Upgrade Required',
+    );
+  });
+});
+
+describe('subprotocols', () => {
+  it('picks the first offered by default, or what handleProtocols says', async () => {
+    const a = await server();
+    const ws = await open(a.url, ['chat', 'superchat']);
+    expect(ws.protocol).toBe('chat');
+    const b = await server({
+      handleProtocols: (offered) => (offered.has('superchat') ? 'superchat' : false),
+    });
+    expect((await open(b.url, ['chat', 'superchat'])).protocol).toBe('superchat');
+    expect((await open(b.url, ['chat'])).protocol).toBe('');
+  });
+
+  it('never answers a subprotocol that was not offered', async () => {
+    const { url } = await server({ handleProtocols: () => 'other' });
+    expect((await open(url, ['chat'])).protocol).toBe('');
+  });
+});
+
+describe('limits, crossed by one', () => {
+  it('maxPayload: N bytes pass, N+1 closes with 1009', async () => {
+    const { wss, url } = await server({ maxPayload: 100 });
+    echo(wss);
+    const ws = await open(url);
+    ws.send(Buffer.alloc(100));
+    expect((await nextMessage(ws))[0].length).toBe(200);
+    ws.send(Buffer.alloc(101));
+    expect((await closeOf(ws))[0]).toBe(1009);
+  });
+
+  it('maxFragments: N frames pass, N+1 closes with 1008', async () => {
+    const { wss, port } = await server({ maxFragments: 3 });
+    echo(wss);
+    const send = async (n: number) => {
+      const raw = await rawClient(port);
+      raw.socket.write(UPGRADE_REQUEST());
+      await until(raw.socket, () => raw.data().includes('\r\n\r\n'));
+      const start = raw.data().indexOf('\r\n\r\n') + 4;
+      for (let i = 0; i < n; i++) {
+        raw.socket.write(
+          encodeFrame(i === 0 ? OPCODE.TEXT : OPCODE.CONTINUATION, 'a', { fin: i === n - 1, mask: true }),
+        );
+      }
+      await until(raw.socket, () => raw.data().length > start + 1);
+      raw.socket.destroy();
+      return raw.data().subarray(start);
+    };
+    expect((await send(3)).toString('hex')).toBe('8103616161');
+    const refused = await send(4);
+    expect(refused[0]).toBe(0x88);
+    expect(refused.readUInt16BE(2)).toBe(1008);
+  });
+
+  it('handshakeTimeout: a client that never finishes its request is dropped', async () => {
+    const { port } = await server({ handshakeTimeout: 300 });
+    const raw = await rawClient(port);
+    const started = Date.now();
+    raw.socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n'); // and nothing more
+    await raw.closed;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('maxHeaderSize: a head of N bytes passes, one over gets 431', async () => {
+    const { port } = await server({ maxHeaderSize: 1024 });
+    const base = UPGRADE_REQUEST('/', 'X-Pad: \r\n');
+    const pad = (n: number) => UPGRADE_REQUEST('/', `X-Pad: ${'a'.repeat(n)}\r\n`);
+    expect(await statusOf(port, pad(1024 - base.length - 200))).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(await statusOf(port, pad(2000))).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+  });
+
+  it('maxHeaderSize on handleUpgrade (noServer): measured from the parsed head', async () => {
+    const { WebSocketServer } = await import('../src/server.js');
+    const wss = new WebSocketServer({ noServer: true, maxHeaderSize: 600 });
+    const httpServer = http.createServer();
+    httpServer.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => ws.close()));
+    httpServer.listen(0, '127.0.0.1');
+    await once(httpServer, 'listening');
+    cleanup.push(() => new Promise((r) => httpServer.close(r)));
+    cleanup.push(() => wss.close());
+    const port = (httpServer.address() as net.AddressInfo).port;
+    expect(await statusOf(port, UPGRADE_REQUEST('/', `X-Pad: ${'a'.repeat(600)}\r\n`))).toBe(
+      'HTTP/1.1 431 Request Header Fields Too Large',
+    );
+    expect(await statusOf(port, UPGRADE_REQUEST('/'))).toBe('HTTP/1.1 101 Switching Protocols');
+  });
+
+  it('closeTimeout: a peer that never answers the close is dropped', async () => {
+    const { wss, port } = await server({ closeTimeout: 200 });
+    const closed = new Promise<number>((r) =>
+      wss.once('connection', (ws) => {
+        ws.close(1000);
+        ws.once('close', (code) => r(code));
+      }),
+    );
+    const raw = await rawClient(port);
+    raw.socket.write(UPGRADE_REQUEST());
+    const started = Date.now();
+    expect(await closed).toBe(1006);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    raw.socket.destroy();
+  });
+});
+
+describe('broadcast and shutdown', () => {
+  it('frames once and delivers the same message to every open client, or to a subset', async () => {
+    const { wss, url } = await server();
+    const clients = await Promise.all([open(url), open(url), open(url)]);
+    const got = clients.map(nextMessage);
+    wss.broadcast('to all');
+    expect(await Promise.all(got)).toEqual(clients.map(() => ['to all', false]));
+    const [first] = [...wss.clients];
+    const one = Promise.race(clients.map(nextMessage));
+    wss.broadcast(Buffer.from([7]), [first!]);
+    expect(await one).toEqual(['07', true]);
+  });
+
+  it('close() sends 1001 to every client and resolves when they are closed', async () => {
+    const { wss, url } = await startServer();
+    const clients = await Promise.all([open(url), open(url)]);
+    const codes = clients.map(closeOf);
+    await wss.close();
+    expect(await Promise.all(codes)).toEqual([
+      [1001, 'server shutting down'],
+      [1001, 'server shutting down'],
+    ]);
+    expect(wss.clients.size).toBe(0);
+  });
+
+  it('pingInterval terminates a peer that stops answering, keeps one that answers', async () => {
+    const { wss, url, port } = await server({ pingInterval: 50 });
+    const alive = await open(url);
+    const dead = new Promise<number>((r) => wss.on('connection', (ws) => ws.on('close', (c) => r(c))));
+    const raw = await rawClient(port);
+    raw.socket.write(UPGRADE_REQUEST()); // never answers pings
+    expect(await dead).toBe(1006);
+    expect(alive.readyState).toBe(WebSocket.OPEN);
+    raw.socket.destroy();
+  });
+});
