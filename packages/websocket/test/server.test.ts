@@ -8,7 +8,7 @@ import type { WebSocketServer } from '../src/server.js';
 import { WebSocket } from '../src/websocket.js';
 import { rawClient, startServer, UPGRADE_REQUEST, until } from './helpers.js';
 
-const cleanup: (() => Promise<unknown> | void)[] = [];
+const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0)) await fn();
 });
