@@ -38,6 +38,39 @@ export const DICTIONARY_TAIL = 8192;
 
 // RFC 7692 7.2.1: a compressed message ends with an empty stored block 00 00 ff ff, which the sender removes
 // and the receiver appends back (7.2.2).
+const NOT_NEGOTIATED: Readonly<Negotiated> = Object.freeze({
+  deflateBits: 15,
+  deflateNoContextTakeover: false,
+  inflateBits: 15,
+  inflateNoContextTakeover: false,
+});
+
+// At most 2 * 2 * 8 * 8 distinct settings: connections share frozen copies instead of holding their own.
+const interned = new Map<string, Readonly<Negotiated>>();
+function intern(n: Negotiated): Readonly<Negotiated> {
+  const key = `${n.deflateBits},${n.deflateNoContextTakeover},${n.inflateBits},${n.inflateNoContextTakeover}`;
+  let shared = interned.get(key);
+  if (!shared) {
+    shared = Object.freeze({ ...n });
+    interned.set(key, shared);
+  }
+  return shared;
+}
+
+// Servers pass the same options object for every connection: validate and copy it once, share the copy.
+const NO_OPTIONS: Readonly<PerMessageDeflateOptions> = Object.freeze({});
+const checked = new WeakMap<PerMessageDeflateOptions, Readonly<PerMessageDeflateOptions>>();
+function checkedOptions(options: PerMessageDeflateOptions | undefined): Readonly<PerMessageDeflateOptions> {
+  if (options === undefined) return NO_OPTIONS;
+  let copy = checked.get(options);
+  if (!copy) {
+    copy = Object.freeze({ ...options });
+    validateOptions(copy);
+    checked.set(options, copy);
+  }
+  return copy;
+}
+
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 const EMPTY = Buffer.alloc(0);
 
@@ -158,31 +191,24 @@ export class PerMessageDeflate {
   readonly maxPayload: number;
   readonly isServer: boolean;
   #params: ExtensionParams | null = null;
-  #negotiated: Negotiated = {
-    deflateBits: 15,
-    deflateNoContextTakeover: false,
-    inflateBits: 15,
-    inflateNoContextTakeover: false,
-  };
-  readonly #options: PerMessageDeflateOptions;
+  #negotiated: Readonly<Negotiated> = NOT_NEGOTIATED;
+  readonly #options: Readonly<PerMessageDeflateOptions>;
   readonly #limiter: ZlibLimiter;
   readonly #sweeper: IdleSweeper | null;
-  readonly #out: ZlibSide;
-  readonly #in: ZlibSide;
+  // Created on first use: an instance that never compresses costs a few fields, not two sides.
+  #out: ZlibSide | null = null;
+  #in: ZlibSide | null = null;
   #closed = false;
 
   /** `maxPayload` caps the inflated size of one message (0: no cap). */
   constructor(options: PerMessageDeflateOptions | undefined, isServer: boolean, maxPayload: number) {
-    this.#options = { ...options };
-    validateOptions(this.#options);
+    this.#options = checkedOptions(options);
     this.isServer = isServer;
     this.maxPayload = maxPayload;
     this.threshold = this.#options.threshold ?? DEFAULT_THRESHOLD;
     this.#limiter = sharedZlibLimiter(this.#options.concurrencyLimit ?? DEFAULT_CONCURRENCY_LIMIT);
     const idle = this.#options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
     this.#sweeper = idle > 0 ? sweeperFor(idle) : null;
-    this.#out = new ZlibSide(this, true);
-    this.#in = new ZlibSide(this, false);
   }
 
   /** The negotiated params (server: our response; client: the server's response), once accepted. */
@@ -197,7 +223,7 @@ export class PerMessageDeflate {
 
   /** Live zlib streams (0..2): they are created lazily and released when idle. For tests and diagnostics. */
   get zlibStreams(): number {
-    return (this.#out.stream ? 1 : 0) + (this.#in.stream ? 1 : 0);
+    return (this.#out?.stream ? 1 : 0) + (this.#in?.stream ? 1 : 0);
   }
 
   /** Client: the params to offer. */
@@ -208,14 +234,14 @@ export class PerMessageDeflate {
   /** Server: accepts the first acceptable offer and returns the response params (throws if none). */
   accept(offers: ExtensionParams[]): ExtensionParams {
     const { response, negotiated } = serverAccept(this.#options, offers);
-    this.#negotiated = negotiated;
+    this.#negotiated = intern(negotiated);
     this.#params = response;
     return response;
   }
 
   /** Client: validates the server's response (RFC 7692 7.1), throwing WS_ERR_INVALID_EXTENSION. */
   acceptResponse(params: ExtensionParams[]): ExtensionParams {
-    this.#negotiated = clientAccept(this.#options, params);
+    this.#negotiated = intern(clientAccept(this.#options, params));
     this.#params = params[0]!;
     return this.#params;
   }
@@ -225,6 +251,7 @@ export class PerMessageDeflate {
    * one message must be passed in order, fin on the last; calls are processed in order.
    */
   compress(data: Buffer, fin: boolean, cb: DeflateCallback): void {
+    this.#out ??= new ZlibSide(this, true);
     this.#enqueue(this.#out, { data, fin, cb, settled: false, release: null });
   }
 
@@ -234,6 +261,7 @@ export class PerMessageDeflate {
    * WS_ERR_INFLATE_FAILED (1007) on invalid data.
    */
   decompress(data: Buffer, fin: boolean, cb: DeflateCallback): void {
+    this.#in ??= new ZlibSide(this, false);
     this.#enqueue(this.#in, { data, fin, cb, settled: false, release: null });
   }
 
@@ -241,6 +269,7 @@ export class PerMessageDeflate {
   cleanup(): void {
     this.#closed = true;
     for (const side of [this.#out, this.#in]) {
+      if (side === null) continue;
       const err = () => new WebSocketError('WS_ERR_NOT_OPEN', 'permessage-deflate was cleaned up');
       const jobs = side.active ? [side.active, ...side.queue] : side.queue;
       side.queue = [];
