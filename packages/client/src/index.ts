@@ -2,6 +2,8 @@ export type { Ext, Message } from '@pushwire/bayeux';
 export { BayeuxError } from '@pushwire/bayeux';
 export { Client, type PublishOptions, type RemoteCallOptions } from './client.js';
 export { CLIENT_ERROR_CODES, ClientError, type ClientErrorCode, ServerRefusal } from './errors.js';
+export { type AckExtension, type AckExtensionOptions, ackExtension } from './ext/ack.js';
+export { type TimesyncExtension, type TimesyncOptions, timesyncExtension } from './ext/timesync.js';
 export type { Extension, ExtensionHook } from './extensions.js';
 export type { ClientOptions, TransportName, WebSocketConstructor } from './options.js';
 export { Subscription } from './subscription.js';

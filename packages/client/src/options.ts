@@ -32,8 +32,6 @@ export interface ClientOptions {
   publishTimeout?: number;
   /** Longest callback-polling URL; batches are split to stay under it (CometD `maxURILength`). Default 2000. */
   maxURILength?: number;
-  /** Most recent delivery ids remembered to drop duplicates (ack extension resends). Default 1000. */
-  dedupWindow?: number;
   /** fetch credentials mode for long-polling (CORS). Default 'same-origin'. */
   credentials?: RequestCredentials;
   /** Extra HTTP headers for long-polling and callback-polling in Node. */
@@ -64,7 +62,6 @@ export interface ResolvedOptions {
   maxQueuedPublishes: number;
   publishTimeout: number;
   maxURILength: number;
-  dedupWindow: number;
   credentials: RequestCredentials;
   headers: Record<string, string>;
   advice: { timeout: number; interval: number };
@@ -90,7 +87,6 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
     maxQueuedPublishes: options.maxQueuedPublishes ?? 100,
     publishTimeout: options.publishTimeout ?? 30_000,
     maxURILength: options.maxURILength ?? 2000,
-    dedupWindow: options.dedupWindow ?? 1000,
     credentials: options.credentials ?? 'same-origin',
     headers: { ...options.headers },
     advice: { timeout: options.advice?.timeout ?? 60_000, interval: options.advice?.interval ?? 0 },
