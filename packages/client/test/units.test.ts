@@ -72,7 +72,7 @@ describe('PublishQueue', () => {
     return {
       deadline,
       send: () => log.push(`send:${name}`),
-      fail: (e) => log.push(`fail:${name}:${(e as { code: string }).code}`),
+      fail: (e) => log.push(`fail:${name}:${(e as unknown as { code: string }).code}`),
     };
   }
 
