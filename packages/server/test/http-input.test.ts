@@ -92,6 +92,9 @@ describe('long-polling body decoding', () => {
     h = await startServer();
     expect((await fetch(`${h.origin}/elsewhere`)).status).toBe(404);
     expect((await fetch(`${h.url}x`, { method: 'POST', body: '[]' })).status).toBe(404);
+    expect((await fetch(`${h.url}/a/b`, { method: 'POST', body: '[]' })).status).toBe(404);
+    // CometD appends the meta type to the URL: /bayeux/handshake is ours.
+    expect((await post(`${h.url}/handshake`, [HANDSHAKE])).messages[0]?.successful).toBe(true);
   });
 });
 

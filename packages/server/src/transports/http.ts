@@ -10,12 +10,19 @@ import { refuse } from './http-batch.js';
 import { HttpError } from './http-body.js';
 import { serveLongPolling } from './long-polling.js';
 
-/** Splits `req.url` into path and query; undefined when it is not under `mount` exactly. */
+/**
+ * Splits `req.url` into path and query; undefined when the path is not the mount or the mount plus ONE
+ * segment: CometD's client appends the meta message type (`/bayeux/handshake`, `/bayeux/connect`,
+ * option appendMessageTypeToURL, on by default).
+ */
 export function matchMount(url: string | undefined, mount: string): URLSearchParams | undefined {
   if (url === undefined) return undefined;
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
-  if (path !== mount && path !== `${mount}/`) return undefined;
+  if (path !== mount) {
+    const base = mount === '/' ? '/' : `${mount}/`;
+    if (!path.startsWith(base) || path.indexOf('/', base.length) !== -1) return undefined;
+  }
   return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
 }
 

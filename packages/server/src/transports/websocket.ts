@@ -6,69 +6,35 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from '@pushwire/websocket';
 import type { SocketBinding } from '../connections.js';
 import type { BatchContext, Core } from '../core.js';
 import { encodeBatch, processBatch } from '../dispatcher.js';
 import { HttpError, parseMessages } from './http-body.js';
-
-/** The part of @pushwire/websocket's server socket this transport uses (a narrow port). */
-export interface WebSocketLike {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void): unknown;
-  on(event: 'close', listener: () => void): unknown;
-  on(event: 'error', listener: (err: Error) => void): unknown;
-}
-
-/** The part of @pushwire/websocket's WebSocketServer this transport uses. */
-export interface WebSocketServerLike {
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (ws: WebSocketLike) => void): void;
-  close(): Promise<void> | void;
-}
-
-type WebSocketServerFactory = (options: { noServer: true; maxPayload: number }) => WebSocketServerLike;
-
-/** Loads the WebSocket server from @pushwire/websocket on first use (upgrades are rarer than requests). */
-async function loadFactory(): Promise<WebSocketServerFactory> {
-  const mod = (await import('@pushwire/websocket')) as unknown as {
-    WebSocketServer?: new (options: { noServer: true; maxPayload: number }) => WebSocketServerLike;
-  };
-  const Server = mod.WebSocketServer;
-  if (Server === undefined) throw new Error('pushwire: @pushwire/websocket has no WebSocketServer');
-  return (options) => new Server(options);
-}
 
 /** RFC 6455 7.4.1 close codes used here. */
 const CLOSE = { goingAway: 1001, unsupportedData: 1003, policyViolation: 1008, tooBig: 1009 } as const;
 
 export class WebSocketTransport {
   readonly #core: Core;
-  #wss: Promise<WebSocketServerLike> | undefined;
-  readonly #sockets = new Set<WebSocketLike>();
+  readonly #wss: WebSocketServer;
+  readonly #sockets = new Set<WebSocket>();
 
   constructor(core: Core) {
     this.#core = core;
-  }
-
-  #server(): Promise<WebSocketServerLike> {
-    this.#wss ??= loadFactory().then((create) =>
-      create({ noServer: true, maxPayload: this.#core.options.maxMessageSize }),
-    );
-    return this.#wss;
+    // maxPayload: an oversized message closes the socket with 1009 (RFC 6455 7.4.1) in the websocket layer.
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: core.options.maxMessageSize,
+    });
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.#server().then(
-      (wss) => wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req)),
-      (err: unknown) => {
-        this.#core.reportError(err);
-        socket.destroy();
-      },
-    );
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req));
   }
 
-  #onConnection(ws: WebSocketLike, req: IncomingMessage): void {
+  #onConnection(ws: WebSocket, req: IncomingMessage): void {
     const core = this.#core;
     this.#sockets.add(ws);
     const abort = new AbortController();
@@ -134,6 +100,6 @@ export class WebSocketTransport {
   /** Closes every socket with 1001 (going away) and stops the WebSocket server. */
   async close(): Promise<void> {
     for (const ws of this.#sockets) ws.close(CLOSE.goingAway, 'server closing');
-    if (this.#wss !== undefined) await (await this.#wss).close();
+    await this.#wss.close();
   }
 }
