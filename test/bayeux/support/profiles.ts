@@ -19,6 +19,10 @@ export interface ServerProfile {
   connectWithOthersImmediate: boolean;
   /** Broadcast copies keep the publisher's message `id` (Faye strips only clientId). */
   broadcastKeepsPublisherId: boolean;
+  /** Other messages in a handshake's request are ignored (Bayeux §4.1.1); Faye processes them all. */
+  handshakeTravelsAlone: boolean;
+  /** JSONP callback names longer than 64 characters are refused (Faye has no length cap). */
+  jsonpCallbackLengthCapped: boolean;
   /** A subscribe to /service/** succeeds without being recorded (Faye refuses it: isSubscribable). */
   serviceSubscribeSucceeds: boolean;
   /** A publish to /service/** reaches no remote subscriber, not even one on /** (Faye expands it). */
@@ -41,6 +45,8 @@ export const PROFILES: Record<ServerKind, ServerProfile> = {
     newerConnectReleasesOlder: true,
     connectWithOthersImmediate: true,
     broadcastKeepsPublisherId: false,
+    handshakeTravelsAlone: true,
+    jsonpCallbackLengthCapped: true,
     serviceSubscribeSucceeds: true,
     serviceNeverBroadcast: true,
     serviceEcho: true,
@@ -60,6 +66,10 @@ export const PROFILES: Record<ServerKind, ServerProfile> = {
     connectWithOthersImmediate: false,
     // src/engines/connection.js deliver() deletes clientId only.
     broadcastKeepsPublisherId: true,
+    // src/protocol/server.js process() handles every message of the request.
+    handshakeTravelsAlone: false,
+    // src/adapters/node_adapter.js VALID_JSONP_CALLBACK has no length limit.
+    jsonpCallbackLengthCapped: false,
     // src/protocol/channel.js isSubscribable() refuses /meta/** and /service/**.
     serviceSubscribeSucceeds: false,
     // src/engines/proxy.js publish(): Channel.expand('/service/x') includes '/**'.

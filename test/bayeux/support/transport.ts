@@ -18,6 +18,14 @@ export const CONNECTION_TYPE: Record<TransportName, string> = {
   'short-polling': 'long-polling',
 };
 
+export interface SendOptions {
+  /**
+   * WebSocket only: the ids whose replies complete this send (default: one reply per message sent).
+   * For batches where the server must NOT answer some messages.
+   */
+  awaitIds?: string[];
+}
+
 export interface Driver {
   readonly transport: TransportName;
   /**
@@ -25,7 +33,7 @@ export interface Driver {
    * array (replies and any deliveries riding with them); over WebSocket the frames that carried a reply
    * to every message sent (matched by `id`, else by channel), including deliveries in those frames.
    */
-  send(messages: Message | Message[]): Promise<Message[]>;
+  send(messages: Message | Message[], opts?: SendOptions): Promise<Message[]>;
   /** Every delivery seen so far (messages with `data`), in arrival order, from any response. */
   readonly deliveries: Message[];
   /** Resolves with the first delivery (already seen or future) matching `match`; rejects after `ms`. */

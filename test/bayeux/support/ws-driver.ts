@@ -5,7 +5,7 @@
 
 import type { Message } from '@pushwire/bayeux';
 import WebSocket from 'ws';
-import { DeliveryLog, type Driver, isReply, parseBatch } from './transport.js';
+import { DeliveryLog, type Driver, isReply, parseBatch, type SendOptions } from './transport.js';
 
 interface Pending {
   /** Still unanswered: the request's id, or `channel:<name>` when it has none. */
@@ -52,10 +52,12 @@ export class WsDriver implements Driver {
     return this.log.deliveries;
   }
 
-  send(messages: Message | Message[]): Promise<Message[]> {
+  send(messages: Message | Message[], opts: SendOptions = {}): Promise<Message[]> {
     const batch = Array.isArray(messages) ? messages : [messages];
     return new Promise((resolve, reject) => {
-      const keys = batch.map((m) => (m.id !== undefined ? `id:${m.id}` : `channel:${m.channel}`));
+      const keys =
+        opts.awaitIds?.map((id) => `id:${id}`) ??
+        batch.map((m) => (m.id !== undefined ? `id:${m.id}` : `channel:${m.channel}`));
       if (this.ws.readyState !== WebSocket.OPEN) return reject(new SocketClosedError(0));
       this.pending.push({ keys, frames: [], resolve, reject });
       this.ws.send(JSON.stringify(batch), (err) => err && reject(err));
