@@ -26,7 +26,7 @@ export interface RemoteCallOptions {
   ext?: Record<string, unknown>;
 }
 
-export class Client<M extends ChannelMap = ChannelMap> extends TypedEmitter<ClientEvents> {
+export class Client<M extends ChannelMap = Record<string, unknown>> extends TypedEmitter<ClientEvents> {
   readonly url: string;
   readonly #opts: ResolvedOptions;
   readonly #extensions = new ExtensionPipeline();

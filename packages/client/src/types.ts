@@ -5,7 +5,8 @@
 import type { Message } from '@pushwire/bayeux';
 
 /** Channel name -> payload type. */
-export type ChannelMap = Record<string, unknown>;
+// `object`, not Record<string, unknown>: interfaces have no index signature and must be accepted.
+export type ChannelMap = object;
 
 /** Channels of the map, plus wildcard patterns over them. */
 export type ChannelPattern<M extends ChannelMap> =
