@@ -4,9 +4,11 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { checkServerExtensions, clientOffer } from './deflate-negotiation.js';
 import { WebSocketError } from './errors.js';
 import { acceptKey, generateKey } from './handshake-key.js';
 import { DEFAULTS, type LimitOptions, resolveLimits } from './options.js';
+import type { PerMessageDeflateOptions } from './permessage-deflate.js';
 import type { WebSocket } from './websocket.js';
 
 export interface ClientOptions extends LimitOptions {
@@ -16,6 +18,8 @@ export interface ClientOptions extends LimitOptions {
   origin?: string;
   /** Milliseconds for the whole opening handshake; default 10 s. */
   handshakeTimeout?: number;
+  /** Offer permessage-deflate (RFC 7692); off by default. */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** TLS options for wss:// (ca, rejectUnauthorized, servername, ...). */
   tls?: TlsOptions;
 }
@@ -67,6 +71,8 @@ export function connectClient(
   headers['Sec-WebSocket-Key'] = key;
   if (protocols.length > 0) headers['Sec-WebSocket-Protocol'] = protocols.join(', ');
   if (options.origin !== undefined) headers.Origin = options.origin;
+  const offer = clientOffer(options.perMessageDeflate, limits.maxPayload);
+  if (offer !== null) headers['Sec-WebSocket-Extensions'] = offer.header;
 
   const secure = url.protocol === 'wss:';
   const request = secure ? https.request : http.request;
@@ -90,6 +96,7 @@ export function connectClient(
     clearTimeout(timer);
     req.destroy();
     socket?.destroy();
+    offer?.deflate.cleanup();
     ws._handshakeFailed(err);
   };
   ws._abortHandshake = fail;
@@ -115,18 +122,23 @@ export function connectClient(
         socket,
       );
     }
-    const extensions = headerValue(res.headers['sec-websocket-extensions']);
-    if (extensions !== undefined && extensions.trim() !== '') {
-      return fail(
-        new WebSocketError('WS_ERR_INVALID_EXTENSION', `server sent extensions not offered: ${extensions}`),
-        socket,
-      );
+    const extensionsHeader = headerValue(res.headers['sec-websocket-extensions']);
+    let extensions = '';
+    if (extensionsHeader !== undefined && extensionsHeader.trim() !== '') {
+      try {
+        extensions = checkServerExtensions(extensionsHeader, offer?.deflate ?? null);
+      } catch (err) {
+        return fail(err as Error, socket);
+      }
     }
+    const deflate = extensions === '' ? null : offer!.deflate;
+    if (deflate === null) offer?.deflate.cleanup();
     done = true;
     clearTimeout(timer);
     ws._abortHandshake = null;
     ws.protocol = protocol ?? '';
-    ws._attach(socket, head, false, limits, null);
+    ws.extensions = extensions;
+    ws._attach(socket, head, false, limits, deflate);
     ws.emit('open');
   });
   req.end();

@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { type DeflateSetting, negotiateServer } from './deflate-negotiation.js';
 import { encodeFrame, OPCODE } from './frame.js';
 import { buildAcceptResponse, requestHeadSize, validateRequest, writeRefusal } from './handshake.js';
 import { Liveness } from './liveness.js';
@@ -14,6 +15,7 @@ import {
   type LimitOptions,
   resolveLimits,
 } from './options.js';
+import type { PerMessageDeflateOptions } from './permessage-deflate.js';
 import { type NegotiatedDeflate, WebSocket, type WebSocketData } from './websocket.js';
 
 export interface VerifyClientInfo {
@@ -32,6 +34,8 @@ export interface ServerOptions extends LimitOptions {
   server?: http.Server | import('node:https').Server;
   /** Neither: the caller passes upgrades to handleUpgrade(). */
   noServer?: boolean;
+  /** permessage-deflate (RFC 7692): off by default; true or options to accept clients' offers. */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Accept only this request path (query string ignored). */
   path?: string;
   /** Picks the subprotocol among those offered; false for none. Default: the client's first choice. */
@@ -190,11 +194,24 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       if (chosen !== false && check.protocols.has(chosen)) protocol = chosen;
     }
 
+    const negotiation = negotiateServer(
+      this.options.perMessageDeflate as DeflateSetting,
+      check.extensions,
+      this.limits.maxPayload,
+    );
+    if (!negotiation.ok) {
+      writeRefusal(socket, 400, negotiation.message);
+      return;
+    }
+    const { deflate, extensions } = negotiation;
     const timer = setTimeout(handshakeTimedOut, this.handshakeTimeout, socket);
     const complete = (): void => {
       clearTimeout(timer);
-      if (socket.destroyed || !socket.writable) return;
-      this.completeUpgrade(req, socket, head, check.key, protocol, cb);
+      if (socket.destroyed || !socket.writable) {
+        deflate?.cleanup();
+        return;
+      }
+      this.completeUpgrade(req, socket, head, check.key, protocol, extensions, deflate, cb);
     };
     const verify = this.options.verifyClient;
     if (verify === undefined) {
@@ -210,6 +227,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     };
     const refuse = (): void => {
       clearTimeout(timer);
+      deflate?.cleanup();
       writeRefusal(socket, 403, 'forbidden');
     };
     let verdict: boolean | Promise<boolean>;
@@ -234,10 +252,10 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     head: Buffer,
     key: string,
     protocol: string,
+    extensions: string,
+    deflate: NegotiatedDeflate | null,
     cb: UpgradeCallback,
   ): void {
-    const extensions = '';
-    const deflate: NegotiatedDeflate | null = null;
     const extra: string[] = [];
     this.emit('headers', extra, req);
     socket.write(buildAcceptResponse(key, protocol, extensions, extra));

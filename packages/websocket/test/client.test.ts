@@ -9,7 +9,7 @@ import { WebSocket } from '../src/websocket.js';
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
-  for (const fn of cleanup.splice(0)) await fn();
+  for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
 /** An http server that answers upgrades with whatever `answer` writes. */

@@ -10,7 +10,7 @@ import { rawClient, startServer, UPGRADE_REQUEST, until } from './helpers.js';
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
-  for (const fn of cleanup.splice(0)) await fn();
+  for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
 async function server(options: Parameters<typeof startServer>[0] = {}) {

@@ -40,7 +40,7 @@ export const command: Command = {
       return 2;
     }
     const host = values.host ?? '0.0.0.0';
-    const wss = new WebSocketServer({ port, host, maxPayload });
+    const wss = new WebSocketServer({ port, host, maxPayload, perMessageDeflate: true });
     wss.on('connection', (ws) => {
       ws.on('message', (data, isBinary) => {
         // Text is re-sent as text: toString() of a message already validated as UTF-8 is lossless.
