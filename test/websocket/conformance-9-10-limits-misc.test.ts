@@ -3,7 +3,7 @@
 // violation). Large messages must survive any fragmentation and any TCP chunking unchanged.
 import { randomBytes } from 'node:crypto';
 import { expectFailure, expectFrame, expectMessage } from './support/expectations.js';
-import { OP } from './support/frame.js';
+import { buildFrame, OP } from './support/frame.js';
 import { type ConformanceCase, conformance } from './support/suite.js';
 
 const LIMIT = 64 * 1024;
@@ -190,6 +190,20 @@ cases.push({
     for (let i = 0; i < 19; i++) await expectFrame(ctx, OP.PONG, Buffer.from(`p${i}`));
     await expectFrame(ctx, OP.BINARY, Buffer.from(Array.from({ length: 20 }, (_, i) => i)));
     await expectFrame(ctx, OP.PONG, Buffer.from('p19'));
+  },
+});
+
+cases.push({
+  id: '10.3.1',
+  title: 'client: frames that arrive in the same TCP segment as the 101 response are delivered',
+  under: ['client'],
+  respond: () => ({
+    raw:
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n' +
+      buildFrame({ opcode: OP.TEXT, payload: 'in the same segment as the 101' }).toString('latin1'),
+  }),
+  async run(ctx) {
+    await expectFrame(ctx, OP.TEXT, Buffer.from('in the same segment as the 101'));
   },
 });
 

@@ -41,6 +41,8 @@ export interface ClientUnderTest {
   closed: Promise<{ code: number; reason: string }>;
   /** Errors the client emitted (protocol failures are reported here as well as on the wire). */
   errors: Error[];
+  /** Resolves on the client's 'open' event (never, if the handshake fails). */
+  opened: Promise<void>;
   terminate(): void;
 }
 
@@ -94,10 +96,11 @@ export const wsImpl: Implementation = {
     const errors: Error[] = [];
     ws.on('error', (err) => errors.push(err));
     ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary }));
+    const opened = new Promise<void>((resolve) => ws.on('open', () => resolve()));
     const closed = new Promise<{ code: number; reason: string }>((resolve) =>
       ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
     );
-    return { closed, errors, terminate: () => ws.terminate() };
+    return { closed, opened, errors, terminate: () => ws.terminate() };
   },
 };
 
@@ -178,6 +181,10 @@ export const pushwireImpl: Implementation = {
   connectEchoClient(url, options = {}) {
     const errors: Error[] = [];
     let socket: PwSocket | undefined;
+    let markOpen: () => void = () => {};
+    const opened = new Promise<void>((resolve) => {
+      markOpen = resolve;
+    });
     const closed = loadPushwire().then(
       ({ WebSocket: Client }) =>
         new Promise<{ code: number; reason: string }>((resolve) => {
@@ -188,11 +195,12 @@ export const pushwireImpl: Implementation = {
           });
           socket = ws;
           ws.on('error', (err) => errors.push(err as Error));
+          ws.on('open', () => markOpen());
           pwEcho(ws);
           ws.on('close', (code, reason) => resolve({ code: code as number, reason: String(reason) }));
         }),
     );
-    return { closed, errors, terminate: () => socket?.terminate() };
+    return { closed, opened, errors, terminate: () => socket?.terminate() };
   },
 };
 

@@ -50,7 +50,7 @@ export async function rawHandshake(
     ];
     request = `${lines.join('\r\n')}\r\n\r\n`;
   }
-  socket.write(request);
+  socket.write(request, 'latin1');
   const response = await readHead(socket);
   return { socket, response, key };
 }

@@ -48,7 +48,7 @@ export class RawServer {
     const key = request.headers['sec-websocket-key'] ?? '';
     const answer = this.responder(request);
     if (answer.raw !== undefined) {
-      socket.write(answer.raw.replaceAll('{accept}', acceptKey(key)));
+      socket.write(answer.raw.replaceAll('{accept}', acceptKey(key)), 'latin1');
     } else {
       const lines = [
         'HTTP/1.1 101 Switching Protocols',
@@ -57,7 +57,7 @@ export class RawServer {
         `Sec-WebSocket-Accept: ${acceptKey(key)}`,
         ...Object.entries(answer.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
       ];
-      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
     }
     const accepted = { conn: new FrameConn(socket, 'server', request.rest), request };
     socket.resume();

@@ -73,6 +73,9 @@ async function runAgainstClient(impl: Implementation, raw: RawServer, c: Conform
         );
       }),
     ]);
+    // Start once the client reports 'open' (or gave up): frames that arrive together with the 101 are a
+    // separate case (10.3.1), so that one bug there does not mask every other result.
+    await Promise.race([client.opened, client.closed]);
     try {
       await c.run({ conn: accepted.conn, under: 'client', impl: impl.name, head: accepted.request, client });
     } finally {
