@@ -1,0 +1,76 @@
+// Node-only (never imported by index.ts): the browser build of this package, for servers that serve it
+// at `<mount>/client.js`. ESM or IIFE (global `Pushwire`), built with esbuild for `platform: 'browser'`,
+// so any Node built-in reaching the browser path fails the build instead of shipping.
+//
+// browserBundle() prefers the prebuilt file from `npm run build:browser` (dist/pushwire-client.*.js) and
+// otherwise builds in memory once per process (esbuild is a devDependency; production installs ship dist).
+
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+export type BundleFormat = 'esm' | 'iife';
+
+/** File names written by scripts/build-browser.ts into packages/client/dist/. */
+export const BUNDLE_FILES: Record<BundleFormat, string> = {
+  esm: 'pushwire-client.esm.js',
+  iife: 'pushwire-client.iife.js',
+};
+
+const ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url));
+const cache = new Map<BundleFormat, Promise<string>>();
+
+/** Absolute path of the prebuilt bundle (it exists only after `build:browser`). */
+export function browserBundlePath(format: BundleFormat = 'iife'): string {
+  // Works from src/ (sources) and from dist/ (compiled): both are one level below the package root.
+  return fileURLToPath(new URL(`../dist/${BUNDLE_FILES[format]}`, import.meta.url));
+}
+
+/** The browser bundle as JavaScript source: serve it with `Content-Type: text/javascript; charset=utf-8`. */
+export function browserBundle(format: BundleFormat = 'iife'): Promise<string> {
+  let promise = cache.get(format);
+  if (promise === undefined) {
+    promise = readFile(browserBundlePath(format), 'utf8').catch(() => buildBrowserBundle(format));
+    promise.catch(() => cache.delete(format));
+    cache.set(format, promise);
+  }
+  return promise;
+}
+
+/** Builds the bundle with esbuild (in memory). */
+export async function buildBrowserBundle(format: BundleFormat, minify = false): Promise<string> {
+  const esbuild = await import('esbuild');
+  const result = await esbuild.build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    write: false,
+    format,
+    globalName: format === 'iife' ? 'Pushwire' : undefined,
+    platform: 'browser',
+    target: ['es2022'],
+    minify,
+    sourcemap: false,
+    // Resolve workspace packages to their TypeScript sources (the `pushwire-source` export condition).
+    conditions: ['pushwire-source'],
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'pushwire-browser-only',
+        setup(build) {
+          // The Node WebSocket loader is replaced: browsers always have globalThis.WebSocket.
+          build.onResolve({ filter: /node-websocket\.js$/ }, () => ({
+            path: 'node-websocket',
+            namespace: 'pushwire-stub',
+          }));
+          build.onLoad({ filter: /.*/, namespace: 'pushwire-stub' }, () => ({
+            contents:
+              "export async function loadNodeWebSocket() { throw new Error('pushwire: no WebSocket implementation in this environment'); }",
+            loader: 'js',
+          }));
+        },
+      },
+    ],
+  });
+  const file = result.outputFiles[0];
+  if (file === undefined) throw new Error('pushwire: esbuild produced no output');
+  return file.text;
+}

@@ -1,0 +1,178 @@
+// Chromium end to end (playwright-core): the IIFE bundle (global `Pushwire`) against our server on all four
+// transports, fallback (websocket disabled; websocket accepted then cut), and a server restart mid-stream.
+
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { buildBrowserBundle } from '../../packages/client/src/browser-bundle.js';
+import { type OurServer, startOurs } from '../../packages/client/test/helpers.js';
+import { launchBrowser } from '../helpers/browser.js';
+
+const PAGE =
+  '<!doctype html><meta charset="utf-8"><title>pushwire client</title><script src="/client.js"></script>';
+
+let browser: Browser;
+let bundle: string;
+
+beforeAll(async () => {
+  [browser, bundle] = await Promise.all([launchBrowser(), buildBrowserBundle('iife')]);
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Our server plus, on the same origin, the test page and the bundle. */
+async function startSite(options: Parameters<typeof startOurs>[0] = {}): Promise<OurServer> {
+  const server = await startOurs({ timeout: 1000, ...options });
+  // attach() keeps listeners registered before it for other paths; add ours in front of its 404.
+  const bayeuxListener = server.http.listeners('request')[0] as (
+    req: IncomingMessage,
+    res: import('node:http').ServerResponse,
+  ) => void;
+  server.http.removeAllListeners('request');
+  server.http.on('request', (req, res) => {
+    if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+    else if (req.url === '/client.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
+    else bayeuxListener(req, res);
+  });
+  return server;
+}
+
+async function openPage(server: OurServer): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${server.port}/`);
+  return page;
+}
+
+interface RoundTrip {
+  transport: string | null;
+  got: unknown[];
+  ack: boolean;
+  echo: unknown;
+}
+
+describe('browser client (Chromium) against our server', () => {
+  let server: OurServer | undefined;
+  let page: Page | undefined;
+  afterEach(async () => {
+    await page?.evaluate(() =>
+      (window as unknown as { client?: { disconnect(): Promise<void> } }).client?.disconnect(),
+    );
+    await page?.close();
+    await server?.close();
+    server = page = undefined;
+  });
+
+  it.each(['websocket', 'long-polling', 'callback-polling', 'short-polling'])(
+    'round trip over %s',
+    async (transport) => {
+      server = await startSite();
+      page = await openPage(server);
+      const result = await page.evaluate(
+        async ({ url, transport }) => {
+          // biome-ignore lint/suspicious/noExplicitAny: the IIFE global has no types inside the page.
+          const { Client } = (window as any).Pushwire;
+          const client = new Client(url, { transports: [transport], shortPollingInterval: 50 });
+          // biome-ignore lint/suspicious/noExplicitAny: see above.
+          (window as any).client = client;
+          const got: unknown[] = [];
+          let arrived: () => void = () => undefined;
+          const two = new Promise<void>((resolve) => {
+            arrived = resolve;
+          });
+          await client.subscribe('/chat/*', (data: unknown) => {
+            got.push(data);
+            if (got.length === 2) arrived();
+          });
+          const ack = await client.publish('/chat/lobby', 'hello');
+          const echo = await client.remoteCall('/service/echo', { n: 1 }, { timeout: 5000 });
+          await client.publish('/chat/room', 'second');
+          await two;
+          return { transport: client.transport, got, ack: ack.successful, echo };
+        },
+        { url: server.url, transport },
+      );
+      expect(result).toEqual<RoundTrip>({ transport, got: ['hello', 'second'], ack: true, echo: { n: 1 } });
+    },
+  );
+
+  it('falls back to long-polling when the server does not offer websocket', async () => {
+    server = await startSite({ transports: ['long-polling', 'callback-polling'] });
+    page = await openPage(server);
+    const transport = await page.evaluate(async (url) => {
+      // biome-ignore lint/suspicious/noExplicitAny: the IIFE global has no types inside the page.
+      const client = new (window as any).Pushwire.Client(url);
+      // biome-ignore lint/suspicious/noExplicitAny: see above.
+      (window as any).client = client;
+      await client.connect();
+      return client.transport;
+    }, server.url);
+    expect(transport).toBe('long-polling');
+  });
+
+  it('falls back to long-polling when a websocket is accepted and then cut', async () => {
+    server = await startSite();
+    const wss = new WebSocketServer({ noServer: true });
+    server.http.removeAllListeners('upgrade');
+    server.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', () => ws.terminate()));
+    });
+    page = await openPage(server);
+    try {
+      const result = await page.evaluate(async (url) => {
+        // biome-ignore lint/suspicious/noExplicitAny: the IIFE global has no types inside the page.
+        const client = new (window as any).Pushwire.Client(url, { backoffIncrement: 50 });
+        // biome-ignore lint/suspicious/noExplicitAny: see above.
+        (window as any).client = client;
+        await client.connect();
+        const echo = await client.remoteCall('/service/echo', 'via fallback');
+        return { transport: client.transport, echo };
+      }, server.url);
+      expect(result).toEqual({ transport: 'long-polling', echo: 'via fallback' });
+    } finally {
+      wss.close();
+    }
+  });
+
+  it.each(['websocket', 'long-polling'])(
+    'server restarted mid-stream over %s: subscriptions restored, later messages delivered once',
+    async (transport) => {
+      server = await startSite();
+      const port = server.port;
+      page = await openPage(server);
+      await page.evaluate(
+        async ({ url, transport }) => {
+          // biome-ignore lint/suspicious/noExplicitAny: the IIFE global has no types inside the page.
+          const w = window as any;
+          w.got = [];
+          w.handshakes = 0;
+          w.client = new w.Pushwire.Client(url, {
+            transports: [transport],
+            backoffIncrement: 50,
+            maxBackoff: 200,
+          });
+          w.client.on('handshake', () => w.handshakes++);
+          await w.client.subscribe('/live', (data: unknown) => w.got.push(data));
+        },
+        { url: server.url, transport },
+      );
+      await server.bayeux.publish('/live', 1);
+      await page.waitForFunction(() => (window as unknown as { got: unknown[] }).got.length === 1);
+      await server.close();
+      server = await startSite({ port });
+      // Re-handshaken and re-subscribed: the second handshake's subscribe reached the new server.
+      await page.waitForFunction(() => (window as unknown as { handshakes: number }).handshakes >= 2);
+      const live = server;
+      await expect
+        .poll(async () => live.bayeux.publish('/live', 'probe'), { timeout: 10_000 })
+        .toBeGreaterThan(0);
+      await live.bayeux.publish('/live', 2);
+      await page.waitForFunction(() => (window as unknown as { got: unknown[] }).got.includes(2));
+      const got = await page.evaluate(() => (window as unknown as { got: unknown[] }).got);
+      const delivered = got.filter((d) => d !== 'probe');
+      expect(delivered).toEqual([1, 2]);
+    },
+  );
+});
