@@ -2,6 +2,13 @@ export type { ReleaseReason, SocketBinding } from './connections.js';
 export * from './engine/index.js';
 export type { BayeuxEventName, BayeuxEvents, BayeuxListener } from './events.js';
 export { DIAGNOSTICS_CHANNELS } from './events.js';
+export { type AckExtensionOptions, ackExtension, DEFAULT_MAX_UNACKED } from './extensions/ack.js';
+export {
+  bayeuxTimestamp,
+  type TimestampExtensionOptions,
+  timestampExtension,
+} from './extensions/timestamp.js';
+export { type TimesyncExtensionOptions, timesyncExtension } from './extensions/timesync.js';
 export type { BayeuxExtension, DeliveryHook, OutgoingContext } from './extensions.js';
 export type {
   BayeuxServerOptions,
