@@ -8,6 +8,7 @@ export interface Command {
 
 const commands: Record<string, () => Promise<Command>> = {
   echo: async () => (await import('./commands/echo.js')).command,
+  serve: async () => (await import('./commands/serve.js')).command,
 };
 
 function help(): string {
