@@ -287,4 +287,28 @@ cases.push(
   ),
 );
 
+cases.push(
+  deflateCase(
+    '12.12',
+    '100 compressed 16 KiB messages with shared context, in one write: all echoed intact',
+    async (ctx) => {
+      const sender = new PmdSender(15, true);
+      const block = randomBytes(2048).toString('base64');
+      const payloads = Array.from({ length: 100 }, (_, i) =>
+        Buffer.from(`${i}:${block.repeat(6)}`.slice(0, 16 * 1024)),
+      );
+      await ctx.conn.write(
+        Buffer.concat(
+          payloads.map((p) => ctx.conn.frame({ opcode: OP.TEXT, payload: sender.compress(p), rsv1: true })),
+        ),
+      );
+      const receiver = new PmdReceiver(15, true);
+      for (const p of payloads) {
+        const msg = await ctx.conn.nextMessage();
+        expect((msg.frames[0]?.rsv1 ? receiver.decompress(msg.payload) : msg.payload).equals(p)).toBe(true);
+      }
+    },
+  ),
+);
+
 conformance('12/13 permessage-deflate', cases);

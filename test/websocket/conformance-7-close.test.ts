@@ -113,6 +113,31 @@ const cases: ConformanceCase[] = [
   },
 ];
 
+cases.push(
+  {
+    id: '7.3.1',
+    title: 'after failing the connection (1002) the endpoint closes TCP even if we never answer its close',
+    async run(ctx) {
+      await ctx.conn.send({ opcode: 5, payload: 'reserved' });
+      await expectCloseFrame(ctx, 1002);
+      // RFC 6455 7.1.7: failing means closing the TCP connection; a server must not wait for our close. A
+      // client may wait for the server's FIN (7.1.1), so as the server we send FIN but no close frame.
+      if (ctx.under === 'client') ctx.conn.socket.end();
+      await ctx.conn.waitTcpClosed();
+    },
+  },
+  {
+    id: '7.3.2',
+    title: 'TCP FIN without a close frame: the endpoint closes its side, sends no data',
+    async run(ctx) {
+      ctx.conn.socket.end();
+      await ctx.conn.waitTcpClosed();
+      expect(ctx.conn.received.filter((f) => f.opcode !== OP.CLOSE)).toEqual([]);
+      if (ctx.client) expect((await ctx.client.closed).code).toBe(1006);
+    },
+  },
+);
+
 VALID_CODES.forEach((code, i) => {
   cases.push({
     id: `7.7.${i + 1}`,
