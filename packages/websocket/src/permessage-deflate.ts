@@ -4,14 +4,15 @@
 // Memory is the point of most choices here (ws pays ~250 KB per connection with context takeover):
 // - zlib streams are created lazily, on the first message that is actually compressed or decompressed;
 // - streams idle for `idleTimeout` are released by one shared sweep timer, not a timer per connection.
-//   A released compressor is recreated with the last DICTIONARY_TAIL bytes it compressed as its preset
-//   dictionary: those bytes are exactly the end of the peer's inflate window, so back-references into them
-//   stay valid and context takeover survives the release. A released inflater cannot be recreated that
-//   way without keeping a copy of the window (as large as the inflater itself), so the inflater is only
-//   released when the peer does not take over context;
+//   With context takeover the last bytes of the context are kept (deflate-history.ts) and a recreated
+//   stream gets them as its preset dictionary: a compressor keeps DICTIONARY_TAIL bytes of what it
+//   compressed (the end of the peer's inflate window, so its back-references stay valid); an inflater keeps
+//   its whole window (2^windowBits bytes at most; a peer may refer that far back). An idle connection then
+//   holds at most those bytes instead of two zlib states (~55 KB inflate, ~190 KB deflate);
 // - memLevel defaults to 4 (zlib's 8 costs 128 KB more per compressor for a few percent of ratio).
 
 import zlib from 'node:zlib';
+import { HistoryRing } from './deflate-history.js';
 import { WebSocketError } from './errors.js';
 import type { ExtensionParams } from './extension-header.js';
 import {
@@ -36,8 +37,6 @@ export const DEFAULT_IDLE_TIMEOUT = 10_000;
 /** Bytes of history kept to prime a recreated compressor (a small copy instead of a whole deflate state). */
 export const DICTIONARY_TAIL = 8192;
 
-// RFC 7692 7.2.1: a compressed message ends with an empty stored block 00 00 ff ff, which the sender removes
-// and the receiver appends back (7.2.2).
 const NOT_NEGOTIATED: Readonly<Negotiated> = Object.freeze({
   deflateBits: 15,
   deflateNoContextTakeover: false,
@@ -71,8 +70,9 @@ function checkedOptions(options: PerMessageDeflateOptions | undefined): Readonly
   return copy;
 }
 
+// RFC 7692 7.2.1: a compressed message ends with an empty stored block 00 00 ff ff, which the sender removes
+// and the receiver appends back (7.2.2).
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
-const EMPTY = Buffer.alloc(0);
 
 interface Job {
   data: Buffer;
@@ -101,8 +101,10 @@ class ZlibSide {
   midMessage = false;
   /** Set on use; the sweep releases sides it finds idle and untouched twice in a row. */
   touched = false;
-  /** Compressor history for a recreated stream, when context takeover is on (see the header). */
-  tail: Buffer | null = null;
+  /** The context's last bytes while the stream lives, when context takeover is on (see the header). */
+  history: HistoryRing | null = null;
+  /** The same bytes while the stream is released: the next stream's preset dictionary. */
+  dictionary: Buffer | null = null;
 
   constructor(owner: PerMessageDeflate, deflate: boolean) {
     this.owner = owner;
@@ -169,6 +171,7 @@ function onData(this: OwnedStream, chunk: Buffer): void {
       );
       return;
     }
+    side.history?.push(chunk);
   }
   side.chunks.push(chunk);
   side.length += chunk.length;
@@ -274,7 +277,8 @@ export class PerMessageDeflate {
       const jobs = side.active ? [side.active, ...side.queue] : side.queue;
       side.queue = [];
       this.#drop(side);
-      side.tail = null;
+      side.history = null;
+      side.dictionary = null;
       for (const job of jobs) this.#settle(side, job, err());
     }
   }
@@ -304,7 +308,7 @@ export class PerMessageDeflate {
     }
     job.release = done;
     const stream = side.stream ?? this.#create(side);
-    if (side.deflate && side.tail !== null) side.tail = appendTail(side.tail, job.data);
+    if (side.deflate) side.history?.push(job.data);
     stream.write(job.data);
     if (!side.deflate && job.fin) stream.write(TRAILER);
     stream.flush(zlib.constants.Z_SYNC_FLUSH, () => this.#flushed(side, job));
@@ -313,9 +317,9 @@ export class PerMessageDeflate {
   #create(side: ZlibSide): OwnedStream {
     const n = this.#negotiated;
     let stream: ZStream;
+    const dictionary = side.dictionary !== null && side.dictionary.length > 0 ? side.dictionary : undefined;
     if (side.deflate) {
       const bits = n.deflateBits;
-      const dictionary = side.tail !== null && side.tail.length > 0 ? side.tail : undefined;
       stream = zlib.createDeflateRaw({
         // See permessage-deflate-negotiation.ts: 8 bits is honoured with Z_RLE (distance-1 matches only).
         windowBits: bits === 8 ? 9 : bits,
@@ -324,11 +328,19 @@ export class PerMessageDeflate {
         level: this.#options.level ?? zlib.constants.Z_DEFAULT_COMPRESSION,
         ...(dictionary ? { dictionary } : {}),
       });
-      // Keep a history tail only when a recreated compressor could use it.
-      if (!n.deflateNoContextTakeover && this.#sweeper !== null && side.tail === null) side.tail = EMPTY;
     } else {
-      stream = zlib.createInflateRaw({ windowBits: Math.max(9, n.inflateBits) });
+      stream = zlib.createInflateRaw({
+        windowBits: Math.max(9, n.inflateBits),
+        ...(dictionary ? { dictionary } : {}),
+      });
     }
+    // Keep history only when a recreated stream would need it: context takeover, and release enabled.
+    const takeover = side.deflate ? !n.deflateNoContextTakeover : !n.inflateNoContextTakeover;
+    if (takeover && this.#sweeper !== null) {
+      const window = 1 << Math.max(9, side.deflate ? n.deflateBits : n.inflateBits);
+      side.history = new HistoryRing(side.deflate ? Math.min(DICTIONARY_TAIL, window) : window, dictionary);
+    }
+    side.dictionary = null;
     const owned = stream as OwnedStream;
     owned[kSide] = side;
     owned.on('data', onData);
@@ -381,8 +393,9 @@ export class PerMessageDeflate {
   fail(side: ZlibSide, err: Error): void {
     const job = side.active;
     this.#drop(side);
-    // The peer's context is lost with the stream; the connection is closing anyway.
-    side.tail = null;
+    // The context is lost with the stream; the connection is closing anyway.
+    side.history = null;
+    side.dictionary = null;
     side.messageLength = 0;
     side.midMessage = false;
     if (job) this.#settle(side, job, err);
@@ -390,8 +403,12 @@ export class PerMessageDeflate {
 
   /** @internal Called by the sweeper for a side idle for a whole interval. */
   releaseIdle(side: ZlibSide): void {
-    // An inflater holds the peer's context: only a peer that resets its own lets us drop it.
-    if (!side.deflate && !this.#negotiated.inflateNoContextTakeover) {
+    if (side.history !== null) {
+      side.dictionary = side.history.toBuffer();
+      side.history = null;
+    } else if (!side.deflate && !this.#negotiated.inflateNoContextTakeover) {
+      // An inflater holding the peer's context without a copy of it must stay (not reached: history is
+      // kept whenever release is enabled).
       this.#sweeper?.unwatch(side);
       return;
     }
@@ -414,13 +431,3 @@ export class PerMessageDeflate {
 }
 
 function ignore(): void {}
-
-/** Appends `data` to the compressor history, keeping the last DICTIONARY_TAIL bytes. */
-function appendTail(tail: Buffer, data: Buffer): Buffer {
-  if (data.length >= DICTIONARY_TAIL) return Buffer.from(data.subarray(data.length - DICTIONARY_TAIL));
-  const keep = Math.min(tail.length, DICTIONARY_TAIL - data.length);
-  const next = Buffer.allocUnsafe(keep + data.length);
-  tail.copy(next, 0, tail.length - keep);
-  data.copy(next, keep);
-  return next;
-}

@@ -378,19 +378,40 @@ describe('memory: lazy streams and idle release', () => {
     expect((await decompress(client, second)).toString()).toBe('Hello');
   });
 
-  it('keeps a busy stream and the inflater of a peer that takes over context', async () => {
+  it('keeps a stream in use, releases it when idle, and the context survives on both sides', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
-    const { server, client } = pair({ idleTimeout: 4322 });
+    const { server, client } = pair({ idleTimeout: 4322 }, { idleTimeout: 4322 });
     await decompress(server, await compress(client, 'Hello'));
     for (let i = 0; i < 5; i++) {
       vi.advanceTimersByTime(4322);
       await decompress(server, await compress(client, 'Hello'));
       expect(server.zlibStreams).toBe(1);
+      expect(client.zlibStreams).toBe(1);
     }
-    vi.advanceTimersByTime(4322 * 3);
-    // The server's inflater holds the client's context: it must stay.
-    expect(server.zlibStreams).toBe(1);
-    await decompress(server, await compress(client, 'Hello again'));
+    vi.advanceTimersByTime(4322 * 2);
+    expect(server.zlibStreams).toBe(0);
+    expect(client.zlibStreams).toBe(0);
+    // The client's recreated compressor refers to a previous "Hello" (a 4- or 5-byte match block, like
+    // 7.2.3.2's f2 00 11 00 00, against 7 bytes for a fresh one), and the server's recreated inflater
+    // resolves it from its preset dictionary.
+    const again = await compress(client, 'Hello');
+    expect(again.length).toBeLessThanOrEqual(5);
+    expect((await decompress(server, again)).toString()).toBe('Hello');
+  });
+
+  it('an inflater recreated after idle resolves references a whole window back', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    // The compressor never idles (idleTimeout 0): it refers as far back as its 32 KB window allows.
+    const { server, client } = pair({ idleTimeout: 4325 }, { idleTimeout: 0 });
+    const block = randomBytes(20_000);
+    const first = Buffer.concat([block, randomBytes(10_000)]);
+    expect((await decompress(server, await compress(client, first))).equals(first)).toBe(true);
+    vi.advanceTimersByTime(4325 * 2);
+    expect(server.zlibStreams).toBe(0);
+    const second = Buffer.concat([block, Buffer.from('tail')]);
+    const out = await compress(client, second);
+    expect(out.length).toBeLessThan(1000); // it did refer back ~30 KB
+    expect((await decompress(server, out)).equals(second)).toBe(true);
   });
 
   it('releases the inflater when the peer does not take over context', async () => {
