@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WebSocketError } from '../src/errors.js';
 import {
@@ -164,5 +165,43 @@ describe('isToken', () => {
     expect(isToken('a b')).toBe(false);
     expect(isToken('a"')).toBe(false);
     expect(isToken('é')).toBe(false);
+  });
+});
+
+describe('properties (seeded, bounded)', () => {
+  const tchars = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".split('');
+  const token = fc.array(fc.constantFrom(...tchars), { minLength: 1, maxLength: 12 }).map((a) => a.join(''));
+  const params = fc.dictionary(token, fc.oneof(fc.constant(true as const), token), { maxKeys: 4 });
+  const exts = fc.dictionary(token, fc.array(params, { minLength: 1, maxLength: 3 }), {
+    minKeys: 1,
+    maxKeys: 3,
+  });
+
+  it('parse(format(x)) gives x back', () => {
+    fc.assert(
+      fc.property(exts, (x) => {
+        expect(parsed(formatExtensions(x))).toEqual(x);
+      }),
+      { numRuns: 500, seed: 6455 },
+    );
+  });
+
+  it('any input either parses or throws WS_ERR_INVALID_EXTENSION, never anything else', () => {
+    const alphabet = fc.constantFrom(...'ab=;, \t"\\\r\n(é1'.split(''));
+    fc.assert(
+      fc.property(
+        fc.array(alphabet, { maxLength: 40 }).map((a) => a.join('')),
+        (header) => {
+          try {
+            const map = parseExtensions(header);
+            expect(map.size).toBeGreaterThan(0);
+          } catch (err) {
+            expect(err).toBeInstanceOf(WebSocketError);
+            expect((err as WebSocketError).code).toBe('WS_ERR_INVALID_EXTENSION');
+          }
+        },
+      ),
+      { numRuns: 2000, seed: 6455 },
+    );
   });
 });
