@@ -98,34 +98,34 @@ const cases: ConformanceCase[] = [
   },
 ];
 
-// Large messages (Autobahn 9.1-9.4 reduced): sizes x fragment sizes, text and binary.
-const LARGE: Array<[number, number | undefined]> = [
-  [1024 * 1024, undefined],
-  [4 * 1024 * 1024, undefined],
-  [1024 * 1024, 64 * 1024],
-  [4 * 1024 * 1024, 256 * 1024],
-  [1024 * 1024, 1024],
-  [4 * 1024 * 1024, 64],
+// Large messages (Autobahn 9.1-9.4 reduced): sizes x fragment sizes, text and binary. The smallest
+// fragments (64 bytes, 16384 frames) are what Autobahn 9.3.1/9.4.1 use; kept to 1 MiB so CI stays fast.
+const MiB = 1024 * 1024;
+const LARGE: Array<[number, number, number | undefined]> = [
+  [OP.TEXT, MiB, undefined],
+  [OP.TEXT, 4 * MiB, undefined],
+  [OP.TEXT, 4 * MiB, 64 * 1024],
+  [OP.TEXT, MiB, 64],
+  [OP.BINARY, MiB, undefined],
+  [OP.BINARY, 4 * MiB, 256 * 1024],
+  [OP.BINARY, MiB, 1024],
+  [OP.BINARY, MiB, 64],
 ];
-let n = 0;
-for (const opcode of [OP.TEXT, OP.BINARY]) {
-  for (const [size, frag] of LARGE) {
-    n++;
-    const count = frag === undefined ? 1 : Math.ceil(size / frag);
-    cases.push({
-      id: `9.2.${n}`,
-      title: `${opcode === OP.TEXT ? 'text' : 'binary'} ${size / 1024 / 1024} MiB in ${count} frame(s): echoed unchanged`,
-      server: { maxFragments: 70_000 },
-      client: { maxFragments: 70_000 },
-      timeout: 30_000,
-      async run(ctx) {
-        const payload = message(opcode, size);
-        await ctx.conn.write(fragments((s) => ctx.conn.frame(s), opcode, payload, frag ?? size));
-        await expectMessage(ctx, opcode, payload, BIG_WAIT_MS);
-      },
-    });
-  }
-}
+LARGE.forEach(([opcode, size, frag], i) => {
+  const count = frag === undefined ? 1 : Math.ceil(size / frag);
+  cases.push({
+    id: `9.2.${i + 1}`,
+    title: `${opcode === OP.TEXT ? 'text' : 'binary'} ${size / MiB} MiB in ${count} frame(s): echoed unchanged`,
+    server: { maxFragments: 20_000 },
+    client: { maxFragments: 20_000 },
+    timeout: 30_000,
+    async run(ctx) {
+      const payload = message(opcode, size);
+      await ctx.conn.write(fragments((s) => ctx.conn.frame(s), opcode, payload, frag ?? size));
+      await expectMessage(ctx, opcode, payload, BIG_WAIT_MS);
+    },
+  });
+});
 
 // Autobahn 9.5/9.6 reduced: one 1 MiB frame written to TCP in small chunks.
 for (const chunk of [1024, 65536]) {
