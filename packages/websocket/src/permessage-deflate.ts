@@ -229,6 +229,19 @@ export class PerMessageDeflate {
     return (this.#out?.stream ? 1 : 0) + (this.#in?.stream ? 1 : 0);
   }
 
+  /**
+   * Equal for instances whose compressor output depends on the input alone: no context takeover and the
+   * same zlib settings, so one message compresses to the same bytes on each of them and a broadcast can
+   * compress it once per key (DESIGN.md "Encode once"). null with context takeover (each connection's
+   * output depends on its history).
+   */
+  get compressionKey(): string | null {
+    const n = this.#negotiated;
+    if (!n.deflateNoContextTakeover) return null;
+    const o = this.#options;
+    return `${n.deflateBits}:${o.level ?? zlib.constants.Z_DEFAULT_COMPRESSION}:${o.memLevel ?? DEFAULT_MEM_LEVEL}`;
+  }
+
   /** Client: the params to offer. */
   offer(): ExtensionParams {
     return clientOffer(this.#options);

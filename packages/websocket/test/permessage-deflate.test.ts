@@ -448,6 +448,32 @@ describe('memory: lazy streams and idle release', () => {
   });
 });
 
+describe('compressionKey (compress once for many connections)', () => {
+  it('is null with context takeover', () => {
+    expect(single({}, true, {}).compressionKey).toBeNull();
+    expect(single({}, false, {}).compressionKey).toBeNull();
+  });
+
+  it('is equal for equal settings without context takeover, and the output is then identical', async () => {
+    const a = single({ serverNoContextTakeover: true }, true, {});
+    const b = single({}, true, { server_no_context_takeover: true });
+    const c = single({ serverNoContextTakeover: true, level: 1 }, true, {});
+    const d = single({ serverNoContextTakeover: true }, true, { server_max_window_bits: '10' });
+    expect(a.compressionKey).not.toBeNull();
+    expect(a.compressionKey).toBe(b.compressionKey);
+    expect(c.compressionKey).not.toBe(a.compressionKey);
+    expect(d.compressionKey).not.toBe(a.compressionKey);
+    const text = Buffer.from('{"channel":"/news","data":"x"}'.repeat(100));
+    // b has history from another message: without takeover it must not matter.
+    await compress(b, randomBytes(5000));
+    const [fromA, fromB] = [await compress(a, text), await compress(b, text)];
+    expect(fromA.equals(fromB)).toBe(true);
+    const client = single({}, false, { server_no_context_takeover: true });
+    expect((await decompress(client, fromA)).equals(text)).toBe(true);
+    expect((await decompress(client, fromB)).equals(text)).toBe(true);
+  });
+});
+
 describe('cleanup', () => {
   it('fails queued and later jobs with WS_ERR_NOT_OPEN, exactly once each', async () => {
     const { server } = pair();
