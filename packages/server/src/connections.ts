@@ -40,6 +40,7 @@ export class Connections {
   readonly #perBrowser = new Map<string, number>();
   /** Per client: a socket flush is running / another was asked for meanwhile (keeps push order). */
   readonly #flushing = new Map<string, boolean>();
+  readonly #scheduled = new Set<string>();
 
   /**
    * Holds a connect until it is released; resolves with the encoded messages of the reply.
@@ -118,6 +119,19 @@ export class Connections {
   socketOf(clientId: string): SocketBinding | undefined {
     const s = this.#sockets.get(clientId);
     return s?.open ? s : undefined;
+  }
+
+  /**
+   * Schedules a push to the client's socket on the next turn of the event loop, so that every message
+   * queued in this turn (a burst of publishes) goes out in ONE frame.
+   */
+  scheduleFlush(clientId: string, take: () => Promise<string[]>, onError: (err: unknown) => void): void {
+    if (this.#scheduled.has(clientId)) return;
+    this.#scheduled.add(clientId);
+    setImmediate(() => {
+      this.#scheduled.delete(clientId);
+      this.flushSocket(clientId, take).catch(onError);
+    });
   }
 
   /**

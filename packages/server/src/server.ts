@@ -95,9 +95,11 @@ export class BayeuxServer {
     const { connections, extensions } = this.#core;
     const connectOnly = extensions.deliveryHooks().some((h) => h.connectOnly(clientId));
     if (!connectOnly && connections.socketOf(clientId) !== undefined) {
-      connections
-        .flushSocket(clientId, () => this.engine.takeQueue(clientId))
-        .catch((err: unknown) => this.#reportError(err));
+      connections.scheduleFlush(
+        clientId,
+        () => this.engine.takeQueue(clientId),
+        (err) => this.#reportError(err),
+      );
       return;
     }
     connections.release(clientId, 'wake');

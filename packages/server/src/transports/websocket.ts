@@ -19,6 +19,8 @@ export class WebSocketTransport {
   readonly #core: Core;
   readonly #wss: WebSocketServer;
   readonly #sockets = new Set<WebSocket>();
+  /** Held connect replies not yet written (close() waits for them before closing sockets). */
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(core: Core) {
     this.#core = core;
@@ -83,7 +85,11 @@ export class WebSocketTransport {
         }
         const outcome = await processBatch(core, messages, { ...ctx });
         send(outcome.messages);
-        outcome.held?.then(send, (err: unknown) => core.reportError(err));
+        if (outcome.held !== undefined) {
+          const sent = outcome.held.then(send, (err: unknown) => core.reportError(err));
+          this.#inFlight.add(sent);
+          sent.finally(() => this.#inFlight.delete(sent));
+        }
       });
       chain = chain.catch((err: unknown) => core.reportError(err));
     });
@@ -99,6 +105,8 @@ export class WebSocketTransport {
 
   /** Closes every socket with 1001 (going away) and stops the WebSocket server. */
   async close(): Promise<void> {
+    // The held connects were released just before: let their replies reach the sockets first.
+    await Promise.allSettled([...this.#inFlight]);
     for (const ws of this.#sockets) ws.close(CLOSE.goingAway, 'server closing');
     await this.#wss.close();
   }

@@ -92,11 +92,11 @@ export function connect(clientId: string, id = 'c1', extra: Partial<Message> = {
   return { channel: '/meta/connect', clientId, connectionType: 'long-polling', id, ...extra };
 }
 
-/** Resolves once `predicate` holds, checking on each macrotask (bounded). */
-export async function until(predicate: () => boolean, what: string, tries = 500): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (predicate()) return;
-    await new Promise((r) => setImmediate(r));
+/** Resolves once `predicate` holds, polling every few ms; fails after `ms`. */
+export async function until(predicate: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
   }
-  throw new Error(`timed out waiting for ${what}`);
 }
