@@ -2,6 +2,7 @@
 // a message too big to process is failed with 1009; pushwire's `maxFragments` limit answers 1008 (policy
 // violation). Large messages must survive any fragmentation and any TCP chunking unchanged.
 import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
 import { expectFailure, expectFrame, expectMessage } from './support/expectations.js';
 import { buildFrame, OP } from './support/frame.js';
 import { type ConformanceCase, conformance } from './support/suite.js';
@@ -204,6 +205,35 @@ cases.push({
   }),
   async run(ctx) {
     await expectFrame(ctx, OP.TEXT, Buffer.from('in the same segment as the 101'));
+  },
+});
+
+cases.push({
+  id: '10.4.1',
+  title: 'client: every frame masked with a fresh random key (RFC 6455 5.3), never a constant or zero key',
+  under: ['client'],
+  async run(ctx) {
+    const keys = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      await ctx.conn.send({ opcode: OP.BINARY, payload: Buffer.from([i]) });
+      const frame = await expectFrame(ctx, OP.BINARY, Buffer.from([i]));
+      keys.add(frame.raw.subarray(2, 6).toString('hex'));
+    }
+    expect(keys.has('00000000')).toBe(false);
+    expect(keys.size).toBeGreaterThanOrEqual(19);
+  },
+});
+
+cases.push({
+  id: '10.5.1',
+  title: '64-bit payload length with the most significant bit set (RFC 6455 5.2) -> fail 1002 or 1009',
+  async run(ctx) {
+    const header = Buffer.from([0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 1]);
+    if (ctx.under === 'server') header[1] = 0xff;
+    await ctx.conn.write(
+      ctx.under === 'server' ? Buffer.concat([header, Buffer.from([1, 2, 3, 4])]) : header,
+    );
+    await expectFailure(ctx, [1002, 1009]);
   },
 });
 
