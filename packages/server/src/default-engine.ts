@@ -10,5 +10,7 @@ export function createDefaultEngine(options: ResolvedOptions): Engine {
     maxQueue: options.maxQueue,
     queuePolicy: options.queuePolicy,
     maxSubscriptions: options.maxSubscriptionsPerClient,
+    // CometD sweeps about once a second; a short maxInterval gets a proportionally shorter sweep.
+    sweepInterval: Math.max(50, Math.min(1000, Math.floor(options.maxInterval / 4))),
   });
 }

@@ -14,6 +14,7 @@ import type { BayeuxServerOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { publishFromServer } from './publish.js';
 import { type ServiceHandler, ServiceRegistry } from './services.js';
+import { originAllowed } from './transports/cors.js';
 import { matchMount, serveHttp } from './transports/http.js';
 import { WebSocketTransport } from './transports/websocket.js';
 
@@ -138,6 +139,11 @@ export class BayeuxServer {
     if (matchMount(req.url, this.options.mount) === undefined) return false;
     if (this.#websocket === undefined || this.#core.closing) {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return true;
+    }
+    // Browsers open cross-site WebSockets freely (no CORS): apply the same origin rule as long-polling.
+    if (!originAllowed(req, this.options.cors)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return true;
     }
     this.#websocket.handleUpgrade(req, socket, head);

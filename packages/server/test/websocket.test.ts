@@ -199,6 +199,24 @@ describe('websocket transport', () => {
     });
   });
 
+  it('refuses a cross-site upgrade (same-origin by default) with 403', async () => {
+    h = await startServer();
+    const evil = new WebSocket(h.url.replace(/^http/, 'ws'), { origin: 'http://evil.example' });
+    sockets.push(evil);
+    await expect(
+      new Promise((resolve, reject) => {
+        evil.once('open', resolve);
+        evil.once('error', reject);
+      }),
+    ).rejects.toThrow(/403/);
+    const same = new WebSocket(h.url.replace(/^http/, 'ws'), { origin: h.origin });
+    sockets.push(same);
+    await new Promise((resolve, reject) => {
+      same.once('open', resolve);
+      same.once('error', reject);
+    });
+  });
+
   it('upgrades elsewhere are left alone; websocket can be disabled', async () => {
     h = await startServer({ transports: ['long-polling'] });
     const peer = new Peer(h.url);
