@@ -2,7 +2,7 @@
 // transport, against our server and Faye's.
 
 import { expect, it } from 'vitest';
-import { holdDelay, matrix, timed, within } from './support/matrix.js';
+import { matrix, timed, within } from './support/matrix.js';
 import { replyTo, Session } from './support/session.js';
 import { CONNECTION_TYPE } from './support/transport.js';
 import { SocketClosedError } from './support/ws-driver.js';
@@ -125,8 +125,7 @@ matrix('handshake', (ctx) => {
   it('disconnect releases the held connect, then the client is unknown', async () => {
     const s = await ctx.open();
     // The held connect travels on its own connection (polling) or frame (websocket).
-    const held = s.connect();
-    await holdDelay();
+    const held = (await s.connectHeld(ctx.server())).pending;
     const released = timed(held);
     const { reply } = await s.call({ channel: '/meta/disconnect' });
     expect(reply).toMatchObject({ channel: '/meta/disconnect', successful: true });

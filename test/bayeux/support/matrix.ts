@@ -89,8 +89,3 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   });
   return Promise.race([p, limit]).finally(() => clearTimeout(timer));
 }
-
-/** Deliberate protocol delay: lets a request that was just sent reach the server and be held there. */
-export function holdDelay(ms = 150): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Message } from '@pushwire/bayeux';
 import faye from 'faye';
 
 export const SERVER_KINDS = ['ours', 'faye'] as const;
@@ -43,6 +44,11 @@ export interface RunningServer {
   dropConnections(): void;
   /** Publishes from server code (ours: `bayeux.publish`; Faye: its in-process client). */
   publish(channel: string, data: unknown): Promise<void>;
+  /**
+   * Resolves when the server's incoming extension pipeline sees a message matching `match` (installed
+   * first on both servers): proof that a request reached the server, without guessing with a delay.
+   */
+  seen(match: (m: Message) => boolean): Promise<Message>;
   /** Resolves with the args of the next server event of that name ('disconnect', 'handshake', ...). */
   nextEvent(name: 'handshake' | 'subscribe' | 'publish' | 'disconnect'): Promise<unknown[]>;
   close(): Promise<void>;
@@ -120,7 +126,24 @@ async function stop(server: http.Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
+/** Waiters for `seen()`, fed by an incoming extension. */
+class IncomingTap {
+  private waiters: Array<{ match: (m: Message) => boolean; resolve: (m: Message) => void }> = [];
+
+  notify(m: Message): void {
+    for (const w of this.waiters.filter((x) => x.match(m))) {
+      this.waiters.splice(this.waiters.indexOf(w), 1);
+      w.resolve(m);
+    }
+  }
+
+  seen(match: (m: Message) => boolean): Promise<Message> {
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+}
+
 export async function startServer(kind: ServerKind, opts: ServerOptions = {}): Promise<RunningServer> {
+  const tap = new IncomingTap();
   const timeout = opts.timeout ?? 2000;
   const interval = opts.interval ?? 0;
   const httpServer = http.createServer((_req, res) => {
@@ -135,6 +158,12 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
       interval,
       maxInterval: opts.maxInterval ?? 10_000,
     });
+    bayeux.addExtension({
+      incoming: (m: Message) => {
+        tap.notify(m);
+        return m;
+      },
+    });
     bayeux.addService('/service/echo', async (data) => data);
     if (opts.ack) bayeux.addExtension(ack());
     bayeux.attach(httpServer);
@@ -145,6 +174,7 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
       publish: async (channel, data) => {
         await bayeux.publish(channel, data);
       },
+      seen: (match) => tap.seen(match),
       nextEvent: (name) => new Promise((resolve) => onceOn(bayeux, name, resolve)),
       close: async () => {
         await bayeux.close();
@@ -155,6 +185,12 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
   }
 
   const adapter = new faye.NodeAdapter({ mount: MOUNT, timeout: timeout / 1000 });
+  adapter.addExtension({
+    incoming: (m, callback) => {
+      tap.notify(m as Message);
+      callback(m);
+    },
+  });
   adapter.attach(httpServer);
   const listening = await listen(httpServer, opts.port ?? 0);
   return {
@@ -163,6 +199,7 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
     publish: async (channel, data) => {
       await adapter.getClient().publish(channel, data);
     },
+    seen: (match) => tap.seen(match),
     nextEvent: (name) => new Promise((resolve) => onceOn(adapter, name, resolve)),
     close: async () => {
       adapter.getClient().disconnect();

@@ -81,6 +81,22 @@ export class Session {
     return { reply: replyTo(batch, full.id as string), batch };
   }
 
+  /**
+   * Sends a /meta/connect and returns once the server has it (seen by its incoming pipeline, plus a
+   * short margin for the handler to park it), with the promise of its reply.
+   */
+  async connectHeld(
+    server: RunningServer,
+  ): Promise<{ pending: Promise<{ reply: Message; batch: Message[] }> }> {
+    const arrived = server.seen((m) => m.channel === '/meta/connect' && m.clientId === this.clientId);
+    const pending = this.connect();
+    // Wrapped in an object: an async function would otherwise wait for the reply itself.
+    pending.catch(() => {});
+    await arrived;
+    await new Promise((r) => setTimeout(r, 50));
+    return { pending };
+  }
+
   connect(advice?: Message['advice']): Promise<{ reply: Message; batch: Message[] }> {
     return this.call({
       channel: '/meta/connect',
