@@ -136,6 +136,8 @@ export class Receiver {
       }
     } finally {
       this.looping = false;
+      // Let an idle connection drop the array's backing store.
+      if (this.bufferedBytes === 0 && this.buffers.length !== 0) this.buffers.length = 0;
     }
   }
 

@@ -265,8 +265,9 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     ws.extensions = extensions;
     ws._attach(socket, head, true, this.limits, deflate);
     if (this.tracking) {
+      // Removed from the set by the connection itself when it closes: no closure per connection.
       this.clients.add(ws);
-      ws.on('close', () => this.clients.delete(ws));
+      ws._tracker = this.clients;
     }
     cb(ws, req);
   }

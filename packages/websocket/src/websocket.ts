@@ -82,6 +82,12 @@ function socketOnDrain(this: TaggedSocket): void {
 
 function closeTimeoutExpired(ws: WebSocket): void {
   ws._closeTimer = null;
+  if (ws.listenerCount('error') > 0) {
+    ws.emit(
+      'error',
+      new WebSocketError('WS_ERR_CLOSE_TIMEOUT', 'the peer did not complete the closing handshake'),
+    );
+  }
   ws._socket?.destroy();
 }
 
@@ -163,6 +169,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
   /** @internal */ _closeTimer: NodeJS.Timeout | null = null;
   /** @internal liveness: set by pongs, cleared by each ping of the shared timer (liveness.ts). */
   _alive = true;
+  /** @internal the server's `clients` set, left when the connection closes. */
+  _tracker: Set<WebSocket> | null = null;
   /** @internal for client handshakes: aborts the pending request. */
   _abortHandshake: ((err: Error) => void) | null = null;
 
@@ -361,6 +369,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
     );
     this._deflate?.cleanup();
     this._deflate = null;
+    this._tracker?.delete(this);
+    this._tracker = null;
     const socket = this._socket;
     if (socket !== null) {
       socket.removeListener('data', socketOnData);
