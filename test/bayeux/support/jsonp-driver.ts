@@ -9,15 +9,16 @@ import { DeliveryLog, type Driver, parseBatch } from './transport.js';
 
 export class JsonpDriver implements Driver {
   readonly transport = 'callback-polling' as const;
-  readonly jar = new CookieJar();
+  readonly jar: CookieJar;
   private readonly log = new DeliveryLog();
   private calls = 0;
   last: HttpResponse | undefined;
 
   private readonly url: string;
 
-  constructor(url: string) {
+  constructor(url: string, jar = new CookieJar()) {
     this.url = url;
+    this.jar = jar;
   }
 
   get deliveries(): Message[] {

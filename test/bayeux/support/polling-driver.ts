@@ -9,15 +9,17 @@ import { DeliveryLog, type Driver, parseBatch, type TransportName } from './tran
 
 export class PollingDriver implements Driver {
   readonly transport: TransportName;
-  readonly jar = new CookieJar();
+  /** One browser's cookies; pass the same jar to several drivers to play several tabs of one browser. */
+  readonly jar: CookieJar;
   private readonly log = new DeliveryLog();
   /** The last raw HTTP response, for header assertions. */
   last: HttpResponse | undefined;
 
   private readonly url: string;
 
-  constructor(url: string, transport: 'long-polling' | 'short-polling') {
+  constructor(url: string, transport: 'long-polling' | 'short-polling', jar = new CookieJar()) {
     this.url = url;
+    this.jar = jar;
     this.transport = transport;
   }
 

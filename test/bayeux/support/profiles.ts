@@ -23,6 +23,10 @@ export interface ServerProfile {
   handshakeTravelsAlone: boolean;
   /** JSONP callback names longer than 64 characters are refused (Faye has no length cap). */
   jsonpCallbackLengthCapped: boolean;
+  /** A handshake whose minimumVersion is above 1.0 fails (Bayeux §3.3); Faye ignores minimumVersion. */
+  checksMinimumVersion: boolean;
+  /** A second held poll from one browser (BAYEUX_BROWSER cookie) gets multiple-clients advice (§8.1). */
+  multipleClientsAdvice: boolean;
   /** A subscribe to /service/** succeeds without being recorded (Faye refuses it: isSubscribable). */
   serviceSubscribeSucceeds: boolean;
   /** A publish to /service/** reaches no remote subscriber, not even one on /** (Faye expands it). */
@@ -46,6 +50,8 @@ export const PROFILES: Record<ServerKind, ServerProfile> = {
     connectWithOthersImmediate: true,
     broadcastKeepsPublisherId: false,
     handshakeTravelsAlone: true,
+    checksMinimumVersion: true,
+    multipleClientsAdvice: true,
     jsonpCallbackLengthCapped: true,
     serviceSubscribeSucceeds: true,
     serviceNeverBroadcast: true,
@@ -68,6 +74,10 @@ export const PROFILES: Record<ServerKind, ServerProfile> = {
     broadcastKeepsPublisherId: true,
     // src/protocol/server.js process() handles every message of the request.
     handshakeTravelsAlone: false,
+    // src/protocol/server.js handshake() never reads minimumVersion.
+    checksMinimumVersion: false,
+    // Faye sets no browser cookie and holds every poll.
+    multipleClientsAdvice: false,
     // src/adapters/node_adapter.js VALID_JSONP_CALLBACK has no length limit.
     jsonpCallbackLengthCapped: false,
     // src/protocol/channel.js isSubscribable() refuses /meta/** and /service/**.
