@@ -227,8 +227,18 @@ export function clientAccept(o: PerMessageDeflateOptions, responses: ExtensionPa
       );
     }
   }
-  // RFC 7692 7.1.2.2: we always offer client_max_window_bits, so the server may answer it, with a value.
+  // RFC 7692 7.1.2.2: we always offer client_max_window_bits, so the server may answer it, with a value
+  // no greater than the one we offered.
   if (p.clientMaxWindowBits === true) throw invalid('client_max_window_bits in a response needs a value');
+  if (
+    p.clientMaxWindowBits !== undefined &&
+    typeof o.clientMaxWindowBits === 'number' &&
+    p.clientMaxWindowBits > o.clientMaxWindowBits
+  ) {
+    throw invalid(
+      `client_max_window_bits ${p.clientMaxWindowBits} exceeds the offered ${o.clientMaxWindowBits}`,
+    );
+  }
   let deflateBits = p.clientMaxWindowBits ?? 15;
   if (typeof o.clientMaxWindowBits === 'number') deflateBits = Math.min(deflateBits, o.clientMaxWindowBits);
   return {
