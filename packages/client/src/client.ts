@@ -13,6 +13,7 @@ import { Scheduler } from './scheduler.js';
 import { Subscription } from './subscription.js';
 import { type ChannelEntry, type RawHandler, SubscriptionRegistry } from './subscriptions.js';
 import type { Ack, ChannelMap, ChannelPattern, ClientEvents, ClientState, Handler } from './types.js';
+import { onWake } from './wake.js';
 
 export interface PublishOptions {
   ext?: Record<string, unknown>;
@@ -36,6 +37,7 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
   readonly #dispatcher: Dispatcher;
   readonly #connection: Connection;
   #waiters: { resolve(): void; reject(err: unknown): void }[] = [];
+  #unwake: (() => void) | null = null;
 
   constructor(url: string, options: ClientOptions = {}) {
     super();
@@ -113,7 +115,10 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
         'CLIENT_INVALID_CHANNEL',
         `cannot subscribe to ${JSON.stringify(bad ?? channels)}`,
       );
-      return new Subscription(channels, Promise.reject(error), () => Promise.resolve());
+      const rejected = Promise.reject(error);
+      // Observed here so a caller that never awaits the Subscription gets no unhandled rejection.
+      rejected.catch(() => undefined);
+      return new Subscription(channels, rejected, () => Promise.resolve());
     }
     // One closure per call, so the same function subscribed twice is two subscriptions.
     const raw: RawHandler = (data, ch, message) => (handler as RawHandler)(data, ch, message);
@@ -183,7 +188,10 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
     });
   }
 
-  /** Sends every message produced inside `fn` as one batch (awaits `fn` if it returns a promise). */
+  /**
+   * Sends every message produced inside `fn` as one batch. If `fn` returns a promise the batch is held
+   * until it settles, so never await a reply inside the batch (it could only arrive after the batch).
+   */
   batch<T>(fn: () => T): T {
     this.#dispatcher.startBatch();
     let result: T;
@@ -330,6 +338,10 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
   }
 
   #onState(state: ClientState, delay: number): void {
+    if (state === 'disconnected') {
+      this.#unwake?.();
+      this.#unwake = null;
+    } else this.#unwake ??= onWake(() => this.#connection.wake());
     if (state === 'connected') {
       for (const waiter of this.#waiters.splice(0)) waiter.resolve();
     }

@@ -59,6 +59,8 @@ export class Connection {
   #firstConnect = true;
   #handshakes = 0;
   #cancelTimer: (() => void) | null = null;
+  /** What the armed timer will do, so wake() can do it now. */
+  #armed: (() => void) | null = null;
   /** Bumped on stop/re-handshake so replies to an older session are ignored. */
   #epoch = 0;
 
@@ -114,6 +116,7 @@ export class Connection {
     this.#epoch++;
     this.#cancelTimer?.();
     this.#cancelTimer = null;
+    this.#armed = null;
     this.#clientId = null;
     this.#connectOutstanding = false;
     this.#setTransportDown();
@@ -129,6 +132,7 @@ export class Connection {
     this.#epoch++;
     this.#cancelTimer?.();
     this.#cancelTimer = null;
+    this.#armed = null;
   }
 
   /** Called by the client when a reply advises a re-handshake (e.g. a publish hit an expired session). */
@@ -170,10 +174,7 @@ export class Connection {
     this.#connectOutstanding = false;
     this.#firstConnect = true;
     this.#setState('handshaking', delayMs);
-    this.#cancelTimer = this.#scheduler.schedule(() => {
-      this.#cancelTimer = null;
-      void this.#sendHandshake(epoch);
-    }, delayMs);
+    this.#arm(() => void this.#sendHandshake(epoch), delayMs);
   }
 
   async #sendHandshake(epoch: number): Promise<void> {
@@ -299,10 +300,7 @@ export class Connection {
     this.#hooks.connected();
     let delay = this.#advice.interval;
     if (this.#transportName === 'short-polling') delay = Math.max(delay, this.#opts.shortPollingInterval);
-    this.#cancelTimer = this.#scheduler.schedule(() => {
-      this.#cancelTimer = null;
-      this.#sendConnect(epoch);
-    }, delay);
+    this.#arm(() => this.#sendConnect(epoch), delay);
   }
 
   #onConnectFailure(err: unknown): void {
@@ -319,11 +317,7 @@ export class Connection {
 
   #retryConnect(epoch: number, delayMs: number): void {
     this.#setState('reconnecting', delayMs);
-    this.#cancelTimer?.();
-    this.#cancelTimer = this.#scheduler.schedule(() => {
-      this.#cancelTimer = null;
-      this.#sendConnect(epoch);
-    }, delayMs);
+    this.#arm(() => this.#sendConnect(epoch), delayMs);
   }
 
   /** Websocket failed before ever completing a connect (or without stickyReconnect): drop it, re-handshake. */
@@ -336,7 +330,30 @@ export class Connection {
     return true;
   }
 
+  /**
+   * Runs the waiting retry / handshake / poll now. Browsers call this on 'online' and when a hidden tab
+   * becomes visible: a throttled background timer (up to a minute late) must not delay the reconnect.
+   */
+  wake(): void {
+    const fire = this.#armed;
+    if (fire === null) return;
+    this.#cancelTimer?.();
+    this.#cancelTimer = null;
+    this.#armed = null;
+    fire();
+  }
+
   // Helpers --------------------------------------------------------------------------------------
+
+  #arm(fn: () => void, delayMs: number): void {
+    this.#cancelTimer?.();
+    this.#armed = fn;
+    this.#cancelTimer = this.#scheduler.schedule(() => {
+      this.#cancelTimer = null;
+      this.#armed = null;
+      fn();
+    }, delayMs);
+  }
 
   #useTransport(name: TransportName, fresh = false): void {
     if (

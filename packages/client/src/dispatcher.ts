@@ -154,7 +154,9 @@ export class Dispatcher implements TransportSink {
     transport.send(messages, timeoutMs).catch((err: unknown) => {
       const error = err instanceof Error ? err : new ClientError('CLIENT_TRANSPORT', String(err));
       if (error instanceof ClientError && error.code === 'CLIENT_BAD_MESSAGE') this.#hooks.report(error);
-      for (const m of messages) this.#settle(m.id!, error);
+      // An error about part of the batch (e.g. one message too large for a JSONP URL) fails only that part.
+      const ids = error instanceof ClientError ? error.messageIds : undefined;
+      for (const m of messages) if (ids === undefined || ids.includes(m.id!)) this.#settle(m.id!, error);
     });
   }
 

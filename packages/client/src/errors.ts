@@ -31,11 +31,14 @@ export type ClientErrorCode = keyof typeof CLIENT_ERROR_CODES;
 export class ClientError extends Error {
   readonly code: ClientErrorCode;
   override readonly cause: unknown;
-  constructor(code: ClientErrorCode, message: string, cause?: unknown) {
+  /** Ids of the messages this error is about, when it concerns only part of a batch. */
+  readonly messageIds: readonly string[] | undefined;
+  constructor(code: ClientErrorCode, message: string, cause?: unknown, messageIds?: readonly string[]) {
     super(message);
     this.name = 'ClientError';
     this.code = code;
     this.cause = cause;
+    this.messageIds = messageIds;
   }
 }
 

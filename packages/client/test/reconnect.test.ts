@@ -33,6 +33,9 @@ describe("re-handshake on Faye's advice", () => {
       client = new Client(server.url, { transports: [transport], ...FAST });
       const inbox = collector<[unknown]>();
       await client.subscribe('/feed', inbox.handler);
+      // Faye never answers a connect that is in flight when its client is destroyed: wait until the
+      // immediate first connect has come back, so the destroy hits the next (held) one.
+      await client.connect();
       const firstId = client.clientId!;
       const rehandshake = collector<[Message, boolean]>();
       client.on('handshake', rehandshake.handler);

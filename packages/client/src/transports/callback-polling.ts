@@ -30,12 +30,6 @@ export class CallbackPollingTransport implements Transport {
       const { url, options, sink } = this.#init;
       // Split with a placeholder at least as long as any generated callback name, so the real URL fits too.
       const { chunks, tooLarge } = splitJsonp(url, NAME_PLACEHOLDER, messages, options.maxURILength);
-      if (tooLarge.length > 0) {
-        throw new ClientError(
-          'CLIENT_MESSAGE_TOO_LARGE',
-          `a message does not fit in a ${options.maxURILength}-character callback-polling URL`,
-        );
-      }
       for (const chunk of chunks) {
         if (this.#closed) throw new ClientError('CLIENT_TRANSPORT', 'transport closed');
         // Each chunk gets its own callback name so concurrent scripts never collide.
@@ -45,6 +39,15 @@ export class CallbackPollingTransport implements Transport {
           ? await this.#viaScript(chunkUrl, name, timeoutMs)
           : await this.#viaGet(chunkUrl, name, timeoutMs);
         sink.receive(value, this);
+      }
+      // The messages that fit were sent; only the oversized ones fail (CometD fails them the same way).
+      if (tooLarge.length > 0) {
+        throw new ClientError(
+          'CLIENT_MESSAGE_TOO_LARGE',
+          `a message does not fit in a ${options.maxURILength}-character callback-polling URL (maxURILength)`,
+          undefined,
+          tooLarge.map((m) => m.id ?? ''),
+        );
       }
     });
   }

@@ -1,0 +1,120 @@
+// API edges: channel validation, batch(), callback-polling URL limits end to end, the browser bundle.
+
+import type { Message } from '@pushwire/bayeux';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildBrowserBundle } from '../src/browser-bundle.js';
+import { Client, ClientError } from '../src/index.js';
+import { collector, type OurServer, startOurs } from './helpers.js';
+import { okReplies, scriptedFetch } from './scripted-fetch.js';
+
+describe('channel validation', () => {
+  const client = new Client('http://127.0.0.1:9/bayeux', { autoConnect: false });
+
+  it.each(['no-slash', '/a/*/b', '/meta/connect', '/meta/*', ''])(
+    'subscribe(%j) rejects with CLIENT_INVALID_CHANNEL',
+    async (channel) => {
+      const error = await client
+        .subscribe(channel, () => undefined)
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      expect(error).toBeInstanceOf(ClientError);
+      expect((error as ClientError).code).toBe('CLIENT_INVALID_CHANNEL');
+    },
+  );
+
+  it('an invalid subscription that nobody awaits is not an unhandled rejection', () => {
+    // Vitest fails the run on unhandled rejections; this would surface there.
+    client.subscribe('bad', () => undefined);
+  });
+
+  it.each(['/a/*', '/a/**', '/meta/handshake', 'x'])(
+    'publish(%j) rejects with CLIENT_INVALID_CHANNEL',
+    async (channel) => {
+      await expect(client.publish(channel, 1)).rejects.toMatchObject({ code: 'CLIENT_INVALID_CHANNEL' });
+    },
+  );
+
+  it('remoteCall outside /service/ rejects with CLIENT_INVALID_CHANNEL', async () => {
+    await expect(client.remoteCall('/chat', 1)).rejects.toMatchObject({ code: 'CLIENT_INVALID_CHANNEL' });
+  });
+});
+
+describe('batch()', () => {
+  it('sends everything made inside one batch in one request', async () => {
+    const fake = scriptedFetch((messages) => JSON.stringify(okReplies(messages)));
+    const client = new Client('http://127.0.0.1:9/bayeux', {
+      transports: ['long-polling'],
+      fetch: fake.fetch,
+    });
+    await client.connect();
+    const before = fake.sent.length;
+    const replies: PromiseLike<unknown>[] = [];
+    // The batch is held until the async function settles; replies are awaited outside it.
+    await client.batch(async () => {
+      replies.push(client.publish('/a', 1));
+      await Promise.resolve();
+      replies.push(
+        client.publish('/b', 2),
+        client.subscribe('/c', () => undefined),
+      );
+    });
+    await Promise.all(replies);
+    const batches = fake.sent.slice(before).filter((b) => b.every((m) => m.channel !== '/meta/connect'));
+    expect(batches).toHaveLength(1);
+    expect(batches[0]?.map((m: Message) => m.channel)).toEqual(['/a', '/b', '/meta/subscribe']);
+    await client.disconnect();
+  });
+});
+
+describe('callback-polling URL limit end to end (our server)', () => {
+  let server: OurServer;
+  let client: Client;
+  afterEach(async () => {
+    await client?.disconnect();
+    await server?.close();
+  });
+
+  it('splits a batch across requests and refuses only the message that cannot fit', async () => {
+    server = await startOurs();
+    const urls: string[] = [];
+    const recordingFetch: typeof fetch = (input, init) => {
+      urls.push(String(input));
+      return fetch(input, init);
+    };
+    client = new Client(server.url, {
+      transports: ['callback-polling'],
+      maxURILength: 400,
+      fetch: recordingFetch,
+    });
+    const inbox = collector<[unknown]>();
+    await client.subscribe('/c', inbox.handler);
+    const sent = client.batch(() => [
+      client.publish('/c', 'a'.repeat(60)),
+      client.publish('/c', 'x'.repeat(500)),
+      client.publish('/c', 'b'.repeat(60)),
+    ]);
+    const results = await Promise.allSettled(sent);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'CLIENT_MESSAGE_TOO_LARGE' });
+    for (const url of urls) expect(url.length).toBeLessThanOrEqual(400);
+    expect((await inbox.next())[0]).toBe('a'.repeat(60));
+    expect((await inbox.next())[0]).toBe('b'.repeat(60));
+  });
+});
+
+describe('browser bundle', () => {
+  it.each(['esm', 'iife'] as const)(
+    '%s build has no Node built-ins and no Node WebSocket client',
+    async (format) => {
+      const code = await buildBrowserBundle(format);
+      expect(code).not.toMatch(/from\s*["']node:|require\(["']node:|import\(["']node:/);
+      expect(code).not.toContain('@pushwire/websocket');
+      // Our Node WebSocket client computes Sec-WebSocket-Accept; the browser build must not carry it.
+      expect(code).not.toContain('258EAFA5-E914-47DA-95CA-C5AB0DC85B11');
+      if (format === 'iife') expect(code).toMatch(/^var Pushwire = /m);
+      else expect(code).toMatch(/export \{[^}]*\bClient\b/);
+    },
+  );
+});
