@@ -60,9 +60,9 @@ export async function runClientCost(opts: BenchOptions): Promise<ClientCostResul
   const messages = opts.quick ? 2000 : 10_000;
   const rate = 2000; // publishes/s, x10 clients = 20k deliveries/s into the client process
   const result: ClientCostResult = { server: '', clients, messages, faye: null, pushwire: null, errors: {} };
-  // The same server for both clients: ours if it runs, else Faye's.
+  // The same server for both clients: ours if it runs, else Faye's (--servers=faye picks Faye's).
   let server: Child | null = null;
-  for (const impl of ['pushwire', 'faye']) {
+  for (const impl of ['pushwire', 'faye'].filter((s) => !opts.servers || opts.servers.includes(s))) {
     try {
       server = await startChild(`${impl}-bayeux`, 'bayeux/server-child.ts', [impl]);
       result.server = impl;

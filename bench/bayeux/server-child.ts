@@ -3,6 +3,8 @@
 // Usage (spawned by the harness): server-child.ts <faye|pushwire>
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { measureMemory, serveParent } from '../lib/proc.js';
 
 const PATH = '/bayeux';
@@ -53,6 +55,11 @@ if (!server) throw new Error(`unknown server ${impl}`);
 serveParent(
   {
     cpu: () => process.cpuUsage(),
+    /** Writes a heap snapshot into `dir` (BENCH_SNAPSHOT); summarise it with bench/heap-summary.ts. */
+    snapshot: (args: { dir: string; label: string }) => {
+      measureMemory();
+      return { file: writeHeapSnapshot(join(args.dir, `${args.label}-${process.pid}.heapsnapshot`)) };
+    },
     mem: () => measureMemory(),
     close: async () => {
       await server.close();

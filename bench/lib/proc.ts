@@ -55,12 +55,10 @@ export async function startChild(
     '--import',
     'tsx',
   ];
-  // BENCH_PROFILE=<dir>: every child writes a V8 CPU profile there (summarise with bench/profile-summary.ts).
+  // BENCH_PROFILE=<dir>: every child writes V8 CPU profiles to <dir>/<name>-<time>/ (one per thread: tsx's
+  // loader runs in a worker; the biggest file is the main thread). Summarise with bench/profile-summary.ts.
   const profileDir = process.env.BENCH_PROFILE;
-  if (profileDir) {
-    const file = `${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}.cpuprofile`;
-    execArgv.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${file}`);
-  }
+  if (profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${name}-${Date.now()}`)}`);
   // The shell raises the soft fd limit to the hard limit, then execs node, which inherits the IPC fd.
   const script = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"';
   const cp = spawn('/bin/sh', ['-c', script, process.execPath, ...execArgv, join(benchDir, file), ...args], {

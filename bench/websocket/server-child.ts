@@ -1,6 +1,8 @@
 // The WebSocket server under test, one per process: `ws` (the peer) or `pushwire` (ours). It echoes every
 // message as received, broadcasts on the parent's command, and reports its memory after full GCs.
 // Usage (spawned by the harness): server-child.ts <ws|pushwire>
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { measureMemory, serveParent } from '../lib/proc.js';
 import { monoMs } from '../lib/stats.js';
 
@@ -77,6 +79,11 @@ if (!server) throw new Error(`unknown server ${impl}`);
 serveParent(
   {
     cpu: () => process.cpuUsage(),
+    /** Writes a heap snapshot into `dir` (BENCH_SNAPSHOT); summarise it with bench/heap-summary.ts. */
+    snapshot: (args: { dir: string; label: string }) => {
+      measureMemory();
+      return { file: writeHeapSnapshot(join(args.dir, `${args.label}-${process.pid}.heapsnapshot`)) };
+    },
     mem: () => ({ ...measureMemory(), clients: server.clientCount() }),
     /**
      * Broadcasts `count` messages of `size` bytes. Returns monotonic times: t0 before the loop, t1 once

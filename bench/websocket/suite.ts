@@ -139,6 +139,7 @@ async function crowdOnce(impl: string, opts: BenchOptions): Promise<Crowd> {
     const conn = await load.call<{ opened: number; ms: number }>('connect', { port, count: crowd });
     const after = await server.call<Mem>('mem');
     if (after.clients !== crowd) throw new Error(`server sees ${after.clients} of ${crowd} connections`);
+    await snapshot(server, `ws-${impl}-${crowd}-idle`);
     const reps = opts.quick ? 3 : 7;
     const single: Array<{ rate: number; serverMs: number }> = [];
     for (let i = 0; i < reps; i++) single.push(await broadcastOnce(server, load, crowd, 1));
@@ -165,6 +166,14 @@ async function crowdOnce(impl: string, opts: BenchOptions): Promise<Crowd> {
     await load.stop();
     await server.stop();
   }
+}
+
+/** BENCH_SNAPSHOT=<dir>: the server writes a heap snapshot there (bench/heap-summary.ts reads it). */
+export async function snapshot(server: Child, label: string): Promise<void> {
+  const dir = process.env.BENCH_SNAPSHOT;
+  if (!dir) return;
+  const r = await server.call<{ file: string }>('snapshot', { dir, label }, 600_000);
+  console.log(`  heap snapshot: ${r.file}`);
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
