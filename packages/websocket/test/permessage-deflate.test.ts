@@ -100,6 +100,16 @@ describe('RFC 7692 7.2.3 examples', () => {
     expect((await decompress(client, second)).toString()).toBe('Hello');
   });
 
+  it('7.2.3.2: a client with client_no_context_takeover compresses each "Hello" afresh', async () => {
+    const { server, client } = pair({}, { clientNoContextTakeover: true });
+    expect(client.negotiated.deflateNoContextTakeover).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      const out = await compress(client, 'Hello');
+      expect(out.toString('hex')).toBe('f248cdc9c90700');
+      expect((await decompress(server, out)).toString()).toBe('Hello');
+    }
+  });
+
   it('7.2.3.1: a compressed message split over two frames', async () => {
     const { client } = pair();
     const a = await decompress(client, hex('f2 48 cd'), false);
@@ -435,6 +445,18 @@ describe('memory: lazy streams and idle release', () => {
     expect(server.zlibStreams).toBe(1);
     const b = await decompress(server, f2, true);
     expect(Buffer.concat([a, b]).toString()).toBe('Hello, world');
+  });
+
+  it('uses one shared timer for all connections with the same idleTimeout, none when nothing is live', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    expect(vi.getTimerCount()).toBe(0);
+    const pairs = Array.from({ length: 50 }, () => pair({ idleTimeout: 4326 }, { idleTimeout: 4326 }));
+    expect(vi.getTimerCount()).toBe(0); // nothing live yet: no timer at all
+    for (const { server, client } of pairs) await decompress(client, await compress(server, 'Hello'));
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(4326 * 2);
+    for (const { server, client } of pairs) expect(server.zlibStreams + client.zlibStreams).toBe(0);
+    expect(vi.getTimerCount()).toBe(0); // the last release stopped the interval
   });
 
   it('idleTimeout 0 keeps streams until cleanup', async () => {
