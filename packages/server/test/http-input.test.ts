@@ -184,3 +184,72 @@ describe('limits', () => {
     ]);
   });
 });
+
+describe('handle(req, res) for frameworks', () => {
+  async function frameworkServer(
+    parse: (raw: string, type: string) => unknown,
+  ): Promise<{ url: string; other: string[]; close(): Promise<void> }> {
+    const { createServer } = await import('node:http');
+    const { createBayeuxServer } = await import('../src/index.js');
+    const { TestEngine } = await import('./helpers/test-engine.js');
+    const bayeux = createBayeuxServer({ engine: new TestEngine(), maxMessageSize: 300 });
+    const other: string[] = [];
+    const server = createServer((req, res) => {
+      // What a body-parser middleware does: drain the stream, set req.body, then call the next handler.
+      let raw = '';
+      req.on('data', (d: Buffer) => (raw += d.toString()));
+      req.on('end', async () => {
+        (req as typeof req & { body?: unknown }).body =
+          raw === '' ? undefined : parse(raw, req.headers['content-type'] ?? '');
+        if (!(await bayeux.handle(req, res))) {
+          other.push(req.url ?? '');
+          res.end('app');
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    return {
+      url: `http://127.0.0.1:${port}/bayeux`,
+      other,
+      async close() {
+        await bayeux.close();
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+      },
+    };
+  }
+
+  it('takes messages from a body already parsed to an object (express.json), and returns false for other paths', async () => {
+    const s = await frameworkServer((raw) => JSON.parse(raw));
+    try {
+      const { messages } = await post(s.url, [HANDSHAKE]);
+      expect(messages[0]).toMatchObject({ channel: '/meta/handshake', successful: true });
+      expect(await (await fetch(s.url.replace('/bayeux', '/app'))).text()).toBe('app');
+      expect(s.other).toEqual(['/app']);
+      const big = await post(s.url, [{ ...HANDSHAKE, pad: 'x'.repeat(300) }]);
+      expect(big.status).toBe(413);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('takes messages from a parsed form ({ message }) and from a raw string body', async () => {
+    const form = await frameworkServer((raw, type) =>
+      type.startsWith('application/x-www-form-urlencoded')
+        ? Object.fromEntries(new URLSearchParams(raw))
+        : raw,
+    );
+    try {
+      const viaForm = await post(form.url, `message=${encodeURIComponent(JSON.stringify([HANDSHAKE]))}`, {
+        raw: true,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
+      expect(viaForm.messages[0]?.successful).toBe(true);
+      const viaText = await post(form.url, JSON.stringify([HANDSHAKE]), { raw: true });
+      expect(viaText.messages[0]?.successful).toBe(true);
+    } finally {
+      await form.close();
+    }
+  });
+});

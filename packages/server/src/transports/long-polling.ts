@@ -2,16 +2,52 @@
 // `message=` values; the reply is a JSON array, never cached. A held /meta/connect keeps the request open.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Message } from '@pushwire/bayeux';
 import type { Core } from '../core.js';
 import { encodeBatch } from '../dispatcher.js';
 import { applyCorsHeaders } from './cors.js';
 import { noCache, runHttpBatch } from './http-batch.js';
-import { decodePostBody, readBody } from './http-body.js';
+import { decodePostBody, HttpError, parseFormMessages, parseMessages, readBody } from './http-body.js';
+
+/**
+ * Messages from a body a framework's parser already consumed (Express `express.json()`, `text()`,
+ * `urlencoded()`, Koa bodyparser setting `req.body`): the stream is drained, so they come from `req.body`,
+ * bounded by the same limits as a raw body. Undefined when the stream is still ours to read.
+ */
+function preParsedMessages(
+  req: IncomingMessage,
+  maxSize: number,
+  maxMessages: number,
+): Message[] | undefined {
+  const body = (req as IncomingMessage & { body?: unknown }).body;
+  if (!req.readableEnded || body === undefined || body === null) return undefined;
+  const tooBig = (): HttpError => new HttpError(413, 'BODY_TOO_LARGE', `body larger than ${maxSize} bytes`);
+  if (Buffer.isBuffer(body) || typeof body === 'string') {
+    const buf = Buffer.isBuffer(body) ? body : Buffer.from(body);
+    if (buf.length > maxSize) throw tooBig();
+    return decodePostBody(req.headers['content-type'], buf, maxMessages);
+  }
+  const form = body as Record<string, unknown>;
+  if (typeof body === 'object' && !Array.isArray(body) && 'message' in form && !('channel' in form)) {
+    const values = Array.isArray(form.message) ? form.message : [form.message];
+    const params = new URLSearchParams();
+    for (const v of values) if (typeof v === 'string') params.append('message', v);
+    if (params.toString().length > maxSize) throw tooBig();
+    return parseFormMessages(params, maxMessages);
+  }
+  const text = JSON.stringify(body);
+  if (Buffer.byteLength(text) > maxSize) throw tooBig();
+  return parseMessages(text, maxMessages);
+}
 
 /** Serves one POST; throws HttpError for 400/413 (the router answers it). */
 export async function serveLongPolling(core: Core, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = await readBody(req, core.options.maxMessageSize);
-  const messages = decodePostBody(req.headers['content-type'], body, core.options.maxMessagesPerRequest);
+  const { maxMessageSize, maxMessagesPerRequest } = core.options;
+  let messages = preParsedMessages(req, maxMessageSize, maxMessagesPerRequest);
+  if (messages === undefined) {
+    const body = await readBody(req, maxMessageSize);
+    messages = decodePostBody(req.headers['content-type'], body, maxMessagesPerRequest);
+  }
   const out = await runHttpBatch(core, req, res, messages, 'long-polling');
   if (res.destroyed || res.writableEnded) return;
   const text = encodeBatch(out);
