@@ -11,8 +11,11 @@ let mod;
 if (existsSync(built) && !process.env.PUSHWIRE_FROM_SOURCE) {
   mod = await import(pathToFileURL(built).href);
 } else {
+  // tsx compiles the TypeScript; the hook registered after it runs first and adds the source condition.
   const { register } = await import('tsx/esm/api');
-  register({ conditions: ['pushwire-source'] });
+  register();
+  const { register: registerHook } = await import('node:module');
+  registerHook('./source-conditions.mjs', import.meta.url);
   mod = await import(pathToFileURL(join(root, 'src', 'cli.ts')).href);
 }
 const code = await mod.main(process.argv.slice(2));

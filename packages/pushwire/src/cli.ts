@@ -11,9 +11,10 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).command,
 };
 
-function help(): string {
+async function help(): Promise<string> {
   const lines = ['Usage: pushwire <command> [options]', '', 'Commands:'];
-  for (const name of Object.keys(commands)) lines.push(`  ${name}`);
+  for (const [name, load] of Object.entries(commands))
+    lines.push(`  ${name.padEnd(8)} ${(await load()).summary}`);
   lines.push('', 'Run `pushwire <command> --help` for the options of a command.');
   return lines.join('\n');
 }
@@ -21,12 +22,12 @@ function help(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${help()}\n`);
+    process.stdout.write(`${await help()}\n`);
     return 0;
   }
   const load = commands[name];
   if (!load) {
-    process.stderr.write(`pushwire: unknown command '${name}'\n\n${help()}\n`);
+    process.stderr.write(`pushwire: unknown command '${name}'\n\n${await help()}\n`);
     return 2;
   }
   const command = await load();
