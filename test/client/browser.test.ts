@@ -175,4 +175,36 @@ describe('browser client (Chromium) against our server', () => {
       expect(delivered).toEqual([1, 2]);
     },
   );
+
+  it("an 'online' event runs a long backoff's reconnect at once (timers throttled in background tabs)", async () => {
+    server = await startSite();
+    const port = server.port;
+    page = await openPage(server);
+    await page.evaluate(async (url) => {
+      // biome-ignore lint/suspicious/noExplicitAny: the IIFE global has no types inside the page.
+      const w = window as any;
+      w.reconnecting = 0;
+      w.client = new w.Pushwire.Client(url, {
+        transports: ['long-polling'],
+        backoffIncrement: 60_000,
+        backoffJitter: 0,
+      });
+      w.client.on('reconnecting', () => w.reconnecting++);
+      w.client.on('handshaking', () => w.reconnecting++);
+      await w.client.connect();
+    }, server.url);
+    await server.close();
+    // The client noticed and armed a retry a minute away.
+    await page.waitForFunction(() => (window as unknown as { reconnecting: number }).reconnecting > 0);
+    server = await startSite({ port });
+    const started = Date.now();
+    await page.evaluate(async () => {
+      // biome-ignore lint/suspicious/noExplicitAny: the IIFE global has no types inside the page.
+      const w = window as any;
+      const connected = new Promise<void>((resolve) => w.client.once('connected', resolve));
+      window.dispatchEvent(new Event('online'));
+      await connected;
+    });
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
 });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Backoff } from '../src/backoff.js';
 import { announcedTypes, negotiate } from '../src/negotiate.js';
 import { PublishQueue, type QueuedItem } from '../src/publish-queue.js';
+import { Scheduler } from '../src/scheduler.js';
 import { jsonpUrl, parseJsonpBody, splitJsonp } from '../src/transports/jsonp-url.js';
 import { toWebSocketUrl } from '../src/transports/websocket.js';
 
@@ -122,5 +123,37 @@ describe('negotiation', () => {
   it('derives ws(s) URLs from http(s)', () => {
     expect(toWebSocketUrl('http://h:1/bayeux')).toBe('ws://h:1/bayeux');
     expect(toWebSocketUrl('https://h/bayeux')).toBe('wss://h/bayeux');
+  });
+});
+
+describe('Scheduler', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('runs zero delays without a timer (nothing for a background tab to throttle)', async () => {
+    vi.useFakeTimers();
+    const scheduler = new Scheduler();
+    let ran = false;
+    scheduler.schedule(() => {
+      ran = true;
+    }, 0);
+    expect(vi.getTimerCount()).toBe(0);
+    await Promise.resolve();
+    expect(ran).toBe(true);
+  });
+
+  it('measures how late a timer fired (maxDrift) and can be cancelled', () => {
+    vi.useFakeTimers();
+    const scheduler = new Scheduler();
+    let ran = 0;
+    scheduler.schedule(() => ran++, 100);
+    const cancel = scheduler.schedule(() => ran++, 100);
+    cancel();
+    // The host ran the timer 400 ms late, as a throttled background tab would.
+    vi.setSystemTime(Date.now() + 400);
+    vi.advanceTimersByTime(100);
+    expect(ran).toBe(1);
+    expect(scheduler.maxDrift).toBeGreaterThanOrEqual(400);
   });
 });
