@@ -33,11 +33,9 @@ export interface ServerProfile {
   serviceNeverBroadcast: boolean;
   /** `/service/echo` is served (ours: addService; Faye has no services). */
   serviceEcho: boolean;
-  /** An unknown-client refusal of a subscribe/publish/disconnect carries the same advice. */
-  adviceOnEveryUnknownClientReply: boolean;
   /** On /meta/disconnect the server closes the WebSocket instead of answering the held connect. */
   wsClosedInsteadOfReleasingConnect: boolean;
-  /** Server options for the session-expiry scenario, and how to describe it. */
+  /** Server options that make a session expire quickly in the expiry scenario. */
   expiry: { maxInterval?: number; timeout: number };
 }
 
@@ -56,7 +54,6 @@ export const PROFILES: Record<ServerKind, ServerProfile> = {
     serviceSubscribeSucceeds: true,
     serviceNeverBroadcast: true,
     serviceEcho: true,
-    adviceOnEveryUnknownClientReply: false,
     wsClosedInsteadOfReleasingConnect: false,
     expiry: { maxInterval: 300, timeout: 2000 },
   },
@@ -85,7 +82,6 @@ export const PROFILES: Record<ServerKind, ServerProfile> = {
     // src/engines/proxy.js publish(): Channel.expand('/service/x') includes '/**'.
     serviceNeverBroadcast: false,
     serviceEcho: false,
-    adviceOnEveryUnknownClientReply: false,
     // src/engines/proxy.js flushConnection() closes the socket before the connect reply is written.
     wsClosedInsteadOfReleasingConnect: true,
     // src/engines/memory.js ping(): a client is destroyed 2 x timeout after its last connect.
