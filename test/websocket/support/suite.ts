@@ -3,6 +3,7 @@
 // server against the implementation's echo CLIENT. Known deviations of an implementation are declared per
 // case and run as `it.fails`, so they are documented, stay visible, and flag it when they get fixed.
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { cliTarget } from './cli-target.js';
 import type { FrameConn } from './frame-conn.js';
 import type { HttpHead } from './http-head.js';
 import {
@@ -42,17 +43,24 @@ export interface ConformanceCase {
   /** Client role: how the raw server answers the client's handshake. */
   respond?: HandshakeResponder;
   /** Known deviations, keyed `<impl>-<role>`: the case is expected to FAIL there. */
-  deviations?: Partial<Record<`${ImplName}-${Under}`, string>>;
+  deviations?: Partial<Record<`${ImplName | 'pushwire-cli'}-${Under}`, string>>;
   timeout?: number;
   run(ctx: CaseContext): Promise<void>;
 }
 
-async function runAgainstServer(impl: Implementation, c: ConformanceCase): Promise<void> {
+type ServerSubject = Pick<Implementation, 'startEchoServer'> & { name: ImplName | 'pushwire-cli' };
+
+async function runAgainstServer(impl: ServerSubject, c: ConformanceCase): Promise<void> {
   const target = await impl.startEchoServer(c.server);
   try {
     const { conn, response } = await rawConnect(target.url, { headers: c.requestHeaders ?? {} });
     try {
-      await c.run({ conn, under: 'server', impl: impl.name, head: response });
+      await c.run({
+        conn,
+        under: 'server',
+        impl: impl.name === 'pushwire-cli' ? 'pushwire' : impl.name,
+        head: response,
+      });
     } finally {
       conn.destroy();
     }
@@ -88,7 +96,7 @@ async function runAgainstClient(impl: Implementation, raw: RawServer, c: Conform
   }
 }
 
-function caseName(c: ConformanceCase, deviation: string | undefined, impl: ImplName): string {
+function caseName(c: ConformanceCase, deviation: string | undefined, impl: string): string {
   return `${c.id} ${c.title}${deviation ? ` [known ${impl} deviation: ${deviation}]` : ''}`;
 }
 
@@ -126,4 +134,21 @@ export function conformance(group: string, cases: readonly ConformanceCase[]): v
       }
     });
   });
+
+  // `npx pushwire echo` (server role only; one process per flag set, shared by the cases of this file).
+  // PW_CONFORMANCE_IMPL=pushwire-cli selects it alone; it also runs whenever pushwire does.
+  const only = process.env.PW_CONFORMANCE_IMPL;
+  describe.runIf(!only || only === 'pushwire' || only === 'pushwire-cli')(
+    `${group} (pushwire echo CLI)`,
+    () => {
+      afterAll(() => cliTarget.dispose());
+      for (const c of cases.filter((x) => (x.under ?? ['server', 'client']).includes('server'))) {
+        const deviation = c.deviations?.['pushwire-cli-server'];
+        const name = caseName(c, deviation, 'pushwire-cli');
+        if (!cliTarget.supports(c.server))
+          it.skip(`${name} [needs server options the CLI has no flag for]`, () => {});
+        else (deviation ? it.fails : it)(name, () => runAgainstServer(cliTarget, c), c.timeout);
+      }
+    },
+  );
 }

@@ -1,0 +1,81 @@
+// `npx pushwire echo` as a conformance target (issue 2, "Done when": the CLI serves a conformant echo).
+// One CLI process per distinct flag set, started on first use and reused by every case in the worker;
+// dispose() ends exactly the processes started here, by their handle.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { EchoServerOptions, EchoTarget } from './implementations.js';
+
+const BIN = fileURLToPath(new URL('../../../packages/pushwire/bin/pushwire.js', import.meta.url));
+const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
+
+interface Running {
+  child: ChildProcess;
+  url: Promise<string>;
+}
+
+const running = new Map<number, Running>();
+
+function start(maxPayload: number): Running {
+  // From source, like the rest of the suite: the bin's tsx path plus Node's own resolver condition (without
+  // it, an unbuilt tree resolves @pushwire/websocket to the missing dist/).
+  const args = ['--conditions=pushwire-source', BIN, 'echo', '--port', '0', '--host', '127.0.0.1'];
+  const child = spawn(process.execPath, [...args, '--max-payload', String(maxPayload)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PUSHWIRE_FROM_SOURCE: '1' },
+  });
+  const url = new Promise<string>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(
+      () => reject(new Error(`pushwire echo printed no URL within 20 s: ${out} ${err}`)),
+      20_000,
+    );
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /ws:\/\/[^\s]+/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`pushwire echo exited (${code}) before listening: ${err}`));
+    });
+  });
+  return { child, url };
+}
+
+export const cliTarget = {
+  name: 'pushwire-cli' as const,
+  /** The CLI has one flag (--max-payload) and always accepts permessage-deflate; no subprotocols, no
+   * maxFragments. Cases needing anything else are skipped for it, visibly. */
+  supports(options: EchoServerOptions | undefined): boolean {
+    return options?.maxFragments === undefined && !options?.chat && options?.perMessageDeflate !== false;
+  },
+  async startEchoServer(options: EchoServerOptions = {}): Promise<EchoTarget> {
+    const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    let r = running.get(maxPayload);
+    if (!r) {
+      r = start(maxPayload);
+      running.set(maxPayload, r);
+    }
+    // Shared by all cases; each case closes its own connection.
+    return { url: await r.url, close: async () => {} };
+  },
+  async dispose(): Promise<void> {
+    const exits = [...running.values()].map(
+      ({ child }) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    );
+    running.clear();
+    await Promise.all(exits);
+  },
+};
