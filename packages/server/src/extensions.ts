@@ -35,24 +35,30 @@ export interface BayeuxExtension {
 
 export class ExtensionPipeline {
   readonly #extensions: BayeuxExtension[] = [];
+  /** Cached: asked on every delivery, changed only by add/remove. */
+  #hooks: DeliveryHook[] = [];
 
   add(extension: BayeuxExtension): void {
     this.#extensions.push(extension);
+    this.#refresh();
   }
 
   remove(extension: BayeuxExtension): void {
     const i = this.#extensions.indexOf(extension);
     if (i >= 0) this.#extensions.splice(i, 1);
+    this.#refresh();
+  }
+
+  #refresh(): void {
+    this.#hooks = this.#extensions.flatMap((e) => (e.delivery ? [e.delivery] : []));
   }
 
   get size(): number {
     return this.#extensions.length;
   }
 
-  deliveryHooks(): DeliveryHook[] {
-    const hooks: DeliveryHook[] = [];
-    for (const e of this.#extensions) if (e.delivery) hooks.push(e.delivery);
-    return hooks;
+  deliveryHooks(): readonly DeliveryHook[] {
+    return this.#hooks;
   }
 
   /** Runs `incoming` hooks in registration order; null as soon as one drops the message. */

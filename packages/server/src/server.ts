@@ -31,6 +31,8 @@ export class BayeuxServer {
     {
       request: (req: IncomingMessage, res: ServerResponse) => void;
       upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+      previousRequest: ((req: IncomingMessage, res: ServerResponse) => void)[];
+      previousUpgrade: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void)[];
     }
   >();
   readonly #pending = new Set<Promise<unknown>>();
@@ -189,7 +191,7 @@ export class BayeuxServer {
     };
     server.on('request', request);
     server.on('upgrade', upgrade);
-    this.#attached.set(server, { request, upgrade });
+    this.#attached.set(server, { request, upgrade, previousRequest, previousUpgrade });
   }
 
   /** Publishes from server code to every subscriber; resolves with the number of clients reached. */
@@ -248,9 +250,12 @@ export class BayeuxServer {
     core.closing = true;
     clearInterval(this.#keepAlive);
     core.connections.releaseAll('closing');
+    // Give the HTTP server back its own listeners: the rest of the app keeps working.
     for (const [server, l] of this.#attached) {
       server.off('request', l.request);
       server.off('upgrade', l.upgrade);
+      for (const fn of l.previousRequest) server.on('request', fn);
+      for (const fn of l.previousUpgrade) server.on('upgrade', fn);
     }
     this.#attached.clear();
     await Promise.allSettled([...this.#pending]);

@@ -170,3 +170,28 @@ describe('close()', () => {
     }
   });
 });
+
+describe('attach()', () => {
+  it('passes other paths and upgrades to the listeners that were there, and gives them back on close', async () => {
+    const { createServer } = await import('node:http');
+    const { createBayeuxServer } = await import('../src/index.js');
+    const http = createServer((_req, res) => res.end('app'));
+    const bayeux = createBayeuxServer();
+    bayeux.attach(http);
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+    try {
+      expect(await (await fetch(`${base}/page`)).text()).toBe('app');
+      const hs = await post(`${base}/bayeux`, [
+        { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
+      ]);
+      expect(hs.messages[0]?.successful).toBe(true);
+      await bayeux.close();
+      expect(http.listenerCount('request')).toBe(1);
+      expect(await (await fetch(`${base}/bayeux`)).text()).toBe('app');
+    } finally {
+      http.closeAllConnections();
+      await new Promise<void>((r) => http.close(() => r()));
+    }
+  });
+});
