@@ -115,6 +115,26 @@ const cases: ConformanceCase[] = [
 
 cases.push(
   {
+    id: '7.1.11',
+    title: '256 KiB message, close and ping in one write: the echo, then the close (ping ignored)',
+    async run(ctx) {
+      const payload = Buffer.alloc(256 * 1024, 0x61);
+      await ctx.conn.write(
+        Buffer.concat([
+          ctx.conn.frame({ opcode: OP.TEXT, payload }),
+          ctx.conn.frame({ opcode: OP.CLOSE, payload: closePayload(1000) }),
+          ctx.conn.frame({ opcode: OP.PING, payload: 'after close' }),
+        ]),
+      );
+      const msg = await ctx.conn.nextMessage();
+      expect(msg.payload.equals(payload)).toBe(true);
+      await expectCloseFrame(ctx, 1000);
+      if (ctx.under === 'client') ctx.conn.socket.end();
+      await ctx.conn.waitTcpClosed();
+      expect(ctx.conn.received.filter((f) => f.opcode === OP.PONG)).toEqual([]);
+    },
+  },
+  {
     id: '7.3.1',
     title: 'after failing the connection (1002) the endpoint closes TCP even if we never answer its close',
     async run(ctx) {

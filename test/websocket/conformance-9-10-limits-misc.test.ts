@@ -141,6 +141,35 @@ for (const chunk of [1024, 65536]) {
   });
 }
 
+// Autobahn 9.7/9.8 reduced: many messages in flight at once must come back complete and in order.
+cases.push(
+  {
+    id: '9.7.1',
+    title: '1000 text messages of 16 bytes in one write: all echoed, in order',
+    async run(ctx) {
+      const payloads = Array.from({ length: 1000 }, (_, i) =>
+        Buffer.from(`msg ${String(i).padStart(12, '0')}`),
+      );
+      await ctx.conn.write(
+        Buffer.concat(payloads.map((payload) => ctx.conn.frame({ opcode: OP.TEXT, payload }))),
+      );
+      for (const p of payloads) await expectMessage(ctx, OP.TEXT, p);
+    },
+  },
+  {
+    id: '9.8.1',
+    title: '64 binary messages of 64 KiB in one write: all echoed, in order',
+    timeout: 30_000,
+    async run(ctx) {
+      const payloads = Array.from({ length: 64 }, () => randomBytes(64 * 1024));
+      await ctx.conn.write(
+        Buffer.concat(payloads.map((payload) => ctx.conn.frame({ opcode: OP.BINARY, payload }))),
+      );
+      for (const p of payloads) await expectMessage(ctx, OP.BINARY, p, BIG_WAIT_MS);
+    },
+  },
+);
+
 cases.push({
   id: '10.1.1',
   title: 'text of 65536 bytes in frames of 1300 bytes: echoed',

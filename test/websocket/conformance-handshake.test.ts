@@ -2,6 +2,8 @@
 // Server: refusals are HTTP answers and the socket is closed, never upgraded. Client: every check of 4.1
 // (status, Upgrade/Connection, accept key, subprotocol and extensions it did not offer) fails the connection.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFrame, OP } from './support/frame.js';
+import { FrameConn } from './support/frame-conn.js';
 import { acceptKey, type HttpHead, statusOf, tokens } from './support/http-head.js';
 import { type ClientOptions, implementations } from './support/implementations.js';
 import { rawHandshake } from './support/raw-client.js';
@@ -117,6 +119,19 @@ describe.each(implementations)('handshake, server under test ($name)', (impl) =>
     socket.destroy();
     expect(statusOf(response)).toBe(101);
     expect(response.headers['sec-websocket-extensions']).toBeUndefined();
+  });
+  it('H.11 robustness (not an RFC MUST): a frame pipelined in the same segment as the request is processed', async () => {
+    const frame = buildFrame({ opcode: OP.TEXT, payload: 'pipelined', mask: true }).toString('latin1');
+    const { socket, response, key } = await rawHandshake(url, {
+      rawRequest: `GET / HTTP/1.1\r\n${GOOD}Sec-WebSocket-Version: 13\r\n\r\n${frame}`,
+    });
+    expect(statusOf(response)).toBe(101);
+    expect(response.headers['sec-websocket-accept']).toBe(acceptKey(key));
+    const conn = new FrameConn(socket, 'client', response.rest);
+    socket.resume();
+    const echo = await conn.nextFrame();
+    conn.destroy();
+    expect([echo.opcode, echo.payload.toString()]).toEqual([OP.TEXT, 'pipelined']);
   });
 });
 
