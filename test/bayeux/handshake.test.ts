@@ -122,6 +122,24 @@ matrix('handshake', (ctx) => {
     }
   });
 
+  it('refuses a connect without connectionType and a subscribe without subscription', async () => {
+    const s = await ctx.open();
+    const connect = (await s.call({ channel: '/meta/connect' })).reply;
+    expect(connect).toMatchObject({ channel: '/meta/connect', successful: false });
+    expect(connect.error).toMatch(ERROR);
+    const subscribe = (await s.call({ channel: '/meta/subscribe' })).reply;
+    expect(subscribe).toMatchObject({ channel: '/meta/subscribe', successful: false });
+    expect(subscribe.error).toMatch(ERROR);
+  });
+
+  it('answers a publish sent without a clientId (Bayeux §1.4.8: MUST answer)', async () => {
+    const d = await ctx.driver();
+    const reply = replyTo(await d.send({ channel: '/unconnected', data: 1, id: 'u1' }), 'u1');
+    expect(reply.channel).toBe('/unconnected');
+    expect(typeof reply.successful).toBe('boolean');
+    if (!reply.successful) expect(reply.error).toMatch(ERROR);
+  });
+
   it('disconnect releases the held connect, then the client is unknown', async () => {
     const s = await ctx.open();
     // The held connect travels on its own connection (polling) or frame (websocket).
@@ -140,6 +158,14 @@ matrix('handshake', (ctx) => {
     expect(after).toMatchObject({ channel: '/meta/connect', successful: false });
     expect(after.error).toMatch(ctx.profile.unknownClient.error);
     expect(after.advice).toEqual(ctx.profile.unknownClient.advice);
+    // Forgotten for every message, not only connects.
+    const d = await ctx.driver();
+    const subscribe = replyTo(
+      await d.send({ channel: '/meta/subscribe', clientId: s.clientId, subscription: '/x', id: 'gone' }),
+      'gone',
+    );
+    expect(subscribe.successful).toBe(false);
+    expect(subscribe.error).toMatch(ctx.profile.unknownClient.error);
   });
 
   it('expires a session that stops connecting, then it is unknown', async () => {

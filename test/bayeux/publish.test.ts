@@ -99,6 +99,20 @@ matrix('publish', (ctx) => {
     expect(sub.driver.deliveries.filter((m) => m.channel.startsWith('/meta'))).toEqual([]);
   });
 
+  it.runIf(ctx.transport === 'callback-polling')(
+    'delivers to callback-polling clients only in connect replies',
+    async () => {
+      const { sub, pub } = await pair();
+      await sub.subscribe('/jp');
+      await pub.publish('/jp', 'queued');
+      // A non-connect request must not carry the delivery (CometD JSONPTransport: metaConnectDeliverOnly).
+      const { batch } = await sub.call({ channel: '/meta/subscribe', subscription: '/jp2' });
+      expect(batch.filter((m) => m.channel === '/jp')).toEqual([]);
+      const { batch: polled } = await sub.connect();
+      expect(polled.filter((m) => m.channel === '/jp').map((m) => m.data)).toEqual(['queued']);
+    },
+  );
+
   it.skipIf(!ctx.profile.serviceNeverBroadcast)('never broadcasts a /service/** publish', async () => {
     const { sub, pub } = await pair();
     await sub.subscribe(['/**', '/service/**', '/service/private']);
