@@ -12,11 +12,15 @@ export class Scheduler {
     return this.#maxDrift;
   }
 
-  /** Runs `fn` after `ms`; 0 or less runs it on the microtask queue (no timer to throttle). */
+  /**
+   * Runs `fn` after `ms`. 0 or less yields one macrotask without a timer: setImmediate in Node, a
+   * MessageChannel message in browsers (not clamped in background tabs, unlike setTimeout(0)). A macrotask,
+   * not a microtask, so a server that answers every connect at once cannot starve I/O and timers.
+   */
   schedule(fn: () => void, ms: number): () => void {
     if (ms <= 0) {
       let cancelled = false;
-      queueMicrotask(() => {
+      yieldMacrotask(() => {
         if (!cancelled) fn();
       });
       return () => {
@@ -40,4 +44,24 @@ export class Scheduler {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
   }
+}
+
+let channel: MessageChannel | null = null;
+const channelQueue: (() => void)[] = [];
+
+function yieldMacrotask(fn: () => void): void {
+  if (typeof setImmediate === 'function') {
+    setImmediate(fn);
+    return;
+  }
+  if (typeof MessageChannel === 'function') {
+    if (channel === null) {
+      channel = new MessageChannel();
+      channel.port1.onmessage = () => channelQueue.shift()?.();
+    }
+    channelQueue.push(fn);
+    channel.port2.postMessage(null);
+    return;
+  }
+  setTimeout(fn, 0);
 }

@@ -118,3 +118,50 @@ describe('browser bundle', () => {
     },
   );
 });
+
+describe('remoteCall (CometD wire, scripted server)', () => {
+  it('ignores a bare ack, resolves with the data of the reply on the same channel and id', async () => {
+    const fake = scriptedFetch((messages) => {
+      const m = messages[0]!;
+      if (m.channel === '/service/add') {
+        const [a, b] = m.data as [number, number];
+        return JSON.stringify([
+          { channel: m.channel, id: m.id, successful: true },
+          { channel: m.channel, id: m.id, successful: true, data: a + b },
+        ]);
+      }
+      return JSON.stringify(okReplies(messages));
+    });
+    const client = new Client('http://127.0.0.1:9/bayeux', {
+      transports: ['long-polling'],
+      fetch: fake.fetch,
+    });
+    await expect(client.remoteCall<number>('/service/add', [2, 3])).resolves.toBe(5);
+    await client.disconnect();
+  });
+
+  it('a failed call rejects with the reply attached; an unanswered call times out', async () => {
+    const fake = scriptedFetch((messages) => {
+      const m = messages[0]!;
+      if (m.channel === '/service/fail') {
+        return JSON.stringify([
+          { channel: m.channel, id: m.id, successful: false, data: { reason: 'nope' } },
+        ]);
+      }
+      if (m.channel === '/service/slow') return JSON.stringify([]);
+      return JSON.stringify(okReplies(messages));
+    });
+    const client = new Client('http://127.0.0.1:9/bayeux', {
+      transports: ['long-polling'],
+      fetch: fake.fetch,
+    });
+    const failure = await client.remoteCall('/service/fail', 1).catch((err: unknown) => err);
+    expect(failure).toMatchObject({ reply: { data: { reason: 'nope' } } });
+    const started = Date.now();
+    await expect(client.remoteCall('/service/slow', 1, { timeout: 100 })).rejects.toMatchObject({
+      code: 'CLIENT_TIMEOUT',
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+    await client.disconnect();
+  });
+});
