@@ -8,7 +8,10 @@ import type { BenchOptions } from '../websocket/suite.js';
 export interface ClientCost {
   received: number;
   expected: number;
+  /** Process CPU (all threads) per delivered message. */
   cpuPerMessageUs: number;
+  /** Main-thread event-loop busy time per delivered message. */
+  loopPerMessageUs: number;
   ms: number;
 }
 export interface ClientCostResult {
@@ -40,13 +43,14 @@ async function measure(
     await child.call('wait', { timeoutMs: 15_000 });
     await child.call('expect', { total: messages * clients });
     await load.call('series', { channel: CHANNEL, count: messages, rate });
-    const r = await child.call<{ received: number; cpuUs: number; ms: number }>('wait', {
+    const r = await child.call<{ received: number; cpuUs: number; loopUs: number; ms: number }>('wait', {
       timeoutMs: 30_000,
     });
     return {
       received: r.received,
       expected: messages * clients,
       cpuPerMessageUs: round(r.cpuUs / Math.max(1, r.received), 2),
+      loopPerMessageUs: round(r.loopUs / Math.max(1, r.received), 2),
       ms: round(r.ms, 0),
     };
   } finally {

@@ -5,7 +5,7 @@ import { type Child, startChild } from '../lib/proc.js';
 import { round } from '../lib/stats.js';
 import { type Row, renderTable, writeResults } from '../lib/table.js';
 import { type BenchOptions, snapshot } from '../websocket/suite.js';
-import { type ClientCostResult, runClientCost } from './client-cost.js';
+import { type ClientCost, type ClientCostResult, runClientCost } from './client-cost.js';
 import type { StepResult } from './load-child.js';
 
 interface TransportPlan {
@@ -200,15 +200,35 @@ export async function runBayeuxBench(opts: BenchOptions): Promise<void> {
       higherIsBetter: false,
     });
   }
-  if (cost)
+  if (cost) {
+    const scenario = `client, ${cost.clients} Node clients on ${cost.server} server (websocket)`;
     table.push({
-      scenario: `client CPU, ${cost.clients} Node clients on ${cost.server} server (websocket)`,
+      scenario,
       metric: 'CPU per delivered message',
       unit: 'µs',
       ours: cost.pushwire?.cpuPerMessageUs ?? null,
       peer: cost.faye?.cpuPerMessageUs ?? null,
       higherIsBetter: false,
     });
+    table.push({
+      scenario,
+      metric: 'event-loop time per delivered message',
+      unit: 'µs',
+      ours: cost.pushwire?.loopPerMessageUs ?? null,
+      peer: cost.faye?.loopPerMessageUs ?? null,
+      higherIsBetter: false,
+    });
+    const lost = (c: ClientCost | null): string => (c ? `${c.expected - c.received}` : 'n/a');
+    table.push({
+      scenario,
+      metric: 'messages lost',
+      unit: 'count',
+      ours: cost.pushwire ? cost.pushwire.expected - cost.pushwire.received : null,
+      peer: cost.faye ? cost.faye.expected - cost.faye.received : null,
+      higherIsBetter: false,
+      note: `ours ${lost(cost.pushwire)}, Faye ${lost(cost.faye)}`,
+    });
+  }
   console.log(`\n${renderTable(table, 'Faye')}\n`);
   const file = writeResults('bayeux', {
     date: new Date().toISOString(),
