@@ -58,6 +58,10 @@ function socketOnData(this: TaggedSocket, chunk: Buffer): void {
   this[kWebSocket]!._receiver!.write(chunk);
 }
 
+function writeHead(ws: WebSocket, head: Buffer): void {
+  ws._receiver?.write(head);
+}
+
 function socketOnEnd(this: TaggedSocket): void {
   // The peer sent FIN: RFC 6455 7.1.1, close our side too (http upgrade sockets allow half-open).
   const ws = this[kWebSocket]!;
@@ -221,9 +225,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
     socket.on('close', socketOnClose);
     socket.on('error', socketOnError);
     socket.on('drain', socketOnDrain);
-    // Bytes that came with the upgrade are replayed through 'data' on a later tick, after the caller has
-    // had its chance to attach 'message' listeners (server 'connection', client 'open').
-    if (head.length > 0) socket.unshift(head);
+    // Bytes that came with the upgrade are parsed on the next tick (still before any further socket I/O),
+    // after the caller has attached its 'message' listeners (server 'connection', client 'open'). Not
+    // socket.unshift(): on an already-flowing upgraded socket the unshifted bytes would wait for more input.
+    if (head.length > 0) process.nextTick(writeHead, this, head);
     this.readyState = READY_STATE.OPEN;
     if (socket.destroyed) process.nextTick(socketOnClose.bind(tagged));
   }

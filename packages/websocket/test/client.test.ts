@@ -71,6 +71,19 @@ describe('client handshake checks', () => {
     expect(Buffer.from(seen['sec-websocket-key'] as string, 'base64').length).toBe(16);
   });
 
+  it('delivers frames that arrive in the same segment as the 101 (after open)', async () => {
+    const url = await scripted((req, socket) =>
+      socket.write(Buffer.concat([Buffer.from(accept(req)), Buffer.from('810568656c6c6f', 'hex')])),
+    );
+    const ws = new WebSocket(url);
+    cleanup.push(() => ws.terminate());
+    const order: string[] = [];
+    ws.on('open', () => order.push('open'));
+    const [data] = (await once(ws, 'message')) as [Buffer];
+    order.push(data.toString());
+    expect(order).toEqual(['open', 'hello']);
+  });
+
   it('fails on a wrong Sec-WebSocket-Accept: error then close 1006', async () => {
     const url = await scripted((_req, socket) =>
       socket.write(

@@ -81,6 +81,21 @@ describe('echo over a real connection', () => {
   });
 });
 
+describe('bytes that arrive with the upgrade request', () => {
+  it('a frame pipelined in the same segment as the request is delivered (regression: unshift on a flowing socket)', async () => {
+    const { wss, port } = await server();
+    const got = new Promise<string>((r) =>
+      wss.on('connection', (ws) => ws.on('message', (d) => r(d.toString()))),
+    );
+    const raw = await rawClient(port);
+    raw.socket.write(
+      Buffer.concat([Buffer.from(UPGRADE_REQUEST()), encodeFrame(OPCODE.TEXT, 'early', { mask: true })]),
+    );
+    expect(await got).toBe('early');
+    raw.socket.destroy();
+  });
+});
+
 describe('handshake refusals are HTTP answers, never upgrades', () => {
   it('426 with Sec-WebSocket-Version for an unsupported version', async () => {
     const { port } = await server();
