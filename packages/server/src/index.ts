@@ -17,6 +17,6 @@ export type {
   SecurityPolicy,
   TransportName,
 } from './options.js';
-export { DEFAULTS } from './options.js';
+export { DEFAULTS as SERVER_DEFAULTS } from './options.js';
 export { BayeuxServer, createBayeuxServer } from './server.js';
 export type { ServiceContext, ServiceHandler } from './services.js';
