@@ -7,7 +7,12 @@ import type { WebSocketLike } from './transports/transport.js';
 export type TransportName = 'websocket' | 'long-polling' | 'callback-polling' | 'short-polling';
 
 /** A WHATWG-shaped WebSocket constructor (the browser's, `ws`, or `@pushwire/websocket`). */
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+/** Node implementations (`ws`, `@pushwire/websocket`) take a third options argument for headers. */
+export type WebSocketConstructor = new (
+  url: string,
+  protocols?: string | string[],
+  options?: { headers?: Record<string, string> },
+) => WebSocketLike;
 
 export interface ClientOptions {
   /** Preference order, negotiated against the server's supportedConnectionTypes. */
@@ -34,7 +39,7 @@ export interface ClientOptions {
   maxURILength?: number;
   /** fetch credentials mode for long-polling (CORS). Default 'same-origin'. */
   credentials?: RequestCredentials;
-  /** Extra HTTP headers for long-polling and callback-polling in Node. */
+  /** Extra HTTP headers: long-polling (fetch), callback-polling in Node, the websocket handshake in Node. */
   headers?: Record<string, string>;
   /** Initial advice before the server sends any (CometD defaults). */
   advice?: { timeout?: number; interval?: number };

@@ -165,3 +165,25 @@ describe('remoteCall (CometD wire, scripted server)', () => {
     await client.disconnect();
   });
 });
+
+describe('headers option', () => {
+  let server: OurServer;
+  afterEach(async () => {
+    await server?.close();
+  });
+
+  it.each(['websocket', 'long-polling', 'callback-polling'] as const)(
+    'sends extra headers over %s (Node)',
+    async (transport) => {
+      server = await startOurs();
+      const seen: unknown[] = [];
+      server.http.prependListener('request', (req) => seen.push(req.headers['x-token']));
+      server.http.prependListener('upgrade', (req) => seen.push(req.headers['x-token']));
+      const client = new Client(server.url, { transports: [transport], headers: { 'X-Token': 'secret' } });
+      await client.connect();
+      await client.disconnect();
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((v) => v === 'secret')).toBe(true);
+    },
+  );
+});

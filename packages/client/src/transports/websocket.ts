@@ -50,11 +50,14 @@ export class WebSocketTransport implements Transport {
     return new Promise<WebSocketLike>((resolve, reject) => {
       let settled = false;
       let socket: WebSocketLike;
+      const protocols = options.webSocketProtocol === undefined ? [] : [options.webSocketProtocol];
+      // Browsers cannot set handshake headers (and ignore a third argument); Node clients can.
+      const extra = Object.keys(options.headers).length > 0 ? { headers: options.headers } : undefined;
       try {
         socket =
-          options.webSocketProtocol === undefined
-            ? new Ctor(toWebSocketUrl(url))
-            : new Ctor(toWebSocketUrl(url), options.webSocketProtocol);
+          extra === undefined
+            ? new Ctor(toWebSocketUrl(url), protocols)
+            : new Ctor(toWebSocketUrl(url), protocols, extra);
       } catch (err) {
         reject(new ClientError('CLIENT_TRANSPORT', 'websocket could not be created', err));
         return;
