@@ -137,6 +137,36 @@ for (const kind of selectedServers()) {
         ]);
       });
 
+      it('re-handshakes when a restarted server no longer knows it, and re-subscribes from its listener', async () => {
+        server = await startServer(kind);
+        const c = client(server);
+        const handshakes = collector();
+        const inbox = collector();
+        // The documented CometD pattern: subscriptions are dropped on re-handshake, so the app
+        // subscribes in its /meta/handshake listener.
+        c.addListener('/meta/handshake', (m) => {
+          if (!m.successful) return;
+          handshakes.onMessage(m);
+          c.subscribe('/restart', inbox.onMessage);
+        });
+        const subscribed = server.nextEvent('subscribe');
+        await handshake(c);
+        await handshakes.until(1);
+        await subscribed;
+        await server.publish('/restart', 1);
+        await inbox.until(1);
+        const port = server.port;
+        await server.close();
+        server = await startServer(kind, { port });
+        const again = server.nextEvent('subscribe');
+        await handshakes.until(2, 10_000);
+        await again;
+        await server.publish('/restart', 2);
+        await inbox.until(2);
+        expect(inbox.got.map((m) => m.data)).toEqual([1, 2]);
+        expect(c.getTransport()?.type).toBe(transport);
+      });
+
       it.skipIf(kind === 'faye')("answers remoteCall('echo', ...) from /service/echo", async () => {
         server = await startServer(kind);
         const c = client(server);
