@@ -9,7 +9,11 @@
 //   compressed (the end of the peer's inflate window, so its back-references stay valid); an inflater keeps
 //   its whole window (2^windowBits bytes at most; a peer may refer that far back). An idle connection then
 //   holds at most those bytes instead of two zlib states (~55 KB inflate, ~190 KB deflate);
-// - memLevel defaults to 4 (zlib's 8 costs 128 KB more per compressor for a few percent of ratio).
+// - memLevel defaults to 4 (see DEFAULT_MEM_LEVEL).
+//
+// Measured (Node 20, 3.6 KB JSON messages, one each way): a compressed connection in use costs about the
+// same as ws (~250 KB RSS, mostly the 15-bit deflate state); once idle and released, ~10 KB. Recreating a
+// released stream costs ~0.25 ms of CPU, paid on the first message after an idle period.
 
 import zlib from 'node:zlib';
 import { HistoryRing } from './deflate-history.js';
@@ -29,7 +33,11 @@ export type { PerMessageDeflateOptions } from './permessage-deflate-negotiation.
 
 export type DeflateCallback = (err: Error | null, result?: Buffer) => void;
 
-/** zlib's memLevel 8 costs 2^(8+9) = 128 KB of hash and pending buffers; 4 costs 8 KB. */
+/**
+ * memLevel sizes deflate's pending buffer, 4 * 2^(memLevel + 6) bytes: 64 KB for zlib's default 8, 4 KB
+ * for 4, touched by large messages (Node's Chromium zlib keeps a 15-bit hash table whatever memLevel says).
+ * Compression ratio on JSON differs by under 1%.
+ */
 export const DEFAULT_MEM_LEVEL = 4;
 export const DEFAULT_THRESHOLD = 1024;
 export const DEFAULT_CONCURRENCY_LIMIT = 10;
