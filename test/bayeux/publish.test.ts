@@ -4,13 +4,7 @@
 import type { Message } from '@pushwire/bayeux';
 import { expect, it } from 'vitest';
 import { matrix } from './support/matrix.js';
-import type { Session } from './support/session.js';
-
-async function flush(sub: Session, pub: Session): Promise<void> {
-  const token = Math.random().toString(36).slice(2);
-  expect((await pub.publish('/marker', { token })).successful).toBe(true);
-  await sub.receive((m) => m.channel === '/marker' && (m.data as { token?: string }).token === token);
-}
+import { flush, type Session } from './support/session.js';
 
 matrix('publish', (ctx) => {
   async function pair(): Promise<{ sub: Session; pub: Session }> {

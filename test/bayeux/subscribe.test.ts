@@ -3,17 +3,7 @@
 
 import { expect, it } from 'vitest';
 import { matrix } from './support/matrix.js';
-import type { Session } from './support/session.js';
-
-/**
- * Publishes `/marker` after whatever the test published, then waits for it: messages from one publisher
- * arrive in order, so anything that was going to be delivered before the marker has arrived by then.
- */
-async function flush(sub: Session, pub: Session): Promise<void> {
-  const token = Math.random().toString(36).slice(2);
-  expect((await pub.publish('/marker', { token })).successful).toBe(true);
-  await sub.receive((m) => m.channel === '/marker' && (m.data as { token?: string }).token === token);
-}
+import { flush, type Session } from './support/session.js';
 
 matrix('subscribe', (ctx) => {
   async function pair(): Promise<{ sub: Session; pub: Session }> {

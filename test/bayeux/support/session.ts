@@ -167,3 +167,15 @@ export class Session {
     return this.driver.close();
   }
 }
+
+/**
+ * Publishes `/marker` after whatever the test published, then waits for it at `sub` (subscribed to
+ * `/marker`): one publisher's messages arrive in order, so whatever was going to be delivered before
+ * the marker has arrived by then. This is how the tests assert that something was NOT delivered.
+ */
+export async function flush(sub: Session, pub: Session): Promise<void> {
+  const token = Math.random().toString(36).slice(2);
+  const reply = await pub.publish('/marker', { token });
+  if (reply.successful !== true) throw new Error(`marker publish failed: ${JSON.stringify(reply)}`);
+  await sub.receive((m) => m.channel === '/marker' && (m.data as { token?: string }).token === token);
+}
