@@ -86,10 +86,16 @@ export class FrameFormatError extends Error {
  * what it needs to find frame boundaries; judging the frames is the test cases' job.
  */
 export class FrameParser {
-  private buffered: Buffer = Buffer.alloc(0);
+  // Chunks are kept as received and joined once per frame, so a 4 MiB frame arriving in 64 KiB reads costs
+  // one copy, not one per read.
+  private chunks: Buffer[] = [];
+  private total = 0;
 
   push(chunk: Buffer): Frame[] {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.total += chunk.length;
+    }
     const frames: Frame[] = [];
     for (;;) {
       const frame = this.next();
@@ -100,35 +106,64 @@ export class FrameParser {
 
   /** Bytes received that do not yet form a whole frame. */
   get pending(): number {
-    return this.buffered.length;
+    return this.total;
+  }
+
+  /** The first `n` buffered bytes as one Buffer (n <= total), without consuming them. */
+  private peek(n: number): Buffer {
+    const first = this.chunks[0] as Buffer;
+    if (first.length >= n) return first.subarray(0, n);
+    const joined = Buffer.concat(this.chunks);
+    this.chunks = [joined];
+    return joined.subarray(0, n);
+  }
+
+  /** Remove and return the first `n` buffered bytes (n <= total). */
+  private take(n: number): Buffer {
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const head = this.chunks[0] as Buffer;
+      const need = n - filled;
+      if (head.length <= need) {
+        head.copy(out, filled);
+        filled += head.length;
+        this.chunks.shift();
+      } else {
+        head.copy(out, filled, 0, need);
+        this.chunks[0] = head.subarray(need);
+        filled += need;
+      }
+    }
+    this.total -= n;
+    return out;
   }
 
   private next(): Frame | undefined {
-    const buf = this.buffered;
-    if (buf.length < 2) return undefined;
-    const b0 = buf[0] as number;
-    const b1 = buf[1] as number;
+    if (this.total < 2) return undefined;
+    const head2 = this.peek(2);
+    const b0 = head2[0] as number;
+    const b1 = head2[1] as number;
     const masked = (b1 & 0x80) !== 0;
     let len = b1 & 0x7f;
     let offset = 2;
     if (len === 126) {
-      if (buf.length < 4) return undefined;
-      len = buf.readUInt16BE(2);
+      if (this.total < 4) return undefined;
+      len = this.peek(4).readUInt16BE(2);
       offset = 4;
     } else if (len === 127) {
-      if (buf.length < 10) return undefined;
-      const big = buf.readBigUInt64BE(2);
+      if (this.total < 10) return undefined;
+      const big = this.peek(10).readBigUInt64BE(2);
       if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw new FrameFormatError(`64-bit length ${big} too large`);
       len = Number(big);
       offset = 10;
     }
     const keyOffset = offset;
     if (masked) offset += 4;
-    if (buf.length < offset + len) return undefined;
-    const raw = buf.subarray(0, offset + len);
-    const payload = Buffer.from(buf.subarray(offset, offset + len));
-    if (masked) applyMask(payload, buf.subarray(keyOffset, keyOffset + 4));
-    this.buffered = buf.subarray(offset + len);
+    if (this.total < offset + len) return undefined;
+    const raw = this.take(offset + len);
+    const payload = Buffer.from(raw.subarray(offset));
+    if (masked) applyMask(payload, raw.subarray(keyOffset, keyOffset + 4));
     return {
       fin: (b0 & 0x80) !== 0,
       rsv1: (b0 & 0x40) !== 0,
@@ -137,7 +172,7 @@ export class FrameParser {
       opcode: b0 & 0x0f,
       masked,
       payload,
-      raw: Buffer.from(raw),
+      raw,
     };
   }
 }
