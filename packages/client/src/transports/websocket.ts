@@ -19,6 +19,8 @@ export class WebSocketTransport implements Transport {
   #socket: WebSocketLike | null = null;
   #opening: Promise<WebSocketLike> | null = null;
   #closed = false;
+  /** Abandons an open in progress (close() during the opening handshake). */
+  #abortOpen: (() => void) | null = null;
   /** True once a socket of this transport reached OPEN (used by the fallback decision). */
   opened = false;
 
@@ -67,8 +69,10 @@ export class WebSocketTransport implements Transport {
         fail(new ClientError('CLIENT_TIMEOUT', `websocket did not open within ${options.connectTimeout} ms`));
         socket.close();
       }, options.connectTimeout);
+      this.#abortOpen = () => fail(new ClientError('CLIENT_TRANSPORT', 'transport closed'));
       const fail = (error: ClientError): void => {
         clearTimeout(timer);
+        this.#abortOpen = null;
         detach(socket);
         if (this.#socket === socket) this.#socket = null;
         if (!settled) {
@@ -80,6 +84,7 @@ export class WebSocketTransport implements Transport {
       };
       socket.onopen = () => {
         clearTimeout(timer);
+        this.#abortOpen = null;
         settled = true;
         this.opened = true;
         resolve(socket);
@@ -115,6 +120,7 @@ export class WebSocketTransport implements Transport {
 
   close(): void {
     this.#closed = true;
+    this.#abortOpen?.();
     const socket = this.#socket;
     this.#socket = null;
     if (socket !== null) {
