@@ -65,10 +65,8 @@ export class Receiver {
   private masked = false;
   private payloadLength = 0;
   private remaining = 0;
-  private k0 = 0;
-  private k1 = 0;
-  private k2 = 0;
-  private k3 = 0;
+  /** The masking key as a 32-bit big-endian number (four fields would cost 24 more bytes per connection). */
+  private maskKey = 0;
 
   // Current message (data frames only; control frames may come between its fragments, RFC 6455 5.4).
   private messageOpcode = 0;
@@ -288,11 +286,7 @@ export class Receiver {
 
   private readMask(): boolean {
     if (this.bufferedBytes < 4) return false;
-    const key = this.consume(4);
-    this.k0 = key[0]!;
-    this.k1 = key[1]!;
-    this.k2 = key[2]!;
-    this.k3 = key[3]!;
+    this.maskKey = this.consume(4).readUInt32BE(0);
     this.state = STATE.DATA;
     return true;
   }
@@ -302,7 +296,7 @@ export class Receiver {
       // Control frames are small: wait for the whole payload.
       if (this.bufferedBytes < this.payloadLength) return false;
       const payload = this.payloadLength === 0 ? EMPTY : this.consume(this.payloadLength);
-      if (this.masked) applyMaskBytes(payload, 0, payload.length, this.k0, this.k1, this.k2, this.k3, 0);
+      if (this.masked) this.unmask(payload, 0);
       this.state = STATE.INFO;
       return this.control(payload);
     }
@@ -311,7 +305,7 @@ export class Receiver {
       const phase = this.payloadLength - this.remaining;
       const piece = this.consume(Math.min(this.bufferedBytes, this.remaining));
       this.remaining -= piece.length;
-      if (this.masked) applyMaskBytes(piece, 0, piece.length, this.k0, this.k1, this.k2, this.k3, phase);
+      if (this.masked) this.unmask(piece, phase);
       if (this.compressed) {
         (this.frameChunks ??= []).push(piece);
         if (this.frameChunks.length > this.limits.maxBufferedChunks) return this.tooManyChunks();
@@ -324,6 +318,11 @@ export class Receiver {
       if (this.remaining > 0) return true;
     }
     return this.frameDone();
+  }
+
+  private unmask(buf: Buffer, phase: number): void {
+    const k = this.maskKey;
+    applyMaskBytes(buf, 0, buf.length, k >>> 24, (k >>> 16) & 0xff, (k >>> 8) & 0xff, k & 0xff, phase);
   }
 
   private checkUtf8(piece: Buffer): boolean {

@@ -146,10 +146,19 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
   static readonly OPEN = READY_STATE.OPEN;
   static readonly CLOSING = READY_STATE.CLOSING;
   static readonly CLOSED = READY_STATE.CLOSED;
-  readonly CONNECTING = READY_STATE.CONNECTING;
-  readonly OPEN = READY_STATE.OPEN;
-  readonly CLOSING = READY_STATE.CLOSING;
-  readonly CLOSED = READY_STATE.CLOSED;
+  // Instance constants as prototype getters, so they cost no per-connection memory.
+  get CONNECTING(): 0 {
+    return READY_STATE.CONNECTING;
+  }
+  get OPEN(): 1 {
+    return READY_STATE.OPEN;
+  }
+  get CLOSING(): 2 {
+    return READY_STATE.CLOSING;
+  }
+  get CLOSED(): 3 {
+    return READY_STATE.CLOSED;
+  }
 
   readyState: ReadyState = READY_STATE.CONNECTING;
   /** The subprotocol the server selected ('' for none). */
