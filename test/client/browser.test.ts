@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { buildBrowserBundle } from '../../packages/client/src/browser-bundle.js';
 import { type OurServer, startOurs } from '../../packages/client/test/helpers.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { launchBrowser, type StaticSite, serveStatic } from '../helpers/browser.js';
 
 const PAGE =
   '<!doctype html><meta charset="utf-8"><title>pushwire client</title><script src="/client.js"></script>';
@@ -207,4 +207,51 @@ describe('browser client (Chromium) against our server', () => {
     });
     expect(Date.now() - started).toBeLessThan(20_000);
   });
+});
+
+describe('browser client (Chromium), cross-origin page', () => {
+  let server: OurServer | undefined;
+  let site: StaticSite | undefined;
+  let page: Page | undefined;
+  afterEach(async () => {
+    await page?.evaluate(() =>
+      (window as unknown as { client?: { disconnect(): Promise<void> } }).client?.disconnect(),
+    );
+    await page?.close();
+    await site?.close();
+    await server?.close();
+    server = site = page = undefined;
+  });
+
+  it.each(['websocket', 'long-polling', 'callback-polling'])(
+    'round trip over %s from another origin (CORS, credentials)',
+    async (transport) => {
+      server = await startOurs({ timeout: 1000, cors: { origins: '*', credentials: true } });
+      site = await serveStatic({ '/': ['text/html', PAGE], '/client.js': ['text/javascript', bundle] });
+      page = await browser.newPage();
+      await page.goto(site.url);
+      const result = await page.evaluate(
+        async ({ url, transport }) => {
+          // biome-ignore lint/suspicious/noExplicitAny: the IIFE global has no types inside the page.
+          const w = window as any;
+          w.client = new w.Pushwire.Client(url, { transports: [transport], credentials: 'include' });
+          const got: unknown[] = [];
+          let arrived: () => void = () => undefined;
+          const one = new Promise<void>((resolve) => {
+            arrived = resolve;
+          });
+          await w.client.subscribe('/x', (data: unknown) => {
+            got.push(data);
+            arrived();
+          });
+          await w.client.publish('/x', 'cross');
+          await one;
+          return { transport: w.client.transport, got, origin: location.origin };
+        },
+        { url: server.url, transport },
+      );
+      expect(result.origin).not.toBe(new URL(server.url).origin);
+      expect(result).toMatchObject({ transport, got: ['cross'] });
+    },
+  );
 });
