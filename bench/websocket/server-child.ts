@@ -1,7 +1,11 @@
 // The WebSocket server under test, one per process: `ws` (the peer) or `pushwire` (ours). It echoes every
 // message as received, broadcasts on the parent's command, and reports its memory after full GCs.
 // Usage (spawned by the harness): server-child.ts <ws|pushwire>
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { writeHeapSnapshot } from 'node:v8';
 import { measureMemory, serveParent } from '../lib/proc.js';
 import { monoMs } from '../lib/stats.js';
@@ -72,8 +76,51 @@ async function startPushwire(): Promise<ServerUnderTest> {
   };
 }
 
+/**
+ * The ceiling, not a contender: a hand-made handshake and one pre-framed socket.write per client, no
+ * parsing, no bookkeeping. Used only for the broadcast/memory crowd, to show what the loopback and one
+ * generator process allow.
+ */
+async function startBare(): Promise<ServerUnderTest> {
+  const sockets = new Set<Duplex>();
+  const http = createServer();
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    const key = String(req.headers['sec-websocket-key']);
+    const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
+    (socket as Socket).setNoDelay(true);
+    sockets.add(socket);
+    socket.on('data', () => {});
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (http.address() as AddressInfo).port,
+    clientCount: () => sockets.size,
+    broadcast(data) {
+      // Payloads under 126 bytes: a 2-byte header (RFC 6455 5.2), binary, FIN.
+      const frame = Buffer.concat([Buffer.from([0x82, data.length]), data]);
+      for (const s of sockets) s.write(frame);
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
 const impl = process.argv[2];
-const server = impl === 'ws' ? await startWs() : impl === 'pushwire' ? await startPushwire() : null;
+const server =
+  impl === 'ws'
+    ? await startWs()
+    : impl === 'pushwire'
+      ? await startPushwire()
+      : impl === 'bare'
+        ? await startBare()
+        : null;
 if (!server) throw new Error(`unknown server ${impl}`);
 
 serveParent(

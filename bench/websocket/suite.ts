@@ -206,7 +206,10 @@ async function benchAll(impls: string[], opts: BenchOptions): Promise<Record<str
     }
   }
   if (!opts.only || opts.only.includes('crowd')) {
-    for (const impl of impls) {
+    // 'bare' (pre-framed socket.write per client) gives the ceiling the generator and loopback allow.
+    const crowdImpls = opts.servers ? impls : [...impls, 'bare'];
+    for (const impl of crowdImpls) {
+      out[impl] ??= { server: impl, echo: {} };
       try {
         (out[impl] as ServerResult).crowd = await crowdOnce(impl, opts);
       } catch (err) {
@@ -218,7 +221,7 @@ async function benchAll(impls: string[], opts: BenchOptions): Promise<Record<str
   return out;
 }
 
-function rows(ours: ServerResult, peer: ServerResult): Row[] {
+function rows(ours: ServerResult, peer: ServerResult, bare: Crowd | undefined): Row[] {
   const out: Row[] = [];
   for (const sc of ECHO) {
     const o = ours.echo[sc.name];
@@ -261,6 +264,7 @@ function rows(ours: ServerResult, peer: ServerResult): Row[] {
     peer: pc?.broadcast.deliveriesPerSec ?? null,
     higherIsBetter: true,
     target: 1,
+    note: bare ? `(bare socket.write: ${bare.broadcast.deliveriesPerSec.toLocaleString('en-US')})` : '',
   });
   out.push({
     scenario: `burst 100 msgs to ${n}`,
@@ -270,6 +274,15 @@ function rows(ours: ServerResult, peer: ServerResult): Row[] {
     peer: pc?.burst.deliveriesPerSec ?? null,
     higherIsBetter: true,
     target: 3,
+    note: bare ? `(bare socket.write: ${bare.burst.deliveriesPerSec.toLocaleString('en-US')})` : '',
+  });
+  out.push({
+    scenario: `open ${n} conns (256 in flight)`,
+    metric: 'handshakes/s',
+    unit: '1/s',
+    ours: oc ? round(oc.connections / (oc.connectMs / 1000), 0) : null,
+    peer: pc ? round(pc.connections / (pc.connectMs / 1000), 0) : null,
+    higherIsBetter: true,
   });
   const heapNote = oc ? (oc.heapPerConn <= 1536 ? 'ours <= 1.5 KB: met' : 'ours <= 1.5 KB: MISSED') : '';
   out.push({
@@ -294,11 +307,14 @@ function rows(ours: ServerResult, peer: ServerResult): Row[] {
 
 export async function runWebsocketBench(opts: BenchOptions): Promise<void> {
   console.log(`websocket bench (${opts.quick ? 'quick' : 'full'}): ws@8 and ours, interleaved`);
-  const impls = ['ws', 'pushwire'].filter((s) => !opts.servers || opts.servers.includes(s));
+  const impls = ['ws', 'pushwire', 'bare'].filter((s) =>
+    opts.servers ? opts.servers.includes(s) : s !== 'bare',
+  );
   const all = await benchAll(impls, opts);
   const peer = all.ws ?? { server: 'ws', echo: {} };
+  const bare = all.bare?.crowd;
   const ours = all.pushwire ?? { server: 'pushwire', echo: {} };
-  const table = rows(ours, peer);
+  const table = rows(ours, peer, bare).filter((r) => r.ours !== null || r.peer !== null);
   console.log(`\n${renderTable(table, 'ws@8')}\n`);
   const file = writeResults('websocket', {
     date: new Date().toISOString(),
