@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { loadPushwire, type PwSocket } from './support/implementations.js';
+import { type DeflateParams, loadPushwire, type PwSocket } from './support/implementations.js';
 
 const MAX = 16 * 1024 * 1024;
 
@@ -70,13 +70,20 @@ function watchWs(ws: WebSocket): Pick<Pair, 'wsInbox' | 'wsClosed'> {
   return { wsInbox, wsClosed };
 }
 
-async function oursClientToWsServer(deflate: boolean): Promise<Pair> {
+type Deflate = boolean | DeflateParams;
+
+/** ws compresses only from 1024 bytes by default; 0 makes every message exercise inflate on our side. */
+function wsDeflate(deflate: Deflate): false | WebSocket.PerMessageDeflateOptions {
+  return deflate === false ? false : { threshold: 0, ...(deflate === true ? {} : deflate) };
+}
+
+async function oursClientToWsServer(deflate: Deflate): Promise<Pair> {
   const { WebSocket: Client } = await loadPushwire();
   const wss = new WebSocketServer({
     host: '127.0.0.1',
     port: 0,
     maxPayload: MAX,
-    perMessageDeflate: deflate ? { threshold: 0 } : false,
+    perMessageDeflate: wsDeflate(deflate),
     handleProtocols: (p) => (p.has('chat') ? 'chat' : false),
   });
   await new Promise<void>((resolve) => wss.once('listening', resolve));
@@ -105,7 +112,7 @@ async function oursClientToWsServer(deflate: boolean): Promise<Pair> {
   };
 }
 
-async function wsClientToOursServer(deflate: boolean): Promise<Pair> {
+async function wsClientToOursServer(deflate: Deflate): Promise<Pair> {
   const { WebSocketServer: Server } = await loadPushwire();
   const wss = new Server({
     host: '127.0.0.1',
@@ -118,7 +125,7 @@ async function wsClientToOursServer(deflate: boolean): Promise<Pair> {
   const serverSide = new Promise<PwSocket>((resolve) => wss.on('connection', (s) => resolve(s as PwSocket)));
   const addr = wss.address() as AddressInfo;
   const ws = new WebSocket(`ws://127.0.0.1:${addr.port}/interop`, ['chat'], {
-    perMessageDeflate: deflate ? { threshold: 0 } : false,
+    perMessageDeflate: wsDeflate(deflate),
     maxPayload: MAX,
   });
   const watchedWs = watchWs(ws);
@@ -265,5 +272,36 @@ describe.each(setups)('$name', ({ open }) => {
       expect((await p.wsClosed).code).toBe(1007);
       await p.oursClosed;
     });
+  });
+});
+
+// permessage-deflate parameters negotiated between two real implementations (RFC 7692 7.1): the same
+// options on both sides; messages repeat a block at distance 1200, so a peer compressing with a larger window
+// than agreed (or keeping context it gave up) breaks the other side's inflater and fails the test.
+const DEFLATE_PARAMS: DeflateParams[] = [
+  { serverNoContextTakeover: true, clientNoContextTakeover: true },
+  { serverMaxWindowBits: 9, clientMaxWindowBits: 9 },
+  { serverMaxWindowBits: 10, clientMaxWindowBits: 12, clientNoContextTakeover: true },
+  { serverMaxWindowBits: 15, clientMaxWindowBits: 15, serverNoContextTakeover: true },
+];
+
+describe.each(setups)('$name, deflate parameters', ({ open }) => {
+  it.each(DEFLATE_PARAMS)('%o: agreed on both sides, 20 messages each way intact', async (params) => {
+    const p = await open({ threshold: 0, ...params });
+    try {
+      // ws's `extensions` lists names only; ours is the agreed header (WHATWG), so it shows the parameters.
+      expect(p.ws.extensions).toBe('permessage-deflate');
+      expect(p.ours.extensions).toContain('permessage-deflate');
+      if (params.serverNoContextTakeover) expect(p.ours.extensions).toContain('server_no_context_takeover');
+      if (params.clientNoContextTakeover) expect(p.ours.extensions).toContain('client_no_context_takeover');
+      const block = randomBytes(900).toString('base64');
+      const messages = Array.from({ length: 20 }, (_, i) => `${i}:${block}${block}`);
+      for (const m of messages) p.ours.send(m);
+      for (const m of messages) p.ws.send(m);
+      for (const m of messages) expect((await p.wsInbox.next()).data.toString()).toBe(m);
+      for (const m of messages) expect((await p.oursInbox.next()).data.toString()).toBe(m);
+    } finally {
+      await p.cleanup();
+    }
   });
 });
