@@ -4,7 +4,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type StaticSite, serveStatic } from '../helpers/browser.js';
-import { type EchoTarget, implementations } from './support/implementations.js';
+import { type EchoTarget, implementations, loadPushwire, type PwSocket } from './support/implementations.js';
 
 let browser: Browser;
 let site: StaticSite;
@@ -84,5 +84,46 @@ describe.each(implementations)('Chromium WebSocket against the $name server', (i
       return { code: ev.code, wasClean: ev.wasClean };
     }, target.url);
     expect(event).toEqual({ code: 4000, wasClean: true });
+  });
+});
+
+describe('Chromium WebSocket against pushwire, server-driven', () => {
+  it('receives a broadcast (text and binary) and a server-initiated close 4001 with its reason, cleanly', async () => {
+    const { WebSocketServer } = await loadPushwire();
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: true });
+    await new Promise<void>((resolve) => wss.on('listening', () => resolve()));
+    const addr = wss.address();
+    if (addr === null || typeof addr === 'string') throw new Error('no TCP address');
+    const connected = new Promise<PwSocket>((resolve) => wss.on('connection', (s) => resolve(s as PwSocket)));
+    const serverClosed = new Promise<number>((resolve) =>
+      connected.then((s) => s.on('close', (code) => resolve(code as number))),
+    );
+    try {
+      const browserSide = page.evaluate(async (url) => {
+        const ws = new WebSocket(url);
+        ws.binaryType = 'arraybuffer';
+        const got: Array<string | number[]> = [];
+        ws.onmessage = (ev) =>
+          got.push(typeof ev.data === 'string' ? ev.data : Array.from(new Uint8Array(ev.data)));
+        const ev = await new Promise<CloseEvent>((resolve) => (ws.onclose = resolve));
+        return { got, code: ev.code, reason: ev.reason, wasClean: ev.wasClean, extensions: ws.extensions };
+      }, `ws://127.0.0.1:${addr.port}/`);
+      const server = await connected;
+      const broadcast = (wss as unknown as { broadcast(data: string | Buffer): void }).broadcast.bind(wss);
+      broadcast('to every client');
+      broadcast(Buffer.from([7, 8, 9]));
+      server.close(4001, 'server bye');
+      expect(await browserSide).toEqual({
+        got: ['to every client', [7, 8, 9]],
+        code: 4001,
+        reason: 'server bye',
+        wasClean: true,
+        extensions: expect.stringContaining('permessage-deflate'),
+      });
+      expect(await serverClosed).toBe(4001);
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      await wss.close();
+    }
   });
 });

@@ -16,8 +16,8 @@ interface Running {
 const running = new Map<number, Running>();
 
 function start(maxPayload: number): Running {
-  // From source, like the rest of the suite: the bin's tsx path plus Node's own resolver condition (without
-  // it, an unbuilt tree resolves @pushwire/websocket to the missing dist/).
+  // From source, like the rest of the suite, even when a build exists: the bin's tsx path
+  // (PUSHWIRE_FROM_SOURCE) plus Node's own resolver condition for the workspace packages.
   const args = ['--conditions=pushwire-source', BIN, 'echo', '--port', '0', '--host', '127.0.0.1'];
   const child = spawn(process.execPath, [...args, '--max-payload', String(maxPayload)], {
     stdio: ['ignore', 'pipe', 'pipe'],
