@@ -14,6 +14,10 @@ export interface SocketBinding {
   send(text: string): void;
   /** False once the socket is closing or closed. */
   readonly open: boolean;
+  /** Bytes written but not yet handed to the kernel (the peer is not reading when this grows). */
+  readonly bufferedAmount: number;
+  /** Calls `listener` once when the send buffer has emptied. */
+  onceDrained(listener: () => void): void;
 }
 
 interface Held {
@@ -41,6 +45,18 @@ export class Connections {
   /** Per client: a socket flush is running / another was asked for meanwhile (keeps push order). */
   readonly #flushing = new Map<string, boolean>();
   readonly #scheduled = new Set<string>();
+  /** Clients whose socket pushes back: nothing is taken from their queue until it drains. */
+  readonly #waitingDrain = new Set<string>();
+  readonly #maxBuffered: number;
+
+  /**
+   * @param maxBufferedBytes Past this many bytes buffered on a socket, pushes stop and messages stay in the
+   *   engine queue, where maxQueue and the queue policy bound them (a client that does not read cannot
+   *   make the server buffer without limit).
+   */
+  constructor(maxBufferedBytes = Number.POSITIVE_INFINITY) {
+    this.#maxBuffered = maxBufferedBytes;
+  }
 
   /**
    * Holds a connect until it is released; resolves with the encoded messages of the reply.
@@ -148,6 +164,10 @@ export class Connections {
       for (;;) {
         const socket = this.socketOf(clientId);
         if (!socket) return;
+        if (socket.bufferedAmount > this.#maxBuffered) {
+          this.#awaitDrain(clientId, socket, take);
+          return;
+        }
         const queue = await take();
         if (queue.length > 0) socket.send(`[${queue.join(',')}]`);
         if (this.#flushing.get(clientId) !== true) return;
@@ -156,6 +176,17 @@ export class Connections {
     } finally {
       this.#flushing.delete(clientId);
     }
+  }
+
+  #awaitDrain(clientId: string, socket: SocketBinding, take: () => Promise<string[]>): void {
+    if (this.#waitingDrain.has(clientId)) return;
+    this.#waitingDrain.add(clientId);
+    socket.onceDrained(() => {
+      this.#waitingDrain.delete(clientId);
+      this.flushSocket(clientId, take).catch(() => {
+        // take() failed (engine closed): the next wake retries; nothing to report per socket.
+      });
+    });
   }
 
   /** Answers every held connect (server close). */

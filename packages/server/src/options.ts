@@ -63,6 +63,11 @@ export interface BayeuxServerOptions {
   multiSessionInterval?: number;
   /** Largest HTTP body / WebSocket message / JSONP `message` parameter, in bytes. Default 1 MiB. */
   maxMessageSize?: number;
+  /**
+   * Bytes buffered on a WebSocket (peer not reading) past which pushes stop: messages then wait in the
+   * engine queue under maxQueue/queuePolicy. Default 256 KiB.
+   */
+  maxSocketBuffer?: number;
   /** Largest number of Bayeux messages in one request or frame. Default 100. */
   maxMessagesPerRequest?: number;
   /** Subscriptions per client. Default 100. */
@@ -87,6 +92,7 @@ export interface ResolvedOptions {
   maxSessionsPerBrowser: number;
   multiSessionInterval: number;
   maxMessageSize: number;
+  maxSocketBuffer: number;
   maxMessagesPerRequest: number;
   maxSubscriptionsPerClient: number;
   maxQueue: number;
@@ -104,6 +110,7 @@ export const DEFAULTS = {
   maxSessionsPerBrowser: 1,
   multiSessionInterval: 2000,
   maxMessageSize: 1024 * 1024,
+  maxSocketBuffer: 256 * 1024,
   maxMessagesPerRequest: 100,
   maxSubscriptionsPerClient: 100,
   maxQueue: 1000,
@@ -153,6 +160,7 @@ export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
     maxSessionsPerBrowser: o.maxSessionsPerBrowser ?? DEFAULTS.maxSessionsPerBrowser,
     multiSessionInterval: o.multiSessionInterval ?? DEFAULTS.multiSessionInterval,
     maxMessageSize: positive('maxMessageSize', o.maxMessageSize, DEFAULTS.maxMessageSize),
+    maxSocketBuffer: nonNegative('maxSocketBuffer', o.maxSocketBuffer, DEFAULTS.maxSocketBuffer),
     maxMessagesPerRequest: positive(
       'maxMessagesPerRequest',
       o.maxMessagesPerRequest,

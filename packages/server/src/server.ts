@@ -50,7 +50,7 @@ export class BayeuxServer {
       extensions: new ExtensionPipeline(),
       services: new ServiceRegistry(),
       events: this.#events,
-      connections: new Connections(),
+      connections: new Connections(this.options.maxSocketBuffer),
       awaitingFirstConnect: new Set(),
       closing: false,
       ownsEngine,

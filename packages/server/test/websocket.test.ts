@@ -217,6 +217,22 @@ describe('websocket transport', () => {
     });
   });
 
+  it('a client that stops reading is not buffered without bound: past maxSocketBuffer messages wait in the engine queue', async () => {
+    h = await startServer({ timeout: 30_000, maxSocketBuffer: 16 * 1024 });
+    const { peer, clientId } = await wsClient(h.url);
+    peer.send([{ channel: '/meta/subscribe', clientId, subscription: '/flood', id: 's' }]);
+    await peer.frame(2);
+    (peer.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const big = 'x'.repeat(8 * 1024);
+    for (let i = 0; i < 2000 && (h.engine.clients.get(clientId)?.queue.length ?? 0) <= 5; i++) {
+      await h.bayeux.publish('/flood', big);
+      await new Promise((r) => setImmediate(r));
+    }
+    // Pushes stopped once the socket pushed back: the rest is in the engine queue, where maxQueue and the
+    // queue policy bound it (test/faults/bayeux-slow-client covers the policies on the memory engine).
+    expect(h.engine.clients.get(clientId)?.queue.length).toBeGreaterThan(5);
+  });
+
   it('upgrades elsewhere are left alone; websocket can be disabled', async () => {
     h = await startServer({ transports: ['long-polling'] });
     const peer = new Peer(h.url);

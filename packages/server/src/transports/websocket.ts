@@ -46,6 +46,12 @@ export class WebSocketTransport {
       get open() {
         return ws.readyState === 1;
       },
+      get bufferedAmount() {
+        return ws.bufferedAmount;
+      },
+      onceDrained: (listener) => {
+        ws.once('drain', listener);
+      },
     };
     const send = (messages: string[]): void => {
       if (messages.length > 0 && binding.open) ws.send(encodeBatch(messages));

@@ -1,0 +1,117 @@
+// Connections: socket flushing with backpressure (maxSocketBuffer crossed by one), push coalescing, holds.
+import { describe, expect, it } from 'vitest';
+import { Connections, type SocketBinding } from '../src/connections.js';
+
+class FakeSocket implements SocketBinding {
+  readonly frames: string[] = [];
+  open = true;
+  bufferedAmount = 0;
+  #drain: (() => void)[] = [];
+  send(text: string): void {
+    this.frames.push(text);
+  }
+  onceDrained(listener: () => void): void {
+    this.#drain.push(listener);
+  }
+  drain(): void {
+    this.bufferedAmount = 0;
+    for (const l of this.#drain.splice(0)) l();
+  }
+}
+
+function queueOf(items: string[]): () => Promise<string[]> {
+  return async () => items.splice(0);
+}
+
+describe('Connections socket flushing', () => {
+  it('maxSocketBuffer: at the limit it still pushes; one byte more and it waits for drain, leaving the queue', async () => {
+    const c = new Connections(1000);
+    const socket = new FakeSocket();
+    c.bindSocket('a', socket);
+    const queue = ['1', '2'];
+    socket.bufferedAmount = 1000;
+    await c.flushSocket('a', queueOf(queue));
+    expect(socket.frames).toEqual(['[1,2]']);
+    queue.push('3');
+    socket.bufferedAmount = 1001;
+    await c.flushSocket('a', queueOf(queue));
+    expect(socket.frames).toEqual(['[1,2]']);
+    expect(queue).toEqual(['3']);
+    queue.push('4');
+    socket.drain();
+    await new Promise((r) => setImmediate(r));
+    expect(socket.frames).toEqual(['[1,2]', '[3,4]']);
+  });
+
+  it('coalesces every wake of one event-loop turn into one frame', async () => {
+    const c = new Connections();
+    const socket = new FakeSocket();
+    c.bindSocket('a', socket);
+    const queue: string[] = [];
+    let takes = 0;
+    const take = async () => {
+      takes++;
+      return queue.splice(0);
+    };
+    for (const m of ['1', '2', '3']) {
+      queue.push(m);
+      c.scheduleFlush('a', take, (err) => {
+        throw err;
+      });
+    }
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(socket.frames).toEqual(['[1,2,3]']);
+    expect(takes).toBe(1);
+  });
+
+  it('does not push to a closed or unbound socket', async () => {
+    const c = new Connections();
+    const socket = new FakeSocket();
+    c.bindSocket('a', socket);
+    socket.open = false;
+    const queue = ['1'];
+    await c.flushSocket('a', queueOf(queue));
+    expect(queue).toEqual(['1']);
+    c.unbindSocket('a', socket);
+    expect(c.socketOf('a')).toBeUndefined();
+  });
+});
+
+describe('Connections holds', () => {
+  it('a newer hold releases the older one as replaced; an aborted request is released as replaced', async () => {
+    const c = new Connections();
+    const reasons: string[] = [];
+    const answer = (tag: string) => async (reason: string) => {
+      reasons.push(`${tag}:${reason}`);
+      return [tag];
+    };
+    const first = c.hold({ clientId: 'a', browserId: 'b', timeoutMs: 10_000, answer: answer('first') });
+    expect(c.heldForBrowser('b', 'x')).toBe(1);
+    expect(c.heldForBrowser('b', 'a')).toBe(0);
+    const abort = new AbortController();
+    const second = c.hold({
+      clientId: 'a',
+      browserId: 'b',
+      timeoutMs: 10_000,
+      signal: abort.signal,
+      answer: answer('second'),
+    });
+    expect(await first).toEqual(['first']);
+    expect(c.heldForBrowser('b', 'x')).toBe(1);
+    abort.abort();
+    expect(await second).toEqual(['second']);
+    expect(reasons).toEqual(['first:replaced', 'second:replaced']);
+    expect(c.heldCount).toBe(0);
+    expect(c.heldForBrowser('b', 'x')).toBe(0);
+  });
+
+  it('releaseAll answers every hold', async () => {
+    const c = new Connections();
+    const held = ['a', 'b'].map((id) =>
+      c.hold({ clientId: id, browserId: undefined, timeoutMs: 10_000, answer: async (r) => [r] }),
+    );
+    c.releaseAll('closing');
+    expect(await Promise.all(held)).toEqual([['closing'], ['closing']]);
+  });
+});
