@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Message } from '@pushwire/bayeux';
+import { ackExtension, createBayeuxServer } from '@pushwire/server';
 import faye from 'faye';
 
 export const SERVER_KINDS = ['ours', 'faye'] as const;
@@ -55,37 +56,6 @@ export interface RunningServer {
 }
 
 export const MOUNT = '/bayeux';
-
-/** The API contract BAYEUX-SERVER implements (roles brief); kept structural so drift shows up here. */
-interface OurBayeuxServer {
-  attach(server: http.Server): void;
-  addExtension(extension: unknown): unknown;
-  addService(channel: string, handler: (data: unknown) => unknown): void;
-  publish(channel: string, data: unknown): Promise<unknown>;
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
-  once?(event: string, listener: (...args: unknown[]) => void): unknown;
-  close(): Promise<void>;
-}
-type CreateBayeuxServer = (options: Record<string, unknown>) => OurBayeuxServer;
-
-async function loadOurs(): Promise<{ create: CreateBayeuxServer; ack: () => unknown }> {
-  const mod = (await import('@pushwire/server')) as Record<string, unknown>;
-  const create = mod.createBayeuxServer;
-  if (typeof create !== 'function') {
-    throw new Error('@pushwire/server does not export createBayeuxServer yet (BAYEUX-SERVER is building it)');
-  }
-  // The issue ships an ack extension; accept it as a factory function or a class.
-  const ack = () => {
-    const factory = mod.ackExtension ?? mod.createAckExtension;
-    if (typeof factory === 'function') return (factory as () => unknown)();
-    const Klass = mod.AckExtension;
-    if (typeof Klass === 'function') return new (Klass as new () => unknown)();
-    throw new Error(
-      '@pushwire/server exports no ack extension (ackExtension(), createAckExtension() or AckExtension)',
-    );
-  };
-  return { create: create as CreateBayeuxServer, ack };
-}
 
 interface Listening {
   url: string;
@@ -151,8 +121,7 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
   });
 
   if (kind === 'ours') {
-    const { create, ack } = await loadOurs();
-    const bayeux = create({
+    const bayeux = createBayeuxServer({
       mount: MOUNT,
       timeout,
       interval,
@@ -165,7 +134,7 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
       },
     });
     bayeux.addService('/service/echo', async (data) => data);
-    if (opts.ack) bayeux.addExtension(ack());
+    if (opts.ack) bayeux.addExtension(ackExtension());
     bayeux.attach(httpServer);
     const listening = await listen(httpServer, opts.port ?? 0);
     return {
@@ -175,7 +144,15 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
         await bayeux.publish(channel, data);
       },
       seen: (match) => tap.seen(match),
-      nextEvent: (name) => new Promise((resolve) => onceOn(bayeux, name, resolve)),
+      nextEvent: (name) =>
+        new Promise((resolve) => {
+          let done = false;
+          bayeux.on(name, (event) => {
+            if (done) return;
+            done = true;
+            resolve([event]);
+          });
+        }),
       close: async () => {
         await bayeux.close();
         listening.dropConnections();
