@@ -142,7 +142,8 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
         deadline: Date.now() + (options.timeout ?? this.#opts.publishTimeout),
         fail: reject,
         send: () => {
-          const message: Message = { channel, data, clientId: this.clientId ?? undefined };
+          const clientId = this.clientId ?? undefined;
+          const message: Message = { channel, data, clientId };
           if (options.ext !== undefined) message.ext = { ...options.ext };
           this.#dispatcher.request(message, this.#opts.maxNetworkDelay).then(
             (reply) => {
@@ -150,7 +151,7 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
                 const ack: Ack = { channel, id: reply.id ?? '', successful: true };
                 if (reply.ext !== undefined) ack.ext = reply.ext;
                 resolve(ack);
-              } else if (this.#sessionLost(reply)) this.#requeue(item);
+              } else if (this.#sessionLost(reply)) this.#requeue(item, clientId);
               else reject(new ServerRefusal(reply));
             },
             (err: unknown) => this.#retryOrFail(item, err),
@@ -236,15 +237,20 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
     this.#autoConnect();
   }
 
-  #requeue(item: QueuedItem): void {
+  #requeue(item: QueuedItem, clientId: string | undefined): void {
     if (Date.now() >= item.deadline) {
       item.fail(
         new ClientError('CLIENT_PUBLISH_EXPIRED', 'publish deadline passed before the client could send it'),
       );
       return;
     }
+    if (clientId !== undefined && clientId !== this.clientId) {
+      // Refused for a session we already replaced: just send it again in the current one.
+      this.#enqueue(item);
+      return;
+    }
     this.#queue.push(item, true);
-    this.#connection.rehandshake();
+    this.#connection.rehandshake(clientId);
   }
 
   /** Network failures re-queue the publish until its deadline; other failures reject it. */
@@ -294,8 +300,10 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
             return;
           }
           if (this.#sessionLost(reply)) {
+            // A refusal for an older session is stale: the re-handshake already re-sent this channel.
+            if (clientId !== this.#connection.clientId) return;
             entry.state = 'idle';
-            this.#connection.rehandshake();
+            this.#connection.rehandshake(clientId);
             return;
           }
           const error = new ServerRefusal(reply);

@@ -135,9 +135,14 @@ export class Connection {
     this.#armed = null;
   }
 
-  /** Called by the client when a reply advises a re-handshake (e.g. a publish hit an expired session). */
-  rehandshake(): void {
+  /**
+   * Called by the client when a reply advises a re-handshake (e.g. a publish hit an expired session).
+   * `clientId` is the session the refused request was sent in: a late refusal for an older session must
+   * not throw away the new one.
+   */
+  rehandshake(clientId: string | undefined): void {
     if (this.#state === 'disconnected' || this.#state === 'handshaking') return;
+    if (clientId !== undefined && clientId !== this.#clientId) return;
     this.#handshake(Math.max(0, this.#advice.interval));
   }
 

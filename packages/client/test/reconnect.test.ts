@@ -273,3 +273,41 @@ describe('advice and timing (scripted server)', () => {
     await client.disconnect();
   });
 });
+
+describe('session lost on a publish (scripted server)', () => {
+  it('a publish refused with 402 is re-sent in a new session; two refusals cause one re-handshake', async () => {
+    let handshakes = 0;
+    const published: Message[] = [];
+    const fake = scriptedFetch((messages) => {
+      const replies = messages.map((m): Message => {
+        if (m.channel === '/meta/handshake') {
+          handshakes++;
+          return { ...okReplies([m])[0]!, clientId: `c${handshakes}` };
+        }
+        if (m.channel === '/p') {
+          published.push(m);
+          // Faye and CometD put no advice on publish replies: the code is all the client gets.
+          if (m.clientId === 'c1')
+            return { channel: m.channel, id: m.id, successful: false, error: '402::session_unknown' };
+        }
+        return okReplies([m])[0]!;
+      });
+      return JSON.stringify(replies);
+    });
+    const client = new Client('http://127.0.0.1:9/bayeux', {
+      transports: ['long-polling'],
+      fetch: fake.fetch,
+    });
+    await client.connect();
+    const acks = await Promise.all(client.batch(() => [client.publish('/p', 1), client.publish('/p', 2)]));
+    expect(acks.map((a) => a.successful)).toEqual([true, true]);
+    expect(handshakes).toBe(2);
+    expect(published.map((m) => [m.clientId, m.data])).toEqual([
+      ['c1', 1],
+      ['c1', 2],
+      ['c2', 1],
+      ['c2', 2],
+    ]);
+    await client.disconnect();
+  });
+});
