@@ -3,6 +3,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Message } from '@pushwire/bayeux';
+import type { ServerOptions as WebSocketServerOptions } from '@pushwire/websocket';
 import type { Engine, QueuePolicy } from './engine/engine.js';
 
 export type TransportName = 'long-polling' | 'callback-polling' | 'websocket';
@@ -63,6 +64,8 @@ export interface BayeuxServerOptions {
   multiSessionInterval?: number;
   /** Largest HTTP body / WebSocket message / JSONP `message` parameter, in bytes. Default 1 MiB. */
   maxMessageSize?: number;
+  /** permessage-deflate (RFC 7692) on the websocket transport, as @pushwire/websocket takes it. Default off. */
+  perMessageDeflate?: WebSocketServerOptions['perMessageDeflate'];
   /**
    * Bytes buffered on a WebSocket (peer not reading) past which pushes stop: messages then wait in the
    * engine queue under maxQueue/queuePolicy. Default 256 KiB.
@@ -93,6 +96,7 @@ export interface ResolvedOptions {
   multiSessionInterval: number;
   maxMessageSize: number;
   maxSocketBuffer: number;
+  perMessageDeflate: WebSocketServerOptions['perMessageDeflate'];
   maxMessagesPerRequest: number;
   maxSubscriptionsPerClient: number;
   maxQueue: number;
@@ -160,6 +164,7 @@ export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
     maxSessionsPerBrowser: o.maxSessionsPerBrowser ?? DEFAULTS.maxSessionsPerBrowser,
     multiSessionInterval: o.multiSessionInterval ?? DEFAULTS.multiSessionInterval,
     maxMessageSize: positive('maxMessageSize', o.maxMessageSize, DEFAULTS.maxMessageSize),
+    perMessageDeflate: o.perMessageDeflate ?? false,
     maxSocketBuffer: nonNegative('maxSocketBuffer', o.maxSocketBuffer, DEFAULTS.maxSocketBuffer),
     maxMessagesPerRequest: positive(
       'maxMessagesPerRequest',

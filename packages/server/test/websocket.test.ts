@@ -233,6 +233,18 @@ describe('websocket transport', () => {
     expect(h.engine.clients.get(clientId)?.queue.length).toBeGreaterThan(5);
   });
 
+  it('perMessageDeflate: negotiated when enabled, absent by default', async () => {
+    h = await startServer({ perMessageDeflate: true, timeout: 30_000 });
+    const { peer, clientId } = await wsClient(h.url);
+    expect(peer.ws.extensions).toContain('permessage-deflate');
+    peer.send([{ channel: '/service/x', clientId, data: 'y'.repeat(5000), id: 'z' }]);
+    expect((await peer.frame(2))[0]).toEqual({ channel: '/service/x', id: 'z', successful: true });
+    await h.close();
+    h = await startServer();
+    const plain = await wsClient(h.url);
+    expect(plain.peer.ws.extensions).toBe('');
+  });
+
   it('upgrades elsewhere are left alone; websocket can be disabled', async () => {
     h = await startServer({ transports: ['long-polling'] });
     const peer = new Peer(h.url);

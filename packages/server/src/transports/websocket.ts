@@ -29,6 +29,7 @@ export class WebSocketTransport {
       noServer: true,
       clientTracking: false,
       maxPayload: core.options.maxMessageSize,
+      perMessageDeflate: core.options.perMessageDeflate,
     });
   }
 
