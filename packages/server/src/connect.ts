@@ -68,7 +68,9 @@ export async function decideConnect(
           'multiple-clients': true,
           reconnect: 'retry',
           interval: options.multiSessionInterval,
-          timeout: 0,
+          // The usual timeout, not 0: clients size their request timeout from it, and this tab's connect
+          // will be held again once the other tab leaves.
+          timeout: options.timeout,
         },
       };
     }

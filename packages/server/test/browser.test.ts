@@ -50,7 +50,7 @@ describe('BAYEUX_BROWSER cookie', () => {
       id: 't2',
       clientId: tab2,
       successful: true,
-      advice: { 'multiple-clients': true, reconnect: 'retry', interval: 1500, timeout: 0 },
+      advice: { 'multiple-clients': true, reconnect: 'retry', interval: 1500, timeout: 30_000 },
     });
     // Tab 1 re-connecting replaces its own held connect: it is not counted against itself.
     const again = post(h.url, [connect(tab1, 'again')], { headers });
