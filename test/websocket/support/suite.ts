@@ -138,17 +138,16 @@ export function conformance(group: string, cases: readonly ConformanceCase[]): v
   // `npx pushwire echo` (server role only; one process per flag set, shared by the cases of this file).
   // PW_CONFORMANCE_IMPL=pushwire-cli selects it alone; it also runs whenever pushwire does.
   const only = process.env.PW_CONFORMANCE_IMPL;
-  describe.runIf(!only || only === 'pushwire' || only === 'pushwire-cli')(
-    `${group} (pushwire echo CLI)`,
-    () => {
-      afterAll(() => cliTarget.dispose());
-      for (const c of cases.filter((x) => (x.under ?? ['server', 'client']).includes('server'))) {
-        const deviation = c.deviations?.['pushwire-cli-server'];
-        const name = caseName(c, deviation, 'pushwire-cli');
-        if (!cliTarget.supports(c.server))
-          it.skip(`${name} [needs server options the CLI has no flag for]`, () => {});
-        else (deviation ? it.fails : it)(name, () => runAgainstServer(cliTarget, c), c.timeout);
-      }
-    },
-  );
+  const cliCases = cases.filter((x) => (x.under ?? ['server', 'client']).includes('server'));
+  const cliSelected = !only || only === 'pushwire' || only === 'pushwire-cli';
+  describe.runIf(cliSelected && cliCases.length > 0)(`${group} (pushwire echo CLI)`, () => {
+    afterAll(() => cliTarget.dispose());
+    for (const c of cliCases) {
+      const deviation = c.deviations?.['pushwire-cli-server'];
+      const name = caseName(c, deviation, 'pushwire-cli');
+      if (!cliTarget.supports(c.server))
+        it.skip(`${name} [needs server options the CLI has no flag for]`, () => {});
+      else (deviation ? it.fails : it)(name, () => runAgainstServer(cliTarget, c), c.timeout);
+    }
+  });
 }
