@@ -202,6 +202,19 @@ describe('limits, crossed by one', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('handshakeTimeout also bounds a verifyClient that never answers', async () => {
+    const { port } = await server({
+      handshakeTimeout: 200,
+      verifyClient: () => new Promise<boolean>(() => {}),
+    });
+    const raw = await rawClient(port);
+    const started = Date.now();
+    raw.socket.write(UPGRADE_REQUEST());
+    await raw.closed;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(raw.data().length).toBe(0); // never upgraded
+  });
+
   it('maxHeaderSize: a head of N bytes passes, one over gets 431', async () => {
     const { port } = await server({ maxHeaderSize: 1024 });
     const base = UPGRADE_REQUEST('/', 'X-Pad: \r\n');
@@ -239,6 +252,32 @@ describe('limits, crossed by one', () => {
     const started = Date.now();
     expect(await closed).toBe(1006);
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    raw.socket.destroy();
+  });
+});
+
+describe('backpressure', () => {
+  it('bufferedAmount grows while the peer does not read, then drains to 0 with a drain event', async () => {
+    const { wss, port } = await server();
+    const opened = new Promise<WebSocket>((r) => wss.once('connection', (ws) => r(ws)));
+    const raw = await rawClient(port);
+    raw.socket.write(UPGRADE_REQUEST());
+    const ws = await opened;
+    raw.socket.pause();
+    raw.socket.removeAllListeners('data');
+    const chunk = Buffer.alloc(1024 * 1024, 1);
+    let written = 0;
+    for (let i = 0; i < 32; i++) ws.send(chunk, (err) => (err ? undefined : written++));
+    expect(ws.bufferedAmount).toBeGreaterThanOrEqual(32 * chunk.length);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(ws.bufferedAmount).toBeGreaterThan(0); // the kernel cannot take 32 MiB from a paused reader
+    const drained = once(ws, 'drain');
+    raw.socket.on('data', () => {});
+    raw.socket.resume();
+    await drained;
+    expect(ws.bufferedAmount).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(written).toBe(32);
     raw.socket.destroy();
   });
 });
