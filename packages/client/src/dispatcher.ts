@@ -41,6 +41,7 @@ export class Dispatcher implements TransportSink {
   #sendChain: Promise<void> = Promise.resolve();
   #receiveChain: Promise<void> = Promise.resolve();
   #nextId = 0;
+  #receiveBacklog = 0;
   transport: Transport | null = null;
 
   constructor(hooks: DispatcherHooks, extensions: ExtensionPipeline, scheduler: Scheduler) {
@@ -164,9 +165,22 @@ export class Dispatcher implements TransportSink {
 
   receive(raw: unknown, _transport: Transport): void {
     const list = Array.isArray(raw) ? raw : [raw];
+    // Fast path: with no extension and nothing waiting, route synchronously (no promise per message).
+    if (this.#extensions.size === 0 && this.#receiveBacklog === 0) {
+      for (const item of list) {
+        const message = this.#validate(item);
+        if (message !== null) this.#route(message);
+      }
+      return;
+    }
     // Serialised: incoming extensions are async, and delivery order must follow arrival order.
+    this.#receiveBacklog++;
     this.#receiveChain = this.#receiveChain.then(async () => {
-      for (const item of list) await this.#receiveOne(item);
+      try {
+        for (const item of list) await this.#receiveOne(item);
+      } finally {
+        this.#receiveBacklog--;
+      }
     });
   }
 
@@ -179,12 +193,13 @@ export class Dispatcher implements TransportSink {
     this.#hooks.report(error);
   }
 
-  async #receiveOne(item: unknown): Promise<void> {
+  /** The message if it is an object with a valid channel; otherwise reports it and returns null. */
+  #validate(item: unknown): Message | null {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       this.#hooks.report(
         new ClientError('CLIENT_BAD_MESSAGE', `server sent a non-object message: ${short(item)}`),
       );
-      return;
+      return null;
     }
     const raw = item as Message;
     if (!isValidChannel(raw.channel)) {
@@ -194,8 +209,14 @@ export class Dispatcher implements TransportSink {
           `server message has a missing or invalid channel: ${short(item)}`,
         ),
       );
-      return;
+      return null;
     }
+    return raw;
+  }
+
+  async #receiveOne(item: unknown): Promise<void> {
+    const raw = this.#validate(item);
+    if (raw === null) return;
     let message: Message | null;
     try {
       message = await this.#extensions.incoming(raw);
@@ -204,6 +225,11 @@ export class Dispatcher implements TransportSink {
       return;
     }
     if (message === null) return;
+    this.#route(message);
+  }
+
+  /** Replies to their request, events to the client, anything else reported (message already validated). */
+  #route(message: Message): void {
     const pending = typeof message.id === 'string' ? this.#pending.get(message.id) : undefined;
     if (pending !== undefined && pending.message.channel === message.channel) {
       // Only a message with `successful` answers a request: Faye broadcasts keep the publisher's id, so
@@ -219,12 +245,14 @@ export class Dispatcher implements TransportSink {
     if (typeof message.successful === 'boolean') return;
     if (message.channel.startsWith('/meta/')) {
       this.#hooks.report(
-        new ClientError('CLIENT_BAD_MESSAGE', `meta message without successful: ${short(item)}`),
+        new ClientError('CLIENT_BAD_MESSAGE', `meta message without successful: ${short(message)}`),
       );
       return;
     }
     if (!('data' in message)) {
-      this.#hooks.report(new ClientError('CLIENT_BAD_MESSAGE', `event message without data: ${short(item)}`));
+      this.#hooks.report(
+        new ClientError('CLIENT_BAD_MESSAGE', `event message without data: ${short(message)}`),
+      );
       return;
     }
     this.#hooks.deliver(message);
