@@ -98,3 +98,38 @@ describe('bad input from the server', () => {
     expect((await ok.next())[0]).toBe('x');
   });
 });
+
+describe('bad input over websocket', () => {
+  it('malformed JSON and binary frames are reported; the connection keeps working', async () => {
+    const { WebSocketServer } = await import('ws');
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    const port = (wss.address() as { port: number }).port;
+    wss.on('connection', (ws) => {
+      ws.on('message', (raw) => {
+        const messages = JSON.parse(String(raw)) as Message[];
+        ws.send('{"not json');
+        ws.send(Buffer.from([1, 2, 3]));
+        const replies = okReplies(messages, { interval: 1000 }).map((m) =>
+          m.channel === '/meta/handshake' ? { ...m, supportedConnectionTypes: ['websocket'] } : m,
+        );
+        ws.send(JSON.stringify(replies));
+      });
+    });
+    const client = new Client(`http://127.0.0.1:${port}/bayeux`, { transports: ['websocket'] });
+    const errors = collector<[Error]>();
+    client.on('error', errors.handler);
+    try {
+      await client.connect();
+      const first = (await errors.next())[0] as ClientError;
+      const second = (await errors.next())[0] as ClientError;
+      expect([first.code, second.code]).toEqual(['CLIENT_BAD_MESSAGE', 'CLIENT_BAD_MESSAGE']);
+      expect(first.message).toContain('malformed JSON');
+      expect(second.message).toContain('binary');
+      expect(client.state).toBe('connected');
+    } finally {
+      await client.disconnect();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    }
+  });
+});
