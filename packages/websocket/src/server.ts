@@ -5,8 +5,14 @@ import http, { type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type DeflateSetting, negotiateServer } from './deflate-negotiation.js';
+import { connectionChannel, refusedChannel } from './diagnostics.js';
 import { encodeFrame, OPCODE } from './frame.js';
-import { buildAcceptResponse, requestHeadSize, validateRequest, writeRefusal } from './handshake.js';
+import {
+  buildAcceptResponse,
+  requestHeadSize,
+  validateRequest,
+  writeRefusal as writeHttpRefusal,
+} from './handshake.js';
 import { Liveness } from './liveness.js';
 import {
   type ConnectionLimits,
@@ -111,7 +117,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       if (!this.shouldHandle(req)) {
         // Another 'upgrade' listener (another WebSocketServer with its own path) may want it.
         if (this.httpServer !== null && this.httpServer.listenerCount('upgrade') > 1) return;
-        writeRefusal(socket, 404, 'no WebSocket endpoint at this path');
+        refuse(req, socket, 404, 'no WebSocket endpoint at this path');
         return;
       }
       this.handleUpgrade(req, socket, head, (ws, request) => this.emit('connection', ws, request));
@@ -168,20 +174,20 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: UpgradeCallback): void {
     socket.on('error', onHandshakeSocketError);
     if (this.state !== 'running') {
-      writeRefusal(socket, 503, 'the server is shutting down');
+      refuse(req, socket, 503, 'the server is shutting down');
       return;
     }
     if (!this.shouldHandle(req)) {
-      writeRefusal(socket, 404, 'no WebSocket endpoint at this path');
+      refuse(req, socket, 404, 'no WebSocket endpoint at this path');
       return;
     }
     if (requestHeadSize(req) > this.maxHeaderSize) {
-      writeRefusal(socket, 431, 'request header fields too large');
+      refuse(req, socket, 431, 'request header fields too large');
       return;
     }
     const check = validateRequest(req);
     if (!check.ok) {
-      writeRefusal(socket, check.status, check.message, check.headers);
+      refuse(req, socket, check.status, check.message, check.headers);
       return;
     }
 
@@ -200,7 +206,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       this.limits.maxPayload,
     );
     if (!negotiation.ok) {
-      writeRefusal(socket, 400, negotiation.message);
+      refuse(req, socket, 400, negotiation.message);
       return;
     }
     const { deflate, extensions } = negotiation;
@@ -225,24 +231,24 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       req,
       secure: !!(req.socket as { encrypted?: boolean }).encrypted,
     };
-    const refuse = (): void => {
+    const deny = (): void => {
       clearTimeout(timer);
       deflate?.cleanup();
-      writeRefusal(socket, 403, 'forbidden');
+      refuse(req, socket, 403, 'forbidden');
     };
     let verdict: boolean | Promise<boolean>;
     try {
       verdict = verify(info);
     } catch {
-      refuse();
+      deny();
       return;
     }
     if (verdict === true) complete();
-    else if (verdict === false) refuse();
+    else if (verdict === false) deny();
     else
       verdict.then(
-        (ok) => (ok ? complete() : refuse()),
-        () => refuse(),
+        (ok) => (ok ? complete() : deny()),
+        () => deny(),
       );
   }
 
@@ -269,6 +275,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       this.clients.add(ws);
       ws._tracker = this.clients;
     }
+    if (connectionChannel.hasSubscribers) connectionChannel.publish({ ws, req });
     cb(ws, req);
   }
 
@@ -335,6 +342,17 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     });
     return this.closing;
   }
+}
+
+function refuse(
+  req: IncomingMessage,
+  socket: Duplex,
+  status: number,
+  message: string,
+  headers?: Record<string, string>,
+): void {
+  if (refusedChannel.hasSubscribers) refusedChannel.publish({ req, status, message });
+  writeHttpRefusal(socket, status, message, headers);
 }
 
 function onHandshakeSocketError(this: Duplex): void {

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { type ClientOptions, connectClient } from './client.js';
 import { encodeClosePayload, truncateReason } from './close.js';
+import { closeChannel, errorChannel } from './diagnostics.js';
 import { WebSocketError } from './errors.js';
 import {
   addEventListener,
@@ -84,14 +85,19 @@ function socketOnDrain(this: TaggedSocket): void {
   if (ws.readyState === READY_STATE.OPEN && ws.bufferedAmount === 0) ws.emit('drain');
 }
 
+/** Reports a failure: to diagnostics always, to 'error' listeners if there are any (an unattended server
+ *  socket must not crash the process with an unhandled 'error'). */
+function reportError(ws: WebSocket, error: Error): void {
+  if (errorChannel.hasSubscribers) errorChannel.publish({ ws, error });
+  if (ws.listenerCount('error') > 0) ws.emit('error', error);
+}
+
 function closeTimeoutExpired(ws: WebSocket): void {
   ws._closeTimer = null;
-  if (ws.listenerCount('error') > 0) {
-    ws.emit(
-      'error',
-      new WebSocketError('WS_ERR_CLOSE_TIMEOUT', 'the peer did not complete the closing handshake'),
-    );
-  }
+  reportError(
+    ws,
+    new WebSocketError('WS_ERR_CLOSE_TIMEOUT', 'the peer did not complete the closing handshake'),
+  );
   ws._socket?.destroy();
 }
 
@@ -366,7 +372,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
     this.readyState = READY_STATE.CLOSING;
     this._sender?.end();
     this.armCloseTimer();
-    if (this.listenerCount('error') > 0) this.emit('error', err);
+    reportError(this, err);
   }
 
   /** @internal The TCP connection is gone: the WebSocket is closed (RFC 6455 7.1.4). */
@@ -390,12 +396,14 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
       socket.removeListener('data', socketOnData);
       socket.removeListener('drain', socketOnDrain);
     }
+    if (closeChannel.hasSubscribers)
+      closeChannel.publish({ ws: this, code: this._closeCode, reason: this._closeReason });
     this.emit('close', this._closeCode, this._closeReason);
   }
 
   /** @internal The liveness check gave up on the peer: no closing handshake with a dead peer. */
   _timeout(err: WebSocketError): void {
-    if (this.listenerCount('error') > 0) this.emit('error', err);
+    reportError(this, err);
     this.terminate();
   }
 
@@ -404,7 +412,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
     if (this.readyState === READY_STATE.CLOSED) return;
     this.readyState = READY_STATE.CLOSED;
     this._abortHandshake = null;
-    if (this.listenerCount('error') > 0) this.emit('error', err);
+    reportError(this, err);
     this.emit('close', 1006, EMPTY);
   }
 
