@@ -2,6 +2,7 @@
 // handlers, publish path and transports depend on this narrow shape, not on the public class.
 
 import type { Advice, Message } from '@pushwire/bayeux';
+import type { AuthorizerRegistry } from './authorizers.js';
 import type { Connections } from './connections.js';
 import type { Engine } from './engine/engine.js';
 import type { BayeuxEmitter } from './events.js';
@@ -25,6 +26,7 @@ export interface Core {
   readonly engine: Engine;
   readonly extensions: ExtensionPipeline;
   readonly services: ServiceRegistry;
+  readonly authorizers: AuthorizerRegistry;
   readonly events: BayeuxEmitter;
   readonly connections: Connections;
   /** Clients that handshook here and have not had their first connect yet (answered at once, CometD). */

@@ -1,3 +1,10 @@
+export type {
+  Authorizer,
+  AuthorizerDenial,
+  AuthorizerOperation,
+  AuthorizerRequest,
+  AuthorizerResult,
+} from './authorizers.js';
 export type { ReleaseReason, SocketBinding } from './connections.js';
 export * from './engine/index.js';
 export type { BayeuxEventName, BayeuxEvents, BayeuxListener } from './events.js';

@@ -121,6 +121,15 @@ export async function subscribe(core: Core, message: Message, ctx: BatchContext)
     if (policy && !(await policy(clientId, pattern, message, ctx))) {
       return failure(message, errorString('subscribeDenied', 'denied_by_security_policy'), { subscription });
     }
+    const denial = await core.authorizers.check({
+      operation: 'subscribe',
+      clientId,
+      channel: pattern,
+      message,
+      ctx,
+    });
+    if (denial !== undefined)
+      return failure(message, errorString('subscribeDenied', denial), { subscription });
   }
   for (const pattern of list) {
     // Bayeux §2.2.3: /service/** subscriptions succeed but are not recorded.

@@ -36,6 +36,12 @@ export async function handlePublish(core: Core, message: Message, ctx: BatchCont
   if (!('data' in message) || message.data === undefined) {
     return failure(message, errorString('fieldMissing', 'data'));
   }
+  const policy = core.options.securityPolicy.canPublish;
+  if (policy && !(await policy(clientId, channel, message, ctx))) {
+    return failure(message, errorString('publishDenied', 'denied_by_security_policy'));
+  }
+  const denial = await core.authorizers.check({ operation: 'publish', clientId, channel, message, ctx });
+  if (denial !== undefined) return failure(message, errorString('publishDenied', denial));
   if (isServiceChannel(channel)) {
     const handler = core.services.get(channel);
     if (!handler) return replyTo(message, { successful: true });
@@ -47,10 +53,6 @@ export async function handlePublish(core: Core, message: Message, ctx: BatchCont
       const text = err instanceof Error ? err.message : String(err);
       return failure(message, errorString('serviceFailed'), { data: { message: text } });
     }
-  }
-  const policy = core.options.securityPolicy.canPublish;
-  if (policy && !(await policy(clientId, channel, message, ctx))) {
-    return failure(message, errorString('publishDenied', 'denied_by_security_policy'));
   }
   await broadcast(core, broadcastCopy(message), { ...ctx, clientId });
   core.events.emit('publish', { clientId, channel, data: message.data });

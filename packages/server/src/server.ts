@@ -4,6 +4,7 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { debuglog } from 'node:util';
+import { type Authorizer, AuthorizerRegistry } from './authorizers.js';
 import { Connections } from './connections.js';
 import type { Core } from './core.js';
 import { createDefaultEngine } from './default-engine.js';
@@ -49,6 +50,7 @@ export class BayeuxServer {
       engine: this.engine,
       extensions: new ExtensionPipeline(),
       services: new ServiceRegistry(),
+      authorizers: new AuthorizerRegistry(),
       events: this.#events,
       connections: new Connections(this.options.maxSocketBuffer),
       awaitingFirstConnect: new Set(),
@@ -207,6 +209,20 @@ export class BayeuxServer {
 
   removeService(channel: string): boolean {
     return this.#core.services.remove(channel);
+  }
+
+  /**
+   * Adds an authorizer on a channel or wildcard pattern: it answers 'grant' | 'deny' | 'ignore' for
+   * subscribes and publishes from clients (CometD's algorithm; see authorizers.ts). Once any authorizer
+   * applies to a channel, something must grant.
+   */
+  addAuthorizer(pattern: string, authorizer: Authorizer): this {
+    this.#core.authorizers.add(pattern, authorizer);
+    return this;
+  }
+
+  removeAuthorizer(pattern: string, authorizer: Authorizer): boolean {
+    return this.#core.authorizers.remove(pattern, authorizer);
   }
 
   /** Adds an extension: `incoming` hooks run in registration order, `outgoing` in reverse. */
