@@ -98,6 +98,12 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   private state: 'running' | 'closing' | 'closed' = 'running';
   private readonly onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   private closing: Promise<void> | null = null;
+  private readonly onListening = (): void => {
+    this.emit('listening');
+  };
+  private readonly onError = (err: Error): void => {
+    this.emit('error', err);
+  };
 
   constructor(options: ServerOptions, onListening?: () => void) {
     super();
@@ -137,12 +143,15 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       );
       this.httpServer = server;
       this.ownsServer = true;
-      server.on('listening', () => this.emit('listening'));
-      server.on('error', (err) => this.emit('error', err));
+      server.on('listening', this.onListening);
+      server.on('error', this.onError);
       server.on('upgrade', this.onUpgrade);
       server.listen(options.port, options.host, options.backlog);
     } else if (options.server !== undefined) {
       this.httpServer = options.server;
+      // Like the port mode, the server's 'listening' and 'error' are re-emitted (until close()).
+      options.server.on('listening', this.onListening);
+      options.server.on('error', this.onError);
       options.server.on('upgrade', this.onUpgrade);
     }
     if (onListening) this.once('listening', onListening);
@@ -215,6 +224,12 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       clearTimeout(timer);
       if (socket.destroyed || !socket.writable) {
         deflate?.cleanup();
+        return;
+      }
+      if (this.state !== 'running') {
+        // close() began while verifyClient was deciding.
+        deflate?.cleanup();
+        refuse(req, socket, 503, 'the server is shutting down');
         return;
       }
       this.completeUpgrade(req, socket, head, check.key, protocol, extensions, deflate, cb);
@@ -327,6 +342,8 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     const server = this.httpServer;
     if (server !== null) {
       server.removeListener('upgrade', this.onUpgrade);
+      server.removeListener('listening', this.onListening);
+      server.removeListener('error', this.onError);
       if (this.ownsServer) {
         waits.push(
           new Promise((resolve) => {

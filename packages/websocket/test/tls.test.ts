@@ -62,8 +62,9 @@ describe.skipIf(!hasOpenssl())('wss://', () => {
       },
     });
     wss.on('connection', (ws) => ws.on('message', (d) => ws.send(d.toString())));
+    const listening = once(wss, 'listening'); // re-emitted from the https server
     server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    await listening;
     const url = `wss://127.0.0.1:${(server.address() as net.AddressInfo).port}/`;
     try {
       const ws = new WebSocket(url, [], { tls: { ca: cert } });
