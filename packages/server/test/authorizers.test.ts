@@ -39,7 +39,7 @@ describe('AuthorizerRegistry (CometD algorithm)', () => {
     r.add('/chat/**', () => 'ignore');
     expect(await r.check(req('/chat/a'))).toBe('denied_by_not_granting');
     expect(await r.check(req('/other'))).toBeUndefined();
-    r.add('/chat/*', async () => 'grant');
+    r.add('/chat/*', async () => 'grant' as const);
     expect(await r.check(req('/chat/a'))).toBeUndefined();
     r.add('/chat/secret', (q) => (q.operation === 'subscribe' ? 'deny' : 'ignore'));
     expect(await r.check(req('/chat/secret', 'subscribe'))).toBe('denied_by_authorizer');
