@@ -33,6 +33,8 @@ export interface StepResult {
   loadCpu: number;
   /** Filled in by the harness: the server's CPU over the step, % of one core. */
   serverCpu?: number;
+  /** Filled in by the harness: deliveries per second of server CPU over the step. */
+  perCpuSecond?: number;
 }
 
 // 50 bytes of data JSON: {"__t":<ms with 3 decimals>,"p":"<pad>"}

@@ -25,6 +25,8 @@ interface EchoResult {
   p50: number;
   p99: number;
   lost: number;
+  /** Echoes received over the whole run (warm-up and drain included), for per-CPU-second efficiency. */
+  echoedTotal: number;
   /** The generator's own CPU use during the measured window, % of one core (100 = saturated). */
   loadCpu: number;
 }
@@ -42,6 +44,7 @@ async function echo(args: EchoArgs): Promise<EchoResult> {
   let measuring = false;
   let stopping = false;
   let received = 0;
+  let echoedTotal = 0;
   let inflightTotal = 0;
   let drained: (() => void) | null = null;
 
@@ -76,6 +79,7 @@ async function echo(args: EchoArgs): Promise<EchoResult> {
           const sentAt = ring[head] as number;
           head = (head + 1) % args.window;
           inflightTotal--;
+          echoedTotal++;
           if (measuring) {
             samples.add(performance.now() - sentAt);
             received++;
@@ -128,6 +132,7 @@ async function echo(args: EchoArgs): Promise<EchoResult> {
     p50: round(p50 ?? Number.NaN, 3),
     p99: round(p99 ?? Number.NaN, 3),
     lost,
+    echoedTotal,
     loadCpu: round((cpu.user + cpu.system) / 1e4 / seconds, 0),
   };
 }

@@ -138,10 +138,13 @@ serveParent(
      */
     broadcast: async (args: { size: number; count: number }) => {
       const data = Buffer.alloc(args.size, 0x61);
+      const cpu0 = process.cpuUsage();
       const t0 = monoMs();
       for (let i = 0; i < args.count; i++) server.broadcast(data);
       await new Promise((resolve) => setImmediate(resolve));
-      return { t0, t1: monoMs(), clients: server.clientCount() };
+      const t1 = monoMs();
+      const cpu = process.cpuUsage(cpu0);
+      return { t0, t1, cpuMs: (cpu.user + cpu.system) / 1000, clients: server.clientCount() };
     },
     close: async () => {
       await server.close();
