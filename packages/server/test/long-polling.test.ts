@@ -140,6 +140,15 @@ describe('long-polling: connect (Bayeux §4.2)', () => {
     expect(h.bayeux.heldConnects).toBe(0);
   });
 
+  it("honours the client's interval up to half of maxInterval (a longer one would expire it between polls)", async () => {
+    h = await startServer({ maxInterval: 10_000 });
+    const clientId = await connectedClient(h.url);
+    const ok = await post(h.url, [connect(clientId, 'a', { advice: { timeout: 0, interval: 5000 } })]);
+    expect(ok.messages[0]?.advice).toMatchObject({ interval: 5000 });
+    const capped = await post(h.url, [connect(clientId, 'b', { advice: { timeout: 0, interval: 5001 } })]);
+    expect(capped.messages[0]?.advice).toMatchObject({ interval: 5000 });
+  });
+
   it('releases a held connect when a message is queued; the message rides the reply without clientId or id', async () => {
     h = await startServer({ timeout: 30_000 });
     const sub = await connectedClient(h.url);
