@@ -231,7 +231,8 @@ describe('advice and timing (scripted server)', () => {
     await down;
     const waited = Date.now() - hungAt;
     expect(waited).toBeGreaterThanOrEqual(240);
-    expect(waited).toBeLessThan(1000);
+    // Far below the 60 s default hold: the advised 150 ms + 100 ms set the timeout (loose upper bound for CI load).
+    expect(waited).toBeLessThan(5000);
     await new Promise<void>((resolve) => client.once('connected', resolve));
     expect(retriedAt).toBeGreaterThan(hungAt);
     await client.disconnect();
