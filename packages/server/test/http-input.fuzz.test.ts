@@ -332,7 +332,25 @@ function urlLength(c: RequestCase): number {
   return raw * 3;
 }
 
+/**
+ * Node's HTTP parser refuses a request head above its maxHeaderSize (16 KiB) before any listener runs: a
+ * bare 431 on Node 20, and on Node 24 the socket may be reset while the client is still writing the head.
+ * Either is Node's answer, not ours.
+ */
+const NODE_HEAD_REFUSAL: Reply = { status: 431, headers: {}, body: '' };
+
 async function perform(c: RequestCase): Promise<Reply> {
+  try {
+    return await performOnce(c);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (c.method === 'GET' && urlLength(c) > 16 * 1024 && (code === 'ECONNRESET' || code === 'EPIPE'))
+      return NODE_HEAD_REFUSAL;
+    throw err;
+  }
+}
+
+async function performOnce(c: RequestCase): Promise<Reply> {
   const id = c.handshakeFirst ? await handshakeId() : 'no-such-client';
   let raw: Buffer;
   if (c.body.kind === 'json') raw = Buffer.from(serialize(withClientId(c.body.value, id)));
@@ -356,8 +374,7 @@ const JSONP = /^\/\*\*\/([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\(([\s\S]*)\);$
 
 function checkReply(c: RequestCase, res: Reply): void {
   const what = `${c.method} ${c.path} -> ${res.status} ${res.body.slice(0, 200)}`;
-  // Node's HTTP parser answers a request head above its maxHeaderSize (16 KiB) with a bare 431 before
-  // any listener runs: JSON-P carries the messages in the URL, so a big GET ends there.
+  // JSON-P carries the messages in the URL, so a big GET ends at Node's own head limit (see above).
   if (res.status === 431 && c.method === 'GET' && urlLength(c) > 16 * 1024) return;
   if (res.status >= 400 && res.status < 500) {
     // A short human reason, never an empty refusal (HEAD has no body by definition).
