@@ -47,11 +47,14 @@ export async function decideConnect(
   // than the server's own (a client must not pin a connection longer than the operator allows).
   const asked = clientAdvice(message);
   const timeoutMs = Math.min(asked.timeout ?? options.timeout, options.timeout);
-  const advice: Advice = {
-    reconnect: 'retry',
-    interval: asked.interval ?? options.interval,
-    timeout: options.timeout,
-  };
+  // A client's own interval is honoured up to half of maxInterval: the engine expires a client maxInterval
+  // after its last reply (CometD adds the interval to it; our Engine has one expiry for all clients), so
+  // a longer wait between polls would expire the session between two of them.
+  const interval =
+    asked.interval === undefined
+      ? options.interval
+      : Math.min(asked.interval, Math.floor(options.maxInterval / 2));
+  const advice: Advice = { reconnect: 'retry', interval, timeout: options.timeout };
   const first = core.awaitingFirstConnect.delete(clientId);
   if (first || !alone || timeoutMs === 0 || core.closing) return { kind: 'now', clientId, advice };
   for (const hook of core.extensions.deliveryHooks()) {
