@@ -141,12 +141,17 @@ export class Connections {
    * Schedules a push to the client's socket on the next turn of the event loop, so that every message
    * queued in this turn (a burst of publishes) goes out in ONE frame.
    */
-  scheduleFlush(clientId: string, take: () => Promise<string[]>, onError: (err: unknown) => void): void {
+  scheduleFlush(
+    clientId: string,
+    take: () => Promise<string[]>,
+    onError: (err: unknown) => void,
+    putBack?: (messages: string[]) => void,
+  ): void {
     if (this.#scheduled.has(clientId)) return;
     this.#scheduled.add(clientId);
     setImmediate(() => {
       this.#scheduled.delete(clientId);
-      this.flushSocket(clientId, take).catch(onError);
+      this.flushSocket(clientId, take, putBack).catch(onError);
     });
   }
 
@@ -154,7 +159,11 @@ export class Connections {
    * Pushes queued messages over the client's socket, one frame per flush (several messages, ONE frame).
    * Flushes are serialised per client so frames keep queue order.
    */
-  async flushSocket(clientId: string, take: () => Promise<string[]>): Promise<void> {
+  async flushSocket(
+    clientId: string,
+    take: () => Promise<string[]>,
+    putBack?: (messages: string[]) => void,
+  ): Promise<void> {
     if (this.#flushing.has(clientId)) {
       this.#flushing.set(clientId, true);
       return;
@@ -165,10 +174,15 @@ export class Connections {
         const socket = this.socketOf(clientId);
         if (!socket) return;
         if (socket.bufferedAmount > this.#maxBuffered) {
-          this.#awaitDrain(clientId, socket, take);
+          this.#awaitDrain(clientId, socket, take, putBack);
           return;
         }
         const queue = await take();
+        if (!socket.open) {
+          // The socket closed while the queue was being taken: hand the messages back for the next connect.
+          if (queue.length > 0) putBack?.(queue);
+          return;
+        }
         if (queue.length > 0) socket.send(`[${queue.join(',')}]`);
         if (this.#flushing.get(clientId) !== true) return;
         this.#flushing.set(clientId, false);
@@ -178,12 +192,17 @@ export class Connections {
     }
   }
 
-  #awaitDrain(clientId: string, socket: SocketBinding, take: () => Promise<string[]>): void {
+  #awaitDrain(
+    clientId: string,
+    socket: SocketBinding,
+    take: () => Promise<string[]>,
+    putBack: ((messages: string[]) => void) | undefined,
+  ): void {
     if (this.#waitingDrain.has(clientId)) return;
     this.#waitingDrain.add(clientId);
     socket.onceDrained(() => {
       this.#waitingDrain.delete(clientId);
-      this.flushSocket(clientId, take).catch(() => {
+      this.flushSocket(clientId, take, putBack).catch(() => {
         // take() failed (engine closed): the next wake retries; nothing to report per socket.
       });
     });

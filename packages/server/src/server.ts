@@ -104,6 +104,9 @@ export class BayeuxServer {
         clientId,
         () => this.engine.takeQueue(clientId),
         (err) => this.#reportError(err),
+        (messages) => {
+          this.engine.deliver(clientId, messages).catch((err: unknown) => this.#reportError(err));
+        },
       );
       return;
     }

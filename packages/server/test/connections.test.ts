@@ -65,6 +65,23 @@ describe('Connections socket flushing', () => {
     expect(takes).toBe(1);
   });
 
+  it('hands messages back when the socket closed while the queue was being taken', async () => {
+    const c = new Connections();
+    const socket = new FakeSocket();
+    c.bindSocket('a', socket);
+    const back: string[][] = [];
+    await c.flushSocket(
+      'a',
+      async () => {
+        socket.open = false;
+        return ['1', '2'];
+      },
+      (m) => back.push(m),
+    );
+    expect(socket.frames).toEqual([]);
+    expect(back).toEqual([['1', '2']]);
+  });
+
   it('does not push to a closed or unbound socket', async () => {
     const c = new Connections();
     const socket = new FakeSocket();
