@@ -133,12 +133,11 @@ describe('slow WebSocket client (stops reading its socket)', () => {
     return Math.max(0, ...h!.serverSockets.map((s) => s.writableLength));
   }
 
-  // BUG (BAYEUX-SERVER, packages/server/src/connections.ts flushSocket + transports/websocket.ts): pushes
-  // over a WebSocket drain the engine queue into ws.send() without looking at ws.bufferedAmount, so
-  // maxQueue/queuePolicy never apply to a WebSocket client that stops reading: the server buffers every
-  // published message for it without limit (measured: 20.8 MB held for one client with maxQueue 20 after
-  // 24 MiB of publishes; it grows with every publish) and never drops it.
-  it.fails("queuePolicy 'disconnect': a WebSocket client that never reads is dropped as 'slow'", async () => {
+  // Regression (found by HARDENING, fixed in e3ae93d): pushes over a WebSocket used to drain the engine
+  // queue into ws.send() without looking at bufferedAmount, so maxQueue/queuePolicy never applied to a
+  // WebSocket client that stopped reading (20.8 MB held for one client with maxQueue 20). Now pushes stop
+  // past maxSocketBuffer and the messages stay in the engine queue, under the policy.
+  it("queuePolicy 'disconnect': a WebSocket client that never reads is dropped as 'slow'", async () => {
     h = await startBayeux({ maxQueue, queuePolicy: 'disconnect' });
     const gone: { clientId: string; reason: string }[] = [];
     h.bayeux.on('disconnect', (e) => gone.push(e));
@@ -158,9 +157,7 @@ describe('slow WebSocket client (stops reading its socket)', () => {
     }
   });
 
-  // BUG (same cause as above): with the default 'drop-oldest' policy the server's buffer for a
-  // non-reading WebSocket client grows with every publish instead of staying near maxQueue messages.
-  it.fails("queuePolicy 'drop-oldest': what the server buffers for a non-reading client stays bounded", async () => {
+  it("queuePolicy 'drop-oldest': what the server buffers for a non-reading client stays bounded", async () => {
     h = await startBayeux({ maxQueue, queuePolicy: 'drop-oldest' });
     const slow = await RawBayeuxWs.open(h.port);
     open.push(slow);
