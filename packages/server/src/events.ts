@@ -12,6 +12,8 @@ export interface BayeuxEvents {
   /** `clientId` is absent for server-side publishes. */
   publish: { clientId: string | undefined; channel: string; data: unknown };
   disconnect: { clientId: string; reason: DestroyReason };
+  /** An unexpected server-side failure (engine error, a throwing hook); the peer got an error reply. */
+  error: { error: unknown };
 }
 export type BayeuxEventName = keyof BayeuxEvents;
 export type BayeuxListener<K extends BayeuxEventName> = (event: BayeuxEvents[K]) => void;
@@ -22,6 +24,7 @@ const channels = {
   unsubscribe: diagnostics.channel('pushwire:bayeux:unsubscribe'),
   publish: diagnostics.channel('pushwire:bayeux:publish'),
   disconnect: diagnostics.channel('pushwire:bayeux:disconnect'),
+  error: diagnostics.channel('pushwire:bayeux:error'),
 } as const;
 
 /** Names of the diagnostics channels, for subscribers. */
@@ -31,6 +34,7 @@ export const DIAGNOSTICS_CHANNELS = {
   unsubscribe: 'pushwire:bayeux:unsubscribe',
   publish: 'pushwire:bayeux:publish',
   disconnect: 'pushwire:bayeux:disconnect',
+  error: 'pushwire:bayeux:error',
 } as const;
 
 /** A small typed emitter: listener errors are reported, never allowed to break the protocol path. */
@@ -63,7 +67,8 @@ export class BayeuxEmitter {
       try {
         (listener as BayeuxListener<K>)(event);
       } catch (err) {
-        this.#onListenerError(err);
+        // A throwing 'error' listener is not reported again (no loop).
+        if (name !== 'error') this.#onListenerError(err);
       }
     }
   }

@@ -76,8 +76,10 @@ export class BayeuxServer {
     this.#keepAlive.unref();
   }
 
+  /** Internal failures are never thrown across the wire; they are told here (event, diagnostics, debuglog). */
   #reportError(err: unknown): void {
     debug('error: %s', err instanceof Error ? (err.stack ?? err.message) : String(err));
+    this.#events.emit('error', { error: err });
   }
 
   #track<T>(p: Promise<T>): Promise<T> {

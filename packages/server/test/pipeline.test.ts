@@ -270,6 +270,27 @@ describe('events', () => {
     ]);
   });
 
+  it("reports internal failures on 'error' and answers 500::internal_error", async () => {
+    h = await startServer();
+    const errors: unknown[] = [];
+    h.bayeux.on('error', (e) => errors.push(e.error));
+    h.bayeux.addExtension({
+      incoming: (m) => {
+        if (m.channel === '/boom') throw new Error('hook bug');
+        return m;
+      },
+    });
+    const { messages } = await post(h.url, [{ channel: '/boom', clientId: 'x', data: 1, id: '1' }]);
+    expect(messages[0]).toEqual({
+      channel: '/boom',
+      id: '1',
+      successful: false,
+      error: '500::internal_error',
+    });
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as Error).message).toBe('hook bug');
+  });
+
   it('a throwing listener does not break the protocol', async () => {
     h = await startServer();
     h.bayeux.on('handshake', () => {
