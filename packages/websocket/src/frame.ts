@@ -132,21 +132,37 @@ export function encodeFrame(
   payload: string | Uint8Array,
   options: FrameOptions = {},
 ): Buffer {
-  const fin = options.fin ?? true;
-  const rsv1 = options.rsv1 ?? false;
-  const masked = options.mask ?? false;
+  return frame(
+    opcode,
+    payload,
+    options.fin ?? true,
+    options.rsv1 ?? false,
+    options.mask ?? false,
+    options.maskKey,
+  );
+}
+
+/** encodeFrame with positional arguments: the sender's hot path allocates no options object per frame. */
+export function frame(
+  opcode: number,
+  payload: string | Uint8Array,
+  fin: boolean,
+  rsv1: boolean,
+  masked: boolean,
+  maskKey?: Uint8Array,
+): Buffer {
   const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
-  const frame = Buffer.allocUnsafe(headerLength(length, masked) + length);
-  let offset = writeHeader(frame, opcode, length, fin, rsv1, masked);
+  const out = Buffer.allocUnsafe(headerLength(length, masked) + length);
+  let offset = writeHeader(out, opcode, length, fin, rsv1, masked);
   if (masked) {
-    if (options.maskKey) frame.set(options.maskKey.subarray(0, 4), offset);
-    else writeRandomMaskKey(frame, offset);
+    if (maskKey) out.set(maskKey.subarray(0, 4), offset);
+    else writeRandomMaskKey(out, offset);
     offset += 4;
   }
-  if (typeof payload === 'string') frame.write(payload, offset, 'utf8');
-  else frame.set(payload, offset);
-  if (masked) applyMask(frame, offset, offset + length, frame, offset - 4);
-  return frame;
+  if (typeof payload === 'string') out.write(payload, offset, 'utf8');
+  else out.set(payload, offset);
+  if (masked) applyMask(out, offset, offset + length, out, offset - 4);
+  return out;
 }
 
 /**

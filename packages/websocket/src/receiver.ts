@@ -57,6 +57,8 @@ export class Receiver {
   private state: State = STATE.INFO;
   private buffers: Buffer[] = [];
   private bufferedBytes = 0;
+  /** Read position inside buffers[0] (header fields are read in place, without a slice per field). */
+  private offset = 0;
   private looping = false;
 
   // Current frame.
@@ -103,6 +105,7 @@ export class Receiver {
     this.state = STATE.DONE;
     this.buffers = [];
     this.bufferedBytes = 0;
+    this.offset = 0;
     this.chunks = null;
     this.frameChunks = null;
   }
@@ -134,34 +137,58 @@ export class Receiver {
       }
     } finally {
       this.looping = false;
-      // Let an idle connection drop the array's backing store.
-      if (this.bufferedBytes === 0 && this.buffers.length !== 0) this.buffers.length = 0;
     }
   }
 
-  /** Takes `n` bytes off the front of the buffered chunks; `n` must not exceed bufferedBytes. */
+  /**
+   * Takes `n` bytes off the front of the buffered chunks; `n` must not exceed bufferedBytes. Within one chunk
+   * this is a view (no copy); only a span across chunks is copied.
+   */
   private consume(n: number): Buffer {
     this.bufferedBytes -= n;
     const first = this.buffers[0]!;
-    if (n === first.length) {
-      this.buffers.shift();
-      return first;
-    }
-    if (n < first.length) {
-      this.buffers[0] = first.subarray(n);
-      return first.subarray(0, n);
+    const start = this.offset;
+    const available = first.length - start;
+    if (n <= available) {
+      if (n === available) {
+        this.buffers.shift();
+        this.offset = 0;
+        return start === 0 ? first : first.subarray(start);
+      }
+      this.offset = start + n;
+      return first.subarray(start, start + n);
     }
     const out = Buffer.allocUnsafe(n);
-    let offset = 0;
-    while (offset < n) {
+    let written = 0;
+    while (written < n) {
       const buf = this.buffers[0]!;
-      const take = Math.min(buf.length, n - offset);
-      out.set(take === buf.length ? buf : buf.subarray(0, take), offset);
-      offset += take;
-      if (take === buf.length) this.buffers.shift();
-      else this.buffers[0] = buf.subarray(take);
+      const from = this.offset;
+      const take = Math.min(buf.length - from, n - written);
+      out.set(from === 0 && take === buf.length ? buf : buf.subarray(from, from + take), written);
+      written += take;
+      if (from + take === buf.length) {
+        this.buffers.shift();
+        this.offset = 0;
+      } else {
+        this.offset = from + take;
+      }
     }
     return out;
+  }
+
+  /** Drops `n` bytes known to sit in the first chunk (header fields read in place). */
+  private skip(n: number): void {
+    this.bufferedBytes -= n;
+    this.offset += n;
+    if (this.offset === this.buffers[0]!.length) {
+      this.buffers.shift();
+      this.offset = 0;
+    }
+  }
+
+  /** Bytes readable in place from the first chunk. */
+  private inPlace(): number {
+    return this.buffers[0]!.length - this.offset;
   }
 
   private fail(code: WebSocketError['code'], message: string): false {
@@ -174,11 +201,11 @@ export class Receiver {
     if (this.bufferedBytes < 2) return false;
     let b0: number;
     let b1: number;
-    const first = this.buffers[0]!;
-    if (first.length >= 2) {
-      b0 = first[0]!;
-      b1 = first[1]!;
-      this.consume(2);
+    if (this.inPlace() >= 2) {
+      const first = this.buffers[0]!;
+      b0 = first[this.offset]!;
+      b1 = first[this.offset + 1]!;
+      this.skip(2);
     } else {
       const two = this.consume(2);
       b0 = two[0]!;
@@ -241,7 +268,12 @@ export class Receiver {
 
   private readLength16(): boolean {
     if (this.bufferedBytes < 2) return false;
-    this.payloadLength = this.consume(2).readUInt16BE(0);
+    if (this.inPlace() >= 2) {
+      this.payloadLength = this.buffers[0]!.readUInt16BE(this.offset);
+      this.skip(2);
+    } else {
+      this.payloadLength = this.consume(2).readUInt16BE(0);
+    }
     return this.lengthKnown();
   }
 
@@ -286,7 +318,12 @@ export class Receiver {
 
   private readMask(): boolean {
     if (this.bufferedBytes < 4) return false;
-    this.maskKey = this.consume(4).readUInt32BE(0);
+    if (this.inPlace() >= 4) {
+      this.maskKey = this.buffers[0]!.readUInt32BE(this.offset);
+      this.skip(4);
+    } else {
+      this.maskKey = this.consume(4).readUInt32BE(0);
+    }
     this.state = STATE.DATA;
     return true;
   }

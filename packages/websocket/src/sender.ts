@@ -2,7 +2,7 @@
 // coalesces everything a connection sends during one tick into a single socket write (a burst of 100
 // messages costs one syscall, not 100). No protocol state lives here; websocket.ts decides what to send.
 import type { Duplex } from 'node:stream';
-import { encodeFrame, encodeFrameHeader, OPCODE } from './frame.js';
+import { encodeFrameHeader, frame, OPCODE } from './frame.js';
 
 export type SendCallback = (err?: Error) => void;
 
@@ -81,9 +81,9 @@ export class Sender {
 
   /** Sends a control frame (close, ping, pong) built here. */
   sendControl(opcode: number, payload: Buffer, cb?: SendCallback): void {
-    const frame = encodeFrame(opcode, payload, { mask: this.mask });
-    if (this.queue !== null) this.enqueue({ data: frame, opcode, raw: true, compress: false, cb });
-    else this.push(frame, cb);
+    const bytes = frame(opcode, payload, true, false, this.mask);
+    if (this.queue !== null) this.enqueue({ data: bytes, opcode, raw: true, compress: false, cb });
+    else this.push(bytes, cb);
   }
 
   /** Sends bytes that are already a complete frame (broadcast encodes once for many connections). */
@@ -126,7 +126,7 @@ export class Sender {
       this.push(data, cb);
       return;
     }
-    this.push(encodeFrame(opcode, data, { mask: this.mask, rsv1 }), cb);
+    this.push(frame(opcode, data, true, rsv1, this.mask), cb);
   }
 
   private push(bytes: Buffer, cb: SendCallback | undefined): void {

@@ -4,6 +4,9 @@
 // at the end of the message (Autobahn 6.4.x "fail fast").
 import { isUtf8 } from 'node:buffer';
 
+/** Pieces longer than this are validated natively (a call costs more than a short JS loop). */
+const NATIVE_THRESHOLD = 256;
+
 export class Utf8Validator {
   /** Continuation bytes still expected for the current code point. */
   need = 0;
@@ -12,8 +15,28 @@ export class Utf8Validator {
   lo = 0x80;
   hi = 0xbf;
 
-  /** Checks `buf[start, end)`; returns false on the first byte that cannot start or continue valid UTF-8. */
+  /**
+   * Checks `buf[start, end)`; returns false as soon as the piece holds a byte that cannot start or continue
+   * valid UTF-8. Long pieces that start on a code point boundary are checked natively up to the last
+   * boundary, and only their (possibly incomplete) last sequence goes through the state machine.
+   */
   write(buf: Uint8Array, start = 0, end = buf.length): boolean {
+    if (this.need === 0 && end - start > NATIVE_THRESHOLD) {
+      // Step back over at most 3 continuation bytes to the lead byte of the last sequence.
+      let i = end - 1;
+      let k = 0;
+      while (k < 3 && i > start && (buf[i]! & 0xc0) === 0x80) {
+        i--;
+        k++;
+      }
+      const cut = buf[i]! >= 0xc0 ? i : end;
+      if (!isUtf8(buf.subarray(start, cut))) return this.fail();
+      start = cut;
+    }
+    return this.step(buf, start, end);
+  }
+
+  private step(buf: Uint8Array, start: number, end: number): boolean {
     let need = this.need;
     let lo = this.lo;
     let hi = this.hi;

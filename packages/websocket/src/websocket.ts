@@ -138,12 +138,11 @@ function toArrayBuffer(buf: Buffer): ArrayBuffer {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }
 
-function toPayload(data: WebSocketData): { bytes: Buffer | string; binary: boolean } {
-  if (typeof data === 'string') return { bytes: data, binary: false };
-  if (Buffer.isBuffer(data)) return { bytes: data, binary: true };
-  if (data instanceof ArrayBuffer) return { bytes: Buffer.from(data), binary: true };
-  if (ArrayBuffer.isView(data))
-    return { bytes: Buffer.from(data.buffer, data.byteOffset, data.byteLength), binary: true };
+/** Binary payloads as a Buffer view (no copy). */
+function toBuffer(data: Exclude<WebSocketData, string>): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   throw new TypeError('send() takes a string, Buffer, ArrayBuffer or ArrayBufferView');
 }
 
@@ -257,14 +256,15 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
     if (this.readyState === READY_STATE.CONNECTING) {
       throw new WebSocketError('WS_ERR_NOT_OPEN', 'send() before the connection is open');
     }
-    const { bytes, binary } = toPayload(data);
+    const text = typeof data === 'string';
+    const bytes = text ? data : toBuffer(data);
     if (this.readyState !== READY_STATE.OPEN || this._closeFrameSent) {
       // WHATWG: sending on a closing socket is not an exception; the data is discarded.
       if (cb)
         process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
       return;
     }
-    this._sender!.sendMessage(bytes, binary, cb);
+    this._sender!.sendMessage(bytes, !text, cb);
   }
 
   /** @internal Sends a complete frame as is (broadcast: one encoding for many connections). */
@@ -286,8 +286,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
     if (this.readyState === READY_STATE.CONNECTING) {
       throw new WebSocketError('WS_ERR_NOT_OPEN', 'ping/pong before the connection is open');
     }
-    const { bytes } = toPayload(data);
-    const payload = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+    const payload = typeof data === 'string' ? Buffer.from(data) : toBuffer(data);
     if (payload.length > 125) {
       throw new WebSocketError('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 'ping/pong payload over 125 bytes');
     }

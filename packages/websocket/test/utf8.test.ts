@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Utf8Validator } from '../src/utf8.js';
 
@@ -86,5 +88,31 @@ describe('Utf8Validator', () => {
       }
     }
     expect(disagreements).toEqual([]);
+  });
+
+  it('agrees with the native check however long input is split (native fast path for long pieces)', () => {
+    const piece = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 400 }).map((t) => Buffer.from(t)),
+      fc.uint8Array({ maxLength: 8 }).map((b) => Buffer.from(b)),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 6 }),
+        fc.array(fc.nat({ max: 3000 }), { maxLength: 4 }),
+        (parts, cuts) => {
+          const whole = Buffer.concat(parts);
+          const points = [...new Set(cuts.filter((c) => c < whole.length))].sort((a, b) => a - b);
+          const v = new Utf8Validator();
+          let ok = true;
+          let at = 0;
+          for (const c of [...points, whole.length]) {
+            ok = ok && v.write(whole, at, c);
+            at = c;
+          }
+          expect(ok && v.complete).toBe(isUtf8(whole));
+        },
+      ),
+      { numRuns: 3000, seed: 3629 },
+    );
   });
 });
