@@ -329,8 +329,9 @@ export class Connection {
   #maybeFallBack(): boolean {
     if (this.#transportName !== 'websocket') return false;
     if (this.#webSocketWorked && this.#opts.stickyReconnect) return false;
+    // With nothing else to fall back on, keep retrying websocket (with backoff) rather than give up.
+    if (this.enabledTransports().every((name) => name === 'websocket')) return false;
     this.#disabled.add('websocket');
-    if (this.enabledTransports().length === 0) return false;
     this.#handshake(0);
     return true;
   }

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Message } from '@pushwire/bayeux';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
+import NodeWs, { WebSocketServer } from 'ws';
 import { Client } from '../src/index.js';
 import { type FayeServer, startFaye } from './faye-server.js';
 import { collector, type OurServer, startOurs } from './helpers.js';
@@ -131,5 +131,31 @@ describe('fallback', () => {
       });
     });
     expect(client.transport).toBe('long-polling');
+  });
+});
+
+describe('websocket as the only transport', () => {
+  it('keeps retrying websocket with backoff when it fails and nothing else is allowed', async () => {
+    const ours = await startOurs();
+    let cuts = 0;
+    const wss = brokenProxy(ours, (ws) => {
+      cuts++;
+      ws.terminate();
+      // Third attempt onwards: let the real server take the upgrades again.
+      if (cuts === 2) {
+        ours.http.removeAllListeners('upgrade');
+        ours.http.on('upgrade', (req, socket, head) => ours.bayeux.handleUpgrade(req, socket, head));
+      }
+    });
+    const client = new Client(ours.url, { transports: ['websocket'], ...FAST, WebSocket: NodeWs as never });
+    try {
+      await client.connect();
+      expect(cuts).toBe(2);
+      expect(client.transport).toBe('websocket');
+    } finally {
+      await client.disconnect();
+      wss.close();
+      await ours.close();
+    }
   });
 });
