@@ -38,6 +38,7 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
   readonly #connection: Connection;
   #waiters: { resolve(): void; reject(err: unknown): void }[] = [];
   #unwake: (() => void) | null = null;
+  #reporting = false;
 
   constructor(url: string, options: ClientOptions = {}) {
     super();
@@ -374,6 +375,13 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
   #report(err: unknown): void {
     const error = err instanceof Error ? err : new ClientError('CLIENT_BAD_MESSAGE', String(err));
     if (this.listenerCount('error') === 0) return;
-    this.emit('error', error);
+    // An 'error' listener that throws would report itself forever: its own failures are dropped.
+    if (this.#reporting) return;
+    this.#reporting = true;
+    try {
+      this.emit('error', error);
+    } finally {
+      this.#reporting = false;
+    }
   }
 }

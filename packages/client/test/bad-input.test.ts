@@ -133,3 +133,28 @@ describe('bad input over websocket', () => {
     }
   });
 });
+
+describe('listener failures', () => {
+  it("a throwing 'error' listener does not recurse, and other listeners still run", async () => {
+    const fake = scriptedFetch((messages) => {
+      const replies: unknown[] = okReplies(messages, { interval: 1000 });
+      if (messages[0]?.channel === '/meta/connect') replies.push({ channel: 'bad' });
+      return JSON.stringify(replies);
+    });
+    const client = new Client('http://127.0.0.1:9/bayeux', {
+      transports: ['long-polling'],
+      fetch: fake.fetch,
+    });
+    let thrown = 0;
+    client.on('error', () => {
+      thrown++;
+      throw new Error('listener bug');
+    });
+    const errors = collector<[Error]>();
+    client.on('error', errors.handler);
+    await client.connect();
+    expect((await errors.next())[0].message).toContain('invalid channel');
+    expect(thrown).toBe(1);
+    await client.disconnect();
+  });
+});
