@@ -11,6 +11,8 @@ const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
 interface Running {
   child: ChildProcess;
   url: Promise<string>;
+  /** Everything the process wrote to stderr, for the error when it dies under a case. */
+  stderr: () => string;
 }
 
 const running = new Map<number, Running>();
@@ -23,9 +25,9 @@ function start(maxPayload: number): Running {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PUSHWIRE_FROM_SOURCE: '1' },
   });
+  let err = '';
   const url = new Promise<string>((resolve, reject) => {
     let out = '';
-    let err = '';
     const timer = setTimeout(
       () => reject(new Error(`pushwire echo printed no URL within 20 s: ${out} ${err}`)),
       20_000,
@@ -46,7 +48,7 @@ function start(maxPayload: number): Running {
       reject(new Error(`pushwire echo exited (${code}) before listening: ${err}`));
     });
   });
-  return { child, url };
+  return { child, url, stderr: () => err };
 }
 
 export const cliTarget = {
@@ -59,6 +61,13 @@ export const cliTarget = {
   async startEchoServer(options: EchoServerOptions = {}): Promise<EchoTarget> {
     const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     let r = running.get(maxPayload);
+    if (r && (r.child.exitCode !== null || r.child.signalCode !== null)) {
+      // A previous case killed the server: that is a failure of that case's kind, reported on every later
+      // case with what the process printed.
+      throw new Error(
+        `pushwire echo (--max-payload ${maxPayload}) died (${r.child.exitCode ?? r.child.signalCode}): ${r.stderr()}`,
+      );
+    }
     if (!r) {
       r = start(maxPayload);
       running.set(maxPayload, r);
