@@ -31,7 +31,10 @@ function plans(quick: boolean): TransportPlan[] {
       roomSize: 10,
       steps: quick
         ? [5000, 20_000, 40_000, 80_000]
-        : [5000, 10_000, 20_000, 30_000, 40_000, 60_000, 80_000, 100_000, 120_000, 140_000, 160_000, 200_000],
+        : [
+            2000, 5000, 10_000, 15_000, 20_000, 30_000, 40_000, 60_000, 80_000, 100_000, 120_000, 140_000,
+            160_000,
+          ],
       target: 5,
       p99BoundMs: 50,
     },
@@ -41,7 +44,7 @@ function plans(quick: boolean): TransportPlan[] {
       roomSize: 10,
       steps: quick
         ? [2000, 10_000, 20_000, 40_000]
-        : [2000, 5000, 10_000, 15_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000],
+        : [1000, 2000, 5000, 7500, 10_000, 15_000, 20_000, 30_000, 40_000, 60_000],
       target: 4,
       p99BoundMs: 500,
     },
@@ -120,10 +123,9 @@ async function benchTransport(
         drainMs: opts.quick ? 2000 : 4000,
       });
       const cpu1 = await server.call<NodeJS.CpuUsage>('cpu');
-      s.serverCpu = round(
-        (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 10 / (performance.now() - t0),
-        0,
-      );
+      const usedUs = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
+      s.serverCpu = round(usedUs / 10 / (performance.now() - t0), 0);
+      s.perCpuSecond = round(s.received / (usedUs / 1e6), 0);
       out.steps.push(s);
       console.log(
         `  ${impl} ${plan.transport} target ${rate}/s: delivered ${s.rate}/s (${(s.fraction * 100).toFixed(2)}%) p50 ${s.p50} ms p99 ${s.p99} ms errors ${s.errors} cpu server ${s.serverCpu}% (${s.perCpuSecond} per CPU-s) load ${s.loadCpu}%`,
