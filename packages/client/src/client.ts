@@ -296,6 +296,7 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
           if (reply.successful === true) {
             entry.state = 'subscribed';
             entry.ready.resolve();
+            this.emit('subscribed', entry.channel);
             // Everyone left while the subscribe was in flight: undo it.
             if (!current) this.#sendUnsubscribe(entry.channel);
             return;

@@ -132,8 +132,11 @@ export class Dispatcher implements TransportSink {
         );
         continue;
       }
-      if (ALONE.has(out.channel)) this.#transmit([out], timeoutMs);
-      else {
+      if (ALONE.has(out.channel)) {
+        // Keep the outbox order: what was queued before the lone message leaves before it.
+        if (together.length > 0) this.#transmit(together.splice(0), togetherTimeout);
+        this.#transmit([out], timeoutMs);
+      } else {
         together.push(out);
         togetherTimeout = Math.max(togetherTimeout, timeoutMs);
       }

@@ -67,6 +67,8 @@ export interface ClientEvents {
   'transport:down': [transport: string];
   /** A successful handshake reply; `reestablished` is true for every handshake after the first. */
   handshake: [reply: Message, reestablished: boolean];
+  /** The server acknowledged a /meta/subscribe for `channel` (first subscription or after a re-handshake). */
+  subscribed: [channel: string];
   /** Bad input, refused re-subscriptions, handler and extension failures. Never thrown. */
   error: [error: Error];
 }
