@@ -29,7 +29,7 @@ export function browserBundlePath(format: BundleFormat = 'iife'): string {
 export function browserBundle(format: BundleFormat = 'iife'): Promise<string> {
   let promise = cache.get(format);
   if (promise === undefined) {
-    promise = readFile(browserBundlePath(format), 'utf8').catch(() => buildBrowserBundle(format));
+    promise = readFile(browserBundlePath(format), 'utf8').catch(() => buildBrowserBundle(format, true));
     promise.catch(() => cache.delete(format));
     cache.set(format, promise);
   }
