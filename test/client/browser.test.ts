@@ -17,7 +17,8 @@ let browser: Browser;
 let bundle: string;
 
 beforeAll(async () => {
-  [browser, bundle] = await Promise.all([launchBrowser(), buildBrowserBundle('iife')]);
+  // Minified, as browserBundle() serves it.
+  [browser, bundle] = await Promise.all([launchBrowser(), buildBrowserBundle('iife', true)]);
 });
 afterAll(async () => {
   await browser?.close();
