@@ -71,6 +71,11 @@ export interface BayeuxServerOptions {
    * engine queue under maxQueue/queuePolicy. Default 256 KiB.
    */
   maxSocketBuffer?: number;
+  /**
+   * WebSocket frames received but not yet processed (a slow async hook holds them up) past which the
+   * socket stops being read, so TCP pushes back on the sender. Default 16.
+   */
+  maxPendingFrames?: number;
   /** Largest number of Bayeux messages in one request or frame. Default 100. */
   maxMessagesPerRequest?: number;
   /** Subscriptions per client. Default 100. */
@@ -96,6 +101,7 @@ export interface ResolvedOptions {
   multiSessionInterval: number;
   maxMessageSize: number;
   maxSocketBuffer: number;
+  maxPendingFrames: number;
   perMessageDeflate: WebSocketServerOptions['perMessageDeflate'];
   maxMessagesPerRequest: number;
   maxSubscriptionsPerClient: number;
@@ -115,6 +121,7 @@ export const DEFAULTS = {
   multiSessionInterval: 2000,
   maxMessageSize: 1024 * 1024,
   maxSocketBuffer: 256 * 1024,
+  maxPendingFrames: 16,
   maxMessagesPerRequest: 100,
   maxSubscriptionsPerClient: 100,
   maxQueue: 1000,
@@ -165,6 +172,7 @@ export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
     multiSessionInterval: o.multiSessionInterval ?? DEFAULTS.multiSessionInterval,
     maxMessageSize: positive('maxMessageSize', o.maxMessageSize, DEFAULTS.maxMessageSize),
     perMessageDeflate: o.perMessageDeflate ?? false,
+    maxPendingFrames: positive('maxPendingFrames', o.maxPendingFrames, DEFAULTS.maxPendingFrames),
     maxSocketBuffer: nonNegative('maxSocketBuffer', o.maxSocketBuffer, DEFAULTS.maxSocketBuffer),
     maxMessagesPerRequest: positive(
       'maxMessagesPerRequest',

@@ -11,6 +11,7 @@ import type { SocketBinding } from '../connections.js';
 import type { BatchContext, Core } from '../core.js';
 import { encodeBatch, processBatch } from '../dispatcher.js';
 import { HttpError, parseMessages } from './http-body.js';
+import { ReadGate } from './read-gate.js';
 
 /** RFC 6455 7.4.1 close codes used here. */
 const CLOSE = { goingAway: 1001, unsupportedData: 1003, policyViolation: 1008, tooBig: 1009 } as const;
@@ -34,11 +35,17 @@ export class WebSocketTransport {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req, socket));
   }
 
-  #onConnection(ws: WebSocket, req: IncomingMessage): void {
+  #onConnection(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
     const core = this.#core;
+    // Pausing the upgraded socket stops the websocket layer's reads: TCP backpressure on a flooding peer.
+    const gate = new ReadGate(
+      core.options.maxPendingFrames,
+      () => socket.pause(),
+      () => socket.resume(),
+    );
     this.#sockets.add(ws);
     const abort = new AbortController();
     const bound = new Set<string>();
@@ -77,6 +84,7 @@ export class WebSocketTransport {
         : Buffer.isBuffer(data)
           ? data.toString('utf8')
           : Buffer.from(data).toString('utf8');
+      gate.add();
       chain = chain.then(async () => {
         if (!binding.open) return;
         let messages: ReturnType<typeof parseMessages>;
@@ -98,7 +106,7 @@ export class WebSocketTransport {
           sent.finally(() => this.#inFlight.delete(sent));
         }
       });
-      chain = chain.catch((err: unknown) => core.reportError(err));
+      chain = chain.catch((err: unknown) => core.reportError(err)).finally(() => gate.done());
     });
     ws.on('error', () => {
       // The 'close' event follows; nothing else to do (errors are the websocket layer's to report).
