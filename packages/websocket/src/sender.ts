@@ -194,7 +194,11 @@ export class Sender {
         this.compressor.compress(p.data, true, (err, result) => {
           this.compressing = false;
           this.queuedBytes -= p.data.length;
-          if (this.queue === null) return; // aborted meanwhile
+          if (this.queue === null) {
+            // Aborted meanwhile (the connection closed): this message was already out of the queue.
+            p.cb?.(new Error('the connection closed before the data was sent'));
+            return;
+          }
           if (err || result === undefined) {
             p.cb?.(err ?? new Error('compression failed'));
           } else {

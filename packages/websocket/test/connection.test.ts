@@ -172,6 +172,38 @@ describe('sending', () => {
   });
 });
 
+describe('sending with a compressor', () => {
+  it('keeps order behind a pending compression and fails the in-flight callback when the socket closes', async () => {
+    const [local, remote] = duplexPair();
+    const pending: ((err: Error | null, result?: Buffer) => void)[] = [];
+    const deflate = {
+      threshold: 4,
+      compress: (_d: Buffer, _f: boolean, cb: (err: Error | null, result?: Buffer) => void) =>
+        pending.push(cb),
+      decompress: () => {},
+      cleanup: () => {},
+    };
+    const ws = new WebSocket(null);
+    ws._attach(local, Buffer.alloc(0), true, resolveLimits({}), deflate);
+    const wire = collect(remote);
+    const results: string[] = [];
+    ws.send('long enough', (err) => results.push(err ? 'failed' : 'sent-1'));
+    ws.send('abc', (err) => results.push(err ? 'failed-2' : 'sent-2')); // under threshold, but must wait
+    await tick();
+    expect(wire.bytes().length).toBe(0);
+    pending.shift()!(null, Buffer.from('Z'));
+    await tick();
+    expect(wire.bytes().toString('hex')).toBe('c1015a' + '8103616263'); // RSV1 compressed, then plain
+    ws.send('another long one', (err) => results.push(err ? 'failed-3' : 'sent-3'));
+    const closed = new Promise((r) => ws.once('close', r));
+    local.destroy();
+    await closed;
+    pending.shift()!(null, Buffer.from('Y'));
+    await tick();
+    expect(results).toEqual(['sent-1', 'sent-2', 'failed-3']);
+  });
+});
+
 describe('messages', () => {
   it('delivers text as Buffer with isBinary false, and the WHATWG event as a string', async () => {
     const s = serverSide();
