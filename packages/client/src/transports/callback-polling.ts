@@ -73,13 +73,15 @@ export class CallbackPollingTransport implements Transport {
       const globals = globalThis as unknown as Globals;
       const script = document.createElement('script');
       let done = false;
-      const finish = (): void => {
+      const finish = (answered = false): void => {
         done = true;
         clearTimeout(timer);
         this.#cancels.delete(cancel);
         script.remove();
-        // A late script run after a timeout must find a harmless function, not a ReferenceError.
-        globals[name] = () => undefined;
+        // One global per poll must not pile up over days: drop it once the script has run. After a
+        // timeout or error the script may still run late, so it must find a harmless function instead.
+        if (answered) delete globals[name];
+        else globals[name] = () => undefined;
       };
       const cancel = (): void => {
         if (done) return;
@@ -93,7 +95,7 @@ export class CallbackPollingTransport implements Transport {
       }, timeoutMs);
       globals[name] = (value: unknown) => {
         if (done) return;
-        finish();
+        finish(true);
         resolve(value);
       };
       script.onerror = () => {
