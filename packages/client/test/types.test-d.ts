@@ -72,3 +72,20 @@ describe('untyped client', () => {
     expectTypeOf(client.remoteCall<number>('/service/add', [1, 2])).toEqualTypeOf<Promise<number>>();
   });
 });
+
+describe('typed events', () => {
+  it('types event arguments', () => {
+    const client = new Client('http://localhost/bayeux');
+    client.on('reconnecting', (delay) => expectTypeOf(delay).toEqualTypeOf<number>());
+    client.on('transport:up', (name) => expectTypeOf(name).toEqualTypeOf<string>());
+    client.on('handshake', (reply, again) => {
+      expectTypeOf(reply).toEqualTypeOf<Message>();
+      expectTypeOf(again).toEqualTypeOf<boolean>();
+    });
+    client.on('error', (err) => expectTypeOf(err).toEqualTypeOf<Error>());
+    // @ts-expect-error not an event of the client
+    client.on('nope', () => undefined);
+    // @ts-expect-error 'connected' has no arguments
+    client.on('connected', (x: number) => x);
+  });
+});
