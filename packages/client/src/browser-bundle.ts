@@ -2,8 +2,9 @@
 // at `<mount>/client.js`. ESM or IIFE (global `Pushwire`), built with esbuild for `platform: 'browser'`,
 // so any Node built-in reaching the browser path fails the build instead of shipping.
 //
-// browserBundle() prefers the prebuilt file from `npm run build:browser` (dist/pushwire-client.*.js) and
-// otherwise builds in memory once per process (esbuild is a devDependency; production installs ship dist).
+// browserBundle() serves the prebuilt file from `npm run build:browser` (dist/pushwire-client.*.js) when
+// running compiled, and builds in memory once per process when running from sources or when the file is
+// missing (esbuild is a devDependency; production installs ship dist).
 
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ export const BUNDLE_FILES: Record<BundleFormat, string> = {
 
 const ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url));
 const cache = new Map<BundleFormat, Promise<string>>();
+const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
 
 /** Absolute path of the prebuilt bundle (it exists only after `build:browser`). */
 export function browserBundlePath(format: BundleFormat = 'iife'): string {
@@ -29,7 +31,10 @@ export function browserBundlePath(format: BundleFormat = 'iife'): string {
 export function browserBundle(format: BundleFormat = 'iife'): Promise<string> {
   let promise = cache.get(format);
   if (promise === undefined) {
-    promise = readFile(browserBundlePath(format), 'utf8').catch(() => buildBrowserBundle(format, true));
+    // From sources (tests, tsx) always build, so a stale dist/ file is never served; compiled, use dist/.
+    promise = RUNNING_FROM_SOURCE
+      ? buildBrowserBundle(format, true)
+      : readFile(browserBundlePath(format), 'utf8').catch(() => buildBrowserBundle(format, true));
     promise.catch(() => cache.delete(format));
     cache.set(format, promise);
   }
