@@ -1,8 +1,9 @@
 // API edges: channel validation, batch(), callback-polling URL limits end to end, the browser bundle.
 
+import { runInNewContext } from 'node:vm';
 import type { Message } from '@pushwire/bayeux';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildBrowserBundle } from '../src/browser-bundle.js';
+import { browserBundle, buildBrowserBundle } from '../src/browser-bundle.js';
 import { Client, ClientError } from '../src/index.js';
 import { collector, type OurServer, startOurs } from './helpers.js';
 import { okReplies, scriptedFetch } from './scripted-fetch.js';
@@ -105,6 +106,18 @@ describe('callback-polling URL limit end to end (our server)', () => {
 });
 
 describe('browser bundle', () => {
+  it('browserBundle() (what a server serves) defines the global Pushwire with the client API', async () => {
+    const code = await browserBundle();
+    expect(code.length).toBeLessThan(60_000);
+    const sandbox: Record<string, unknown> = {};
+    runInNewContext(code, sandbox);
+    const api = sandbox.Pushwire as Record<string, unknown>;
+    for (const name of ['Client', 'ackExtension', 'timesyncExtension', 'ClientError', 'BayeuxError']) {
+      expect(typeof api[name]).toBe('function');
+    }
+    expect(await browserBundle()).toBe(code);
+  });
+
   it.each(['esm', 'iife'] as const)(
     '%s build has no Node built-ins and no Node WebSocket client',
     async (format) => {
