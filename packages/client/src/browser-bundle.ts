@@ -17,9 +17,10 @@ export const BUNDLE_FILES: Record<BundleFormat, string> = {
   iife: 'pushwire-client.iife.js',
 };
 
-const ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url));
 const cache = new Map<BundleFormat, Promise<string>>();
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
+// Compiled into dist/, the sources are still shipped in src/ (package.json "files").
+const ENTRY = fileURLToPath(new URL(RUNNING_FROM_SOURCE ? './index.ts' : '../src/index.ts', import.meta.url));
 
 /** Absolute path of the prebuilt bundle (it exists only after `build:browser`). */
 export function browserBundlePath(format: BundleFormat = 'iife'): string {
