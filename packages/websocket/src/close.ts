@@ -1,4 +1,5 @@
 // Close frame bodies and close codes (RFC 6455 5.5.1, 7.4).
+import { isUtf8 } from 'node:buffer';
 import { WebSocketError } from './errors.js';
 
 export const CLOSE_CODES = {
@@ -67,4 +68,20 @@ export function truncateReason(reason: string): string {
   let end = MAX_CLOSE_REASON_BYTES;
   while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
   return bytes.subarray(0, end).toString('utf8');
+}
+
+/**
+ * Reads a received close frame body (RFC 6455 5.5.1): empty means "no status" (reported as 1005, 7.1.5);
+ * otherwise a 2-byte code that may be sent, then a UTF-8 reason. Returns the error to fail with otherwise.
+ */
+export function decodeClosePayload(payload: Buffer): { code: number; reason: Buffer } | WebSocketError {
+  if (payload.length === 0) return { code: CLOSE_CODES.NO_STATUS, reason: payload };
+  if (payload.length === 1)
+    return new WebSocketError('WS_ERR_INVALID_CLOSE_PAYLOAD', 'close frame body of 1 byte');
+  const code = payload.readUInt16BE(0);
+  if (!isValidCloseCode(code))
+    return new WebSocketError('WS_ERR_INVALID_CLOSE_CODE', `invalid close code ${code}`);
+  const reason = payload.subarray(2);
+  if (!isUtf8(reason)) return new WebSocketError('WS_ERR_INVALID_UTF8', 'close reason is not valid UTF-8');
+  return { code, reason };
 }

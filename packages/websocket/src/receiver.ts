@@ -5,7 +5,7 @@
 //
 // The parser unmasks payloads in place: chunks written to it are mutated.
 
-import { isValidCloseCode } from './close.js';
+import { decodeClosePayload } from './close.js';
 import { WebSocketError } from './errors.js';
 import { applyMaskBytes, OPCODE } from './frame.js';
 import { isValidUtf8, Utf8Validator } from './utf8.js';
@@ -453,19 +453,14 @@ export class Receiver {
       this.sink.onPong(payload);
       return this.state !== STATE.DONE;
     }
-    // RFC 6455 5.5.1: an optional body of a 2-byte code then a UTF-8 reason.
-    if (payload.length === 1) return this.fail('WS_ERR_INVALID_CLOSE_PAYLOAD', 'close frame body of 1 byte');
-    let code = 1005;
-    let reason: Buffer = EMPTY;
-    if (payload.length >= 2) {
-      code = payload.readUInt16BE(0);
-      if (!isValidCloseCode(code))
-        return this.fail('WS_ERR_INVALID_CLOSE_CODE', `invalid close code ${code}`);
-      reason = payload.subarray(2);
-      if (!isValidUtf8(reason)) return this.fail('WS_ERR_INVALID_UTF8', 'close reason is not valid UTF-8');
+    const decoded = decodeClosePayload(payload);
+    if (decoded instanceof WebSocketError) {
+      this.stop();
+      this.sink.onError(decoded);
+      return false;
     }
     this.stop();
-    this.sink.onClose(code, reason);
+    this.sink.onClose(decoded.code, decoded.reason);
     return false;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeClosePayload, isValidCloseCode, truncateReason } from '../src/close.js';
+import { decodeClosePayload, encodeClosePayload, isValidCloseCode, truncateReason } from '../src/close.js';
 import { WebSocketError } from '../src/errors.js';
 
 describe('close codes (RFC 6455 7.4)', () => {
@@ -28,5 +28,26 @@ describe('encodeClosePayload', () => {
     const r = truncateReason('é'.repeat(100));
     expect(Buffer.byteLength(r)).toBe(122);
     expect(truncateReason('short')).toBe('short');
+  });
+});
+
+describe('decodeClosePayload (RFC 6455 5.5.1)', () => {
+  const hex = (h: string) => Buffer.from(h, 'hex');
+  it('reads code and reason; an empty body is 1005', () => {
+    expect(decodeClosePayload(hex('03e8627965'))).toEqual({ code: 1000, reason: Buffer.from('bye') });
+    expect(decodeClosePayload(hex(''))).toEqual({ code: 1005, reason: Buffer.alloc(0) });
+  });
+  it.each([
+    ['03', 'WS_ERR_INVALID_CLOSE_PAYLOAD', 1002],
+    ['03ee', 'WS_ERR_INVALID_CLOSE_CODE', 1002],
+    ['0bb7', 'WS_ERR_INVALID_CLOSE_CODE', 1002],
+    ['03e8eda080', 'WS_ERR_INVALID_UTF8', 1007],
+  ])('refuses %s', (body, code, closeCode) => {
+    const result = decodeClosePayload(hex(body));
+    expect(result).toBeInstanceOf(WebSocketError);
+    expect([(result as WebSocketError).code, (result as WebSocketError).closeCode]).toEqual([
+      code,
+      closeCode,
+    ]);
   });
 });
