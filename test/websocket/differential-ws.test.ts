@@ -10,7 +10,7 @@ import type { FrameConn } from './support/frame-conn.js';
 import { pushwireImpl, wsImpl } from './support/implementations.js';
 import { rawConnect } from './support/raw-client.js';
 
-const SEQUENCES = 200;
+const SEQUENCES = 120;
 const SEED = 0x5eed_6455;
 
 /** mulberry32: a tiny seeded PRNG, so a failing sequence can be replayed from its index. */
