@@ -7,8 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { closeCodeOf, closePayload, type FrameSpec, OP } from './support/frame.js';
 import type { FrameConn } from './support/frame-conn.js';
-import { pushwireImpl, wsImpl } from './support/implementations.js';
+import { type Implementation, pushwireImpl, wsImpl } from './support/implementations.js';
 import { rawConnect } from './support/raw-client.js';
+import { RawServer } from './support/raw-server.js';
 
 const SEQUENCES = 120;
 const SEED = 0x5eed_6455;
@@ -104,7 +105,26 @@ async function run(url: string, specs: FrameSpec[]): Promise<Outcome> {
   }
 }
 
-async function collect(conn: FrameConn): Promise<Outcome> {
+/** Client role: frames from a client are masked with random keys, so compare them unmasked. */
+async function runAgainstClient(raw: RawServer, impl: Implementation, specs: FrameSpec[]): Promise<Outcome> {
+  const client = impl.connectEchoClient(raw.url);
+  const { conn } = await raw.next();
+  try {
+    await Promise.race([client.opened, client.closed]);
+    // What is invalid from a server is the opposite masking: a masked frame (RFC 6455 5.1).
+    const frames = specs.map((s) => conn.frame(s.mask === false ? { ...s, mask: true } : s));
+    await conn.write(
+      Buffer.concat([...frames, conn.frame({ opcode: OP.CLOSE, payload: closePayload(1000) })]),
+    );
+    return await collect(conn, true);
+  } finally {
+    client.terminate();
+    conn.destroy();
+    await client.closed;
+  }
+}
+
+async function collect(conn: FrameConn, unmasked = false): Promise<Outcome> {
   const frames: string[] = [];
   for (;;) {
     let f: Awaited<ReturnType<FrameConn['nextFrame']>>;
@@ -114,7 +134,8 @@ async function collect(conn: FrameConn): Promise<Outcome> {
       return { frames, closeCode: 'none' };
     }
     if (f.opcode === OP.CLOSE) return { frames, closeCode: closeCodeOf(f) };
-    frames.push(f.raw.toString('hex'));
+    const flags = `${f.fin ? 'F' : '-'}${f.rsv1 ? 1 : 0}${f.rsv2 ? 1 : 0}${f.rsv3 ? 1 : 0}${f.masked ? 'M' : '-'}`;
+    frames.push(unmasked ? `${f.opcode}${flags}:${f.payload.toString('hex')}` : f.raw.toString('hex'));
   }
 }
 
@@ -149,5 +170,31 @@ describe('differential: pushwire server vs ws server on seeded random frame sequ
     // The generator must reach every outcome class, or the comparison proves little.
     expect([...codesSeen]).toEqual(expect.arrayContaining([1000, 1002, 1007]));
     expect(framesSeen).toBeGreaterThan(SEQUENCES / 2);
+  }, 120_000);
+});
+
+describe('differential: pushwire client vs ws client on seeded random frame sequences', () => {
+  const CLIENT_SEQUENCES = 60;
+  it(`${CLIENT_SEQUENCES} sequences give the same (unmasked) frames and close code`, async () => {
+    const raw = await RawServer.start();
+    const mismatches: string[] = [];
+    let framesSeen = 0;
+    try {
+      for (let i = 0; i < CLIENT_SEQUENCES; i++) {
+        const specs = sequence(1000 + i);
+        const a = await runAgainstClient(raw, wsImpl, specs);
+        const b = await runAgainstClient(raw, pushwireImpl, specs);
+        framesSeen += a.frames.length;
+        if (JSON.stringify(a) !== JSON.stringify(b)) {
+          mismatches.push(
+            `#${1000 + i} ws=${JSON.stringify(a).slice(0, 300)} pushwire=${JSON.stringify(b).slice(0, 300)}`,
+          );
+        }
+      }
+    } finally {
+      await raw.close();
+    }
+    expect(mismatches).toEqual([]);
+    expect(framesSeen).toBeGreaterThan(CLIENT_SEQUENCES / 2);
   }, 120_000);
 });
