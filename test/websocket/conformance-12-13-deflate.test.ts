@@ -40,6 +40,7 @@ for (const snct of [false, true]) {
           id: `13.s.${snct ? 1 : 0}${cnct ? 1 : 0}.${smwb ?? '-'}.${cmwb === true ? 'v' : (cmwb ?? '-')}`,
           title: `offer "${header}": valid response, compressed round trips`,
           under: ['server'],
+          cli: false,
           server: { perMessageDeflate: true },
           requestHeaders: { 'Sec-WebSocket-Extensions': header },
           async run(ctx) {

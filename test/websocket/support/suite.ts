@@ -42,6 +42,8 @@ export interface ConformanceCase {
   requestHeaders?: Record<string, string>;
   /** Client role: how the raw server answers the client's handshake. */
   respond?: HandshakeResponder;
+  /** false: not run against the `pushwire echo` CLI (it shares the library's code; big matrices run once). */
+  cli?: boolean;
   /** Known deviations, keyed `<impl>-<role>`: the case is expected to FAIL there. */
   deviations?: Partial<Record<`${ImplName | 'pushwire-cli'}-${Under}`, string>>;
   timeout?: number;
@@ -138,7 +140,9 @@ export function conformance(group: string, cases: readonly ConformanceCase[]): v
   // `npx pushwire echo` (server role only; one process per flag set, shared by the cases of this file).
   // PW_CONFORMANCE_IMPL=pushwire-cli selects it alone; it also runs whenever pushwire does.
   const only = process.env.PW_CONFORMANCE_IMPL;
-  const cliCases = cases.filter((x) => (x.under ?? ['server', 'client']).includes('server'));
+  const cliCases = cases.filter(
+    (x) => x.cli !== false && (x.under ?? ['server', 'client']).includes('server'),
+  );
   const cliSelected = !only || only === 'pushwire' || only === 'pushwire-cli';
   describe.runIf(cliSelected && cliCases.length > 0)(`${group} (pushwire echo CLI)`, () => {
     afterAll(() => cliTarget.dispose());
