@@ -274,4 +274,46 @@ cases.push(
   ),
 );
 
+// The inflated-size cap is maxPayload (64 KiB here), crossed by one, whole and across fragments.
+const LIMIT = 64 * 1024;
+cases.push(
+  deflateCase(
+    '12.13',
+    'compressed message inflating to exactly maxPayload: echoed intact',
+    async (ctx, sender) => {
+      const payload = Buffer.alloc(LIMIT, 0x62);
+      await ctx.conn.send({ opcode: OP.BINARY, payload: sender.compress(payload), rsv1: true });
+      const msg = await ctx.conn.nextMessage();
+      const body = msg.frames[0]?.rsv1 ? new PmdReceiver(15, true).decompress(msg.payload) : msg.payload;
+      expect(body.equals(payload)).toBe(true);
+    },
+  ),
+  deflateCase('12.14', 'compressed message inflating to maxPayload + 1 -> fail 1009', async (ctx, sender) => {
+    await ctx.conn.send({
+      opcode: OP.BINARY,
+      payload: sender.compress(Buffer.alloc(LIMIT + 1, 0x62)),
+      rsv1: true,
+    });
+    await expectFailure(ctx, 1009);
+  }),
+  deflateCase(
+    '12.15',
+    'compressed message in 4 fragments inflating to maxPayload + 1 -> fail 1009',
+    async (ctx, sender) => {
+      const data = sender.compress(randomBytes(LIMIT + 1));
+      const q = Math.ceil(data.length / 4);
+      for (let i = 0; i < 4; i++) {
+        const part = data.subarray(i * q, (i + 1) * q);
+        await ctx.conn.send({
+          opcode: i === 0 ? OP.BINARY : OP.CONTINUATION,
+          payload: part,
+          rsv1: i === 0,
+          fin: i === 3,
+        });
+      }
+      await expectFailure(ctx, 1009);
+    },
+  ),
+);
+
 conformance('12/13 permessage-deflate', cases);
