@@ -10,6 +10,7 @@
 
 import { type Advice, BAYEUX_VERSION, META, type Message } from '@pushwire/bayeux';
 import { Backoff } from './backoff.js';
+import { CookieJar, runtimeKeepsCookies } from './cookies.js';
 import type { Dispatcher } from './dispatcher.js';
 import { ClientError, ServerRefusal } from './errors.js';
 import { announcedTypes, negotiate, wireType } from './negotiate.js';
@@ -48,6 +49,7 @@ export class Connection {
   readonly #hooks: ConnectionHooks;
   readonly #backoff: Backoff;
   readonly #disabled = new Set<TransportName>();
+  readonly #cookies: CookieJar | null;
   #advice: CurrentAdvice;
   #state: ClientState = 'disconnected';
   #clientId: string | null = null;
@@ -82,6 +84,7 @@ export class Connection {
       jitter: opts.backoffJitter,
     });
     this.#advice = { reconnect: undefined, ...opts.advice };
+    this.#cookies = opts.cookies && !runtimeKeepsCookies() ? new CookieJar() : null;
   }
 
   get state(): ClientState {
@@ -373,7 +376,7 @@ export class Connection {
     }
     this.#transport?.close();
     this.#setTransportDown();
-    const init = { url: this.#url, options: this.#opts, sink: this.#dispatcher };
+    const init = { url: this.#url, options: this.#opts, sink: this.#dispatcher, cookies: this.#cookies };
     const type = wireType(name);
     this.#transport =
       type === 'websocket'

@@ -53,6 +53,9 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Start the handshake on the first subscribe/publish. Default true. */
   autoConnect?: boolean;
+  /** Node: keep the server's cookies (BAYEUX_BROWSER, load-balancer stickiness) across requests and
+   * transports. Browsers always manage cookies themselves. Default true. */
+  cookies?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -75,6 +78,7 @@ export interface ResolvedOptions {
   webSocketProtocol: string | undefined;
   fetch: typeof fetch | undefined;
   autoConnect: boolean;
+  cookies: boolean;
 }
 
 export const DEFAULT_TRANSPORTS: readonly TransportName[] = ['websocket', 'long-polling', 'callback-polling'];
@@ -100,5 +104,6 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
     webSocketProtocol: options.webSocketProtocol,
     fetch: options.fetch,
     autoConnect: options.autoConnect ?? true,
+    cookies: options.cookies ?? true,
   };
 }

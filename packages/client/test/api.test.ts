@@ -4,6 +4,7 @@ import { runInNewContext } from 'node:vm';
 import type { Message } from '@pushwire/bayeux';
 import { afterEach, describe, expect, it } from 'vitest';
 import { browserBundle, buildBrowserBundle } from '../src/browser-bundle.js';
+import { CookieJar, MAX_COOKIES } from '../src/cookies.js';
 import { Client, ClientError } from '../src/index.js';
 import { collector, type OurServer, startOurs } from './helpers.js';
 import { okReplies, scriptedFetch } from './scripted-fetch.js';
@@ -199,4 +200,67 @@ describe('headers option', () => {
       expect(seen.every((v) => v === 'secret')).toBe(true);
     },
   );
+});
+
+describe('cookies (Node)', () => {
+  it('CookieJar keeps name=value pairs, honours deletion, and holds at most MAX_COOKIES', () => {
+    const jar = new CookieJar();
+    expect(jar.header()).toBeUndefined();
+    jar.store(['BAYEUX_BROWSER=abc; Path=/; HttpOnly', 'LB=n1']);
+    expect(jar.header()).toBe('BAYEUX_BROWSER=abc; LB=n1');
+    jar.store(['LB=gone; Max-Age=0', 'bad-no-equals']);
+    expect(jar.header()).toBe('BAYEUX_BROWSER=abc');
+    const full = new CookieJar();
+    full.store(Array.from({ length: MAX_COOKIES }, (_, i) => `c${i}=${i}`));
+    expect(full.header()?.split('; ')).toHaveLength(MAX_COOKIES);
+    full.store(['one=more']);
+    const names = full
+      .header()
+      ?.split('; ')
+      .map((p) => p.split('=')[0]);
+    expect(names).toHaveLength(MAX_COOKIES);
+    expect(names).not.toContain('c0');
+    expect(names).toContain('one');
+  });
+
+  it.each(['long-polling', 'callback-polling'] as const)(
+    'over %s the server cookies (BAYEUX_BROWSER, a balancer cookie) come back on later requests',
+    async (transport) => {
+      const server = await startOurs();
+      const cookies: (string | undefined)[] = [];
+      server.http.prependListener('request', (req, res) => {
+        cookies.push(req.headers.cookie);
+        if (cookies.length === 1) res.appendHeader('Set-Cookie', 'LB=node1; Path=/');
+      });
+      const client = new Client(server.url, { transports: [transport] });
+      try {
+        await client.connect();
+        await client.publish('/c', 1);
+        expect(cookies[0]).toBeUndefined();
+        const later = cookies.slice(1);
+        expect(later.length).toBeGreaterThan(0);
+        for (const header of later) {
+          expect(header).toContain('LB=node1');
+          expect(header).toMatch(/BAYEUX_BROWSER=[\w-]+/);
+        }
+      } finally {
+        await client.disconnect();
+        await server.close();
+      }
+    },
+  );
+
+  it('cookies: false keeps no cookies', async () => {
+    const server = await startOurs();
+    const cookies: (string | undefined)[] = [];
+    server.http.prependListener('request', (req) => cookies.push(req.headers.cookie));
+    const client = new Client(server.url, { transports: ['long-polling'], cookies: false });
+    try {
+      await client.connect();
+      expect(cookies.every((c) => c === undefined)).toBe(true);
+    } finally {
+      await client.disconnect();
+      await server.close();
+    }
+  });
 });

@@ -60,6 +60,7 @@ export class CallbackPollingTransport implements Transport {
       { method: 'GET', headers: { ...options.headers }, credentials: options.credentials, cache: 'no-store' },
       timeoutMs,
       this.#inflight,
+      this.#init.cookies,
     );
     const parsed = parseJsonpBody(body, name);
     if (!parsed.ok) {

@@ -2,6 +2,7 @@
 // Bayeux §1.4.1 two-connection rule (one held /meta/connect plus one request for everything else).
 
 import { META, type Message } from '@pushwire/bayeux';
+import type { CookieJar } from '../cookies.js';
 import { ClientError } from '../errors.js';
 
 /** Runs non-connect batches one after another so at most 2 requests are open (Bayeux §1.4.1, §1.4.6). */
@@ -24,6 +25,7 @@ export async function fetchText(
   init: RequestInit,
   timeoutMs: number,
   signals: Set<AbortController>,
+  jar: CookieJar | null,
 ): Promise<string> {
   const controller = new AbortController();
   signals.add(controller);
@@ -33,7 +35,11 @@ export async function fetchText(
     controller.abort();
   }, timeoutMs);
   try {
-    const response = await fetchImpl(url, { ...init, signal: controller.signal });
+    const cookie = jar?.header();
+    const headers =
+      cookie === undefined ? init.headers : { ...(init.headers as Record<string, string>), Cookie: cookie };
+    const response = await fetchImpl(url, { ...init, headers, signal: controller.signal });
+    jar?.store(response.headers.getSetCookie?.() ?? []);
     const text = await response.text();
     if (!response.ok) {
       throw new ClientError('CLIENT_TRANSPORT', `HTTP ${response.status} from ${url}`);

@@ -32,6 +32,7 @@ export class LongPollingTransport implements Transport {
         },
         timeoutMs,
         this.#inflight,
+        this.#init.cookies,
       );
       let parsed: unknown;
       try {

@@ -2,6 +2,7 @@
 // A transport moves arrays of Bayeux messages; it knows nothing of handshakes, subscriptions or retries.
 
 import type { Message } from '@pushwire/bayeux';
+import type { CookieJar } from '../cookies.js';
 import type { ResolvedOptions } from '../options.js';
 
 /** What a transport reports back to the client. */
@@ -30,6 +31,8 @@ export interface TransportInit {
   url: string;
   options: ResolvedOptions;
   sink: TransportSink;
+  /** Node only: cookies shared by every transport of one client (null in browsers or when disabled). */
+  cookies: CookieJar | null;
 }
 
 /** The WHATWG WebSocket surface the websocket transport uses (browser, `ws`, `@pushwire/websocket`). */

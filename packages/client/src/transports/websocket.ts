@@ -54,7 +54,9 @@ export class WebSocketTransport implements Transport {
       let socket: WebSocketLike;
       const protocols = options.webSocketProtocol === undefined ? [] : [options.webSocketProtocol];
       // Browsers cannot set handshake headers (and ignore a third argument); Node clients can.
-      const extra = Object.keys(options.headers).length > 0 ? { headers: options.headers } : undefined;
+      const cookie = this.#init.cookies?.header();
+      const headers = cookie === undefined ? options.headers : { ...options.headers, Cookie: cookie };
+      const extra = Object.keys(headers).length > 0 ? { headers } : undefined;
       try {
         socket =
           extra === undefined
