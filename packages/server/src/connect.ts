@@ -141,19 +141,31 @@ export function holdConnect(
   const { clientId, advice } = decision;
   // Messages taken from the queue right after the hold was registered (see below) ride the reply.
   const carried: string[] = [];
+  let answered = false;
+  // Messages taken but not sent (the hold ended another way meanwhile) go back to the engine queue.
+  const putBack = (messages: string[]): void => {
+    if (messages.length === 0) return;
+    core.engine.deliver(clientId, messages).catch((err: unknown) => core.reportError(err));
+  };
   const held = core.connections.hold({
     clientId,
     browserId: ctx.transport === 'websocket' ? undefined : ctx.browserId,
     timeoutMs: decision.timeoutMs,
     signal: ctx.signal,
     answer: async (reason, detail) => {
+      answered = true;
+      const mine = carried.splice(0);
       try {
-        if (reason === 'destroyed' || reason === 'closing')
+        if (reason === 'destroyed' || reason === 'closing') {
+          if (reason === 'closing') putBack(mine);
           return await goneReply(core, message, ctx, reason, detail);
-        // The replaced request may already be abandoned by the client: it carries no messages.
-        if (reason === 'replaced')
+        }
+        if (reason === 'replaced') {
+          // The replaced request may already be abandoned by the client: it carries no messages.
+          putBack(mine);
           return await answerConnect(core, message, ctx, clientId, advice, [], false);
-        return await answerConnect(core, message, ctx, clientId, advice, carried.splice(0));
+        }
+        return await answerConnect(core, message, ctx, clientId, advice, mine);
       } catch (err) {
         core.reportError(err);
         return [JSON.stringify(failure(message, errorString('internalError')))];
@@ -165,6 +177,10 @@ export function holdConnect(
   core.engine.takeQueue(clientId).then(
     (queue) => {
       if (queue.length === 0) return;
+      if (answered) {
+        putBack(queue);
+        return;
+      }
       carried.push(...queue);
       core.connections.release(clientId, 'wake');
     },
