@@ -8,7 +8,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'dist', 'cli.js');
 let mod;
-if (existsSync(built) && !process.env.PUSHWIRE_FROM_SOURCE) {
+// Under the `pushwire-source` condition, `@pushwire/*` resolve to TypeScript sources, which compiled code
+// cannot load: run from source then too.
+const sourceCondition = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) =>
+  a.includes('pushwire-source'),
+);
+if (existsSync(built) && !sourceCondition && !process.env.PUSHWIRE_FROM_SOURCE) {
   mod = await import(pathToFileURL(built).href);
 } else {
   // tsx compiles the TypeScript; the hook registered after it runs first and adds the source condition.
