@@ -13,9 +13,7 @@ afterEach(() => {
 });
 
 function start(args: string[]): Promise<string> {
-  // --conditions: resolve workspace packages to their sources (the bin's tsx register() alone does not
-  // apply the condition to bare imports of workspace packages; reported to the lead).
-  child = spawn(process.execPath, ['--conditions=pushwire-source', bin, 'serve', ...args], {
+  child = spawn(process.execPath, [bin, 'serve', ...args], {
     env: { ...process.env, PUSHWIRE_FROM_SOURCE: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
