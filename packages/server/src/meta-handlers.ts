@@ -131,6 +131,8 @@ export async function subscribe(core: Core, message: Message, ctx: BatchContext)
     if (denial !== undefined)
       return failure(message, errorString('subscribeDenied', denial), { subscription });
   }
+  // The event fires for real changes only (like Faye): a repeated subscription is acknowledged silently.
+  const before = new Set(await core.engine.subscriptions(clientId));
   for (const pattern of list) {
     // Bayeux §2.2.3: /service/** subscriptions succeed but are not recorded.
     if (isServiceChannel(pattern)) continue;
@@ -147,7 +149,10 @@ export async function subscribe(core: Core, message: Message, ctx: BatchContext)
       }
       return unknownClient(message);
     }
-    core.events.emit('subscribe', { clientId, subscription: pattern });
+    if (!before.has(pattern)) {
+      before.add(pattern);
+      core.events.emit('subscribe', { clientId, subscription: pattern });
+    }
   }
   return replyTo(message, { clientId, successful: true, subscription });
 }

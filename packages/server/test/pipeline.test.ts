@@ -244,6 +244,7 @@ describe('events', () => {
       const { clientId } = await handshake(h.url);
       await post(h.url, [
         { channel: '/meta/subscribe', clientId, subscription: '/a', id: '1' },
+        { channel: '/meta/subscribe', clientId, subscription: ['/a'], id: '1b' },
         { channel: '/a', clientId, data: 1, id: '2' },
         { channel: '/meta/unsubscribe', clientId, subscription: '/a', id: '3' },
       ]);
