@@ -97,6 +97,46 @@ describe('callback-polling (JSON-P)', () => {
     expect(res.messages[0]).toEqual({ channel: '/t', data: 'line\u2028sep' });
   });
 
+  it('every meta handler and publish work over JSON-P', async () => {
+    h = await startServer({ timeout: 30_000 });
+    const clientId = (await jsonp(h.url, [CP])).messages[0]!.clientId as string;
+    const cp = (id: string) => ({
+      channel: '/meta/connect',
+      clientId,
+      connectionType: 'callback-polling',
+      id,
+    });
+    expect((await jsonp(h.url, [cp('c0')])).messages[0]).toMatchObject({ successful: true, id: 'c0' });
+    const sub = await jsonp(h.url, [
+      { channel: '/meta/subscribe', clientId, subscription: ['/a', '/b'], id: 's' },
+    ]);
+    expect(sub.messages).toEqual([
+      { channel: '/meta/subscribe', id: 's', clientId, successful: true, subscription: ['/a', '/b'] },
+    ]);
+    const unsub = await jsonp(h.url, [
+      { channel: '/meta/unsubscribe', clientId, subscription: '/b', id: 'u' },
+    ]);
+    expect(unsub.messages).toEqual([
+      { channel: '/meta/unsubscribe', id: 'u', clientId, successful: true, subscription: '/b' },
+    ]);
+    const pub = await jsonp(h.url, [
+      { channel: '/a', clientId, data: 1, id: 'p1' },
+      { channel: '/b', clientId, data: 2, id: 'p2' },
+    ]);
+    // Publish replies only: the delivery waits for the connect (callback-polling delivers in connect replies).
+    expect(pub.messages.map((m) => [m.channel, m.id, m.successful])).toEqual([
+      ['/a', 'p1', true],
+      ['/b', 'p2', true],
+    ]);
+    const poll = await jsonp(h.url, [cp('c1')]);
+    expect(poll.messages.map((m) => m.channel)).toEqual(['/a', '/meta/connect']);
+    const held = jsonp(h.url, [cp('c2')]);
+    await until(() => h!.bayeux.heldConnects === 1, 'held');
+    const bye = await jsonp(h.url, [{ channel: '/meta/disconnect', clientId, id: 'd' }]);
+    expect(bye.messages).toEqual([{ channel: '/meta/disconnect', id: 'd', clientId, successful: true }]);
+    expect((await held).messages[0]).toMatchObject({ id: 'c2', advice: { reconnect: 'none' } });
+  });
+
   it('malformed message parameter is 400', async () => {
     h = await startServer();
     const res = await fetch(`${h.url}?message=%5B%7B&jsonp=cb`);
