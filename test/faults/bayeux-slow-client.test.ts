@@ -155,7 +155,8 @@ describe('slow WebSocket client (stops reading its socket)', () => {
     } finally {
       await good.close();
     }
-  });
+    // Heavier than most: its own bound, so a loaded CI machine does not trip the 20 s default.
+  }, 60_000);
 
   it("queuePolicy 'drop-oldest': what the server buffers for a non-reading client stays bounded", async () => {
     h = await startBayeux({ maxQueue, queuePolicy: 'drop-oldest' });
@@ -172,5 +173,6 @@ describe('slow WebSocket client (stops reading its socket)', () => {
     } finally {
       await good.close();
     }
-  });
+    // Heavier than most: its own bound, so a loaded CI machine does not trip the 20 s default.
+  }, 60_000);
 });
