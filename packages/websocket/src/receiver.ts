@@ -137,6 +137,9 @@ export class Receiver {
       }
     } finally {
       this.looping = false;
+      // Everything consumed: length 0 lets V8 drop the array's backing store, so an idle connection does not
+      // keep the capacity its busiest moment needed.
+      if (this.bufferedBytes === 0) this.buffers.length = 0;
     }
   }
 
