@@ -46,8 +46,9 @@ export class Sender {
   private readonly mask: boolean;
   private compressor: Compressor | null;
 
-  /** Frames waiting for this tick's write. */
-  private out: Buffer[] | null = null;
+  /** Frames waiting for this tick's write: the first one alone (the common case needs no array). */
+  private first: Buffer | null = null;
+  private rest: Buffer[] | null = null;
   private outBytes = 0;
   private outCallbacks: SendCallback[] | null = null;
   /** Messages waiting behind a compression in progress (order must be kept, RFC 7692 6.1). */
@@ -106,7 +107,8 @@ export class Sender {
   abort(err: Error): void {
     const callbacks: SendCallback[] = this.outCallbacks ?? [];
     if (this.queue !== null) for (const p of this.queue) if (p.cb) callbacks.push(p.cb);
-    this.out = null;
+    this.first = null;
+    this.rest = null;
     this.outBytes = 0;
     this.outCallbacks = null;
     this.queue = null;
@@ -130,15 +132,15 @@ export class Sender {
   }
 
   private push(bytes: Buffer, cb: SendCallback | undefined): void {
-    if (this.out === null) {
-      this.out = [bytes];
+    if (this.first === null) {
+      this.first = bytes;
       dirty.push(this);
       if (!flushScheduled) {
         flushScheduled = true;
         process.nextTick(flushAll);
       }
     } else {
-      this.out.push(bytes);
+      (this.rest ??= []).push(bytes);
     }
     this.outBytes += bytes.length;
     if (cb !== undefined) (this.outCallbacks ??= []).push(cb);
@@ -146,10 +148,12 @@ export class Sender {
 
   /** Writes this tick's frames now: one write for small batches, one corked writev for large ones. */
   flush(): void {
-    const out = this.out;
-    if (out === null) return;
+    const first = this.first;
+    if (first === null) return;
+    const rest = this.rest;
     const callbacks = this.outCallbacks;
-    this.out = null;
+    this.first = null;
+    this.rest = null;
     this.outCallbacks = null;
     const total = this.outBytes;
     this.outBytes = 0;
@@ -159,14 +163,22 @@ export class Sender {
       return;
     }
     const done = callbacks === null ? undefined : (err?: Error | null) => callAll(callbacks, err);
-    if (out.length === 1) {
-      socket.write(out[0]!, done);
+    if (rest === null) {
+      socket.write(first, done);
     } else if (total <= COALESCE_LIMIT) {
-      socket.write(Buffer.concat(out, total), done);
+      const joined = Buffer.allocUnsafe(total);
+      joined.set(first, 0);
+      let offset = first.length;
+      for (let i = 0; i < rest.length; i++) {
+        joined.set(rest[i]!, offset);
+        offset += rest[i]!.length;
+      }
+      socket.write(joined, done);
     } else {
       socket.cork();
-      for (let i = 0; i < out.length - 1; i++) socket.write(out[i]!);
-      socket.write(out[out.length - 1]!, done);
+      socket.write(first);
+      for (let i = 0; i < rest.length - 1; i++) socket.write(rest[i]!);
+      socket.write(rest[rest.length - 1]!, done);
       socket.uncork();
     }
   }
