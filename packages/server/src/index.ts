@@ -5,6 +5,7 @@ export type {
   AuthorizerRequest,
   AuthorizerResult,
 } from './authorizers.js';
+export { isClientScriptRequest, serveClientScript } from './client-script.js';
 export type { ReleaseReason, SocketBinding } from './connections.js';
 export * from './engine/index.js';
 export type { BayeuxEventName, BayeuxEvents, BayeuxListener } from './events.js';
@@ -19,11 +20,12 @@ export { type TimesyncExtensionOptions, timesyncExtension } from './extensions/t
 export type { BayeuxExtension, DeliveryHook, OutgoingContext } from './extensions.js';
 export type {
   BayeuxServerOptions,
+  ClientScriptSource,
   CorsOptions,
   RequestContext,
   SecurityPolicy,
   TransportName,
 } from './options.js';
-export { DEFAULTS as SERVER_DEFAULTS } from './options.js';
+export { bundledClientScript, DEFAULTS as SERVER_DEFAULTS } from './options.js';
 export { BayeuxServer, createBayeuxServer } from './server.js';
 export type { ServiceContext, ServiceHandler } from './services.js';

@@ -88,7 +88,15 @@ export interface BayeuxServerOptions {
   maxJsonpCallbackLength?: number;
   /** Authorization hooks. */
   securityPolicy?: SecurityPolicy;
+  /**
+   * The browser client served at `<mount>/client.js` (the IIFE bundle of @pushwire/client, global `Pushwire`).
+   * Default: that bundle. A function supplies another script; `false` serves nothing there.
+   */
+  clientScript?: ClientScriptSource | false;
 }
+
+/** Supplies the JavaScript served at `<mount>/client.js`. */
+export type ClientScriptSource = () => Promise<string>;
 
 export interface ResolvedOptions {
   mount: string;
@@ -109,6 +117,7 @@ export interface ResolvedOptions {
   queuePolicy: QueuePolicy;
   maxJsonpCallbackLength: number;
   securityPolicy: SecurityPolicy;
+  clientScript: ClientScriptSource | false;
 }
 
 export const DEFAULTS = {
@@ -192,5 +201,12 @@ export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
       DEFAULTS.maxJsonpCallbackLength,
     ),
     securityPolicy: o.securityPolicy ?? {},
+    clientScript: o.clientScript ?? bundledClientScript,
   };
+}
+
+/** The IIFE bundle of @pushwire/client, loaded on first request (esbuild stays off the server's start-up). */
+export async function bundledClientScript(): Promise<string> {
+  const { browserBundle } = await import('@pushwire/client/bundle');
+  return browserBundle('iife');
 }

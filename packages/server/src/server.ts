@@ -5,6 +5,7 @@ import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node
 import type { Duplex } from 'node:stream';
 import { debuglog } from 'node:util';
 import { type Authorizer, AuthorizerRegistry } from './authorizers.js';
+import { isClientScriptRequest, serveClientScript } from './client-script.js';
 import { Connections } from './connections.js';
 import type { Core } from './core.js';
 import { createDefaultEngine } from './default-engine.js';
@@ -134,6 +135,11 @@ export class BayeuxServer {
    * resolves false, without touching `res`, when the path is not the mount.
    */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const { clientScript } = this.options;
+    if (clientScript !== false && isClientScriptRequest(req, this.options.mount)) {
+      await this.#track(serveClientScript(req, res, clientScript));
+      return true;
+    }
     const query = matchMount(req.url, this.options.mount);
     if (query === undefined) return false;
     await this.#track(serveHttp(this.#core, req, res, query));

@@ -45,6 +45,19 @@ describe('pushwire serve', () => {
     expect(await exited).toBe(0);
   });
 
+  it('serves the browser client at /pushwire.js and <mount>/client.js, 404 elsewhere', async () => {
+    const url = await start(['--port', '0']);
+    const origin = new URL(url).origin;
+    const script = await fetch(`${origin}/pushwire.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const body = await script.text();
+    expect(body).toContain('Pushwire');
+    expect(await (await fetch(`${url}/client.js`)).text()).toBe(body);
+    expect((await fetch(`${origin}/nothing-here`)).status).toBe(404);
+    child!.kill('SIGTERM');
+  }, 30_000);
+
   it('refuses a bad option value with exit code 2', async () => {
     await expect(start(['--port', 'abc'])).rejects.toThrow(/exited 2: pushwire serve: invalid option value/);
   });

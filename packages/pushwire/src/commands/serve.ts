@@ -3,7 +3,7 @@
 // get their data back).
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { createBayeuxServer } from '@pushwire/server';
+import { bundledClientScript, createBayeuxServer, serveClientScript } from '@pushwire/server';
 import type { Command } from '../cli.js';
 
 const usage = `Usage: pushwire serve [--port N] [--host H] [--mount PATH] [--timeout MS] [--interval MS] [--max-interval MS]
@@ -64,6 +64,15 @@ export const command: Command = {
     const bayeux = createBayeuxServer({ mount, timeout, interval, maxInterval });
     bayeux.addService('/service/echo', (data) => data);
     const http = createServer();
+    // The browser client at /pushwire.js as well as <mount>/client.js; attach() leaves other paths to this.
+    http.on('request', (req, res) => {
+      if ((req.url ?? '').split('?')[0] === '/pushwire.js') {
+        void serveClientScript(req, res, bundledClientScript);
+        return;
+      }
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('not found\n');
+    });
     bayeux.attach(http);
     const listening = await new Promise<boolean>((resolve) => {
       http.once('error', (err) => {
