@@ -3,7 +3,8 @@
 // - Exactly one outstanding /meta/connect (§4.2.1): `#connectOutstanding` guards every send.
 // - Advice: `retry` waits `interval`, `handshake` re-handshakes, `none` (or a negative interval) stops.
 //   Clients act on advice, never on error codes (402 vs 401 vs 403 differ between servers).
-// - Network failure: backoff (increment, cap, jitter), reset on success.
+// - Network failure: backoff (increment, cap, jitter), reset only when a /meta/connect succeeds; a session
+//   lost before any connect succeeded also backs off before the re-handshake.
 // - Request timeout: advice.timeout + maxNetworkDelay for a held connect, maxNetworkDelay otherwise.
 // - websocket that cannot open, or opens and fails before any connect succeeded on it: fall back to the
 //   next transport and re-handshake; websocket is retried later only if it once worked (stickyReconnect).
@@ -146,7 +147,18 @@ export class Connection {
   rehandshake(clientId: string | undefined): void {
     if (this.#state === 'disconnected' || this.#state === 'handshaking') return;
     if (clientId !== undefined && clientId !== this.#clientId) return;
-    this.#handshake(Math.max(0, this.#advice.interval));
+    this.#handshake(this.#sessionLostDelay());
+  }
+
+  /**
+   * Delay before re-handshaking because the server lost the session. A session that completed a connect
+   * was real and then expired: re-handshake after the advised interval only (Bayeux §3.6.1.1). A session
+   * that died before any connect succeeded never worked: add the backoff, or a server that accepts every
+   * handshake and refuses every connect is hammered without pause.
+   */
+  #sessionLostDelay(): number {
+    const interval = Math.max(0, this.#advice.interval);
+    return this.#firstConnect ? this.#backoff.next() + interval : interval;
   }
 
   /** A transport failed outside any request (websocket closed). */
@@ -238,7 +250,9 @@ export class Connection {
       return;
     }
     this.#clientId = reply.clientId;
-    this.#backoff.reset();
+    // No backoff reset here: a handshake that works is not yet a working session. Behind a non-sticky
+    // balancer with per-node sessions every handshake succeeds and every connect is refused; resetting
+    // here made that a tight handshake+connect loop. The reset happens on the first successful connect.
     this.#useTransport(chosen);
     this.#hooks.handshake(reply, this.#handshakes++ > 0);
     this.#sendConnect(epoch);
@@ -289,7 +303,7 @@ export class Connection {
     if (reply.successful !== true) {
       const action = this.#advice.reconnect ?? 'retry';
       if (action === 'none') this.#fail(new ServerRefusal(reply));
-      else if (action === 'handshake') this.#handshake(Math.max(0, this.#advice.interval));
+      else if (action === 'handshake') this.#handshake(this.#sessionLostDelay());
       else this.#retryConnect(epoch, this.#backoff.next() + Math.max(0, this.#advice.interval));
       return;
     }

@@ -3,7 +3,7 @@
 // advice `none` stops; exactly one outstanding connect; request timeout = advice.timeout + maxNetworkDelay.
 
 import type { Message } from '@pushwire/bayeux';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Client, ClientError, ServerRefusal, type TransportName } from '../src/index.js';
 import { type FayeServer, startFaye } from './faye-server.js';
 import { collector, type OurServer, startOurs } from './helpers.js';
@@ -266,6 +266,7 @@ describe('advice and timing (scripted server)', () => {
     const client = new Client('http://127.0.0.1:9/bayeux', {
       transports: ['long-polling'],
       fetch: fake.fetch,
+      ...FAST,
       onBeforeHandshake: async (message) => {
         await Promise.resolve();
         message.ext = { ...message.ext, token: `t${++n}` };
@@ -274,6 +275,94 @@ describe('advice and timing (scripted server)', () => {
     await client.connect();
     expect(tokens).toEqual(['t1', 't2']);
     await client.disconnect();
+  });
+});
+
+describe('re-handshake loop backoff (scripted server)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a session that dies before any connect succeeded re-handshakes with growing backoff, not in a tight loop', async () => {
+    // A non-sticky balancer over per-node memory engines: every handshake succeeds, every connect lands on
+    // a node that never heard of the session (402 + advice handshake, interval 0).
+    // Only setTimeout and Date are faked: zero-delay steps (setImmediate) stay real, so a loop without
+    // backoff shows up as handshakes at the same fake instant.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const handshakeTimes: number[] = [];
+    let connects = 0;
+    const fake = scriptedFetch((messages) => {
+      const m = messages[0]!;
+      if (m.channel === '/meta/handshake') handshakeTimes.push(Date.now());
+      if (m.channel === '/meta/connect') {
+        connects++;
+        return JSON.stringify([
+          {
+            channel: m.channel,
+            id: m.id,
+            successful: false,
+            error: '402::session_unknown',
+            advice: { reconnect: 'handshake', interval: 0 },
+          },
+        ]);
+      }
+      return JSON.stringify(okReplies(messages));
+    });
+    const client = new Client('http://127.0.0.1:9/bayeux', {
+      transports: ['long-polling'],
+      fetch: fake.fetch,
+      backoffIncrement: 100,
+      maxBackoff: 400,
+      backoffJitter: 0,
+    });
+    const start = Date.now();
+    void client.connect().catch(() => undefined);
+    for (let step = 0; step < 400 && handshakeTimes.length < 7; step++) await vi.advanceTimersByTimeAsync(10);
+    const stopped = client.disconnect();
+    await vi.runOnlyPendingTimersAsync();
+    await stopped;
+    const gaps = handshakeTimes.slice(0, 7).map((t, i) => t - (handshakeTimes[i - 1] ?? start));
+    expect(gaps).toEqual([0, 100, 200, 300, 400, 400, 400]);
+    expect(connects).toBeGreaterThanOrEqual(6);
+  });
+
+  it('a session that worked and then expired re-handshakes at once (advice interval), without backoff', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const handshakeTimes: number[] = [];
+    let connects = 0;
+    const fake = scriptedFetch((messages) => {
+      const m = messages[0]!;
+      if (m.channel === '/meta/handshake') handshakeTimes.push(Date.now());
+      // The first connect of each session succeeds, the second finds the session gone.
+      if (m.channel === '/meta/connect' && ++connects % 2 === 0) {
+        return JSON.stringify([
+          {
+            channel: m.channel,
+            id: m.id,
+            successful: false,
+            error: '402::session_unknown',
+            advice: { reconnect: 'handshake', interval: 0 },
+          },
+        ]);
+      }
+      return JSON.stringify(okReplies(messages, { interval: 50 }));
+    });
+    const client = new Client('http://127.0.0.1:9/bayeux', {
+      transports: ['long-polling'],
+      fetch: fake.fetch,
+      backoffIncrement: 100,
+      maxBackoff: 400,
+      backoffJitter: 0,
+    });
+    const start = Date.now();
+    void client.connect().catch(() => undefined);
+    for (let step = 0; step < 100 && handshakeTimes.length < 4; step++) await vi.advanceTimersByTimeAsync(10);
+    const stopped = client.disconnect();
+    await vi.runOnlyPendingTimersAsync();
+    await stopped;
+    // Each session: connect ok, wait the advised 50 ms, connect refused, re-handshake with no added delay.
+    const gaps = handshakeTimes.slice(0, 4).map((t, i) => t - (handshakeTimes[i - 1] ?? start));
+    expect(gaps).toEqual([0, 50, 50, 50]);
   });
 });
 
