@@ -45,7 +45,10 @@ export interface ClientOptions {
   advice?: { timeout?: number; interval?: number };
   /** Async hook before every (re-)handshake: refresh credentials in `message.ext`. */
   onBeforeHandshake?: (message: Message) => void | Promise<void>;
-  /** WebSocket implementation; default `globalThis.WebSocket`, else (Node) `@pushwire/websocket`. */
+  /**
+   * WebSocket implementation. Default: `@pushwire/websocket` in Node, even where a global WebSocket exists
+   * (Node 22+'s undici one cannot send `headers` or cookies), `globalThis.WebSocket` in browsers.
+   */
   WebSocket?: WebSocketConstructor;
   /** WebSocket subprotocol to request. */
   webSocketProtocol?: string;

@@ -1,5 +1,6 @@
 // Node-only: the `@pushwire/websocket` client as a WHATWG-shaped constructor. Loaded by dynamic import
-// only when no global WebSocket exists; the browser bundle swaps this module for a stub.
+// in Node (even where a global WebSocket exists: it cannot send headers or cookies) and wherever no global
+// WebSocket exists; the browser bundle swaps this module for a stub.
 
 import { ClientError } from '../errors.js';
 import type { WebSocketConstructor } from '../options.js';

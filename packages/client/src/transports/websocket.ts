@@ -145,10 +145,29 @@ function detach(socket: WebSocketLike): void {
 
 async function resolveWebSocket(custom: WebSocketConstructor | undefined): Promise<WebSocketConstructor> {
   if (custom !== undefined) return custom;
+  // In Node our own client is used even when a global WebSocket exists (Node 22+ ships undici's). The
+  // WHATWG constructor cannot set handshake headers and undici ignores a third argument, so `headers` and
+  // the cookie jar (BAYEUX_BROWSER, balancer stickiness) would be dropped without a word. Always in Node,
+  // not only when headers or cookies exist at the first open: any later reply may set a cookie, and one
+  // implementation per runtime behaves the same on Node 20 and 22+.
+  if (isNodeRuntime()) return loadOwn();
   const native = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (native !== undefined) return native;
-  // Node without a global WebSocket: load our own client. Kept in its own module so the browser bundle
-  // replaces it with a stub (scripts/build-browser.ts).
+  return loadOwn();
+}
+
+/** Node's client, kept in its own module so the browser bundle replaces it with a stub. */
+async function loadOwn(): Promise<WebSocketConstructor> {
   const { loadNodeWebSocket } = await import('./node-websocket.js');
   return loadNodeWebSocket();
+}
+
+/**
+ * True in Node (and runtimes that emulate it) outside a document. Read through globalThis so the browser
+ * path needs no `process` and imports no node: module. A page with Node integration (Electron renderer)
+ * has a document: there the runtime keeps cookies and its own WebSocket sends them.
+ */
+export function isNodeRuntime(): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
+  return typeof proc?.versions?.node === 'string' && typeof document === 'undefined';
 }
