@@ -254,9 +254,15 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
     this.#connection.rehandshake(clientId);
   }
 
-  /** Network failures re-queue the publish until its deadline; other failures reject it. */
+  /**
+   * Network failures re-queue the publish until its deadline when re-sending cannot duplicate it (it never
+   * left) or the application accepts duplicates (`retryPublishes`); other failures reject it. A timeout
+   * or a connection lost after writing says nothing about whether the server broadcast the message.
+   */
   #retryOrFail(item: QueuedItem, err: unknown): void {
-    if (err instanceof ClientError && (err.code === 'CLIENT_TRANSPORT' || err.code === 'CLIENT_TIMEOUT')) {
+    const network =
+      err instanceof ClientError && (err.code === 'CLIENT_TRANSPORT' || err.code === 'CLIENT_TIMEOUT');
+    if (network && (err.unsent || this.#opts.retryPublishes)) {
       if (Date.now() < item.deadline && this.#connection.state !== 'disconnected') {
         this.#queue.push(item, true);
         return;

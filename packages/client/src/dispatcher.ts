@@ -148,7 +148,10 @@ export class Dispatcher implements TransportSink {
     const transport = this.transport;
     if (transport === null) {
       for (const m of messages)
-        this.#settle(m.id!, new ClientError('CLIENT_TRANSPORT', 'no transport selected'));
+        this.#settle(
+          m.id!,
+          new ClientError('CLIENT_TRANSPORT', 'no transport selected', undefined, undefined, true),
+        );
       return;
     }
     for (const m of messages) {

@@ -33,13 +33,33 @@ export class ClientError extends Error {
   override readonly cause: unknown;
   /** Ids of the messages this error is about, when it concerns only part of a batch. */
   readonly messageIds: readonly string[] | undefined;
-  constructor(code: ClientErrorCode, message: string, cause?: unknown, messageIds?: readonly string[]) {
+  /**
+   * True when the messages certainly never reached the server (nothing was written: no transport, socket
+   * never opened, connection refused), so sending them again cannot duplicate them. False when unknown.
+   */
+  readonly unsent: boolean;
+  constructor(
+    code: ClientErrorCode,
+    message: string,
+    cause?: unknown,
+    messageIds?: readonly string[],
+    unsent = false,
+  ) {
     super(message);
     this.name = 'ClientError';
     this.code = code;
     this.cause = cause;
     this.messageIds = messageIds;
+    this.unsent = unsent;
   }
+}
+
+/** The same failure, marked as certainly not delivered (see `ClientError.unsent`). */
+export function asUnsent(err: unknown, messageIds?: readonly string[]): ClientError {
+  if (err instanceof ClientError) {
+    return new ClientError(err.code, err.message, err.cause, messageIds ?? err.messageIds, true);
+  }
+  return new ClientError('CLIENT_TRANSPORT', String(err), err, messageIds, true);
 }
 
 /**

@@ -35,6 +35,13 @@ export interface ClientOptions {
   maxQueuedPublishes?: number;
   /** Per-publish deadline in ms while it waits for a connection; then CLIENT_PUBLISH_EXPIRED. Default 30000. */
   publishTimeout?: number;
+  /**
+   * Re-send a publish whose request failed (timeout, broken connection) although the server may have
+   * received it. true = at-least-once (Faye: a lost reply can mean a second broadcast); false = at-most-once
+   * (CometD: such a publish rejects with CLIENT_TIMEOUT / CLIENT_TRANSPORT and the application decides).
+   * Publishes that certainly never left (no connection, refused) are re-sent either way. Default false.
+   */
+  retryPublishes?: boolean;
   /** Longest callback-polling URL; batches are split to stay under it (CometD `maxURILength`). Default 2000. */
   maxURILength?: number;
   /** fetch credentials mode for long-polling (CORS). Default 'same-origin'. */
@@ -72,6 +79,7 @@ export interface ResolvedOptions {
   shortPollingInterval: number;
   maxQueuedPublishes: number;
   publishTimeout: number;
+  retryPublishes: boolean;
   maxURILength: number;
   credentials: RequestCredentials;
   headers: Record<string, string>;
@@ -98,6 +106,7 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
     shortPollingInterval: options.shortPollingInterval ?? 1000,
     maxQueuedPublishes: options.maxQueuedPublishes ?? 100,
     publishTimeout: options.publishTimeout ?? 30_000,
+    retryPublishes: options.retryPublishes ?? false,
     maxURILength: options.maxURILength ?? 2000,
     credentials: options.credentials ?? 'same-origin',
     headers: { ...options.headers },

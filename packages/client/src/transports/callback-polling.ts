@@ -2,7 +2,7 @@
 // Node (no document) the same URL is fetched with GET and only the JSON argument of the callback is parsed.
 
 import type { Message } from '@pushwire/bayeux';
-import { ClientError } from '../errors.js';
+import { asUnsent, ClientError } from '../errors.js';
 import { fetchText, RequestLane, resolveFetch } from './http.js';
 import { jsonpUrl, parseJsonpBody, splitJsonp } from './jsonp-url.js';
 import type { Transport, TransportInit } from './transport.js';
@@ -30,14 +30,27 @@ export class CallbackPollingTransport implements Transport {
       const { url, options, sink } = this.#init;
       // Split with a placeholder at least as long as any generated callback name, so the real URL fits too.
       const { chunks, tooLarge } = splitJsonp(url, NAME_PLACEHOLDER, messages, options.maxURILength);
-      for (const chunk of chunks) {
-        if (this.#closed) throw new ClientError('CLIENT_TRANSPORT', 'transport closed');
+      for (const [index, chunk] of chunks.entries()) {
+        if (this.#closed)
+          throw new ClientError('CLIENT_TRANSPORT', 'transport closed', undefined, undefined, true);
         // Each chunk gets its own callback name so concurrent scripts never collide.
         const name = nextCallbackName();
         const chunkUrl = jsonpUrl(url, name, chunk.messages);
-        const value = hasDocument()
-          ? await this.#viaScript(chunkUrl, name, timeoutMs)
-          : await this.#viaGet(chunkUrl, name, timeoutMs);
+        let value: unknown;
+        try {
+          value = hasDocument()
+            ? await this.#viaScript(chunkUrl, name, timeoutMs)
+            : await this.#viaGet(chunkUrl, name, timeoutMs);
+        } catch (err) {
+          // "Not sent" holds only for this chunk and the ones after it: earlier chunks reached the server.
+          if (index > 0 && err instanceof ClientError && err.unsent) {
+            throw asUnsent(
+              err,
+              chunks.slice(index).flatMap((c) => c.messages.map((m) => m.id ?? '')),
+            );
+          }
+          throw err;
+        }
         sink.receive(value, this);
       }
       // The messages that fit were sent; only the oversized ones fail (CometD fails them the same way).

@@ -38,7 +38,16 @@ export async function fetchText(
     const cookie = jar?.header();
     const headers =
       cookie === undefined ? init.headers : { ...(init.headers as Record<string, string>), Cookie: cookie };
-    const response = await fetchImpl(url, { ...init, headers, signal: controller.signal });
+    let response: Response;
+    try {
+      response = await fetchImpl(url, { ...init, headers, signal: controller.signal });
+    } catch (err) {
+      // A refused connection carried no byte of the request: safe to send again (ClientError.unsent).
+      if (!timedOut && connectionRefused(err)) {
+        throw new ClientError('CLIENT_TRANSPORT', `connection to ${url} refused`, err, undefined, true);
+      }
+      throw err;
+    }
     jar?.store(response.headers.getSetCookie?.() ?? []);
     const text = await response.text();
     if (!response.ok) {
@@ -53,6 +62,18 @@ export async function fetchText(
     clearTimeout(timer);
     signals.delete(controller);
   }
+}
+
+/** Node's fetch reports ECONNREFUSED as `cause` (an AggregateError's `errors` when several addresses failed). */
+function connectionRefused(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown; errors?: { code?: unknown }[] } } | null)?.cause;
+  if (cause === undefined || cause === null) return false;
+  if (cause.code === 'ECONNREFUSED') return true;
+  return (
+    Array.isArray(cause.errors) &&
+    cause.errors.length > 0 &&
+    cause.errors.every((e) => e?.code === 'ECONNREFUSED')
+  );
 }
 
 export function resolveFetch(custom: typeof fetch | undefined): typeof fetch {

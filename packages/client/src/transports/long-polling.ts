@@ -18,7 +18,8 @@ export class LongPollingTransport implements Transport {
 
   send(messages: Message[], timeoutMs: number): Promise<void> {
     return this.#lane.run(messages, async () => {
-      if (this.#closed) throw new ClientError('CLIENT_TRANSPORT', 'transport closed');
+      if (this.#closed)
+        throw new ClientError('CLIENT_TRANSPORT', 'transport closed', undefined, undefined, true);
       const { url, options, sink } = this.#init;
       const text = await fetchText(
         resolveFetch(options.fetch),

@@ -3,7 +3,7 @@
 // the browser's WebSocket, `ws` and `@pushwire/websocket` all fit.
 
 import type { Message } from '@pushwire/bayeux';
-import { ClientError } from '../errors.js';
+import { asUnsent, ClientError } from '../errors.js';
 import type { WebSocketConstructor } from '../options.js';
 import type { Transport, TransportInit, WebSocketLike } from './transport.js';
 
@@ -29,11 +29,17 @@ export class WebSocketTransport implements Transport {
   }
 
   async send(messages: Message[]): Promise<void> {
-    const socket = await this.#open();
+    let socket: WebSocketLike;
+    try {
+      socket = await this.#open();
+    } catch (err) {
+      // No socket reached OPEN, so nothing of this batch was written.
+      throw asUnsent(err);
+    }
     try {
       socket.send(JSON.stringify(messages));
     } catch (err) {
-      throw new ClientError('CLIENT_TRANSPORT', 'websocket send failed', err);
+      throw new ClientError('CLIENT_TRANSPORT', 'websocket send failed', err, undefined, true);
     }
   }
 
