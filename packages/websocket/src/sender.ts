@@ -12,7 +12,9 @@ export interface Compressor {
   compress(data: Buffer, fin: boolean, cb: (err: Error | null, result?: Buffer) => void): void;
 }
 
-/** Frames at or above this size are written as header + payload without copying the payload. */
+/** Frames at or above this size are written as header + payload without copying the payload, but only
+ *  for buffers the sender owns (compressed output, copies): a caller's buffer is written on the next tick
+ *  (or later, behind zlib) and the caller may refill it as soon as send() returns. */
 const ZERO_COPY_THRESHOLD = 16 * 1024;
 /** A tick's frames up to this total are joined into one buffer; above, they go to one corked writev. */
 const COALESCE_LIMIT = 64 * 1024;
@@ -73,11 +75,14 @@ export class Sender {
     const opcode = binary ? OPCODE.BINARY : OPCODE.TEXT;
     const compressor = this.compressor;
     if (compressor !== null) {
-      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      // A copy: zlib reads its input later on the thread pool, and queued messages wait for it, while
+      // the caller may reuse its buffer once send() returns.
+      const bytes = Buffer.from(data);
       this.enqueue({ data: bytes, opcode, raw: false, compress: bytes.length >= compressor.threshold, cb });
       return;
     }
-    this.writeFrame(opcode, data, false, cb);
+    // Not owned: frame() copies the payload into the frame now.
+    this.writeFrame(opcode, data, false, false, cb);
   }
 
   /** Sends a control frame (close, ping, pong) built here. */
@@ -117,13 +122,15 @@ export class Sender {
     if (callbacks.length > 0) process.nextTick(callAll, callbacks, err);
   }
 
+  /** `owned`: `data` is the sender's own buffer (nobody else writes to it), so it may be queued as is. */
   private writeFrame(
     opcode: number,
     data: Buffer | string,
     rsv1: boolean,
+    owned: boolean,
     cb: SendCallback | undefined,
   ): void {
-    if (!this.mask && typeof data !== 'string' && data.length >= ZERO_COPY_THRESHOLD) {
+    if (owned && !this.mask && typeof data !== 'string' && data.length >= ZERO_COPY_THRESHOLD) {
       this.push(encodeFrameHeader(opcode, data.length, { rsv1 }), undefined);
       this.push(data, cb);
       return;
@@ -198,7 +205,7 @@ export class Sender {
       if (p.raw) {
         this.push(p.data, p.cb);
       } else if (!p.compress || this.compressor === null) {
-        this.writeFrame(p.opcode, p.data, false, p.cb);
+        this.writeFrame(p.opcode, p.data, false, true, p.cb);
       } else {
         this.compressing = true;
         // Still counted in bufferedAmount while zlib works.
@@ -215,7 +222,7 @@ export class Sender {
             p.cb?.(err ?? new Error('compression failed'));
           } else {
             // RFC 7692 6: RSV1 marks the first (here the only) frame of a compressed message.
-            this.writeFrame(p.opcode, result, true, p.cb);
+            this.writeFrame(p.opcode, result, true, true, p.cb);
           }
           this.drainQueue();
         });

@@ -170,6 +170,18 @@ describe('sending', () => {
     const err = await new Promise<Error | undefined>((r) => s.ws.send('late', r));
     expect((err as { code?: string }).code).toBe('WS_ERR_NOT_OPEN');
   });
+
+  it('sends the bytes a large binary buffer held at send() time, even if the caller refills it at once', async () => {
+    const s = serverSide();
+    const buf = Buffer.alloc(64 * 1024, 1);
+    s.ws.send(buf);
+    buf.fill(2); // the usual Node pattern: reuse the buffer once send() returned
+    await tick();
+    const wire = s.wire.bytes();
+    expect(wire.subarray(0, 10).toString('hex')).toBe('827f0000000000010000'); // FIN binary, 64-bit length
+    expect(wire.length).toBe(10 + 64 * 1024);
+    expect(wire.subarray(10).equals(Buffer.alloc(64 * 1024, 1))).toBe(true);
+  });
 });
 
 describe('sending with a compressor', () => {
@@ -201,6 +213,32 @@ describe('sending with a compressor', () => {
     pending.shift()!(null, Buffer.from('Y'));
     await tick();
     expect(results).toEqual(['sent-1', 'sent-2', 'failed-3']);
+  });
+
+  it('compresses and sends the bytes binary buffers held at send() time, even if the caller refills them at once', async () => {
+    const [local, remote] = duplexPair();
+    const pending: [Buffer, (err: Error | null, result?: Buffer) => void][] = [];
+    const deflate = {
+      threshold: 4,
+      compress: (d: Buffer, _f: boolean, cb: (err: Error | null, result?: Buffer) => void) =>
+        pending.push([d, cb]),
+      decompress: () => {},
+      cleanup: () => {},
+    };
+    const ws = new WebSocket(null);
+    ws._attach(local, Buffer.alloc(0), true, resolveLimits({}), deflate);
+    const wire = collect(remote);
+    const big = Buffer.alloc(8, 1);
+    const small = Buffer.alloc(2, 3);
+    ws.send(big); // zlib reads its input later, on the thread pool
+    ws.send(small); // under the threshold, but queued behind the compression
+    big.fill(2);
+    small.fill(4);
+    const [input, done] = pending.shift()!;
+    expect(input.equals(Buffer.alloc(8, 1))).toBe(true);
+    done(null, Buffer.from('Z'));
+    await tick();
+    expect(wire.bytes().toString('hex')).toBe('c2015a' + '82020303');
   });
 });
 
