@@ -1,7 +1,8 @@
 // `npm run bench -- [websocket|bayeux] [--quick] [--only=a,b] [--servers=x,y]`: dispatches to the suites;
 // no name runs them all. --only picks scenarios, --servers picks implementations (for quick iterations).
 import { runBayeuxBench } from './bayeux/suite.js';
-import { type BenchOptions, runWebsocketBench } from './websocket/suite.js';
+import type { BenchOptions } from './lib/options.js';
+import { runWebsocketBench } from './websocket/suite.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');

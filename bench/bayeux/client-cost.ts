@@ -1,9 +1,10 @@
 // Issue 4: our Bayeux client's CPU cost per delivered message in Node vs Faye's client, both subscribed
 // on the same server in the same run. A raw generator publishes a fixed series at a modest rate (well under
 // any server's knee) so the client side, not the server, is what is measured.
+
+import type { BenchOptions } from '../lib/options.js';
 import { type Child, startChild } from '../lib/proc.js';
 import { round } from '../lib/stats.js';
-import type { BenchOptions } from '../websocket/suite.js';
 
 export interface ClientCost {
   received: number;

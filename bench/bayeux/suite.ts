@@ -1,10 +1,10 @@
 // `npm run bench -- bayeux`: the CometD chat workload against our Bayeux server and Faye's NodeAdapter in
 // the same run, over websocket and long-polling; memory per idle client; client CPU cost per delivery.
 import { performance } from 'node:perf_hooks';
-import { type Child, startChild } from '../lib/proc.js';
+import type { BenchOptions } from '../lib/options.js';
+import { type Child, snapshot, startChild } from '../lib/proc.js';
 import { round } from '../lib/stats.js';
 import { type Row, renderTable, writeResults } from '../lib/table.js';
-import { type BenchOptions, snapshot } from '../websocket/suite.js';
 import { type ClientCost, type ClientCostResult, runClientCost } from './client-cost.js';
 import type { StepResult } from './load-child.js';
 

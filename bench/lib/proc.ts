@@ -172,3 +172,11 @@ export function measureMemory(): { heapUsed: number; rss: number; external: numb
   const m = process.memoryUsage();
   return { heapUsed: m.heapUsed, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers };
 }
+
+/** BENCH_SNAPSHOT=<dir>: the server writes a heap snapshot there (bench/heap-summary.ts reads it). */
+export async function snapshot(server: Child, label: string): Promise<void> {
+  const dir = process.env.BENCH_SNAPSHOT;
+  if (!dir) return;
+  const r = await server.call<{ file: string }>('snapshot', { dir, label }, 600_000);
+  console.log(`  heap snapshot: ${r.file}`);
+}

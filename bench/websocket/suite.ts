@@ -1,17 +1,10 @@
 // `npm run bench -- websocket`: our WebSocket server vs ws@8, same load generator, same run.
 // Each server runs in its own child process, the generator in another; see bench/README.md.
 import { performance } from 'node:perf_hooks';
-import { type Child, startChild } from '../lib/proc.js';
+import type { BenchOptions } from '../lib/options.js';
+import { type Child, snapshot, startChild } from '../lib/proc.js';
 import { round } from '../lib/stats.js';
 import { type Row, renderTable, writeResults } from '../lib/table.js';
-
-export interface BenchOptions {
-  quick: boolean;
-  /** Restricts the scenarios (bayeux: transports `websocket`, `long-polling`, `client`). */
-  only?: string[];
-  /** Restricts the servers run (e.g. `ws`, `pushwire`, `faye`). */
-  servers?: string[];
-}
 
 interface EchoScenario {
   name: string;
@@ -182,14 +175,6 @@ async function crowdOnce(impl: string, opts: BenchOptions): Promise<Crowd> {
     await load.stop();
     await server.stop();
   }
-}
-
-/** BENCH_SNAPSHOT=<dir>: the server writes a heap snapshot there (bench/heap-summary.ts reads it). */
-export async function snapshot(server: Child, label: string): Promise<void> {
-  const dir = process.env.BENCH_SNAPSHOT;
-  if (!dir) return;
-  const r = await server.call<{ file: string }>('snapshot', { dir, label }, 600_000);
-  console.log(`  heap snapshot: ${r.file}`);
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
