@@ -40,8 +40,8 @@ export function socketOnError(this: TaggedSocket): void {
 }
 
 export function socketOnDrain(this: TaggedSocket): void {
-  const ws = this[kWebSocket]!;
-  if (ws.readyState === READY_STATE.OPEN && ws.bufferedAmount === 0) ws.emit('drain');
+  // The sender decides: it reports each return of bufferedAmount to 0 once, whoever noticed it first.
+  this[kWebSocket]!._sender?.checkDrained();
 }
 
 /** Reports a failure: to diagnostics always, to 'error' listeners if there are any (an unattended server

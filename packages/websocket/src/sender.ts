@@ -43,8 +43,14 @@ function callAll(callbacks: SendCallback[], err?: Error | null): void {
   for (let i = 0; i < callbacks.length; i++) callbacks[i]!(err ?? undefined);
 }
 
+/** Told when bufferedAmount returned to 0 after being above 0 (the connection emits 'drain'). */
+export interface DrainListener {
+  _senderDrained(): void;
+}
+
 export class Sender {
   private readonly socket: Duplex;
+  private readonly drainListener: DrainListener | null;
   private readonly mask: boolean;
   private compressor: Compressor | null;
 
@@ -58,11 +64,30 @@ export class Sender {
   private queuedBytes = 0;
   private compressing = false;
   private endRequested = false;
+  /** bufferedAmount went above 0 since the last 'drain': the next return to 0 is reported. */
+  private drainPending = false;
 
-  constructor(socket: Duplex, mask: boolean, compressor: Compressor | null) {
+  constructor(
+    socket: Duplex,
+    mask: boolean,
+    compressor: Compressor | null,
+    drainListener: DrainListener | null = null,
+  ) {
     this.socket = socket;
     this.mask = mask;
     this.compressor = compressor;
+    this.drainListener = drainListener;
+  }
+
+  /**
+   * Reports 'drain' if bufferedAmount is back to 0 after being above 0. Called after each flush's write
+   * completes, when the compression queue empties, and on the socket's own 'drain': bytes can wait in
+   * any of the three without the socket ever pushing back.
+   */
+  checkDrained(): void {
+    if (!this.drainPending || this.bufferedAmount !== 0) return;
+    this.drainPending = false;
+    this.drainListener?._senderDrained();
   }
 
   /** Bytes accepted by send() and not yet handed to the kernel. */
@@ -119,6 +144,7 @@ export class Sender {
     this.queue = null;
     this.queuedBytes = 0;
     this.compressor = null;
+    this.drainPending = false;
     if (callbacks.length > 0) process.nextTick(callAll, callbacks, err);
   }
 
@@ -150,6 +176,7 @@ export class Sender {
       (this.rest ??= []).push(bytes);
     }
     this.outBytes += bytes.length;
+    this.drainPending = true;
     if (cb !== undefined) (this.outCallbacks ??= []).push(cb);
   }
 
@@ -169,7 +196,11 @@ export class Sender {
       if (callbacks !== null) process.nextTick(callAll, callbacks, new Error('the socket is closed'));
       return;
     }
-    const done = callbacks === null ? undefined : (err?: Error | null) => callAll(callbacks, err);
+    // Completion also re-checks bufferedAmount: the socket emits 'drain' only after it pushed back.
+    const done = (err?: Error | null): void => {
+      if (callbacks !== null) callAll(callbacks, err);
+      if (!err) this.checkDrained();
+    };
     if (rest === null) {
       socket.write(first, done);
     } else if (total <= COALESCE_LIMIT) {
@@ -192,6 +223,7 @@ export class Sender {
 
   private enqueue(p: Pending): void {
     this.queuedBytes += p.data.length;
+    this.drainPending = true;
     (this.queue ??= []).push(p);
     if (!this.compressing) this.drainQueue();
   }
@@ -235,6 +267,8 @@ export class Sender {
         this.flush();
         this.socket.end();
       }
+      // A failed compression may leave nothing to write: nothing else would report the return to 0.
+      this.checkDrained();
     }
   }
 }

@@ -58,7 +58,10 @@ export type WebSocketEvents = {
   error: [err: Error];
   ping: [data: Buffer];
   pong: [data: Buffer];
-  /** The send buffer emptied after the socket had pushed back (bufferedAmount is 0 again). */
+  /**
+   * bufferedAmount returned to 0 after being above 0: everything send() accepted is handed to the kernel,
+   * whether it waited for this tick's write, for compression, or for the socket to stop pushing back.
+   */
   drain: [];
 };
 
@@ -146,7 +149,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
     this._limits = limits;
     this._deflate = deflate;
     this._receiver = new Receiver(new Sink(this), isServer, limits, deflate);
-    this._sender = new Sender(socket, !isServer, deflate);
+    this._sender = new Sender(socket, !isServer, deflate, this);
     const s = socket as Duplex & { setNoDelay?: (v: boolean) => void; setTimeout?: (ms: number) => void };
     // Small frames must not wait for Nagle; the sender already coalesces one tick's frames.
     s.setNoDelay?.(true);
@@ -182,6 +185,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
       return;
     }
     this._sender!.sendMessage(bytes, !text, cb);
+  }
+
+  /** @internal The sender's bufferedAmount returned to 0 (see the 'drain' event). */
+  _senderDrained(): void {
+    if (this.readyState === READY_STATE.OPEN) this.emit('drain');
   }
 
   /** @internal Sends a complete frame as is (broadcast: one encoding for many connections). */

@@ -1,0 +1,74 @@
+// 'drain' means bufferedAmount returned to 0 after being above 0, whatever held the bytes: this tick's
+// frames, the compression queue, or the socket. Callers (the Bayeux server) wait for it when bufferedAmount
+// is high, so a missed 'drain' stalls them.
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveLimits } from '../src/options.js';
+import type { WebSocketServer } from '../src/server.js';
+import { WebSocket } from '../src/websocket.js';
+import { collect, duplexPair, startServer } from './helpers.js';
+
+let server: WebSocketServer | null = null;
+
+afterEach(async () => {
+  await server?.close();
+  server = null;
+});
+
+describe("'drain'", () => {
+  it('fires after a small send, once its frame is written (the socket never pushed back)', async () => {
+    const [local, remote] = duplexPair();
+    const ws = new WebSocket(null);
+    ws._attach(local, Buffer.alloc(0), true, resolveLimits({}), null);
+    const wire = collect(remote);
+    let drains = 0;
+    ws.on('drain', () => drains++);
+    ws.send('hello');
+    expect(ws.bufferedAmount).toBe(7);
+    await once(ws, 'drain');
+    expect(ws.bufferedAmount).toBe(0);
+    expect(wire.bytes().toString('hex')).toBe('810568656c6c6f');
+    expect(drains).toBe(1);
+  });
+
+  it('fires after a 2 MiB compressible send with permessage-deflate, once compressed and written', async () => {
+    const started = await startServer({ perMessageDeflate: true });
+    server = started.wss;
+    const serverSide = new Promise<WebSocket>((r) => started.wss.once('connection', (ws) => r(ws)));
+    const client = new WebSocket(started.url, [], { perMessageDeflate: true, maxPayload: 4 * 1024 * 1024 });
+    await once(client, 'open');
+    const ws = await serverSide;
+    expect(ws.extensions).toMatch(/^permessage-deflate/);
+    const received = once(client, 'message');
+    ws.send(Buffer.alloc(2 * 1024 * 1024, 'a'));
+    expect(ws.bufferedAmount).toBe(2 * 1024 * 1024);
+    await once(ws, 'drain');
+    expect(ws.bufferedAmount).toBe(0);
+    const [data] = (await received) as [Buffer];
+    expect(data.equals(Buffer.alloc(2 * 1024 * 1024, 'a'))).toBe(true);
+    client.close();
+    await once(client, 'close');
+  });
+
+  it('fires once when the socket itself pushed back (its own drain and the write completion agree)', async () => {
+    const started = await startServer();
+    server = started.wss;
+    const serverSide = new Promise<WebSocket>((r) => started.wss.once('connection', (ws) => r(ws)));
+    const client = new WebSocket(started.url, [], { maxPayload: 16 * 1024 * 1024 });
+    await once(client, 'open');
+    const ws = await serverSide;
+    let drains = 0;
+    ws.on('drain', () => drains++);
+    const received = once(client, 'message');
+    ws.send(Buffer.alloc(8 * 1024 * 1024, 7));
+    await once(ws, 'drain');
+    await received;
+    // A round trip after the drain: a second, duplicate 'drain' would have come by now.
+    const echoed = once(ws, 'message');
+    client.send('x');
+    await echoed;
+    expect(drains).toBe(1);
+    client.close();
+    await once(client, 'close');
+  });
+});
