@@ -207,6 +207,27 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
     this.control(OPCODE.PONG, data, cb);
   }
 
+  /**
+   * Stops reading from the socket, so TCP flow control pushes back on the peer (a consumer that cannot
+   * keep up, an echo whose replies are not read). Messages whose bytes were already read may still be
+   * emitted. No effect unless the connection is open; close() resumes, to read the peer's close frame.
+   */
+  pause(): void {
+    if (this.readyState === READY_STATE.OPEN) this._socket?.pause();
+  }
+
+  /** Reads from the socket again after pause(). */
+  resume(): void {
+    if (this.readyState === READY_STATE.OPEN || this.readyState === READY_STATE.CLOSING) {
+      this._socket?.resume();
+    }
+  }
+
+  /** Whether pause() stopped reading (and no resume() followed). */
+  get isPaused(): boolean {
+    return this._socket?.isPaused() === true;
+  }
+
   private control(opcode: number, data: WebSocketData, cb: SendCallback | undefined): void {
     if (this.readyState === READY_STATE.CONNECTING) {
       throw new WebSocketError('WS_ERR_NOT_OPEN', 'ping/pong before the connection is open');
@@ -238,6 +259,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
     }
     if (this._closeFrameSent) return;
     this.sendCloseFrame(payload);
+    // RFC 6455 7.1.2: the handshake completes with the peer's close frame, which a paused socket never reads.
+    this._socket?.resume();
   }
 
   /** Destroys the connection at once, without a closing handshake. */
