@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { debuglog } from 'node:util';
 import { type Authorizer, AuthorizerRegistry } from './authorizers.js';
 import { isClientScriptRequest, serveClientScript } from './client-script.js';
-import { Connections } from './connections.js';
+import { Connections, type FlushSource } from './connections.js';
 import type { Core } from './core.js';
 import { createDefaultEngine } from './default-engine.js';
 import type { DestroyReason, Engine } from './engine/engine.js';
@@ -39,6 +39,7 @@ export class BayeuxServer {
   >();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #keepAlive: NodeJS.Timeout;
+  readonly #flushSource: FlushSource;
   #closed: Promise<void> | undefined;
 
   constructor(options: BayeuxServerOptions = {}) {
@@ -60,6 +61,15 @@ export class BayeuxServer {
       reportError: (err) => this.#reportError(err),
     };
     this.#core = core;
+    const engine = this.engine;
+    // One source for every client's socket pushes (no closure per wake); the sync take when the engine has one.
+    this.#flushSource = {
+      take: engine.takeQueueSync?.bind(engine) ?? ((clientId) => engine.takeQueue(clientId)),
+      putBack: (clientId, messages) => {
+        engine.deliver(clientId, messages).catch((err: unknown) => this.#reportError(err));
+      },
+      onError: (err) => this.#reportError(err),
+    };
     this.engine.setSink({
       wake: (clientId) => this.#wake(clientId),
       destroyed: (clientId, reason) => this.#destroyed(clientId, reason),
@@ -103,14 +113,7 @@ export class BayeuxServer {
     const { connections, extensions } = this.#core;
     const connectOnly = extensions.deliveryHooks().some((h) => h.connectOnly(clientId));
     if (!connectOnly && connections.socketOf(clientId) !== undefined) {
-      connections.scheduleFlush(
-        clientId,
-        () => this.engine.takeQueue(clientId),
-        (err) => this.#reportError(err),
-        (messages) => {
-          this.engine.deliver(clientId, messages).catch((err: unknown) => this.#reportError(err));
-        },
-      );
+      connections.scheduleFlush(clientId, this.#flushSource);
       return;
     }
     connections.release(clientId, 'wake');

@@ -1,6 +1,6 @@
 // Connections: socket flushing with backpressure (maxSocketBuffer crossed by one), push coalescing, holds.
-import { describe, expect, it } from 'vitest';
-import { Connections, type SocketBinding } from '../src/connections.js';
+import { describe, expect, it, vi } from 'vitest';
+import { Connections, type FlushSource, type SocketBinding } from '../src/connections.js';
 
 class FakeSocket implements SocketBinding {
   readonly frames: string[] = [];
@@ -19,8 +19,12 @@ class FakeSocket implements SocketBinding {
   }
 }
 
-function queueOf(items: string[]): () => Promise<string[]> {
-  return async () => items.splice(0);
+function rethrow(err: unknown): never {
+  throw err;
+}
+
+function queueOf(items: string[]): FlushSource {
+  return { take: async () => items.splice(0), onError: rethrow };
 }
 
 describe('Connections socket flushing', () => {
@@ -55,9 +59,7 @@ describe('Connections socket flushing', () => {
     };
     for (const m of ['1', '2', '3']) {
       queue.push(m);
-      c.scheduleFlush('a', take, (err) => {
-        throw err;
-      });
+      c.scheduleFlush('a', { take, onError: rethrow });
     }
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
@@ -65,19 +67,44 @@ describe('Connections socket flushing', () => {
     expect(takes).toBe(1);
   });
 
+  it('one shared setImmediate flushes every woken client; a synchronous take is used as is', async () => {
+    const c = new Connections();
+    const a = new FakeSocket();
+    const b = new FakeSocket();
+    c.bindSocket('a', a);
+    c.bindSocket('b', b);
+    const queues = new Map([
+      ['a', ['1']],
+      ['b', ['2', '3']],
+    ]);
+    const source: FlushSource = { take: (id) => queues.get(id)?.splice(0) ?? [], onError: rethrow };
+    const spy = vi.spyOn(globalThis, 'setImmediate');
+    try {
+      c.scheduleFlush('a', source);
+      c.scheduleFlush('b', source);
+      c.scheduleFlush('a', source);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(a.frames).toEqual(['[1]']);
+    expect(b.frames).toEqual(['[2,3]']);
+  });
+
   it('hands messages back when the socket closed while the queue was being taken', async () => {
     const c = new Connections();
     const socket = new FakeSocket();
     c.bindSocket('a', socket);
     const back: string[][] = [];
-    await c.flushSocket(
-      'a',
-      async () => {
+    await c.flushSocket('a', {
+      take: async () => {
         socket.open = false;
         return ['1', '2'];
       },
-      (m) => back.push(m),
-    );
+      putBack: (_id, m) => back.push(m),
+      onError: rethrow,
+    });
     expect(socket.frames).toEqual([]);
     expect(back).toEqual([['1', '2']]);
   });

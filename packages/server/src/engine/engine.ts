@@ -111,6 +111,13 @@ export interface Engine {
   deliver(clientId: string, encoded: EncodedMessage[]): Promise<void>;
   /** Removes and returns everything queued for the client, oldest first. */
   takeQueue(clientId: string): Promise<EncodedMessage[]>;
+  /**
+   * Optional synchronous takeQueue, for engines whose queues live in this process (the memory engine).
+   * The server's socket pushes use it when present and skip a promise per flush; engines with remote
+   * storage (Redis) leave it out and takeQueue is used. Same semantics as takeQueue, but it THROWS
+   * (EngineError `ENGINE_CLOSED`) where takeQueue would reject.
+   */
+  takeQueueSync?(clientId: string): EncodedMessage[];
   /** Number of clients known (for metrics and limits). */
   clientCount(): Promise<number>;
   /** Stops sweepers and releases resources; later calls reject. The sink is not told (the server closes too). */

@@ -181,6 +181,10 @@ export class MemoryEngine implements Engine {
   }
 
   async takeQueue(clientId: string): Promise<EncodedMessage[]> {
+    return this.takeQueueSync(clientId);
+  }
+
+  takeQueueSync(clientId: string): EncodedMessage[] {
     this.assertOpen();
     const client = this.clients.get(clientId);
     return client === undefined ? [] : client.queue.drain();
