@@ -1,7 +1,7 @@
 // `pushwire echo`: a WebSocket echo server on @pushwire/websocket. Text comes back as text and binary as
 // binary, byte for byte; any path; permessage-deflate accepted when the client offers it.
 import { parseArgs } from 'node:util';
-import { WebSocketServer } from '@pushwire/websocket';
+import { type WebSocket, WebSocketServer } from '@pushwire/websocket';
 import type { Command } from '../cli.js';
 
 const usage = `Usage: pushwire echo [--port N] [--host H] [--max-payload BYTES]
@@ -11,6 +11,25 @@ const usage = `Usage: pushwire echo [--port N] [--host H] [--max-payload BYTES]
   --max-payload BYTES  largest message accepted (default 1048576)
 
 Prints the server URL (ws://HOST:PORT/) once listening; stops on SIGINT/SIGTERM, closing clients with 1001.`;
+
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
+/**
+ * Echoes every message of `ws` back. A client that sends and never reads would otherwise grow the
+ * server's send buffer without bound: once bufferedAmount passes `maxBuffered` the connection stops
+ * reading (TCP pushes back on the client) until everything is written ('drain'). Messages already read
+ * when it pauses are still echoed, so the buffer can pass the bound by one message plus one socket read.
+ */
+export function echoConnection(ws: WebSocket, maxBuffered: number): void {
+  ws.on('message', (data, isBinary) => {
+    // Text is re-sent as text: toString() of a message already validated as UTF-8 is lossless.
+    ws.send(isBinary ? (data as Buffer) : (data as Buffer).toString('utf8'));
+    if (ws.bufferedAmount > maxBuffered && !ws.isPaused) {
+      ws.pause();
+      ws.once('drain', () => ws.resume());
+    }
+  });
+}
 
 function parsePort(value: string | undefined, fallback: number): number | null {
   if (value === undefined) return fallback;
@@ -41,12 +60,9 @@ export const command: Command = {
     }
     const host = values.host ?? '0.0.0.0';
     const wss = new WebSocketServer({ port, host, maxPayload, perMessageDeflate: true });
-    wss.on('connection', (ws) => {
-      ws.on('message', (data, isBinary) => {
-        // Text is re-sent as text: toString() of a message already validated as UTF-8 is lossless.
-        ws.send(isBinary ? (data as Buffer) : (data as Buffer).toString('utf8'));
-      });
-    });
+    // Four largest messages of unread replies per connection, then it stops reading.
+    const maxBuffered = 4 * (maxPayload ?? DEFAULT_MAX_PAYLOAD);
+    wss.on('connection', (ws) => echoConnection(ws, maxBuffered));
     const listening = await new Promise<boolean>((resolve) => {
       wss.once('listening', () => resolve(true));
       wss.once('error', (err) => {
