@@ -4,7 +4,8 @@
 // the publisher's clientId or id (Bayeux ref C §3.5: that would allow impersonation).
 
 import type { Message } from '@pushwire/bayeux';
-import { errorString, isMetaChannel, isServiceChannel, isValidChannel } from '@pushwire/bayeux';
+import { errorString, isMetaChannel, isServiceChannel } from '@pushwire/bayeux';
+import { validChannels } from './channel-cache.js';
 import type { BatchContext, Core } from './core.js';
 import { failure, replyTo } from './core.js';
 import { knownClient, unknownClient } from './meta-handlers.js';
@@ -31,7 +32,7 @@ export async function handlePublish(core: Core, message: Message, ctx: BatchCont
   // CometD refuses unconnected publishes (reference §1.5); Bayeux §1.4.8 lets us, as long as we answer.
   if (clientId === undefined) return unknownClient(message);
   const channel = message.channel;
-  if (!isValidChannel(channel) || isMetaChannel(channel))
+  if (!validChannels.get(channel) || isMetaChannel(channel))
     return failure(message, errorString('channelInvalid'));
   if (!('data' in message) || message.data === undefined) {
     return failure(message, errorString('fieldMissing', 'data'));
@@ -61,7 +62,7 @@ export async function handlePublish(core: Core, message: Message, ctx: BatchCont
 
 /** `bayeux.publish(channel, data)` from server code; resolves with the number of clients reached. */
 export async function publishFromServer(core: Core, channel: string, data: unknown): Promise<number> {
-  if (!isValidChannel(channel) || isMetaChannel(channel) || isServiceChannel(channel)) {
+  if (!validChannels.get(channel) || isMetaChannel(channel) || isServiceChannel(channel)) {
     throw new TypeError(`pushwire: cannot publish to '${channel}' (a concrete broadcast channel is needed)`);
   }
   if (data === undefined) throw new TypeError('pushwire: publish needs data (Bayeux §3.10)');

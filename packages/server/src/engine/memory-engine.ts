@@ -1,5 +1,5 @@
 // The in-memory engine: one process, no I/O. Subscriptions are indexed by pattern
-// (Map<pattern, Set<clientId>>), and a publish looks up only the keys `expand(channel)` lists (exact name,
+// (Map<pattern, Set<clientId>>), and a publish looks up only the keys `expand(channel)` lists (remembered per name, channel-cache.ts) (exact name,
 // `/*` at the parent, `/**` at every ancestor: O(depth) lookups), never a scan of all clients.
 // Liveness is one Map kept in order of last activity (a ping moves the client to the end), so the single
 // sweeper timer stops at the first client that is still fresh: O(expired) per sweep, not O(clients).
@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Message } from '@pushwire/bayeux';
-import { expand } from '@pushwire/bayeux';
+import { channelExpansions } from '../channel-cache.js';
 import {
   DEFAULT_ENGINE_OPTIONS,
   type DeliverySink,
@@ -142,7 +142,7 @@ export class MemoryEngine implements Engine {
     // one exact-name set, needs no copy).
     let first: Set<string> | undefined;
     let union: Set<string> | undefined;
-    for (const key of expand(message.channel)) {
+    for (const key of channelExpansions.get(message.channel)) {
       const set = this.index.get(key);
       if (set === undefined) continue;
       if (first === undefined) first = set;
