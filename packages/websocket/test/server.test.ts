@@ -37,6 +37,13 @@ const nextMessage = (ws: WebSocket) =>
 const closeOf = (ws: WebSocket) =>
   new Promise<[number, string]>((r) => ws.once('close', (c, reason) => r([c, reason.toString()])));
 
+/**
+ * An upgrade request with an `X-Pad` header of `n` bytes. maxHeaderSize counts the head as Node's parser
+ * does: the request line and the header lines with their CRLFs, not the empty line that ends the head
+ * (so the head is the request's length minus 2).
+ */
+const padded = (n: number): string => UPGRADE_REQUEST('/', `X-Pad: ${'a'.repeat(n)}\r\n`);
+
 async function statusOf(port: number, request: string): Promise<string> {
   const raw = await rawClient(port);
   raw.socket.write(request);
@@ -217,10 +224,11 @@ describe('limits, crossed by one', () => {
 
   it('maxHeaderSize: a head of N bytes passes, one over gets 431', async () => {
     const { port } = await server({ maxHeaderSize: 1024 });
-    const base = UPGRADE_REQUEST('/', 'X-Pad: \r\n');
-    const pad = (n: number) => UPGRADE_REQUEST('/', `X-Pad: ${'a'.repeat(n)}\r\n`);
-    expect(await statusOf(port, pad(1024 - base.length - 200))).toBe('HTTP/1.1 101 Switching Protocols');
-    expect(await statusOf(port, pad(2000))).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    const headOf = (n: number) => padded(n).length - 2;
+    const n = 1024 - headOf(0);
+    expect(headOf(n)).toBe(1024);
+    expect(await statusOf(port, padded(n))).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(await statusOf(port, padded(n + 1))).toBe('HTTP/1.1 431 Request Header Fields Too Large');
   });
 
   it('maxHeaderSize on handleUpgrade (noServer): measured from the parsed head', async () => {
@@ -233,10 +241,9 @@ describe('limits, crossed by one', () => {
     cleanup.push(() => new Promise((r) => httpServer.close(r)));
     cleanup.push(() => wss.close());
     const port = (httpServer.address() as net.AddressInfo).port;
-    expect(await statusOf(port, UPGRADE_REQUEST('/', `X-Pad: ${'a'.repeat(600)}\r\n`))).toBe(
-      'HTTP/1.1 431 Request Header Fields Too Large',
-    );
-    expect(await statusOf(port, UPGRADE_REQUEST('/'))).toBe('HTTP/1.1 101 Switching Protocols');
+    const n = 600 - (padded(0).length - 2);
+    expect(await statusOf(port, padded(n))).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(await statusOf(port, padded(n + 1))).toBe('HTTP/1.1 431 Request Header Fields Too Large');
   });
 
   it('closeTimeout: a peer that never answers the close is dropped', async () => {
@@ -293,6 +300,27 @@ describe('broadcast and shutdown', () => {
     const one = Promise.race(clients.map(nextMessage));
     wss.broadcast(Buffer.from([7]), [first!]);
     expect(await one).toEqual(['07', true]);
+  });
+
+  it('broadcast writes the same frame Buffer object to every client socket (framed once, not per client)', async () => {
+    const { wss, url } = await server();
+    const clients = await Promise.all([open(url), open(url), open(url)]);
+    const written: unknown[] = [];
+    for (const ws of wss.clients) {
+      const socket = ws._socket!;
+      const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+      socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+        written.push(chunk);
+        return write(chunk, ...rest);
+      }) as typeof socket.write;
+    }
+    const got = clients.map(nextMessage);
+    wss.broadcast('same frame');
+    expect(await Promise.all(got)).toEqual(clients.map(() => ['same frame', false]));
+    expect(written.length).toBe(3);
+    expect(written[1]).toBe(written[0]);
+    expect(written[2]).toBe(written[0]);
+    expect((written[0] as Buffer).toString('hex')).toBe(`810a${Buffer.from('same frame').toString('hex')}`);
   });
 
   it('close() sends 1001 to every client and resolves when they are closed', async () => {
