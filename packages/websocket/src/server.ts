@@ -50,7 +50,8 @@ export interface ServerOptions extends LimitOptions {
   verifyClient?: (info: VerifyClientInfo) => boolean | Promise<boolean>;
   /** Milliseconds from the connection (port mode) or the upgrade request to an open WebSocket; default 10 s. */
   handshakeTimeout?: number;
-  /** Largest request head in bytes; 431 above it. Default 16 KiB. */
+  /** Largest request head in bytes (request line and header lines with their CRLFs, not the empty line
+   *  that ends the head: what Node's parser counts); 431 above it. Default 16 KiB. */
   maxHeaderSize?: number;
   /** Ping every open connection this often (ms) and terminate those that missed the previous ping. */
   pingInterval?: number;
