@@ -33,13 +33,6 @@ export interface FlushSource {
   onError(err: unknown): void;
 }
 
-interface Held {
-  readonly clientId: string;
-  readonly browserId: string | undefined;
-  readonly timer: NodeJS.Timeout;
-  readonly release: (reason: ReleaseReason, detail?: DestroyReason) => void;
-}
-
 export interface HoldRequest {
   clientId: string;
   /** Counted against maxSessionsPerBrowser while held (HTTP transports only). */
@@ -80,21 +73,11 @@ export class Connections {
   hold(request: HoldRequest): Promise<string[]> {
     this.release(request.clientId, 'replaced');
     return new Promise<string[]>((resolve) => {
-      let done = false;
-      const release = (reason: ReleaseReason, detail?: DestroyReason): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        request.signal?.removeEventListener('abort', onAbort);
-        this.#forget(request.clientId, held);
-        request.answer(reason, detail).then(resolve, () => resolve([]));
-      };
-      const timer = setTimeout(() => release('timeout'), request.timeoutMs);
+      const held = new Held(this, request, resolve);
+      const { signal } = request;
       // A closed request must not take the queue with it (the messages would be written to nobody).
-      const onAbort = (): void => release('replaced');
-      if (request.signal?.aborted === true) queueMicrotask(onAbort);
-      else request.signal?.addEventListener('abort', onAbort, { once: true });
-      const held: Held = { clientId: request.clientId, browserId: request.browserId, timer, release };
+      if (signal?.aborted === true) queueMicrotask(() => held.release('replaced'));
+      else signal?.addEventListener('abort', held, { once: true });
       this.#held.set(request.clientId, held);
       if (request.browserId !== undefined) {
         this.#perBrowser.set(request.browserId, (this.#perBrowser.get(request.browserId) ?? 0) + 1);
@@ -102,13 +85,16 @@ export class Connections {
     });
   }
 
-  #forget(clientId: string, held: Held): void {
+  /** Called by a Held once released. */
+  forget(held: Held): void {
+    const clientId = held.request.clientId;
     if (this.#held.get(clientId) !== held) return;
     this.#held.delete(clientId);
-    if (held.browserId !== undefined) {
-      const n = (this.#perBrowser.get(held.browserId) ?? 1) - 1;
-      if (n <= 0) this.#perBrowser.delete(held.browserId);
-      else this.#perBrowser.set(held.browserId, n);
+    const browserId = held.request.browserId;
+    if (browserId !== undefined) {
+      const n = (this.#perBrowser.get(browserId) ?? 1) - 1;
+      if (n <= 0) this.#perBrowser.delete(browserId);
+      else this.#perBrowser.set(browserId, n);
     }
   }
 
@@ -128,7 +114,7 @@ export class Connections {
   heldForBrowser(browserId: string, exceptClientId: string): number {
     const n = this.#perBrowser.get(browserId) ?? 0;
     const own = this.#held.get(exceptClientId);
-    return own !== undefined && own.browserId === browserId ? n - 1 : n;
+    return own !== undefined && own.request.browserId === browserId ? n - 1 : n;
   }
 
   heldClientIds(): IterableIterator<string> {
@@ -226,5 +212,44 @@ export class Connections {
 
   forgetClient(clientId: string): void {
     this.#sockets.delete(clientId);
+  }
+}
+
+function onHoldTimeout(held: Held): void {
+  held.release('timeout');
+}
+
+/**
+ * One held connect. A class rather than closures: an idle client holds a connect all the time, so what a
+ * hold allocates is paid per connected client. It is its own abort listener (`handleEvent`, DOM
+ * EventListener objects) and its timer calls a shared function with it as argument.
+ */
+class Held {
+  readonly request: HoldRequest;
+  readonly #owner: Connections;
+  readonly #resolve: (messages: string[]) => void;
+  readonly #timer: NodeJS.Timeout;
+  #done = false;
+
+  constructor(owner: Connections, request: HoldRequest, resolve: (messages: string[]) => void) {
+    this.request = request;
+    this.#owner = owner;
+    this.#resolve = resolve;
+    this.#timer = setTimeout(onHoldTimeout, request.timeoutMs, this);
+  }
+
+  /** The request's AbortSignal fired: the transport went away. */
+  handleEvent(): void {
+    this.release('replaced');
+  }
+
+  release(reason: ReleaseReason, detail?: DestroyReason): void {
+    if (this.#done) return;
+    this.#done = true;
+    clearTimeout(this.#timer);
+    this.request.signal?.removeEventListener('abort', this);
+    this.#owner.forget(this);
+    const resolve = this.#resolve;
+    this.request.answer(reason, detail).then(resolve, () => resolve([]));
   }
 }
