@@ -16,6 +16,53 @@ import { ReadGate } from './read-gate.js';
 /** RFC 6455 7.4.1 close codes used here. */
 const CLOSE = { goingAway: 1001, unsupportedData: 1003, policyViolation: 1008, tooBig: 1009 } as const;
 
+/**
+ * One upgraded socket as Connections sees it. A class (prototype methods and getters) rather than an object
+ * literal of closures: every connected client has one for as long as its socket is open.
+ */
+class SocketSession implements SocketBinding {
+  readonly #ws: WebSocket;
+  /** The first client bound to this socket; any further ones in #more (usually there are none). */
+  #first: string | undefined;
+  #more: Set<string> | undefined;
+
+  constructor(ws: WebSocket) {
+    this.#ws = ws;
+  }
+
+  send(text: string): void {
+    this.#ws.send(text);
+  }
+
+  bind(clientId: string): void {
+    if (this.#first === undefined) this.#first = clientId;
+    else if (this.#first !== clientId) (this.#more ??= new Set()).add(clientId);
+  }
+
+  /** Every client bound to this socket. */
+  boundClients(): string[] {
+    if (this.#first === undefined) return [];
+    return this.#more === undefined ? [this.#first] : [this.#first, ...this.#more];
+  }
+
+  /** Replies and released connects: one frame, nothing when empty or the socket is gone. */
+  sendBatch(messages: string[]): void {
+    if (messages.length > 0 && this.open) this.#ws.send(encodeBatch(messages));
+  }
+
+  get open(): boolean {
+    return this.#ws.readyState === 1;
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  onceDrained(listener: () => void): void {
+    this.#ws.once('drain', listener);
+  }
+}
+
 export class WebSocketTransport {
   readonly #core: Core;
   readonly #wss: WebSocketServer;
@@ -48,28 +95,15 @@ export class WebSocketTransport {
     );
     this.#sockets.add(ws);
     const abort = new AbortController();
-    const bound = new Set<string>();
-    const binding: SocketBinding = {
-      send: (text) => ws.send(text),
-      get open() {
-        return ws.readyState === 1;
-      },
-      get bufferedAmount() {
-        return ws.bufferedAmount;
-      },
-      onceDrained: (listener) => {
-        ws.once('drain', listener);
-      },
-    };
-    const send = (messages: string[]): void => {
-      if (messages.length > 0 && binding.open) ws.send(encodeBatch(messages));
-    };
+    const binding = new SocketSession(ws);
+    // One per socket, reused by every held connect's reply.
+    const send = (messages: string[]): void => binding.sendBatch(messages);
     const ctx: BatchContext = {
       transport: 'websocket',
       req,
       signal: abort.signal,
       bindClient: (clientId) => {
-        bound.add(clientId);
+        binding.bind(clientId);
         core.connections.bindSocket(clientId, binding);
       },
     };
@@ -99,7 +133,7 @@ export class WebSocketTransport {
           return;
         }
         const outcome = await processBatch(core, messages, { ...ctx });
-        send(outcome.messages);
+        binding.sendBatch(outcome.messages);
         if (outcome.held !== undefined) {
           const sent = outcome.held.then(send, (err: unknown) => core.reportError(err));
           this.#inFlight.add(sent);
@@ -114,7 +148,7 @@ export class WebSocketTransport {
     ws.on('close', () => {
       this.#sockets.delete(ws);
       abort.abort();
-      for (const clientId of bound) core.connections.unbindSocket(clientId, binding);
+      for (const clientId of binding.boundClients()) core.connections.unbindSocket(clientId, binding);
     });
   }
 
