@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { type WebSocket, WebSocketServer } from '@pushwire/websocket';
 import type { Command } from '../cli.js';
+import { untilStopSignal, urlAuthority } from './lifecycle.js';
 
 const usage = `Usage: pushwire echo [--port N] [--host H] [--max-payload BYTES]
 
@@ -71,19 +72,9 @@ export const command: Command = {
       });
     });
     if (!listening) return 1;
-    const address = wss.address();
-    const realPort = typeof address === 'object' && address !== null ? address.port : port;
-    const shownHost = host.includes(':') ? `[${host}]` : host;
-    process.stdout.write(`pushwire echo listening on ws://${shownHost}:${realPort}/\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    const authority = urlAuthority(host, wss.address(), port ?? 0);
+    process.stdout.write(`pushwire echo listening on ws://${authority}/\n`);
+    await untilStopSignal();
     await wss.close();
     return 0;
   },

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { bundledClientScript, createBayeuxServer, serveClientScript } from '@pushwire/server';
 import type { Command } from '../cli.js';
+import { untilStopSignal, urlAuthority } from './lifecycle.js';
 
 const usage = `Usage: pushwire serve [--port N] [--host H] [--mount PATH] [--timeout MS] [--interval MS] [--max-interval MS]
 
@@ -85,19 +86,9 @@ export const command: Command = {
       await bayeux.close();
       return 1;
     }
-    const address = http.address();
-    const realPort = typeof address === 'object' && address !== null ? address.port : port;
-    const shownHost = host.includes(':') ? `[${host}]` : host;
-    process.stdout.write(`pushwire serve listening on http://${shownHost}:${realPort}${bayeux.mount}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    const authority = urlAuthority(host, http.address(), port ?? 0);
+    process.stdout.write(`pushwire serve listening on http://${authority}${bayeux.mount}\n`);
+    await untilStopSignal();
     // Answer held connects and close sockets first, then stop accepting and drop idle keep-alives.
     await bayeux.close();
     await new Promise<void>((resolve) => {
