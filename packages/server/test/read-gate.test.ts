@@ -4,11 +4,10 @@ import { ReadGate } from '../src/transports/read-gate.js';
 describe('ReadGate (maxPendingFrames)', () => {
   it('pauses one frame past the limit, not at it, and resumes at half', () => {
     const calls: string[] = [];
-    const gate = new ReadGate(
-      4,
-      () => calls.push('pause'),
-      () => calls.push('resume'),
-    );
+    const gate = new ReadGate(4, {
+      pause: () => calls.push('pause'),
+      resume: () => calls.push('resume'),
+    });
     for (let i = 0; i < 4; i++) gate.add();
     expect(calls).toEqual([]);
     gate.add();

@@ -2,19 +2,24 @@
 // other; while a slow async hook (security policy, extension) holds one up, later frames wait. Past
 // `maxPending` waiting frames the socket is paused, so TCP pushes back on the sender instead of the
 // server parking its data in memory (DESIGN.md "Bounded everything"); it resumes once half have been
-// processed. Pure bookkeeping: the caller supplies pause/resume.
+// processed. Pure bookkeeping: the caller supplies what to pause and resume (the socket itself, so no
+// closures are made per connection).
+
+/** What a ReadGate pauses and resumes (a Node stream fits). */
+export interface Pausable {
+  pause(): unknown;
+  resume(): unknown;
+}
 
 export class ReadGate {
   readonly #maxPending: number;
-  readonly #pause: () => void;
-  readonly #resume: () => void;
+  readonly #target: Pausable;
   #pending = 0;
   #paused = false;
 
-  constructor(maxPending: number, pause: () => void, resume: () => void) {
+  constructor(maxPending: number, target: Pausable) {
     this.#maxPending = maxPending;
-    this.#pause = pause;
-    this.#resume = resume;
+    this.#target = target;
   }
 
   get pending(): number {
@@ -30,7 +35,7 @@ export class ReadGate {
     this.#pending++;
     if (!this.#paused && this.#pending > this.#maxPending) {
       this.#paused = true;
-      this.#pause();
+      this.#target.pause();
     }
   }
 
@@ -39,7 +44,7 @@ export class ReadGate {
     this.#pending--;
     if (this.#paused && this.#pending <= this.#maxPending >> 1) {
       this.#paused = false;
-      this.#resume();
+      this.#target.resume();
     }
   }
 }

@@ -16,6 +16,9 @@ import { ReadGate } from './read-gate.js';
 /** RFC 6455 7.4.1 close codes used here. */
 const CLOSE = { goingAway: 1001, unsupportedData: 1003, policyViolation: 1008, tooBig: 1009 } as const;
 
+/** The 'close' event follows an 'error'; nothing else to do (errors are the websocket layer's to report). */
+function ignoreSocketError(): void {}
+
 /**
  * One upgraded socket as Connections sees it. A class (prototype methods and getters) rather than an object
  * literal of closures: every connected client has one for as long as its socket is open.
@@ -88,11 +91,7 @@ export class WebSocketTransport {
   #onConnection(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
     const core = this.#core;
     // Pausing the upgraded socket stops the websocket layer's reads: TCP backpressure on a flooding peer.
-    const gate = new ReadGate(
-      core.options.maxPendingFrames,
-      () => socket.pause(),
-      () => socket.resume(),
-    );
+    const gate = new ReadGate(core.options.maxPendingFrames, socket);
     this.#sockets.add(ws);
     const abort = new AbortController();
     const binding = new SocketSession(ws);
@@ -142,9 +141,7 @@ export class WebSocketTransport {
       });
       chain = chain.catch((err: unknown) => core.reportError(err)).finally(() => gate.done());
     });
-    ws.on('error', () => {
-      // The 'close' event follows; nothing else to do (errors are the websocket layer's to report).
-    });
+    ws.on('error', ignoreSocketError);
     ws.on('close', () => {
       this.#sockets.delete(ws);
       abort.abort();
