@@ -33,13 +33,28 @@ export interface FlushSource {
   onError(err: unknown): void;
 }
 
+/** A listener object (DOM EventListener style): what a hold registers on its HoldSignal. */
+export interface HoldListener {
+  handleEvent(): void;
+}
+
+/**
+ * What tells a hold that its transport went away: an AbortSignal (HTTP requests), or the websocket
+ * transport's own per-socket object (cheaper than an AbortController per connected client).
+ */
+export interface HoldSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: HoldListener, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: HoldListener): void;
+}
+
 export interface HoldRequest {
   clientId: string;
   /** Counted against maxSessionsPerBrowser while held (HTTP transports only). */
   browserId: string | undefined;
   timeoutMs: number;
   /** Aborted when the transport goes away (HTTP request closed, socket closed): released as 'replaced'. */
-  signal?: AbortSignal | undefined;
+  signal?: HoldSignal | undefined;
   /** Builds the reply once released. Must not reject (errors become reply data). */
   answer: (reason: ReleaseReason, detail?: DestroyReason) => Promise<string[]>;
 }

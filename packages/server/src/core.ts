@@ -3,7 +3,7 @@
 
 import type { Advice, Message } from '@pushwire/bayeux';
 import type { AuthorizerRegistry } from './authorizers.js';
-import type { Connections } from './connections.js';
+import type { Connections, HoldSignal } from './connections.js';
 import type { Engine } from './engine/engine.js';
 import type { BayeuxEmitter } from './events.js';
 import type { ExtensionPipeline } from './extensions.js';
@@ -16,7 +16,7 @@ export interface BatchContext extends RequestContext {
   /** BAYEUX_BROWSER cookie value (HTTP transports). */
   browserId?: string;
   /** Aborted when the request or socket goes away; a held connect is then dropped without its queue. */
-  signal?: AbortSignal;
+  signal?: HoldSignal;
   /** Called when a handshake or connect over a WebSocket names a client (binds pushes to this socket). */
   bindClient?: (clientId: string) => void;
 }

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from '@pushwire/websocket';
-import type { SocketBinding } from '../connections.js';
+import type { HoldListener, HoldSignal, SocketBinding } from '../connections.js';
 import type { BatchContext, Core } from '../core.js';
 import { encodeBatch, processBatch } from '../dispatcher.js';
 import { HttpError, parseMessages } from './http-body.js';
@@ -23,8 +23,11 @@ function ignoreSocketError(): void {}
  * One upgraded socket as Connections sees it. A class (prototype methods and getters) rather than an object
  * literal of closures: every connected client has one for as long as its socket is open.
  */
-class SocketSession implements SocketBinding {
+class SocketSession implements SocketBinding, HoldSignal {
   readonly #ws: WebSocket;
+  /** Set once the socket closed: held connects taken over it are released as 'replaced' (HoldSignal). */
+  aborted = false;
+  #abortListeners: Set<HoldListener> | undefined;
   /** The first client bound to this socket; any further ones in #more (usually there are none). */
   #first: string | undefined;
   #more: Set<string> | undefined;
@@ -64,6 +67,24 @@ class SocketSession implements SocketBinding {
   onceDrained(listener: () => void): void {
     this.#ws.once('drain', listener);
   }
+
+  // HoldSignal: every listener is called once, at close (so `once` needs no bookkeeping).
+  addEventListener(_type: 'abort', listener: HoldListener): void {
+    (this.#abortListeners ??= new Set()).add(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: HoldListener): void {
+    this.#abortListeners?.delete(listener);
+  }
+
+  /** The socket closed. */
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const listeners = this.#abortListeners;
+    this.#abortListeners = undefined;
+    if (listeners !== undefined) for (const listener of listeners) listener.handleEvent();
+  }
 }
 
 export class WebSocketTransport {
@@ -93,14 +114,13 @@ export class WebSocketTransport {
     // Pausing the upgraded socket stops the websocket layer's reads: TCP backpressure on a flooding peer.
     const gate = new ReadGate(core.options.maxPendingFrames, socket);
     this.#sockets.add(ws);
-    const abort = new AbortController();
     const binding = new SocketSession(ws);
     // One per socket, reused by every held connect's reply.
     const send = (messages: string[]): void => binding.sendBatch(messages);
     const ctx: BatchContext = {
       transport: 'websocket',
       req,
-      signal: abort.signal,
+      signal: binding,
       bindClient: (clientId) => {
         binding.bind(clientId);
         core.connections.bindSocket(clientId, binding);
@@ -144,7 +164,7 @@ export class WebSocketTransport {
     ws.on('error', ignoreSocketError);
     ws.on('close', () => {
       this.#sockets.delete(ws);
-      abort.abort();
+      binding.abort();
       for (const clientId of binding.boundClients()) core.connections.unbindSocket(clientId, binding);
     });
   }
