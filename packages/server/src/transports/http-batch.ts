@@ -8,6 +8,7 @@ import { browserIdOf, ensureBrowserId } from '../browser-cookie.js';
 import type { BatchContext, Core } from '../core.js';
 import { processBatch } from '../dispatcher.js';
 import type { TransportName } from '../options.js';
+import { CloseSignal } from './close-signal.js';
 
 export async function runHttpBatch(
   core: Core,
@@ -16,15 +17,15 @@ export async function runHttpBatch(
   messages: Message[],
   transport: TransportName,
 ): Promise<string[]> {
-  const abort = new AbortController();
+  const closed = new CloseSignal();
   const onClose = (): void => {
-    if (!res.writableFinished) abort.abort();
+    if (!res.writableFinished) closed.abort();
   };
   res.once('close', onClose);
   // The browser id is issued with the handshake (CometD) and read on every later request.
   const handshaking = messages.some((m) => m.channel === META.handshake);
   const browserId = handshaking ? ensureBrowserId(req, res) : browserIdOf(req);
-  const ctx: BatchContext = { transport, req, signal: abort.signal };
+  const ctx: BatchContext = { transport, req, signal: closed };
   if (browserId !== undefined) ctx.browserId = browserId;
   try {
     const outcome = await processBatch(core, messages, ctx);

@@ -7,9 +7,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from '@pushwire/websocket';
-import type { HoldListener, HoldSignal, SocketBinding } from '../connections.js';
+import type { SocketBinding } from '../connections.js';
 import type { BatchContext, Core } from '../core.js';
 import { encodeBatch, processBatch } from '../dispatcher.js';
+import { CloseSignal } from './close-signal.js';
 import { HttpError, parseMessages } from './http-body.js';
 import { ReadGate } from './read-gate.js';
 
@@ -20,19 +21,18 @@ const CLOSE = { goingAway: 1001, unsupportedData: 1003, policyViolation: 1008, t
 function ignoreSocketError(): void {}
 
 /**
- * One upgraded socket as Connections sees it. A class (prototype methods and getters) rather than an object
- * literal of closures: every connected client has one for as long as its socket is open.
+ * One upgraded socket as Connections sees it, and the CloseSignal of the connects held over it (fired on
+ * close). A class (prototype methods and getters) rather than an object literal of closures: every
+ * connected client has one for as long as its socket is open.
  */
-class SocketSession implements SocketBinding, HoldSignal {
+class SocketSession extends CloseSignal implements SocketBinding {
   readonly #ws: WebSocket;
-  /** Set once the socket closed: held connects taken over it are released as 'replaced' (HoldSignal). */
-  aborted = false;
-  #abortListeners: Set<HoldListener> | undefined;
   /** The first client bound to this socket; any further ones in #more (usually there are none). */
   #first: string | undefined;
   #more: Set<string> | undefined;
 
   constructor(ws: WebSocket) {
+    super();
     this.#ws = ws;
   }
 
@@ -66,24 +66,6 @@ class SocketSession implements SocketBinding, HoldSignal {
 
   onceDrained(listener: () => void): void {
     this.#ws.once('drain', listener);
-  }
-
-  // HoldSignal: every listener is called once, at close (so `once` needs no bookkeeping).
-  addEventListener(_type: 'abort', listener: HoldListener): void {
-    (this.#abortListeners ??= new Set()).add(listener);
-  }
-
-  removeEventListener(_type: 'abort', listener: HoldListener): void {
-    this.#abortListeners?.delete(listener);
-  }
-
-  /** The socket closed. */
-  abort(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    const listeners = this.#abortListeners;
-    this.#abortListeners = undefined;
-    if (listeners !== undefined) for (const listener of listeners) listener.handleEvent();
   }
 }
 

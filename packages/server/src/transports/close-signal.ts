@@ -1,0 +1,30 @@
+// The HoldSignal a transport gives a held /meta/connect: fired once when the request or socket goes away,
+// so the hold is released as 'replaced' and its messages stay queued (connections.ts). Lighter than an
+// AbortController (no EventTarget, no listener records): there is one per held long-poll and one per
+// connected websocket for as long as the client stays connected.
+
+import type { HoldListener, HoldSignal } from '../connections.js';
+
+export class CloseSignal implements HoldSignal {
+  /** Set once fired; later listeners are never called (the caller checks `aborted` first, as with AbortSignal). */
+  aborted = false;
+  #listeners: Set<HoldListener> | undefined;
+
+  // Every listener is called at most once (when fired), so `once` needs no bookkeeping.
+  addEventListener(_type: 'abort', listener: HoldListener): void {
+    if (!this.aborted) (this.#listeners ??= new Set()).add(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: HoldListener): void {
+    this.#listeners?.delete(listener);
+  }
+
+  /** Fires once: every listener registered so far, in order. */
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (listeners !== undefined) for (const listener of listeners) listener.handleEvent();
+  }
+}
