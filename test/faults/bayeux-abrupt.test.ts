@@ -40,40 +40,51 @@ async function pollingClient(channel: string): Promise<string> {
 const openSockets = (): number => h!.serverSockets.filter((s) => !s.destroyed).length;
 
 describe('a held connect whose TCP connection is reset', () => {
-  it('long-polling: messages published after the reset wait for the next connect', async () => {
-    h = await startBayeux({ timeout: 10_000 });
-    const clientId = await pollingClient('/abrupt/lp');
-    const before = openSockets();
-    // A held connect on its own connection, then RST.
-    const req = request({
-      host: '127.0.0.1',
-      port: h.port,
-      method: 'POST',
-      path: '/bayeux',
-      headers: { 'Content-Type': 'application/json' },
-      agent: false,
-    });
-    req.on('error', () => {
-      // Our own reset.
-    });
-    req.end(JSON.stringify([{ channel: '/meta/connect', clientId, connectionType: 'long-polling' }]));
-    await until(() => openSockets() === before + 1, 5000, 'held connect arrived');
-    await until(() => req.socket !== null && req.socket !== undefined, 5000, 'socket assigned');
-    req.socket?.resetAndDestroy();
-    await until(() => openSockets() === before, 5000, 'server saw the reset');
-    // A full request/response round trip: every event of the reset has been processed by now.
-    await post([{ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] }]);
-    for (let i = 0; i < 3; i++) await h.bayeux.publish('/abrupt/lp', { i });
-    const replies = await post([
-      { channel: '/meta/connect', clientId, connectionType: 'long-polling', advice: { timeout: 0 } },
-    ]);
-    expect(replies.filter((m) => m.channel === '/abrupt/lp').map((m) => m.data)).toEqual([
-      { i: 0 },
-      { i: 1 },
-      { i: 2 },
-    ]);
-    expect(replies.find((m) => m.channel === '/meta/connect')?.successful).toBe(true);
-  });
+  // Regression: with no round trip after the reset, the held connect was still registered (its response's
+  // 'close' not yet fired) and the first publish was taken for a dead socket and lost.
+  it.each([
+    ['after the reset was fully processed', true],
+    ['while the reset is still in flight', false],
+  ])(
+    'long-polling: messages published after the reset wait for the next connect (%s)',
+    async (_name, settle) => {
+      h = await startBayeux({ timeout: 10_000 });
+      const clientId = await pollingClient('/abrupt/lp');
+      const before = openSockets();
+      // A held connect on its own connection, then RST.
+      const req = request({
+        host: '127.0.0.1',
+        port: h.port,
+        method: 'POST',
+        path: '/bayeux',
+        headers: { 'Content-Type': 'application/json' },
+        agent: false,
+      });
+      req.on('error', () => {
+        // Our own reset.
+      });
+      req.end(JSON.stringify([{ channel: '/meta/connect', clientId, connectionType: 'long-polling' }]));
+      await until(() => openSockets() === before + 1, 5000, 'held connect arrived');
+      await until(() => req.socket !== null && req.socket !== undefined, 5000, 'socket assigned');
+      req.socket?.resetAndDestroy();
+      await until(() => openSockets() === before, 5000, 'server saw the reset');
+      // A full request/response round trip: every event of the reset has been processed by now.
+      if (settle)
+        await post([
+          { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
+        ]);
+      for (let i = 0; i < 3; i++) await h.bayeux.publish('/abrupt/lp', { i });
+      const replies = await post([
+        { channel: '/meta/connect', clientId, connectionType: 'long-polling', advice: { timeout: 0 } },
+      ]);
+      expect(replies.filter((m) => m.channel === '/abrupt/lp').map((m) => m.data)).toEqual([
+        { i: 0 },
+        { i: 1 },
+        { i: 2 },
+      ]);
+      expect(replies.find((m) => m.channel === '/meta/connect')?.successful).toBe(true);
+    },
+  );
 
   it('websocket: messages published after the reset are delivered on the next socket', async () => {
     h = await startBayeux({ timeout: 10_000 });

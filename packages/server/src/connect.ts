@@ -165,6 +165,12 @@ export function holdConnect(
           putBack(mine);
           return await answerConnect(core, message, ctx, clientId, advice, [], false);
         }
+        if (ctx.req?.socket?.destroyed === true) {
+          // The peer's socket is already gone (reset), though the response's 'close' has not fired yet:
+          // whatever this reply would carry could never arrive, so it waits for the next connect instead.
+          putBack(mine);
+          return await answerConnect(core, message, ctx, clientId, advice, [], false);
+        }
         return await answerConnect(core, message, ctx, clientId, advice, mine);
       } catch (err) {
         core.reportError(err);
