@@ -61,4 +61,19 @@ describe('pushwire echo', () => {
     expect(await closed).toBe(1001);
     expect((await exited)[0]).toBe(0);
   });
+
+  it.each(['--max-fragments', '--max-payload'])('refuses a malformed %s with exit code 2', async (flag) => {
+    const proc = spawn(
+      process.execPath,
+      ['--conditions=pushwire-source', bin, 'echo', '--port', '0', flag, '1.5'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let err = '';
+    proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const [code] = (await once(proc, 'exit')) as [number | null];
+    expect(code).toBe(2);
+    expect(err).toContain('pushwire echo: invalid --port, --max-payload or --max-fragments');
+  });
 });

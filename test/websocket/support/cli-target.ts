@@ -15,13 +15,15 @@ interface Running {
   stderr: () => string;
 }
 
-const running = new Map<number, Running>();
+const running = new Map<string, Running>();
 
-function start(maxPayload: number): Running {
+function start(maxPayload: number, maxFragments: number | undefined): Running {
   // From source, like the rest of the suite, even when a build exists: the bin's tsx path
   // (PUSHWIRE_FROM_SOURCE) plus Node's own resolver condition for the workspace packages.
   const args = ['--conditions=pushwire-source', BIN, 'echo', '--port', '0', '--host', '127.0.0.1'];
-  const child = spawn(process.execPath, [...args, '--max-payload', String(maxPayload)], {
+  const flags = ['--max-payload', String(maxPayload)];
+  if (maxFragments !== undefined) flags.push('--max-fragments', String(maxFragments));
+  const child = spawn(process.execPath, [...args, ...flags], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PUSHWIRE_FROM_SOURCE: '1' },
   });
@@ -53,24 +55,25 @@ function start(maxPayload: number): Running {
 
 export const cliTarget = {
   name: 'pushwire-cli' as const,
-  /** The CLI has one flag (--max-payload) and always accepts permessage-deflate; no subprotocols, no
-   * maxFragments. Cases needing anything else are skipped for it, visibly. */
+  /** The CLI has --max-payload and --max-fragments and always accepts permessage-deflate; no subprotocols.
+   * Cases needing anything else are skipped for it, visibly. */
   supports(options: EchoServerOptions | undefined): boolean {
-    return options?.maxFragments === undefined && !options?.chat && options?.perMessageDeflate !== false;
+    return !options?.chat && options?.perMessageDeflate !== false;
   },
   async startEchoServer(options: EchoServerOptions = {}): Promise<EchoTarget> {
     const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
-    let r = running.get(maxPayload);
+    const key = `${maxPayload}/${options.maxFragments ?? ''}`;
+    let r = running.get(key);
     if (r && (r.child.exitCode !== null || r.child.signalCode !== null)) {
       // A previous case killed the server: that is a failure of that case's kind, reported on every later
       // case with what the process printed.
       throw new Error(
-        `pushwire echo (--max-payload ${maxPayload}) died (${r.child.exitCode ?? r.child.signalCode}): ${r.stderr()}`,
+        `pushwire echo (--max-payload ${maxPayload}, --max-fragments ${options.maxFragments ?? 'default'}) died (${r.child.exitCode ?? r.child.signalCode}): ${r.stderr()}`,
       );
     }
     if (!r) {
-      r = start(maxPayload);
-      running.set(maxPayload, r);
+      r = start(maxPayload, options.maxFragments);
+      running.set(key, r);
     }
     // Shared by all cases; each case closes its own connection.
     return { url: await r.url, close: async () => {} };
