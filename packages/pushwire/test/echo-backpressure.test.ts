@@ -1,11 +1,17 @@
 // `pushwire echo` under a client that floods and never reads: the echo connection must stop reading once
 // its unread replies pass the bound (pause, resume on 'drain'), so the server's buffer stays bounded.
+
+import { once } from 'node:events';
+import net from 'node:net';
+import {
+  encodeFrame,
+  OPCODE,
+  type ServerOptions,
+  type WebSocket,
+  WebSocketServer,
+} from '@pushwire/websocket';
 import { afterEach, describe, expect, it } from 'vitest';
-import { echoConnection } from '../../pushwire/src/commands/echo.js';
-import { encodeFrame, OPCODE } from '../src/frame.js';
-import type { WebSocketServer } from '../src/server.js';
-import type { WebSocket } from '../src/websocket.js';
-import { rawClient, startServer, UPGRADE_REQUEST, until } from './helpers.js';
+import { echoConnection } from '../src/commands/echo.js';
 
 const MAX_PAYLOAD = 64 * 1024;
 const BOUND = 4 * MAX_PAYLOAD;
@@ -23,6 +29,34 @@ afterEach(async () => {
   await server?.close();
   server = null;
 });
+
+async function startServer(options: ServerOptions): Promise<{ wss: WebSocketServer; port: number }> {
+  const wss = new WebSocketServer({ ...options, port: 0, host: '127.0.0.1' });
+  await once(wss, 'listening');
+  return { wss, port: (wss.address() as net.AddressInfo).port };
+}
+
+/** A raw TCP peer: gathers everything the server sends. */
+async function rawClient(port: number): Promise<{ socket: net.Socket; data: () => Buffer }> {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  socket.on('error', () => {});
+  return { socket, data: () => Buffer.concat(chunks) };
+}
+
+const UPGRADE_REQUEST = (): string =>
+  'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+
+/** Waits until `predicate` holds, re-checking on each 'data' of the socket. */
+async function until(socket: net.Socket, predicate: () => boolean): Promise<void> {
+  while (!predicate()) {
+    if (socket.destroyed) throw new Error('socket closed before the condition held');
+    await Promise.race([once(socket, 'data'), once(socket, 'close')]);
+  }
+}
 
 describe('pushwire echo backpressure', () => {
   it('stops reading a client that floods and never reads: bufferedAmount stays bounded, then all is echoed', async () => {

@@ -2,10 +2,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { WebSocket } from '@pushwire/websocket';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket } from '../src/websocket.js';
 
-const bin = fileURLToPath(new URL('../../pushwire/bin/pushwire.js', import.meta.url));
+const bin = fileURLToPath(new URL('../bin/pushwire.js', import.meta.url));
 let child: ChildProcess | null = null;
 
 afterEach(() => {
