@@ -6,9 +6,9 @@
 import { constants, deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isValidCloseCode } from '../../packages/websocket/src/close.js';
+import { isValidCloseCode } from '../../packages/websocket/src/close-payload.js';
+import { PerMessageDeflate } from '../../packages/websocket/src/deflate/codec.js';
 import { encodeFrame, OPCODE } from '../../packages/websocket/src/frame.js';
-import { PerMessageDeflate } from '../../packages/websocket/src/permessage-deflate.js';
 import { Receiver } from '../../packages/websocket/src/receiver.js';
 import { within } from './support.js';
 

@@ -4,12 +4,13 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { checkServerExtensions, clientOffer } from './deflate-negotiation.js';
+import type { AttachOptions } from './connection-io.js';
+import { checkServerExtensions, clientOffer } from './deflate/handshake.js';
+import type { PerMessageDeflateOptions } from './deflate/params.js';
 import { WebSocketError } from './errors.js';
 import { acceptKey, generateKey } from './handshake-key.js';
-import { DEFAULTS, type LimitOptions, resolveLimits } from './options.js';
-import type { PerMessageDeflateOptions } from './permessage-deflate.js';
-import type { WebSocket } from './websocket.js';
+import { isToken } from './http-token.js';
+import { checkPositive, DEFAULTS, type LimitOptions, resolveLimits } from './options.js';
 
 export interface ClientOptions extends LimitOptions {
   /** Extra request headers (the handshake's own headers cannot be overridden). */
@@ -24,8 +25,15 @@ export interface ClientOptions extends LimitOptions {
   tls?: TlsOptions;
 }
 
-// RFC 7230 3.2.6 token, for subprotocol names (RFC 6455 4.1 item 10).
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/**
+ * The transitions the opening handshake drives on the connection it opens (websocket.ts
+ * implements them; typed here so this module does not import the connection).
+ */
+export interface HandshakeTarget {
+  _handshakeStarted(abort: (err: Error) => void): void;
+  _handshakeCompleted(socket: Duplex, head: Buffer, options: AttachOptions): void;
+  _handshakeFailed(err: Error): void;
+}
 
 function parseAddress(address: string | URL): URL {
   let url: URL;
@@ -50,7 +58,7 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 
 /** Starts the handshake for `ws`; returns the normalised URL. */
 export function connectClient(
-  ws: WebSocket,
+  ws: HandshakeTarget,
   address: string | URL,
   protocols: string[],
   options: ClientOptions,
@@ -58,11 +66,17 @@ export function connectClient(
   const url = parseAddress(address);
   const seen = new Set<string>();
   for (const p of protocols) {
-    if (!TOKEN.test(p) || seen.has(p))
+    // RFC 6455 4.1 item 10: subprotocol names are tokens (RFC 7230 3.2.6).
+    if (!isToken(p) || seen.has(p))
       throw new SyntaxError(`invalid or duplicate subprotocol: ${JSON.stringify(p)}`);
     seen.add(p);
   }
   const limits = resolveLimits(options);
+  const handshakeTimeout = checkPositive(
+    'handshakeTimeout',
+    options.handshakeTimeout,
+    DEFAULTS.handshakeTimeout,
+  );
   const key = generateKey();
   const headers: Record<string, string> = { ...options.headers };
   headers.Connection = 'Upgrade';
@@ -87,7 +101,7 @@ export function connectClient(
 
   const timer = setTimeout(
     () => fail(new WebSocketError('WS_ERR_HANDSHAKE_TIMEOUT', 'opening handshake timed out')),
-    options.handshakeTimeout ?? DEFAULTS.handshakeTimeout,
+    handshakeTimeout,
   );
   let done = false;
   const fail = (err: Error, socket?: Duplex): void => {
@@ -99,7 +113,7 @@ export function connectClient(
     offer?.deflate.cleanup();
     ws._handshakeFailed(err);
   };
-  ws._abortHandshake = fail;
+  ws._handshakeStarted(fail);
 
   req.on('error', (err) => fail(new WebSocketError('WS_ERR_HANDSHAKE_FAILED', err.message)));
   req.on('response', (res) => {
@@ -135,11 +149,13 @@ export function connectClient(
     if (deflate === null) offer?.deflate.cleanup();
     done = true;
     clearTimeout(timer);
-    ws._abortHandshake = null;
-    ws.protocol = protocol ?? '';
-    ws.extensions = extensions;
-    ws._attach(socket, head, false, limits, deflate);
-    ws.emit('open');
+    ws._handshakeCompleted(socket, head, {
+      isServer: false,
+      limits,
+      deflate,
+      protocol: protocol ?? '',
+      extensions,
+    });
   });
   req.end();
   return url.href;

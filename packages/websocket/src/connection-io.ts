@@ -1,37 +1,60 @@
 // The socket side of a connection: module-level socket listeners (so a connection allocates no closures,
-// STYLE.md), the adapter from the frame parser to the connection, and small payload helpers.
+// STYLE.md), the adapter from the frame parser to the connection, and small payload helpers. Nothing here
+// changes the connection's state: each listener calls the one transition of websocket.ts that applies.
+import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
+import type { NegotiatedDeflate } from './deflate/codec.js';
 import { errorChannel } from './diagnostics.js';
-import { WebSocketError } from './errors.js';
-import { OPCODE } from './frame.js';
+import type { WebSocketError } from './errors.js';
+import type { ConnectionLimits } from './options.js';
 import type { ReceiverSink } from './receiver.js';
-import type { WebSocket, WebSocketData } from './websocket.js';
 
 export const READY_STATE = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
 export type ReadyState = (typeof READY_STATE)[keyof typeof READY_STATE];
 
-const kWebSocket = Symbol('pushwire.websocket');
-export type TaggedSocket = Duplex & { [kWebSocket]?: WebSocket };
+export type WebSocketData = string | Buffer | ArrayBuffer | ArrayBufferView;
+
+/** What an upgraded socket is attached with (server.ts after its 101, client.ts after the server's). */
+export interface AttachOptions {
+  isServer: boolean;
+  limits: ConnectionLimits;
+  deflate: NegotiatedDeflate | null;
+  /** The subprotocol selected ('' for none). */
+  protocol?: string;
+  /** The negotiated extensions, as the Sec-WebSocket-Extensions response header says them. */
+  extensions?: string;
+}
+
+/**
+ * The transitions the socket listeners and the parser sink drive (websocket.ts implements them;
+ * typed here so this module does not import the connection).
+ */
+export interface ConnectionHost extends EventEmitter {
+  _socketData(chunk: Buffer): void;
+  _peerEnded(): void;
+  _socketClosed(): void;
+  _socketDrained(): void;
+  _messageReceived(data: Buffer, isBinary: boolean): void;
+  _pingReceived(data: Buffer): void;
+  _pongReceived(data: Buffer): void;
+  _closeFrameReceivedWith(code: number, reason: Buffer): void;
+  _fail(err: WebSocketError): void;
+}
+
+const kConnection = Symbol('pushwire.websocket');
+export type TaggedSocket = Duplex & { [kConnection]?: ConnectionHost };
 
 // Hot-path socket listeners are module-level functions, so a connection allocates no closures (STYLE.md).
 export function socketOnData(this: TaggedSocket, chunk: Buffer): void {
-  this[kWebSocket]!._receiver!.write(chunk);
-}
-
-export function writeHead(ws: WebSocket, head: Buffer): void {
-  ws._receiver?.write(head);
+  this[kConnection]!._socketData(chunk);
 }
 
 export function socketOnEnd(this: TaggedSocket): void {
-  // The peer sent FIN: RFC 6455 7.1.1, close our side too (http upgrade sockets allow half-open).
-  const ws = this[kWebSocket]!;
-  ws.readyState = READY_STATE.CLOSING;
-  ws._receiver?.stop();
-  this.end();
+  this[kConnection]!._peerEnded();
 }
 
 export function socketOnClose(this: TaggedSocket): void {
-  this[kWebSocket]!._socketClosed();
+  this[kConnection]!._socketClosed();
 }
 
 export function socketOnError(this: TaggedSocket): void {
@@ -40,47 +63,30 @@ export function socketOnError(this: TaggedSocket): void {
 }
 
 export function socketOnDrain(this: TaggedSocket): void {
-  // The sender decides: it reports each return of bufferedAmount to 0 once, whoever noticed it first.
-  this[kWebSocket]!._sender?.checkDrained();
+  this[kConnection]!._socketDrained();
 }
 
 /** Reports a failure: to diagnostics always, to 'error' listeners if there are any (an unattended server
  *  socket must not crash the process with an unhandled 'error'). */
-export function reportError(ws: WebSocket, error: Error): void {
+export function reportError(ws: EventEmitter, error: Error): void {
   if (errorChannel.hasSubscribers) errorChannel.publish({ ws, error });
   if (ws.listenerCount('error') > 0) ws.emit('error', error);
 }
 
-export function closeTimeoutExpired(ws: WebSocket): void {
-  ws._closeTimer = null;
-  reportError(
-    ws,
-    new WebSocketError('WS_ERR_CLOSE_TIMEOUT', 'the peer did not complete the closing handshake'),
-  );
-  ws._socket?.destroy();
-}
-
 /** Adapter between the receiver and the connection (kept apart so parser callbacks are not public API). */
 export class Sink implements ReceiverSink {
-  private readonly ws: WebSocket;
-  constructor(ws: WebSocket) {
+  private readonly ws: ConnectionHost;
+  constructor(ws: ConnectionHost) {
     this.ws = ws;
   }
   onMessage(data: Buffer, isBinary: boolean): void {
-    const ws = this.ws;
-    if (ws.readyState !== READY_STATE.OPEN) return;
-    ws.emit('message', isBinary && ws.binaryType === 'arraybuffer' ? toArrayBuffer(data) : data, isBinary);
+    this.ws._messageReceived(data, isBinary);
   }
   onPing(data: Buffer): void {
-    const ws = this.ws;
-    // RFC 6455 5.5.2/5.5.3: answer with a pong carrying the same payload, unless we are already closing.
-    if (!ws._closeFrameSent && ws._sender !== null) ws._sender.sendControl(OPCODE.PONG, data);
-    ws.emit('ping', data);
+    this.ws._pingReceived(data);
   }
   onPong(data: Buffer): void {
-    // RFC 6455 5.5.3: an unsolicited pong needs no answer; it still counts as a sign of life.
-    this.ws._alive = true;
-    this.ws.emit('pong', data);
+    this.ws._pongReceived(data);
   }
   onClose(code: number, reason: Buffer): void {
     this.ws._closeFrameReceivedWith(code, reason);
@@ -106,8 +112,8 @@ export function toBuffer(data: Exclude<WebSocketData, string>): Buffer {
 }
 
 /** Marks the socket with its connection, for the module-level listeners. */
-export function tagSocket(socket: Duplex, ws: WebSocket): TaggedSocket {
+export function tagSocket(socket: Duplex, ws: ConnectionHost): TaggedSocket {
   const tagged = socket as TaggedSocket;
-  tagged[kWebSocket] = ws;
+  tagged[kConnection] = ws;
   return tagged;
 }

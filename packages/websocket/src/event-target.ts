@@ -1,6 +1,6 @@
 // The WHATWG side of the connection object (HTML "The WebSocket interface"): onopen/onmessage/onclose/onerror
 // and addEventListener, layered over the Node-style events so both styles see the same events.
-import type { EventEmitter } from 'node:events';
+import { EventEmitter } from 'node:events';
 
 export class WsEvent {
   readonly type: string;
@@ -47,10 +47,9 @@ export type WsEventListener<E extends WsEvent = WsEvent> =
   | ((event: E) => void)
   | { handleEvent(event: E): void };
 
-/** What the adapter needs from the connection: its emitter, and how to turn message args into data. */
-export interface EventTargetHost extends EventEmitter {
-  messageEventData(data: Buffer | ArrayBuffer, isBinary: boolean): string | Buffer | ArrayBuffer;
-  wasClean(): boolean;
+/** WHATWG: a text message's data is a string; binary data stays as binaryType made it. */
+function messageEventData(data: Buffer | ArrayBuffer, isBinary: boolean): string | Buffer | ArrayBuffer {
+  return isBinary ? data : (data as Buffer).toString('utf8');
 }
 
 const kListener = Symbol('pushwire.listener');
@@ -63,69 +62,116 @@ function call(listener: WsEventListener, target: unknown, event: WsEvent): void 
   else listener.handleEvent(event);
 }
 
-function wrap(host: EventTargetHost, type: WsEventType, listener: WsEventListener): Wrapper {
-  let wrapper: Wrapper;
-  if (type === 'message') {
-    wrapper = (data, isBinary) =>
-      call(
-        listener,
-        host,
-        new WsMessageEvent(host, host.messageEventData(data as Buffer, isBinary as boolean)),
-      );
-  } else if (type === 'close') {
-    wrapper = (code, reason) =>
-      call(listener, host, new WsCloseEvent(host, code as number, String(reason), host.wasClean()));
-  } else if (type === 'error') {
-    wrapper = (err) => call(listener, host, new WsErrorEvent(host, err as Error));
-  } else {
-    wrapper = () => call(listener, host, new WsEvent(type, host));
-  }
-  wrapper[kListener] = listener;
-  return wrapper;
-}
+/**
+ * An EventEmitter with the WHATWG EventTarget surface on top: listeners added either way see the same
+ * events, in the order they were added. The connection says whether its close was clean (the close event's
+ * `wasClean`), which only it knows.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the constraint of node:events' own EventMap.
+export abstract class WsEventTarget<T extends Record<keyof T, any[]>> extends EventEmitter<T> {
+  /** Both close frames were exchanged (WHATWG "wasClean"). */
+  protected abstract closedCleanly(): boolean;
 
-export function addEventListener(
-  host: EventTargetHost,
-  type: WsEventType,
-  listener: WsEventListener,
-  options?: { once?: boolean },
-): void {
-  // WHATWG: adding the same listener twice for a type is a no-op.
-  for (const existing of host.listeners(type) as Wrapper[]) {
-    if (existing[kListener] === listener && !existing[kOnProperty]) return;
+  /** This emitter with string event names: the WHATWG types are not keys of every event map. */
+  private get emitter(): EventEmitter {
+    return this as unknown as EventEmitter;
   }
-  const wrapper = wrap(host, type, listener);
-  if (options?.once) host.once(type, wrapper);
-  else host.on(type, wrapper);
-}
 
-export function removeEventListener(
-  host: EventTargetHost,
-  type: WsEventType,
-  listener: WsEventListener,
-): void {
-  for (const existing of host.rawListeners(type) as Wrapper[]) {
-    const inner = (existing as Wrapper & { listener?: Wrapper }).listener ?? existing; // once() wraps again
-    if (inner[kListener] === listener && !inner[kOnProperty]) {
-      host.removeListener(type, existing);
-      return;
+  private wrap(type: WsEventType, listener: WsEventListener): Wrapper {
+    let wrapper: Wrapper;
+    if (type === 'message') {
+      wrapper = (data, isBinary) =>
+        call(listener, this, new WsMessageEvent(this, messageEventData(data as Buffer, isBinary as boolean)));
+    } else if (type === 'close') {
+      wrapper = (code, reason) =>
+        call(listener, this, new WsCloseEvent(this, code as number, String(reason), this.closedCleanly()));
+    } else if (type === 'error') {
+      wrapper = (err) => call(listener, this, new WsErrorEvent(this, err as Error));
+    } else {
+      wrapper = () => call(listener, this, new WsEvent(type, this));
+    }
+    wrapper[kListener] = listener;
+    return wrapper;
+  }
+
+  addEventListener(
+    type: 'message',
+    listener: WsEventListener<WsMessageEvent>,
+    options?: { once?: boolean },
+  ): void;
+  addEventListener(
+    type: 'close',
+    listener: WsEventListener<WsCloseEvent>,
+    options?: { once?: boolean },
+  ): void;
+  addEventListener(
+    type: 'error',
+    listener: WsEventListener<WsErrorEvent>,
+    options?: { once?: boolean },
+  ): void;
+  addEventListener(type: 'open', listener: WsEventListener<WsEvent>, options?: { once?: boolean }): void;
+  addEventListener(type: WsEventType, listener: WsEventListener<never>, options?: { once?: boolean }): void {
+    const emitter = this.emitter;
+    // WHATWG: adding the same listener twice for a type is a no-op.
+    for (const existing of emitter.listeners(type) as Wrapper[]) {
+      if (existing[kListener] === listener && !existing[kOnProperty]) return;
+    }
+    const wrapper = this.wrap(type, listener as WsEventListener);
+    if (options?.once) emitter.once(type, wrapper);
+    else emitter.on(type, wrapper);
+  }
+
+  removeEventListener(type: WsEventType, listener: WsEventListener<never>): void {
+    const emitter = this.emitter;
+    for (const existing of emitter.rawListeners(type) as Wrapper[]) {
+      const inner = (existing as Wrapper & { listener?: Wrapper }).listener ?? existing; // once() wraps again
+      if (inner[kListener] === listener && !inner[kOnProperty]) {
+        emitter.removeListener(type, existing);
+        return;
+      }
     }
   }
-}
 
-export function getOnProperty(host: EventTargetHost, type: WsEventType): WsEventListener | null {
-  for (const existing of host.listeners(type) as Wrapper[]) {
-    if (existing[kOnProperty]) return existing[kListener] as WsEventListener;
+  private getOnProperty(type: WsEventType): unknown {
+    for (const existing of this.emitter.listeners(type) as Wrapper[]) {
+      if (existing[kOnProperty]) return existing[kListener];
+    }
+    return null;
   }
-  return null;
-}
 
-export function setOnProperty(host: EventTargetHost, type: WsEventType, handler: unknown): void {
-  for (const existing of host.listeners(type) as Wrapper[]) {
-    if (existing[kOnProperty]) host.removeListener(type, existing);
+  private setOnProperty(type: WsEventType, handler: unknown): void {
+    const emitter = this.emitter;
+    for (const existing of emitter.listeners(type) as Wrapper[]) {
+      if (existing[kOnProperty]) emitter.removeListener(type, existing);
+    }
+    if (typeof handler !== 'function') return;
+    const wrapper = this.wrap(type, handler as WsEventListener);
+    wrapper[kOnProperty] = true;
+    emitter.on(type, wrapper);
   }
-  if (typeof handler !== 'function') return;
-  const wrapper = wrap(host, type, handler as WsEventListener);
-  wrapper[kOnProperty] = true;
-  host.on(type, wrapper);
+
+  get onopen(): ((event: WsEvent) => void) | null {
+    return this.getOnProperty('open') as ((event: WsEvent) => void) | null;
+  }
+  set onopen(handler: ((event: WsEvent) => void) | null) {
+    this.setOnProperty('open', handler);
+  }
+  get onmessage(): ((event: WsMessageEvent) => void) | null {
+    return this.getOnProperty('message') as ((event: WsMessageEvent) => void) | null;
+  }
+  set onmessage(handler: ((event: WsMessageEvent) => void) | null) {
+    this.setOnProperty('message', handler);
+  }
+  get onclose(): ((event: WsCloseEvent) => void) | null {
+    return this.getOnProperty('close') as ((event: WsCloseEvent) => void) | null;
+  }
+  set onclose(handler: ((event: WsCloseEvent) => void) | null) {
+    this.setOnProperty('close', handler);
+  }
+  get onerror(): ((event: WsErrorEvent) => void) | null {
+    return this.getOnProperty('error') as ((event: WsErrorEvent) => void) | null;
+  }
+  set onerror(handler: ((event: WsErrorEvent) => void) | null) {
+    this.setOnProperty('error', handler);
+  }
 }

@@ -11,28 +11,10 @@
 // character state machine: no regular expression backtracking on attacker-controlled input.
 
 import { WebSocketError } from './errors.js';
+import { isTchar, isToken } from './http-token.js';
 
 /** Parameters of one extension offer or response: `name=value`, or `name` alone (`true`). */
 export type ExtensionParams = Record<string, string | true>;
-
-// RFC 7230 3.2.6: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" /
-// "~" / DIGIT / ALPHA. A lookup table indexed by char code, 1 for tchar.
-const TCHAR = new Uint8Array(128);
-for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
-for (const ch of "!#$%&'*+-.^_`|~") TCHAR[ch.charCodeAt(0)] = 1;
-
-function isTchar(code: number): boolean {
-  return code < 128 && TCHAR[code] === 1;
-}
-
-/** True when `s` is a non-empty RFC 7230 token. */
-export function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) if (!isTchar(s.charCodeAt(i))) return false;
-  return true;
-}
 
 // Extension offers that repeated a parameter name. The Record shape cannot hold two values for one name, and
 // duplicates must not fail the whole header: RFC 7692 5 says the server declines that one offer (and a

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { acceptKey, isValidKey } from './handshake-key.js';
+import { isToken } from './http-token.js';
 
 export interface HandshakeRefusal {
   ok: false;
@@ -20,8 +21,6 @@ export interface ValidHandshake {
   /** The raw Sec-WebSocket-Extensions offer, if any. */
   extensions: string | undefined;
 }
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -72,7 +71,7 @@ export function validateRequest(req: IncomingMessage): HandshakeRefusal | ValidH
   // Item 8: subprotocols are tokens, no duplicates.
   const protocols = new Set<string>();
   for (const p of parseList(header(req, 'sec-websocket-protocol'))) {
-    if (!TOKEN.test(p) || protocols.has(p)) return refuse(400, 'invalid Sec-WebSocket-Protocol header');
+    if (!isToken(p) || protocols.has(p)) return refuse(400, 'invalid Sec-WebSocket-Protocol header');
     protocols.add(p);
   }
   return { ok: true, key, protocols, extensions: header(req, 'sec-websocket-extensions') };

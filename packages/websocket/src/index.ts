@@ -1,5 +1,11 @@
 export type { ClientOptions } from './client.js';
-export { CLOSE_CODES, encodeClosePayload, isValidCloseCode, MAX_CLOSE_REASON_BYTES } from './close.js';
+export {
+  CLOSE_CODES,
+  encodeClosePayload,
+  isValidCloseCode,
+  MAX_CLOSE_REASON_BYTES,
+} from './close-payload.js';
+export type { PerMessageDeflateOptions } from './deflate/params.js';
 export * from './errors.js';
 export type { WsCloseEvent, WsErrorEvent, WsEvent, WsEventListener, WsMessageEvent } from './event-target.js';
 export {
@@ -12,7 +18,6 @@ export {
 } from './frame.js';
 export { acceptKey, WEBSOCKET_GUID } from './handshake-key.js';
 export { DEFAULTS } from './options.js';
-export type { PerMessageDeflateOptions } from './permessage-deflate.js';
 export { type Inflater, Receiver, type ReceiverLimits, type ReceiverSink } from './receiver.js';
 export { type ServerEvents, type ServerOptions, type VerifyClientInfo, WebSocketServer } from './server.js';
 export { Utf8Validator } from './utf8.js';

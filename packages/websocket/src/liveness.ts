@@ -1,7 +1,6 @@
 // Optional liveness check (RFC 6455 5.5.2: a ping "may serve ... as a keepalive"): one shared interval
 // timer for all connections of a server, not a timer per socket. Each tick pings every open connection; a
 // connection that has not answered the previous tick's ping with a pong is terminated.
-import { WebSocketError } from './errors.js';
 import type { WebSocket } from './websocket.js';
 
 export class Liveness {
@@ -15,15 +14,8 @@ export class Liveness {
   }
 
   private static tick(self: Liveness): void {
-    for (const ws of self.sockets) {
-      if (ws.readyState !== 1) continue;
-      if (!ws._alive) {
-        ws._timeout(new WebSocketError('WS_ERR_PING_TIMEOUT', 'the peer did not answer the last ping'));
-        continue;
-      }
-      ws._alive = false;
-      ws.ping();
-    }
+    // Each connection keeps its own liveness state; its heartbeat terminates it or pings it again.
+    for (const ws of self.sockets) ws._heartbeat();
   }
 
   stop(): void {

@@ -30,9 +30,17 @@ export interface LimitOptions {
   closeTimeout?: number;
 }
 
+/**
+ * A positive number option. The house rule for configuration errors (every option of this package): a
+ * value of the wrong type is a TypeError, a value of the right type out of range a RangeError; options
+ * that conflict (an object of the wrong shape) are a TypeError.
+ */
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number`);
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value}`);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive number, got ${value}`);
+  }
   return value;
 }
 

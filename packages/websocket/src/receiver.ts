@@ -5,7 +5,7 @@
 //
 // The parser unmasks payloads in place: chunks written to it are mutated.
 
-import { decodeClosePayload } from './close.js';
+import { decodeClosePayload } from './close-payload.js';
 import { WebSocketError } from './errors.js';
 import { applyMaskBytes, OPCODE } from './frame.js';
 import { isValidUtf8, Utf8Validator } from './utf8.js';

@@ -4,7 +4,9 @@ import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type DeflateSetting, negotiateServer } from './deflate-negotiation.js';
+import type { NegotiatedDeflate } from './deflate/codec.js';
+import { type DeflateSetting, negotiateServer } from './deflate/handshake.js';
+import type { PerMessageDeflateOptions } from './deflate/params.js';
 import { connectionChannel, refusedChannel } from './diagnostics.js';
 import { encodeFrame, OPCODE } from './frame.js';
 import {
@@ -21,8 +23,7 @@ import {
   type LimitOptions,
   resolveLimits,
 } from './options.js';
-import type { PerMessageDeflateOptions } from './permessage-deflate.js';
-import { type NegotiatedDeflate, WebSocket, type WebSocketData } from './websocket.js';
+import { WebSocket, type WebSocketData } from './websocket.js';
 
 export interface VerifyClientInfo {
   origin: string | undefined;
@@ -283,14 +284,9 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     socket.write(buildAcceptResponse(key, protocol, extensions, extra));
     socket.removeListener('error', onHandshakeSocketError);
     const ws = new WebSocket(null);
-    ws.protocol = protocol;
-    ws.extensions = extensions;
-    ws._attach(socket, head, true, this.limits, deflate);
-    if (this.tracking) {
-      // Removed from the set by the connection itself when it closes: no closure per connection.
-      this.clients.add(ws);
-      ws._tracker = this.clients;
-    }
+    ws._attach(socket, head, { isServer: true, limits: this.limits, deflate, protocol, extensions });
+    // Removed from the set by the connection itself when it closes: no closure per connection.
+    if (this.tracking) ws._track(this.clients);
     if (connectionChannel.hasSubscribers) connectionChannel.publish({ ws, req });
     cb(ws, req);
   }
@@ -304,14 +300,14 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     let length = -1;
     for (const ws of clients) {
       if (ws.readyState !== 1) continue;
-      const deflate = ws._deflate;
-      if (deflate !== null) {
+      const threshold = ws._compressionThreshold;
+      if (threshold !== Number.POSITIVE_INFINITY) {
         if (length === -1)
           length =
             typeof data === 'string'
               ? Buffer.byteLength(data)
               : (data as ArrayBufferView | ArrayBuffer).byteLength;
-        if (length >= deflate.threshold) {
+        if (length >= threshold) {
           ws.send(data);
           continue;
         }

@@ -1,13 +1,13 @@
 // One WebSocket connection, the same class on both sides (server-accepted and Node client): the readyState
 // machine, the close handshake (RFC 6455 5.5.1, 7.1), ping/pong, and both event styles (Node `on` and
-// WHATWG `onmessage`/`addEventListener`). Framing lives in receiver.ts/sender.ts, the opening handshake in
-// handshake.ts (server) and client.ts (client).
-import { EventEmitter } from 'node:events';
+// WHATWG `onmessage`/`addEventListener`, event-target.ts). Framing lives in receiver.ts/sender.ts, the
+// opening handshake in handshake.ts (server) and client.ts (client). Only this class changes its state:
+// other modules call its transitions (the `_` methods, marked internal: absent from the published types).
 import type { Duplex } from 'node:stream';
 import { type ClientOptions, connectClient } from './client.js';
-import { encodeClosePayload, truncateReason } from './close.js';
+import { encodeClosePayload, truncateReason } from './close-payload.js';
 import {
-  closeTimeoutExpired,
+  type AttachOptions,
   READY_STATE,
   type ReadyState,
   reportError,
@@ -19,36 +19,21 @@ import {
   socketOnError,
   type TaggedSocket,
   tagSocket,
+  toArrayBuffer,
   toBuffer,
-  writeHead,
+  type WebSocketData,
 } from './connection-io.js';
+import type { NegotiatedDeflate } from './deflate/codec.js';
 import { closeChannel } from './diagnostics.js';
 import { WebSocketError } from './errors.js';
-import {
-  addEventListener,
-  type EventTargetHost,
-  getOnProperty,
-  removeEventListener,
-  setOnProperty,
-  type WsCloseEvent,
-  type WsErrorEvent,
-  type WsEvent,
-  type WsEventListener,
-  type WsEventType,
-  type WsMessageEvent,
-} from './event-target.js';
+import { WsEventTarget } from './event-target.js';
 import { OPCODE } from './frame.js';
 import type { ConnectionLimits } from './options.js';
-import { type Inflater, Receiver } from './receiver.js';
-import { type Compressor, type SendCallback, Sender } from './sender.js';
+import { Receiver } from './receiver.js';
+import { type SendCallback, Sender } from './sender.js';
 
-/** A negotiated permessage-deflate instance, as the connection uses it. */
-export interface NegotiatedDeflate extends Inflater, Compressor {
-  cleanup(): void;
-}
-
+export type { WebSocketData } from './connection-io.js';
 export type BinaryType = 'nodebuffer' | 'arraybuffer';
-export type WebSocketData = string | Buffer | ArrayBuffer | ArrayBufferView;
 
 export type WebSocketEvents = {
   open: [];
@@ -67,7 +52,10 @@ export type WebSocketEvents = {
 
 const EMPTY = Buffer.alloc(0);
 
-export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTargetHost {
+// Structurally a ConnectionHost (connection-io.ts), a HandshakeTarget (client.ts) and a DrainListener
+// (sender.ts), checked where `this` is passed to them; no `implements` clause, whose members the published
+// types would not show (the `_` transitions are marked internal and stripped from the .d.ts).
+export class WebSocket extends WsEventTarget<WebSocketEvents> {
   static readonly CONNECTING = READY_STATE.CONNECTING;
   static readonly OPEN = READY_STATE.OPEN;
   static readonly CLOSING = READY_STATE.CLOSING;
@@ -86,32 +74,31 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
     return READY_STATE.CLOSED;
   }
 
-  readyState: ReadyState = READY_STATE.CONNECTING;
-  /** The subprotocol the server selected ('' for none). */
-  protocol = '';
-  /** The negotiated extensions, as the Sec-WebSocket-Extensions response header said them. */
-  extensions = '';
   binaryType: BinaryType = 'nodebuffer';
   /** The URL for client connections; '' for connections a server accepted. */
   readonly url: string;
 
-  /** @internal */ _socket: TaggedSocket | null = null;
-  /** @internal */ _receiver: Receiver | null = null;
-  /** @internal */ _sender: Sender | null = null;
-  /** @internal */ _deflate: NegotiatedDeflate | null = null;
-  /** @internal */ _isServer = false;
-  /** @internal */ _limits: ConnectionLimits | null = null;
-  /** @internal */ _closeFrameSent = false;
-  /** @internal */ _closeFrameReceived = false;
-  /** @internal */ _closeCode = 1006;
-  /** @internal */ _closeReason: Buffer = EMPTY;
-  /** @internal */ _closeTimer: NodeJS.Timeout | null = null;
-  /** @internal liveness: set by pongs, cleared by each ping of the shared timer (liveness.ts). */
-  _alive = true;
-  /** @internal the server's `clients` set, left when the connection closes. */
-  _tracker: Set<WebSocket> | null = null;
-  /** @internal for client handshakes: aborts the pending request. */
-  _abortHandshake: ((err: Error) => void) | null = null;
+  private _readyState: ReadyState = READY_STATE.CONNECTING;
+  private _protocol = '';
+  private _extensions = '';
+  // `_socket` keeps its name: tests reach the raw socket through it to write what a peer would not.
+  private _socket: TaggedSocket | null = null;
+  private _receiver: Receiver | null = null;
+  private _sender: Sender | null = null;
+  private _deflate: NegotiatedDeflate | null = null;
+  private _isServer = false;
+  private _limits: ConnectionLimits | null = null;
+  private _closeFrameSent = false;
+  private _closeFrameReceived = false;
+  private _closeCode = 1006;
+  private _closeReason: Buffer = EMPTY;
+  private _closeTimer: NodeJS.Timeout | null = null;
+  /** Liveness: set by pongs, cleared by each heartbeat (liveness.ts). */
+  private _alive = true;
+  /** The server's `clients` set, left when the connection closes. */
+  private _tracker: Set<WebSocket> | null = null;
+  /** For client handshakes: aborts the pending request. */
+  private _abortHandshake: ((err: Error) => void) | null = null;
 
   /**
    * Opens a client connection to `address` (ws:// or wss://). Servers create their connections with
@@ -135,19 +122,32 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
     this.url = connectClient(this, address, list, options ?? {});
   }
 
+  /** CONNECTING, OPEN, CLOSING or CLOSED (WHATWG readyState). */
+  get readyState(): ReadyState {
+    return this._readyState;
+  }
+
+  /** The subprotocol the server selected ('' for none). */
+  get protocol(): string {
+    return this._protocol;
+  }
+
+  /** The negotiated extensions, as the Sec-WebSocket-Extensions response header said them. */
+  get extensions(): string {
+    return this._extensions;
+  }
+
   /** @internal Attaches the upgraded socket and opens the connection. */
-  _attach(
-    socket: Duplex,
-    head: Buffer,
-    isServer: boolean,
-    limits: ConnectionLimits,
-    deflate: NegotiatedDeflate | null,
-  ): void {
+  _attach(socket: Duplex, head: Buffer, options: AttachOptions): void {
+    const { isServer, limits, deflate } = options;
     const tagged = tagSocket(socket, this);
     this._socket = tagged;
     this._isServer = isServer;
     this._limits = limits;
     this._deflate = deflate;
+    this._protocol = options.protocol ?? '';
+    this._extensions = options.extensions ?? '';
+    this._abortHandshake = null;
     this._receiver = new Receiver(new Sink(this), isServer, limits, deflate);
     this._sender = new Sender(socket, !isServer, deflate, this);
     const s = socket as Duplex & { setNoDelay?: (v: boolean) => void; setTimeout?: (ms: number) => void };
@@ -163,8 +163,22 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
     // after the caller has attached its 'message' listeners (server 'connection', client 'open'). Not
     // socket.unshift(): on an already-flowing upgraded socket the unshifted bytes would wait for more input.
     if (head.length > 0) process.nextTick(writeHead, this, head);
-    this.readyState = READY_STATE.OPEN;
+    this._readyState = READY_STATE.OPEN;
     if (socket.destroyed) process.nextTick(socketOnClose.bind(tagged));
+  }
+
+  /** @internal The server tracks this connection in `clients`; it leaves the set when it closes. */
+  _track(clients: Set<WebSocket>): void {
+    clients.add(this);
+    this._tracker = clients;
+  }
+
+  /**
+   * @internal Smallest message the connection compresses (Infinity without permessage-deflate): a
+   * broadcast sends smaller ones as one shared frame.
+   */
+  get _compressionThreshold(): number {
+    return this._deflate === null ? Number.POSITIVE_INFINITY : this._deflate.threshold;
   }
 
   get bufferedAmount(): number {
@@ -173,12 +187,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
 
   /** Sends a message: strings as text, bytes as binary. `cb` runs once the bytes are written (or failed). */
   send(data: WebSocketData, cb?: SendCallback): void {
-    if (this.readyState === READY_STATE.CONNECTING) {
+    if (this._readyState === READY_STATE.CONNECTING) {
       throw new WebSocketError('WS_ERR_NOT_OPEN', 'send() before the connection is open');
     }
     const text = typeof data === 'string';
     const bytes = text ? data : toBuffer(data);
-    if (this.readyState !== READY_STATE.OPEN || this._closeFrameSent) {
+    if (this._readyState !== READY_STATE.OPEN || this._closeFrameSent) {
       // WHATWG: sending on a closing socket is not an exception; the data is discarded.
       if (cb)
         process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
@@ -189,12 +203,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
 
   /** @internal The sender's bufferedAmount returned to 0 (see the 'drain' event). */
   _senderDrained(): void {
-    if (this.readyState === READY_STATE.OPEN) this.emit('drain');
+    if (this._readyState === READY_STATE.OPEN) this.emit('drain');
   }
 
   /** @internal Sends a complete frame as is (broadcast: one encoding for many connections). */
   _sendRaw(frame: Buffer): void {
-    if (this.readyState === READY_STATE.OPEN && !this._closeFrameSent) this._sender!.sendRaw(frame);
+    if (this._readyState === READY_STATE.OPEN && !this._closeFrameSent) this._sender!.sendRaw(frame);
   }
 
   /** Sends a ping (RFC 6455 5.5.2); the payload is at most 125 bytes. */
@@ -213,12 +227,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
    * emitted. No effect unless the connection is open; close() resumes, to read the peer's close frame.
    */
   pause(): void {
-    if (this.readyState === READY_STATE.OPEN) this._socket?.pause();
+    if (this._readyState === READY_STATE.OPEN) this._socket?.pause();
   }
 
   /** Reads from the socket again after pause(). */
   resume(): void {
-    if (this.readyState === READY_STATE.OPEN || this.readyState === READY_STATE.CLOSING) {
+    if (this._readyState === READY_STATE.OPEN || this._readyState === READY_STATE.CLOSING) {
       this._socket?.resume();
     }
   }
@@ -229,14 +243,14 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
   }
 
   private control(opcode: number, data: WebSocketData, cb: SendCallback | undefined): void {
-    if (this.readyState === READY_STATE.CONNECTING) {
+    if (this._readyState === READY_STATE.CONNECTING) {
       throw new WebSocketError('WS_ERR_NOT_OPEN', 'ping/pong before the connection is open');
     }
     const payload = typeof data === 'string' ? Buffer.from(data) : toBuffer(data);
     if (payload.length > 125) {
       throw new WebSocketError('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 'ping/pong payload over 125 bytes');
     }
-    if (this.readyState !== READY_STATE.OPEN || this._closeFrameSent) {
+    if (this._readyState !== READY_STATE.OPEN || this._closeFrameSent) {
       if (cb)
         process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
       return;
@@ -250,8 +264,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
    */
   close(code?: number, reason?: string | Buffer): void {
     const payload = encodeClosePayload(code, reason); // throws on codes that may not be sent
-    if (this.readyState === READY_STATE.CLOSED) return;
-    if (this.readyState === READY_STATE.CONNECTING) {
+    if (this._readyState === READY_STATE.CLOSED) return;
+    if (this._readyState === READY_STATE.CONNECTING) {
       this._abortHandshake?.(
         new WebSocketError('WS_ERR_NOT_OPEN', 'closed before the connection was established'),
       );
@@ -265,19 +279,19 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
 
   /** Destroys the connection at once, without a closing handshake. */
   terminate(): void {
-    if (this.readyState === READY_STATE.CLOSED) return;
-    if (this.readyState === READY_STATE.CONNECTING) {
+    if (this._readyState === READY_STATE.CLOSED) return;
+    if (this._readyState === READY_STATE.CONNECTING) {
       this._abortHandshake?.(
         new WebSocketError('WS_ERR_NOT_OPEN', 'terminated before the connection was established'),
       );
       return;
     }
-    this.readyState = READY_STATE.CLOSING;
+    this._readyState = READY_STATE.CLOSING;
     this._socket?.destroy();
   }
 
   private sendCloseFrame(payload: Buffer): void {
-    this.readyState = READY_STATE.CLOSING;
+    this._readyState = READY_STATE.CLOSING;
     this._closeFrameSent = true;
     this._sender!.sendControl(OPCODE.CLOSE, payload);
     if (this._closeFrameReceived && this._isServer) {
@@ -290,8 +304,58 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
   private armCloseTimer(): void {
     if (this._closeTimer !== null || this._socket === null) return;
     // Waits for the peer's close frame, or (client) for the server to close TCP; then gives up.
-    this._closeTimer = setTimeout(closeTimeoutExpired, this._limits!.closeTimeout, this);
+    this._closeTimer = setTimeout(WebSocket.closeTimeoutExpired, this._limits!.closeTimeout, this);
     this._closeTimer.unref();
+  }
+
+  private static closeTimeoutExpired(ws: WebSocket): void {
+    ws._closeTimer = null;
+    reportError(
+      ws,
+      new WebSocketError('WS_ERR_CLOSE_TIMEOUT', 'the peer did not complete the closing handshake'),
+    );
+    ws._socket?.destroy();
+  }
+
+  // --- transitions driven by the socket and the parser (connection-io.ts) ---
+
+  /** @internal Bytes from the socket, for the frame parser. */
+  _socketData(chunk: Buffer): void {
+    this._receiver?.write(chunk);
+  }
+
+  /** @internal The peer sent FIN: RFC 6455 7.1.1, close our side too (upgraded sockets allow half-open). */
+  _peerEnded(): void {
+    this._readyState = READY_STATE.CLOSING;
+    this._receiver?.stop();
+    this._socket?.end();
+  }
+
+  /** @internal The socket drained: the sender decides whether bufferedAmount is back to 0. */
+  _socketDrained(): void {
+    this._sender?.checkDrained();
+  }
+
+  /** @internal A complete message from the parser. */
+  _messageReceived(data: Buffer, isBinary: boolean): void {
+    if (this._readyState !== READY_STATE.OPEN) return;
+    this.emit(
+      'message',
+      isBinary && this.binaryType === 'arraybuffer' ? toArrayBuffer(data) : data,
+      isBinary,
+    );
+  }
+
+  /** @internal RFC 6455 5.5.2/5.5.3: answer with a pong carrying the same payload, unless closing. */
+  _pingReceived(data: Buffer): void {
+    if (!this._closeFrameSent && this._sender !== null) this._sender.sendControl(OPCODE.PONG, data);
+    this.emit('ping', data);
+  }
+
+  /** @internal RFC 6455 5.5.3: an unsolicited pong needs no answer; it still counts as a sign of life. */
+  _pongReceived(data: Buffer): void {
+    this._alive = true;
+    this.emit('pong', data);
   }
 
   /** @internal The peer's close frame arrived (RFC 6455 5.5.1). */
@@ -309,14 +373,14 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
 
   /** @internal Fail the WebSocket connection (RFC 6455 7.1.7): close frame with the error's code, then TCP. */
   _fail(err: WebSocketError): void {
-    if (this.readyState === READY_STATE.CLOSED) return;
+    if (this._readyState === READY_STATE.CLOSED) return;
     this._receiver?.stop();
     if (!this._closeFrameSent && this._sender !== null && err.closeCode !== 1006) {
       this._closeFrameSent = true;
       this._closeCode = err.closeCode;
       this._sender.sendControl(OPCODE.CLOSE, encodeClosePayload(err.closeCode, truncateReason(err.message)));
     }
-    this.readyState = READY_STATE.CLOSING;
+    this._readyState = READY_STATE.CLOSING;
     this._sender?.end();
     this.armCloseTimer();
     reportError(this, err);
@@ -324,8 +388,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
 
   /** @internal The TCP connection is gone: the WebSocket is closed (RFC 6455 7.1.4). */
   _socketClosed(): void {
-    if (this.readyState === READY_STATE.CLOSED) return;
-    this.readyState = READY_STATE.CLOSED;
+    if (this._readyState === READY_STATE.CLOSED) return;
+    this._readyState = READY_STATE.CLOSED;
     if (this._closeTimer !== null) {
       clearTimeout(this._closeTimer);
       this._closeTimer = null;
@@ -348,80 +412,49 @@ export class WebSocket extends EventEmitter<WebSocketEvents> implements EventTar
     this.emit('close', this._closeCode, this._closeReason);
   }
 
-  /** @internal The liveness check gave up on the peer: no closing handshake with a dead peer. */
-  _timeout(err: WebSocketError): void {
-    reportError(this, err);
-    this.terminate();
+  /**
+   * @internal One tick of the liveness check (liveness.ts): a peer that did not answer the previous ping
+   * is terminated (no closing handshake with a dead peer); otherwise it is pinged again.
+   */
+  _heartbeat(): void {
+    if (this._readyState !== READY_STATE.OPEN) return;
+    if (!this._alive) {
+      reportError(this, new WebSocketError('WS_ERR_PING_TIMEOUT', 'the peer did not answer the last ping'));
+      this.terminate();
+      return;
+    }
+    this._alive = false;
+    this.ping();
+  }
+
+  // --- transitions driven by the client's opening handshake (client.ts) ---
+
+  /** @internal The handshake request is out; `abort` cancels it (close() or terminate() meanwhile). */
+  _handshakeStarted(abort: (err: Error) => void): void {
+    this._abortHandshake = abort;
+  }
+
+  /** @internal The server's 101 passed every check: the connection opens. */
+  _handshakeCompleted(socket: Duplex, head: Buffer, options: AttachOptions): void {
+    this._attach(socket, head, options);
+    this.emit('open');
   }
 
   /** @internal Ends a connection that never opened (client handshake failure). */
   _handshakeFailed(err: Error): void {
-    if (this.readyState === READY_STATE.CLOSED) return;
-    this.readyState = READY_STATE.CLOSED;
+    if (this._readyState === READY_STATE.CLOSED) return;
+    this._readyState = READY_STATE.CLOSED;
     this._abortHandshake = null;
     reportError(this, err);
     this.emit('close', 1006, EMPTY);
   }
 
-  // --- WHATWG interface (HTML "The WebSocket interface") ---
-
-  /** @internal */
-  messageEventData(data: Buffer | ArrayBuffer, isBinary: boolean): string | Buffer | ArrayBuffer {
-    if (!isBinary) return (data as Buffer).toString('utf8');
-    return data;
-  }
-
-  /** @internal */
-  wasClean(): boolean {
+  /** WHATWG close event's wasClean: both close frames were exchanged. */
+  protected closedCleanly(): boolean {
     return this._closeFrameSent && this._closeFrameReceived;
   }
+}
 
-  addEventListener(
-    type: 'message',
-    listener: WsEventListener<WsMessageEvent>,
-    options?: { once?: boolean },
-  ): void;
-  addEventListener(
-    type: 'close',
-    listener: WsEventListener<WsCloseEvent>,
-    options?: { once?: boolean },
-  ): void;
-  addEventListener(
-    type: 'error',
-    listener: WsEventListener<WsErrorEvent>,
-    options?: { once?: boolean },
-  ): void;
-  addEventListener(type: 'open', listener: WsEventListener<WsEvent>, options?: { once?: boolean }): void;
-  addEventListener(type: WsEventType, listener: WsEventListener<never>, options?: { once?: boolean }): void {
-    addEventListener(this, type, listener as WsEventListener, options);
-  }
-
-  removeEventListener(type: WsEventType, listener: WsEventListener<never>): void {
-    removeEventListener(this, type, listener as WsEventListener);
-  }
-
-  get onopen(): ((event: WsEvent) => void) | null {
-    return getOnProperty(this, 'open') as ((event: WsEvent) => void) | null;
-  }
-  set onopen(handler: ((event: WsEvent) => void) | null) {
-    setOnProperty(this, 'open', handler);
-  }
-  get onmessage(): ((event: WsMessageEvent) => void) | null {
-    return getOnProperty(this, 'message') as ((event: WsMessageEvent) => void) | null;
-  }
-  set onmessage(handler: ((event: WsMessageEvent) => void) | null) {
-    setOnProperty(this, 'message', handler);
-  }
-  get onclose(): ((event: WsCloseEvent) => void) | null {
-    return getOnProperty(this, 'close') as ((event: WsCloseEvent) => void) | null;
-  }
-  set onclose(handler: ((event: WsCloseEvent) => void) | null) {
-    setOnProperty(this, 'close', handler);
-  }
-  get onerror(): ((event: WsErrorEvent) => void) | null {
-    return getOnProperty(this, 'error') as ((event: WsErrorEvent) => void) | null;
-  }
-  set onerror(handler: ((event: WsErrorEvent) => void) | null) {
-    setOnProperty(this, 'error', handler);
-  }
+function writeHead(ws: WebSocket, head: Buffer): void {
+  ws._socketData(head);
 }

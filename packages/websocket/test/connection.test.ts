@@ -14,7 +14,7 @@ const fromClient = (opcode: number, payload: string | Buffer) =>
 function serverSide(limits = {}) {
   const [local, remote] = duplexPair();
   const ws = new WebSocket(null);
-  ws._attach(local, Buffer.alloc(0), true, resolveLimits(limits), null);
+  ws._attach(local, Buffer.alloc(0), { isServer: true, limits: resolveLimits(limits), deflate: null });
   const wire = collect(remote);
   const events: unknown[] = [];
   ws.on('message', (d, b) => events.push(['message', b ? (d as Buffer).toString('hex') : d.toString()]));
@@ -196,7 +196,7 @@ describe('sending with a compressor', () => {
       cleanup: () => {},
     };
     const ws = new WebSocket(null);
-    ws._attach(local, Buffer.alloc(0), true, resolveLimits({}), deflate);
+    ws._attach(local, Buffer.alloc(0), { isServer: true, limits: resolveLimits({}), deflate: deflate });
     const wire = collect(remote);
     const results: string[] = [];
     ws.send('long enough', (err) => results.push(err ? 'failed' : 'sent-1'));
@@ -226,7 +226,7 @@ describe('sending with a compressor', () => {
       cleanup: () => {},
     };
     const ws = new WebSocket(null);
-    ws._attach(local, Buffer.alloc(0), true, resolveLimits({}), deflate);
+    ws._attach(local, Buffer.alloc(0), { isServer: true, limits: resolveLimits({}), deflate: deflate });
     const wire = collect(remote);
     const big = Buffer.alloc(8, 1);
     const small = Buffer.alloc(2, 3);

@@ -19,7 +19,7 @@ describe("'drain'", () => {
   it('fires after a small send, once its frame is written (the socket never pushed back)', async () => {
     const [local, remote] = duplexPair();
     const ws = new WebSocket(null);
-    ws._attach(local, Buffer.alloc(0), true, resolveLimits({}), null);
+    ws._attach(local, Buffer.alloc(0), { isServer: true, limits: resolveLimits({}), deflate: null });
     const wire = collect(remote);
     let drains = 0;
     ws.on('drain', () => drains++);

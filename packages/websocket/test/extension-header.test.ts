@@ -5,7 +5,6 @@ import {
   type ExtensionParams,
   formatExtensions,
   hasDuplicateParams,
-  isToken,
   parseExtensions,
 } from '../src/extension-header.js';
 
@@ -155,17 +154,6 @@ describe('formatExtensions', () => {
       expect(() => formatExtensions(exts)).toThrow(message);
     });
   }
-});
-
-describe('isToken', () => {
-  it('accepts tchar strings only', () => {
-    expect(isToken('permessage-deflate')).toBe(true);
-    expect(isToken('15')).toBe(true);
-    expect(isToken('')).toBe(false);
-    expect(isToken('a b')).toBe(false);
-    expect(isToken('a"')).toBe(false);
-    expect(isToken('é')).toBe(false);
-  });
 });
 
 describe('properties (seeded, bounded)', () => {

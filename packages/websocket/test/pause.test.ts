@@ -12,7 +12,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 function serverSide() {
   const [local, remote] = duplexPair();
   const ws = new WebSocket(null);
-  ws._attach(local, Buffer.alloc(0), true, resolveLimits({}), null);
+  ws._attach(local, Buffer.alloc(0), { isServer: true, limits: resolveLimits({}), deflate: null });
   return { ws, local, remote, wire: collect(remote) };
 }
 

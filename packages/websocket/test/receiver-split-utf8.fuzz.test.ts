@@ -11,7 +11,7 @@
 //   and split at random points, and so does the receiver on text frames (RFC 6455 8.1: 1007 otherwise).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isValidCloseCode } from '../src/close.js';
+import { isValidCloseCode } from '../src/close-payload.js';
 import { type WebSocketError, WS_ERROR_CODES } from '../src/errors.js';
 import { encodeFrame, OPCODE } from '../src/frame.js';
 import { Receiver, type ReceiverLimits } from '../src/receiver.js';

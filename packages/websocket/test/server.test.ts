@@ -307,7 +307,7 @@ describe('broadcast and shutdown', () => {
     const clients = await Promise.all([open(url), open(url), open(url)]);
     const written: unknown[] = [];
     for (const ws of wss.clients) {
-      const socket = ws._socket!;
+      const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket;
       const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
       socket.write = ((chunk: unknown, ...rest: unknown[]) => {
         written.push(chunk);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeClosePayload, encodeClosePayload, isValidCloseCode, truncateReason } from '../src/close.js';
+import {
+  decodeClosePayload,
+  encodeClosePayload,
+  isValidCloseCode,
+  truncateReason,
+} from '../src/close-payload.js';
 import { WebSocketError } from '../src/errors.js';
 
 describe('close codes (RFC 6455 7.4)', () => {

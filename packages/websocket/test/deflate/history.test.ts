@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HistoryRing } from '../src/deflate-history.js';
+import { HistoryRing } from '../../src/deflate/history.js';
 
 /** The reference: everything pushed, last `capacity` bytes. */
 function reference(pushes: Uint8Array[], capacity: number): Buffer {

@@ -1,65 +1,10 @@
 // RFC 7692 7.1: negotiation of the permessage-deflate parameters, as pure functions over parsed
-// Sec-WebSocket-Extensions params (see extension-header.ts). No zlib here: the codec lives in
-// permessage-deflate.ts and only consumes the `Negotiated` result.
-//
-// Window bits of 8: RFC 7692 allows 8..15, but zlib cannot produce a raw deflate stream with a 256-byte
-// window (it silently uses 512). We still accept 8 wherever the RFC lets a peer ask for it: a compressor
-// limited to 8 bits uses zlib's Z_RLE strategy, whose matches all have distance 1, so it never references
-// more than one byte back and honours any window. Decompressors are always created with at least 9 bits,
-// which inflates a stream made with 8 just as well (a larger window is never wrong for the inflater).
+// Sec-WebSocket-Extensions params (see ../extension-header.ts). No zlib here: the codec (codec.ts) only
+// consumes the `Negotiated` result; handshake.ts wires these into the opening handshake.
 
-import { WebSocketError } from './errors.js';
-import { type ExtensionParams, hasDuplicateParams } from './extension-header.js';
-
-export interface PerMessageDeflateOptions {
-  /**
-   * Server: `true` always announces (and does) server_no_context_takeover; `false` declines offers that
-   * request it; unset honours a client's request. Client: `true` requests it.
-   */
-  serverNoContextTakeover?: boolean;
-  /**
-   * Server: `true` requires the client to reset its context per message (the server then keeps no
-   * inflate window between messages). Client: `true` announces that we reset ours.
-   */
-  clientNoContextTakeover?: boolean;
-  /**
-   * Server: a number (9..15) caps our compressor window; `false` declines offers that carry
-   * server_max_window_bits. Client: a number is offered as server_max_window_bits.
-   */
-  serverMaxWindowBits?: number | boolean;
-  /**
-   * Server: a number (9..15) is answered as client_max_window_bits (offers without the parameter are then
-   * declined, RFC 7692 7.1.2.2 forbids sending it unoffered). Client: a number is offered as the value of
-   * client_max_window_bits (always offered), and caps our compressor window.
-   */
-  clientMaxWindowBits?: number | boolean;
-  /** zlib compression level, -1 (zlib default, 6) .. 9. Default -1. */
-  level?: number;
-  /** zlib memLevel 1..9 (deflate hash/buffer memory). Default 4: see DEFAULT_MEM_LEVEL. */
-  memLevel?: number;
-  /** Messages smaller than this many bytes are sent uncompressed. Default 1024. */
-  threshold?: number;
-  /** zlib jobs in flight across the process for this value (shared limiter). Default 10. */
-  concurrencyLimit?: number;
-  /**
-   * Milliseconds after which an idle connection's zlib streams are released (0: keep them). Default 10000.
-   * A released compressor is recreated with the last bytes sent as its dictionary, so context takeover
-   * keeps working; an inflater is only released when the peer does not take over context.
-   */
-  idleTimeout?: number;
-}
-
-/** The effective per-direction settings once negotiated. */
-export interface Negotiated {
-  /** Our compressor window bits (8..15; 8 means Z_RLE, see above). */
-  deflateBits: number;
-  /** We reset our compressor after each message. */
-  deflateNoContextTakeover: boolean;
-  /** The peer's compressor window bits, which our inflater must cover. */
-  inflateBits: number;
-  /** The peer resets its compressor after each message, so our inflater may too. */
-  inflateNoContextTakeover: boolean;
-}
+import { WebSocketError } from '../errors.js';
+import { type ExtensionParams, hasDuplicateParams } from '../extension-header.js';
+import type { Negotiated, PerMessageDeflateOptions } from './params.js';
 
 interface Params {
   serverNoContextTakeover: boolean;
@@ -115,27 +60,8 @@ function readParams(params: ExtensionParams): Params {
   return out;
 }
 
-/** Checks the options once, at construction; programmer errors are RangeErrors. */
-export function validateOptions(o: PerMessageDeflateOptions): void {
-  const intIn = (name: string, v: unknown, min: number, max: number): void => {
-    if (v === undefined) return;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      throw new RangeError(
-        `perMessageDeflate.${name} must be an integer in ${min}..${max}, got ${String(v)}`,
-      );
-    }
-  };
-  if (typeof o.serverMaxWindowBits !== 'boolean') intIn('serverMaxWindowBits', o.serverMaxWindowBits, 9, 15);
-  if (typeof o.clientMaxWindowBits !== 'boolean') intIn('clientMaxWindowBits', o.clientMaxWindowBits, 9, 15);
-  intIn('level', o.level, -1, 9);
-  intIn('memLevel', o.memLevel, 1, 9);
-  intIn('threshold', o.threshold, 0, Number.MAX_SAFE_INTEGER);
-  intIn('concurrencyLimit', o.concurrencyLimit, 1, 1 << 20);
-  intIn('idleTimeout', o.idleTimeout, 0, 2 ** 31 - 1);
-}
-
 /** Client: the params to offer. client_max_window_bits is always offered so the server may pick a window. */
-export function clientOffer(o: PerMessageDeflateOptions): ExtensionParams {
+export function offerParams(o: PerMessageDeflateOptions): ExtensionParams {
   const offer: ExtensionParams = {};
   if (o.serverNoContextTakeover === true) offer.server_no_context_takeover = true;
   if (o.clientNoContextTakeover === true) offer.client_no_context_takeover = true;

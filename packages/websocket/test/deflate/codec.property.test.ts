@@ -2,8 +2,8 @@
 // message compressed by one side inflates to the same bytes on the other (bounded, seeded run).
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ExtensionParams } from '../src/extension-header.js';
-import { PerMessageDeflate } from '../src/permessage-deflate.js';
+import { PerMessageDeflate } from '../../src/deflate/codec.js';
+import type { ExtensionParams } from '../../src/extension-header.js';
 
 const IDLE = 5_000;
 

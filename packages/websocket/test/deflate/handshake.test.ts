@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WsClient, { WebSocketServer as WsServer } from 'ws';
-import { WebSocket } from '../src/websocket.js';
-import { startServer } from './helpers.js';
+import { WebSocket } from '../../src/websocket.js';
+import { startServer } from '../helpers.js';
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sharedZlibLimiter, ZlibLimiter } from '../src/zlib-limiter.js';
+import { sharedZlibLimiter, ZlibLimiter } from '../../src/deflate/zlib-limiter.js';
 
 describe('ZlibLimiter', () => {
   it('refuses a concurrency that is not an integer >= 1', () => {

@@ -1,10 +1,11 @@
-// RFC 7692 permessage-deflate: the per-connection codec. Negotiation is in permessage-deflate-negotiation.ts;
-// the limiter bounding zlib jobs across the process is in zlib-limiter.ts.
+// RFC 7692 permessage-deflate: the per-connection codec. Its settings are in params.ts, the negotiation of
+// them in negotiation.ts (wired into the opening handshake by handshake.ts), the release of idle streams in
+// idle.ts, and the limiter bounding zlib jobs across the process in zlib-limiter.ts.
 //
 // Memory is the point of most choices here (ws pays ~250 KB per connection with context takeover):
 // - zlib streams are created lazily, on the first message that is actually compressed or decompressed;
 // - streams idle for `idleTimeout` are released by one shared sweep timer, not a timer per connection.
-//   With context takeover the last bytes of the context are kept (deflate-history.ts) and a recreated
+//   With context takeover the last bytes of the context are kept (history.ts) and a recreated
 //   stream gets them as its preset dictionary: a compressor keeps DICTIONARY_TAIL bytes of what it
 //   compressed (the end of the peer's inflate window, so its back-references stay valid); an inflater keeps
 //   its whole window (2^windowBits bytes at most; a peer may refer that far back). An idle connection then
@@ -16,67 +17,33 @@
 // released stream costs ~0.25 ms of CPU, paid on the first message after an idle period.
 
 import zlib from 'node:zlib';
-import { HistoryRing } from './deflate-history.js';
-import { WebSocketError } from './errors.js';
-import type { ExtensionParams } from './extension-header.js';
+import { WebSocketError } from '../errors.js';
+import type { ExtensionParams } from '../extension-header.js';
+import type { Inflater } from '../receiver.js';
+import type { Compressor } from '../sender.js';
+import { HistoryRing } from './history.js';
+import { type IdleSweeper, type Sweepable, sweeperFor } from './idle.js';
+import { clientAccept, offerParams, serverAccept } from './negotiation.js';
 import {
-  clientAccept,
-  clientOffer,
+  checkedOptions,
+  DEFAULT_CONCURRENCY_LIMIT,
+  DEFAULT_IDLE_TIMEOUT,
+  DEFAULT_MEM_LEVEL,
+  DEFAULT_THRESHOLD,
+  DICTIONARY_TAIL,
+  intern,
   type Negotiated,
+  NOT_NEGOTIATED,
   type PerMessageDeflateOptions,
-  serverAccept,
-  validateOptions,
-} from './permessage-deflate-negotiation.js';
+} from './params.js';
 import { sharedZlibLimiter, type ZlibLimiter } from './zlib-limiter.js';
 
-export type { PerMessageDeflateOptions } from './permessage-deflate-negotiation.js';
+/** A negotiated permessage-deflate instance, as the connection uses it (PerMessageDeflate is one). */
+export interface NegotiatedDeflate extends Inflater, Compressor {
+  cleanup(): void;
+}
 
 export type DeflateCallback = (err: Error | null, result?: Buffer) => void;
-
-/**
- * memLevel sizes deflate's pending buffer, 4 * 2^(memLevel + 6) bytes: 64 KB for zlib's default 8, 4 KB
- * for 4, touched by large messages (Node's Chromium zlib keeps a 15-bit hash table whatever memLevel says).
- * Compression ratio on JSON differs by under 1%.
- */
-export const DEFAULT_MEM_LEVEL = 4;
-export const DEFAULT_THRESHOLD = 1024;
-export const DEFAULT_CONCURRENCY_LIMIT = 10;
-export const DEFAULT_IDLE_TIMEOUT = 10_000;
-/** Bytes of history kept to prime a recreated compressor (a small copy instead of a whole deflate state). */
-export const DICTIONARY_TAIL = 8192;
-
-const NOT_NEGOTIATED: Readonly<Negotiated> = Object.freeze({
-  deflateBits: 15,
-  deflateNoContextTakeover: false,
-  inflateBits: 15,
-  inflateNoContextTakeover: false,
-});
-
-// At most 2 * 2 * 8 * 8 distinct settings: connections share frozen copies instead of holding their own.
-const interned = new Map<string, Readonly<Negotiated>>();
-function intern(n: Negotiated): Readonly<Negotiated> {
-  const key = `${n.deflateBits},${n.deflateNoContextTakeover},${n.inflateBits},${n.inflateNoContextTakeover}`;
-  let shared = interned.get(key);
-  if (!shared) {
-    shared = Object.freeze({ ...n });
-    interned.set(key, shared);
-  }
-  return shared;
-}
-
-// Servers pass the same options object for every connection: validate and copy it once, share the copy.
-const NO_OPTIONS: Readonly<PerMessageDeflateOptions> = Object.freeze({});
-const checked = new WeakMap<PerMessageDeflateOptions, Readonly<PerMessageDeflateOptions>>();
-function checkedOptions(options: PerMessageDeflateOptions | undefined): Readonly<PerMessageDeflateOptions> {
-  if (options === undefined) return NO_OPTIONS;
-  let copy = checked.get(options);
-  if (!copy) {
-    copy = Object.freeze({ ...options });
-    validateOptions(copy);
-    checked.set(options, copy);
-  }
-  return copy;
-}
 
 // RFC 7692 7.2.1: a compressed message ends with an empty stored block 00 00 ff ff, which the sender removes
 // and the receiver appends back (7.2.2).
@@ -95,7 +62,7 @@ const kSide = Symbol('pushwire.zlibSide');
 type OwnedStream = ZStream & { [kSide]: ZlibSide };
 
 /** One direction of a connection: its zlib stream, its serial job queue, its idle state. */
-class ZlibSide {
+class ZlibSide implements Sweepable {
   readonly deflate: boolean;
   readonly owner: PerMessageDeflate;
   stream: OwnedStream | null = null;
@@ -118,51 +85,10 @@ class ZlibSide {
     this.owner = owner;
     this.deflate = deflate;
   }
-}
 
-/** Sweeps idle sides for one idleTimeout value, with a single unref'd interval. */
-class IdleSweeper {
-  readonly #interval: number;
-  readonly #sides = new Set<ZlibSide>();
-  #timer: NodeJS.Timeout | null = null;
-
-  constructor(interval: number) {
-    this.#interval = interval;
+  releaseIdle(): void {
+    this.owner.releaseIdle(this);
   }
-
-  watch(side: ZlibSide): void {
-    this.#sides.add(side);
-    if (!this.#timer) {
-      this.#timer = setInterval(() => this.#sweep(), this.#interval);
-      this.#timer.unref();
-    }
-  }
-
-  unwatch(side: ZlibSide): void {
-    this.#sides.delete(side);
-    if (this.#sides.size === 0 && this.#timer) {
-      clearInterval(this.#timer);
-      this.#timer = null;
-    }
-  }
-
-  #sweep(): void {
-    // A clock algorithm: a side idle at two consecutive ticks has been idle for at least one interval.
-    for (const side of this.#sides) {
-      if (side.touched || side.busy || side.midMessage) side.touched = false;
-      else side.owner.releaseIdle(side);
-    }
-  }
-}
-
-const sweepers = new Map<number, IdleSweeper>();
-function sweeperFor(idleTimeout: number): IdleSweeper {
-  let sweeper = sweepers.get(idleTimeout);
-  if (!sweeper) {
-    sweeper = new IdleSweeper(idleTimeout);
-    sweepers.set(idleTimeout, sweeper);
-  }
-  return sweeper;
 }
 
 // Module-level listeners: a stream finds its side through kSide, so a connection allocates no closures.
@@ -252,7 +178,7 @@ export class PerMessageDeflate {
 
   /** Client: the params to offer. */
   offer(): ExtensionParams {
-    return clientOffer(this.#options);
+    return offerParams(this.#options);
   }
 
   /** Server: accepts the first acceptable offer and returns the response params (throws if none). */
@@ -342,7 +268,7 @@ export class PerMessageDeflate {
     if (side.deflate) {
       const bits = n.deflateBits;
       stream = zlib.createDeflateRaw({
-        // See permessage-deflate-negotiation.ts: 8 bits is honoured with Z_RLE (distance-1 matches only).
+        // See params.ts: 8 bits is honoured with Z_RLE (distance-1 matches only).
         windowBits: bits === 8 ? 9 : bits,
         strategy: bits === 8 ? zlib.constants.Z_RLE : zlib.constants.Z_DEFAULT_STRATEGY,
         memLevel: this.#options.memLevel ?? DEFAULT_MEM_LEVEL,

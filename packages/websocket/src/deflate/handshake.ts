@@ -1,8 +1,9 @@
-// Wiring of permessage-deflate (RFC 7692, codec in permessage-deflate.ts) into the opening handshake:
+// permessage-deflate in the opening handshake (RFC 7692 5, 7.1; the parameter rules are negotiation.ts):
 // the server picks among the client's offers, the client offers and checks the server's answer.
-import { WebSocketError } from './errors.js';
-import { formatExtensions, parseExtensions } from './extension-header.js';
-import { PerMessageDeflate, type PerMessageDeflateOptions } from './permessage-deflate.js';
+import { WebSocketError } from '../errors.js';
+import { formatExtensions, parseExtensions } from '../extension-header.js';
+import { PerMessageDeflate } from './codec.js';
+import type { PerMessageDeflateOptions } from './params.js';
 
 export type DeflateSetting = boolean | PerMessageDeflateOptions | undefined;
 

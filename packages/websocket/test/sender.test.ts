@@ -2,7 +2,7 @@
 // message, crossed by one byte, and RSV1 marks exactly the compressed messages (RFC 7692 6).
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PerMessageDeflate } from '../src/permessage-deflate.js';
+import { PerMessageDeflate } from '../src/deflate/codec.js';
 import { Sender } from '../src/sender.js';
 
 const created: PerMessageDeflate[] = [];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { WebSocketError } from '../src/errors.js';
-import { type ExtensionParams, parseExtensions } from '../src/extension-header.js';
-import { PerMessageDeflate, type PerMessageDeflateOptions } from '../src/permessage-deflate.js';
-import type { Negotiated } from '../src/permessage-deflate-negotiation.js';
+import { PerMessageDeflate } from '../../src/deflate/codec.js';
+import type { Negotiated, PerMessageDeflateOptions } from '../../src/deflate/params.js';
+import { WebSocketError } from '../../src/errors.js';
+import { type ExtensionParams, parseExtensions } from '../../src/extension-header.js';
 
 const DEFAULTS: Negotiated = {
   deflateBits: 15,
@@ -342,36 +342,5 @@ describe('client: offer() and acceptResponse()', () => {
             combos++;
           }
     expect(combos).toBe(64);
-  });
-});
-
-describe('options', () => {
-  const bad: PerMessageDeflateOptions[] = [
-    { serverMaxWindowBits: 8 },
-    { serverMaxWindowBits: 16 },
-    { clientMaxWindowBits: 8 },
-    { clientMaxWindowBits: 9.5 },
-    { level: -2 },
-    { level: 10 },
-    { memLevel: 0 },
-    { memLevel: 10 },
-    { threshold: -1 },
-    { concurrencyLimit: 0 },
-    { idleTimeout: -1 },
-  ];
-  for (const options of bad) {
-    it(`refuses ${JSON.stringify(options)}`, () => {
-      expect(() => new PerMessageDeflate(options, true, 1024)).toThrow(RangeError);
-    });
-  }
-
-  it('defaults the threshold to 1024 bytes and takes an explicit one', () => {
-    expect(new PerMessageDeflate(undefined, true, 1024).threshold).toBe(1024);
-    expect(new PerMessageDeflate({ threshold: 0 }, true, 1024).threshold).toBe(0);
-    expect(new PerMessageDeflate({ threshold: 50 }, true, 1024).threshold).toBe(50);
-  });
-
-  it('names the extension', () => {
-    expect(PerMessageDeflate.extensionName).toBe('permessage-deflate');
   });
 });
