@@ -6,7 +6,6 @@ export type {
   AuthorizerResult,
 } from './authorizers.js';
 export { isClientScriptRequest, serveClientScript } from './client-script.js';
-export type { ReleaseReason, SocketBinding } from './connections.js';
 export * from './engine/index.js';
 export type { BayeuxEventName, BayeuxEvents, BayeuxListener } from './events.js';
 export { DIAGNOSTICS_CHANNELS } from './events.js';
@@ -18,6 +17,7 @@ export {
 } from './extensions/timestamp.js';
 export { type TimesyncExtensionOptions, timesyncExtension } from './extensions/timesync.js';
 export type { BayeuxExtension, DeliveryHook, OutgoingContext } from './extensions.js';
+export type { ReleaseReason } from './held-connects.js';
 export type {
   BayeuxServerOptions,
   ClientScriptSource,
@@ -29,3 +29,4 @@ export type {
 export { bundledClientScript, DEFAULTS as SERVER_DEFAULTS } from './options.js';
 export { BayeuxServer, createBayeuxServer } from './server.js';
 export type { ServiceContext, ServiceHandler } from './services.js';
+export type { SocketBinding } from './socket-push.js';
