@@ -10,6 +10,7 @@ import {
   type Message,
 } from '@pushwire/bayeux';
 import type { ServerOptions as WebSocketServerOptions } from '@pushwire/websocket';
+import { bundledClientScript, type ClientScriptSource } from './client-script.js';
 import { checkQueuePolicy, type Engine, type QueuePolicy } from './engine/engine.js';
 
 /** A transport the server offers: a Bayeux connection type (@pushwire/bayeux CONNECTION_TYPES). */
@@ -101,9 +102,6 @@ export interface BayeuxServerOptions {
    */
   clientScript?: ClientScriptSource | false;
 }
-
-/** Supplies the JavaScript served at `<mount>/client.js`. */
-export type ClientScriptSource = () => Promise<string>;
 
 export interface ResolvedOptions {
   mount: string;
@@ -244,10 +242,4 @@ export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
     securityPolicy: o.securityPolicy ?? {},
     clientScript: o.clientScript ?? bundledClientScript,
   };
-}
-
-/** The IIFE bundle of @pushwire/client, loaded on first request (esbuild stays off the server's start-up). */
-export async function bundledClientScript(): Promise<string> {
-  const { browserBundle } = await import('@pushwire/client/bundle');
-  return browserBundle('iife');
 }

@@ -142,7 +142,7 @@ export class BayeuxServer {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const { clientScript } = this.options;
     if (clientScript !== false && isClientScriptRequest(req, this.options.mount)) {
-      await this.#track(serveClientScript(req, res, clientScript));
+      await this.#track(serveClientScript(req, res, clientScript, (err) => this.#reportError(err)));
       return true;
     }
     const query = matchMount(req.url, this.options.mount);

@@ -26,10 +26,10 @@ const QUEUE_POLICIES: readonly string[] = Object.values(QUEUE_POLICY);
  * rule across pushwire: TypeError for a value of the wrong type, RangeError for the right type out of range.
  */
 export function checkQueuePolicy(value: unknown, where: string): QueuePolicy {
-  if (typeof value !== 'string') throw new TypeError(`${where}: queuePolicy must be a string`);
+  if (typeof value !== 'string') throw new TypeError(`${where} queuePolicy must be a string`);
   if (!QUEUE_POLICIES.includes(value)) {
     throw new RangeError(
-      `${where}: queuePolicy must be one of ${QUEUE_POLICIES.map((p) => `'${p}'`).join(', ')}`,
+      `${where} queuePolicy must be one of ${QUEUE_POLICIES.map((p) => `'${p}'`).join(', ')}`,
     );
   }
   return value as QueuePolicy;

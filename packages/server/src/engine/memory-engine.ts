@@ -51,7 +51,7 @@ function checkOptions(opts: Partial<EngineOptions>): EngineOptions {
       throw new RangeError(`pushwire engine: ${key} must be a positive integer`);
     o[key] = v;
   }
-  if (opts.queuePolicy !== undefined) o.queuePolicy = checkQueuePolicy(opts.queuePolicy, 'pushwire engine');
+  if (opts.queuePolicy !== undefined) o.queuePolicy = checkQueuePolicy(opts.queuePolicy, 'pushwire engine:');
   return o;
 }
 
