@@ -5,6 +5,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['pushwire-source'], externalConditions: ['pushwire-source'] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    // Builds the browser bundle the server serves at <mount>/client.js when it is missing or stale.
+    globalSetup: ['test/setup/browser-bundle.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',

@@ -10,6 +10,8 @@
 // (Salesforce `/topic/Foo=id`, cometd/cometd#881). It never accepts "*" inside a segment, nor ":" or ","
 // (so a channel name is always safe as an argument of an error string, §3.14), nor control characters.
 
+import { META } from './message.js';
+
 /** Which segment grammar to accept. */
 export const CHANNEL_GRAMMAR = {
   /** Bayeux §2.2 BNF exactly. */
@@ -32,17 +34,13 @@ export interface ChannelOptions {
 const STRICT_SEGMENT = /^[A-Za-z0-9\-_!~()$@]+$/;
 const LENIENT_SEGMENT = /^[A-Za-z0-9\-_!~()$@. #+{}=]+$/;
 
-/** The five meta channels a server handles (Bayeux §4). Exact names: never routed by prefix (CVE-2020-11020). */
-export const META_CHANNELS: ReadonlySet<string> = new Set([
-  '/meta/handshake',
-  '/meta/connect',
-  '/meta/disconnect',
-  '/meta/subscribe',
-  '/meta/unsubscribe',
-]);
+/** The five meta channels a server handles (Bayeux §4), the values of META. Exact names: never routed by prefix (CVE-2020-11020). */
+export const META_CHANNELS: ReadonlySet<string> = new Set<string>(Object.values(META));
 
-const META_PREFIX = '/meta/';
-const SERVICE_PREFIX = '/service/';
+/** Prefix of the protocol channels (Bayeux §2.2.2): test with isMetaChannel, never by hand. */
+export const META_PREFIX = '/meta/';
+/** Prefix of the request/response channels (Bayeux §2.2.3): test with isServiceChannel. */
+export const SERVICE_PREFIX = '/service/';
 
 function segmentsOf(name: string, opts: ChannelOptions | undefined): string[] | undefined {
   const maxLength = opts?.maxLength ?? DEFAULT_MAX_CHANNEL_LENGTH;

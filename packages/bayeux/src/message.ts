@@ -61,5 +61,15 @@ export const CONNECTION_TYPES = {
 } as const;
 export type ConnectionType = (typeof CONNECTION_TYPES)[keyof typeof CONNECTION_TYPES];
 
+/** Every connection type, in the order of CONNECTION_TYPES (for loops, option checks and error messages). */
+export const CONNECTION_TYPE_NAMES: readonly ConnectionType[] = Object.freeze(
+  Object.values(CONNECTION_TYPES),
+);
+
+/** True for one of the connection types this implementation knows (§3.4, plus websocket). */
+export function isConnectionType(value: unknown): value is ConnectionType {
+  return typeof value === 'string' && (CONNECTION_TYPE_NAMES as readonly string[]).includes(value);
+}
+
 /** The protocol version this implementation speaks (§3.2). */
 export const BAYEUX_VERSION = '1.0';

@@ -28,9 +28,10 @@ import {
   isMetaChannel,
   isValidChannel,
   isValidPattern,
+  META_PREFIX,
 } from './channel.js';
 import { type BayeuxError, bayeuxError } from './errors.js';
-import type { Message } from './message.js';
+import { META, type Message } from './message.js';
 import { isValidVersion } from './version.js';
 
 export interface ValidationLimits {
@@ -152,7 +153,7 @@ export function validateMessage(raw: unknown, limits: ValidationLimits = {}): Me
 /** The fields each kind of message MUST carry (Bayeux §4, §5.1.1). */
 function checkByChannel(raw: Record<string, unknown>, channel: string, limits: ValidationLimits) {
   switch (channel) {
-    case '/meta/handshake': {
+    case META.handshake: {
       if (raw.version === undefined) return bayeuxError('fieldMissing', 'version');
       if (!isValidVersion(raw.version)) return bayeuxError('fieldInvalid', 'version');
       if (raw.minimumVersion !== undefined && !isValidVersion(raw.minimumVersion)) {
@@ -170,16 +171,16 @@ function checkByChannel(raw: Record<string, unknown>, channel: string, limits: V
       }
       return undefined;
     }
-    case '/meta/connect':
+    case META.connect:
       if (raw.connectionType === undefined) return bayeuxError('fieldMissing', 'connectionType');
       if (typeof raw.connectionType !== 'string' || raw.connectionType.length > 64) {
         return bayeuxError('fieldInvalid', 'connectionType');
       }
       return undefined;
-    case '/meta/subscribe':
-    case '/meta/unsubscribe':
+    case META.subscribe:
+    case META.unsubscribe:
       return checkSubscription(raw.subscription, limits);
-    case '/meta/disconnect':
+    case META.disconnect:
       return undefined;
     default:
       // Any other channel is a publish (meta channels beyond the five were refused above).
@@ -260,13 +261,16 @@ export function parseBatch(text: string | readonly string[], limits: ValidationL
   return validateBatch(all, limits);
 }
 
+/** Channel of a failure reply to a message that named no channel (CometD's convention). */
+const UNSUCCESSFUL_CHANNEL = `${META_PREFIX}unsuccessful`;
+
 /** The unsuccessful reply for a failed check (Bayeux §3.12, §3.14): same channel and id as the request. */
 export function failureReply(check: Extract<MessageCheck, { ok: false }>): Message {
-  const reply: Message = { channel: check.channel ?? '/meta/unsuccessful', successful: false };
+  const reply: Message = { channel: check.channel ?? UNSUCCESSFUL_CHANNEL, successful: false };
   if (check.id !== undefined) reply.id = check.id;
   if (
     check.subscription !== undefined &&
-    (check.channel === '/meta/subscribe' || check.channel === '/meta/unsubscribe')
+    (check.channel === META.subscribe || check.channel === META.unsubscribe)
   ) {
     reply.subscription = check.subscription;
   }

@@ -3,12 +3,14 @@
 
 import type { Advice, Message } from '@pushwire/bayeux';
 import type { AuthorizerRegistry } from './authorizers.js';
-import type { Connections, HoldSignal } from './connections.js';
 import type { Engine } from './engine/engine.js';
 import type { BayeuxEmitter } from './events.js';
 import type { ExtensionPipeline } from './extensions.js';
+import type { HeldConnects } from './held-connects.js';
 import type { RequestContext, ResolvedOptions, TransportName } from './options.js';
 import type { ServiceRegistry } from './services.js';
+import type { SocketPush } from './socket-push.js';
+import type { HoldSignal } from './transports/close-signal.js';
 
 /** Context of one incoming batch (one HTTP request or one WebSocket frame). */
 export interface BatchContext extends RequestContext {
@@ -28,7 +30,10 @@ export interface Core {
   readonly services: ServiceRegistry;
   readonly authorizers: AuthorizerRegistry;
   readonly events: BayeuxEmitter;
-  readonly connections: Connections;
+  /** The /meta/connect requests held on this node (hold.ts owns each hold). */
+  readonly held: HeldConnects;
+  /** Which socket each websocket client's pushes go to, and the push scheduler (the fan-out). */
+  readonly sockets: SocketPush;
   /** Clients that handshook here and have not had their first connect yet (answered at once, CometD). */
   readonly awaitingFirstConnect: Set<string>;
   /** True while close() runs: new handshakes are refused, held connects released. */

@@ -5,9 +5,10 @@
 import type { Message } from '@pushwire/bayeux';
 import { errorString, failureReply, isMetaChannel, META, validateMessage } from '@pushwire/bayeux';
 import type { ConnectDecision } from './connect.js';
-import { answerConnect, decideConnect, holdConnect } from './connect.js';
+import { decideConnect } from './connect.js';
 import type { BatchContext, Core } from './core.js';
 import { clientIdOf, failure } from './core.js';
+import { answerWithQueue, holdConnect } from './hold.js';
 import { disconnect, handshake, subscribe, unsubscribe } from './meta-handlers.js';
 import { handlePublish } from './publish.js';
 
@@ -88,10 +89,15 @@ export async function processBatch(
   const { message, decision, ctx: connectCtx } = pendingConnect;
   try {
     if (decision.kind === 'hold') {
-      return { messages: out, held: holdConnect(core, message, connectCtx, decision) };
+      const { clientId, advice, timeoutMs } = decision;
+      return {
+        messages: out,
+        held: holdConnect(core, { message, ctx: connectCtx, clientId, advice, timeoutMs }),
+      };
     }
     if (decision.kind === 'now') {
-      out.push(...(await answerConnect(core, message, connectCtx, decision.clientId, decision.advice)));
+      const { clientId, advice } = decision;
+      out.push(...(await answerWithQueue(core, { message, ctx: connectCtx, clientId, advice })));
     }
   } catch (err) {
     core.reportError(err);

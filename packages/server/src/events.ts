@@ -18,16 +18,7 @@ export interface BayeuxEvents {
 export type BayeuxEventName = keyof BayeuxEvents;
 export type BayeuxListener<K extends BayeuxEventName> = (event: BayeuxEvents[K]) => void;
 
-const channels = {
-  handshake: diagnostics.channel('pushwire:bayeux:handshake'),
-  subscribe: diagnostics.channel('pushwire:bayeux:subscribe'),
-  unsubscribe: diagnostics.channel('pushwire:bayeux:unsubscribe'),
-  publish: diagnostics.channel('pushwire:bayeux:publish'),
-  disconnect: diagnostics.channel('pushwire:bayeux:disconnect'),
-  error: diagnostics.channel('pushwire:bayeux:error'),
-} as const;
-
-/** Names of the diagnostics channels, for subscribers. */
+/** Names of the diagnostics channels, for subscribers (the one place they are spelled). */
 export const DIAGNOSTICS_CHANNELS = {
   handshake: 'pushwire:bayeux:handshake',
   subscribe: 'pushwire:bayeux:subscribe',
@@ -35,7 +26,11 @@ export const DIAGNOSTICS_CHANNELS = {
   publish: 'pushwire:bayeux:publish',
   disconnect: 'pushwire:bayeux:disconnect',
   error: 'pushwire:bayeux:error',
-} as const;
+} as const satisfies Record<BayeuxEventName, string>;
+
+const channels = Object.fromEntries(
+  Object.entries(DIAGNOSTICS_CHANNELS).map(([event, name]) => [event, diagnostics.channel(name)]),
+) as Record<BayeuxEventName, diagnostics.Channel>;
 
 /** A small typed emitter: listener errors are reported, never allowed to break the protocol path. */
 export class BayeuxEmitter {

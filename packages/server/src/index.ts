@@ -5,8 +5,14 @@ export type {
   AuthorizerRequest,
   AuthorizerResult,
 } from './authorizers.js';
-export { isClientScriptRequest, serveClientScript } from './client-script.js';
-export type { ReleaseReason, SocketBinding } from './connections.js';
+export {
+  bundledClientScript,
+  CLIENT_BUNDLE_EXPORT,
+  ClientScriptMissingError,
+  type ClientScriptSource,
+  isClientScriptRequest,
+  serveClientScript,
+} from './client-script.js';
 export * from './engine/index.js';
 export type { BayeuxEventName, BayeuxEvents, BayeuxListener } from './events.js';
 export { DIAGNOSTICS_CHANNELS } from './events.js';
@@ -18,14 +24,15 @@ export {
 } from './extensions/timestamp.js';
 export { type TimesyncExtensionOptions, timesyncExtension } from './extensions/timesync.js';
 export type { BayeuxExtension, DeliveryHook, OutgoingContext } from './extensions.js';
+export type { ReleaseReason } from './held-connects.js';
 export type {
   BayeuxServerOptions,
-  ClientScriptSource,
   CorsOptions,
   RequestContext,
   SecurityPolicy,
   TransportName,
 } from './options.js';
-export { bundledClientScript, DEFAULTS as SERVER_DEFAULTS } from './options.js';
+export { DEFAULTS as SERVER_DEFAULTS } from './options.js';
 export { BayeuxServer, createBayeuxServer } from './server.js';
 export type { ServiceContext, ServiceHandler } from './services.js';
+export type { SocketBinding } from './socket-push.js';

@@ -2,11 +2,19 @@
 // default (DESIGN.md "Bounded everything"); the timing defaults follow CometD's (bayeux-reference §2.1).
 
 import type { IncomingMessage } from 'node:http';
-import type { Message } from '@pushwire/bayeux';
+import {
+  CONNECTION_TYPE_NAMES,
+  CONNECTION_TYPES,
+  type ConnectionType,
+  isConnectionType,
+  type Message,
+} from '@pushwire/bayeux';
 import type { ServerOptions as WebSocketServerOptions } from '@pushwire/websocket';
-import type { Engine, QueuePolicy } from './engine/engine.js';
+import { bundledClientScript, type ClientScriptSource } from './client-script.js';
+import { checkQueuePolicy, type Engine, type QueuePolicy } from './engine/engine.js';
 
-export type TransportName = 'long-polling' | 'callback-polling' | 'websocket';
+/** A transport the server offers: a Bayeux connection type (@pushwire/bayeux CONNECTION_TYPES). */
+export type TransportName = ConnectionType;
 
 /** Everything a hook learns about where a message came from. */
 export interface RequestContext {
@@ -95,9 +103,6 @@ export interface BayeuxServerOptions {
   clientScript?: ClientScriptSource | false;
 }
 
-/** Supplies the JavaScript served at `<mount>/client.js`. */
-export type ClientScriptSource = () => Promise<string>;
-
 export interface ResolvedOptions {
   mount: string;
   timeout: number;
@@ -125,7 +130,11 @@ export const DEFAULTS = {
   timeout: 30_000,
   interval: 0,
   maxInterval: 10_000,
-  transports: ['websocket', 'long-polling', 'callback-polling'] as TransportName[],
+  transports: [
+    CONNECTION_TYPES.websocket,
+    CONNECTION_TYPES.longPolling,
+    CONNECTION_TYPES.callbackPolling,
+  ] as TransportName[],
   maxSessionsPerBrowser: 1,
   multiSessionInterval: 2000,
   maxMessageSize: 1024 * 1024,
@@ -138,38 +147,60 @@ export const DEFAULTS = {
   maxJsonpCallbackLength: 64,
 } as const;
 
-const KNOWN_TRANSPORTS: readonly TransportName[] = ['long-polling', 'callback-polling', 'websocket'];
+// Configuration errors follow one rule (issue 14): TypeError when a value has the wrong type, RangeError when
+// it has the right type but is out of range (negative, not an integer, an unknown name).
+
+function numberOption(name: string, value: unknown): number {
+  if (typeof value !== 'number') throw new TypeError(`pushwire: option ${name} must be a number`);
+  return value;
+}
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 0)
-    throw new TypeError(`pushwire: option ${name} must be a number >= 0`);
-  return value;
+  const n = numberOption(name, value);
+  if (!Number.isFinite(n) || n < 0) throw new RangeError(`pushwire: option ${name} must be a number >= 0`);
+  return n;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1)
-    throw new TypeError(`pushwire: option ${name} must be an integer >= 1`);
-  return value;
+  const n = numberOption(name, value);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`pushwire: option ${name} must be an integer >= 1`);
+  return n;
+}
+
+function integer(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = numberOption(name, value);
+  if (!Number.isInteger(n)) throw new RangeError(`pushwire: option ${name} must be an integer`);
+  return n;
+}
+
+function transportsOption(value: unknown): TransportName[] {
+  if (value === undefined) return [...DEFAULTS.transports];
+  if (!Array.isArray(value)) throw new TypeError('pushwire: option transports must be an array');
+  for (const t of value) {
+    if (typeof t !== 'string') throw new TypeError('pushwire: option transports must list strings');
+    if (!isConnectionType(t)) {
+      throw new RangeError(
+        `pushwire: unknown transport '${t}' (known: ${CONNECTION_TYPE_NAMES.map((n) => `'${n}'`).join(', ')})`,
+      );
+    }
+  }
+  if (!value.includes(CONNECTION_TYPES.longPolling)) {
+    // Bayeux §1.4.5.i: implementations MUST support long-polling.
+    throw new RangeError("pushwire: option transports must include 'long-polling' (Bayeux 1.0 requires it)");
+  }
+  return value as TransportName[];
 }
 
 /** Applies defaults and rejects nonsense early (a typo in a limit must not silently disable it). */
 export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
   const mount = o.mount ?? DEFAULTS.mount;
-  if (!mount.startsWith('/')) throw new TypeError("pushwire: option mount must start with '/'");
-  const transports = o.transports ?? [...DEFAULTS.transports];
-  for (const t of transports) {
-    if (!KNOWN_TRANSPORTS.includes(t)) throw new TypeError(`pushwire: unknown transport '${t}'`);
-  }
-  if (!transports.includes('long-polling')) {
-    // Bayeux §1.4.5.i: implementations MUST support long-polling.
-    throw new TypeError("pushwire: option transports must include 'long-polling' (Bayeux 1.0 requires it)");
-  }
-  const queuePolicy = o.queuePolicy ?? DEFAULTS.queuePolicy;
-  if (queuePolicy !== 'drop-oldest' && queuePolicy !== 'disconnect') {
-    throw new TypeError(`pushwire: unknown queuePolicy '${String(queuePolicy)}'`);
-  }
+  if (typeof mount !== 'string') throw new TypeError('pushwire: option mount must be a string');
+  if (!mount.startsWith('/')) throw new RangeError("pushwire: option mount must start with '/'");
+  const transports = transportsOption(o.transports);
+  const queuePolicy = checkQueuePolicy(o.queuePolicy ?? DEFAULTS.queuePolicy, 'pushwire: option');
   return {
     mount: mount.length > 1 && mount.endsWith('/') ? mount.slice(0, -1) : mount,
     timeout: nonNegative('timeout', o.timeout, DEFAULTS.timeout),
@@ -177,8 +208,16 @@ export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
     maxInterval: nonNegative('maxInterval', o.maxInterval, DEFAULTS.maxInterval),
     transports,
     cors: o.cors,
-    maxSessionsPerBrowser: o.maxSessionsPerBrowser ?? DEFAULTS.maxSessionsPerBrowser,
-    multiSessionInterval: o.multiSessionInterval ?? DEFAULTS.multiSessionInterval,
+    maxSessionsPerBrowser: integer(
+      'maxSessionsPerBrowser',
+      o.maxSessionsPerBrowser,
+      DEFAULTS.maxSessionsPerBrowser,
+    ),
+    multiSessionInterval: nonNegative(
+      'multiSessionInterval',
+      o.multiSessionInterval,
+      DEFAULTS.multiSessionInterval,
+    ),
     maxMessageSize: positive('maxMessageSize', o.maxMessageSize, DEFAULTS.maxMessageSize),
     perMessageDeflate: o.perMessageDeflate ?? false,
     maxPendingFrames: positive('maxPendingFrames', o.maxPendingFrames, DEFAULTS.maxPendingFrames),
@@ -203,10 +242,4 @@ export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
     securityPolicy: o.securityPolicy ?? {},
     clientScript: o.clientScript ?? bundledClientScript,
   };
-}
-
-/** The IIFE bundle of @pushwire/client, loaded on first request (esbuild stays off the server's start-up). */
-export async function bundledClientScript(): Promise<string> {
-  const { browserBundle } = await import('@pushwire/client/bundle');
-  return browserBundle('iife');
 }

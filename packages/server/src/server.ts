@@ -6,16 +6,17 @@ import type { Duplex } from 'node:stream';
 import { debuglog } from 'node:util';
 import { type Authorizer, AuthorizerRegistry } from './authorizers.js';
 import { isClientScriptRequest, serveClientScript } from './client-script.js';
-import { Connections, type FlushSource } from './connections.js';
 import type { Core } from './core.js';
 import { createDefaultEngine } from './default-engine.js';
 import type { DestroyReason, Engine } from './engine/engine.js';
 import { BayeuxEmitter, type BayeuxEventName, type BayeuxListener } from './events.js';
 import { type BayeuxExtension, ExtensionPipeline } from './extensions.js';
+import { HeldConnects } from './held-connects.js';
 import type { BayeuxServerOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { publishFromServer } from './publish.js';
 import { type ServiceHandler, ServiceRegistry } from './services.js';
+import { type FlushSource, SocketPush } from './socket-push.js';
 import { originAllowed } from './transports/cors.js';
 import { matchMount, serveHttp } from './transports/http.js';
 import { WebSocketTransport } from './transports/websocket.js';
@@ -54,7 +55,8 @@ export class BayeuxServer {
       services: new ServiceRegistry(),
       authorizers: new AuthorizerRegistry(),
       events: this.#events,
-      connections: new Connections(this.options.maxSocketBuffer),
+      held: new HeldConnects(),
+      sockets: new SocketPush(this.options.maxSocketBuffer),
       awaitingFirstConnect: new Set(),
       closing: false,
       ownsEngine,
@@ -66,7 +68,7 @@ export class BayeuxServer {
     this.#flushSource = {
       take: engine.takeQueueSync?.bind(engine) ?? ((clientId) => engine.takeQueue(clientId)),
       putBack: (clientId, messages) => {
-        engine.deliver(clientId, messages).catch((err: unknown) => this.#reportError(err));
+        engine.requeue(clientId, messages).catch((err: unknown) => this.#reportError(err));
       },
       onError: (err) => this.#reportError(err),
     };
@@ -75,7 +77,7 @@ export class BayeuxServer {
       destroyed: (clientId, reason) => this.#destroyed(clientId, reason),
       // Bayeux §4.2: a client waiting in a held connect is alive. An open WebSocket alone is not: a client
       // that stops sending /meta/connect must expire after maxInterval, whatever its transport.
-      isHeld: (clientId) => core.connections.isHeld(clientId),
+      isHeld: (clientId) => core.held.isHeld(clientId),
     });
     this.#websocket = this.options.transports.includes('websocket')
       ? new WebSocketTransport(core)
@@ -103,27 +105,27 @@ export class BayeuxServer {
   }
 
   #pingHeld(): void {
-    for (const clientId of this.#core.connections.heldClientIds()) {
+    for (const clientId of this.#core.held.clientIds()) {
       this.engine.ping(clientId).catch((err: unknown) => this.#reportError(err));
     }
   }
 
   /** Engine sink: messages were queued for a client. Push over its socket, or release its held connect. */
   #wake(clientId: string): void {
-    const { connections, extensions } = this.#core;
+    const { held, sockets, extensions } = this.#core;
     const connectOnly = extensions.deliveryHooks().some((h) => h.connectOnly(clientId));
-    if (!connectOnly && connections.socketOf(clientId) !== undefined) {
-      connections.scheduleFlush(clientId, this.#flushSource);
+    if (!connectOnly && sockets.socketOf(clientId) !== undefined) {
+      sockets.scheduleFlush(clientId, this.#flushSource);
       return;
     }
-    connections.release(clientId, 'wake');
+    held.release(clientId, 'wake');
   }
 
   #destroyed(clientId: string, reason: DestroyReason): void {
     const core = this.#core;
     core.awaitingFirstConnect.delete(clientId);
-    core.connections.release(clientId, 'destroyed', reason);
-    core.connections.forgetClient(clientId);
+    core.held.release(clientId, 'destroyed', reason);
+    core.sockets.forgetClient(clientId);
     for (const hook of core.extensions.deliveryHooks()) hook.forget(clientId);
     this.#events.emit('disconnect', { clientId, reason });
   }
@@ -140,7 +142,7 @@ export class BayeuxServer {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const { clientScript } = this.options;
     if (clientScript !== false && isClientScriptRequest(req, this.options.mount)) {
-      await this.#track(serveClientScript(req, res, clientScript));
+      await this.#track(serveClientScript(req, res, clientScript, (err) => this.#reportError(err)));
       return true;
     }
     const query = matchMount(req.url, this.options.mount);
@@ -262,7 +264,7 @@ export class BayeuxServer {
 
   /** Number of connects held right now (metrics, tests). */
   get heldConnects(): number {
-    return this.#core.connections.heldCount;
+    return this.#core.held.count;
   }
 
   /**
@@ -279,7 +281,7 @@ export class BayeuxServer {
     const core = this.#core;
     core.closing = true;
     clearInterval(this.#keepAlive);
-    core.connections.releaseAll('closing');
+    core.held.releaseAll('closing');
     // Give the HTTP server back its own listeners: the rest of the app keeps working.
     for (const [server, l] of this.#attached) {
       server.off('request', l.request);

@@ -3,10 +3,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BayeuxServerOptions, createBayeuxServer } from '../src/index.js';
+import {
+  type BayeuxServer,
+  type BayeuxServerOptions,
+  ClientScriptMissingError,
+  createBayeuxServer,
+} from '../src/index.js';
 
 let http: Server | undefined;
 let close: (() => Promise<void>) | undefined;
+let current: BayeuxServer | undefined;
+const bayeuxOf = (): BayeuxServer | undefined => current;
 
 afterEach(async () => {
   await close?.();
@@ -16,6 +23,7 @@ afterEach(async () => {
 
 async function start(options: BayeuxServerOptions = {}): Promise<string> {
   const bayeux = createBayeuxServer({ timeout: 1000, ...options });
+  current = bayeux;
   http = createServer();
   bayeux.attach(http);
   await new Promise<void>((resolve) => http!.listen(0, '127.0.0.1', resolve));
@@ -83,6 +91,44 @@ describe('<mount>/client.js', () => {
     const res = await fetch(`${base}/bayeux/client.js`);
     expect(res.status).toBe(500);
     expect(await res.text()).toBe('client script unavailable\n');
+    const hs = await fetch(`${base}/bayeux`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
+      ]),
+    });
+    expect((await hs.json())[0]).toMatchObject({ successful: true });
+  });
+});
+
+describe('the prebuilt bundle', () => {
+  it('is the file npm run build writes (resolved through @pushwire/client/browser-iife), served as is', async () => {
+    const { createRequire } = await import('node:module');
+    const { readFile } = await import('node:fs/promises');
+    const file = createRequire(import.meta.url).resolve('@pushwire/client/browser-iife');
+    expect(file).toMatch(/packages\/client\/dist\/pushwire-client\.iife\.js$/);
+    const base = await start();
+    const res = await fetch(`${base}/bayeux/client.js`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(await readFile(file, 'utf8'));
+  });
+
+  it('a missing bundle is a 404 with the reason, reported on the error event; Bayeux keeps working', async () => {
+    const errors: unknown[] = [];
+    const base = await start({
+      clientScript: async () => {
+        throw new ClientScriptMissingError(
+          'pushwire: the browser client bundle x.js is missing: run `npm run build`',
+        );
+      },
+    });
+    bayeuxOf()?.on('error', ({ error }) => errors.push(error));
+    const res = await fetch(`${base}/bayeux/client.js`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).toBe('client script not built (run `npm run build` on the server)\n');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(ClientScriptMissingError);
     const hs = await fetch(`${base}/bayeux`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1,45 +1,21 @@
 // Races around a held connect: messages taken by the gap check after the hold ended another way must go
 // back to the queue, never be dropped.
 import { describe, expect, it } from 'vitest';
-import { AuthorizerRegistry } from '../src/authorizers.js';
-import { holdConnect } from '../src/connect.js';
-import { Connections } from '../src/connections.js';
-import type { Core } from '../src/core.js';
-import { BayeuxEmitter } from '../src/events.js';
-import { ExtensionPipeline } from '../src/extensions.js';
-import { resolveOptions } from '../src/options.js';
-import { ServiceRegistry } from '../src/services.js';
+import { holdConnect } from '../src/hold.js';
+import { coreWith } from './helpers/core.js';
 import { TestEngine } from './helpers/test-engine.js';
 
 /** takeQueue calls resolve only when the test says so. */
 class SlowTakeEngine extends TestEngine {
   readonly takes: ((q: string[]) => void)[] = [];
-  readonly delivered: string[][] = [];
+  readonly requeued: string[][] = [];
   override takeQueue(): Promise<string[]> {
     return new Promise((resolve) => this.takes.push(resolve));
   }
-  override async deliver(clientId: string, encoded: string[]): Promise<void> {
-    this.delivered.push(encoded);
-    await super.deliver(clientId, encoded);
+  override async requeue(clientId: string, encoded: string[]): Promise<void> {
+    this.requeued.push(encoded);
+    await super.requeue(clientId, encoded);
   }
-}
-
-function coreWith(engine: TestEngine): Core {
-  return {
-    options: resolveOptions({ timeout: 30_000 }),
-    engine,
-    extensions: new ExtensionPipeline(),
-    services: new ServiceRegistry(),
-    authorizers: new AuthorizerRegistry(),
-    events: new BayeuxEmitter(() => {}),
-    connections: new Connections(),
-    awaitingFirstConnect: new Set(),
-    closing: false,
-    ownsEngine: false,
-    reportError: (err) => {
-      throw err;
-    },
-  };
 }
 
 const CONNECT = { channel: '/meta/connect', clientId: 'c', connectionType: 'long-polling', id: '1' };
@@ -49,38 +25,32 @@ describe('holdConnect races', () => {
     const engine = new SlowTakeEngine();
     const core = coreWith(engine);
     const abort = new AbortController();
-    const held = holdConnect(
-      core,
-      CONNECT,
-      { transport: 'long-polling', signal: abort.signal },
-      {
-        clientId: 'c',
-        advice: { reconnect: 'retry' },
-        timeoutMs: 30_000,
-      },
-    );
+    const held = holdConnect(core, {
+      message: CONNECT,
+      ctx: { transport: 'long-polling', signal: abort.signal },
+      clientId: 'c',
+      advice: { reconnect: 'retry' },
+      timeoutMs: 30_000,
+    });
     expect(engine.takes).toHaveLength(1); // the gap check
     abort.abort();
     const reply = await held;
     expect(reply).toHaveLength(1); // the connect reply only
     engine.takes[0]!(['"late"']);
     await new Promise((r) => setImmediate(r));
-    expect(engine.delivered).toEqual([['"late"']]);
+    expect(engine.requeued).toEqual([['"late"']]);
   });
 
   it('messages the gap check finds while the hold is active ride the reply, oldest first', async () => {
     const engine = new SlowTakeEngine();
     const core = coreWith(engine);
-    const held = holdConnect(
-      core,
-      CONNECT,
-      { transport: 'long-polling' },
-      {
-        clientId: 'c',
-        advice: { reconnect: 'retry' },
-        timeoutMs: 30_000,
-      },
-    );
+    const held = holdConnect(core, {
+      message: CONNECT,
+      ctx: { transport: 'long-polling' },
+      clientId: 'c',
+      advice: { reconnect: 'retry' },
+      timeoutMs: 30_000,
+    });
     engine.takes[0]!(['"a"']);
     await new Promise((r) => setImmediate(r));
     // The release took the queue again: what was published meanwhile follows.
@@ -88,6 +58,6 @@ describe('holdConnect races', () => {
     const reply = await held;
     expect(reply.slice(0, 2)).toEqual(['"a"', '"b"']);
     expect(JSON.parse(reply[2]!)).toMatchObject({ channel: '/meta/connect', successful: true });
-    expect(engine.delivered).toEqual([]);
+    expect(engine.requeued).toEqual([]);
   });
 });

@@ -19,6 +19,22 @@ export const QUEUE_POLICY = {
 } as const;
 export type QueuePolicy = (typeof QUEUE_POLICY)[keyof typeof QUEUE_POLICY];
 
+const QUEUE_POLICIES: readonly string[] = Object.values(QUEUE_POLICY);
+
+/**
+ * Checks a queuePolicy option (server and engines share this one check). Configuration errors follow one
+ * rule across pushwire: TypeError for a value of the wrong type, RangeError for the right type out of range.
+ */
+export function checkQueuePolicy(value: unknown, where: string): QueuePolicy {
+  if (typeof value !== 'string') throw new TypeError(`${where} queuePolicy must be a string`);
+  if (!QUEUE_POLICIES.includes(value)) {
+    throw new RangeError(
+      `${where} queuePolicy must be one of ${QUEUE_POLICIES.map((p) => `'${p}'`).join(', ')}`,
+    );
+  }
+  return value as QueuePolicy;
+}
+
 export interface EngineOptions {
   /** Max ms a client may go without a connect (measured from its last reply) before it expires. */
   maxInterval: number;
@@ -109,6 +125,13 @@ export interface Engine {
   publish(message: Message, encoded: EncodedMessage): Promise<number>;
   /** Queues messages for one client only (service replies, direct deliveries). */
   deliver(clientId: string, encoded: EncodedMessage[]): Promise<void>;
+  /**
+   * Puts messages taken by takeQueue but not delivered (the connect or socket they were for went away)
+   * back at the HEAD of the client's queue, in the order given, ahead of anything queued since, and wakes
+   * the sink. Appending them (deliver) would reorder them behind newer messages. The queue policy applies
+   * as for new messages (drop-oldest drops from the head, i.e. these first). A no-op for unknown clients.
+   */
+  requeue(clientId: string, encoded: EncodedMessage[]): Promise<void>;
   /** Removes and returns everything queued for the client, oldest first. */
   takeQueue(clientId: string): Promise<EncodedMessage[]>;
   /**

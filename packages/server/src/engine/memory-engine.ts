@@ -9,6 +9,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Message } from '@pushwire/bayeux';
 import { channelExpansions } from '../channel-cache.js';
 import {
+  checkQueuePolicy,
   DEFAULT_ENGINE_OPTIONS,
   type DeliverySink,
   type DestroyReason,
@@ -45,16 +46,12 @@ function checkOptions(opts: Partial<EngineOptions>): EngineOptions {
   for (const key of ['maxInterval', 'maxQueue', 'maxSubscriptions', 'sweepInterval'] as const) {
     const v = opts[key];
     if (v === undefined) continue;
+    if (typeof v !== 'number') throw new TypeError(`pushwire engine: ${key} must be a number`);
     if (!Number.isInteger(v) || v < 1)
       throw new RangeError(`pushwire engine: ${key} must be a positive integer`);
     o[key] = v;
   }
-  if (opts.queuePolicy !== undefined) {
-    if (opts.queuePolicy !== 'drop-oldest' && opts.queuePolicy !== 'disconnect') {
-      throw new RangeError(`pushwire engine: queuePolicy must be 'drop-oldest' or 'disconnect'`);
-    }
-    o.queuePolicy = opts.queuePolicy;
-  }
+  if (opts.queuePolicy !== undefined) o.queuePolicy = checkQueuePolicy(opts.queuePolicy, 'pushwire engine:');
   return o;
 }
 
@@ -176,6 +173,23 @@ export class MemoryEngine implements Engine {
         this.remove(clientId, 'slow');
         return;
       }
+    }
+    this.sink?.wake(clientId);
+  }
+
+  async requeue(clientId: string, encoded: EncodedMessage[]): Promise<void> {
+    this.assertOpen();
+    const client = this.clients.get(clientId);
+    if (client === undefined || encoded.length === 0) return;
+    client.queue.unshift(encoded);
+    const over = client.queue.length - this.options.maxQueue;
+    if (over > 0) {
+      if (this.options.queuePolicy === 'disconnect') {
+        this.remove(clientId, 'slow');
+        return;
+      }
+      for (let i = 0; i < over; i++) client.queue.dropOldest();
+      if (engineDropChannel.hasSubscribers) engineDropChannel.publish({ clientId, dropped: over });
     }
     this.sink?.wake(clientId);
   }

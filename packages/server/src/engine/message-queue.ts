@@ -18,6 +18,19 @@ export class MessageQueue {
     this.items.push(item);
   }
 
+  /** Puts `items` before everything queued, in their order (messages handed back after a failed delivery). */
+  unshift(items: readonly EncodedMessage[]): void {
+    if (items.length === 0) return;
+    if (items.length <= this.head) {
+      // Reuse the dead prefix: no copy of the live part.
+      this.head -= items.length;
+      for (let i = 0; i < items.length; i++) this.items[this.head + i] = items[i] as EncodedMessage;
+      return;
+    }
+    this.items = items.concat(this.head === 0 ? this.items : this.items.slice(this.head));
+    this.head = 0;
+  }
+
   /** Removes the oldest message; undefined when empty. */
   dropOldest(): EncodedMessage | undefined {
     if (this.head >= this.items.length) return undefined;

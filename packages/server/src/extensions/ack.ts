@@ -29,8 +29,9 @@ export const DEFAULT_MAX_UNACKED = 1000;
 
 export function ackExtension(options: AckExtensionOptions = {}): BayeuxExtension {
   const maxUnacked = options.maxUnacked ?? DEFAULT_MAX_UNACKED;
+  if (typeof maxUnacked !== 'number') throw new TypeError('pushwire: maxUnacked must be a number');
   if (!Number.isInteger(maxUnacked) || maxUnacked < 1)
-    throw new TypeError('pushwire: maxUnacked must be >= 1');
+    throw new RangeError('pushwire: maxUnacked must be an integer >= 1');
   const clients = new Map<string, AckState>();
 
   const delivery: DeliveryHook = {

@@ -5,7 +5,7 @@
 // poll), a = the accuracy the client reported (its lag). The client then computes
 // lag = (now - tc - p) / 2 and offset = ts - tc - lag.
 
-import type { Message } from '@pushwire/bayeux';
+import { isMetaChannel, type Message } from '@pushwire/bayeux';
 import type { BayeuxExtension } from '../extensions.js';
 
 export interface TimesyncExtensionOptions {
@@ -32,7 +32,7 @@ export function timesyncExtension(options: TimesyncExtensionOptions = {}): Bayeu
   const arrived = new WeakMap<Message, number>();
   return {
     incoming(message) {
-      if (message.channel.startsWith('/meta/') && syncOf(message) !== undefined) arrived.set(message, now());
+      if (isMetaChannel(message.channel) && syncOf(message) !== undefined) arrived.set(message, now());
       return message;
     },
     outgoing(message, ctx) {

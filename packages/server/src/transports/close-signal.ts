@@ -1,9 +1,22 @@
 // The HoldSignal a transport gives a held /meta/connect: fired once when the request or socket goes away,
-// so the hold is released as 'replaced' and its messages stay queued (connections.ts). Lighter than an
+// so the hold is released as 'replaced' and its messages stay queued (hold.ts). Lighter than an
 // AbortController (no EventTarget, no listener records): there is one per held long-poll and one per
 // connected websocket for as long as the client stays connected.
 
-import type { HoldListener, HoldSignal } from '../connections.js';
+/** A listener object (DOM EventListener style): what a hold registers on its HoldSignal. */
+export interface HoldListener {
+  handleEvent(): void;
+}
+
+/**
+ * What tells a hold that its transport went away: an AbortSignal (HTTP requests), or the websocket
+ * transport's own per-socket object (cheaper than an AbortController per connected client).
+ */
+export interface HoldSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: HoldListener, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: HoldListener): void;
+}
 
 export class CloseSignal implements HoldSignal {
   /** Set once fired; later listeners are never called (the caller checks `aborted` first, as with AbortSignal). */

@@ -2,14 +2,14 @@
 // arrays in text frames both ways. Frames from one socket are processed in order; a held /meta/connect
 // does not block the frames after it (its reply is sent when released: it stays the heartbeat). Pushes go
 // out as soon as messages are queued, several queued messages in ONE frame (server.ts wake ->
-// Connections.flushSocket). Size limit: maxMessageSize as the WebSocket maxPayload (close 1009).
+// SocketPush.flushSocket in socket-push.ts). Size limit: maxMessageSize as the WebSocket maxPayload (close 1009).
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from '@pushwire/websocket';
-import type { SocketBinding } from '../connections.js';
 import type { BatchContext, Core } from '../core.js';
 import { encodeBatch, processBatch } from '../dispatcher.js';
+import type { SocketBinding } from '../socket-push.js';
 import { CloseSignal } from './close-signal.js';
 import { HttpError, parseMessages } from './http-body.js';
 import { ReadGate } from './read-gate.js';
@@ -21,7 +21,7 @@ const CLOSE = { goingAway: 1001, unsupportedData: 1003, policyViolation: 1008, t
 function ignoreSocketError(): void {}
 
 /**
- * One upgraded socket as Connections sees it, and the CloseSignal of the connects held over it (fired on
+ * One upgraded socket as SocketPush sees it, and the CloseSignal of the connects held over it (fired on
  * close). A class (prototype methods and getters) rather than an object literal of closures: every
  * connected client has one for as long as its socket is open.
  */
@@ -105,7 +105,7 @@ export class WebSocketTransport {
       signal: binding,
       bindClient: (clientId) => {
         binding.bind(clientId);
-        core.connections.bindSocket(clientId, binding);
+        core.sockets.bindSocket(clientId, binding);
       },
     };
     let chain: Promise<void> = Promise.resolve();
@@ -147,7 +147,7 @@ export class WebSocketTransport {
     ws.on('close', () => {
       this.#sockets.delete(ws);
       binding.abort();
-      for (const clientId of binding.boundClients()) core.connections.unbindSocket(clientId, binding);
+      for (const clientId of binding.boundClients()) core.sockets.unbindSocket(clientId, binding);
     });
   }
 

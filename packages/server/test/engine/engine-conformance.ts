@@ -284,6 +284,58 @@ export function engineConformance(name: string, factory: EngineFactory): void {
       });
     });
 
+    describe('requeue', () => {
+      it('puts messages back at the HEAD of the queue, in order, ahead of newer ones, and wakes', async () => {
+        const engine = await make();
+        const id = await engine.createClient();
+        await engine.deliver(id, ['1', '2', '3']);
+        const taken = await engine.takeQueue(id);
+        await engine.deliver(id, ['4', '5']);
+        const wakes = sink.wakeCount(id);
+        await engine.requeue(id, taken);
+        expect(sink.wakeCount(id)).toBe(wakes + 1);
+        expect(await engine.takeQueue(id)).toEqual(['1', '2', '3', '4', '5']);
+        // Twice in a row: the second batch is older than the first one put back.
+        await engine.deliver(id, ['c']);
+        await engine.requeue(id, ['b']);
+        await engine.requeue(id, ['a']);
+        expect(await engine.takeQueue(id)).toEqual(['a', 'b', 'c']);
+      });
+
+      it('into an empty queue, after a partial drop, and for unknown clients (a no-op)', async () => {
+        const engine = await make({ maxQueue: 3, queuePolicy: 'drop-oldest' });
+        const id = await engine.createClient();
+        await engine.requeue(id, ['x', 'y']);
+        expect(await engine.takeQueue(id)).toEqual(['x', 'y']);
+        await engine.requeue('nobody', ['z']);
+        expect(await engine.clientExists('nobody')).toBe(false);
+        await engine.requeue(id, []);
+        expect(await engine.takeQueue(id)).toEqual([]);
+      });
+
+      it('drop-oldest applies (crossed by one): the oldest, the ones put back, go first', async () => {
+        const engine = await make({ maxQueue: 3, queuePolicy: 'drop-oldest' });
+        const id = await engine.createClient();
+        await engine.deliver(id, ['3', '4']);
+        await engine.requeue(id, ['2']);
+        expect(await engine.takeQueue(id)).toEqual(['2', '3', '4']);
+        await engine.deliver(id, ['3', '4']);
+        await engine.requeue(id, ['1', '2']);
+        expect(await engine.takeQueue(id)).toEqual(['2', '3', '4']);
+        expect(await engine.clientExists(id)).toBe(true);
+      });
+
+      it('disconnect applies (crossed by one)', async () => {
+        const engine = await make({ maxQueue: 2, queuePolicy: 'disconnect' });
+        const id = await engine.createClient();
+        await engine.deliver(id, ['b']);
+        await engine.requeue(id, ['a']);
+        expect(await engine.clientExists(id)).toBe(true);
+        await engine.requeue(id, ['0']);
+        expect(await sink.waitDestroyed(id)).toBe('slow');
+      });
+    });
+
     describe('queue limits', () => {
       it('drop-oldest keeps the newest maxQueue messages (crossed by one)', async () => {
         const engine = await make({ maxQueue: 3, queuePolicy: 'drop-oldest' });

@@ -77,6 +77,13 @@ export class TestEngine implements Engine {
     const c = this.clients.get(clientId);
     if (c) this.#enqueue(clientId, c, encoded);
   }
+  async requeue(clientId: string, encoded: EncodedMessage[]): Promise<void> {
+    const c = this.clients.get(clientId);
+    if (!c || encoded.length === 0) return;
+    c.queue.unshift(...encoded);
+    while (c.queue.length > this.maxQueue) c.queue.shift();
+    this.sink?.wake(clientId);
+  }
   #enqueue(id: string, c: Client, encoded: string[]): void {
     c.queue.push(...encoded);
     while (c.queue.length > this.maxQueue) c.queue.shift();

@@ -1,6 +1,7 @@
-// Connections: socket flushing with backpressure (maxSocketBuffer crossed by one), push coalescing, holds.
+// SocketPush (the fan-out over WebSockets): socket flushing with backpressure (maxSocketBuffer crossed by
+// one), push coalescing, one shared immediate.
 import { describe, expect, it, vi } from 'vitest';
-import { Connections, type FlushSource, type SocketBinding } from '../src/connections.js';
+import { type FlushSource, type SocketBinding, SocketPush } from '../src/socket-push.js';
 
 class FakeSocket implements SocketBinding {
   readonly frames: string[] = [];
@@ -27,9 +28,9 @@ function queueOf(items: string[]): FlushSource {
   return { take: async () => items.splice(0), onError: rethrow };
 }
 
-describe('Connections socket flushing', () => {
+describe('SocketPush socket flushing', () => {
   it('maxSocketBuffer: at the limit it still pushes; one byte more and it waits for drain, leaving the queue', async () => {
-    const c = new Connections(1000);
+    const c = new SocketPush(1000);
     const socket = new FakeSocket();
     c.bindSocket('a', socket);
     const queue = ['1', '2'];
@@ -48,7 +49,7 @@ describe('Connections socket flushing', () => {
   });
 
   it('coalesces every wake of one event-loop turn into one frame', async () => {
-    const c = new Connections();
+    const c = new SocketPush();
     const socket = new FakeSocket();
     c.bindSocket('a', socket);
     const queue: string[] = [];
@@ -68,7 +69,7 @@ describe('Connections socket flushing', () => {
   });
 
   it('one shared setImmediate flushes every woken client; a synchronous take is used as is', async () => {
-    const c = new Connections();
+    const c = new SocketPush();
     const a = new FakeSocket();
     const b = new FakeSocket();
     c.bindSocket('a', a);
@@ -93,7 +94,7 @@ describe('Connections socket flushing', () => {
   });
 
   it('hands messages back when the socket closed while the queue was being taken', async () => {
-    const c = new Connections();
+    const c = new SocketPush();
     const socket = new FakeSocket();
     c.bindSocket('a', socket);
     const back: string[][] = [];
@@ -110,7 +111,7 @@ describe('Connections socket flushing', () => {
   });
 
   it('does not push to a closed or unbound socket', async () => {
-    const c = new Connections();
+    const c = new SocketPush();
     const socket = new FakeSocket();
     c.bindSocket('a', socket);
     socket.open = false;
@@ -119,43 +120,5 @@ describe('Connections socket flushing', () => {
     expect(queue).toEqual(['1']);
     c.unbindSocket('a', socket);
     expect(c.socketOf('a')).toBeUndefined();
-  });
-});
-
-describe('Connections holds', () => {
-  it('a newer hold releases the older one as replaced; an aborted request is released as replaced', async () => {
-    const c = new Connections();
-    const reasons: string[] = [];
-    const answer = (tag: string) => async (reason: string) => {
-      reasons.push(`${tag}:${reason}`);
-      return [tag];
-    };
-    const first = c.hold({ clientId: 'a', browserId: 'b', timeoutMs: 10_000, answer: answer('first') });
-    expect(c.heldForBrowser('b', 'x')).toBe(1);
-    expect(c.heldForBrowser('b', 'a')).toBe(0);
-    const abort = new AbortController();
-    const second = c.hold({
-      clientId: 'a',
-      browserId: 'b',
-      timeoutMs: 10_000,
-      signal: abort.signal,
-      answer: answer('second'),
-    });
-    expect(await first).toEqual(['first']);
-    expect(c.heldForBrowser('b', 'x')).toBe(1);
-    abort.abort();
-    expect(await second).toEqual(['second']);
-    expect(reasons).toEqual(['first:replaced', 'second:replaced']);
-    expect(c.heldCount).toBe(0);
-    expect(c.heldForBrowser('b', 'x')).toBe(0);
-  });
-
-  it('releaseAll answers every hold', async () => {
-    const c = new Connections();
-    const held = ['a', 'b'].map((id) =>
-      c.hold({ clientId: id, browserId: undefined, timeoutMs: 10_000, answer: async (r) => [r] }),
-    );
-    c.releaseAll('closing');
-    expect(await Promise.all(held)).toEqual([['closing'], ['closing']]);
   });
 });

@@ -1,0 +1,212 @@
+// The held /meta/connect (Bayeux §4.2), from start to answer, in one place. A connect the decision
+// (connect.ts) chose to hold waits here until it is released: by its timer (`timeout`), by a wake (messages
+// queued), by a newer connect of the same client, by its transport going away (HoldSignal), by the client
+// being destroyed, or by server close. Whatever it took from the queue and could not send goes back to the
+// HEAD of the queue (Engine.requeue), so nothing is lost or reordered. The answer (the connect reply and
+// the messages riding it) is built here too, for held and immediate connects alike.
+
+import type { Advice, Message } from '@pushwire/bayeux';
+import { errorString } from '@pushwire/bayeux';
+import type { BatchContext, Core } from './core.js';
+import { failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
+import type { DestroyReason } from './engine/engine.js';
+import type { HeldEntry, ReleaseReason } from './held-connects.js';
+import type { HoldListener } from './transports/close-signal.js';
+
+/** What a connect reply is built from: the request and what the decision said. */
+export interface ConnectRequest {
+  readonly message: Message;
+  readonly ctx: BatchContext;
+  readonly clientId: string;
+  readonly advice: Advice;
+}
+
+/** A connect to hold: the request and the longest it may be held. */
+export interface HoldInput extends ConnectRequest {
+  readonly timeoutMs: number;
+}
+
+/** Holds the connect; resolves with the encoded reply (and what rides it) once released. */
+export function holdConnect(core: Core, input: HoldInput): Promise<string[]> {
+  return new Promise<string[]>((resolve) => {
+    new HeldConnect(core, input, resolve).start(input.timeoutMs);
+  });
+}
+
+/**
+ * The connect reply with every queued message riding it: `[...carried, ...queued, reply]` (`carried`:
+ * messages already taken from the queue, oldest first).
+ */
+export async function answerWithQueue(
+  core: Core,
+  request: ConnectRequest,
+  carried: readonly string[] = [],
+): Promise<string[]> {
+  const { clientId } = request;
+  let queue = carried.concat(await core.engine.takeQueue(clientId));
+  const reply = replyTo(request.message, { clientId, successful: true, advice: request.advice });
+  for (const hook of core.extensions.deliveryHooks()) queue = hook.beforeConnectReply(clientId, queue, reply);
+  return finishReply(core, request, reply, queue);
+}
+
+/**
+ * The connect reply alone: the request was replaced, or its peer is already gone, so whatever it would
+ * carry could never arrive; the queue waits for the next connect.
+ */
+export async function answerAlone(core: Core, request: ConnectRequest): Promise<string[]> {
+  const { clientId } = request;
+  const reply = replyTo(request.message, { clientId, successful: true, advice: request.advice });
+  return finishReply(core, request, reply, []);
+}
+
+async function finishReply(
+  core: Core,
+  request: ConnectRequest,
+  reply: Message,
+  queue: string[],
+): Promise<string[]> {
+  const out = await core.extensions.outgoing(reply, {
+    ...request.ctx,
+    clientId: request.clientId,
+    request: request.message,
+  });
+  // The reply left: expiry counts from now (Bayeux §4.2, CometD scheduleExpiration).
+  await core.engine.ping(request.clientId);
+  if (out !== null) queue.push(JSON.stringify(out));
+  return queue;
+}
+
+/** The reply for a held connect whose client went away or whose server is closing. */
+async function goneReply(
+  core: Core,
+  request: ConnectRequest,
+  reason: 'destroyed' | 'closing',
+  detail: DestroyReason | undefined,
+): Promise<string[]> {
+  const { message } = request;
+  let reply: Message;
+  if (reason === 'destroyed' && detail === 'disconnect') {
+    // Bayeux §4.4: the client asked to leave; do not come back on your own.
+    reply = replyTo(message, { successful: true, advice: { reconnect: 'none', interval: -1 } });
+  } else if (reason === 'closing' && !core.ownsEngine) {
+    // A shared engine keeps the session: another node can carry on with it.
+    reply = replyTo(message, {
+      successful: true,
+      advice: { reconnect: 'retry', interval: core.options.interval },
+    });
+  } else {
+    reply = failure(message, errorString('sessionUnknown'), { advice: { ...HANDSHAKE_ADVICE } });
+  }
+  const out = await core.extensions.outgoing(reply, { ...request.ctx, request: message });
+  return out === null ? [] : [JSON.stringify(out)];
+}
+
+function onHoldTimeout(held: HeldConnect): void {
+  held.release('timeout');
+}
+
+/**
+ * One held connect. A class rather than closures: an idle client holds a connect all the time, so what a
+ * hold allocates is paid per connected client. It is its own abort listener (`handleEvent`, DOM
+ * EventListener objects), its timer calls a shared function with it as argument, and it is the
+ * ConnectRequest its reply is built from.
+ */
+export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
+  readonly message: Message;
+  readonly ctx: BatchContext;
+  readonly clientId: string;
+  readonly advice: Advice;
+  readonly #core: Core;
+  readonly #resolve: (messages: string[]) => void;
+  #timer: NodeJS.Timeout | undefined;
+  /** Messages the catch-up take found while still held: they ride the reply. */
+  #carried: string[] | undefined;
+  #released = false;
+
+  constructor(core: Core, request: ConnectRequest, resolve: (messages: string[]) => void) {
+    this.message = request.message;
+    this.ctx = request.ctx;
+    this.clientId = request.clientId;
+    this.advice = request.advice;
+    this.#core = core;
+    this.#resolve = resolve;
+  }
+
+  /** Per-browser counts apply to the HTTP transports only (a WebSocket holds no extra HTTP connection). */
+  get browserId(): string | undefined {
+    return this.ctx.transport === 'websocket' ? undefined : this.ctx.browserId;
+  }
+
+  start(timeoutMs: number): void {
+    const core = this.#core;
+    // Bayeux §4.2: one outstanding connect per client; the registry releases the older one as 'replaced'.
+    core.held.add(this);
+    this.#timer = setTimeout(onHoldTimeout, timeoutMs, this);
+    const { signal } = this.ctx;
+    // A closed request must not take the queue with it (the messages would be written to nobody).
+    if (signal?.aborted === true) queueMicrotask(() => this.release('replaced'));
+    else signal?.addEventListener('abort', this, { once: true });
+    // A publish may have been queued between the decision and the registration above, and its `wake` found
+    // nothing held. Taking the queue now closes that gap: anything found is answered at once.
+    core.engine.takeQueue(this.clientId).then(
+      (queue) => this.#caughtUp(queue),
+      (err: unknown) => core.reportError(err),
+    );
+  }
+
+  /** The HoldSignal fired: the transport went away. */
+  handleEvent(): void {
+    this.release('replaced');
+  }
+
+  release(reason: ReleaseReason, detail?: DestroyReason): void {
+    if (this.#released) return;
+    this.#released = true;
+    clearTimeout(this.#timer);
+    this.ctx.signal?.removeEventListener('abort', this);
+    this.#core.held.forget(this);
+    const resolve = this.#resolve;
+    this.#answer(reason, detail).then(resolve, () => resolve([]));
+  }
+
+  #caughtUp(queue: string[]): void {
+    if (queue.length === 0) return;
+    if (this.#released) {
+      this.#putBack(queue);
+      return;
+    }
+    this.#carried = queue;
+    this.release('wake');
+  }
+
+  /** Never rejects: a failure becomes an internalError reply. */
+  async #answer(reason: ReleaseReason, detail: DestroyReason | undefined): Promise<string[]> {
+    const core = this.#core;
+    const mine = this.#carried ?? [];
+    this.#carried = undefined;
+    try {
+      if (reason === 'destroyed') return await goneReply(core, this, reason, detail);
+      if (reason === 'closing') {
+        this.#putBack(mine);
+        return await goneReply(core, this, reason, detail);
+      }
+      // A replaced request may already be abandoned by the client: it carries no messages. A peer whose
+      // socket is already gone (reset; the response's 'close' has not fired yet) could not receive them.
+      if (reason === 'replaced' || this.ctx.req?.socket?.destroyed === true) {
+        this.#putBack(mine);
+        return await answerAlone(core, this);
+      }
+      return await answerWithQueue(core, this, mine);
+    } catch (err) {
+      core.reportError(err);
+      return [JSON.stringify(failure(this.message, errorString('internalError')))];
+    }
+  }
+
+  /** Messages taken but not sent go back to the HEAD of the queue, in order (Engine.requeue). */
+  #putBack(messages: string[]): void {
+    if (messages.length === 0) return;
+    const core = this.#core;
+    core.engine.requeue(this.clientId, messages).catch((err: unknown) => core.reportError(err));
+  }
+}

@@ -1,0 +1,136 @@
+// The fan-out to subscribers over WebSockets: which socket each client's pushes go to on THIS node, and the
+// scheduler that writes a client's queued messages to it, with backpressure. A publish queues in the engine
+// (encode once) and wakes each subscriber (server.ts); a woken client with a bound socket is flushed here on
+// the next turn, so a burst of publishes leaves as ONE frame per client. Clients without a socket get their
+// messages in a /meta/connect reply instead (hold.ts).
+
+/** A WebSocket bound to a client: pushes go out as soon as messages are queued. */
+export interface SocketBinding {
+  /** Sends one text frame (a JSON array). */
+  send(text: string): void;
+  /** False once the socket is closing or closed. */
+  readonly open: boolean;
+  /** Bytes written but not yet handed to the kernel (the peer is not reading when this grows). */
+  readonly bufferedAmount: number;
+  /** Calls `listener` once when the send buffer has emptied. */
+  onceDrained(listener: () => void): void;
+}
+
+/**
+ * Where a socket flush takes a client's queue from (the engine) and hands it back to. The server makes ONE
+ * for all its clients, so scheduling a flush allocates no closure per client.
+ */
+export interface FlushSource {
+  /** Removes and returns the client's queue, oldest first: a plain array when the engine answers synchronously. */
+  take(clientId: string): string[] | Promise<string[]>;
+  /** Messages taken but not sent (the socket closed meanwhile): back at the head of the queue, in order. */
+  putBack?(clientId: string, messages: string[]): void;
+  /** A failed take (engine closed or its storage failed). */
+  onError(err: unknown): void;
+}
+
+export class SocketPush {
+  readonly #sockets = new Map<string, SocketBinding>();
+  /** Per client: a socket flush is running / another was asked for meanwhile (keeps push order). */
+  readonly #flushing = new Map<string, boolean>();
+  /** Clients to flush on the next turn (one shared setImmediate, see scheduleFlush). */
+  #scheduled = new Map<string, FlushSource>();
+  #immediate: NodeJS.Immediate | undefined;
+  /** Clients whose socket pushes back: nothing is taken from their queue until it drains. */
+  readonly #waitingDrain = new Set<string>();
+  readonly #maxBuffered: number;
+
+  /**
+   * @param maxBufferedBytes Past this many bytes buffered on a socket, pushes stop and messages stay in the
+   *   engine queue, where maxQueue and the queue policy bound them (a client that does not read cannot
+   *   make the server buffer without limit).
+   */
+  constructor(maxBufferedBytes = Number.POSITIVE_INFINITY) {
+    this.#maxBuffered = maxBufferedBytes;
+  }
+
+  bindSocket(clientId: string, socket: SocketBinding): void {
+    this.#sockets.set(clientId, socket);
+  }
+
+  /** Unbinds `socket` from the client, unless the client has moved to another socket since. */
+  unbindSocket(clientId: string, socket: SocketBinding): void {
+    if (this.#sockets.get(clientId) === socket) this.#sockets.delete(clientId);
+  }
+
+  socketOf(clientId: string): SocketBinding | undefined {
+    const s = this.#sockets.get(clientId);
+    return s?.open ? s : undefined;
+  }
+
+  forgetClient(clientId: string): void {
+    this.#sockets.delete(clientId);
+  }
+
+  /**
+   * Schedules a push to the client's socket on the next turn of the event loop, so that every message
+   * queued in this turn (a burst of publishes) goes out in ONE frame. All clients woken in one turn share
+   * ONE setImmediate: a publish to N socket clients costs N Map entries, not N timers and N closures.
+   */
+  scheduleFlush(clientId: string, source: FlushSource): void {
+    if (this.#scheduled.has(clientId)) return;
+    this.#scheduled.set(clientId, source);
+    this.#immediate ??= setImmediate(this.#runScheduled);
+  }
+
+  readonly #runScheduled = (): void => {
+    this.#immediate = undefined;
+    // Swap first: a wake during these flushes is for the next turn (and its own immediate).
+    const batch = this.#scheduled;
+    this.#scheduled = new Map();
+    for (const [clientId, source] of batch) {
+      this.flushSocket(clientId, source).catch(source.onError);
+    }
+  };
+
+  /**
+   * Pushes queued messages over the client's socket, one frame per flush (several messages, ONE frame).
+   * Flushes are serialised per client so frames keep queue order. When `source.take` answers with a plain
+   * array (the memory engine's takeQueueSync) the whole flush runs without awaiting anything.
+   */
+  async flushSocket(clientId: string, source: FlushSource): Promise<void> {
+    if (this.#flushing.has(clientId)) {
+      this.#flushing.set(clientId, true);
+      return;
+    }
+    this.#flushing.set(clientId, false);
+    try {
+      for (;;) {
+        const socket = this.socketOf(clientId);
+        if (!socket) return;
+        if (socket.bufferedAmount > this.#maxBuffered) {
+          this.#awaitDrain(clientId, socket, source);
+          return;
+        }
+        const taken = source.take(clientId);
+        const queue = Array.isArray(taken) ? taken : await taken;
+        if (!socket.open) {
+          // The socket closed while the queue was being taken: hand the messages back for the next connect.
+          if (queue.length > 0) source.putBack?.(clientId, queue);
+          return;
+        }
+        if (queue.length > 0) socket.send(`[${queue.join(',')}]`);
+        if (this.#flushing.get(clientId) !== true) return;
+        this.#flushing.set(clientId, false);
+      }
+    } finally {
+      this.#flushing.delete(clientId);
+    }
+  }
+
+  #awaitDrain(clientId: string, socket: SocketBinding, source: FlushSource): void {
+    if (this.#waitingDrain.has(clientId)) return;
+    this.#waitingDrain.add(clientId);
+    socket.onceDrained(() => {
+      this.#waitingDrain.delete(clientId);
+      this.flushSocket(clientId, source).catch(() => {
+        // take() failed (engine closed): the next wake retries; nothing to report per socket.
+      });
+    });
+  }
+}

@@ -1,0 +1,30 @@
+// A Core over a given engine, for unit tests of the handlers and the hold (no HTTP server).
+import { AuthorizerRegistry } from '../../src/authorizers.js';
+import type { Core } from '../../src/core.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { BayeuxEmitter } from '../../src/events.js';
+import { ExtensionPipeline } from '../../src/extensions.js';
+import { HeldConnects } from '../../src/held-connects.js';
+import { type BayeuxServerOptions, resolveOptions } from '../../src/options.js';
+import { ServiceRegistry } from '../../src/services.js';
+import { SocketPush } from '../../src/socket-push.js';
+
+export function coreWith(engine: Engine, options: BayeuxServerOptions = { timeout: 30_000 }): Core {
+  const resolved = resolveOptions(options);
+  return {
+    options: resolved,
+    engine,
+    extensions: new ExtensionPipeline(),
+    services: new ServiceRegistry(),
+    authorizers: new AuthorizerRegistry(),
+    events: new BayeuxEmitter(() => {}),
+    held: new HeldConnects(),
+    sockets: new SocketPush(resolved.maxSocketBuffer),
+    awaitingFirstConnect: new Set(),
+    closing: false,
+    ownsEngine: false,
+    reportError: (err) => {
+      throw err;
+    },
+  };
+}
