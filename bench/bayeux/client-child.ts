@@ -3,12 +3,7 @@
 // Usage (spawned by the harness): client-child.ts <faye|pushwire>
 import { performance } from 'node:perf_hooks';
 import { serveParent } from '../lib/proc.js';
-import { subscribePushwireClient } from './pushwire-client.js';
-
-/** A subscribed client: `close` disconnects it. */
-export interface SubscribedClient {
-  close(): void;
-}
+import { type SubscribedClient, subscribePushwireClient } from './pushwire-client.js';
 
 async function subscribeFaye(url: string, channel: string, onMessage: () => void): Promise<SubscribedClient> {
   // faye ships no types; the client surface used here is subscribe() (a thenable) and disconnect().

@@ -1,7 +1,11 @@
 // Binds @pushwire/client for the client-cost bench. Kept apart so the adapter to our client's API is one
 // small file to update as that API settles.
 import { Client } from '@pushwire/client';
-import type { SubscribedClient } from './client-child.js';
+
+/** A subscribed client of either implementation (ours here, Faye's in client-child.ts): `close` disconnects it. */
+export interface SubscribedClient {
+  close(): void;
+}
 
 export async function subscribePushwireClient(
   url: string,

@@ -1,13 +1,23 @@
 // The Bayeux client: public API over the connection loop (connection.ts), the dispatcher (dispatcher.ts)
 // and the local subscription registry (subscriptions.ts). Runs in browsers and Node.
 
-import { isValidChannel, isValidPattern, isWildcard, META, type Message, parseError } from '@pushwire/bayeux';
+import {
+  isMetaChannel,
+  isServiceChannel,
+  isValidChannel,
+  isValidPattern,
+  isWildcard,
+  META,
+  type Message,
+  parseError,
+} from '@pushwire/bayeux';
 import { Connection } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
 import { TypedEmitter } from './emitter.js';
-import { ClientError, ServerRefusal } from './errors.js';
+import { ClientError, isNetworkError, ServerRefusal } from './errors.js';
 import { type Extension, ExtensionPipeline } from './extensions.js';
-import { type ClientOptions, type ResolvedOptions, resolveOptions, type TransportName } from './options.js';
+import type { TransportName } from './negotiate.js';
+import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { PublishQueue, type QueuedItem } from './publish-queue.js';
 import { Scheduler } from './scheduler.js';
 import { Subscription } from './subscription.js';
@@ -110,7 +120,7 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
 
   subscribe<P extends ChannelPattern<M>>(channel: P | readonly P[], handler: Handler<M, P>): Subscription {
     const channels: string[] = typeof channel === 'string' ? [channel] : [...(channel as readonly string[])];
-    const bad = channels.find((c) => !isValidPattern(c) || c.startsWith('/meta/'));
+    const bad = channels.find((c) => !isValidPattern(c) || isMetaChannel(c));
     if (bad !== undefined || channels.length === 0) {
       const error = new ClientError(
         'CLIENT_INVALID_CHANNEL',
@@ -133,7 +143,7 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
   }
 
   publish<C extends keyof M & string>(channel: C, data: M[C], options: PublishOptions = {}): Promise<Ack> {
-    if (!isValidChannel(channel) || isWildcard(channel) || channel.startsWith('/meta/')) {
+    if (!isValidChannel(channel) || isWildcard(channel) || isMetaChannel(channel)) {
       return Promise.reject(
         new ClientError('CLIENT_INVALID_CHANNEL', `cannot publish to ${JSON.stringify(channel)}`),
       );
@@ -165,7 +175,7 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
 
   /** CometD remote call: a publish to `/service/...` answered on the same channel with the same id. */
   remoteCall<R = unknown>(service: string, data: unknown, options: RemoteCallOptions = {}): Promise<R> {
-    if (!isValidChannel(service) || !service.startsWith('/service/') || isWildcard(service)) {
+    if (!isValidChannel(service) || !isServiceChannel(service) || isWildcard(service)) {
       return Promise.reject(
         new ClientError('CLIENT_INVALID_CHANNEL', `remote calls go to /service/..., not ${service}`),
       );
@@ -260,9 +270,7 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
    * or a connection lost after writing says nothing about whether the server broadcast the message.
    */
   #retryOrFail(item: QueuedItem, err: unknown): void {
-    const network =
-      err instanceof ClientError && (err.code === 'CLIENT_TRANSPORT' || err.code === 'CLIENT_TIMEOUT');
-    if (network && (err.unsent || this.#opts.retryPublishes)) {
+    if (isNetworkError(err) && (err.unsent || this.#opts.retryPublishes)) {
       if (Date.now() < item.deadline && this.#connection.state !== 'disconnected') {
         this.#queue.push(item, true);
         return;

@@ -9,13 +9,20 @@
 // - websocket that cannot open, or opens and fails before any connect succeeded on it: fall back to the
 //   next transport and re-handshake; websocket is retried later only if it once worked (stickyReconnect).
 
-import { type Advice, BAYEUX_VERSION, META, type Message } from '@pushwire/bayeux';
+import { type Advice, BAYEUX_VERSION, type ConnectionType, META, type Message } from '@pushwire/bayeux';
 import { Backoff } from './backoff.js';
 import { CookieJar, runtimeKeepsCookies } from './cookies.js';
 import type { Dispatcher } from './dispatcher.js';
 import { ClientError, ServerRefusal } from './errors.js';
-import { announcedTypes, negotiate, wireType } from './negotiate.js';
-import type { ResolvedOptions, TransportName } from './options.js';
+import {
+  announcedTypes,
+  fallbackFor,
+  negotiate,
+  TRANSPORTS,
+  type TransportName,
+  wireType,
+} from './negotiate.js';
+import type { ResolvedOptions } from './options.js';
 import type { Scheduler } from './scheduler.js';
 import { CallbackPollingTransport } from './transports/callback-polling.js';
 import { LongPollingTransport } from './transports/long-polling.js';
@@ -57,7 +64,8 @@ export class Connection {
   #transport: Transport | null = null;
   #transportName: TransportName | null = null;
   #transportUp = false;
-  #webSocketWorked = false;
+  /** Wire types on which a /meta/connect once succeeded: they are never dropped by a fallback. */
+  readonly #worked = new Set<ConnectionType>();
   #connectOutstanding = false;
   #firstConnect = true;
   #handshakes = 0;
@@ -264,7 +272,7 @@ export class Connection {
       return;
     }
     this.#setTransportDown();
-    if (this.#maybeFallBack()) return;
+    if (this.#maybeFallBack(err)) return;
     this.#handshake(this.#backoff.next());
   }
 
@@ -273,7 +281,7 @@ export class Connection {
   #sendConnect(epoch: number): void {
     if (this.#connectOutstanding || this.#clientId === null || this.#transportName === null) return;
     this.#connectOutstanding = true;
-    const short = this.#transportName === 'short-polling';
+    const short = this.#transportName === TRANSPORTS.shortPolling;
     const immediate = this.#firstConnect || short;
     const message: Message = {
       channel: META.connect,
@@ -313,7 +321,7 @@ export class Connection {
     }
     this.#backoff.reset();
     this.#firstConnect = false;
-    if (this.#transportName === 'websocket') this.#webSocketWorked = true;
+    if (this.#transportName !== null) this.#worked.add(wireType(this.#transportName));
     if (!this.#transportUp && this.#transportName !== null) {
       this.#transportUp = true;
       this.#hooks.transportUp(this.#transportName);
@@ -321,7 +329,8 @@ export class Connection {
     this.#setState('connected', 0);
     this.#hooks.connected();
     let delay = this.#advice.interval;
-    if (this.#transportName === 'short-polling') delay = Math.max(delay, this.#opts.shortPollingInterval);
+    if (this.#transportName === TRANSPORTS.shortPolling)
+      delay = Math.max(delay, this.#opts.shortPollingInterval);
     this.#arm(() => this.#sendConnect(epoch), delay);
   }
 
@@ -331,9 +340,9 @@ export class Connection {
       this.#fail(err);
       return;
     }
-    if (this.#maybeFallBack()) return;
+    if (this.#maybeFallBack(err)) return;
     // A websocket that stopped answering is replaced by a fresh one on the next attempt.
-    if (this.#transportName === 'websocket') this.#useTransport('websocket', true);
+    if (this.#transportName === TRANSPORTS.websocket) this.#useTransport(TRANSPORTS.websocket, true);
     this.#retryConnect(this.#epoch, this.#backoff.next());
   }
 
@@ -342,13 +351,19 @@ export class Connection {
     this.#arm(() => this.#sendConnect(epoch), delayMs);
   }
 
-  /** Websocket failed before ever completing a connect (or without stickyReconnect): drop it, re-handshake. */
-  #maybeFallBack(): boolean {
-    if (this.#transportName !== 'websocket') return false;
-    if (this.#webSocketWorked && this.#opts.stickyReconnect) return false;
-    // With nothing else to fall back on, keep retrying websocket (with backoff) rather than give up.
-    if (this.enabledTransports().every((name) => name === 'websocket')) return false;
-    this.#disabled.add('websocket');
+  /** Drops the failed transport when negotiate.ts says so (fallbackFor) and re-handshakes on the next. */
+  #maybeFallBack(err: unknown): boolean {
+    const transport = this.#transportName;
+    if (transport === null) return false;
+    const drop = fallbackFor({
+      transport,
+      code: err instanceof ClientError ? err.code : 'CLIENT_TRANSPORT',
+      worked: this.#worked.has(wireType(transport)),
+      sticky: this.#opts.stickyReconnect,
+      enabled: this.enabledTransports(),
+    });
+    if (drop.length === 0) return false;
+    for (const name of drop) this.#disabled.add(name);
     this.#handshake(0);
     return true;
   }
@@ -393,9 +408,9 @@ export class Connection {
     const init = { url: this.#url, options: this.#opts, sink: this.#dispatcher, cookies: this.#cookies };
     const type = wireType(name);
     this.#transport =
-      type === 'websocket'
+      type === TRANSPORTS.websocket
         ? new WebSocketTransport(init)
-        : type === 'callback-polling'
+        : type === TRANSPORTS.callbackPolling
           ? new CallbackPollingTransport(init)
           : new LongPollingTransport(init);
     this.#transportName = name;

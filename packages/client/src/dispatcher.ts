@@ -2,7 +2,7 @@
 // or explicitly with batch()), the outgoing/incoming extension pipeline, request timeouts, and routing of
 // what comes back: replies to their request, deliveries to the client, bad input to `report`.
 
-import { isValidChannel, META, type Message } from '@pushwire/bayeux';
+import { isMetaChannel, isValidChannel, META, type Message } from '@pushwire/bayeux';
 import { ClientError } from './errors.js';
 import type { ExtensionPipeline } from './extensions.js';
 import type { Scheduler } from './scheduler.js';
@@ -148,10 +148,7 @@ export class Dispatcher implements TransportSink {
     const transport = this.transport;
     if (transport === null) {
       for (const m of messages)
-        this.#settle(
-          m.id!,
-          new ClientError('CLIENT_TRANSPORT', 'no transport selected', undefined, undefined, true),
-        );
+        this.#settle(m.id!, new ClientError('CLIENT_TRANSPORT', 'no transport selected', { unsent: true }));
       return;
     }
     for (const m of messages) {
@@ -249,7 +246,7 @@ export class Dispatcher implements TransportSink {
     }
     // Bayeux §3.12: replies carry `successful`; a reply whose request is gone (timed out) is dropped.
     if (typeof message.successful === 'boolean') return;
-    if (message.channel.startsWith('/meta/')) {
+    if (isMetaChannel(message.channel)) {
       this.#hooks.report(
         new ClientError('CLIENT_BAD_MESSAGE', `meta message without successful: ${short(message)}`),
       );

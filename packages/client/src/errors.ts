@@ -9,6 +9,11 @@ export const CLIENT_ERROR_CODES = {
   CLIENT_TIMEOUT: 'CLIENT_TIMEOUT',
   /** The client was disconnected (by the app, or by advice `reconnect: none`) before the operation finished. */
   CLIENT_DISCONNECTED: 'CLIENT_DISCONNECTED',
+  /**
+   * The operation waited `sessionTimeout` ms without the client getting a session (server down, wrong URL,
+   * refused handshake). `cause` is the last connection failure, itself a ClientError with its own code.
+   */
+  CLIENT_NO_SESSION: 'CLIENT_NO_SESSION',
   /** The bounded queue of publishes made while disconnected is full (option `maxQueuedPublishes`). */
   CLIENT_QUEUE_FULL: 'CLIENT_QUEUE_FULL',
   /** A queued publish passed its deadline (option `publishTimeout`) before it could be sent. */
@@ -17,7 +22,23 @@ export const CLIENT_ERROR_CODES = {
   CLIENT_NO_TRANSPORT: 'CLIENT_NO_TRANSPORT',
   /** The server sent something that is not a valid Bayeux message (bad JSON, missing fields, bad channel). */
   CLIENT_BAD_MESSAGE: 'CLIENT_BAD_MESSAGE',
-  /** A transport-level failure: connection refused, HTTP error status, socket closed. */
+  /** Nothing accepts connections at the URL's host and port (ECONNREFUSED): server down or wrong port. */
+  CLIENT_CONNECTION_REFUSED: 'CLIENT_CONNECTION_REFUSED',
+  /** The request failed without an HTTP response: unknown host, connection reset, TLS, offline. */
+  CLIENT_NETWORK: 'CLIENT_NETWORK',
+  /** The server answered with an HTTP error status (`status`): 404 is usually a wrong URL path. */
+  CLIENT_HTTP_STATUS: 'CLIENT_HTTP_STATUS',
+  /**
+   * A browser request to another origin failed without a response the page may read: the server sends
+   * no CORS headers for this origin (or is unreachable; a browser does not tell which). The client falls
+   * back to callback-polling when it is enabled.
+   */
+  CLIENT_CORS: 'CLIENT_CORS',
+  /** The server refused the handshake (`cause` is the ServerRefusal with the Bayeux error and reply). */
+  CLIENT_HANDSHAKE_DENIED: 'CLIENT_HANDSHAKE_DENIED',
+  /** A websocket could not open, or closed (`closeCode` when the close carried one). */
+  CLIENT_WEBSOCKET: 'CLIENT_WEBSOCKET',
+  /** Any other transport-level failure (transport closed, no transport selected, send failed). */
   CLIENT_TRANSPORT: 'CLIENT_TRANSPORT',
   /** A message could not be sent because it is too large for the transport (e.g. a JSONP URL). */
   CLIENT_MESSAGE_TOO_LARGE: 'CLIENT_MESSAGE_TOO_LARGE',
@@ -27,6 +48,36 @@ export const CLIENT_ERROR_CODES = {
   CLIENT_EXTENSION: 'CLIENT_EXTENSION',
 } as const;
 export type ClientErrorCode = keyof typeof CLIENT_ERROR_CODES;
+
+/** Codes of failures of the network or the server's HTTP/websocket endpoint (not of a message). */
+const NETWORK_CODES: ReadonlySet<ClientErrorCode> = new Set<ClientErrorCode>([
+  'CLIENT_TIMEOUT',
+  'CLIENT_CONNECTION_REFUSED',
+  'CLIENT_NETWORK',
+  'CLIENT_HTTP_STATUS',
+  'CLIENT_CORS',
+  'CLIENT_WEBSOCKET',
+  'CLIENT_TRANSPORT',
+]);
+
+/** True for a ClientError that says the network or the endpoint failed, so the request may be retried. */
+export function isNetworkError(err: unknown): err is ClientError {
+  return err instanceof ClientError && NETWORK_CODES.has(err.code);
+}
+
+/** The optional details of a ClientError. */
+export interface ClientErrorDetails {
+  /** The underlying error (a fetch TypeError, a ServerRefusal, the last connection failure...). */
+  cause?: unknown;
+  /** Ids of the messages this error is about, when it concerns only part of a batch. */
+  messageIds?: readonly string[];
+  /** The messages certainly never reached the server (see `ClientError.unsent`). Default false. */
+  unsent?: boolean;
+  /** CLIENT_HTTP_STATUS: the HTTP status code. */
+  status?: number;
+  /** CLIENT_WEBSOCKET: the close code, when the socket closed with one. */
+  closeCode?: number;
+}
 
 export class ClientError extends Error {
   readonly code: ClientErrorCode;
@@ -38,28 +89,34 @@ export class ClientError extends Error {
    * never opened, connection refused), so sending them again cannot duplicate them. False when unknown.
    */
   readonly unsent: boolean;
-  constructor(
-    code: ClientErrorCode,
-    message: string,
-    cause?: unknown,
-    messageIds?: readonly string[],
-    unsent = false,
-  ) {
+  /** CLIENT_HTTP_STATUS: the HTTP status the server answered. */
+  readonly status: number | undefined;
+  /** CLIENT_WEBSOCKET: the websocket close code, when there was one. */
+  readonly closeCode: number | undefined;
+  constructor(code: ClientErrorCode, message: string, details: ClientErrorDetails = {}) {
     super(message);
     this.name = 'ClientError';
     this.code = code;
-    this.cause = cause;
-    this.messageIds = messageIds;
-    this.unsent = unsent;
+    this.cause = details.cause;
+    this.messageIds = details.messageIds;
+    this.unsent = details.unsent ?? false;
+    this.status = details.status;
+    this.closeCode = details.closeCode;
   }
 }
 
 /** The same failure, marked as certainly not delivered (see `ClientError.unsent`). */
 export function asUnsent(err: unknown, messageIds?: readonly string[]): ClientError {
   if (err instanceof ClientError) {
-    return new ClientError(err.code, err.message, err.cause, messageIds ?? err.messageIds, true);
+    return new ClientError(err.code, err.message, {
+      cause: err.cause,
+      messageIds: messageIds ?? err.messageIds,
+      unsent: true,
+      status: err.status,
+      closeCode: err.closeCode,
+    });
   }
-  return new ClientError('CLIENT_TRANSPORT', String(err), err, messageIds, true);
+  return new ClientError('CLIENT_TRANSPORT', String(err), { cause: err, messageIds, unsent: true });
 }
 
 /**

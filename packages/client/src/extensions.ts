@@ -52,7 +52,9 @@ async function run(
       if (result === null) return null;
       if (result !== undefined) current = result;
     } catch (err) {
-      throw new ClientError('CLIENT_EXTENSION', `${direction} extension failed on ${message.channel}`, err);
+      throw new ClientError('CLIENT_EXTENSION', `${direction} extension failed on ${message.channel}`, {
+        cause: err,
+      });
     }
   }
   return current;

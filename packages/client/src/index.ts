@@ -5,8 +5,10 @@ export { CLIENT_ERROR_CODES, ClientError, type ClientErrorCode, ServerRefusal } 
 export { type AckExtension, type AckExtensionOptions, ackExtension } from './ext/ack.js';
 export { type TimesyncExtension, type TimesyncOptions, timesyncExtension } from './ext/timesync.js';
 export type { Extension, ExtensionHook } from './extensions.js';
-export type { ClientOptions, TransportName, WebSocketConstructor } from './options.js';
+export { DEFAULT_TRANSPORTS, TRANSPORTS, type TransportName } from './negotiate.js';
+export type { ClientOptions } from './options.js';
 export { Subscription } from './subscription.js';
+export type { WebSocketConstructor, WebSocketLike } from './transports/websocket-api.js';
 export type {
   Ack,
   ChannelMap,

@@ -1,18 +1,17 @@
-// Client options with safe defaults. Every size/count limit is a named option here (STYLE.md).
+// Client options with safe defaults. Every size, count and deadline is a named option here (STYLE.md),
+// checked when the client is built (config-checks.ts: TypeError for a wrong type, RangeError out of range).
 
 import type { Message } from '@pushwire/bayeux';
-import type { WebSocketLike } from './transports/transport.js';
-
-/** Transport names accepted in `transports`. `short-polling` is long-polling with advice.timeout = 0. */
-export type TransportName = 'websocket' | 'long-polling' | 'callback-polling' | 'short-polling';
-
-/** A WHATWG-shaped WebSocket constructor (the browser's, `ws`, or `@pushwire/websocket`). */
-/** Node implementations (`ws`, `@pushwire/websocket`) take a third options argument for headers. */
-export type WebSocketConstructor = new (
-  url: string,
-  protocols?: string | string[],
-  options?: { headers?: Record<string, string> },
-) => WebSocketLike;
+import {
+  checkBoolean,
+  checkFunction,
+  checkNumber,
+  checkOneOf,
+  checkString,
+  checkStringRecord,
+} from './config-checks.js';
+import { DEFAULT_TRANSPORTS, isTransportName, TRANSPORTS, type TransportName } from './negotiate.js';
+import type { WebSocketConstructor } from './transports/websocket-api.js';
 
 export interface ClientOptions {
   /** Preference order, negotiated against the server's supportedConnectionTypes. */
@@ -29,6 +28,12 @@ export interface ClientOptions {
   stickyReconnect?: boolean;
   /** Ms to wait for a WebSocket to open. Default 10000. */
   connectTimeout?: number;
+  /**
+   * Ms an operation (subscribe, publish, remoteCall, connect) waits for a session while the client has
+   * none (server down, wrong URL, refused handshake); then it rejects with CLIENT_NO_SESSION, whose
+   * `cause` is the last connection failure. The client itself keeps retrying. Default 10000.
+   */
+  sessionTimeout?: number;
   /** Ms between polls in `short-polling` mode (the server's advice.interval wins if larger). Default 1000. */
   shortPollingInterval?: number;
   /** Most publishes kept while disconnected; one more is rejected with CLIENT_QUEUE_FULL. Default 100. */
@@ -76,6 +81,7 @@ export interface ResolvedOptions {
   backoffJitter: number;
   stickyReconnect: boolean;
   connectTimeout: number;
+  sessionTimeout: number;
   shortPollingInterval: number;
   maxQueuedPublishes: number;
   publishTimeout: number;
@@ -92,30 +98,78 @@ export interface ResolvedOptions {
   cookies: boolean;
 }
 
-export const DEFAULT_TRANSPORTS: readonly TransportName[] = ['websocket', 'long-polling', 'callback-polling'];
+const CREDENTIALS: readonly RequestCredentials[] = ['omit', 'same-origin', 'include'];
 
+/** Defaults merged with the caller's options, each checked (TypeError: wrong type, RangeError: out of range). */
 export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`options: expected an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  const ms = (name: keyof ClientOptions, fallback: number, min = 1): number =>
+    options[name] === undefined ? fallback : checkNumber(name, options[name], { min });
+  const flag = (name: keyof ClientOptions, fallback: boolean): boolean =>
+    options[name] === undefined ? fallback : checkBoolean(name, options[name]);
+  const advice = options.advice ?? {};
+  if (typeof advice !== 'object' || advice === null) {
+    throw new TypeError(`advice: expected an object, got ${typeof advice}`);
+  }
   return {
-    transports: options.transports ? [...options.transports] : [...DEFAULT_TRANSPORTS],
-    maxNetworkDelay: options.maxNetworkDelay ?? 10_000,
-    backoffIncrement: options.backoffIncrement ?? 1000,
-    maxBackoff: options.maxBackoff ?? 60_000,
-    backoffJitter: options.backoffJitter ?? 0.3,
-    stickyReconnect: options.stickyReconnect ?? true,
-    connectTimeout: options.connectTimeout ?? 10_000,
-    shortPollingInterval: options.shortPollingInterval ?? 1000,
-    maxQueuedPublishes: options.maxQueuedPublishes ?? 100,
-    publishTimeout: options.publishTimeout ?? 30_000,
-    retryPublishes: options.retryPublishes ?? false,
-    maxURILength: options.maxURILength ?? 2000,
-    credentials: options.credentials ?? 'same-origin',
-    headers: { ...options.headers },
-    advice: { timeout: options.advice?.timeout ?? 60_000, interval: options.advice?.interval ?? 0 },
-    onBeforeHandshake: options.onBeforeHandshake,
-    WebSocket: options.WebSocket,
-    webSocketProtocol: options.webSocketProtocol,
-    fetch: options.fetch,
-    autoConnect: options.autoConnect ?? true,
-    cookies: options.cookies ?? true,
+    transports: resolveTransports(options.transports),
+    maxNetworkDelay: ms('maxNetworkDelay', 10_000),
+    backoffIncrement: ms('backoffIncrement', 1000, 0),
+    maxBackoff: ms('maxBackoff', 60_000, 0),
+    backoffJitter:
+      options.backoffJitter === undefined
+        ? 0.3
+        : checkNumber('backoffJitter', options.backoffJitter, { min: 0, max: 1 }),
+    stickyReconnect: flag('stickyReconnect', true),
+    connectTimeout: ms('connectTimeout', 10_000),
+    sessionTimeout: ms('sessionTimeout', 10_000),
+    shortPollingInterval: ms('shortPollingInterval', 1000, 0),
+    maxQueuedPublishes:
+      options.maxQueuedPublishes === undefined
+        ? 100
+        : checkNumber('maxQueuedPublishes', options.maxQueuedPublishes, { min: 0, integer: true }),
+    publishTimeout: ms('publishTimeout', 30_000),
+    retryPublishes: flag('retryPublishes', false),
+    maxURILength:
+      options.maxURILength === undefined
+        ? 2000
+        : checkNumber('maxURILength', options.maxURILength, { min: 1, integer: true }),
+    credentials:
+      options.credentials === undefined
+        ? 'same-origin'
+        : checkOneOf('credentials', options.credentials, CREDENTIALS),
+    headers: options.headers === undefined ? {} : checkStringRecord('headers', options.headers),
+    advice: {
+      timeout:
+        advice.timeout === undefined ? 60_000 : checkNumber('advice.timeout', advice.timeout, { min: 0 }),
+      interval:
+        advice.interval === undefined ? 0 : checkNumber('advice.interval', advice.interval, { min: 0 }),
+    },
+    onBeforeHandshake:
+      options.onBeforeHandshake === undefined
+        ? undefined
+        : checkFunction('onBeforeHandshake', options.onBeforeHandshake),
+    WebSocket: options.WebSocket === undefined ? undefined : checkFunction('WebSocket', options.WebSocket),
+    webSocketProtocol:
+      options.webSocketProtocol === undefined
+        ? undefined
+        : checkString('webSocketProtocol', options.webSocketProtocol),
+    fetch: options.fetch === undefined ? undefined : checkFunction('fetch', options.fetch),
+    autoConnect: flag('autoConnect', true),
+    cookies: flag('cookies', true),
   };
+}
+
+function resolveTransports(value: unknown): TransportName[] {
+  if (value === undefined) return [...DEFAULT_TRANSPORTS];
+  if (!Array.isArray(value)) throw new TypeError(`transports: expected an array of transport names`);
+  if (value.length === 0) throw new RangeError('transports: expected at least one transport name, got []');
+  const names = Object.values(TRANSPORTS).join(', ');
+  return value.map((name: unknown, i) => {
+    if (isTransportName(name)) return name;
+    const problem = `transports[${i}]: expected one of ${names}, got ${typeof name === 'string' ? JSON.stringify(name) : typeof name}`;
+    throw typeof name === 'string' ? new RangeError(problem) : new TypeError(problem);
+  });
 }

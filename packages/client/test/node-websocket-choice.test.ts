@@ -5,7 +5,7 @@
 import { WebSocket as OwnWebSocket } from '@pushwire/websocket';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from '../src/index.js';
-import type { WebSocketConstructor } from '../src/options.js';
+import type { WebSocketConstructor } from '../src/transports/websocket-api.js';
 import { type OurServer, startOurs } from './helpers.js';
 
 const globals = globalThis as { WebSocket?: unknown; document?: unknown };

@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { ClientError } from '../src/errors.js';
 import { resolveOptions } from '../src/options.js';
 import { fetchText } from '../src/transports/http.js';
-import type { TransportSink, WebSocketLike } from '../src/transports/transport.js';
+import type { TransportSink } from '../src/transports/transport.js';
 import { WebSocketTransport } from '../src/transports/websocket.js';
+import type { WebSocketLike } from '../src/transports/websocket-api.js';
 
 const batch: Message[] = [{ channel: '/p', data: 1, id: '1' }];
 
@@ -88,11 +89,11 @@ describe('ClientError.unsent', () => {
     const refused = await fetchText(failing('ECONNREFUSED'), 'http://h/', {}, 1000, new Set(), null).catch(
       (err: unknown) => err,
     );
-    expect(refused).toMatchObject({ code: 'CLIENT_TRANSPORT', unsent: true });
+    expect(refused).toMatchObject({ code: 'CLIENT_CONNECTION_REFUSED', unsent: true });
     const reset = await fetchText(failing('ECONNRESET'), 'http://h/', {}, 1000, new Set(), null).catch(
       (err: unknown) => err,
     );
-    expect(reset).toMatchObject({ code: 'CLIENT_TRANSPORT', unsent: false });
+    expect(reset).toMatchObject({ code: 'CLIENT_NETWORK', unsent: false });
     const hanging = ((_url: string, init: RequestInit) =>
       new Promise((_resolve, reject) => {
         init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));

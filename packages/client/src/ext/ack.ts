@@ -6,7 +6,8 @@
 // carry an `id` are de-duplicated over a bounded window. De-duplication runs only while the server
 // supports acks: on servers without it (Faye keeps the publisher's id on broadcasts) ids are not unique.
 
-import { META, type Message } from '@pushwire/bayeux';
+import { isMetaChannel, META, type Message } from '@pushwire/bayeux';
+import { checkNumber } from '../config-checks.js';
 import type { Extension } from '../extensions.js';
 
 export interface AckExtensionOptions {
@@ -24,7 +25,10 @@ export interface AckExtension extends Required<Extension> {
 }
 
 export function ackExtension(options: AckExtensionOptions = {}): AckExtension {
-  const window = options.dedupWindow ?? 1000;
+  const window =
+    options.dedupWindow === undefined
+      ? 1000
+      : checkNumber('dedupWindow', options.dedupWindow, { min: 0, integer: true });
   let enabled = false;
   let batch = 0;
   let duplicates = 0;
@@ -65,7 +69,7 @@ export function ackExtension(options: AckExtensionOptions = {}): AckExtension {
         if (message.successful === true && enabled && typeof ack === 'number') batch = ack;
         return message;
       }
-      if (!enabled || message.channel.startsWith('/meta/') || typeof message.id !== 'string') return message;
+      if (!enabled || isMetaChannel(message.channel) || typeof message.id !== 'string') return message;
       if (!('data' in message) || typeof message.successful === 'boolean') return message;
       const key = `${message.channel}\u0000${message.id}`;
       if (seen.has(key)) {

@@ -3,7 +3,8 @@
 // `{tc, ts, p, a}` (echoed client time, server time, ms the server held the message, accuracy).
 // lag = (now - tc - p) / 2, offset = ts - tc - lag, averaged over the last `maxSamples` samples.
 
-import type { Message } from '@pushwire/bayeux';
+import { isMetaChannel, type Message } from '@pushwire/bayeux';
+import { checkFunction, checkNumber } from '../config-checks.js';
 import type { Extension } from '../extensions.js';
 
 export interface TimesyncOptions {
@@ -29,8 +30,11 @@ interface ServerSample {
 }
 
 export function timesyncExtension(options: TimesyncOptions = {}): TimesyncExtension {
-  const maxSamples = options.maxSamples ?? 10;
-  const now = options.now ?? Date.now;
+  const maxSamples =
+    options.maxSamples === undefined
+      ? 10
+      : checkNumber('maxSamples', options.maxSamples, { min: 1, integer: true });
+  const now = options.now === undefined ? Date.now : checkFunction<() => number>('now', options.now);
   const lags: number[] = [];
   const offsets: number[] = [];
   let lag = 0;
@@ -41,15 +45,14 @@ export function timesyncExtension(options: TimesyncOptions = {}): TimesyncExtens
     getTimeOffset: () => offset,
     getServerTime: () => now() + offset,
     outgoing(message: Message): Message {
-      if (message.channel.startsWith('/meta/')) {
+      if (isMetaChannel(message.channel)) {
         message.ext = { ...message.ext, timesync: { tc: now(), l: lag, o: offset } };
       }
       return message;
     },
     incoming(message: Message): Message {
       const sample = message.ext?.timesync as ServerSample | undefined;
-      if (!message.channel.startsWith('/meta/') || typeof sample !== 'object' || sample === null)
-        return message;
+      if (!isMetaChannel(message.channel) || typeof sample !== 'object' || sample === null) return message;
       const { tc, ts, p } = sample;
       if (typeof tc !== 'number' || typeof ts !== 'number') return message;
       const l = (now() - tc - (typeof p === 'number' ? p : 0)) / 2;

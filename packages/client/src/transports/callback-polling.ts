@@ -1,7 +1,7 @@
 // Bayeux §6.2 callback-polling (JSONP). In browsers a <script> tag calls a one-shot global callback; in
 // Node (no document) the same URL is fetched with GET and only the JSON argument of the callback is parsed.
 
-import type { Message } from '@pushwire/bayeux';
+import { CONNECTION_TYPES, type Message } from '@pushwire/bayeux';
 import { asUnsent, ClientError } from '../errors.js';
 import { fetchText, RequestLane, resolveFetch } from './http.js';
 import { jsonpUrl, parseJsonpBody, splitJsonp } from './jsonp-url.js';
@@ -14,7 +14,7 @@ const NAME_PLACEHOLDER = '_'.repeat(34);
 type Globals = Record<string, unknown>;
 
 export class CallbackPollingTransport implements Transport {
-  readonly connectionType = 'callback-polling' as const;
+  readonly connectionType = CONNECTION_TYPES.callbackPolling;
   readonly #init: TransportInit;
   readonly #lane = new RequestLane();
   readonly #inflight = new Set<AbortController>();
@@ -31,8 +31,7 @@ export class CallbackPollingTransport implements Transport {
       // Split with a placeholder at least as long as any generated callback name, so the real URL fits too.
       const { chunks, tooLarge } = splitJsonp(url, NAME_PLACEHOLDER, messages, options.maxURILength);
       for (const [index, chunk] of chunks.entries()) {
-        if (this.#closed)
-          throw new ClientError('CLIENT_TRANSPORT', 'transport closed', undefined, undefined, true);
+        if (this.#closed) throw new ClientError('CLIENT_TRANSPORT', 'transport closed', { unsent: true });
         // Each chunk gets its own callback name so concurrent scripts never collide.
         const name = nextCallbackName();
         const chunkUrl = jsonpUrl(url, name, chunk.messages);
@@ -58,8 +57,7 @@ export class CallbackPollingTransport implements Transport {
         throw new ClientError(
           'CLIENT_MESSAGE_TOO_LARGE',
           `a message does not fit in a ${options.maxURILength}-character callback-polling URL (maxURILength)`,
-          undefined,
-          tooLarge.map((m) => m.id ?? ''),
+          { messageIds: tooLarge.map((m) => m.id ?? '') },
         );
       }
     });

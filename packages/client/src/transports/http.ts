@@ -18,7 +18,7 @@ export class RequestLane {
   }
 }
 
-/** Calls `fetch` with a timeout, mapping every failure to a ClientError. */
+/** Calls `fetch` with a timeout, mapping every failure to a ClientError whose code names the cause. */
 export async function fetchText(
   fetchImpl: typeof fetch,
   url: string,
@@ -42,26 +42,74 @@ export async function fetchText(
     try {
       response = await fetchImpl(url, { ...init, headers, signal: controller.signal });
     } catch (err) {
-      // A refused connection carried no byte of the request: safe to send again (ClientError.unsent).
-      if (!timedOut && connectionRefused(err)) {
-        throw new ClientError('CLIENT_TRANSPORT', `connection to ${url} refused`, err, undefined, true);
-      }
-      throw err;
+      if (timedOut) throw new ClientError('CLIENT_TIMEOUT', `no reply from ${url} within ${timeoutMs} ms`);
+      if (controller.signal.aborted)
+        throw new ClientError('CLIENT_TRANSPORT', 'transport closed', { cause: err });
+      throw requestFailure(url, err);
     }
     jar?.store(response.headers.getSetCookie?.() ?? []);
     const text = await response.text();
     if (!response.ok) {
-      throw new ClientError('CLIENT_TRANSPORT', `HTTP ${response.status} from ${url}`);
+      const status = response.status;
+      throw new ClientError('CLIENT_HTTP_STATUS', `HTTP ${status}${statusHint(status)} from ${url}`, {
+        status,
+      });
     }
     return text;
   } catch (err) {
     if (err instanceof ClientError) throw err;
-    if (timedOut) throw new ClientError('CLIENT_TIMEOUT', `no reply within ${timeoutMs} ms`, err);
-    throw new ClientError('CLIENT_TRANSPORT', `request to ${url} failed`, err);
+    // The body stopped arriving (timeout or a reset after the status line).
+    if (timedOut)
+      throw new ClientError('CLIENT_TIMEOUT', `no reply from ${url} within ${timeoutMs} ms`, { cause: err });
+    throw new ClientError('CLIENT_NETWORK', `reply from ${url} broke off`, { cause: err });
   } finally {
     clearTimeout(timer);
     signals.delete(controller);
   }
+}
+
+/** What a 4xx/5xx most often means for a Bayeux endpoint, so the message says what to check. */
+function statusHint(status: number): string {
+  if (status === 404) return ' (no Bayeux endpoint at this path: check the URL)';
+  if (status === 403) return ' (forbidden)';
+  if (status >= 500) return ' (server error)';
+  return '';
+}
+
+/**
+ * A fetch that got no response at all. Node's fetch says why in `cause.code` (ECONNREFUSED, ENOTFOUND,
+ * ECONNRESET...). A browser says nothing (a bare TypeError), so a failure of a cross-origin request is
+ * reported as CORS: that is the likely cause when the page's origin is not allowed, and the client can
+ * fall back to callback-polling (negotiate.ts fallbackFor), which needs no CORS.
+ */
+function requestFailure(url: string, err: unknown): ClientError {
+  // A refused connection carried no byte of the request: safe to send again (ClientError.unsent).
+  if (connectionRefused(err)) {
+    return new ClientError(
+      'CLIENT_CONNECTION_REFUSED',
+      `connection to ${hostOf(url)} refused: nothing listens there (server down, or wrong host or port)`,
+      { cause: err, unsent: true },
+    );
+  }
+  const code = causeCode(err);
+  if (code !== undefined) {
+    const what =
+      code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? `cannot resolve ${hostOf(url)}`
+        : `request to ${url} failed`;
+    return new ClientError('CLIENT_NETWORK', `${what} (${code})`, { cause: err });
+  }
+  const page = pageOrigin();
+  if (page !== undefined && originOf(url) !== page) {
+    return new ClientError(
+      'CLIENT_CORS',
+      `request from origin ${page} to ${url} failed with no readable response: the server does not allow ` +
+        'this origin (CORS), or it is unreachable',
+      { cause: err },
+    );
+  }
+  const detail = err instanceof Error && err.message !== '' ? `: ${err.message}` : '';
+  return new ClientError('CLIENT_NETWORK', `request to ${url} failed${detail}`, { cause: err });
 }
 
 /** Node's fetch reports ECONNREFUSED as `cause` (an AggregateError's `errors` when several addresses failed). */
@@ -74,6 +122,36 @@ function connectionRefused(err: unknown): boolean {
     cause.errors.length > 0 &&
     cause.errors.every((e) => e?.code === 'ECONNREFUSED')
   );
+}
+
+function causeCode(err: unknown): string | undefined {
+  const code = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** The page's origin in a browser (`"null"` for file:// pages), undefined outside a document. */
+export function pageOrigin(): string | undefined {
+  if (typeof document === 'undefined') return undefined;
+  const origin = (globalThis as { location?: { origin?: unknown } }).location?.origin;
+  return typeof origin === 'string' ? origin : undefined;
+}
+
+/** The origin of `url`, resolved against the page's address as the browser resolves it. */
+function originOf(url: string): string {
+  const base = (globalThis as { location?: { href?: unknown } }).location?.href;
+  try {
+    return new URL(url, typeof base === 'string' ? base : undefined).origin;
+  } catch {
+    return url;
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
 export function resolveFetch(custom: typeof fetch | undefined): typeof fetch {

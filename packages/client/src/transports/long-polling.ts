@@ -1,12 +1,12 @@
 // Bayeux §6.1 long-polling: a JSON array POSTed as application/json; the reply is a JSON array.
 
-import type { Message } from '@pushwire/bayeux';
+import { CONNECTION_TYPES, type Message } from '@pushwire/bayeux';
 import { ClientError } from '../errors.js';
 import { fetchText, RequestLane, resolveFetch } from './http.js';
 import type { Transport, TransportInit } from './transport.js';
 
 export class LongPollingTransport implements Transport {
-  readonly connectionType = 'long-polling' as const;
+  readonly connectionType = CONNECTION_TYPES.longPolling;
   readonly #init: TransportInit;
   readonly #lane = new RequestLane();
   readonly #inflight = new Set<AbortController>();
@@ -18,8 +18,7 @@ export class LongPollingTransport implements Transport {
 
   send(messages: Message[], timeoutMs: number): Promise<void> {
     return this.#lane.run(messages, async () => {
-      if (this.#closed)
-        throw new ClientError('CLIENT_TRANSPORT', 'transport closed', undefined, undefined, true);
+      if (this.#closed) throw new ClientError('CLIENT_TRANSPORT', 'transport closed', { unsent: true });
       const { url, options, sink } = this.#init;
       const text = await fetchText(
         resolveFetch(options.fetch),
@@ -42,7 +41,7 @@ export class LongPollingTransport implements Transport {
         throw new ClientError(
           'CLIENT_BAD_MESSAGE',
           `malformed JSON in long-polling reply: ${text.slice(0, 80)}`,
-          err,
+          { cause: err },
         );
       }
       sink.receive(parsed, this);

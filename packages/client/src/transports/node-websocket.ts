@@ -3,7 +3,7 @@
 // WebSocket exists; the browser bundle swaps this module for a stub.
 
 import { ClientError } from '../errors.js';
-import type { WebSocketConstructor } from '../options.js';
+import type { WebSocketConstructor } from './websocket-api.js';
 
 export async function loadNodeWebSocket(): Promise<WebSocketConstructor> {
   const mod = (await import('@pushwire/websocket')) as { WebSocket?: unknown };

@@ -1,7 +1,7 @@
 // The narrow interface every transport implements (STYLE.md: environments behind narrow interfaces).
 // A transport moves arrays of Bayeux messages; it knows nothing of handshakes, subscriptions or retries.
 
-import type { Message } from '@pushwire/bayeux';
+import type { ConnectionType, Message } from '@pushwire/bayeux';
 import type { CookieJar } from '../cookies.js';
 import type { ResolvedOptions } from '../options.js';
 
@@ -17,7 +17,7 @@ export interface TransportSink {
 
 export interface Transport {
   /** Bayeux connectionType sent in /meta/connect. */
-  readonly connectionType: 'websocket' | 'long-polling' | 'callback-polling';
+  readonly connectionType: ConnectionType;
   /**
    * Sends one batch. Resolves once written (websocket) or once the reply has been handed to
    * `sink.receive` (HTTP). Rejects with a ClientError if the batch could not be delivered.
@@ -33,15 +33,4 @@ export interface TransportInit {
   sink: TransportSink;
   /** Node only: cookies shared by every transport of one client (null in browsers or when disabled). */
   cookies: CookieJar | null;
-}
-
-/** The WHATWG WebSocket surface the websocket transport uses (browser, `ws`, `@pushwire/websocket`). */
-export interface WebSocketLike {
-  readonly readyState: number;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string | unknown }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
 }

@@ -2,10 +2,10 @@
 // in either direction, and the server may push at any time. Uses only the WHATWG WebSocket surface, so
 // the browser's WebSocket, `ws` and `@pushwire/websocket` all fit.
 
-import type { Message } from '@pushwire/bayeux';
+import { CONNECTION_TYPES, type Message } from '@pushwire/bayeux';
 import { asUnsent, ClientError } from '../errors.js';
-import type { WebSocketConstructor } from '../options.js';
-import type { Transport, TransportInit, WebSocketLike } from './transport.js';
+import type { Transport, TransportInit } from './transport.js';
+import type { WebSocketConstructor, WebSocketLike } from './websocket-api.js';
 
 const OPEN = 1;
 
@@ -14,7 +14,7 @@ export function toWebSocketUrl(url: string): string {
 }
 
 export class WebSocketTransport implements Transport {
-  readonly connectionType = 'websocket' as const;
+  readonly connectionType = CONNECTION_TYPES.websocket;
   readonly #init: TransportInit;
   #socket: WebSocketLike | null = null;
   #opening: Promise<WebSocketLike> | null = null;
@@ -39,7 +39,7 @@ export class WebSocketTransport implements Transport {
     try {
       socket.send(JSON.stringify(messages));
     } catch (err) {
-      throw new ClientError('CLIENT_TRANSPORT', 'websocket send failed', err, undefined, true);
+      throw new ClientError('CLIENT_WEBSOCKET', 'websocket send failed', { cause: err, unsent: true });
     }
   }
 
@@ -55,26 +55,36 @@ export class WebSocketTransport implements Transport {
   async #connect(): Promise<WebSocketLike> {
     const { url, options, sink } = this.#init;
     const Ctor = await resolveWebSocket(options.WebSocket);
+    const wsUrl = toWebSocketUrl(url);
     return new Promise<WebSocketLike>((resolve, reject) => {
       let settled = false;
       let socket: WebSocketLike;
+      /** What the last error event said (Node clients say why; browsers never do). */
+      let detail = '';
       const protocols = options.webSocketProtocol === undefined ? [] : [options.webSocketProtocol];
       // Browsers cannot set handshake headers (and ignore a third argument); Node clients can.
       const cookie = this.#init.cookies?.header();
       const headers = cookie === undefined ? options.headers : { ...options.headers, Cookie: cookie };
       const extra = Object.keys(headers).length > 0 ? { headers } : undefined;
       try {
-        socket =
-          extra === undefined
-            ? new Ctor(toWebSocketUrl(url), protocols)
-            : new Ctor(toWebSocketUrl(url), protocols, extra);
+        socket = extra === undefined ? new Ctor(wsUrl, protocols) : new Ctor(wsUrl, protocols, extra);
       } catch (err) {
-        reject(new ClientError('CLIENT_TRANSPORT', 'websocket could not be created', err));
+        const why = err instanceof Error ? `: ${err.message}` : '';
+        reject(
+          new ClientError('CLIENT_WEBSOCKET', `websocket to ${wsUrl} could not be created${why}`, {
+            cause: err,
+          }),
+        );
         return;
       }
       this.#socket = socket;
       const timer = setTimeout(() => {
-        fail(new ClientError('CLIENT_TIMEOUT', `websocket did not open within ${options.connectTimeout} ms`));
+        fail(
+          new ClientError(
+            'CLIENT_WEBSOCKET',
+            `websocket to ${wsUrl} did not open within ${options.connectTimeout} ms (connectTimeout)`,
+          ),
+        );
         socket.close();
       }, options.connectTimeout);
       this.#abortOpen = () => fail(new ClientError('CLIENT_TRANSPORT', 'transport closed'));
@@ -107,21 +117,27 @@ export class WebSocketTransport implements Transport {
           parsed = JSON.parse(ev.data);
         } catch (err) {
           sink.report(
-            new ClientError(
-              'CLIENT_BAD_MESSAGE',
-              `malformed JSON on websocket: ${ev.data.slice(0, 80)}`,
-              err,
-            ),
+            new ClientError('CLIENT_BAD_MESSAGE', `malformed JSON on websocket: ${ev.data.slice(0, 80)}`, {
+              cause: err,
+            }),
           );
           return;
         }
         sink.receive(parsed, this);
       };
-      socket.onerror = () => {
-        // Browsers give no detail here; the close event that follows carries the code.
+      socket.onerror = (ev) => {
+        // Browsers give no detail here (the close event that follows carries the code); Node clients
+        // (`@pushwire/websocket`, `ws`) put the reason on the event: refused, unexpected HTTP status...
+        detail = errorDetail(ev);
       };
       socket.onclose = (ev) => {
-        fail(new ClientError('CLIENT_TRANSPORT', `websocket closed (code ${ev.code})`));
+        const why = detail === '' ? '' : `: ${detail}`;
+        const what = settled ? `websocket to ${wsUrl} closed` : `websocket to ${wsUrl} failed to open`;
+        fail(
+          new ClientError('CLIENT_WEBSOCKET', `${what} (close code ${ev.code})${why}`, {
+            closeCode: ev.code,
+          }),
+        );
       };
     });
   }
@@ -140,6 +156,12 @@ export class WebSocketTransport implements Transport {
       }
     }
   }
+}
+
+function errorDetail(ev: unknown): string {
+  const event = ev as { error?: { message?: unknown }; message?: unknown } | null;
+  const message = event?.error?.message ?? event?.message;
+  return typeof message === 'string' ? message : '';
 }
 
 function detach(socket: WebSocketLike): void {
