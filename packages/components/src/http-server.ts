@@ -84,11 +84,22 @@ export function writeRawRefusal(socket: Duplex, status: number, message: string)
   );
 }
 
+/**
+ * The head as Node's parser sees it: request line and header lines with their CRLFs, not the final empty
+ * line. Node's own check lets a few bytes more through, so the exact bound is checked here.
+ */
+function headSize(req: IncomingMessage): number {
+  let size = (req.method?.length ?? 0) + (req.url?.length ?? 0) + 12;
+  for (const part of req.rawHeaders) size += part.length + 2;
+  return size;
+}
+
 export class HttpServer implements Component {
   readonly component: HttpComponent;
   readonly maxBodySize: number;
   readonly #http: http.Server;
   readonly #headersTimeout: number;
+  readonly #maxHeaderSize: number;
   readonly #states = new WeakMap<Connection, State>();
   readonly #bySocket = new WeakMap<Duplex, Connection>();
   readonly #mounts: HttpMount[] = [];
@@ -97,9 +108,8 @@ export class HttpServer implements Component {
     this.component = component;
     this.maxBodySize = positive('maxBodySize', options.maxBodySize, DEFAULTS.maxBodySize);
     this.#headersTimeout = positive('headersTimeout', options.headersTimeout, DEFAULTS.headersTimeout);
-    this.#http = http.createServer({
-      maxHeaderSize: positive('maxHeaderSize', options.maxHeaderSize, DEFAULTS.maxHeaderSize),
-    });
+    this.#maxHeaderSize = positive('maxHeaderSize', options.maxHeaderSize, DEFAULTS.maxHeaderSize);
+    this.#http = http.createServer({ maxHeaderSize: this.#maxHeaderSize });
     this.#http.on('request', (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res));
     this.#http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#onUpgrade(req, socket, head),
@@ -177,6 +187,12 @@ export class HttpServer implements Component {
     return { conn, state };
   }
 
+  #tooLarge(conn: Connection): void {
+    if (httpRefusedChannel.hasSubscribers) {
+      httpRefusedChannel.publish({ conn, status: 431, message: 'request header fields too large' });
+    }
+  }
+
   #mountFor(req: IncomingMessage): HttpMount | undefined {
     for (const m of this.#mounts) if (m.matches(req)) return m;
     return undefined;
@@ -186,6 +202,13 @@ export class HttpServer implements Component {
     const found = this.#stateOf(req.socket);
     if (found === undefined) {
       res.writeHead(500).end();
+      return;
+    }
+    if (headSize(req) > this.#maxHeaderSize) {
+      this.#tooLarge(found.conn);
+      res.shouldKeepAlive = false;
+      res.writeHead(431, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+      res.end('request header fields too large\n');
       return;
     }
     const mount = this.#mountFor(req);
@@ -215,6 +238,11 @@ export class HttpServer implements Component {
       socket.destroy();
       return;
     }
+    if (headSize(req) > this.#maxHeaderSize) {
+      this.#tooLarge(found.conn);
+      writeRawRefusal(socket, 431, 'request header fields too large');
+      return;
+    }
     const mount = this.#mountFor(req);
     if (mount?.handleUpgrade(req, socket, head)) return;
     const { conn, state } = found;
@@ -233,12 +261,13 @@ export class HttpServer implements Component {
       () => component.onOpen(conn, request),
       (err) => {
         // The component failed before answering: tell it, then answer 500 if nothing was written.
-        const told = component.onError
-          ? invoke(
-              () => component.onError?.(conn, err),
-              (again) => reportUnhandled(conn, again),
-            )
-          : (reportUnhandled(conn, err), true);
+        let told: boolean | Promise<boolean> = true;
+        if (component.onError) {
+          told = invoke(
+            () => component.onError?.(conn, err),
+            (again) => reportUnhandled(conn, again),
+          );
+        } else reportUnhandled(conn, err);
         const finish = (): void => {
           if (!request.responded) request.respond(500, 'internal server error');
         };
