@@ -136,6 +136,16 @@ export class BayeuxServer {
   }
 
   /**
+   * True when `req` is for this server (the mount, or the client script beside it), without touching it:
+   * lets a router put the Bayeux server beside other handlers on one port (components' `app.mount()`).
+   */
+  matches(req: IncomingMessage): boolean {
+    const { clientScript } = this.options;
+    if (clientScript !== false && isClientScriptRequest(req, this.options.mount)) return true;
+    return matchMount(req.url, this.options.mount) !== undefined;
+  }
+
+  /**
    * Serves `req` when it is for the mount (Express/Fastify/Koa style) and resolves true once answered;
    * resolves false, without touching `res`, when the path is not the mount.
    */
