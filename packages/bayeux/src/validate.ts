@@ -1,8 +1,13 @@
 // Untrusted JSON in, Bayeux messages out. Two levels of failure:
-// - the whole batch (not JSON, a scalar, more messages than allowed): the transport answers HTTP 400 /
-//   closes the WebSocket; nothing in it is processed;
-// - one message (a missing channel, a bad id, a subscribe without subscription...): that message gets an
-//   unsuccessful reply built from the error table, the others in the batch are processed normally.
+// - the whole batch (not JSON, a scalar): the transport answers HTTP 400 / closes the WebSocket; nothing in
+//   it is processed;
+// - one message (a missing channel, a bad id, a subscribe without subscription, a message past
+//   maxMessages...): that message gets an unsuccessful reply built from the error table, the others in the
+//   batch are processed normally.
+// A request is bounded by its BYTES (the transport's maxMessageSize, as CometD and Faye do); the message
+// count is only a guard far above any real client's batch (CometD's batch() sends hundreds or thousands of
+// publishes in one request). Messages past the count are answered `400:<max>:too_many_messages` one by one,
+// so a client sees which of its messages were not processed instead of losing its transport.
 //
 // What is REJECTED (per message, error in brackets):
 //   not an object [400::bad_request]; no `channel` [400::channel_missing]; `channel` not a string, outside the
@@ -30,7 +35,7 @@ import {
   isValidPattern,
   META_PREFIX,
 } from './channel.js';
-import { type BayeuxError, bayeuxError } from './errors.js';
+import { type BayeuxError, bayeuxError, errorString } from './errors.js';
 import { META, type Message } from './message.js';
 import { isValidVersion } from './version.js';
 
@@ -50,7 +55,7 @@ export interface ValidationLimits {
 }
 
 export const DEFAULT_VALIDATION_LIMITS = {
-  maxMessages: 100,
+  maxMessages: 10_000,
   maxIdLength: 64,
   maxClientIdLength: 128,
   maxSubscriptionsPerMessage: 100,
@@ -75,7 +80,6 @@ export type MessageCheck =
 export const BATCH_FAILURES = {
   invalidJson: 'invalid_json',
   notObject: 'not_object',
-  tooManyMessages: 'too_many_messages',
 } as const;
 export type BatchFailure = (typeof BATCH_FAILURES)[keyof typeof BATCH_FAILURES];
 
@@ -209,7 +213,8 @@ export function subscriptionList(message: Message): string[] {
 
 /**
  * Validates already-parsed JSON: an array of messages or one bare object (Bayeux §2.5: servers MUST accept an
- * array and MAY accept a single object). A scalar, or more than maxMessages messages, fails the whole batch.
+ * array and MAY accept a single object). A scalar fails the whole batch; messages past maxMessages each get
+ * a `too_many_messages` check (not validated, not processed).
  */
 export function validateBatch(json: unknown, limits: ValidationLimits = {}): BatchResult {
   const list = Array.isArray(json) ? json : isPlainObject(json) ? [json] : undefined;
@@ -221,20 +226,56 @@ export function validateBatch(json: unknown, limits: ValidationLimits = {}): Bat
     };
   }
   const max = limits.maxMessages ?? DEFAULT_VALIDATION_LIMITS.maxMessages;
-  if (list.length > max) {
-    return { ok: false, reason: 'too_many_messages', detail: `more than ${max} messages in one request` };
+  const items: MessageCheck[] = [];
+  for (let i = 0; i < list.length; i++) {
+    items.push(i < max ? validateMessage(list[i], limits) : overflowCheck(list[i], max, limits));
   }
-  return { ok: true, items: list.map((m) => validateMessage(m, limits)) };
+  return { ok: true, items };
+}
+
+/** The check for a message past maxMessages: refused, with its channel and id echoed when usable. */
+export function overflowCheck(raw: unknown, max: number, limits: ValidationLimits = {}): MessageCheck {
+  const obj = isPlainObject(raw) ? raw : undefined;
+  const maxId = limits.maxIdLength ?? DEFAULT_VALIDATION_LIMITS.maxIdLength;
+  const id = isToken(obj?.id, maxId) ? (obj?.id as string) : undefined;
+  return fail(bayeuxError('tooManyMessages', String(max)), obj, id);
+}
+
+/**
+ * The replies for the messages of a request past `max` (`rest` = those messages). Each message a client
+ * can match a reply to (it has an id or a channel) gets its own `400:<max>:too_many_messages` reply; those
+ * with neither share one `/meta/unsuccessful` reply, so a flood of `{}` costs one reply, not one each
+ * (a reply echoes at most a 64-char id and a 1 KiB channel: its size stays proportional to the request's).
+ */
+export function overflowReplies(
+  rest: readonly unknown[],
+  max: number,
+  limits: ValidationLimits = {},
+): Message[] {
+  const replies: Message[] = [];
+  let anonymous = false;
+  for (const raw of rest) {
+    const check = overflowCheck(raw, max, limits);
+    if (check.ok) continue;
+    if (check.id === undefined && check.channel === undefined) anonymous = true;
+    else replies.push(failureReply(check));
+  }
+  if (anonymous)
+    replies.push({
+      channel: UNSUCCESSFUL_CHANNEL,
+      successful: false,
+      error: errorString('tooManyMessages', String(max)),
+    });
+  return replies;
 }
 
 /**
  * Parses JSON text (an HTTP body, a WebSocket text message) or several texts (the values of a multi-valued
- * form `message=` parameter, Bayeux §6.1: each an object or an array, all counted against maxMessages) and
- * validates the result. Never throws.
+ * form `message=` parameter, Bayeux §6.1: each an object or an array, all counted together against
+ * maxMessages) and validates the result. Never throws.
  */
 export function parseBatch(text: string | readonly string[], limits: ValidationLimits = {}): BatchResult {
   const texts = typeof text === 'string' ? [text] : text;
-  const max = limits.maxMessages ?? DEFAULT_VALIDATION_LIMITS.maxMessages;
   const all: unknown[] = [];
   for (const t of texts) {
     let json: unknown;
@@ -244,9 +285,6 @@ export function parseBatch(text: string | readonly string[], limits: ValidationL
       return { ok: false, reason: 'invalid_json', detail: 'request body is not valid JSON' };
     }
     if (Array.isArray(json)) {
-      if (all.length + json.length > max) {
-        return { ok: false, reason: 'too_many_messages', detail: `more than ${max} messages in one request` };
-      }
       for (const m of json) all.push(m);
     } else if (isPlainObject(json)) {
       all.push(json);

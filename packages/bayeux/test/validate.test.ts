@@ -3,6 +3,7 @@ import {
   DEFAULT_VALIDATION_LIMITS,
   failureReply,
   type MessageCheck,
+  overflowReplies,
   parseBatch,
   subscriptionList,
   validateBatch,
@@ -213,16 +214,43 @@ describe('validateBatch / parseBatch', () => {
     }
   });
 
-  it('maxMessages is crossed by one', () => {
+  it('maxMessages is crossed by one: the messages past it get their own too_many_messages error', () => {
     const batch = (n: number) =>
-      JSON.stringify(Array.from({ length: n }, () => ({ channel: '/a', data: 1 })));
+      JSON.stringify(Array.from({ length: n }, (_, i) => ({ channel: '/a', data: 1, id: String(i) })));
     const max = DEFAULT_VALIDATION_LIMITS.maxMessages;
-    expect(parseBatch(batch(max)).ok).toBe(true);
+    expect(max).toBe(10_000);
+    const atMax = parseBatch(batch(max));
+    expect(atMax.ok && atMax.items.every((i) => i.ok)).toBe(true);
     const over = parseBatch(batch(max + 1));
-    expect(!over.ok && over.reason).toBe('too_many_messages');
-    expect(parseBatch(batch(2), { maxMessages: 2 }).ok).toBe(true);
-    expect(parseBatch(batch(3), { maxMessages: 2 }).ok).toBe(false);
-    expect(validateBatch([{}, {}, {}], { maxMessages: 2 }).ok).toBe(false);
+    expect(over.ok).toBe(true);
+    if (over.ok) {
+      expect(over.items.filter((i) => !i.ok)).toHaveLength(1);
+      expect(errorOf(over.items[max] as MessageCheck)).toBe('400:10000:too_many_messages');
+      expect(failureReply(over.items[max] as Extract<MessageCheck, { ok: false }>)).toEqual({
+        channel: '/a',
+        id: String(max),
+        successful: false,
+        error: '400:10000:too_many_messages',
+      });
+    }
+    const two = parseBatch(batch(3), { maxMessages: 2 });
+    expect(two.ok && two.items.map(errorOf)).toEqual([undefined, undefined, '400:2:too_many_messages']);
+    const v = validateBatch([{}, {}, {}], { maxMessages: 2 });
+    expect(v.ok && v.items.map(errorOf)).toEqual([
+      '400::channel_missing',
+      '400::channel_missing',
+      '400:2:too_many_messages',
+    ]);
+  });
+
+  it('overflowReplies: one reply per matchable message, one shared reply for the rest', () => {
+    const replies = overflowReplies([{ channel: '/x', id: 'a' }, {}, 7, { id: 'b' }, {}], 5);
+    expect(replies).toEqual([
+      { channel: '/x', id: 'a', successful: false, error: '400:5:too_many_messages' },
+      { channel: '/meta/unsuccessful', id: 'b', successful: false, error: '400:5:too_many_messages' },
+      { channel: '/meta/unsuccessful', successful: false, error: '400:5:too_many_messages' },
+    ]);
+    expect(overflowReplies([], 5)).toEqual([]);
   });
 
   it('several form values (Bayeux 6.1) are merged and counted together', () => {
@@ -233,7 +261,12 @@ describe('validateBatch / parseBatch', () => {
     ]);
     const r = parseBatch([one, two]);
     expect(r.ok && r.items.map((i) => i.ok && i.message.channel)).toEqual(['/a', '/b', '/c']);
-    expect(parseBatch([one, two], { maxMessages: 2 }).ok).toBe(false);
+    const counted = parseBatch([one, two], { maxMessages: 2 });
+    expect(counted.ok && counted.items.map(errorOf)).toEqual([
+      undefined,
+      undefined,
+      '400:2:too_many_messages',
+    ]);
     expect(parseBatch([one, '7']).ok).toBe(false);
     expect(parseBatch([one, 'nope']).ok).toBe(false);
   });

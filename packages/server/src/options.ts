@@ -84,7 +84,11 @@ export interface BayeuxServerOptions {
    * socket stops being read, so TCP pushes back on the sender. Default 16.
    */
   maxPendingFrames?: number;
-  /** Largest number of Bayeux messages in one request or frame. Default 100. */
+  /**
+   * Guard on the Bayeux messages in one request or frame, far above any real batch (CometD's batch() sends
+   * thousands): requests are bounded by maxMessageSize bytes. Messages past it are not processed; each is
+   * answered `400:<max>:too_many_messages`. Default 10000.
+   */
   maxMessagesPerRequest?: number;
   /** Subscriptions per client. Default 100. */
   maxSubscriptionsPerClient?: number;
@@ -140,7 +144,7 @@ export const DEFAULTS = {
   maxMessageSize: 1024 * 1024,
   maxSocketBuffer: 256 * 1024,
   maxPendingFrames: 16,
-  maxMessagesPerRequest: 100,
+  maxMessagesPerRequest: 10_000,
   maxSubscriptionsPerClient: 100,
   maxQueue: 1000,
   queuePolicy: 'drop-oldest' as QueuePolicy,

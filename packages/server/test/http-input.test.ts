@@ -138,15 +138,49 @@ describe('limits', () => {
     await stillUp(h.url);
   });
 
-  it('maxMessagesPerRequest: exactly the limit is processed, one more is 400', async () => {
+  it('maxMessagesPerRequest: exactly the limit is processed; one more gets its own too_many_messages reply', async () => {
     h = await startServer({ maxMessagesPerRequest: 3 });
     const { clientId } = await handshake(h.url);
     const pub = (i: number) => ({ channel: '/a', clientId, data: i, id: String(i) });
     const ok = await post(h.url, [pub(1), pub(2), pub(3)]);
-    expect(ok.messages).toHaveLength(3);
-    const res = await post(h.url, [pub(1), pub(2), pub(3), pub(4)]);
-    expect(res.status).toBe(400);
-    expect(res.text).toBe('more than 3 messages in one request\n');
+    expect(ok.messages.map((m) => [m.id, m.successful])).toEqual([
+      ['1', true],
+      ['2', true],
+      ['3', true],
+    ]);
+    const res = await post(h.url, [pub(1), pub(2), pub(3), pub(4), {}, {}]);
+    expect(res.status).toBe(200);
+    expect(res.messages.slice(0, 3).map((m) => [m.id, m.successful])).toEqual([
+      ['1', true],
+      ['2', true],
+      ['3', true],
+    ]);
+    // The 4th names itself; the two anonymous ones share one reply.
+    expect(res.messages.slice(3)).toEqual([
+      { channel: '/a', id: '4', successful: false, error: '400:3:too_many_messages' },
+      { channel: '/meta/unsuccessful', successful: false, error: '400:3:too_many_messages' },
+    ]);
+  });
+
+  it('maxMessagesPerRequest defaults to 10000: a batch of 10000 publishes is processed, one more is refused alone', async () => {
+    h = await startServer();
+    const { clientId } = await handshake(h.url);
+    const batch = Array.from({ length: 10_001 }, (_, i) => ({
+      channel: '/a',
+      clientId,
+      data: i,
+      id: String(i),
+    }));
+    const res = await post(h.url, batch);
+    expect(res.status).toBe(200);
+    expect(res.messages).toHaveLength(10_001);
+    expect(res.messages.filter((m) => m.successful === true)).toHaveLength(10_000);
+    expect(res.messages[10_000]).toEqual({
+      channel: '/a',
+      id: '10000',
+      successful: false,
+      error: '400:10000:too_many_messages',
+    });
   });
 
   it('maxSubscriptionsPerClient: the limit is reached, one more is refused', async () => {

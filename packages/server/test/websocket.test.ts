@@ -155,14 +155,23 @@ describe('websocket transport', () => {
     expect(await peer.closedWith()).toBe(1009);
   });
 
-  it('maxMessagesPerRequest: one message more than allowed in a frame closes with 1009', async () => {
+  it('maxMessagesPerRequest: one message more than allowed in a frame gets its own error reply; the socket stays open', async () => {
     h = await startServer({ maxMessagesPerRequest: 2 });
     const { peer, clientId } = await wsClient(h.url);
-    const pub = { channel: '/service/x', clientId, data: 1 };
-    peer.send([pub, pub]);
-    expect(await peer.frame(2)).toHaveLength(2);
-    peer.send([pub, pub, pub]);
-    expect(await peer.closedWith()).toBe(1009);
+    const pub = (id: string) => ({ channel: '/service/x', clientId, data: 1, id });
+    peer.send([pub('a'), pub('b')]);
+    expect((await peer.frame(2)).map((m) => [m.id, m.successful])).toEqual([
+      ['a', true],
+      ['b', true],
+    ]);
+    peer.send([pub('c'), pub('d'), pub('e')]);
+    expect(await peer.frame(3)).toEqual([
+      { channel: '/service/x', id: 'c', successful: true },
+      { channel: '/service/x', id: 'd', successful: true },
+      { channel: '/service/x', id: 'e', successful: false, error: '400:2:too_many_messages' },
+    ]);
+    peer.send([pub('f')]);
+    expect((await peer.frame(4)).map((m) => [m.id, m.successful])).toEqual([['f', true]]);
   });
 
   it.each([

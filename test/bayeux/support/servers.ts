@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Message } from '@pushwire/bayeux';
-import { ackExtension, createBayeuxServer } from '@pushwire/server';
+import { ackExtension, type BayeuxServerOptions, createBayeuxServer } from '@pushwire/server';
 import faye from 'faye';
 
 export const SERVER_KINDS = ['ours', 'faye'] as const;
@@ -30,6 +30,8 @@ export interface ServerOptions {
   port?: number;
   /** Install our server's ack extension (CometD's acknowledged-messages wire format). Ours only. */
   ack?: boolean;
+  /** More options for our server (limits such as maxQueue); Faye's server ignores them. */
+  bayeux?: BayeuxServerOptions;
 }
 
 export interface RunningServer {
@@ -126,6 +128,7 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
       timeout,
       interval,
       maxInterval: opts.maxInterval ?? 10_000,
+      ...opts.bayeux,
     });
     bayeux.addExtension({
       incoming: (m: Message) => {

@@ -40,8 +40,8 @@ export async function serveCallbackPolling(
   if (size > core.options.maxMessageSize) {
     throw new HttpError(413, 'BODY_TOO_LARGE', `message larger than ${core.options.maxMessageSize} bytes`);
   }
-  const messages = parseFormMessages(query, core.options.maxMessagesPerRequest);
-  const out = await runHttpBatch(core, req, res, messages, 'callback-polling');
+  const batch = parseFormMessages(query, core.options.maxMessagesPerRequest);
+  const out = await runHttpBatch(core, req, res, batch, 'callback-polling');
   if (res.destroyed || res.writableEnded) return;
   const text = jsonpBody(callback, encodeBatch(out));
   noCache(res);

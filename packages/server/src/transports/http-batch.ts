@@ -2,21 +2,22 @@
 // waiting for a held connect. Shared by long-polling and callback-polling.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Message } from '@pushwire/bayeux';
 import { META } from '@pushwire/bayeux';
 import { browserIdOf, ensureBrowserId } from '../browser-cookie.js';
 import type { BatchContext, Core } from '../core.js';
 import { processBatch } from '../dispatcher.js';
 import type { TransportName } from '../options.js';
 import { CloseSignal } from './close-signal.js';
+import type { ParsedBatch } from './http-body.js';
 
 export async function runHttpBatch(
   core: Core,
   req: IncomingMessage,
   res: ServerResponse,
-  messages: Message[],
+  batch: ParsedBatch,
   transport: TransportName,
 ): Promise<string[]> {
+  const { messages } = batch;
   const closed = new CloseSignal();
   const onClose = (): void => {
     if (!res.writableFinished) closed.abort();
@@ -29,12 +30,18 @@ export async function runHttpBatch(
   if (browserId !== undefined) ctx.browserId = browserId;
   try {
     const outcome = await processBatch(core, messages, ctx);
-    if (outcome.held === undefined) return outcome.messages;
-    const held = await outcome.held;
-    return outcome.messages.concat(held);
+    const held = outcome.held === undefined ? [] : await outcome.held;
+    return withOverflow(outcome.messages.concat(held), batch);
   } finally {
     res.off('close', onClose);
   }
+}
+
+/** The replies to a request, followed by those for its messages past the count guard (each once). */
+export function withOverflow(replies: string[], batch: ParsedBatch): string[] {
+  if (batch.overflow.length === 0) return replies;
+  for (const m of batch.overflow) replies.push(JSON.stringify(m));
+  return replies;
 }
 
 /** Headers every Bayeux HTTP reply carries: polling replies must never be cached. */

@@ -1,9 +1,21 @@
 // Bounded HTTP body reading and parsing for long-polling. Chunks are collected only up to `limit`
 // bytes: past it the read stops at once with 413, the rest is never buffered (unlike Faye, which joins
 // the whole POST body). Parsing turns the body into a list of message objects, or a 400 with a short reason.
+// The bytes bound the request (maxMessageSize, as CometD and Faye do); the message count is a guard far
+// above any real batch (maxMessagesPerRequest): the messages past it are answered one by one with
+// `400:<max>:too_many_messages` (Bayeux §3.14 reply data), never a transport failure.
 
 import type { IncomingMessage } from 'node:http';
-import type { Message } from '@pushwire/bayeux';
+import { type Message, overflowReplies } from '@pushwire/bayeux';
+
+/** A parsed request: the messages to process, and the replies for those past the count guard. */
+export interface ParsedBatch {
+  messages: Message[];
+  /** Unsuccessful replies for the messages past maxMessagesPerRequest (not processed). Usually empty. */
+  overflow: Message[];
+}
+
+const NO_OVERFLOW: Message[] = [];
 
 /** An HTTP-level refusal: a status and a short reason for the body. */
 export class HttpError extends Error {
@@ -22,7 +34,6 @@ export type HttpErrorCode =
   | 'BAD_JSON'
   | 'NOT_MESSAGES'
   | 'BAD_CONTENT_TYPE'
-  | 'TOO_MANY_MESSAGES'
   | 'BAD_METHOD'
   | 'BAD_CALLBACK'
   | 'NO_MESSAGE'
@@ -69,7 +80,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /** Parses JSON text that must be a message object or an array of message objects (Bayeux §2.5). */
-export function parseMessages(text: string, maxMessages: number): Message[] {
+function parseList(text: string): Message[] {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -77,10 +88,6 @@ export function parseMessages(text: string, maxMessages: number): Message[] {
     throw new HttpError(400, 'BAD_JSON', 'malformed JSON');
   }
   const list = Array.isArray(value) ? value : [value];
-  if (list.length === 0) throw new HttpError(400, 'NOT_MESSAGES', 'empty message array');
-  if (list.length > maxMessages) {
-    throw new HttpError(400, 'TOO_MANY_MESSAGES', `more than ${maxMessages} messages in one request`);
-  }
   for (const m of list) {
     if (m === null || typeof m !== 'object' || Array.isArray(m)) {
       throw new HttpError(400, 'NOT_MESSAGES', 'messages must be JSON objects');
@@ -89,20 +96,31 @@ export function parseMessages(text: string, maxMessages: number): Message[] {
   return list as Message[];
 }
 
-/** Parses every `message=` value of a form body or query string, each a JSON object or array. */
-export function parseFormMessages(form: URLSearchParams, maxMessages: number): Message[] {
+/** The first `maxMessages` messages to process; the rest answered `too_many_messages`. */
+function limitBatch(list: Message[], maxMessages: number): ParsedBatch {
+  if (list.length === 0) throw new HttpError(400, 'NOT_MESSAGES', 'empty message array');
+  if (list.length <= maxMessages) return { messages: list, overflow: NO_OVERFLOW };
+  return {
+    messages: list.slice(0, maxMessages),
+    overflow: overflowReplies(list.slice(maxMessages), maxMessages),
+  };
+}
+
+/** Parses one JSON text (a body, a WebSocket message) into a batch bounded by `maxMessages`. */
+export function parseMessages(text: string, maxMessages: number): ParsedBatch {
+  return limitBatch(parseList(text), maxMessages);
+}
+
+/**
+ * Parses every `message=` value of a form body or query string, each a JSON object or array, counted
+ * together against `maxMessages` (Bayeux §6.1).
+ */
+export function parseFormMessages(form: URLSearchParams, maxMessages: number): ParsedBatch {
   const values = form.getAll('message');
   if (values.length === 0) throw new HttpError(400, 'NO_MESSAGE', "no 'message' parameter");
   const all: Message[] = [];
-  for (const v of values) {
-    for (const m of parseMessages(v, maxMessages)) {
-      all.push(m);
-      if (all.length > maxMessages) {
-        throw new HttpError(400, 'TOO_MANY_MESSAGES', `more than ${maxMessages} messages in one request`);
-      }
-    }
-  }
-  return all;
+  for (const v of values) for (const m of parseList(v)) all.push(m);
+  return limitBatch(all, maxMessages);
 }
 
 /**
@@ -114,7 +132,7 @@ export function decodePostBody(
   contentType: string | undefined,
   body: Buffer,
   maxMessages: number,
-): Message[] {
+): ParsedBatch {
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const text = body.toString('utf8');
   if (type === 'application/json') return parseMessages(text, maxMessages);

@@ -2,12 +2,18 @@
 // `message=` values; the reply is a JSON array, never cached. A held /meta/connect keeps the request open.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Message } from '@pushwire/bayeux';
 import type { Core } from '../core.js';
 import { encodeBatch } from '../dispatcher.js';
 import { applyCorsHeaders } from './cors.js';
 import { noCache, runHttpBatch } from './http-batch.js';
-import { decodePostBody, HttpError, parseFormMessages, parseMessages, readBody } from './http-body.js';
+import {
+  decodePostBody,
+  HttpError,
+  type ParsedBatch,
+  parseFormMessages,
+  parseMessages,
+  readBody,
+} from './http-body.js';
 
 /**
  * Messages from a body a framework's parser already consumed (Express `express.json()`, `text()`,
@@ -18,7 +24,7 @@ function preParsedMessages(
   req: IncomingMessage,
   maxSize: number,
   maxMessages: number,
-): Message[] | undefined {
+): ParsedBatch | undefined {
   const body = (req as IncomingMessage & { body?: unknown }).body;
   if (!req.readableEnded || body === undefined || body === null) return undefined;
   const tooBig = (): HttpError => new HttpError(413, 'BODY_TOO_LARGE', `body larger than ${maxSize} bytes`);
@@ -43,12 +49,12 @@ function preParsedMessages(
 /** Serves one POST; throws HttpError for 400/413 (the router answers it). */
 export async function serveLongPolling(core: Core, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { maxMessageSize, maxMessagesPerRequest } = core.options;
-  let messages = preParsedMessages(req, maxMessageSize, maxMessagesPerRequest);
-  if (messages === undefined) {
+  let batch = preParsedMessages(req, maxMessageSize, maxMessagesPerRequest);
+  if (batch === undefined) {
     const body = await readBody(req, maxMessageSize);
-    messages = decodePostBody(req.headers['content-type'], body, maxMessagesPerRequest);
+    batch = decodePostBody(req.headers['content-type'], body, maxMessagesPerRequest);
   }
-  const out = await runHttpBatch(core, req, res, messages, 'long-polling');
+  const out = await runHttpBatch(core, req, res, batch, 'long-polling');
   if (res.destroyed || res.writableEnded) return;
   const text = encodeBatch(out);
   applyCorsHeaders(req, res, core.options.cors);

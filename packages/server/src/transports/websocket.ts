@@ -11,7 +11,8 @@ import type { BatchContext, Core } from '../core.js';
 import { encodeBatch, processBatch } from '../dispatcher.js';
 import type { SocketBinding } from '../socket-push.js';
 import { CloseSignal } from './close-signal.js';
-import { HttpError, parseMessages } from './http-body.js';
+import { withOverflow } from './http-batch.js';
+import { type ParsedBatch, parseMessages } from './http-body.js';
 import { ReadGate } from './read-gate.js';
 
 /** RFC 6455 7.4.1 close codes used here. */
@@ -122,19 +123,16 @@ export class WebSocketTransport {
       gate.add();
       chain = chain.then(async () => {
         if (!binding.open) return;
-        let messages: ReturnType<typeof parseMessages>;
+        let batch: ParsedBatch;
         try {
-          messages = parseMessages(text, core.options.maxMessagesPerRequest);
+          batch = parseMessages(text, core.options.maxMessagesPerRequest);
         } catch (err) {
-          const tooMany = err instanceof HttpError && err.code === 'TOO_MANY_MESSAGES';
-          ws.close(
-            tooMany ? CLOSE.tooBig : CLOSE.policyViolation,
-            err instanceof Error ? err.message : 'bad input',
-          );
+          // Not JSON, or not messages: nothing to answer in Bayeux terms (size is maxPayload's 1009).
+          ws.close(CLOSE.policyViolation, err instanceof Error ? err.message : 'bad input');
           return;
         }
-        const outcome = await processBatch(core, messages, { ...ctx });
-        binding.sendBatch(outcome.messages);
+        const outcome = await processBatch(core, batch.messages, { ...ctx });
+        binding.sendBatch(withOverflow(outcome.messages, batch));
         if (outcome.held !== undefined) {
           const sent = outcome.held.then(send, (err: unknown) => core.reportError(err));
           this.#inFlight.add(sent);
