@@ -74,6 +74,6 @@ describe('pushwire echo', () => {
     proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     const [code] = (await once(proc, 'exit')) as [number | null];
     expect(code).toBe(2);
-    expect(err).toContain('pushwire echo: invalid --port, --max-payload or --max-fragments');
+    expect(err).toContain(`pushwire echo: ${flag}: expected an integer`);
   });
 });

@@ -1,14 +1,13 @@
 // `pushwire echo`: a WebSocket echo server on @pushwire/websocket. Text comes back as text and binary as
 // binary, byte for byte; any path; permessage-deflate accepted when the client offers it.
-import { parseArgs } from 'node:util';
 import { type WebSocket, WebSocketServer } from '@pushwire/websocket';
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { untilStopSignal, urlAuthority } from './lifecycle.js';
+import { ADDRESS_HELP, DEFAULT_HOST, integerOption, parseOptions, portOption } from './options.js';
 
 const usage = `Usage: pushwire echo [--port N] [--host H] [--max-payload BYTES] [--max-fragments N]
 
-  --port N             port to listen on (default 8080; 0 picks a free port)
-  --host H             address to bind (default 0.0.0.0)
+${ADDRESS_HELP}
   --max-payload BYTES  largest message accepted (default 16777216: the largest Autobahn 9.x message)
   --max-fragments N    most frames in one message (default 100000)
 
@@ -35,41 +34,33 @@ export function echoConnection(ws: WebSocket, maxBuffered: number): void {
   });
 }
 
-function parsePort(value: string | undefined, fallback: number): number | null {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : null;
-}
-
 export const command: Command = {
   summary: 'Run a WebSocket echo server (text and binary echoed as received).',
   usage,
   async run(args: string[]): Promise<number> {
-    let values: { port?: string; host?: string; 'max-payload'?: string; 'max-fragments'?: string };
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          port: { type: 'string' },
-          host: { type: 'string' },
-          'max-payload': { type: 'string' },
-          'max-fragments': { type: 'string' },
-        },
-        strict: true,
-      }));
-    } catch (err) {
-      process.stderr.write(`pushwire echo: ${(err as Error).message}\n\n${usage}\n`);
-      return 2;
-    }
-    const port = parsePort(values.port, 8080);
-    const maxPayload = positiveInt(values['max-payload'], DEFAULT_MAX_PAYLOAD);
-    const maxFragments = positiveInt(values['max-fragments'], undefined);
-    if (port === null || maxPayload === null || maxFragments === null) {
-      process.stderr.write(`pushwire echo: invalid --port, --max-payload or --max-fragments\n\n${usage}\n`);
-      return 2;
-    }
-    const host = values.host ?? '0.0.0.0';
-    const wss = new WebSocketServer({ port, host, maxPayload, maxFragments, perMessageDeflate: true });
+    const values = parseOptions(args, {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'max-payload': { type: 'string' },
+      'max-fragments': { type: 'string' },
+    });
+    const port = portOption(values.port);
+    const maxPayload = integerOption(
+      'max-payload',
+      values['max-payload'],
+      1,
+      2 ** 31 - 1,
+      DEFAULT_MAX_PAYLOAD,
+    );
+    const maxFragments = integerOption('max-fragments', values['max-fragments'], 1, 2 ** 31 - 1);
+    const host = values.host ?? DEFAULT_HOST;
+    const wss = new WebSocketServer({
+      port,
+      host,
+      maxPayload,
+      perMessageDeflate: true,
+      ...(maxFragments === undefined ? {} : { maxFragments }),
+    });
     // Four largest messages of unread replies per connection, then it stops reading.
     const maxBuffered = 4 * maxPayload;
     wss.on('connection', (ws) => echoConnection(ws, maxBuffered));
@@ -81,7 +72,7 @@ export const command: Command = {
       });
     });
     if (!listening) return 1;
-    const authority = urlAuthority(host, wss.address(), port ?? 0);
+    const authority = urlAuthority(host, wss.address(), port);
     process.stdout.write(`pushwire echo listening on ws://${authority}/\n`);
     await untilStopSignal();
     await wss.close();
@@ -90,10 +81,3 @@ export const command: Command = {
 };
 
 export default command;
-
-/** A positive integer option: the fallback when absent, null when malformed. */
-function positiveInt<T extends number | undefined>(text: string | undefined, fallback: T): number | T | null {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  return Number.isInteger(n) && n > 0 ? n : null;
-}

@@ -2,67 +2,95 @@
 // with `/service/echo` registered (CometD's remoteCall('echo', ...) and Faye's publish to /service/echo
 // get their data back).
 import { createServer } from 'node:http';
-import { parseArgs } from 'node:util';
-import { bundledClientScript, createBayeuxServer, serveClientScript } from '@pushwire/server';
-import type { Command } from '../cli.js';
+import {
+  type BayeuxServerOptions,
+  bundledClientScript,
+  type CorsOptions,
+  createBayeuxServer,
+  serveClientScript,
+} from '@pushwire/server';
+import { type Command, UsageError } from './command.js';
 import { untilStopSignal, urlAuthority } from './lifecycle.js';
+import { ADDRESS_HELP, DEFAULT_HOST, integerOption, parseOptions, portOption } from './options.js';
 
-const usage = `Usage: pushwire serve [--port N] [--host H] [--mount PATH] [--timeout MS] [--interval MS] [--max-interval MS]
+const usage = `Usage: pushwire serve [options]
 
-  --port N            port to listen on (default 8000; 0 picks a free port)
-  --host H            address to bind (default 127.0.0.1)
-  --mount PATH        endpoint path (default /bayeux)
-  --timeout MS        how long a /meta/connect is held (default 30000)
-  --interval MS       advised wait between connects (default 0)
-  --max-interval MS   a client silent this long after its last connect reply expires (default 10000)
+${ADDRESS_HELP}
+  --mount PATH         endpoint path (default /bayeux)
+  --timeout MS         how long a /meta/connect is held (default 30000)
+  --interval MS        advised wait between connects (default 0)
+  --max-interval MS    a client silent this long after its last connect reply expires (default 10000)
+  --cors ORIGIN        allow cross-origin requests from ORIGIN (e.g. https://app.example.com); repeat it
+                       for several origins, or give * for any (default: same origin only)
+  --max-sessions-per-browser N
+                       long polls held at once per browser cookie; the others poll every 2 s
+                       (default 1, as browsers need; -1 = unlimited, for several Node clients sharing
+                       one cookie jar)
 
+Serves the browser client at /pushwire.js and <mount>/client.js.
 Prints the endpoint URL (http://HOST:PORT/bayeux) once listening; stops cleanly on SIGINT/SIGTERM.`;
 
-function integer(value: string | undefined, min: number, max: number): number | undefined | null {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  return Number.isInteger(n) && n >= min && n <= max ? n : null;
+const MAX_MS = 3_600_000;
+
+/** `--cors` values: `*` alone, or origins as browsers send them (scheme://host[:port], no path). */
+export function corsOption(values: string[] | undefined): CorsOptions | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  if (values.includes('*')) {
+    if (values.length > 1) throw new UsageError('--cors: * allows every origin; give it alone');
+    return { origins: '*' };
+  }
+  for (const v of values) {
+    let origin: string | undefined;
+    try {
+      origin = new URL(v).origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin !== v) {
+      throw new UsageError(
+        `--cors: expected an origin such as https://example.com (no path), or *, got ${JSON.stringify(v)}`,
+      );
+    }
+  }
+  return { origins: values };
 }
 
 export const command: Command = {
   summary: 'Run a Bayeux 1.0 server (long-polling, callback-polling, websocket) with /service/echo.',
   usage,
   async run(args: string[]): Promise<number> {
-    let values: Record<string, string | undefined>;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: {
-          port: { type: 'string' },
-          host: { type: 'string' },
-          mount: { type: 'string' },
-          timeout: { type: 'string' },
-          interval: { type: 'string' },
-          'max-interval': { type: 'string' },
-        },
-        strict: true,
-      }));
-    } catch (err) {
-      process.stderr.write(`pushwire serve: ${(err as Error).message}\n\n${usage}\n`);
-      return 2;
-    }
-    const port = integer(values.port, 0, 65535);
-    const timeout = integer(values.timeout, 0, 3_600_000);
-    const interval = integer(values.interval, 0, 3_600_000);
-    const maxInterval = integer(values['max-interval'], 0, 3_600_000);
+    const values = parseOptions(args, {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      mount: { type: 'string' },
+      timeout: { type: 'string' },
+      interval: { type: 'string' },
+      'max-interval': { type: 'string' },
+      cors: { type: 'string', multiple: true },
+      'max-sessions-per-browser': { type: 'string' },
+    });
+    const port = portOption(values.port);
+    const timeout = integerOption('timeout', values.timeout, 0, MAX_MS);
+    const interval = integerOption('interval', values.interval, 0, MAX_MS);
+    const maxInterval = integerOption('max-interval', values['max-interval'], 0, MAX_MS);
+    const maxSessionsPerBrowser = integerOption(
+      'max-sessions-per-browser',
+      values['max-sessions-per-browser'],
+      -1,
+      65535,
+    );
+    const cors = corsOption(values.cors);
     const mount = values.mount ?? '/bayeux';
-    if (
-      port === null ||
-      timeout === null ||
-      interval === null ||
-      maxInterval === null ||
-      !mount.startsWith('/')
-    ) {
-      process.stderr.write(`pushwire serve: invalid option value\n\n${usage}\n`);
-      return 2;
-    }
-    const host = values.host ?? '127.0.0.1';
-    const bayeux = createBayeuxServer({ mount, timeout, interval, maxInterval });
+    if (!mount.startsWith('/'))
+      throw new UsageError(`--mount: expected a path starting with /, got ${JSON.stringify(mount)}`);
+    const host = values.host ?? DEFAULT_HOST;
+    const options: BayeuxServerOptions = { mount };
+    if (timeout !== undefined) options.timeout = timeout;
+    if (interval !== undefined) options.interval = interval;
+    if (maxInterval !== undefined) options.maxInterval = maxInterval;
+    if (maxSessionsPerBrowser !== undefined) options.maxSessionsPerBrowser = maxSessionsPerBrowser;
+    if (cors !== undefined) options.cors = cors;
+    const bayeux = createBayeuxServer(options);
     bayeux.addService('/service/echo', (data) => data);
     const http = createServer();
     // The browser client at /pushwire.js as well as <mount>/client.js; attach() leaves other paths to this.
@@ -80,13 +108,13 @@ export const command: Command = {
         process.stderr.write(`pushwire serve: ${err.message}\n`);
         resolve(false);
       });
-      http.listen(port ?? 8000, host, () => resolve(true));
+      http.listen(port, host, () => resolve(true));
     });
     if (!listening) {
       await bayeux.close();
       return 1;
     }
-    const authority = urlAuthority(host, http.address(), port ?? 0);
+    const authority = urlAuthority(host, http.address(), port);
     process.stdout.write(`pushwire serve listening on http://${authority}${bayeux.mount}\n`);
     await untilStopSignal();
     // Answer held connects and close sockets first, then stop accepting and drop idle keep-alives.
