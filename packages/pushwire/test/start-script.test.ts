@@ -1,0 +1,87 @@
+// `npm start` runs the server in ONE process that a signal stops: killing npm (as a terminal's Ctrl-C or a
+// process manager's SIGTERM does) must leave no `node ... serve` behind still listening (issue 7: Debian's sh
+// does not exec the script's last command, so the shell died and node was orphaned).
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const started: number[] = [];
+
+/** Pids of the live processes whose command line contains `marker` (Linux /proc). */
+function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes(marker)) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+afterEach(() => {
+  for (const pid of started.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone, as it should be
+    }
+  }
+});
+
+describe.skipIf(!existsSync('/proc'))('npm start', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'stopped with %s: the port is free and no process remains',
+    async (signal) => {
+      // A unique mount marks this run's processes; --port 0 (the last --port wins) keeps 8000 free.
+      const marker = `/start-test-${process.pid}-${signal}`;
+      const child = spawn(npm, ['start', '--', '--port', '0', '--mount', marker], {
+        cwd: repo,
+        env: { ...process.env, PUSHWIRE_FROM_SOURCE: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      started.push(child.pid as number);
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /listening on (http:\/\/\S+)\n/.exec(out);
+          if (m) resolve(m[1] as string);
+        });
+        child.once('exit', (code) => reject(new Error(`npm start exited ${code}: ${err}`)));
+      });
+      const port = Number(new URL(url).port);
+      expect(new URL(url).pathname).toBe(marker);
+      const servers = processesWith(marker).filter((pid) => pid !== child.pid);
+      expect(servers.length).toBeGreaterThan(0);
+      for (const pid of servers) started.push(pid);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill(signal);
+      await exited;
+      // npm waits for its script to end, so once npm has exited nothing of it may be left.
+      expect(processesWith(marker)).toEqual([]);
+      expect(await refused(port)).toBe(true);
+    },
+    30_000,
+  );
+});
