@@ -199,6 +199,23 @@ describe('limits', () => {
     expect(() => createBayeuxServer({ transports: ['websocket'] })).toThrow(/long-polling/);
   });
 
+  it('configuration errors: TypeError for a wrong type, RangeError for a number out of range, each naming the option', async () => {
+    const { createBayeuxServer } = await import('../src/index.js');
+    const make = (o: Record<string, unknown>) => () => createBayeuxServer(o as never);
+    expect(make({ maxMessagesPerRequest: '100' })).toThrow(TypeError);
+    expect(make({ maxMessagesPerRequest: '100' })).toThrow(/maxMessagesPerRequest must be a number/);
+    expect(make({ maxMessagesPerRequest: 0 })).toThrow(RangeError);
+    expect(make({ maxMessagesPerRequest: 1.5 })).toThrow(/maxMessagesPerRequest must be an integer >= 1/);
+    expect(make({ timeout: -1 })).toThrow(RangeError);
+    expect(make({ timeout: Number.NaN })).toThrow(RangeError);
+    expect(make({ maxSessionsPerBrowser: '1' })).toThrow(TypeError);
+    expect(make({ maxSessionsPerBrowser: 0.5 })).toThrow(RangeError);
+    expect(make({ multiSessionInterval: -5 })).toThrow(/multiSessionInterval/);
+    const ok = createBayeuxServer({ maxSessionsPerBrowser: -1, maxMessagesPerRequest: 1 });
+    expect(ok.options.maxSessionsPerBrowser).toBe(-1);
+    await ok.close();
+  });
+
   it('one bad message in a batch gets its own error; the others are processed', async () => {
     h = await startServer();
     const clientId = await connectedClient(h.url);
