@@ -74,6 +74,25 @@ describe('callback-polling (JSON-P)', () => {
     expect((await jsonp(h.url, [{ ...CP, pad: 'x'.repeat(301 - base) }])).status).toBe(413);
   });
 
+  it('maxMessagesPerRequest counts every message= value together; the one past it gets its own error', async () => {
+    h = await startServer({ maxMessagesPerRequest: 2 });
+    const hs = await jsonp(h.url, [CP]);
+    const clientId = hs.messages[0]?.clientId as string;
+    const pub = (id: string) => ({ channel: '/service/x', clientId, data: 1, id });
+    const q = new URLSearchParams();
+    q.append('message', JSON.stringify([pub('a'), pub('b')]));
+    q.append('message', JSON.stringify(pub('c')));
+    const res = await fetch(`${h.url}?${q}`);
+    expect(res.status).toBe(200);
+    const body = /^\/\*\*\/jsonpcallback\(([\s\S]*)\);$/.exec(await res.text());
+    const messages = JSON.parse(body?.[1] ?? '[]') as Message[];
+    expect(messages.map((m) => [m.id, m.successful, m.error])).toEqual([
+      ['a', true, undefined],
+      ['b', true, undefined],
+      ['c', false, '400:2:too_many_messages'],
+    ]);
+  });
+
   it('escapes U+2028 and U+2029', () => {
     expect(jsonpBody('f', '["a\u2028b\u2029c"]')).toBe('/**/f(["a\\u2028b\\u2029c"]);');
   });
