@@ -6,6 +6,7 @@ import {
   CONNECTION_TYPE_NAMES,
   CONNECTION_TYPES,
   type ConnectionType,
+  DEFAULT_VALIDATION_LIMITS,
   isConnectionType,
   type Message,
 } from '@pushwire/bayeux';
@@ -144,7 +145,8 @@ export const DEFAULTS = {
   maxMessageSize: 1024 * 1024,
   maxSocketBuffer: 256 * 1024,
   maxPendingFrames: 16,
-  maxMessagesPerRequest: 10_000,
+  // The same guard as the protocol layer's (one number): requests are bounded by maxMessageSize bytes.
+  maxMessagesPerRequest: DEFAULT_VALIDATION_LIMITS.maxMessages,
   maxSubscriptionsPerClient: 100,
   maxQueue: 1000,
   queuePolicy: 'drop-oldest' as QueuePolicy,
