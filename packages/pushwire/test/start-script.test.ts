@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -48,14 +49,21 @@ afterEach(() => {
 });
 
 describe.skipIf(!existsSync('/proc'))('npm start', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)(
-    'stopped with %s: the port is free and no process remains',
-    async (signal) => {
+  // From the sources (tsx registered in the same process), and compiled (dist/, what `npm install` builds).
+  const modes = existsSync(join(repo, 'packages/pushwire/dist/cli.js')) ? ['source', 'dist'] : ['source'];
+  const cases = modes.flatMap((mode) =>
+    (['SIGTERM', 'SIGINT'] as const).map((signal) => [signal, mode] as const),
+  );
+  it.each(cases)(
+    'stopped with %s (%s): the port is free and no process remains',
+    async (signal, mode) => {
       // A unique mount marks this run's processes; --port 0 (the last --port wins) keeps 8000 free.
-      const marker = `/start-test-${process.pid}-${signal}`;
+      const marker = `/start-test-${process.pid}-${signal}-${mode}`;
+      const env: NodeJS.ProcessEnv = { ...process.env, PUSHWIRE_FROM_SOURCE: '1' };
+      if (mode === 'dist') delete env.PUSHWIRE_FROM_SOURCE;
       const child = spawn(npm, ['start', '--', '--port', '0', '--mount', marker], {
         cwd: repo,
-        env: { ...process.env, PUSHWIRE_FROM_SOURCE: '1' },
+        env,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       started.push(child.pid as number);
