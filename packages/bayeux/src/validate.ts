@@ -243,9 +243,10 @@ export function overflowCheck(raw: unknown, max: number, limits: ValidationLimit
 
 /**
  * The replies for the messages of a request past `max` (`rest` = those messages). Each message a client
- * can match a reply to (it has an id or a channel) gets its own `400:<max>:too_many_messages` reply; those
- * with neither share one `/meta/unsuccessful` reply, so a flood of `{}` costs one reply, not one each
- * (a reply echoes at most a 64-char id and a 1 KiB channel: its size stays proportional to the request's).
+ * can match a reply to (it has an id or a channel) gets its own `400:<max>:too_many_messages` reply, for at
+ * most `max` of them; the others (no id nor channel, or beyond those `max`) share one `/meta/unsuccessful`
+ * reply. So a flood of `{}` costs one reply, and a request never gets more than 2 x max + 1 replies, each
+ * echoing at most a 64-char id and a 1 KiB channel of its own message.
  */
 export function overflowReplies(
   rest: readonly unknown[],
@@ -253,19 +254,20 @@ export function overflowReplies(
   limits: ValidationLimits = {},
 ): Message[] {
   const replies: Message[] = [];
-  let anonymous = false;
+  let shared = false;
   for (const raw of rest) {
     const check = overflowCheck(raw, max, limits);
     if (check.ok) continue;
-    if (check.id === undefined && check.channel === undefined) anonymous = true;
+    if ((check.id === undefined && check.channel === undefined) || replies.length >= max) shared = true;
     else replies.push(failureReply(check));
   }
-  if (anonymous)
+  if (shared) {
     replies.push({
       channel: UNSUCCESSFUL_CHANNEL,
       successful: false,
       error: errorString('tooManyMessages', String(max)),
     });
+  }
   return replies;
 }
 

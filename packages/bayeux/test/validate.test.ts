@@ -251,6 +251,16 @@ describe('validateBatch / parseBatch', () => {
       { channel: '/meta/unsuccessful', successful: false, error: '400:5:too_many_messages' },
     ]);
     expect(overflowReplies([], 5)).toEqual([]);
+    // At most `max` individual replies: the rest share the one reply.
+    const many = overflowReplies(
+      Array.from({ length: 4 }, (_, i) => ({ channel: '/x', id: String(i) })),
+      2,
+    );
+    expect(many.map((r) => [r.channel, r.id])).toEqual([
+      ['/x', '0'],
+      ['/x', '1'],
+      ['/meta/unsuccessful', undefined],
+    ]);
   });
 
   it('several form values (Bayeux 6.1) are merged and counted together', () => {
