@@ -1,7 +1,7 @@
 // Helpers for the packaging tests: pack the workspaces, install the tarballs in a fresh folder outside the
 // clone, pull the runnable examples out of a README, and run them as a user would.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -10,6 +10,11 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+/** Every workspace folder under packages/ (each is packed and installed). */
+export const WORKSPACES = (
+  JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { workspaces: string[] }
+).workspaces.map((w) => w.replace(/^packages\//, ''));
+/** The packages the README documents (each must ship its README). */
 export const PACKAGES = ['websocket', 'bayeux', 'server', 'client', 'pushwire'] as const;
 
 /** The environment of a child npm/node: none of the npm_* variables of the `npm test` running us. */
@@ -22,7 +27,7 @@ export function cleanEnv(): NodeJS.ProcessEnv {
 /** What `npm install` (its `prepare`) builds; packing without it would ship packages that cannot load. */
 export function missingBuild(): string[] {
   const wanted = [
-    ...PACKAGES.map((p) => `packages/${p}/dist/index.js`),
+    ...WORKSPACES.map((p) => `packages/${p}/dist/index.js`),
     'packages/pushwire/dist/cli.js',
     'packages/client/dist/pushwire-client.iife.js',
   ];
