@@ -18,6 +18,7 @@ export {
 } from './frame.js';
 export { acceptKey, WEBSOCKET_GUID } from './handshake-key.js';
 export { DEFAULTS } from './options.js';
+export { PreparedFrame } from './prepared-frame.js';
 export { type Inflater, Receiver, type ReceiverLimits, type ReceiverSink } from './receiver.js';
 export { type ServerEvents, type ServerOptions, type VerifyClientInfo, WebSocketServer } from './server.js';
 export { Utf8Validator } from './utf8.js';

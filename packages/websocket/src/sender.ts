@@ -3,6 +3,7 @@
 // messages costs one syscall, not 100). No protocol state lives here; websocket.ts decides what to send.
 import type { Duplex } from 'node:stream';
 import { encodeFrameHeader, frame, OPCODE } from './frame.js';
+import type { PreparedFrame } from './prepared-frame.js';
 
 export type SendCallback = (err?: Error) => void;
 
@@ -121,6 +122,24 @@ export class Sender {
   sendRaw(frame: Buffer, cb?: SendCallback): void {
     if (this.queue !== null) this.enqueue({ data: frame, opcode: 0, raw: true, compress: false, cb });
     else this.push(frame, cb);
+  }
+
+  /**
+   * Sends a message framed once for many connections (PreparedFrame): header and payload pieces are
+   * written as they are. A client (which must mask, RFC 6455 5.3) or a message permessage-deflate would
+   * compress gets the payload through sendMessage instead (one copy, as every other send).
+   */
+  sendPrepared(prepared: PreparedFrame, cb?: SendCallback): void {
+    const compressor = this.compressor;
+    if (this.mask || (compressor !== null && prepared.length >= compressor.threshold)) {
+      this.sendMessage(prepared.concat(), prepared.binary, cb);
+      return;
+    }
+    const { payload } = prepared;
+    this.sendRaw(prepared.header, payload.length === 0 ? cb : undefined);
+    for (let i = 0; i < payload.length; i++) {
+      this.sendRaw(payload[i] as Buffer, i === payload.length - 1 ? cb : undefined);
+    }
   }
 
   /** Ends the socket once everything accepted so far is written (close handshake, RFC 6455 7.1.1). */

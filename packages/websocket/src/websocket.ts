@@ -29,6 +29,7 @@ import { WebSocketError } from './errors.js';
 import { WsEventTarget } from './event-target.js';
 import { OPCODE } from './frame.js';
 import type { ConnectionLimits } from './options.js';
+import type { PreparedFrame } from './prepared-frame.js';
 import { Receiver } from './receiver.js';
 import { type SendCallback, Sender } from './sender.js';
 
@@ -199,6 +200,24 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
       return;
     }
     this._sender!.sendMessage(bytes, !text, cb);
+  }
+
+  /**
+   * Sends a message framed once for many connections (`new PreparedFrame(payload)`): the same header and
+   * payload buffers are written to every connection, never copied. Connections with permessage-deflate
+   * compress it as send() would (a payload below the threshold is shared too); a client connection masks
+   * it (a copy, RFC 6455 5.3). `cb` runs once the bytes are written (or failed).
+   */
+  sendPrepared(prepared: PreparedFrame, cb?: SendCallback): void {
+    if (this._readyState === READY_STATE.CONNECTING) {
+      throw new WebSocketError('WS_ERR_NOT_OPEN', 'sendPrepared() before the connection is open');
+    }
+    if (this._readyState !== READY_STATE.OPEN || this._closeFrameSent) {
+      if (cb)
+        process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
+      return;
+    }
+    this._sender!.sendPrepared(prepared, cb);
   }
 
   /** @internal The sender's bufferedAmount returned to 0 (see the 'drain' event). */
