@@ -61,14 +61,22 @@ describe('slow long-polling client (stops sending /meta/connect)', () => {
   it("disconnect: maxQueue + 1 published, the client is dropped as 'slow' and told to re-handshake", async () => {
     const maxQueue = 10;
     h = await startBayeux({ maxQueue, queuePolicy: 'disconnect' });
-    const gone: { clientId: string; reason: string }[] = [];
+    const gone: { clientId: string; reason: string; lost?: unknown }[] = [];
     h.bayeux.on('disconnect', (e) => gone.push(e));
     const clientId = await quietPollingClient('/slow/lp');
     for (let i = 0; i < maxQueue; i++) await h.bayeux.publish('/slow/lp', { i });
     expect(gone).toEqual([]);
     await h.bayeux.publish('/slow/lp', { i: maxQueue });
     await until(() => gone.length === 1, 5000, 'slow client dropped');
-    expect(gone[0]).toEqual({ clientId, reason: 'slow' });
+    // The event says what the policy dropped: the full queue went with the session.
+    const sizes = Array.from({ length: maxQueue }, (_, i) =>
+      Buffer.byteLength(JSON.stringify({ channel: '/slow/lp', data: { i } })),
+    );
+    expect(gone[0]).toEqual({
+      clientId,
+      reason: 'slow',
+      lost: { dropped: maxQueue, bytes: sizes.reduce((a, b) => a + b, 0) },
+    });
     const [reply] = await post([connect(clientId)]);
     expect(reply).toMatchObject({ successful: false, advice: { reconnect: 'handshake' } });
     expect(String(reply?.error)).toMatch(/^402:/);
@@ -139,7 +147,7 @@ describe('slow WebSocket client (stops reading its socket)', () => {
   // past maxSocketBuffer and the messages stay in the engine queue, under the policy.
   it("queuePolicy 'disconnect': a WebSocket client that never reads is dropped as 'slow'", async () => {
     h = await startBayeux({ maxQueue, queuePolicy: 'disconnect' });
-    const gone: { clientId: string; reason: string }[] = [];
+    const gone: { clientId: string; reason: string; lost?: unknown }[] = [];
     h.bayeux.on('disconnect', (e) => gone.push(e));
     const slow = await RawBayeuxWs.open(h.port);
     open.push(slow);
@@ -151,6 +159,8 @@ describe('slow WebSocket client (stops reading its socket)', () => {
       expect(gone, `server buffers ${bufferedForSlowPeer()} bytes for the slow peer`).toContainEqual({
         clientId,
         reason: 'slow',
+        // The event says what the 'disconnect' policy dropped: the full queue.
+        lost: { dropped: maxQueue, bytes: expect.any(Number) },
       });
     } finally {
       await good.close();

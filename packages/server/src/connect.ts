@@ -39,7 +39,15 @@ export async function decideConnect(
     return { kind: 'reply', reply: failure(message, errorString('fieldMissing', 'connectionType')) };
   }
   await core.engine.ping(clientId);
+  // Deliveries follow the session's CURRENT connect (issue 8 item 10). A client id is a bearer token: any
+  // socket or request that presents it speaks for the session, and the latest connect is where the session
+  // is now. Over a WebSocket the connect binds pushes to its socket (replacing an older socket's binding);
+  // over HTTP it unbinds any socket, so messages go into this connect's reply, not to a socket the session
+  // left. When the bound socket closes, the binding goes with it (websocket.ts) and messages wait in the
+  // queue for the next connect, wherever it comes from: an older socket gets them again only once it
+  // sends a connect itself (before, an old socket kept receiving pushes for a session that had moved).
   if (ctx.transport === 'websocket') ctx.bindClient?.(clientId);
+  else core.sockets.forgetClient(clientId);
   const { options } = core;
   // Reference §2.2 "client advice honoured": the client's timeout and interval, the timeout never longer
   // than the server's own (a client must not pin a connection longer than the operator allows).

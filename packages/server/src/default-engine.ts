@@ -8,6 +8,7 @@ export function createDefaultEngine(options: ResolvedOptions): Engine {
   return new MemoryEngine({
     maxInterval: options.maxInterval,
     maxQueue: options.maxQueue,
+    maxQueueBytes: options.maxQueueBytes,
     queuePolicy: options.queuePolicy,
     maxSubscriptions: options.maxSubscriptionsPerClient,
     // CometD sweeps about once a second; a short maxInterval gets a proportionally shorter sweep.

@@ -97,6 +97,9 @@ export async function processBatch(
     }
     if (decision.kind === 'now') {
       const { clientId, advice } = decision;
+      // This connect is the current one (Bayeux §4.2: one outstanding connect per client): an older held
+      // connect is answered now, not left to reach its timeout or take the next message.
+      core.held.release(clientId, 'replaced');
       out.push(...(await answerWithQueue(core, { message, ctx: connectCtx, clientId, advice })));
     }
   } catch (err) {

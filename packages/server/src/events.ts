@@ -1,9 +1,9 @@
 // Typed server events, mirrored on node:diagnostics_channel (DESIGN.md "Observability"):
-// `pushwire:bayeux:handshake`, `:subscribe`, `:unsubscribe`, `:publish`, `:disconnect`.
+// `pushwire:bayeux:handshake`, `:subscribe`, `:unsubscribe`, `:publish`, `:disconnect`, `:drop`, `:error`.
 // Like Faye's monitoring events they fire in the process that handled the event.
 
 import diagnostics from 'node:diagnostics_channel';
-import type { DestroyReason } from './engine/engine.js';
+import type { DestroyReason, QueueLimit } from './engine/engine.js';
 
 export interface BayeuxEvents {
   handshake: { clientId: string };
@@ -11,7 +11,13 @@ export interface BayeuxEvents {
   unsubscribe: { clientId: string; subscription: string };
   /** `clientId` is absent for server-side publishes. */
   publish: { clientId: string | undefined; channel: string; data: unknown };
-  disconnect: { clientId: string; reason: DestroyReason };
+  /**
+   * `lost`: the messages still queued for the client, discarded with its session (when the engine tells;
+   * with reason 'slow' these are what the 'disconnect' queue policy dropped).
+   */
+  disconnect: { clientId: string; reason: DestroyReason; lost?: { dropped: number; bytes: number } };
+  /** The 'drop-oldest' queue policy discarded `dropped` queued messages (`bytes`) past `limit`. */
+  drop: { clientId: string; dropped: number; bytes: number; limit: QueueLimit | undefined };
   /** An unexpected server-side failure (engine error, a throwing hook); the peer got an error reply. */
   error: { error: unknown };
 }
@@ -25,6 +31,7 @@ export const DIAGNOSTICS_CHANNELS = {
   unsubscribe: 'pushwire:bayeux:unsubscribe',
   publish: 'pushwire:bayeux:publish',
   disconnect: 'pushwire:bayeux:disconnect',
+  drop: 'pushwire:bayeux:drop',
   error: 'pushwire:bayeux:error',
 } as const satisfies Record<BayeuxEventName, string>;
 

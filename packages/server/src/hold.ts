@@ -34,8 +34,11 @@ export function holdConnect(core: Core, input: HoldInput): Promise<string[]> {
 }
 
 /**
- * The connect reply with every queued message riding it: `[...carried, ...queued, reply]` (`carried`:
- * messages already taken from the queue, oldest first).
+ * The connect reply with the queued messages riding it: `[...carried, ...queued, reply]` (`carried`:
+ * messages already taken from the queue, oldest first). At most maxReplyBytes of messages ride one reply
+ * (a single larger message goes alone): a reply is never built larger than that, and what does not fit
+ * stays queued, in order, for the next connect (issue 8: 600 x 1 MB queued made one 600 MB string, which
+ * failed with "Invalid string length" and lost all of them).
  */
 export async function answerWithQueue(
   core: Core,
@@ -43,7 +46,21 @@ export async function answerWithQueue(
   carried: readonly string[] = [],
 ): Promise<string[]> {
   const { clientId } = request;
-  let queue = carried.concat(await core.engine.takeQueue(clientId));
+  const { maxReplyBytes } = core.options;
+  let queue: string[];
+  if (carried.length === 0) queue = await core.engine.takeQueue(clientId, maxReplyBytes);
+  else {
+    let budget = maxReplyBytes;
+    for (const m of carried) budget -= Buffer.byteLength(m);
+    queue = [...carried];
+    if (budget > 0) {
+      const more = await core.engine.takeQueue(clientId, budget);
+      // The engine takes at least one: one larger than what is left waits for the next connect.
+      if (more.length === 1 && Buffer.byteLength(more[0] as string) > budget) {
+        await core.engine.requeue(clientId, more);
+      } else queue.push(...more);
+    }
+  }
   const reply = replyTo(request.message, { clientId, successful: true, advice: request.advice });
   for (const hook of core.extensions.deliveryHooks()) queue = hook.beforeConnectReply(clientId, queue, reply);
   return finishReply(core, request, reply, queue);
@@ -148,7 +165,7 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
     else signal?.addEventListener('abort', this, { once: true });
     // A publish may have been queued between the decision and the registration above, and its `wake` found
     // nothing held. Taking the queue now closes that gap: anything found is answered at once.
-    core.engine.takeQueue(this.clientId).then(
+    core.engine.takeQueue(this.clientId, core.options.maxReplyBytes).then(
       (queue) => this.#caughtUp(queue),
       (err: unknown) => core.reportError(err),
     );

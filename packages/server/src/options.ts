@@ -95,6 +95,13 @@ export interface BayeuxServerOptions {
   maxSubscriptionsPerClient?: number;
   /** Messages queued per client. Default 1000. */
   maxQueue?: number;
+  /** Bytes (UTF-8 of the encoded messages) queued per client; past it queuePolicy applies. Default 16 MiB. */
+  maxQueueBytes?: number;
+  /**
+   * Largest connect reply or WebSocket push frame built for one client, in bytes: queued messages beyond it
+   * wait for the next connect or push (a single larger message goes alone). Default 4 MiB.
+   */
+  maxReplyBytes?: number;
   /** What happens when a queue is full. Default 'drop-oldest'. */
   queuePolicy?: QueuePolicy;
   /** Longest JSONP callback name. Default 64. */
@@ -124,6 +131,8 @@ export interface ResolvedOptions {
   maxMessagesPerRequest: number;
   maxSubscriptionsPerClient: number;
   maxQueue: number;
+  maxQueueBytes: number;
+  maxReplyBytes: number;
   queuePolicy: QueuePolicy;
   maxJsonpCallbackLength: number;
   securityPolicy: SecurityPolicy;
@@ -149,6 +158,8 @@ export const DEFAULTS = {
   maxMessagesPerRequest: DEFAULT_VALIDATION_LIMITS.maxMessages,
   maxSubscriptionsPerClient: 100,
   maxQueue: 1000,
+  maxQueueBytes: 16 * 1024 * 1024,
+  maxReplyBytes: 4 * 1024 * 1024,
   queuePolicy: 'drop-oldest' as QueuePolicy,
   maxJsonpCallbackLength: 64,
 } as const;
@@ -239,6 +250,8 @@ export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
       DEFAULTS.maxSubscriptionsPerClient,
     ),
     maxQueue: positive('maxQueue', o.maxQueue, DEFAULTS.maxQueue),
+    maxQueueBytes: positive('maxQueueBytes', o.maxQueueBytes, DEFAULTS.maxQueueBytes),
+    maxReplyBytes: positive('maxReplyBytes', o.maxReplyBytes, DEFAULTS.maxReplyBytes),
     queuePolicy,
     maxJsonpCallbackLength: positive(
       'maxJsonpCallbackLength',

@@ -8,7 +8,7 @@ import { type Authorizer, AuthorizerRegistry } from './authorizers.js';
 import { isClientScriptRequest, serveClientScript } from './client-script.js';
 import type { Core } from './core.js';
 import { createDefaultEngine } from './default-engine.js';
-import type { DestroyReason, Engine } from './engine/engine.js';
+import type { DestroyReason, DropInfo, Engine } from './engine/engine.js';
 import { BayeuxEmitter, type BayeuxEventName, type BayeuxListener } from './events.js';
 import { type BayeuxExtension, ExtensionPipeline } from './extensions.js';
 import { HeldConnects } from './held-connects.js';
@@ -56,7 +56,7 @@ export class BayeuxServer {
       authorizers: new AuthorizerRegistry(),
       events: this.#events,
       held: new HeldConnects(),
-      sockets: new SocketPush(this.options.maxSocketBuffer),
+      sockets: new SocketPush(this.options.maxSocketBuffer, this.options.maxReplyBytes),
       awaitingFirstConnect: new Set(),
       closing: false,
       ownsEngine,
@@ -65,8 +65,11 @@ export class BayeuxServer {
     this.#core = core;
     const engine = this.engine;
     // One source for every client's socket pushes (no closure per wake); the sync take when the engine has one.
+    const queuedSync = engine.queuedSync?.bind(engine);
     this.#flushSource = {
-      take: engine.takeQueueSync?.bind(engine) ?? ((clientId) => engine.takeQueue(clientId)),
+      take:
+        engine.takeQueueSync?.bind(engine) ?? ((clientId, maxBytes) => engine.takeQueue(clientId, maxBytes)),
+      hasMore: queuedSync === undefined ? undefined : (clientId) => queuedSync(clientId) > 0,
       putBack: (clientId, messages) => {
         engine.requeue(clientId, messages).catch((err: unknown) => this.#reportError(err));
       },
@@ -74,7 +77,8 @@ export class BayeuxServer {
     };
     this.engine.setSink({
       wake: (clientId) => this.#wake(clientId),
-      destroyed: (clientId, reason) => this.#destroyed(clientId, reason),
+      destroyed: (clientId, reason, lost) => this.#destroyed(clientId, reason, lost),
+      dropped: (clientId, info) => this.#events.emit('drop', { clientId, ...info, limit: info.limit }),
       // Bayeux §4.2: a client waiting in a held connect is alive. An open WebSocket alone is not: a client
       // that stops sending /meta/connect must expire after maxInterval, whatever its transport.
       isHeld: (clientId) => core.held.isHeld(clientId),
@@ -121,13 +125,18 @@ export class BayeuxServer {
     held.release(clientId, 'wake');
   }
 
-  #destroyed(clientId: string, reason: DestroyReason): void {
+  #destroyed(clientId: string, reason: DestroyReason, lost: DropInfo | undefined): void {
     const core = this.#core;
     core.awaitingFirstConnect.delete(clientId);
     core.held.release(clientId, 'destroyed', reason);
     core.sockets.forgetClient(clientId);
     for (const hook of core.extensions.deliveryHooks()) hook.forget(clientId);
-    this.#events.emit('disconnect', { clientId, reason });
+    this.#events.emit(
+      'disconnect',
+      lost === undefined
+        ? { clientId, reason }
+        : { clientId, reason, lost: { dropped: lost.dropped, bytes: lost.bytes } },
+    );
   }
 
   /** The mount path the server answers on. */

@@ -2,12 +2,16 @@
 // scheduler that writes a client's queued messages to it, with backpressure. A publish queues in the engine
 // (encode once) and wakes each subscriber (server.ts); a woken client with a bound socket is flushed here on
 // the next turn, so a burst of publishes leaves as ONE frame per client. Clients without a socket get their
-// messages in a /meta/connect reply instead (hold.ts).
+// messages in a /meta/connect reply instead (hold.ts). What one flush builds is bounded (maxReplyBytes),
+// and large messages go out as shared Buffers (batch-frame.ts): one payload in memory for all subscribers.
+
+import type { PreparedFrame } from '@pushwire/websocket';
+import { batchFrame, SharedPayloads } from './batch-frame.js';
 
 /** A WebSocket bound to a client: pushes go out as soon as messages are queued. */
 export interface SocketBinding {
-  /** Sends one text frame (a JSON array). */
-  send(text: string): void;
+  /** Sends one text frame (a JSON array): joined text, or shared pieces framed once (batch-frame.ts). */
+  send(frame: string | PreparedFrame): void;
   /** False once the socket is closing or closed. */
   readonly open: boolean;
   /** Bytes written but not yet handed to the kernel (the peer is not reading when this grows). */
@@ -21,8 +25,16 @@ export interface SocketBinding {
  * for all its clients, so scheduling a flush allocates no closure per client.
  */
 export interface FlushSource {
-  /** Removes and returns the client's queue, oldest first: a plain array when the engine answers synchronously. */
-  take(clientId: string): string[] | Promise<string[]>;
+  /**
+   * Removes and returns the client's oldest messages within `maxBytes` (at least one), oldest first: a
+   * plain array when the engine answers synchronously (Engine.takeQueue).
+   */
+  take(clientId: string, maxBytes: number): string[] | Promise<string[]>;
+  /**
+   * Optional: whether messages are still queued (engines with a synchronous count). Without it, a flush
+   * under a finite byte bound takes once more to find out.
+   */
+  hasMore?(clientId: string): boolean;
   /** Messages taken but not sent (the socket closed meanwhile): back at the head of the queue, in order. */
   putBack?(clientId: string, messages: string[]): void;
   /** A failed take (engine closed or its storage failed). */
@@ -39,14 +51,20 @@ export class SocketPush {
   /** Clients whose socket pushes back: nothing is taken from their queue until it drains. */
   readonly #waitingDrain = new Set<string>();
   readonly #maxBuffered: number;
+  readonly #maxFrame: number;
+  /** The shared Buffers of large messages being fanned out (one copy for all subscribers). */
+  readonly payloads = new SharedPayloads();
 
   /**
    * @param maxBufferedBytes Past this many bytes buffered on a socket, pushes stop and messages stay in the
    *   engine queue, where maxQueue and the queue policy bound them (a client that does not read cannot
    *   make the server buffer without limit).
+   * @param maxFrameBytes Most bytes of messages one push frame carries (maxReplyBytes); the rest follows
+   *   in the next frames, once the socket has room.
    */
-  constructor(maxBufferedBytes = Number.POSITIVE_INFINITY) {
+  constructor(maxBufferedBytes = Number.POSITIVE_INFINITY, maxFrameBytes = Number.POSITIVE_INFINITY) {
     this.#maxBuffered = maxBufferedBytes;
+    this.#maxFrame = maxFrameBytes;
   }
 
   bindSocket(clientId: string, socket: SocketBinding): void {
@@ -89,7 +107,8 @@ export class SocketPush {
   };
 
   /**
-   * Pushes queued messages over the client's socket, one frame per flush (several messages, ONE frame).
+   * Pushes queued messages over the client's socket, several messages in ONE frame, at most maxFrameBytes
+   * of them per frame: a larger backlog goes out frame after frame, each once the socket has room.
    * Flushes are serialised per client so frames keep queue order. When `source.take` answers with a plain
    * array (the memory engine's takeQueueSync) the whole flush runs without awaiting anything.
    */
@@ -107,14 +126,18 @@ export class SocketPush {
           this.#awaitDrain(clientId, socket, source);
           return;
         }
-        const taken = source.take(clientId);
+        const taken = source.take(clientId, this.#maxFrame);
         const queue = Array.isArray(taken) ? taken : await taken;
         if (!socket.open) {
           // The socket closed while the queue was being taken: hand the messages back for the next connect.
           if (queue.length > 0) source.putBack?.(clientId, queue);
           return;
         }
-        if (queue.length > 0) socket.send(`[${queue.join(',')}]`);
+        if (queue.length > 0) socket.send(batchFrame(queue, this.payloads));
+        // More than one frame's worth was queued: go on (the top of the loop waits for room first).
+        const more =
+          queue.length > 0 && (source.hasMore?.(clientId) ?? this.#maxFrame !== Number.POSITIVE_INFINITY);
+        if (more) continue;
         if (this.#flushing.get(clientId) !== true) return;
         this.#flushing.set(clientId, false);
       }

@@ -40,6 +40,11 @@ export interface EngineOptions {
   maxInterval: number;
   /** Max messages queued per client (default 1000). */
   maxQueue: number;
+  /**
+   * Max bytes queued per client: the sum of the UTF-8 sizes of its encoded messages (default 16 MiB). Past
+   * it the queue policy applies, as past maxQueue.
+   */
+  maxQueueBytes: number;
   queuePolicy: QueuePolicy;
   /** Max subscriptions per client (default 100). */
   maxSubscriptions: number;
@@ -54,6 +59,7 @@ export interface EngineOptions {
 export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = Object.freeze({
   maxInterval: 10_000,
   maxQueue: 1000,
+  maxQueueBytes: 16 * 1024 * 1024,
   queuePolicy: 'drop-oldest',
   maxSubscriptions: 100,
   sweepInterval: 1000,
@@ -75,12 +81,30 @@ export class EngineError extends Error {
 /** Why a client went away. */
 export type DestroyReason = 'disconnect' | 'expired' | 'slow' | 'server-close';
 
+/** Which queue bound made the drop-oldest policy discard messages. */
+export type QueueLimit = 'maxQueue' | 'maxQueueBytes';
+
+/** Messages a queue policy discarded (drop-oldest), or that went with a destroyed client's queue. */
+export interface DropInfo {
+  /** Messages discarded. */
+  dropped: number;
+  /** Their UTF-8 bytes. */
+  bytes: number;
+  /** The bound that was crossed (drop-oldest); absent when the queue went with its client. */
+  limit?: QueueLimit;
+}
+
 /** Receives deliveries for clients connected to this node. Called synchronously by the engine. */
 export interface DeliverySink {
   /** New messages were queued for a client with a live binding here. */
   wake(clientId: string): void;
-  /** A client was destroyed (expired, slow, disconnected elsewhere). */
-  destroyed(clientId: string, reason: DestroyReason): void;
+  /**
+   * A client was destroyed (expired, slow, disconnected elsewhere). `lost`: the messages still queued for
+   * it, discarded with it (optional: engines that cannot tell leave it out).
+   */
+  destroyed(clientId: string, reason: DestroyReason, lost?: DropInfo): void;
+  /** Optional: the drop-oldest policy discarded queued messages of a client (a documented loss). */
+  dropped?(clientId: string, info: DropInfo): void;
   /**
    * Optional: true while a /meta/connect of the client is HELD on this node (any transport). The sweeper
    * never expires such a client (Bayeux §4.2.2 and CometD: maxInterval counts from the last connect REPLY,
@@ -132,15 +156,21 @@ export interface Engine {
    * as for new messages (drop-oldest drops from the head, i.e. these first). A no-op for unknown clients.
    */
   requeue(clientId: string, encoded: EncodedMessage[]): Promise<void>;
-  /** Removes and returns everything queued for the client, oldest first. */
-  takeQueue(clientId: string): Promise<EncodedMessage[]>;
+  /**
+   * Removes and returns everything queued for the client, oldest first. With `maxBytes`, only the oldest
+   * messages whose UTF-8 sizes sum to at most maxBytes, and always at least one (a larger message goes
+   * alone); the rest stay queued, in order. That is what bounds one connect reply or push frame.
+   */
+  takeQueue(clientId: string, maxBytes?: number): Promise<EncodedMessage[]>;
   /**
    * Optional synchronous takeQueue, for engines whose queues live in this process (the memory engine).
    * The server's socket pushes use it when present and skip a promise per flush; engines with remote
    * storage (Redis) leave it out and takeQueue is used. Same semantics as takeQueue, but it THROWS
    * (EngineError `ENGINE_CLOSED`) where takeQueue would reject.
    */
-  takeQueueSync?(clientId: string): EncodedMessage[];
+  takeQueueSync?(clientId: string, maxBytes?: number): EncodedMessage[];
+  /** Optional synchronous count of the messages queued for a client (0 for unknown ones), same engines. */
+  queuedSync?(clientId: string): number;
   /** Number of clients known (for metrics and limits). */
   clientCount(): Promise<number>;
   /** Stops sweepers and releases resources; later calls reject. The sink is not told (the server closes too). */

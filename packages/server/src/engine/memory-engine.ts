@@ -17,13 +17,20 @@ import {
   type Engine,
   EngineError,
   type EngineOptions,
+  type QueueLimit,
   type SubscribeResult,
 } from './engine.js';
 import { MessageQueue } from './message-queue.js';
 
-/** `pushwire:engine:destroy` gets `{ clientId, reason }` whenever a client goes away. */
+/**
+ * `pushwire:engine:destroy` gets `{ clientId, reason, dropped, bytes }` whenever a client goes away: the
+ * messages still queued for it (discarded with it).
+ */
 export const engineDestroyChannel = diagnosticsChannel.channel('pushwire:engine:destroy');
-/** `pushwire:engine:drop` gets `{ clientId, dropped }` when drop-oldest discards a queued message. */
+/**
+ * `pushwire:engine:drop` gets `{ clientId, dropped, bytes, limit }` when drop-oldest discards queued
+ * messages (`limit`: 'maxQueue' or 'maxQueueBytes', the bound that was crossed).
+ */
 export const engineDropChannel = diagnosticsChannel.channel('pushwire:engine:drop');
 
 interface ClientRecord {
@@ -43,7 +50,13 @@ function newClientId(): string {
 
 function checkOptions(opts: Partial<EngineOptions>): EngineOptions {
   const o: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS };
-  for (const key of ['maxInterval', 'maxQueue', 'maxSubscriptions', 'sweepInterval'] as const) {
+  for (const key of [
+    'maxInterval',
+    'maxQueue',
+    'maxQueueBytes',
+    'maxSubscriptions',
+    'sweepInterval',
+  ] as const) {
     const v = opts[key];
     if (v === undefined) continue;
     if (typeof v !== 'number') throw new TypeError(`pushwire engine: ${key} must be a number`);
@@ -153,10 +166,12 @@ export class MemoryEngine implements Engine {
     // Wakes and destroys run after the loop: a sink reacting synchronously cannot change what we iterate.
     const woken: string[] = [];
     const slow: string[] = [];
+    // Sized once for every subscriber (the queues count bytes).
+    const size = Buffer.byteLength(encoded);
     for (const id of targets) {
       const client = this.clients.get(id);
       if (client === undefined) continue;
-      if (this.enqueue(id, client, encoded)) woken.push(id);
+      if (this.enqueue(id, client, encoded, size)) woken.push(id);
       else slow.push(id);
     }
     for (const id of slow) this.remove(id, 'slow');
@@ -169,7 +184,7 @@ export class MemoryEngine implements Engine {
     const client = this.clients.get(clientId);
     if (client === undefined || encoded.length === 0) return;
     for (const item of encoded) {
-      if (!this.enqueue(clientId, client, item)) {
+      if (!this.enqueue(clientId, client, item, Buffer.byteLength(item))) {
         this.remove(clientId, 'slow');
         return;
       }
@@ -181,27 +196,45 @@ export class MemoryEngine implements Engine {
     this.assertOpen();
     const client = this.clients.get(clientId);
     if (client === undefined || encoded.length === 0) return;
-    client.queue.unshift(encoded);
-    const over = client.queue.length - this.options.maxQueue;
-    if (over > 0) {
+    const { queue } = client;
+    queue.unshift(
+      encoded,
+      encoded.map((item) => Buffer.byteLength(item)),
+    );
+    const { maxQueue, maxQueueBytes } = this.options;
+    if (queue.length > maxQueue || queue.bytes > maxQueueBytes) {
       if (this.options.queuePolicy === 'disconnect') {
         this.remove(clientId, 'slow');
         return;
       }
-      for (let i = 0; i < over; i++) client.queue.dropOldest();
-      if (engineDropChannel.hasSubscribers) engineDropChannel.publish({ clientId, dropped: over });
+      // Drop-oldest: the oldest are the ones just put back.
+      const limit: QueueLimit = queue.length > maxQueue ? 'maxQueue' : 'maxQueueBytes';
+      let dropped = 0;
+      let bytes = 0;
+      while (queue.length > 0 && (queue.length > maxQueue || queue.bytes > maxQueueBytes)) {
+        bytes += queue.oldestSize() ?? 0;
+        queue.dropOldest();
+        dropped++;
+      }
+      this.reportDrop(clientId, dropped, bytes, limit);
     }
     this.sink?.wake(clientId);
   }
 
-  async takeQueue(clientId: string): Promise<EncodedMessage[]> {
-    return this.takeQueueSync(clientId);
+  async takeQueue(clientId: string, maxBytes?: number): Promise<EncodedMessage[]> {
+    return this.takeQueueSync(clientId, maxBytes);
   }
 
-  takeQueueSync(clientId: string): EncodedMessage[] {
+  takeQueueSync(clientId: string, maxBytes?: number): EncodedMessage[] {
     this.assertOpen();
     const client = this.clients.get(clientId);
-    return client === undefined ? [] : client.queue.drain();
+    if (client === undefined) return [];
+    return maxBytes === undefined ? client.queue.drain() : client.queue.take(maxBytes);
+  }
+
+  queuedSync(clientId: string): number {
+    this.assertOpen();
+    return this.clients.get(clientId)?.queue.length ?? 0;
   }
 
   async clientCount(): Promise<number> {
@@ -238,15 +271,40 @@ export class MemoryEngine implements Engine {
     }
   }
 
-  /** Queues one message under the queue policy; false when the client must be dropped as slow. */
-  private enqueue(clientId: string, client: ClientRecord, item: EncodedMessage): boolean {
-    if (client.queue.length >= this.options.maxQueue) {
-      if (this.options.queuePolicy === 'disconnect') return false;
-      client.queue.dropOldest();
-      if (engineDropChannel.hasSubscribers) engineDropChannel.publish({ clientId, dropped: 1 });
+  /**
+   * Queues one message of `size` bytes under the queue policy (maxQueue and maxQueueBytes); false when the
+   * client must be dropped as slow. Under drop-oldest, a message larger than maxQueueBytes on its own is
+   * the one dropped (it could never fit), and reported as such.
+   */
+  private enqueue(clientId: string, client: ClientRecord, item: EncodedMessage, size: number): boolean {
+    const { queue } = client;
+    const { maxQueue, maxQueueBytes } = this.options;
+    if (queue.length < maxQueue && queue.bytes + size <= maxQueueBytes) {
+      queue.push(item, size);
+      return true;
     }
-    client.queue.push(item);
+    if (this.options.queuePolicy === 'disconnect') return false;
+    const limit: QueueLimit = queue.length >= maxQueue ? 'maxQueue' : 'maxQueueBytes';
+    if (size > maxQueueBytes) {
+      this.reportDrop(clientId, 1, size, limit);
+      return true;
+    }
+    let dropped = 0;
+    let bytes = 0;
+    while (queue.length > 0 && (queue.length >= maxQueue || queue.bytes + size > maxQueueBytes)) {
+      bytes += queue.oldestSize() ?? 0;
+      queue.dropOldest();
+      dropped++;
+    }
+    queue.push(item, size);
+    this.reportDrop(clientId, dropped, bytes, limit);
     return true;
+  }
+
+  private reportDrop(clientId: string, dropped: number, bytes: number, limit: QueueLimit): void {
+    if (dropped === 0) return;
+    if (engineDropChannel.hasSubscribers) engineDropChannel.publish({ clientId, dropped, bytes, limit });
+    this.sink?.dropped?.(clientId, { dropped, bytes, limit });
   }
 
   private remove(clientId: string, reason: DestroyReason): void {
@@ -255,8 +313,9 @@ export class MemoryEngine implements Engine {
     this.clients.delete(clientId);
     this.lastSeen.delete(clientId);
     for (const pattern of client.subscriptions) this.unindex(clientId, pattern);
-    if (engineDestroyChannel.hasSubscribers) engineDestroyChannel.publish({ clientId, reason });
-    this.sink?.destroyed(clientId, reason);
+    const lost = { dropped: client.queue.length, bytes: client.queue.bytes };
+    if (engineDestroyChannel.hasSubscribers) engineDestroyChannel.publish({ clientId, reason, ...lost });
+    this.sink?.destroyed(clientId, reason, lost);
   }
 
   private unindex(clientId: string, pattern: string): void {

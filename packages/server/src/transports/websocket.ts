@@ -6,9 +6,10 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type WebSocket, WebSocketServer } from '@pushwire/websocket';
+import { type PreparedFrame, type WebSocket, WebSocketServer } from '@pushwire/websocket';
+import { batchFrame, type SharedPayloads } from '../batch-frame.js';
 import type { BatchContext, Core } from '../core.js';
-import { encodeBatch, processBatch } from '../dispatcher.js';
+import { processBatch } from '../dispatcher.js';
 import type { SocketBinding } from '../socket-push.js';
 import { CloseSignal } from './close-signal.js';
 import { withOverflow } from './http-batch.js';
@@ -28,17 +29,20 @@ function ignoreSocketError(): void {}
  */
 class SocketSession extends CloseSignal implements SocketBinding {
   readonly #ws: WebSocket;
+  readonly #payloads: SharedPayloads;
   /** The first client bound to this socket; any further ones in #more (usually there are none). */
   #first: string | undefined;
   #more: Set<string> | undefined;
 
-  constructor(ws: WebSocket) {
+  constructor(ws: WebSocket, payloads: SharedPayloads) {
     super();
     this.#ws = ws;
+    this.#payloads = payloads;
   }
 
-  send(text: string): void {
-    this.#ws.send(text);
+  send(frame: string | PreparedFrame): void {
+    if (typeof frame === 'string') this.#ws.send(frame);
+    else this.#ws.sendPrepared(frame);
   }
 
   bind(clientId: string): void {
@@ -54,7 +58,7 @@ class SocketSession extends CloseSignal implements SocketBinding {
 
   /** Replies and released connects: one frame, nothing when empty or the socket is gone. */
   sendBatch(messages: string[]): void {
-    if (messages.length > 0 && this.open) this.#ws.send(encodeBatch(messages));
+    if (messages.length > 0 && this.open) this.send(batchFrame(messages, this.#payloads));
   }
 
   get open(): boolean {
@@ -97,7 +101,7 @@ export class WebSocketTransport {
     // Pausing the upgraded socket stops the websocket layer's reads: TCP backpressure on a flooding peer.
     const gate = new ReadGate(core.options.maxPendingFrames, socket);
     this.#sockets.add(ws);
-    const binding = new SocketSession(ws);
+    const binding = new SocketSession(ws, core.sockets.payloads);
     // One per socket, reused by every held connect's reply.
     const send = (messages: string[]): void => binding.sendBatch(messages);
     const ctx: BatchContext = {

@@ -249,6 +249,17 @@ export function engineConformance(name: string, factory: EngineFactory): void {
         );
       });
 
+      it('takeQueue with maxBytes takes the oldest within the budget, at least one, and leaves the rest', async () => {
+        const engine = await make();
+        const id = await engine.createClient();
+        await engine.deliver(id, ['"1234"', '"12"', '"123456"', '"1"']);
+        expect(await engine.takeQueue(id, 9)).toEqual(['"1234"']); // 6 + 4 > 9
+        expect(await engine.takeQueue(id, 4)).toEqual(['"12"']); // exactly the budget
+        expect(await engine.takeQueue(id, 3)).toEqual(['"123456"']); // larger than the budget: alone
+        expect(await engine.takeQueue(id, 100)).toEqual(['"1"']);
+        expect(await engine.takeQueue(id, 100)).toEqual([]);
+      });
+
       it('takeQueue drains', async () => {
         const engine = await make();
         const id = await engine.createClient();
@@ -367,6 +378,31 @@ export function engineConformance(name: string, factory: EngineFactory): void {
         expect(await engine.clientExists(fast)).toBe(true);
         expect(await engine.takeQueue(fast)).toEqual([msg('/q', 4).encoded]);
         expect(await publish(engine, '/q', 5)).toBe(1);
+      });
+
+      it('maxQueueBytes, drop-oldest: the oldest go until the new message fits (crossed by one byte)', async () => {
+        // Three 10-byte messages fill 30 bytes exactly; one byte more drops the oldest.
+        const engine = await make({ maxQueueBytes: 30, queuePolicy: 'drop-oldest' });
+        const id = await engine.createClient();
+        await engine.deliver(id, ['"aaaaaaa1"', '"aaaaaaa2"', '"aaaaaaa3"']);
+        expect(await engine.takeQueue(id)).toEqual(['"aaaaaaa1"', '"aaaaaaa2"', '"aaaaaaa3"']);
+        await engine.deliver(id, ['"aaaaaaa1"', '"aaaaaaa2"', '"aaaaaaa3"', '"b"']);
+        expect(await engine.takeQueue(id)).toEqual(['"aaaaaaa2"', '"aaaaaaa3"', '"b"']);
+        // Bytes are UTF-8 bytes: "é" is two.
+        await engine.deliver(id, ['"éééééééééé"', '"aaaaaaa2"']); // 22 + 10 bytes, 22 characters
+        expect(await engine.takeQueue(id)).toEqual(['"aaaaaaa2"']);
+        expect(await engine.clientExists(id)).toBe(true);
+      });
+
+      it('maxQueueBytes, disconnect: the slow client is destroyed (crossed by one byte)', async () => {
+        const engine = await make({ maxQueueBytes: 20, queuePolicy: 'disconnect' });
+        const id = await engine.createClient();
+        await engine.subscribe(id, '/q');
+        const ten = '"aaaaaaaa"';
+        await engine.deliver(id, [ten, ten]);
+        expect(await engine.clientExists(id)).toBe(true);
+        await engine.deliver(id, ['1']);
+        expect(await sink.waitDestroyed(id)).toBe('slow');
       });
 
       it('disconnect applies to direct deliveries too', async () => {

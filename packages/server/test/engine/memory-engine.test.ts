@@ -21,6 +21,7 @@ describe('MemoryEngine specifics', () => {
     expect(make().options).toEqual({
       maxInterval: 10_000,
       maxQueue: 1000,
+      maxQueueBytes: 16 * 1024 * 1024,
       queuePolicy: 'drop-oldest',
       maxSubscriptions: 100,
       sweepInterval: 1000,
@@ -50,8 +51,8 @@ describe('MemoryEngine specifics', () => {
       await e.deliver(id, ['a', 'b']);
       await e.destroyClient(id, 'disconnect');
       expect(seen).toEqual([
-        ['drop', { clientId: id, dropped: 1 }],
-        ['destroy', { clientId: id, reason: 'disconnect' }],
+        ['drop', { clientId: id, dropped: 1, bytes: 1, limit: 'maxQueue' }],
+        ['destroy', { clientId: id, reason: 'disconnect', dropped: 1, bytes: 1 }],
       ]);
     } finally {
       diagnosticsChannel.unsubscribe('pushwire:engine:destroy', onDestroy);
@@ -95,7 +96,7 @@ describe('MemoryEngine specifics', () => {
 describe('MessageQueue', () => {
   it('keeps FIFO order across drops and drains', () => {
     const q = new MessageQueue();
-    for (let i = 0; i < 5; i++) q.push(String(i));
+    for (let i = 0; i < 5; i++) q.push(String(i), 1);
     expect(q.dropOldest()).toBe('0');
     expect(q.length).toBe(4);
     expect(q.drain()).toEqual(['1', '2', '3', '4']);
@@ -103,10 +104,27 @@ describe('MessageQueue', () => {
     expect(q.dropOldest()).toBeUndefined();
   });
 
+  it('counts bytes, takes within a byte budget (always at least one), and puts back at the head', () => {
+    const q = new MessageQueue();
+    q.push('aa', 2);
+    q.push('bbb', 3);
+    q.push('c', 1);
+    expect(q.bytes).toBe(6);
+    expect(q.take(4)).toEqual(['aa']);
+    expect(q.bytes).toBe(4);
+    expect(q.take(1)).toEqual(['bbb']); // larger than the budget: alone
+    q.unshift(['x', 'y'], [1, 1]);
+    expect(q.bytes).toBe(3);
+    expect(q.take(2)).toEqual(['x', 'y']);
+    expect(q.take(100)).toEqual(['c']);
+    expect(q.bytes).toBe(0);
+    expect(q.take(5)).toEqual([]);
+  });
+
   it('compacts a long dead prefix and stays correct', () => {
     const q = new MessageQueue();
     for (let i = 0; i < 5000; i++) {
-      q.push(String(i));
+      q.push(String(i), 1);
       if (q.length > 1000) q.dropOldest();
     }
     expect(q.length).toBe(1000);

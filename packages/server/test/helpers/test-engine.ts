@@ -89,10 +89,19 @@ export class TestEngine implements Engine {
     while (c.queue.length > this.maxQueue) c.queue.shift();
     this.sink?.wake(id);
   }
-  async takeQueue(clientId: string): Promise<EncodedMessage[]> {
+  async takeQueue(clientId: string, maxBytes?: number): Promise<EncodedMessage[]> {
     const c = this.clients.get(clientId);
     if (!c) return [];
-    return c.queue.splice(0);
+    if (maxBytes === undefined) return c.queue.splice(0);
+    let n = 0;
+    let sum = 0;
+    while (n < c.queue.length) {
+      const size = Buffer.byteLength(c.queue[n]!);
+      if (n > 0 && sum + size > maxBytes) break;
+      sum += size;
+      n++;
+    }
+    return c.queue.splice(0, n);
   }
   async clientCount(): Promise<number> {
     return this.clients.size;
