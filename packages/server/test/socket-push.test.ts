@@ -122,3 +122,62 @@ describe('SocketPush socket flushing', () => {
     expect(c.socketOf('a')).toBeUndefined();
   });
 });
+
+describe('SocketPush frame bound (maxReplyBytes)', () => {
+  /** A source over one queue that honours maxBytes as the engine does (at least one message). */
+  function bounded(queue: string[]): FlushSource & { takes: number[] } {
+    const takes: number[] = [];
+    return {
+      takes,
+      take: (_id, maxBytes) => {
+        takes.push(maxBytes);
+        let n = 0;
+        let sum = 0;
+        while (n < queue.length) {
+          const size = Buffer.byteLength(queue[n]!);
+          if (n > 0 && sum + size > maxBytes) break;
+          sum += size;
+          n++;
+        }
+        return queue.splice(0, n);
+      },
+      hasMore: () => queue.length > 0,
+      onError: rethrow,
+    };
+  }
+
+  it('crossed by one: at the bound two messages share a frame, one byte less and they go one per frame', async () => {
+    for (const [max, frames] of [
+      [8, ['["ab","cd"]']],
+      [7, ['["ab"]', '["cd"]']],
+    ] as const) {
+      const c = new SocketPush(Number.POSITIVE_INFINITY, max);
+      const socket = new FakeSocket();
+      c.bindSocket('a', socket);
+      await c.flushSocket('a', bounded(['"ab"', '"cd"']));
+      expect(socket.frames).toEqual(frames);
+    }
+  });
+
+  it('a backlog goes frame after frame, waiting for drain between frames when the socket is full', async () => {
+    const c = new SocketPush(0, 4);
+    const socket = new FakeSocket();
+    c.bindSocket('a', socket);
+    const queue = ['"1"', '"2"', '"3"'];
+    const source = bounded(queue);
+    // Each frame fills the socket (bufferedAmount > 0 = maxSocketBuffer): the next waits for 'drain'.
+    socket.send = function (this: FakeSocket, text) {
+      this.frames.push(String(text));
+      this.bufferedAmount = 10;
+    };
+    await c.flushSocket('a', source);
+    expect(socket.frames).toEqual(['["1"]']);
+    socket.drain();
+    await new Promise((r) => setImmediate(r));
+    socket.drain();
+    await new Promise((r) => setImmediate(r));
+    expect(socket.frames).toEqual(['["1"]', '["2"]', '["3"]']);
+    expect(queue).toEqual([]);
+    expect(source.takes.every((m) => m === 4)).toBe(true);
+  });
+});
