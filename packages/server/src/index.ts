@@ -16,7 +16,12 @@ export {
 export * from './engine/index.js';
 export type { BayeuxEventName, BayeuxEvents, BayeuxListener } from './events.js';
 export { DIAGNOSTICS_CHANNELS } from './events.js';
-export { type AckExtensionOptions, ackExtension, DEFAULT_MAX_UNACKED } from './extensions/ack.js';
+export {
+  type AckExtensionOptions,
+  ackExtension,
+  DEFAULT_MAX_UNACKED,
+  DEFAULT_MAX_UNACKED_BYTES,
+} from './extensions/ack.js';
 export {
   bayeuxTimestamp,
   type TimestampExtensionOptions,

@@ -67,6 +67,25 @@ describe('ackExtension (CometD acknowledged messages)', () => {
     expect(data((await post(h.url, [connect(c, 'b', { ext: { ack: 0 } })])).messages)).toEqual([2, 3, 4]);
   });
 
+  it('maxUnackedBytes (crossed by one): what a client never acknowledges is bounded in bytes, oldest out', async () => {
+    // Every message `{"channel":"/q","data":n}` with one digit has the same size.
+    const size = Buffer.byteLength(JSON.stringify({ channel: '/q', data: 1 }));
+    for (const [maxUnackedBytes, first, second] of [
+      [3 * size, [1, 2, 3], [2, 3, 4]],
+      [3 * size - 1, [2, 3], [3, 4]],
+    ] as const) {
+      h = await startServer();
+      h.bayeux.addExtension(ackExtension({ maxUnackedBytes }));
+      const c = await ackClient(h.url);
+      for (let n = 1; n <= 3; n++) await h.bayeux.publish('/q', n);
+      expect(data((await post(h.url, [connect(c, 'a', { ext: { ack: 0 } })])).messages)).toEqual(first);
+      await h.bayeux.publish('/q', 4);
+      expect(data((await post(h.url, [connect(c, 'b', { ext: { ack: 0 } })])).messages)).toEqual(second);
+      await h.close();
+      h = undefined;
+    }
+  });
+
   it('forgets a client when it disconnects', async () => {
     h = await startServer();
     const ext = ackExtension();
@@ -82,6 +101,8 @@ describe('ackExtension (CometD acknowledged messages)', () => {
 
   it('rejects a nonsense maxUnacked', () => {
     expect(() => ackExtension({ maxUnacked: 0 })).toThrow(/maxUnacked/);
+    expect(() => ackExtension({ maxUnacked: 0 })).toThrow(RangeError);
+    expect(() => ackExtension({ maxUnackedBytes: '1' as never })).toThrow(TypeError);
   });
 });
 

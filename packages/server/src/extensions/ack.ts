@@ -16,22 +16,37 @@ import type { BayeuxExtension, DeliveryHook } from '../extensions.js';
 export interface AckExtensionOptions {
   /** Most messages kept unacknowledged per client; past it the oldest are dropped. Default 1000. */
   maxUnacked?: number;
+  /**
+   * Most bytes (UTF-8) kept unacknowledged per client; past it the oldest are dropped. Every connect reply
+   * resends all unacknowledged messages, so this bounds a reply too (a client that never acks must not make
+   * the server build a reply of maxUnacked large messages). Default 4 MiB.
+   */
+  maxUnackedBytes?: number;
 }
 
 interface AckState {
   /** Id of the last batch sent. */
   batch: number;
   /** Messages sent in batches not yet acknowledged, oldest first, with the batch that last carried them. */
-  unacked: { batch: number; message: string }[];
+  unacked: { batch: number; message: string; bytes: number }[];
+  /** Sum of the unacked messages' bytes. */
+  bytes: number;
 }
 
 export const DEFAULT_MAX_UNACKED = 1000;
+export const DEFAULT_MAX_UNACKED_BYTES = 4 * 1024 * 1024;
+
+function limitOption(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw new TypeError(`pushwire: ${name} must be a number`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`pushwire: ${name} must be an integer >= 1`);
+  return value;
+}
 
 export function ackExtension(options: AckExtensionOptions = {}): BayeuxExtension {
-  const maxUnacked = options.maxUnacked ?? DEFAULT_MAX_UNACKED;
-  if (typeof maxUnacked !== 'number') throw new TypeError('pushwire: maxUnacked must be a number');
-  if (!Number.isInteger(maxUnacked) || maxUnacked < 1)
-    throw new RangeError('pushwire: maxUnacked must be an integer >= 1');
+  const maxUnacked = limitOption('maxUnacked', options.maxUnacked, DEFAULT_MAX_UNACKED);
+  const maxUnackedBytes = limitOption('maxUnackedBytes', options.maxUnackedBytes, DEFAULT_MAX_UNACKED_BYTES);
   const clients = new Map<string, AckState>();
 
   const delivery: DeliveryHook = {
@@ -42,8 +57,21 @@ export function ackExtension(options: AckExtensionOptions = {}): BayeuxExtension
       if (state === undefined) return queue;
       if (queue.length > 0 || state.unacked.length > 0) {
         state.batch++;
-        for (const message of queue) state.unacked.push({ batch: state.batch, message });
-        if (state.unacked.length > maxUnacked) state.unacked.splice(0, state.unacked.length - maxUnacked);
+        for (const message of queue) {
+          const bytes = Buffer.byteLength(message);
+          state.unacked.push({ batch: state.batch, message, bytes });
+          state.bytes += bytes;
+        }
+        // Oldest first out, past either bound (the newest message is always kept).
+        let drop = 0;
+        while (
+          drop < state.unacked.length - 1 &&
+          (state.unacked.length - drop > maxUnacked || state.bytes > maxUnackedBytes)
+        ) {
+          state.bytes -= state.unacked[drop]!.bytes;
+          drop++;
+        }
+        if (drop > 0) state.unacked.splice(0, drop);
         for (const entry of state.unacked) entry.batch = state.batch;
       }
       reply.ext = { ...reply.ext, ack: state.batch };
@@ -64,7 +92,10 @@ export function ackExtension(options: AckExtensionOptions = {}): BayeuxExtension
         // Batch `acked` and every earlier one arrived.
         let keep = 0;
         while (keep < state.unacked.length && (state.unacked[keep]?.batch ?? 0) <= acked) keep++;
-        if (keep > 0) state.unacked.splice(0, keep);
+        if (keep > 0) {
+          for (let i = 0; i < keep; i++) state.bytes -= state.unacked[i]!.bytes;
+          state.unacked.splice(0, keep);
+        }
       }
       return message;
     },
@@ -75,7 +106,7 @@ export function ackExtension(options: AckExtensionOptions = {}): BayeuxExtension
         typeof message.clientId === 'string' &&
         ctx.request?.ext?.ack === true
       ) {
-        clients.set(message.clientId, { batch: 0, unacked: [] });
+        clients.set(message.clientId, { batch: 0, unacked: [], bytes: 0 });
         message.ext = { ...message.ext, ack: true };
       }
       return message;
