@@ -1,41 +1,22 @@
 // The Bayeux client: public API over the connection loop (connection.ts), the dispatcher (dispatcher.ts)
 // and the local subscription registry (subscriptions.ts). Runs in browsers and Node.
 
-import {
-  isMetaChannel,
-  isServiceChannel,
-  isValidChannel,
-  isValidPattern,
-  isWildcard,
-  META,
-  type Message,
-  parseError,
-} from '@pushwire/bayeux';
+import { isMetaChannel, isValidPattern, META } from '@pushwire/bayeux';
+import type { StatusChange } from './attempts.js';
 import { Connection } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
 import { TypedEmitter } from './emitter.js';
-import { ClientError, isNetworkError, ServerRefusal } from './errors.js';
+import { ClientError, ServerRefusal, sessionLost } from './errors.js';
 import { type Extension, ExtensionPipeline } from './extensions.js';
 import type { TransportName } from './negotiate.js';
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { PublishQueue, type QueuedItem } from './publish-queue.js';
+import { Publisher, type PublishOptions, type RemoteCallOptions } from './publisher.js';
 import { Scheduler } from './scheduler.js';
+import { SessionWait } from './session-wait.js';
 import { Subscription } from './subscription.js';
 import { type ChannelEntry, type RawHandler, SubscriptionRegistry } from './subscriptions.js';
 import type { Ack, ChannelMap, ChannelPattern, ClientEvents, ClientState, Handler } from './types.js';
 import { onWake } from './wake.js';
-
-export interface PublishOptions {
-  ext?: Record<string, unknown>;
-  /** Deadline in ms while the publish waits for a connection (default: option `publishTimeout`). */
-  timeout?: number;
-}
-
-export interface RemoteCallOptions {
-  /** Ms to wait for the answer, queueing included (default: option `maxNetworkDelay`). */
-  timeout?: number;
-  ext?: Record<string, unknown>;
-}
 
 export class Client<M extends ChannelMap = Record<string, unknown>> extends TypedEmitter<ClientEvents> {
   readonly url: string;
@@ -43,9 +24,12 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
   readonly #extensions = new ExtensionPipeline();
   readonly #scheduler = new Scheduler();
   readonly #registry = new SubscriptionRegistry();
-  readonly #queue: PublishQueue;
+  readonly #publisher: Publisher;
   readonly #dispatcher: Dispatcher;
   readonly #connection: Connection;
+  readonly #sessionWait: SessionWait;
+  /** The state last reported, for the `state` event's `previous`. */
+  #shownState: ClientState = 'disconnected';
   #waiters: { resolve(): void; reject(err: unknown): void }[] = [];
   #unwake: (() => void) | null = null;
   #reporting = false;
@@ -54,7 +38,7 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
     super();
     this.url = url;
     this.#opts = resolveOptions(options);
-    this.#queue = new PublishQueue(this.#opts.maxQueuedPublishes);
+    this.#sessionWait = new SessionWait(this.#opts.sessionTimeout, () => this.#noSessionError());
     this.setListenerErrorHandler((err) => this.#report(err));
     this.#dispatcher = new Dispatcher(
       {
@@ -62,13 +46,13 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
           this.#registry.dispatch(message, (err) => this.#report(err));
         },
         report: (error) => this.#report(error),
-        transportFailed: (transport) => this.#connection.transportFailed(transport),
+        transportFailed: (transport, error) => this.#connection.transportFailed(transport, error),
       },
       this.#extensions,
       this.#scheduler,
     );
     this.#connection = new Connection(url, this.#opts, this.#dispatcher, this.#scheduler, {
-      state: (state, delay) => this.#onState(state, delay),
+      status: (change) => this.#onStatus(change),
       transportUp: (name) => this.emit('transport:up', name),
       transportDown: (name) => this.emit('transport:down', name),
       handshake: (reply, reestablished) => {
@@ -76,16 +60,19 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
         this.emit('handshake', reply, reestablished);
         this.#dispatcher.startBatch();
         this.#syncSubscriptions();
-        this.#queue.drain();
+        this.#publisher.drain();
         this.#dispatcher.endBatch();
       },
       connected: () => {
         this.#syncSubscriptions();
-        this.#queue.drain();
+        this.#publisher.drain();
       },
       fatal: (error) => this.#onFatal(error),
       report: (error) => this.#report(error),
     });
+    this.#publisher = new Publisher(this.#opts, this.#dispatcher, this.#connection, this.#sessionWait, () =>
+      this.#autoConnect(),
+    );
   }
 
   get state(): ClientState {
@@ -109,7 +96,14 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
   /** Handshakes (if needed) and resolves on the first successful /meta/connect. */
   connect(): Promise<void> {
     if (this.#connection.state === 'connected') return Promise.resolve();
-    const promise = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    const promise = new Promise<void>((resolve, reject) => {
+      const waiter = { resolve, reject };
+      this.#waiters.push(waiter);
+      this.#sessionWait.add(waiter, (error) => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        reject(error);
+      });
+    });
     this.#connection.start();
     return promise;
   }
@@ -135,6 +129,7 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
     const raw: RawHandler = (data, ch, message) => (handler as RawHandler)(data, ch, message);
     const entries = channels.map((c) => this.#registry.add(c, raw).entry);
     this.#syncSubscriptions();
+    for (const entry of entries) if (entry.state === 'idle') this.#subscribeWaits(entry);
     this.#autoConnect();
     const ready = Promise.all(entries.map((e) => e.ready.promise)).then(() => undefined);
     const subscription = new Subscription(channels, ready, () => this.#unsubscribe(channels, raw));
@@ -143,61 +138,12 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
   }
 
   publish<C extends keyof M & string>(channel: C, data: M[C], options: PublishOptions = {}): Promise<Ack> {
-    if (!isValidChannel(channel) || isWildcard(channel) || isMetaChannel(channel)) {
-      return Promise.reject(
-        new ClientError('CLIENT_INVALID_CHANNEL', `cannot publish to ${JSON.stringify(channel)}`),
-      );
-    }
-    return new Promise<Ack>((resolve, reject) => {
-      const item: QueuedItem = {
-        deadline: Date.now() + (options.timeout ?? this.#opts.publishTimeout),
-        fail: reject,
-        send: () => {
-          const clientId = this.clientId ?? undefined;
-          const message: Message = { channel, data, clientId };
-          if (options.ext !== undefined) message.ext = { ...options.ext };
-          this.#dispatcher.request(message, this.#opts.maxNetworkDelay).then(
-            (reply) => {
-              if (reply.successful === true) {
-                const ack: Ack = { channel, id: reply.id ?? '', successful: true };
-                if (reply.ext !== undefined) ack.ext = reply.ext;
-                resolve(ack);
-              } else if (this.#sessionLost(reply)) this.#requeue(item, clientId);
-              else reject(new ServerRefusal(reply));
-            },
-            (err: unknown) => this.#retryOrFail(item, err),
-          );
-        },
-      };
-      this.#enqueue(item);
-    });
+    return this.#publisher.publish(channel, data, options);
   }
 
   /** CometD remote call: a publish to `/service/...` answered on the same channel with the same id. */
   remoteCall<R = unknown>(service: string, data: unknown, options: RemoteCallOptions = {}): Promise<R> {
-    if (!isValidChannel(service) || !isServiceChannel(service) || isWildcard(service)) {
-      return Promise.reject(
-        new ClientError('CLIENT_INVALID_CHANNEL', `remote calls go to /service/..., not ${service}`),
-      );
-    }
-    const timeout = options.timeout ?? this.#opts.maxNetworkDelay;
-    const deadline = Date.now() + timeout;
-    return new Promise<R>((resolve, reject) => {
-      const item: QueuedItem = {
-        deadline,
-        fail: reject,
-        send: () => {
-          const message: Message = { channel: service, data, clientId: this.clientId ?? undefined };
-          if (options.ext !== undefined) message.ext = { ...options.ext };
-          const left = Math.max(1, deadline - Date.now());
-          this.#dispatcher.request(message, left, true).then((reply) => {
-            if (reply.successful === false) reject(new ServerRefusal(reply));
-            else resolve(reply.data as R);
-          }, reject);
-        },
-      };
-      this.#enqueue(item);
-    });
+    return this.#publisher.remoteCall<R>(service, data, options);
   }
 
   /**
@@ -242,51 +188,28 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
     if (this.#opts.autoConnect && this.#connection.state === 'disconnected') this.#connection.start();
   }
 
-  #enqueue(item: QueuedItem): void {
-    if (this.#connection.ready && this.#queue.size === 0) item.send();
-    else this.#queue.push(item);
-    this.#autoConnect();
+  /** A subscribe the server has not answered yet waits for a session for at most `sessionTimeout`. */
+  #subscribeWaits(entry: ChannelEntry): void {
+    if (entry.ready.settled) return;
+    this.#sessionWait.add(entry, (error) => {
+      if (entry.ready.settled || entry.state !== 'idle') return;
+      if (this.#registry.get(entry.channel) === entry) this.#registry.drop(entry.channel);
+      entry.ready.reject(error);
+    });
   }
 
-  #requeue(item: QueuedItem, clientId: string | undefined): void {
-    if (Date.now() >= item.deadline) {
-      item.fail(
-        new ClientError('CLIENT_PUBLISH_EXPIRED', 'publish deadline passed before the client could send it'),
-      );
-      return;
-    }
-    if (clientId !== undefined && clientId !== this.clientId) {
-      // Refused for a session we already replaced: just send it again in the current one.
-      this.#enqueue(item);
-      return;
-    }
-    this.#queue.push(item, true);
-    this.#connection.rehandshake(clientId);
-  }
-
-  /**
-   * Network failures re-queue the publish until its deadline when re-sending cannot duplicate it (it never
-   * left) or the application accepts duplicates (`retryPublishes`); other failures reject it. A timeout
-   * or a connection lost after writing says nothing about whether the server broadcast the message.
-   */
-  #retryOrFail(item: QueuedItem, err: unknown): void {
-    if (isNetworkError(err) && (err.unsent || this.#opts.retryPublishes)) {
-      if (Date.now() < item.deadline && this.#connection.state !== 'disconnected') {
-        this.#queue.push(item, true);
-        return;
-      }
-    }
-    item.fail(err instanceof Error ? err : new ClientError('CLIENT_TRANSPORT', String(err)));
-  }
-
-  /**
-   * A refusal because the server lost our session. Advice decides (Bayeux §3.6.1); the 401/402 codes are
-   * only a fallback for servers that put no advice on non-connect replies (Faye 401, CometD 402).
-   */
-  #sessionLost(reply: Message): boolean {
-    if (reply.advice?.reconnect === 'handshake') return true;
-    const code = parseError(reply.error)?.code;
-    return code === 401 || code === 402;
+  /** Why an operation gave up waiting for a session: the last connection failure, said plainly. */
+  #noSessionError(): ClientError {
+    const cause = this.#connection.lastCause;
+    let why: string;
+    if (cause !== null) why = cause.message;
+    else if (this.#connection.state === 'disconnected') why = 'the client is not connecting (call connect())';
+    else why = 'no answer from the server yet';
+    return new ClientError(
+      'CLIENT_NO_SESSION',
+      `no session with ${this.url} within ${this.#opts.sessionTimeout} ms (sessionTimeout): ${why}`,
+      { cause: cause ?? undefined },
+    );
   }
 
   /** Sends /meta/subscribe for every channel the server does not know yet, one message per channel. */
@@ -301,6 +224,7 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
 
   #sendSubscribe(entry: ChannelEntry): void {
     entry.state = 'pending';
+    this.#sessionWait.delete(entry);
     const clientId = this.#connection.clientId ?? undefined;
     this.#dispatcher
       .request({ channel: META.subscribe, clientId, subscription: entry.channel }, this.#opts.maxNetworkDelay)
@@ -315,11 +239,12 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
             if (!current) this.#sendUnsubscribe(entry.channel);
             return;
           }
-          if (this.#sessionLost(reply)) {
+          if (sessionLost(reply)) {
             // A refusal for an older session is stale: the re-handshake already re-sent this channel.
             if (clientId !== this.#connection.clientId) return;
             entry.state = 'idle';
-            this.#connection.rehandshake(clientId);
+            this.#subscribeWaits(entry);
+            this.#connection.rehandshake(clientId, reply);
             return;
           }
           const error = new ServerRefusal(reply);
@@ -333,7 +258,7 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
           if (!(err instanceof ClientError) || err.code === 'CLIENT_EXTENSION') {
             entry.ready.reject(err);
             this.#registry.drop(entry.channel);
-          }
+          } else this.#subscribeWaits(entry);
         },
       );
   }
@@ -361,16 +286,24 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
       );
   }
 
-  #onState(state: ClientState, delay: number): void {
-    if (state === 'disconnected') {
+  #onStatus(change: StatusChange): void {
+    const previous = this.#shownState;
+    this.#shownState = change.state;
+    if (change.state === 'disconnected') {
       this.#unwake?.();
       this.#unwake = null;
     } else this.#unwake ??= onWake(() => this.#connection.wake());
-    if (state === 'connected') {
-      for (const waiter of this.#waiters.splice(0)) waiter.resolve();
+    if (change.state === 'connected') {
+      for (const waiter of this.#waiters.splice(0)) {
+        this.#sessionWait.delete(waiter);
+        waiter.resolve();
+      }
     }
-    if (state === 'reconnecting') this.emit('reconnecting', delay);
-    else this.emit(state);
+    if (previous !== change.state) this.emit('state', change.state, previous);
+    if (change.state === 'connecting') this.emit('connecting', change.info);
+    else if (change.state === 'connected') this.emit('connected', change.info);
+    else if (change.state === 'reconnecting') this.emit('reconnecting', change.info);
+    else this.emit('disconnected', change.info);
   }
 
   #onFatal(error: Error): void {
@@ -380,8 +313,9 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
 
   #shutdown(error: Error): void {
     this.#connection.stop();
+    this.#sessionWait.clear();
     this.#dispatcher.failAll(error);
-    this.#queue.failAll(error);
+    this.#publisher.failAll(error);
     for (const entry of this.#registry.entries()) entry.ready.reject(error);
     this.#registry.clear();
     for (const waiter of this.#waiters.splice(0)) waiter.reject(error);

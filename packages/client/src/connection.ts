@@ -6,14 +6,17 @@
 // - Network failure: backoff (increment, cap, jitter), reset only when a /meta/connect succeeds; a session
 //   lost before any connect succeeded also backs off before the re-handshake.
 // - Request timeout: advice.timeout + maxNetworkDelay for a held connect, maxNetworkDelay otherwise.
-// - websocket that cannot open, or opens and fails before any connect succeeded on it: fall back to the
-//   next transport and re-handshake; websocket is retried later only if it once worked (stickyReconnect).
+// - Which transport to drop after a failure is negotiate.ts's `fallbackFor` (websocket that never worked;
+//   long-polling refused by CORS on a cross-origin page, for callback-polling).
+// - Every failed attempt is a ClientError with a code (the cause), reported as `error` and carried by the
+//   `reconnecting` status with the attempt number and the delay (issue 7: say what is wrong).
 
 import { type Advice, BAYEUX_VERSION, type ConnectionType, META, type Message } from '@pushwire/bayeux';
+import { Attempts, type AttemptsHooks } from './attempts.js';
 import { Backoff } from './backoff.js';
 import { CookieJar, runtimeKeepsCookies } from './cookies.js';
 import type { Dispatcher } from './dispatcher.js';
-import { ClientError, ServerRefusal } from './errors.js';
+import { ClientError, refused, toClientError } from './errors.js';
 import {
   announcedTypes,
   fallbackFor,
@@ -24,14 +27,11 @@ import {
 } from './negotiate.js';
 import type { ResolvedOptions } from './options.js';
 import type { Scheduler } from './scheduler.js';
-import { CallbackPollingTransport } from './transports/callback-polling.js';
-import { LongPollingTransport } from './transports/long-polling.js';
+import { createTransport } from './transports/create.js';
 import type { Transport } from './transports/transport.js';
-import { WebSocketTransport } from './transports/websocket.js';
 import type { ClientState } from './types.js';
 
-export interface ConnectionHooks {
-  state(state: ClientState, delayMs: number): void;
+export interface ConnectionHooks extends AttemptsHooks {
   transportUp(name: TransportName): void;
   transportDown(name: TransportName): void;
   handshake(reply: Message, reestablished: boolean): void;
@@ -39,8 +39,6 @@ export interface ConnectionHooks {
   connected(): void;
   /** The client gave up (advice none, no transport, refused handshake). */
   fatal(error: Error): void;
-  /** A failure the loop recovers from by itself, but which the application should see (bad replies). */
-  report(error: Error): void;
 }
 
 interface CurrentAdvice {
@@ -53,25 +51,21 @@ export class Connection {
   readonly #url: string;
   readonly #opts: ResolvedOptions;
   readonly #dispatcher: Dispatcher;
-  readonly #scheduler: Scheduler;
   readonly #hooks: ConnectionHooks;
+  readonly #attempts: Attempts;
   readonly #backoff: Backoff;
   readonly #disabled = new Set<TransportName>();
   readonly #cookies: CookieJar | null;
+  /** Wire types on which a /meta/connect once succeeded: they are never dropped by a fallback. */
+  readonly #worked = new Set<ConnectionType>();
   #advice: CurrentAdvice;
-  #state: ClientState = 'disconnected';
   #clientId: string | null = null;
   #transport: Transport | null = null;
   #transportName: TransportName | null = null;
   #transportUp = false;
-  /** Wire types on which a /meta/connect once succeeded: they are never dropped by a fallback. */
-  readonly #worked = new Set<ConnectionType>();
   #connectOutstanding = false;
   #firstConnect = true;
   #handshakes = 0;
-  #cancelTimer: (() => void) | null = null;
-  /** What the armed timer will do, so wake() can do it now. */
-  #armed: (() => void) | null = null;
   /** Bumped on stop/re-handshake so replies to an older session are ignored. */
   #epoch = 0;
 
@@ -85,8 +79,8 @@ export class Connection {
     this.#url = url;
     this.#opts = opts;
     this.#dispatcher = dispatcher;
-    this.#scheduler = scheduler;
     this.#hooks = hooks;
+    this.#attempts = new Attempts(scheduler, hooks);
     this.#backoff = new Backoff({
       increment: opts.backoffIncrement,
       max: opts.maxBackoff,
@@ -97,7 +91,7 @@ export class Connection {
   }
 
   get state(): ClientState {
-    return this.#state;
+    return this.#attempts.state;
   }
 
   get clientId(): string | null {
@@ -106,6 +100,11 @@ export class Connection {
 
   get transportName(): TransportName | null {
     return this.#transportName;
+  }
+
+  /** The failure of the latest attempt since the last successful connect (null once connected). */
+  get lastCause(): ClientError | null {
+    return this.#attempts.lastCause;
   }
 
   /** True when a clientId is known and messages other than handshake may be sent. */
@@ -119,16 +118,15 @@ export class Connection {
   }
 
   start(): void {
-    if (this.#state !== 'disconnected') return;
+    if (this.state !== 'disconnected') return;
+    this.#attempts.reset();
     this.#handshake(0);
   }
 
-  /** Ends the loop locally (after /meta/disconnect, or on a fatal error). */
-  stop(): void {
+  /** Ends the loop locally: after /meta/disconnect (`cause` null), or on a fatal error. */
+  stop(cause: Error | null = null): void {
     this.#epoch++;
-    this.#cancelTimer?.();
-    this.#cancelTimer = null;
-    this.#armed = null;
+    this.#attempts.cancel();
     this.#clientId = null;
     this.#connectOutstanding = false;
     this.#setTransportDown();
@@ -136,15 +134,13 @@ export class Connection {
     this.#transport = null;
     this.#transportName = null;
     this.#dispatcher.transport = null;
-    this.#setState('disconnected', 0);
+    this.#attempts.disconnected(cause);
   }
 
   /** Ignores replies and timers of the running session (while /meta/disconnect is in flight). */
   halt(): void {
     this.#epoch++;
-    this.#cancelTimer?.();
-    this.#cancelTimer = null;
-    this.#armed = null;
+    this.#attempts.cancel();
   }
 
   /**
@@ -152,10 +148,11 @@ export class Connection {
    * `clientId` is the session the refused request was sent in: a late refusal for an older session must
    * not throw away the new one.
    */
-  rehandshake(clientId: string | undefined): void {
-    if (this.#state === 'disconnected' || this.#state === 'handshaking') return;
+  rehandshake(clientId: string | undefined, reply: Message): void {
+    if (this.state === 'disconnected' || this.#clientId === null) return;
     if (clientId !== undefined && clientId !== this.#clientId) return;
-    this.#handshake(this.#sessionLostDelay());
+    const cause = refused('CLIENT_SESSION_LOST', `${reply.channel} refused: session lost`, reply);
+    this.#handshake(this.#sessionLostDelay(), cause);
   }
 
   /**
@@ -170,12 +167,11 @@ export class Connection {
   }
 
   /** A transport failed outside any request (websocket closed). */
-  transportFailed(transport: Transport): void {
+  transportFailed(transport: Transport, error: Error): void {
     if (transport !== this.#transport) return;
     this.#setTransportDown();
     // The connect in flight (if any) was failed by the dispatcher and its handler does the recovery.
-    if (!this.#connectOutstanding && this.#state === 'connected')
-      this.#onConnectFailure(new ClientError('CLIENT_TRANSPORT', 'transport failed'));
+    if (!this.#connectOutstanding && this.state === 'connected') this.#onConnectFailure(error);
   }
 
   applyAdvice(advice: Advice | undefined): void {
@@ -195,24 +191,33 @@ export class Connection {
 
   // Handshake ------------------------------------------------------------------------------------
 
-  #handshake(delayMs: number): void {
+  /** Starts a new session: at once (first attempt, fallback), or after `delayMs` because of `cause`. */
+  #handshake(delayMs: number, cause?: ClientError): void {
     const epoch = ++this.#epoch;
-    this.#cancelTimer?.();
+    this.#attempts.cancel();
     this.#clientId = null;
     this.#connectOutstanding = false;
     this.#firstConnect = true;
-    this.#setState('handshaking', delayMs);
-    this.#arm(() => void this.#sendHandshake(epoch), delayMs);
+    const attempt = (): void => {
+      const first = this.enabledTransports()[0];
+      if (first === undefined) {
+        this.#fail(new ClientError('CLIENT_NO_TRANSPORT', 'no transport left to try'));
+        return;
+      }
+      this.#useTransport(first);
+      this.#attempts.connecting(first);
+      void this.#sendHandshake(epoch);
+    };
+    if (cause === undefined) {
+      // Synchronously `connecting`, so a second start() in the same tick does nothing.
+      attempt();
+      return;
+    }
+    this.#attempts.failed(cause, delayMs, attempt);
   }
 
   async #sendHandshake(epoch: number): Promise<void> {
     const enabled = this.enabledTransports();
-    const first = enabled[0];
-    if (first === undefined) {
-      this.#fail(new ClientError('CLIENT_NO_TRANSPORT', 'no transport left to try'));
-      return;
-    }
-    this.#useTransport(first);
     // CometD practice: reset advice before each handshake (cometd#722) so stale advice cannot loop.
     this.#advice = { reconnect: undefined, ...this.#opts.advice };
     const message: Message = {
@@ -222,14 +227,24 @@ export class Connection {
       supportedConnectionTypes: announcedTypes(enabled),
       advice: { timeout: this.#opts.advice.timeout, interval: this.#opts.advice.interval },
     };
-    let reply: Message;
     try {
       await this.#opts.onBeforeHandshake?.(message);
+    } catch (err) {
       if (epoch !== this.#epoch) return;
+      // The application's hook (e.g. fetching a token) failed: retry with backoff, it may recover.
+      const cause = new ClientError('CLIENT_EXTENSION', `onBeforeHandshake failed: ${String(err)}`, {
+        cause: err,
+      });
+      this.#handshake(this.#backoff.next(), cause);
+      return;
+    }
+    if (epoch !== this.#epoch) return;
+    let reply: Message;
+    try {
       reply = await this.#dispatcher.request(message, this.#opts.maxNetworkDelay);
     } catch (err) {
       if (epoch !== this.#epoch) return;
-      this.#onHandshakeFailure(err);
+      this.#onHandshakeFailure(toClientError(err));
       return;
     }
     if (epoch !== this.#epoch) return;
@@ -238,13 +253,12 @@ export class Connection {
       const error =
         reply.successful === true
           ? new ClientError('CLIENT_BAD_MESSAGE', 'handshake reply without clientId')
-          : new ServerRefusal(reply);
+          : refused('CLIENT_HANDSHAKE_DENIED', `handshake denied by ${this.#url}`, reply);
       if (this.#advice.reconnect === 'none') {
         this.#fail(error);
         return;
       }
-      this.#hooks.report(error);
-      this.#handshake(this.#backoff.next() + Math.max(0, this.#advice.interval));
+      this.#handshake(this.#backoff.next() + Math.max(0, this.#advice.interval), error);
       return;
     }
     const chosen = negotiate(enabled, reply.supportedConnectionTypes);
@@ -266,14 +280,14 @@ export class Connection {
     this.#sendConnect(epoch);
   }
 
-  #onHandshakeFailure(err: unknown): void {
-    if (err instanceof ClientError && err.code === 'CLIENT_EXTENSION') {
+  #onHandshakeFailure(err: ClientError): void {
+    if (err.code === 'CLIENT_EXTENSION') {
       this.#fail(err);
       return;
     }
     this.#setTransportDown();
     if (this.#maybeFallBack(err)) return;
-    this.#handshake(this.#backoff.next());
+    this.#handshake(this.#backoff.next(), err);
   }
 
   // Connect --------------------------------------------------------------------------------------
@@ -282,14 +296,15 @@ export class Connection {
     if (this.#connectOutstanding || this.#clientId === null || this.#transportName === null) return;
     this.#connectOutstanding = true;
     const short = this.#transportName === TRANSPORTS.shortPolling;
-    const immediate = this.#firstConnect || short;
+    // Not connected (first connect, or a retry after a failure): ask for an immediate reply, so the
+    // application learns it is connected at once instead of after a full hold (CometD does the same).
+    const immediate = this.#firstConnect || short || this.state !== 'connected';
     const message: Message = {
       channel: META.connect,
       clientId: this.#clientId,
       connectionType: wireType(this.#transportName),
     };
-    // CometD: the first connect asks for an immediate reply so the app learns it is connected; short
-    // polling asks for it every time (DESIGN.md: short polling is long-polling with timeout 0).
+    // Short polling asks for an immediate reply every time (DESIGN.md: long-polling with timeout 0).
     if (immediate) message.advice = { timeout: 0 };
     const timeout = (immediate ? 0 : Math.max(0, this.#advice.timeout)) + this.#opts.maxNetworkDelay;
     this.#dispatcher.request(message, timeout).then(
@@ -310,9 +325,14 @@ export class Connection {
     this.applyAdvice(reply.advice);
     if (reply.successful !== true) {
       const action = this.#advice.reconnect ?? 'retry';
-      if (action === 'none') this.#fail(new ServerRefusal(reply));
-      else if (action === 'handshake') this.#handshake(this.#sessionLostDelay());
-      else this.#retryConnect(epoch, this.#backoff.next() + Math.max(0, this.#advice.interval));
+      if (action === 'handshake') {
+        const cause = refused('CLIENT_SESSION_LOST', 'connect refused: session lost', reply);
+        this.#handshake(this.#sessionLostDelay(), cause);
+        return;
+      }
+      const cause = refused('CLIENT_CONNECT_DENIED', `connect refused (advice ${action})`, reply);
+      if (action === 'none') this.#fail(cause);
+      else this.#retryConnect(epoch, this.#backoff.next() + Math.max(0, this.#advice.interval), cause);
       return;
     }
     if (this.#advice.interval < 0 || this.#advice.reconnect === 'none') {
@@ -321,77 +341,74 @@ export class Connection {
     }
     this.#backoff.reset();
     this.#firstConnect = false;
-    if (this.#transportName !== null) this.#worked.add(wireType(this.#transportName));
-    if (!this.#transportUp && this.#transportName !== null) {
+    const transport = this.#transportName;
+    const clientId = this.#clientId;
+    if (transport === null || clientId === null) return;
+    this.#worked.add(wireType(transport));
+    if (!this.#transportUp) {
       this.#transportUp = true;
-      this.#hooks.transportUp(this.#transportName);
+      this.#hooks.transportUp(transport);
     }
-    this.#setState('connected', 0);
+    this.#attempts.connected(transport, clientId);
     this.#hooks.connected();
     let delay = this.#advice.interval;
-    if (this.#transportName === TRANSPORTS.shortPolling)
-      delay = Math.max(delay, this.#opts.shortPollingInterval);
-    this.#arm(() => this.#sendConnect(epoch), delay);
+    if (transport === TRANSPORTS.shortPolling) delay = Math.max(delay, this.#opts.shortPollingInterval);
+    this.#attempts.arm(() => this.#sendConnect(epoch), delay);
   }
 
   #onConnectFailure(err: unknown): void {
     this.#setTransportDown();
-    if (err instanceof ClientError && err.code === 'CLIENT_EXTENSION') {
-      this.#fail(err);
+    const error = toClientError(err);
+    if (error.code === 'CLIENT_EXTENSION') {
+      this.#fail(error);
       return;
     }
-    if (this.#maybeFallBack(err)) return;
+    if (this.#maybeFallBack(error)) return;
     // A websocket that stopped answering is replaced by a fresh one on the next attempt.
     if (this.#transportName === TRANSPORTS.websocket) this.#useTransport(TRANSPORTS.websocket, true);
-    this.#retryConnect(this.#epoch, this.#backoff.next());
+    this.#retryConnect(this.#epoch, this.#backoff.next(), error);
   }
 
-  #retryConnect(epoch: number, delayMs: number): void {
-    this.#setState('reconnecting', delayMs);
-    this.#arm(() => this.#sendConnect(epoch), delayMs);
+  #retryConnect(epoch: number, delayMs: number, cause: ClientError): void {
+    this.#attempts.failed(cause, delayMs, () => {
+      if (this.#transportName !== null) this.#attempts.connecting(this.#transportName);
+      this.#sendConnect(epoch);
+    });
   }
 
   /** Drops the failed transport when negotiate.ts says so (fallbackFor) and re-handshakes on the next. */
-  #maybeFallBack(err: unknown): boolean {
+  #maybeFallBack(err: ClientError): boolean {
     const transport = this.#transportName;
     if (transport === null) return false;
+    const enabled = this.enabledTransports();
     const drop = fallbackFor({
       transport,
-      code: err instanceof ClientError ? err.code : 'CLIENT_TRANSPORT',
+      code: err.code,
       worked: this.#worked.has(wireType(transport)),
       sticky: this.#opts.stickyReconnect,
-      enabled: this.enabledTransports(),
+      enabled,
     });
-    if (drop.length === 0) return false;
+    const next = enabled.find((name) => !drop.includes(name));
+    if (drop.length === 0 || next === undefined) return false;
     for (const name of drop) this.#disabled.add(name);
+    // Said before the switch, so the application learns both what failed and what the client does next.
+    const switched = new ClientError(err.code, `${err.message}; switching to ${next}`, {
+      cause: err.cause,
+      status: err.status,
+      closeCode: err.closeCode,
+      unsent: err.unsent,
+    });
+    this.#attempts.noted(switched);
     this.#handshake(0);
     return true;
   }
 
-  /**
-   * Runs the waiting retry / handshake / poll now. Browsers call this on 'online' and when a hidden tab
-   * becomes visible: a throttled background timer (up to a minute late) must not delay the reconnect.
-   */
+  /** Runs the waiting retry / handshake / poll now (browsers: on 'online' and when a tab becomes visible). */
   wake(): void {
-    const fire = this.#armed;
-    if (fire === null) return;
-    this.#cancelTimer?.();
-    this.#cancelTimer = null;
-    this.#armed = null;
-    fire();
+    this.#attempts.wake();
   }
 
   // Helpers --------------------------------------------------------------------------------------
-
-  #arm(fn: () => void, delayMs: number): void {
-    this.#cancelTimer?.();
-    this.#armed = fn;
-    this.#cancelTimer = this.#scheduler.schedule(() => {
-      this.#cancelTimer = null;
-      this.#armed = null;
-      fn();
-    }, delayMs);
-  }
 
   #useTransport(name: TransportName, fresh = false): void {
     if (
@@ -406,13 +423,7 @@ export class Connection {
     this.#transport?.close();
     this.#setTransportDown();
     const init = { url: this.#url, options: this.#opts, sink: this.#dispatcher, cookies: this.#cookies };
-    const type = wireType(name);
-    this.#transport =
-      type === TRANSPORTS.websocket
-        ? new WebSocketTransport(init)
-        : type === TRANSPORTS.callbackPolling
-          ? new CallbackPollingTransport(init)
-          : new LongPollingTransport(init);
+    this.#transport = createTransport(name, init);
     this.#transportName = name;
     this.#dispatcher.transport = this.#transport;
   }
@@ -423,15 +434,8 @@ export class Connection {
     this.#hooks.transportDown(this.#transportName);
   }
 
-  #setState(state: ClientState, delayMs: number): void {
-    if (state === this.#state && state !== 'reconnecting') return;
-    if (state === this.#state && delayMs === 0) return;
-    this.#state = state;
-    this.#hooks.state(state, delayMs);
-  }
-
   #fail(error: Error): void {
-    this.stop();
+    this.stop(error);
     this.#hooks.fatal(error);
   }
 }

@@ -2,6 +2,8 @@
 
 export interface Deferred<T> {
   promise: Promise<T>;
+  /** True once resolve or reject was called (later calls do nothing, as for any promise). */
+  readonly settled: boolean;
   resolve(value: T): void;
   reject(error: unknown): void;
 }
@@ -15,5 +17,19 @@ export function deferred<T>(): Deferred<T> {
   });
   // The rejection is always observed by someone else or deliberately ignored; never an unhandled crash.
   promise.catch(() => undefined);
-  return { promise, resolve, reject };
+  let settled = false;
+  return {
+    promise,
+    get settled() {
+      return settled;
+    },
+    resolve(value) {
+      settled = true;
+      resolve(value);
+    },
+    reject(error) {
+      settled = true;
+      reject(error);
+    },
+  };
 }

@@ -36,6 +36,13 @@ export const CLIENT_ERROR_CODES = {
   CLIENT_CORS: 'CLIENT_CORS',
   /** The server refused the handshake (`cause` is the ServerRefusal with the Bayeux error and reply). */
   CLIENT_HANDSHAKE_DENIED: 'CLIENT_HANDSHAKE_DENIED',
+  /** The server refused a /meta/connect and advised `retry` or `none` (`cause`: the ServerRefusal). */
+  CLIENT_CONNECT_DENIED: 'CLIENT_CONNECT_DENIED',
+  /**
+   * The server no longer knows the session (it restarted, or the session expired: advice `handshake`,
+   * e.g. `402::session_unknown`); the client re-handshakes and re-subscribes. `cause`: the ServerRefusal.
+   */
+  CLIENT_SESSION_LOST: 'CLIENT_SESSION_LOST',
   /** A websocket could not open, or closed (`closeCode` when the close carried one). */
   CLIENT_WEBSOCKET: 'CLIENT_WEBSOCKET',
   /** Any other transport-level failure (transport closed, no transport selected, send failed). */
@@ -119,6 +126,21 @@ export function asUnsent(err: unknown, messageIds?: readonly string[]): ClientEr
   return new ClientError('CLIENT_TRANSPORT', String(err), { cause: err, messageIds, unsent: true });
 }
 
+/** A connection-level refusal (`code`) as a ClientError whose `cause` is the ServerRefusal of `reply`. */
+export function refused(code: ClientErrorCode, what: string, reply: Message): ClientError {
+  const refusal = new ServerRefusal(reply);
+  const reason = typeof reply.error === 'string' && reply.error !== '' ? reply.error : 'no reason given';
+  return new ClientError(code, `${what}: ${reason}`, { cause: refusal });
+}
+
+/** Any failure as a ClientError (a non-ClientError becomes CLIENT_TRANSPORT with it as `cause`). */
+export function toClientError(err: unknown): ClientError {
+  if (err instanceof ClientError) return err;
+  return new ClientError('CLIENT_TRANSPORT', err instanceof Error ? err.message : String(err), {
+    cause: err,
+  });
+}
+
 /**
  * A refusal from the server: an unsuccessful reply, as the shared `BayeuxError` of `@pushwire/bayeux`
  * (3-digit `code`, `args`, `message`) plus the `reply` itself. Servers that send no parsable §3.14 error
@@ -134,4 +156,14 @@ export class ServerRefusal extends BayeuxError {
     this.name = 'ServerRefusal';
     this.reply = reply;
   }
+}
+
+/**
+ * A refusal because the server lost our session. Advice decides (Bayeux §3.6.1); the 401/402 codes are
+ * only a fallback for servers that put no advice on non-connect replies (Faye 401, CometD 402).
+ */
+export function sessionLost(reply: Message): boolean {
+  if (reply.advice?.reconnect === 'handshake') return true;
+  const code = parseError(reply.error)?.code;
+  return code === 401 || code === 402;
 }

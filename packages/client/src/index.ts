@@ -1,12 +1,19 @@
 export type { Ext, Message } from '@pushwire/bayeux';
 export { BayeuxError } from '@pushwire/bayeux';
-export { Client, type PublishOptions, type RemoteCallOptions } from './client.js';
-export { CLIENT_ERROR_CODES, ClientError, type ClientErrorCode, ServerRefusal } from './errors.js';
+export { Client } from './client.js';
+export {
+  CLIENT_ERROR_CODES,
+  ClientError,
+  type ClientErrorCode,
+  type ClientErrorDetails,
+  ServerRefusal,
+} from './errors.js';
 export { type AckExtension, type AckExtensionOptions, ackExtension } from './ext/ack.js';
 export { type TimesyncExtension, type TimesyncOptions, timesyncExtension } from './ext/timesync.js';
 export type { Extension, ExtensionHook } from './extensions.js';
 export { DEFAULT_TRANSPORTS, TRANSPORTS, type TransportName } from './negotiate.js';
 export type { ClientOptions } from './options.js';
+export type { PublishOptions, RemoteCallOptions } from './publisher.js';
 export { Subscription } from './subscription.js';
 export type { WebSocketConstructor, WebSocketLike } from './transports/websocket-api.js';
 export type {
@@ -16,6 +23,10 @@ export type {
   ChannelPattern,
   ClientEvents,
   ClientState,
+  ConnectedInfo,
+  ConnectingInfo,
+  DisconnectedInfo,
   Handler,
   PayloadOf,
+  ReconnectingInfo,
 } from './types.js';

@@ -25,17 +25,30 @@ export class PublishQueue {
     return this.#items.length;
   }
 
-  /** Queues an item, or fails it at once with CLIENT_QUEUE_FULL when `max` items are already waiting. */
-  push(item: QueuedItem, front = false): void {
+  /**
+   * Queues an item (true), or fails it at once with CLIENT_QUEUE_FULL when `max` items are already
+   * waiting (false). Items put back at the front (re-sends) are never refused: they were admitted once.
+   */
+  push(item: QueuedItem, front = false): boolean {
     if (!front && this.#items.length >= this.#max) {
       item.fail(
         new ClientError('CLIENT_QUEUE_FULL', `publish queue is full (maxQueuedPublishes=${this.#max})`),
       );
-      return;
+      return false;
     }
     if (front) this.#items.unshift(item);
     else this.#items.push(item);
     this.#arm();
+    return true;
+  }
+
+  /** Takes an item out without sending or failing it; false if it was not queued. */
+  remove(item: QueuedItem): boolean {
+    const index = this.#items.indexOf(item);
+    if (index === -1) return false;
+    this.#items.splice(index, 1);
+    this.#arm();
+    return true;
   }
 
   /** Sends every live item in order. */

@@ -3,6 +3,8 @@
 // can match. With the default map every channel carries `unknown`.
 
 import type { Message } from '@pushwire/bayeux';
+import type { ClientError } from './errors.js';
+import type { TransportName } from './negotiate.js';
 
 /** Channel name -> payload type. */
 // `object`, not Record<string, unknown>: interfaces have no index signature and must be accepted.
@@ -55,20 +57,65 @@ export interface Ack {
   ext?: Record<string, unknown>;
 }
 
-export type ClientState = 'disconnected' | 'handshaking' | 'connected' | 'reconnecting';
+/**
+ * What the client is doing, for a status line:
+ * - `disconnected`: not trying (before the first operation with `autoConnect`, after disconnect(), or after
+ *   the client gave up: advice `none`, handshake denied, no usable transport).
+ * - `connecting`: a handshake or connect attempt is in flight.
+ * - `connected`: a /meta/connect succeeded; messages flow.
+ * - `reconnecting`: an attempt failed; the next one starts after a delay (backoff or advice.interval).
+ */
+export type ClientState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
+
+/** `connecting`: an attempt starts. */
+export interface ConnectingInfo {
+  /** 0 for the first attempt, then the number of failed attempts before this one. */
+  attempt: number;
+  /** The transport this attempt uses. */
+  transport: TransportName;
+}
+
+/** `connected`: a /meta/connect succeeded after the client was not connected. */
+export interface ConnectedInfo {
+  transport: TransportName;
+  clientId: string;
+}
+
+/** `reconnecting`: an attempt failed, the next starts in `delayMs`. */
+export interface ReconnectingInfo {
+  /** Failed attempts since the last successful connect (1 after the first failure). */
+  attempt: number;
+  /** Ms until the next attempt (backoff with jitter, plus the server's advice.interval). */
+  delayMs: number;
+  /** Why: a ClientError with a stable code (see CLIENT_ERROR_CODES); also emitted as `error`. */
+  cause: ClientError;
+}
+
+/** `disconnected`: the client stopped. */
+export interface DisconnectedInfo {
+  /** null after `disconnect()`; otherwise why the client gave up. */
+  cause: Error | null;
+}
 
 export interface ClientEvents {
-  disconnected: [];
-  handshaking: [];
-  connected: [];
-  /** The client lost its connection and will retry after `delayMs`. */
-  reconnecting: [delayMs: number];
-  'transport:up': [transport: string];
-  'transport:down': [transport: string];
+  /** `client.state` changed. */
+  state: [state: ClientState, previous: ClientState];
+  /** A handshake or connect attempt starts (every attempt, also while already `connecting`). */
+  connecting: [info: ConnectingInfo];
+  connected: [info: ConnectedInfo];
+  /** An attempt failed; the client retries after `info.delayMs`. */
+  reconnecting: [info: ReconnectingInfo];
+  disconnected: [info: DisconnectedInfo];
+  'transport:up': [transport: TransportName];
+  'transport:down': [transport: TransportName];
   /** A successful handshake reply; `reestablished` is true for every handshake after the first. */
   handshake: [reply: Message, reestablished: boolean];
   /** The server acknowledged a /meta/subscribe for `channel` (first subscription or after a re-handshake). */
   subscribed: [channel: string];
-  /** Bad input, refused re-subscriptions, handler and extension failures. Never thrown. */
+  /**
+   * Why the client cannot connect (each failed attempt: refused, HTTP status, CORS, handshake denied,
+   * websocket failure, as a ClientError with a stable `code`), bad input from the server, refused
+   * re-subscriptions, handler and extension failures. Never thrown.
+   */
   error: [error: Error];
 }

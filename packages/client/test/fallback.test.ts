@@ -110,7 +110,7 @@ describe('fallback', () => {
     const down = new Promise<void>((resolve) => client!.once('transport:down', () => resolve()));
     ours.cut();
     await down;
-    await new Promise<void>((resolve) => client!.once('connected', resolve));
+    await new Promise<void>((resolve) => client!.once('connected', () => resolve()));
     expect(client.transport).toBe('websocket');
     await ours.bayeux.publish('/s', 'back');
     expect((await inbox.next())[0]).toBe('back');

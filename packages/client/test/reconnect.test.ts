@@ -4,7 +4,13 @@
 
 import type { Message } from '@pushwire/bayeux';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Client, ClientError, ServerRefusal, type TransportName } from '../src/index.js';
+import {
+  Client,
+  ClientError,
+  type DisconnectedInfo,
+  ServerRefusal,
+  type TransportName,
+} from '../src/index.js';
 import { type FayeServer, startFaye } from './faye-server.js';
 import { collector, type OurServer, startOurs } from './helpers.js';
 import { okReplies, scriptedFetch } from './scripted-fetch.js';
@@ -47,7 +53,8 @@ describe("re-handshake on Faye's advice", () => {
       expect(reestablished).toBe(true);
       expect(client.clientId).not.toBe(firstId);
       // Wait until the server has the re-subscription, then publish once.
-      while (subscribes.length < 2) await new Promise<void>((resolve) => client.once('connected', resolve));
+      while (subscribes.length < 2)
+        await new Promise<void>((resolve) => client.once('connected', () => resolve()));
       expect(subscribes.map((m) => m.subscription)).toEqual(['/feed', '/feed']);
       expect(subscribes[1]?.clientId).toBe(client.clientId);
       await server.publish('/feed', 'after');
@@ -79,13 +86,12 @@ describe('server restart', () => {
       expect((await inbox.next())[0]).toBe(1);
 
       const lost = new Promise<void>((resolve) => client.once('reconnecting', () => resolve()));
-      const handshakingAgain = new Promise<void>((resolve) => client.once('handshaking', () => resolve()));
       await server.close();
-      await Promise.race([lost, handshakingAgain]);
+      await lost;
       // Made while the server is down: queued, sent after the re-handshake.
       const queued = client.publish('/live', 2);
       server = await startOurs({ timeout: 500, port });
-      const again = new Promise<void>((resolve) => client.once('connected', resolve));
+      const again = new Promise<void>((resolve) => client.once('connected', () => resolve()));
       await again;
       await queued;
       expect((await inbox.next())[0]).toBe(2);
@@ -138,9 +144,17 @@ describe('advice and timing (scripted server)', () => {
     });
     const errors = collector<[Error]>();
     client.on('error', errors.handler);
+    const stopped = new Promise<DisconnectedInfo>((resolve) => client.once('disconnected', resolve));
     const error = await client.connect().catch((err: unknown) => err);
-    expect(error).toBeInstanceOf(ServerRefusal);
-    expect((error as ServerRefusal).code).toBe(403);
+    // A typed ClientError with a stable code; the server's Bayeux error is its cause.
+    expect(error).toBeInstanceOf(ClientError);
+    expect((error as ClientError).code).toBe('CLIENT_HANDSHAKE_DENIED');
+    expect((error as ClientError).message).toContain('403::handshake_denied');
+    const refusal = (error as ClientError).cause;
+    expect(refusal).toBeInstanceOf(ServerRefusal);
+    expect((refusal as ServerRefusal).code).toBe(403);
+    expect(errors.items.map(([e]) => (e as ClientError).code)).toEqual(['CLIENT_HANDSHAKE_DENIED']);
+    expect((await stopped).cause).toBe(error);
     expect(client.state).toBe('disconnected');
     expect(fake.sent).toHaveLength(1);
   });
@@ -166,7 +180,7 @@ describe('advice and timing (scripted server)', () => {
       fetch: fake.fetch,
     });
     client.on('error', () => undefined);
-    const stopped = new Promise<void>((resolve) => client.once('disconnected', resolve));
+    const stopped = new Promise<void>((resolve) => client.once('disconnected', () => resolve()));
     await client.connect();
     await stopped;
     expect(connects).toBe(2);
@@ -235,7 +249,7 @@ describe('advice and timing (scripted server)', () => {
     expect(waited).toBeGreaterThanOrEqual(180);
     // Far below the 60 s default hold: the advised 150 ms + 100 ms set the timeout (loose upper bound for CI load).
     expect(waited).toBeLessThan(5000);
-    await new Promise<void>((resolve) => client.once('connected', resolve));
+    await new Promise<void>((resolve) => client.once('connected', () => resolve()));
     expect(retriedAt).toBeGreaterThan(hungAt);
     await client.disconnect();
   });

@@ -2,7 +2,16 @@
 
 import type { Message } from '@pushwire/bayeux';
 import { describe, expectTypeOf, it } from 'vitest';
-import { type Ack, Client, type PayloadOf, type Subscription } from '../src/index.js';
+import {
+  type Ack,
+  Client,
+  type ClientError,
+  type ClientErrorCode,
+  type ClientState,
+  type PayloadOf,
+  type Subscription,
+  type TransportName,
+} from '../src/index.js';
 
 interface Chat {
   text: string;
@@ -76,8 +85,20 @@ describe('untyped client', () => {
 describe('typed events', () => {
   it('types event arguments', () => {
     const client = new Client('http://localhost/bayeux');
-    client.on('reconnecting', (delay) => expectTypeOf(delay).toEqualTypeOf<number>());
-    client.on('transport:up', (name) => expectTypeOf(name).toEqualTypeOf<string>());
+    client.on('reconnecting', (info) => {
+      expectTypeOf(info.attempt).toEqualTypeOf<number>();
+      expectTypeOf(info.delayMs).toEqualTypeOf<number>();
+      expectTypeOf(info.cause).toEqualTypeOf<ClientError>();
+      expectTypeOf(info.cause.code).toEqualTypeOf<ClientErrorCode>();
+    });
+    client.on('state', (state, previous) => {
+      expectTypeOf(state).toEqualTypeOf<ClientState>();
+      expectTypeOf(previous).toEqualTypeOf<ClientState>();
+    });
+    client.on('connecting', (info) => expectTypeOf(info.transport).toEqualTypeOf<TransportName>());
+    client.on('connected', (info) => expectTypeOf(info.clientId).toEqualTypeOf<string>());
+    client.on('disconnected', (info) => expectTypeOf(info.cause).toEqualTypeOf<Error | null>());
+    client.on('transport:up', (name) => expectTypeOf(name).toEqualTypeOf<TransportName>());
     client.on('handshake', (reply, again) => {
       expectTypeOf(reply).toEqualTypeOf<Message>();
       expectTypeOf(again).toEqualTypeOf<boolean>();
@@ -85,7 +106,9 @@ describe('typed events', () => {
     client.on('error', (err) => expectTypeOf(err).toEqualTypeOf<Error>());
     // @ts-expect-error not an event of the client
     client.on('nope', () => undefined);
-    // @ts-expect-error 'connected' has no arguments
+    // @ts-expect-error 'connected' passes a ConnectedInfo, not a number
     client.on('connected', (x: number) => x);
+    // @ts-expect-error 'handshaking' is not an event any more: 'connecting' is
+    client.on('handshaking', () => undefined);
   });
 });
