@@ -1,8 +1,13 @@
 // Chromium end to end (playwright-core): the IIFE bundle (global `Pushwire`) against our server on all four
-// transports, fallback (websocket disabled; websocket accepted then cut), and a server restart mid-stream.
+// transports, fallback (websocket disabled; websocket accepted then cut), a server restart mid-stream, and
+// pages on another origin (or file://) that the server's CORS policy refuses: callback-polling, said so.
 
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
@@ -201,7 +206,6 @@ describe('browser client (Chromium) against our server', () => {
         backoffJitter: 0,
       });
       w.client.on('reconnecting', () => w.reconnecting++);
-      w.client.on('handshaking', () => w.reconnecting++);
       await w.client.connect();
     }, server.url);
     await server.close();
@@ -265,4 +269,127 @@ describe('browser client (Chromium), cross-origin page', () => {
       expect(result).toMatchObject({ transport, got: ['cross'] });
     },
   );
+});
+
+interface CorsOutcome {
+  transport: string | null;
+  got: unknown[];
+  errors: { code: string; message: string }[];
+  states: string[];
+  origin: string;
+}
+
+/** In the page: connect with `options`, subscribe and publish once, and report what the client said. */
+async function roundTripReporting(
+  page: Page,
+  url: string,
+  options: Record<string, unknown>,
+): Promise<CorsOutcome> {
+  return page.evaluate(
+    async ({ url, options }) => {
+      // biome-ignore lint/suspicious/noExplicitAny: the IIFE global has no types inside the page.
+      const w = window as any;
+      const errors: { code: string; message: string }[] = [];
+      const states: string[] = [];
+      w.client = new w.Pushwire.Client(url, options);
+      w.client.on('error', (e: { code: string; message: string }) =>
+        errors.push({ code: e.code, message: e.message }),
+      );
+      w.client.on('state', (state: string) => states.push(state));
+      const got: unknown[] = [];
+      let arrived: () => void = () => undefined;
+      const one = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      await w.client.subscribe('/x', (data: unknown) => {
+        got.push(data);
+        arrived();
+      });
+      await w.client.publish('/x', 'cross');
+      await one;
+      return { transport: w.client.transport, got, errors, states, origin: location.origin };
+    },
+    { url, options },
+  );
+}
+
+describe('browser client (Chromium), cross-origin page the server does not allow (no CORS)', () => {
+  let server: OurServer | undefined;
+  let site: StaticSite | undefined;
+  let page: Page | undefined;
+  let dir: string | undefined;
+  afterEach(async () => {
+    await page?.evaluate(() =>
+      (window as unknown as { client?: { disconnect(): Promise<void> } }).client?.disconnect(),
+    );
+    await page?.close();
+    await site?.close();
+    await server?.close();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    server = site = page = dir = undefined;
+  });
+
+  it('long-polling refused by CORS: the client says so and ends on callback-polling, which works', async () => {
+    server = await startOurs({ timeout: 1000 });
+    site = await serveStatic({ '/': ['text/html', PAGE], '/client.js': ['text/javascript', bundle] });
+    page = await browser.newPage();
+    await page.goto(site.url);
+    const result = await roundTripReporting(page, server.url, {
+      transports: ['long-polling', 'callback-polling'],
+      backoffIncrement: 50,
+    });
+    expect(result.origin).not.toBe(new URL(server.url).origin);
+    expect(result).toMatchObject({ transport: 'callback-polling', got: ['cross'] });
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]?.code).toBe('CLIENT_CORS');
+    expect(result.errors[0]?.message).toBe(
+      `request from origin ${result.origin} to ${server.url} failed with no readable response: the server ` +
+        'does not allow this origin (CORS), or it is unreachable; switching to callback-polling',
+    );
+    // The fallback is immediate: no backoff wait between the refused long-poll and callback-polling.
+    expect(result.states).toEqual(['connecting', 'connected']);
+  });
+
+  it('default transports, websocket not offered: websocket, then long-polling (CORS), then callback-polling', async () => {
+    server = await startOurs({ timeout: 1000, transports: ['long-polling', 'callback-polling'] });
+    site = await serveStatic({ '/': ['text/html', PAGE], '/client.js': ['text/javascript', bundle] });
+    page = await browser.newPage();
+    await page.goto(site.url);
+    const result = await roundTripReporting(page, server.url, { backoffIncrement: 50 });
+    expect(result).toMatchObject({ transport: 'callback-polling', got: ['cross'] });
+    expect(result.errors.map((e) => e.code)).toEqual(['CLIENT_WEBSOCKET', 'CLIENT_CORS']);
+    expect(result.errors[0]?.message).toMatch(/; switching to long-polling$/);
+    expect(result.errors[1]?.message).toMatch(/\(CORS\).*; switching to callback-polling$/);
+  });
+
+  it('a file:// page: callback-polling too', async () => {
+    server = await startOurs({ timeout: 1000 });
+    // The bundle from the server's own origin, the page from disk.
+    const bayeuxListener = server.http.listeners('request')[0] as (
+      req: IncomingMessage,
+      res: import('node:http').ServerResponse,
+    ) => void;
+    server.http.removeAllListeners('request');
+    server.http.on('request', (req, res) => {
+      if (req.url === '/client.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
+      else bayeuxListener(req, res);
+    });
+    dir = await mkdtemp(join(tmpdir(), 'pushwire-file-page-'));
+    const file = join(dir, 'index.html');
+    await writeFile(
+      file,
+      `<!doctype html><meta charset="utf-8"><title>file page</title><script src="http://127.0.0.1:${server.port}/client.js"></script>`,
+    );
+    page = await browser.newPage();
+    await page.goto(pathToFileURL(file).href);
+    const result = await roundTripReporting(page, server.url, {
+      transports: ['long-polling', 'callback-polling'],
+      backoffIncrement: 50,
+    });
+    // Chromium says `file://` for location.origin (and sends `Origin: null`): either is another origin.
+    expect(['null', 'file://']).toContain(result.origin);
+    expect(result).toMatchObject({ transport: 'callback-polling', got: ['cross'] });
+    expect(result.errors.map((e) => e.code)).toEqual(['CLIENT_CORS']);
+    expect(result.errors[0]?.message).toContain(`from origin ${result.origin} to ${server.url}`);
+  });
 });
