@@ -15,6 +15,7 @@ import { type Advice, BAYEUX_VERSION, type ConnectionType, META, type Message } 
 import { Attempts, type AttemptsHooks } from './attempts.js';
 import { Backoff } from './backoff.js';
 import { CookieJar, runtimeKeepsCookies } from './cookies.js';
+import { applyAdvice, type CurrentAdvice, initialAdvice } from './current-advice.js';
 import type { Dispatcher } from './dispatcher.js';
 import { ClientError, refused, toClientError } from './errors.js';
 import {
@@ -39,12 +40,6 @@ export interface ConnectionHooks extends AttemptsHooks {
   connected(): void;
   /** The client gave up (advice none, no transport, refused handshake). */
   fatal(error: Error): void;
-}
-
-interface CurrentAdvice {
-  reconnect: 'retry' | 'handshake' | 'none' | undefined;
-  interval: number;
-  timeout: number;
 }
 
 export class Connection {
@@ -86,7 +81,7 @@ export class Connection {
       max: opts.maxBackoff,
       jitter: opts.backoffJitter,
     });
-    this.#advice = { reconnect: undefined, ...opts.advice };
+    this.#advice = initialAdvice(opts.advice);
     this.#cookies = opts.cookies && !runtimeKeepsCookies() ? new CookieJar() : null;
   }
 
@@ -174,19 +169,8 @@ export class Connection {
     if (!this.#connectOutstanding && this.state === 'connected') this.#onConnectFailure(error);
   }
 
-  applyAdvice(advice: Advice | undefined): void {
-    if (advice === undefined || typeof advice !== 'object') return;
-    const specific = this.#transportName === null ? undefined : advice[wireType(this.#transportName)];
-    const merged = {
-      ...advice,
-      ...(typeof specific === 'object' && specific !== null ? specific : {}),
-    } as Advice;
-    // Bayeux §3.6: new advice replaces earlier advice.
-    this.#advice = {
-      reconnect: merged.reconnect,
-      interval: typeof merged.interval === 'number' ? merged.interval : this.#opts.advice.interval,
-      timeout: typeof merged.timeout === 'number' ? merged.timeout : this.#opts.advice.timeout,
-    };
+  #applyAdvice(advice: Advice | undefined): void {
+    this.#advice = applyAdvice(this.#advice, advice, this.#transportName, this.#opts.advice);
   }
 
   // Handshake ------------------------------------------------------------------------------------
@@ -198,28 +182,32 @@ export class Connection {
     this.#clientId = null;
     this.#connectOutstanding = false;
     this.#firstConnect = true;
-    const attempt = (): void => {
+    /** Says `connecting` on the transport to try; false (and the client stops) when none is left. */
+    const begin = (): boolean => {
       const first = this.enabledTransports()[0];
       if (first === undefined) {
         this.#fail(new ClientError('CLIENT_NO_TRANSPORT', 'no transport left to try'));
-        return;
+        return false;
       }
       this.#useTransport(first);
       this.#attempts.connecting(first);
-      void this.#sendHandshake(epoch);
+      return true;
     };
-    if (cause === undefined) {
-      // Synchronously `connecting`, so a second start() in the same tick does nothing.
-      attempt();
+    if (cause !== undefined) {
+      this.#attempts.failed(cause, delayMs, () => {
+        if (begin()) void this.#sendHandshake(epoch);
+      });
       return;
     }
-    this.#attempts.failed(cause, delayMs, attempt);
+    // `connecting` at once (a second start() in the same tick does nothing); the handshake goes out on
+    // the next macrotask, after whatever the caller queues in this one.
+    if (begin()) this.#attempts.arm(() => void this.#sendHandshake(epoch), 0);
   }
 
   async #sendHandshake(epoch: number): Promise<void> {
     const enabled = this.enabledTransports();
     // CometD practice: reset advice before each handshake (cometd#722) so stale advice cannot loop.
-    this.#advice = { reconnect: undefined, ...this.#opts.advice };
+    this.#advice = initialAdvice(this.#opts.advice);
     const message: Message = {
       channel: META.handshake,
       version: BAYEUX_VERSION,
@@ -248,7 +236,7 @@ export class Connection {
       return;
     }
     if (epoch !== this.#epoch) return;
-    this.applyAdvice(reply.advice);
+    this.#applyAdvice(reply.advice);
     if (reply.successful !== true || typeof reply.clientId !== 'string' || reply.clientId === '') {
       const error =
         reply.successful === true
@@ -322,7 +310,7 @@ export class Connection {
   }
 
   #onConnectReply(reply: Message, epoch: number): void {
-    this.applyAdvice(reply.advice);
+    this.#applyAdvice(reply.advice);
     if (reply.successful !== true) {
       const action = this.#advice.reconnect ?? 'retry';
       if (action === 'handshake') {

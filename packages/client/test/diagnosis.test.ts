@@ -224,6 +224,24 @@ describe('a client that says what is wrong', () => {
     ]);
     client = undefined;
   });
+  it('server restarted: refused while down, then session lost (402) on the new server, then connected', async () => {
+    server = await startOurs();
+    const port = server.port;
+    client = new Client(server.url, { transports: ['long-polling'], backoffIncrement: 20, maxBackoff: 100 });
+    await client.connect();
+    const causes: string[] = [];
+    client.on('reconnecting', ({ cause }) => causes.push(cause.code));
+    const handshakes: boolean[] = [];
+    client.on('handshake', (_reply, reestablished) => handshakes.push(reestablished));
+    await server.close();
+    server = undefined;
+    await next(client, 'reconnecting');
+    server = await startOurs({ port });
+    await next(client, 'connected');
+    expect(causes[0]).toMatch(/^CLIENT_(CONNECTION_REFUSED|NETWORK)$/);
+    expect(causes.at(-1)).toBe('CLIENT_SESSION_LOST');
+    expect(handshakes).toEqual([true]);
+  });
 });
 
 describe('sessionTimeout: operations without a session reject with CLIENT_NO_SESSION', () => {
