@@ -17,6 +17,7 @@ import {
   type ReconnectingInfo,
   ServerRefusal,
 } from '../src/index.js';
+import { fetchText } from '../src/transports/http.js';
 import { type OurServer, startOurs } from './helpers.js';
 
 /** A port nothing listens on: bound, then released. */
@@ -329,5 +330,42 @@ describe('sessionTimeout: operations without a session reject with CLIENT_NO_SES
       client = undefined;
       await server.close();
     }
+  });
+});
+
+describe('how a failed fetch is classified (fetchText)', () => {
+  const failing = (err: unknown) =>
+    (async () => {
+      throw err;
+    }) as unknown as typeof fetch;
+  const classify = (url: string, err: unknown) =>
+    fetchText(failing(err), url, {}, 1000, new Set(), null).catch((e: unknown) => e as ClientError);
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('an unknown host (wrong URL) is CLIENT_NETWORK saying the name does not resolve', async () => {
+    const err = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('x'), { code: 'ENOTFOUND' }),
+    });
+    const error = await classify('http://no-such-host.invalid/bayeux', err);
+    expect(error).toMatchObject({ code: 'CLIENT_NETWORK', unsent: false });
+    expect(error.message).toBe('cannot resolve no-such-host.invalid (ENOTFOUND)');
+  });
+
+  it('in a page, a bare TypeError for another origin is CLIENT_CORS; for the same origin CLIENT_NETWORK', async () => {
+    vi.stubGlobal('document', {});
+    vi.stubGlobal('location', { origin: 'http://page.test', href: 'http://page.test/app/' });
+    const cross = await classify('http://push.test/bayeux', new TypeError('Failed to fetch'));
+    expect(cross.code).toBe('CLIENT_CORS');
+    expect(cross.message).toContain('from origin http://page.test to http://push.test/bayeux');
+    const same = await classify('/bayeux', new TypeError('Failed to fetch'));
+    expect(same.code).toBe('CLIENT_NETWORK');
+    expect(same.message).toBe('request to /bayeux failed: Failed to fetch');
+  });
+
+  it('outside a page (Node), the same TypeError is never called CORS', async () => {
+    const error = await classify('http://push.test/bayeux', new TypeError('fetch failed'));
+    expect(error.code).toBe('CLIENT_NETWORK');
   });
 });
