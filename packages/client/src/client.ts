@@ -67,7 +67,7 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
         this.#syncSubscriptions();
         this.#publisher.drain();
       },
-      fatal: (error) => this.#onFatal(error),
+      fatal: (error) => this.#shutdown(error),
       report: (error) => this.#report(error),
     });
     this.#publisher = new Publisher(this.#opts, this.#dispatcher, this.#connection, this.#sessionWait, () =>
@@ -304,11 +304,6 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
     else if (change.state === 'connected') this.emit('connected', change.info);
     else if (change.state === 'reconnecting') this.emit('reconnecting', change.info);
     else this.emit('disconnected', change.info);
-  }
-
-  #onFatal(error: Error): void {
-    this.#report(error);
-    this.#shutdown(error);
   }
 
   #shutdown(error: Error): void {

@@ -38,7 +38,7 @@ export interface ConnectionHooks extends AttemptsHooks {
   handshake(reply: Message, reestablished: boolean): void;
   /** Every successful /meta/connect reply. */
   connected(): void;
-  /** The client gave up (advice none, no transport, refused handshake). */
+  /** The client gave up (advice none, no transport, refused handshake); already reported. */
   fatal(error: Error): void;
 }
 
@@ -422,7 +422,9 @@ export class Connection {
     this.#hooks.transportDown(this.#transportName);
   }
 
-  #fail(error: Error): void {
+  /** Gives up: says why (`error`), then `disconnected` with the same cause, then the client shuts down. */
+  #fail(error: ClientError): void {
+    this.#hooks.report(error);
     this.stop(error);
     this.#hooks.fatal(error);
   }

@@ -188,9 +188,9 @@ describe('a client that says what is wrong', () => {
     expect(seen).toEqual([
       ['state', 'connecting', 'disconnected'],
       ['connecting', { attempt: 0, transport: 'long-polling' }],
+      ['error', error],
       ['state', 'disconnected', 'connecting'],
       ['disconnected', { cause: error }],
-      ['error', error],
     ]);
     await expect(client.publish('/x', 1)).rejects.toMatchObject({ code: 'CLIENT_HANDSHAKE_DENIED' });
   });
@@ -339,7 +339,12 @@ describe('how a failed fetch is classified (fetchText)', () => {
       throw err;
     }) as unknown as typeof fetch;
   const classify = (url: string, err: unknown) =>
-    fetchText(failing(err), url, {}, 1000, new Set(), null).catch((e: unknown) => e as ClientError);
+    fetchText(failing(err), url, {}, 1000, new Set(), null).then(
+      (): ClientError => {
+        throw new Error('expected a failure');
+      },
+      (e: unknown) => e as ClientError,
+    );
   afterEach(() => {
     vi.unstubAllGlobals();
   });
