@@ -3,7 +3,8 @@
 // pages on another origin (or file://) that the server's CORS policy refuses: callback-polling, said so.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -279,6 +280,15 @@ interface CorsOutcome {
   origin: string;
 }
 
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
 /** In the page: connect with `options`, subscribe and publish once, and report what the client said. */
 async function roundTripReporting(
   page: Page,
@@ -360,6 +370,38 @@ describe('browser client (Chromium), cross-origin page the server does not allow
     expect(result.errors.map((e) => e.code)).toEqual(['CLIENT_WEBSOCKET', 'CLIENT_CORS']);
     expect(result.errors[0]?.message).toMatch(/; switching to long-polling$/);
     expect(result.errors[1]?.message).toMatch(/\(CORS\).*; switching to callback-polling$/);
+  });
+
+  it('server down at first, CORS allowed: callback-polling fails too, so long-polling is tried again and wins', async () => {
+    const port = await closedPort();
+    site = await serveStatic({ '/': ['text/html', PAGE], '/client.js': ['text/javascript', bundle] });
+    page = await browser.newPage();
+    await page.goto(site.url);
+    await page.evaluate((url) => {
+      // biome-ignore lint/suspicious/noExplicitAny: the IIFE global has no types inside the page.
+      const w = window as any;
+      w.codes = [];
+      w.client = new w.Pushwire.Client(url, {
+        transports: ['long-polling', 'callback-polling'],
+        backoffIncrement: 1000,
+        backoffJitter: 0,
+      });
+      w.client.on('error', (e: { code: string }) => w.codes.push(e.code));
+      w.client.on('reconnecting', () => {
+        w.waiting = true;
+      });
+      void w.client.connect().catch(() => undefined);
+    }, `http://127.0.0.1:${port}/bayeux`);
+    // Long-polling looked like CORS, callback-polling failed as well: waiting for the next attempt.
+    await page.waitForFunction(() => (window as unknown as { waiting?: boolean }).waiting === true);
+    server = await startOurs({ timeout: 1000, port, cors: { origins: '*' } });
+    const result = await page.evaluate(async () => {
+      // biome-ignore lint/suspicious/noExplicitAny: the IIFE global has no types inside the page.
+      const w = window as any;
+      await w.client.connect();
+      return { transport: w.client.transport, codes: w.codes.slice(0, 2) };
+    });
+    expect(result).toEqual({ transport: 'long-polling', codes: ['CLIENT_CORS', 'CLIENT_NETWORK'] });
   });
 
   it('a file:// page: callback-polling too', async () => {

@@ -22,7 +22,9 @@ import {
   announcedTypes,
   fallbackFor,
   negotiate,
+  restoreAfter,
   TRANSPORTS,
+  type TransportFailure,
   type TransportName,
   wireType,
 } from './negotiate.js';
@@ -53,6 +55,8 @@ export class Connection {
   readonly #cookies: CookieJar | null;
   /** Wire types on which a /meta/connect once succeeded: they are never dropped by a fallback. */
   readonly #worked = new Set<ConnectionType>();
+  /** Dropped because the failure looked like CORS (negotiate.ts restoreAfter may give them back). */
+  #droppedForCors: TransportName[] = [];
   #advice: CurrentAdvice;
   #clientId: string | null = null;
   #transport: Transport | null = null;
@@ -275,6 +279,12 @@ export class Connection {
     }
     this.#setTransportDown();
     if (this.#maybeFallBack(err)) return;
+    const transport = this.#transportName;
+    if (transport !== null && this.#droppedForCors.length > 0) {
+      const restore = restoreAfter(this.#failure(transport, err), this.#droppedForCors);
+      for (const name of restore) this.#disabled.delete(name);
+      if (restore.length > 0) this.#droppedForCors = [];
+    }
     this.#handshake(this.#backoff.next(), err);
   }
 
@@ -333,6 +343,7 @@ export class Connection {
     const clientId = this.#clientId;
     if (transport === null || clientId === null) return;
     this.#worked.add(wireType(transport));
+    this.#droppedForCors = [];
     if (!this.#transportUp) {
       this.#transportUp = true;
       this.#hooks.transportUp(transport);
@@ -369,16 +380,11 @@ export class Connection {
     const transport = this.#transportName;
     if (transport === null) return false;
     const enabled = this.enabledTransports();
-    const drop = fallbackFor({
-      transport,
-      code: err.code,
-      worked: this.#worked.has(wireType(transport)),
-      sticky: this.#opts.stickyReconnect,
-      enabled,
-    });
+    const drop = fallbackFor(this.#failure(transport, err));
     const next = enabled.find((name) => !drop.includes(name));
     if (drop.length === 0 || next === undefined) return false;
     for (const name of drop) this.#disabled.add(name);
+    if (err.code === 'CLIENT_CORS') this.#droppedForCors = drop;
     // Said before the switch, so the application learns both what failed and what the client does next.
     const switched = new ClientError(err.code, `${err.message}; switching to ${next}`, {
       cause: err.cause,
@@ -389,6 +395,16 @@ export class Connection {
     this.#attempts.noted(switched);
     this.#handshake(0);
     return true;
+  }
+
+  #failure(transport: TransportName, err: ClientError): TransportFailure {
+    return {
+      transport,
+      code: err.code,
+      worked: this.#worked.has(wireType(transport)),
+      sticky: this.#opts.stickyReconnect,
+      enabled: this.enabledTransports(),
+    };
   }
 
   /** Runs the waiting retry / handshake / poll now (browsers: on 'online' and when a tab becomes visible). */

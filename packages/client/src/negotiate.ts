@@ -85,3 +85,17 @@ export function fallbackFor(failure: TransportFailure): TransportName[] {
   }
   return [];
 }
+
+/**
+ * Transports to give back after `failure`: when callback-polling, tried because long-polling looked
+ * refused by CORS, fails too before it ever worked, the server was more likely unreachable than refusing
+ * the page's origin, so long-polling gets another chance on the next attempt (a server that allows the
+ * origin and was only down comes back on long-polling, not on JSONP for the rest of the page's life).
+ */
+export function restoreAfter(
+  failure: TransportFailure,
+  droppedForCors: readonly TransportName[],
+): TransportName[] {
+  if (failure.transport !== TRANSPORTS.callbackPolling || failure.worked) return [];
+  return [...droppedForCors];
+}

@@ -6,7 +6,7 @@ import { Client } from '../src/client.js';
 import { ClientError } from '../src/errors.js';
 import { ackExtension } from '../src/ext/ack.js';
 import { timesyncExtension } from '../src/ext/timesync.js';
-import { DEFAULT_TRANSPORTS, fallbackFor, TRANSPORTS, wireType } from '../src/negotiate.js';
+import { DEFAULT_TRANSPORTS, fallbackFor, restoreAfter, TRANSPORTS, wireType } from '../src/negotiate.js';
 import { type ClientOptions, resolveOptions } from '../src/options.js';
 
 const URL = 'http://127.0.0.1:9/bayeux';
@@ -149,5 +149,17 @@ describe('transport choice (negotiate.ts)', () => {
     expect(fallbackFor({ ...cors, worked: true, enabled })).toEqual([]);
     // Any other failure of long-polling (server down, HTTP 500) is retried, not a reason to switch.
     expect(fallbackFor({ ...cors, code: 'CLIENT_CONNECTION_REFUSED', enabled })).toEqual([]);
+  });
+
+  it('callback-polling that fails before it ever worked gives back what a CORS-looking failure dropped', () => {
+    const failure = {
+      ...base,
+      code: 'CLIENT_NETWORK' as const,
+      transport: 'callback-polling' as const,
+      enabled: ['callback-polling'] as const,
+    };
+    expect(restoreAfter(failure, ['long-polling'])).toEqual(['long-polling']);
+    expect(restoreAfter({ ...failure, worked: true }, ['long-polling'])).toEqual([]);
+    expect(restoreAfter({ ...failure, transport: 'websocket' }, ['long-polling'])).toEqual([]);
   });
 });

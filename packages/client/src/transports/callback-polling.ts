@@ -114,8 +114,9 @@ export class CallbackPollingTransport implements Transport {
         if (done) return;
         finish();
         reject(
+          // A browser says nothing more: refused, HTTP error or a network failure all look alike.
           new ClientError(
-            'CLIENT_TRANSPORT',
+            'CLIENT_NETWORK',
             `callback-polling script failed to load: ${chunkUrl.slice(0, 80)}`,
           ),
         );
