@@ -30,6 +30,7 @@ export {
 export { type TimesyncExtensionOptions, timesyncExtension } from './extensions/timesync.js';
 export type { BayeuxExtension, DeliveryHook, OutgoingContext } from './extensions.js';
 export type { ReleaseReason } from './held-connects.js';
+export { type LocalMessageHandler, LocalSession } from './local-session.js';
 export type {
   BayeuxServerOptions,
   CorsOptions,

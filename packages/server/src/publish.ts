@@ -60,13 +60,23 @@ export async function handlePublish(core: Core, message: Message, ctx: BatchCont
   return replyTo(message, { successful: true });
 }
 
-/** `bayeux.publish(channel, data)` from server code; resolves with the number of clients reached. */
-export async function publishFromServer(core: Core, channel: string, data: unknown): Promise<number> {
+/**
+ * `bayeux.publish(channel, data)` from server code, or a publish of an in-process session (its `clientId`,
+ * local-session.ts); resolves with the number of clients reached. The `publish` event fires for both.
+ */
+export async function publishFromServer(
+  core: Core,
+  channel: string,
+  data: unknown,
+  clientId?: string,
+): Promise<number> {
   if (!validChannels.get(channel) || isMetaChannel(channel) || isServiceChannel(channel)) {
     throw new TypeError(`pushwire: cannot publish to '${channel}' (a concrete broadcast channel is needed)`);
   }
   if (data === undefined) throw new TypeError('pushwire: publish needs data (Bayeux §3.10)');
-  const count = await broadcast(core, { channel, data }, { transport: 'local' });
-  core.events.emit('publish', { clientId: undefined, channel, data });
+  const ctx =
+    clientId === undefined ? { transport: 'local' as const } : { transport: 'local' as const, clientId };
+  const count = await broadcast(core, { channel, data }, ctx);
+  core.events.emit('publish', { clientId, channel, data });
   return count;
 }

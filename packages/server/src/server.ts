@@ -12,6 +12,7 @@ import type { DestroyReason, DropInfo, Engine } from './engine/engine.js';
 import { BayeuxEmitter, type BayeuxEventName, type BayeuxListener } from './events.js';
 import { type BayeuxExtension, ExtensionPipeline } from './extensions.js';
 import { HeldConnects } from './held-connects.js';
+import { LocalSession } from './local-session.js';
 import type { BayeuxServerOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { publishFromServer } from './publish.js';
@@ -41,6 +42,7 @@ export class BayeuxServer {
   readonly #pending = new Set<Promise<unknown>>();
   readonly #keepAlive: NodeJS.Timeout;
   readonly #flushSource: FlushSource;
+  readonly #localSessions = new Set<LocalSession>();
   #closed: Promise<void> | undefined;
 
   constructor(options: BayeuxServerOptions = {}) {
@@ -231,6 +233,17 @@ export class BayeuxServer {
     this.#attached.set(server, { request, upgrade, previousRequest, previousUpgrade });
   }
 
+  /**
+   * An in-process session on the same engine as remote clients (local-session.ts): subscribe with
+   * wildcards, publish, close. Its deliveries come through the engine like a websocket client's.
+   */
+  localSession(): LocalSession {
+    if (this.#core.closing) throw new Error('pushwire: the server is closing');
+    const session = new LocalSession(this.#core, this.#core.sockets, (s) => this.#localSessions.delete(s));
+    this.#localSessions.add(session);
+    return session;
+  }
+
   /** Publishes from server code to every subscriber; resolves with the number of clients reached. */
   publish(channel: string, data: unknown): Promise<number> {
     return publishFromServer(this.#core, channel, data);
@@ -310,6 +323,7 @@ export class BayeuxServer {
     }
     this.#attached.clear();
     await Promise.allSettled([...this.#pending]);
+    await Promise.allSettled([...this.#localSessions].map((s) => s.close()));
     if (this.#websocket) await this.#websocket.close();
     if (core.ownsEngine) await this.engine.close();
   }
