@@ -1,6 +1,12 @@
 export { App, type AppOptions, type AppRouteOptions } from './app.js';
 export { AttributeKey, Attributes } from './attributes.js';
 export {
+  BayeuxBridge,
+  type BayeuxBridgeOptions,
+  type BridgeFormat,
+  type LocalSessionSource,
+} from './bayeux-bridge.js';
+export {
   type Awaitable,
   type Component,
   type HttpComponent,
