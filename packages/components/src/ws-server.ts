@@ -176,6 +176,9 @@ export class WsServer implements HttpComponent {
     });
     // Protocol errors (1002, 1007, 1009), ping timeouts: the component hears of them; the close follows.
     ws.on('error', (err) => this.onError(conn, err));
+    // The component's onClose comes from here (once), so it fires even under a layer that does not pass
+    // onClose on; the IoServer's close arriving through the stack then finds nothing left to do.
+    ws.once('close', () => this.onClose(conn));
     const done = component.onOpen
       ? invoke(
           () => component.onOpen?.(conn, request),
