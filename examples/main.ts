@@ -8,7 +8,7 @@ export function isMain(url: string): boolean {
   return entry !== undefined && url === pathToFileURL(entry).href;
 }
 
-export function portFromEnv(fallback = 8080): number {
+export function portFromEnv(fallback = 8000): number {
   const port = Number(process.env.PORT ?? fallback);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new TypeError(`bad PORT ${process.env.PORT}`);

@@ -1,7 +1,7 @@
 // Ratchet's tutorial chat (socketo.me/docs/hello-world), line for line: every message goes to every
 // OTHER connection.
 //   npm run example:chat
-// then open two terminals: npx wscat -c ws://127.0.0.1:8080 (or the browser console: new WebSocket(...))
+// then open two terminals: npx wscat -c ws://127.0.0.1:8000 (or the browser console: new WebSocket(...))
 
 import {
   type Component,

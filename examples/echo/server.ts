@@ -1,6 +1,6 @@
 // Ratchet's EchoServer: every message goes back to its sender, text as text, binary as binary.
 //   npm run example:echo            (PORT=9000 npm run example:echo)
-// then: node -e "const ws=new WebSocket('ws://127.0.0.1:8080');ws.onmessage=e=>console.log(e.data);ws.onopen=()=>ws.send('hi')"
+// then: node -e "const ws=new WebSocket('ws://127.0.0.1:8000');ws.onmessage=e=>console.log(e.data);ws.onopen=()=>ws.send('hi')"
 
 import {
   type Component,

@@ -2,8 +2,8 @@
 // clients. Here the web app POSTs to this server and the message is published on a Bayeux channel: raw
 // WebSocket subscribers (/push) and Bayeux clients on any transport (/bayeux) all receive it, on one port.
 //   npm run example:push                 (PUSH_TOKEN=secret to require "Authorization: Bearer secret")
-//   subscriber: new WebSocket('ws://127.0.0.1:8080/push?channel=/news')   or send {"subscribe":"/news/*"}
-//   publisher:  curl -X POST 'http://127.0.0.1:8080/publish?channel=/news' -d '{"title":"hello"}'
+//   subscriber: new WebSocket('ws://127.0.0.1:8000/push?channel=/news')   or send {"subscribe":"/news/*"}
+//   publisher:  curl -X POST 'http://127.0.0.1:8000/publish?channel=/news' -d '{"title":"hello"}'
 
 import {
   App,

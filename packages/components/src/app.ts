@@ -15,7 +15,7 @@ import { WsServer, type WsServerOptions } from './ws-server.js';
 export interface AppOptions {
   /** Host name routes answer for (Host header, port ignored). Default: any host. Also the default allowed origin. */
   httpHost?: string;
-  /** Default 8080 (0 for any free port; read `app.port` after run()). */
+  /** Default 8000, the project's one default port (Ratchet's App: 8080); 0 for any free port (read `app.port`). */
   port?: number;
   /** Default '127.0.0.1', as Ratchet's App. */
   address?: string;
@@ -55,7 +55,7 @@ export class App {
     this.#websocket = options.websocket ?? {};
     this.http = new HttpServer(this.router, options.http);
     this.blackList = new IpBlackList(this.http);
-    this.io = new IoServer(this.blackList, options.port ?? 8080, options.address ?? '127.0.0.1', {
+    this.io = new IoServer(this.blackList, options.port ?? 8000, options.address ?? '127.0.0.1', {
       ...options.io,
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
     });
