@@ -5,6 +5,7 @@
 
 import type { LocalMessageHandler, LocalSession } from '@pushwire/server';
 import type { Connection, SendData } from './connection.js';
+import { broadcast } from './ws-server.js';
 
 /** What the bridge needs of a Bayeux server: `BayeuxServer` has it. */
 export interface LocalSessionSource {
@@ -27,6 +28,8 @@ export class BayeuxBridge {
   /** pattern -> connections it is forwarded to. */
   readonly #forwards = new Map<string, Set<Connection>>();
   readonly #handlers = new Map<string, LocalMessageHandler>();
+  /** The engine subscription of each forwarded pattern (a second forward waits for the first). */
+  readonly #subscribed = new Map<string, Promise<void>>();
 
   constructor(bayeux: LocalSessionSource, options: BayeuxBridgeOptions = {}) {
     this.session = bayeux.localSession();
@@ -52,31 +55,31 @@ export class BayeuxBridge {
    * the number of connections). Resolves once the subscription is in the engine.
    */
   async forward(conn: Connection, pattern: string): Promise<void> {
-    let set = this.#forwards.get(pattern);
+    const set = this.#forwards.get(pattern);
     if (set !== undefined) {
       set.add(conn);
+      await this.#subscribed.get(pattern);
       return;
     }
-    set = new Set([conn]);
-    this.#forwards.set(pattern, set);
-    const targets = set;
+    const targets = new Set([conn]);
+    this.#forwards.set(pattern, targets);
     const handler: LocalMessageHandler = (data, channel) => {
-      let out: SendData | undefined;
-      for (const c of targets) {
-        if (!c.open) {
-          targets.delete(c);
-          continue;
-        }
-        out ??= this.#format(data, channel);
-        c.send(out);
-      }
+      for (const c of targets) if (!c.open) targets.delete(c);
+      if (targets.size === 0) return;
+      // Formatted once, framed once per WsServer: the same bytes to every connection.
+      broadcast(targets, this.#format(data, channel));
     };
     this.#handlers.set(pattern, handler);
+    const subscribed = this.session.subscribe(pattern, handler);
+    this.#subscribed.set(pattern, subscribed);
     try {
-      await this.session.subscribe(pattern, handler);
+      await subscribed;
     } catch (err) {
-      this.#forwards.delete(pattern);
-      this.#handlers.delete(pattern);
+      if (this.#forwards.get(pattern) === targets) {
+        this.#forwards.delete(pattern);
+        this.#handlers.delete(pattern);
+        this.#subscribed.delete(pattern);
+      }
       throw err;
     }
   }
@@ -90,6 +93,8 @@ export class BayeuxBridge {
       this.#forwards.delete(p);
       const handler = this.#handlers.get(p);
       this.#handlers.delete(p);
+      await this.#subscribed.get(p)?.catch(() => {});
+      this.#subscribed.delete(p);
       if (handler !== undefined && !this.session.closed) await this.session.unsubscribe(p, handler);
     }
   }
@@ -102,6 +107,7 @@ export class BayeuxBridge {
   close(): Promise<void> {
     this.#forwards.clear();
     this.#handlers.clear();
+    this.#subscribed.clear();
     return this.session.close();
   }
 }

@@ -35,4 +35,4 @@ export {
   type SessionStore,
 } from './session.js';
 export { SessionProvider, type SessionProviderOptions } from './session-provider.js';
-export { CLOSE_CODES, WsServer, type WsServerOptions } from './ws-server.js';
+export { broadcast, CLOSE_CODES, WsServer, type WsServerOptions } from './ws-server.js';

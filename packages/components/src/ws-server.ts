@@ -38,6 +38,31 @@ export interface WsServerOptions {
   closeTimeout?: number;
 }
 
+/** Every open WebSocket connection, whichever WsServer holds it: what broadcast() needs to frame once. */
+const sockets = new WeakMap<Connection, { ws: WebSocket; wss: WebSocketServer }>();
+
+/**
+ * Sends one message to many connections (DESIGN.md "Encode once"): the WebSocket connections of each
+ * WsServer get ONE frame, the same bytes written to every socket (those with permessage-deflate get their
+ * own compressed frame); any other connection gets `send()`. Closed connections are skipped.
+ */
+export function broadcast(connections: Iterable<Connection>, data: SendData): void {
+  let groups: Map<WebSocketServer, WebSocket[]> | undefined;
+  for (const conn of connections) {
+    const bound = sockets.get(conn);
+    if (bound === undefined) {
+      if (conn.open) conn.send(data);
+      continue;
+    }
+    groups ??= new Map();
+    let list = groups.get(bound.wss);
+    if (list === undefined) groups.set(bound.wss, (list = []));
+    list.push(bound.ws);
+  }
+  if (groups === undefined) return;
+  for (const [wss, list] of groups) wss.broadcast(data, list);
+}
+
 interface Open {
   ws: WebSocket;
   /** Messages held while onOpen runs (undefined once it has settled). */
@@ -159,6 +184,7 @@ export class WsServer implements HttpComponent {
     const state: Open = { ws, pending: [], opened: true };
     this.#open.set(conn, state);
     this.#connections.add(conn);
+    sockets.set(conn, { ws, wss: this.#wss });
     conn[kSetTransport](new WsTransport(ws));
     conn[kSetProtocol](ws.protocol);
     const component = this.component;
@@ -239,6 +265,7 @@ export class WsServer implements HttpComponent {
     if (state === undefined) return;
     this.#open.delete(conn);
     this.#connections.delete(conn);
+    sockets.delete(conn);
     if (state.opened && this.component.onClose) {
       invoke(
         () => this.component.onClose?.(conn),
@@ -265,12 +292,7 @@ export class WsServer implements HttpComponent {
    * every connection (those with permessage-deflate get their own compressed frame). Default: all of them.
    */
   broadcast(data: SendData, connections: Iterable<Connection> = this.#connections): void {
-    const sockets: WebSocket[] = [];
-    for (const conn of connections) {
-      const state = this.#open.get(conn);
-      if (state !== undefined) sockets.push(state.ws);
-    }
-    this.#wss.broadcast(data, sockets);
+    broadcast(connections, data);
   }
 
   /** Stops the keep-alive timer and closes this server's WebSockets with 1001. */

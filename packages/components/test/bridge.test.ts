@@ -23,10 +23,12 @@ afterEach(async () => {
 /** A raw-WebSocket chat room on the Bayeux channel /chat/room. */
 class Room implements Component {
   readonly bridge: BayeuxBridge;
+  readonly conns = new Set<Connection>();
   constructor(bridge: BayeuxBridge) {
     this.bridge = bridge;
   }
   async onOpen(conn: Connection): Promise<void> {
+    this.conns.add(conn);
     await this.bridge.forward(conn, '/chat/room');
     conn.send('joined');
   }
@@ -89,7 +91,7 @@ describe('BayeuxBridge: one hub for raw WebSocket and Bayeux clients', () => {
     });
   }
 
-  it('forwards a message to many raw connections, formatted once; a closed connection stops getting it', async () => {
+  it('forwards a message to many raw connections, formatted once and framed once; closed ones stop getting it', async () => {
     bayeux = createBayeuxServer();
     let formats = 0;
     const bridge = new BayeuxBridge(bayeux, {
@@ -99,17 +101,30 @@ describe('BayeuxBridge: one hub for raw WebSocket and Bayeux clients', () => {
       },
     });
     app = new App({ port: 0 });
-    app.route('/room', new Room(bridge)).mount(bayeux);
+    const room = new Room(bridge);
+    app.route('/room', room).mount(bayeux);
     await app.run();
     const a = await openWs(`ws://127.0.0.1:${app.port}/room`);
     const b = await openWs(`ws://127.0.0.1:${app.port}/room`);
     clients.push(a, b);
     expect(await nextMessage(a)).toBe('joined');
     expect(await nextMessage(b)).toBe('joined');
+    const written: unknown[] = [];
+    for (const conn of room.conns) {
+      const socket = conn.socket;
+      const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+      socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+        written.push(chunk);
+        return write(chunk, ...rest);
+      }) as typeof socket.write;
+    }
     await bayeux.publish('/chat/room', { n: 1 });
     expect(await nextMessage(a)).toBe('/chat/room {"n":1}');
     expect(await nextMessage(b)).toBe('/chat/room {"n":1}');
     expect(formats).toBe(1);
+    // DESIGN.md "Shared bytes on the wire": one frame Buffer, the same object written to both sockets.
+    expect(written).toHaveLength(2);
+    expect(written[1]).toBe(written[0]);
     const id = await bridge.session.ready();
     expect(await bayeux.engine.subscriptions(id)).toEqual(['/chat/room']);
     a.close();
