@@ -9,7 +9,11 @@ import { HttpLayer } from './http-layer.js';
 import type { HttpRequest } from './http-request.js';
 
 export interface OriginCheckOptions {
-  /** Let requests with no Origin header through (non-browser clients). Default false, as Ratchet. */
+  /**
+   * Let WebSocket upgrades with no Origin header through (non-browser clients). Default false, as Ratchet:
+   * browsers always send Origin on a WebSocket handshake. Plain HTTP requests without Origin (a page
+   * navigation, a non-browser client) always pass: browsers send Origin on cross-origin requests.
+   */
   allowMissingOrigin?: boolean;
 }
 
@@ -29,10 +33,10 @@ export class OriginCheck extends HttpLayer {
     this.#allowMissing = options.allowMissingOrigin ?? false;
   }
 
-  /** True when `origin` (an Origin header value) is allowed. */
-  allows(origin: string | undefined): boolean {
+  /** True when `origin` (an Origin header value) is allowed; `upgrade`: for a WebSocket handshake. */
+  allows(origin: string | undefined, upgrade = true): boolean {
     if (this.allowedOrigins.includes('*')) return true;
-    if (origin === undefined || origin === '') return this.#allowMissing;
+    if (origin === undefined || origin === '') return this.#allowMissing || !upgrade;
     let url: URL;
     try {
       url = new URL(origin);
@@ -52,7 +56,7 @@ export class OriginCheck extends HttpLayer {
 
   onOpen(conn: Connection, request: HttpRequest): Awaitable {
     const origin = (request.headers.origin ?? request.headers['sec-websocket-origin']) as string | undefined;
-    if (!this.allows(origin)) {
+    if (!this.allows(origin, request.upgrade)) {
       this.refuse(conn, request, 403, 'origin not allowed');
       return;
     }

@@ -43,6 +43,10 @@ describe('OriginCheck', () => {
   it('allowMissingOrigin lets non-browser clients in; * allows every origin', () => {
     const lax = new OriginCheck(new WsServer(echo), ['example.com'], { allowMissingOrigin: true });
     expect(lax.allows(undefined)).toBe(true);
+    const strict = new OriginCheck(new WsServer(echo), ['example.com']);
+    expect(strict.allows(undefined, true)).toBe(false); // a WebSocket handshake without Origin
+    expect(strict.allows(undefined, false)).toBe(true); // a page navigation (no Origin sent)
+    expect(strict.allows('https://evil.test', false)).toBe(false);
     expect(lax.allows('https://other.com')).toBe(false);
     const any = new OriginCheck(new WsServer(echo), ['*']);
     expect(any.allows('https://whatever.test')).toBe(true);
