@@ -16,7 +16,7 @@ export const kExchange = Symbol('pushwire.components.exchange');
 /** A failure with the HTTP status to answer. */
 export class HttpError extends Error {
   readonly status: number;
-  readonly code: 'BODY_TOO_LARGE' | 'BODY_ABORTED';
+  readonly code: 'BODY_TOO_LARGE' | 'BODY_ABORTED' | 'BODY_TIMEOUT';
   constructor(status: number, code: HttpError['code'], message: string) {
     super(message);
     this.name = 'HttpError';
@@ -51,11 +51,12 @@ export class HttpRequest {
   params: Record<string, string> = {};
   readonly #exchange: Exchange;
   readonly #maxBodySize: number;
+  readonly #bodyTimeout: number;
   readonly #responseHeaders: [string, string][] = [];
   #responded = false;
   #body: Promise<Buffer> | undefined;
 
-  constructor(raw: IncomingMessage, exchange: Exchange, maxBodySize: number) {
+  constructor(raw: IncomingMessage, exchange: Exchange, maxBodySize: number, bodyTimeout = 30_000) {
     this.raw = raw;
     this.method = raw.method ?? 'GET';
     this.url = raw.url ?? '/';
@@ -67,6 +68,7 @@ export class HttpRequest {
     this.httpVersion = raw.httpVersion;
     this.#exchange = exchange;
     this.#maxBodySize = maxBodySize;
+    this.#bodyTimeout = bodyTimeout;
   }
 
   /** True for a WebSocket (or other) upgrade request. */
@@ -102,7 +104,8 @@ export class HttpRequest {
 
   /**
    * Reads the request body, at most `maxBodySize` bytes (HttpServer option): past it the request is
-   * answered 413 and the promise rejects with HttpError BODY_TOO_LARGE. Upgrade requests have no body.
+   * answered 413 and the promise rejects with HttpError BODY_TOO_LARGE; a body that has not fully arrived
+   * within `bodyTimeout` is answered 408 (BODY_TIMEOUT, a slow-body client). Upgrade requests have no body.
    */
   body(): Promise<Buffer> {
     this.#body ??= this.#readBody();
@@ -139,7 +142,20 @@ export class HttpRequest {
         cleanup();
         reject(new HttpError(400, 'BODY_ABORTED', 'the request ended before its body'));
       };
+      const timer = setTimeout(() => {
+        cleanup();
+        this.respond(408, 'request body timeout');
+        reject(
+          new HttpError(
+            408,
+            'BODY_TIMEOUT',
+            `the request body did not arrive within ${this.#bodyTimeout} ms`,
+          ),
+        );
+      }, this.#bodyTimeout);
+      timer.unref();
       const cleanup = (): void => {
+        clearTimeout(timer);
         raw.off('data', onData);
         raw.off('end', onEnd);
         raw.off('aborted', onAbort);

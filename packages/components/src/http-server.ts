@@ -29,6 +29,8 @@ export interface HttpServerOptions {
   maxHeaderSize?: number;
   /** Largest body HttpRequest.body() reads; 413 above. Default 1 MiB. */
   maxBodySize?: number;
+  /** Ms HttpRequest.body() waits for the whole body; 408 after. Default 30 s. */
+  bodyTimeout?: number;
   /** Ms from the connection's open to a complete first request head; 408 after. Default 10 s. */
   headersTimeout?: number;
 }
@@ -97,6 +99,7 @@ function headSize(req: IncomingMessage): number {
 export class HttpServer implements Component {
   readonly component: HttpComponent;
   readonly maxBodySize: number;
+  readonly #bodyTimeout: number;
   readonly #http: http.Server;
   readonly #headersTimeout: number;
   readonly #maxHeaderSize: number;
@@ -108,6 +111,7 @@ export class HttpServer implements Component {
     this.component = component;
     this.maxBodySize = positive('maxBodySize', options.maxBodySize, DEFAULTS.maxBodySize);
     this.#headersTimeout = positive('headersTimeout', options.headersTimeout, DEFAULTS.headersTimeout);
+    this.#bodyTimeout = positive('bodyTimeout', options.bodyTimeout, DEFAULTS.bodyTimeout);
     this.#maxHeaderSize = positive('maxHeaderSize', options.maxHeaderSize, DEFAULTS.maxHeaderSize);
     this.#http = http.createServer({ maxHeaderSize: this.#maxHeaderSize });
     this.#http.on('request', (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res));
@@ -227,7 +231,7 @@ export class HttpServer implements Component {
       return;
     }
     res.shouldKeepAlive = false;
-    const request = new HttpRequest(req, { kind: 'request', res }, this.maxBodySize);
+    const request = new HttpRequest(req, { kind: 'request', res }, this.maxBodySize, this.#bodyTimeout);
     conn[kSetTransport](new ResponseTransport(res));
     this.#open(conn, state, request);
   }
@@ -250,7 +254,11 @@ export class HttpServer implements Component {
       writeRawRefusal(socket, 400, 'one request per connection');
       return;
     }
-    this.#open(conn, state, new HttpRequest(req, { kind: 'upgrade', socket, head }, this.maxBodySize));
+    this.#open(
+      conn,
+      state,
+      new HttpRequest(req, { kind: 'upgrade', socket, head }, this.maxBodySize, this.#bodyTimeout),
+    );
   }
 
   #open(conn: Connection, state: State, request: HttpRequest): void {

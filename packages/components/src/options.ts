@@ -12,6 +12,8 @@ export const DEFAULTS = Object.freeze({
   maxHeaderSize: 16 * 1024,
   /** HttpServer: largest request body read by HttpRequest.body(); 413 above. */
   maxBodySize: 1024 * 1024,
+  /** HttpServer: ms HttpRequest.body() waits for the whole body; 408 after. */
+  bodyTimeout: 30_000,
   /** HttpServer: ms from TCP open to a complete first request head; 408 after. */
   headersTimeout: 10_000,
   /** WsServer: largest message in bytes (inflated size with permessage-deflate); close 1009 above. */

@@ -82,6 +82,40 @@ describe('HttpServer limits', () => {
     expect(statusLine(chunked)).toBe('HTTP/1.1 413 Payload Too Large');
   });
 
+  it('bodyTimeout: a body still incomplete after N ms gets 408, not before', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let reading = false;
+    const slow: HttpComponent = {
+      httpComponent: true,
+      async onOpen(_conn, request) {
+        const body = request.body(); // the deadline starts here
+        reading = true;
+        await body.catch(() => {});
+      },
+    };
+    server = IoServer.factory(
+      new HttpServer(new Router([{ path: '/in', component: slow, methods: ['POST'] }]), {
+        bodyTimeout: 3000,
+      }),
+      0,
+      '127.0.0.1',
+    );
+    await listen(server);
+    const { default: net } = await import('node:net');
+    const socket = net.connect(server.port, '127.0.0.1');
+    const data: Buffer[] = [];
+    socket.on('data', (d) => data.push(d));
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write(`POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n${'z'.repeat(50)}`);
+    await vi.waitUntil(() => reading);
+    await vi.advanceTimersByTimeAsync(2999);
+    expect(data).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await vi.waitUntil(() => data.length > 0);
+    expect(statusLine(Buffer.concat(data))).toBe('HTTP/1.1 408 Request Timeout');
+    socket.destroy();
+  });
+
   it('headersTimeout: a head that never completes gets 408', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     server = IoServer.factory(new HttpServer(new WsServer(echo), { headersTimeout: 5000 }), 0, '127.0.0.1');
