@@ -4,7 +4,15 @@
 import { Client } from '@pushwire/client';
 import { type BayeuxServer, createBayeuxServer } from '@pushwire/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { App, type Connection, type HttpComponent, type HttpRequest } from '../src/index.js';
+import {
+  App,
+  AttributeKey,
+  type Connection,
+  type HttpComponent,
+  HttpLayer,
+  type HttpRequest,
+  WsServer,
+} from '../src/index.js';
 import { nextMessage, openWs, refusedStatus, type WS } from './helpers.js';
 
 let app: App | undefined;
@@ -107,5 +115,44 @@ describe('app.mount(bayeuxServer): one port, raw routes beside /bayeux', () => {
     const res = await fetch(`http://${hostPort}/bayeux/client.js`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/javascript/);
+  });
+});
+
+describe('the typed attribute bag', () => {
+  it('a layer of your own sets an attribute that the component reads (HttpLayer subclass)', async () => {
+    const User = new AttributeKey<{ name: string }>('user');
+    class Auth extends HttpLayer {
+      readonly inner: HttpComponent;
+      constructor(inner: HttpComponent) {
+        super();
+        this.inner = inner;
+      }
+      onOpen(conn: Connection, request: HttpRequest) {
+        const name = request.query.get('user');
+        if (name === null) {
+          this.refuse(conn, request, 401, 'who are you?');
+          return;
+        }
+        conn.attributes.set(User, { name });
+        return this.openInner(conn, request, this.inner);
+      }
+    }
+    app = new App({ port: 0 });
+    app.route(
+      '/me',
+      new Auth(
+        new WsServer({
+          onOpen: (conn: Connection) => {
+            const user = conn.attributes.get(User); // typed: { name: string } | undefined
+            conn.send(`hello ${user?.name}`);
+          },
+        }),
+      ),
+    );
+    await app.run();
+    expect(await refusedStatus(`ws://127.0.0.1:${app.port}/me`)).toBe(401);
+    const ws = await openWs(`ws://127.0.0.1:${app.port}/me?user=ada`);
+    clients.push(ws);
+    expect(await nextMessage(ws)).toBe('hello ada');
   });
 });
