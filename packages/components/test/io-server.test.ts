@@ -8,7 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Connection, HttpServer, IoServer, WsServer } from '../src/index.js';
+import { type Connection, HttpServer, IoServer, SessionProvider, WsServer } from '../src/index.js';
 import { closed, listen, nextMessage, openWs, until, type WS } from './helpers.js';
 
 let server: IoServer | undefined;
@@ -158,5 +158,22 @@ describe('TLS (wss://)', () => {
     // A client that does not trust the certificate fails the TLS handshake; nothing reaches the component.
     await expect(openWs(url)).rejects.toThrow(/self-signed|certificate/i);
     expect(seen).toEqual([true]);
+  });
+
+  it('a session cookie issued over TLS is Secure', async () => {
+    server = IoServer.factory(
+      new HttpServer(new SessionProvider(new WsServer({ onOpen: (conn) => void conn.send('in') }))),
+      0,
+      '127.0.0.1',
+      { tls: { key, cert } },
+    );
+    await server.run();
+    let cookie = '';
+    const ws = await openWs(`wss://127.0.0.1:${server.port}`, { ca: cert }, undefined, (res) => {
+      cookie = String(res.headers['set-cookie'] ?? '');
+    });
+    clients.push(ws);
+    expect(await nextMessage(ws)).toBe('in');
+    expect(cookie).toMatch(/^PWSESSID=[A-Za-z0-9_-]{32}; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
   });
 });
