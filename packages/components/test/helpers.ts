@@ -93,13 +93,19 @@ export function rawExchange(port: number, bytes: string | Buffer, host = '127.0.
   });
 }
 
-/** Resolves after `predicate` becomes true, checking on every event-loop turn (no timers). */
-export async function until(predicate: () => boolean, turns = 10_000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
+/**
+ * Resolves after `predicate` becomes true, checking on every event-loop turn (no timers, so it works under
+ * fake timers). Bounded by real elapsed time (performance.now is never faked here), not by a count of
+ * turns: on a loaded machine a socket's bytes may take many thousands of turns to arrive.
+ */
+export async function until(predicate: () => boolean, limitMs = 10_000): Promise<void> {
+  const start = performance.now();
+  while (performance.now() - start < limitMs) {
     if (predicate()) return;
     await new Promise((r) => setImmediate(r));
   }
-  throw new Error('condition never became true');
+  if (predicate()) return;
+  throw new Error(`condition never became true within ${limitMs} ms`);
 }
 
 /** Sends raw bytes and resolves with the first chunk the server answers (then drops the socket). */
