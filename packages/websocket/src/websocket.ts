@@ -27,6 +27,7 @@ import type { NegotiatedDeflate } from './deflate/codec.js';
 import { closeChannel } from './diagnostics.js';
 import { WebSocketError } from './errors.js';
 import { WsEventTarget } from './event-target.js';
+import { FlowControl } from './flow-control.js';
 import { OPCODE } from './frame.js';
 import type { ConnectionLimits } from './options.js';
 import type { PreparedFrame } from './prepared-frame.js';
@@ -85,6 +86,8 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
   // `_socket` keeps its name: tests reach the raw socket through it to write what a peer would not.
   private _socket: TaggedSocket | null = null;
   private _receiver: Receiver | null = null;
+  /** Whether and why the socket is not read: pause(), backpressure, and their deadlines. */
+  private _flow: FlowControl | null = null;
   private _sender: Sender | null = null;
   private _deflate: NegotiatedDeflate | null = null;
   private _isServer = false;
@@ -151,6 +154,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     this._abortHandshake = null;
     this._receiver = new Receiver(new Sink(this), isServer, limits, deflate);
     this._sender = new Sender(socket, !isServer, deflate, this);
+    this._flow = new FlowControl(socket, limits, this);
     const s = socket as Duplex & { setNoDelay?: (v: boolean) => void; setTimeout?: (ms: number) => void };
     // Small frames must not wait for Nagle; the sender already coalesces one tick's frames.
     s.setNoDelay?.(true);
@@ -200,6 +204,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
       return;
     }
     this._sender!.sendMessage(bytes, !text, cb);
+    this._flow!.update();
   }
 
   /**
@@ -222,12 +227,16 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
 
   /** @internal The sender's bufferedAmount returned to 0 (see the 'drain' event). */
   _senderDrained(): void {
+    this._flow?.update();
     if (this._readyState === READY_STATE.OPEN) this.emit('drain');
   }
 
   /** @internal Sends a complete frame as is (broadcast: one encoding for many connections). */
   _sendRaw(frame: Buffer): void {
-    if (this._readyState === READY_STATE.OPEN && !this._closeFrameSent) this._sender!.sendRaw(frame);
+    if (this._readyState === READY_STATE.OPEN && !this._closeFrameSent) {
+      this._sender!.sendRaw(frame);
+      this._flow!.update();
+    }
   }
 
   /** Sends a ping (RFC 6455 5.5.2); the payload is at most 125 bytes. */
@@ -244,19 +253,20 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
    * Stops reading from the socket, so TCP flow control pushes back on the peer (a consumer that cannot
    * keep up, an echo whose replies are not read). Messages whose bytes were already read may still be
    * emitted. No effect unless the connection is open; close() resumes, to read the peer's close frame.
+   * The connection also stops reading by itself while its output is above maxBufferedAmount.
    */
   pause(): void {
-    if (this._readyState === READY_STATE.OPEN) this._socket?.pause();
+    if (this._readyState === READY_STATE.OPEN) this._flow?.pause();
   }
 
-  /** Reads from the socket again after pause(). */
+  /** Reads from the socket again after pause() (once the output is under maxBufferedAmount). */
   resume(): void {
     if (this._readyState === READY_STATE.OPEN || this._readyState === READY_STATE.CLOSING) {
-      this._socket?.resume();
+      this._flow?.resume();
     }
   }
 
-  /** Whether pause() stopped reading (and no resume() followed). */
+  /** Whether the socket is not read: after pause(), or while the output is above maxBufferedAmount. */
   get isPaused(): boolean {
     return this._socket?.isPaused() === true;
   }
@@ -275,6 +285,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
       return;
     }
     this._sender!.sendControl(opcode, payload, cb);
+    this._flow!.update();
   }
 
   /**
@@ -293,7 +304,8 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     if (this._closeFrameSent) return;
     this.sendCloseFrame(payload);
     // RFC 6455 7.1.2: the handshake completes with the peer's close frame, which a paused socket never reads.
-    this._socket?.resume();
+    // Reading while closing adds no output: nothing is answered once our close frame is sent.
+    this._flow?.resumeForClose();
   }
 
   /** Destroys the connection at once, without a closing handshake. */
@@ -312,6 +324,8 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
   private sendCloseFrame(payload: Buffer): void {
     this._readyState = READY_STATE.CLOSING;
     this._closeFrameSent = true;
+    // The close handshake has its own deadline (closeTimeout); the flow deadlines no longer apply.
+    this._flow?.stop();
     this._sender!.sendControl(OPCODE.CLOSE, payload);
     if (this._closeFrameReceived && this._isServer) {
       // RFC 6455 7.1.1: the server closes the TCP connection first.
@@ -340,7 +354,10 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
 
   /** @internal Bytes from the socket, for the frame parser. */
   _socketData(chunk: Buffer): void {
-    this._receiver?.write(chunk);
+    const receiver = this._receiver;
+    if (receiver === null) return;
+    receiver.write(chunk);
+    if (this._readyState === READY_STATE.OPEN) this._flow?.messageProgress(receiver.inMessage);
   }
 
   /** @internal The peer sent FIN: RFC 6455 7.1.1, close our side too (upgraded sockets allow half-open). */
@@ -353,6 +370,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
   /** @internal The socket drained: the sender decides whether bufferedAmount is back to 0. */
   _socketDrained(): void {
     this._sender?.checkDrained();
+    this._flow?.update();
   }
 
   /** @internal A complete message from the parser. */
@@ -367,8 +385,22 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
 
   /** @internal RFC 6455 5.5.2/5.5.3: answer with a pong carrying the same payload, unless closing. */
   _pingReceived(data: Buffer): void {
-    if (!this._closeFrameSent && this._sender !== null) this._sender.sendControl(OPCODE.PONG, data);
+    if (!this._closeFrameSent && this._sender !== null) {
+      // RFC 6455 5.5.3: while the output is above its bound, only the latest ping is answered (flow-control.ts).
+      if (this._flow!.backpressured) this._flow!.holdPong(data);
+      else {
+        this._sender.sendControl(OPCODE.PONG, data);
+        this._flow!.update();
+      }
+    }
     this.emit('ping', data);
+  }
+
+  /** @internal The output is back under maxBufferedAmount: answer the latest ping held meanwhile. */
+  _relieved(pong: Buffer | null): void {
+    if (pong === null || this._closeFrameSent || this._readyState !== READY_STATE.OPEN) return;
+    this._sender!.sendControl(OPCODE.PONG, pong);
+    this._flow!.update();
   }
 
   /** @internal RFC 6455 5.5.3: an unsolicited pong needs no answer; it still counts as a sign of life. */
@@ -394,6 +426,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
   _fail(err: WebSocketError): void {
     if (this._readyState === READY_STATE.CLOSED) return;
     this._receiver?.stop();
+    this._flow?.stop();
     if (!this._closeFrameSent && this._sender !== null && err.closeCode !== 1006) {
       this._closeFrameSent = true;
       this._closeCode = err.closeCode;
@@ -414,6 +447,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
       this._closeTimer = null;
     }
     this._receiver?.stop();
+    this._flow?.stop();
     this._sender?.abort(
       new WebSocketError('WS_ERR_NOT_OPEN', 'the connection closed before the data was sent'),
     );
