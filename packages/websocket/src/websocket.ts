@@ -1,11 +1,13 @@
 // One WebSocket connection, the same class on both sides (server-accepted and Node client): the readyState
-// machine, the close handshake (RFC 6455 5.5.1, 7.1), ping/pong, and both event styles (Node `on` and
-// WHATWG `onmessage`/`addEventListener`, event-target.ts). Framing lives in receiver.ts/sender.ts, the
-// opening handshake in handshake.ts (server) and client.ts (client). Only this class changes its state:
-// other modules call its transitions (the `_` methods, marked internal: absent from the published types).
+// machine, send and ping/pong, and both event styles (Node `on` and WHATWG `onmessage`/`addEventListener`,
+// event-target.ts). The closing handshake's steps are close-handshake.ts, reading and backpressure
+// flow-control.ts, framing receiver.ts/sender.ts, the opening handshake handshake.ts (server) and client.ts
+// (client). Only this class changes its state: other modules call its transitions (the `_` methods, marked
+// internal: absent from the published types).
 import type { Duplex } from 'node:stream';
 import { type ClientOptions, connectClient } from './client.js';
-import { encodeClosePayload, truncateReason } from './close-payload.js';
+import { CloseHandshake } from './close-handshake.js';
+import { encodeClosePayload } from './close-payload.js';
 import {
   type AttachOptions,
   READY_STATE,
@@ -92,11 +94,8 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
   private _deflate: NegotiatedDeflate | null = null;
   private _isServer = false;
   private _limits: ConnectionLimits | null = null;
-  private _closeFrameSent = false;
-  private _closeFrameReceived = false;
-  private _closeCode = 1006;
-  private _closeReason: Buffer = EMPTY;
-  private _closeTimer: NodeJS.Timeout | null = null;
+  /** The closing handshake, from its start (close-handshake.ts). */
+  private _closing: CloseHandshake | null = null;
   /** Liveness: set by pongs, cleared by each heartbeat (liveness.ts). */
   private _alive = true;
   /** The server's `clients` set, left when the connection closes. */
@@ -197,7 +196,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     }
     const text = typeof data === 'string';
     const bytes = text ? data : toBuffer(data);
-    if (this._readyState !== READY_STATE.OPEN || this._closeFrameSent) {
+    if (this._readyState !== READY_STATE.OPEN || this.closeSent) {
       // WHATWG: sending on a closing socket is not an exception; the data is discarded.
       if (cb)
         process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
@@ -217,12 +216,13 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     if (this._readyState === READY_STATE.CONNECTING) {
       throw new WebSocketError('WS_ERR_NOT_OPEN', 'sendPrepared() before the connection is open');
     }
-    if (this._readyState !== READY_STATE.OPEN || this._closeFrameSent) {
+    if (this._readyState !== READY_STATE.OPEN || this.closeSent) {
       if (cb)
         process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
       return;
     }
     this._sender!.sendPrepared(prepared, cb);
+    this._flow!.update();
   }
 
   /** @internal The sender's bufferedAmount returned to 0 (see the 'drain' event). */
@@ -233,7 +233,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
 
   /** @internal Sends a complete frame as is (broadcast: one encoding for many connections). */
   _sendRaw(frame: Buffer): void {
-    if (this._readyState === READY_STATE.OPEN && !this._closeFrameSent) {
+    if (this._readyState === READY_STATE.OPEN && !this.closeSent) {
       this._sender!.sendRaw(frame);
       this._flow!.update();
     }
@@ -279,7 +279,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     if (payload.length > 125) {
       throw new WebSocketError('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 'ping/pong payload over 125 bytes');
     }
-    if (this._readyState !== READY_STATE.OPEN || this._closeFrameSent) {
+    if (this._readyState !== READY_STATE.OPEN || this.closeSent) {
       if (cb)
         process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
       return;
@@ -301,8 +301,8 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
       );
       return;
     }
-    if (this._closeFrameSent) return;
-    this.sendCloseFrame(payload);
+    if (this.closeSent) return;
+    this.closingStarts().start(payload);
     // RFC 6455 7.1.2: the handshake completes with the peer's close frame, which a paused socket never reads.
     // Reading while closing adds no output: nothing is answered once our close frame is sent.
     this._flow?.resumeForClose();
@@ -321,33 +321,23 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     this._socket?.destroy();
   }
 
-  private sendCloseFrame(payload: Buffer): void {
+  /** Our close frame went (or is queued): nothing more is sent or answered. */
+  private get closeSent(): boolean {
+    return this._closing?.sent === true;
+  }
+
+  /** The connection is closing: the close handshake's own deadline (closeTimeout) replaces the flow ones. */
+  private closingStarts(): CloseHandshake {
     this._readyState = READY_STATE.CLOSING;
-    this._closeFrameSent = true;
-    // The close handshake has its own deadline (closeTimeout); the flow deadlines no longer apply.
     this._flow?.stop();
-    this._sender!.sendControl(OPCODE.CLOSE, payload);
-    if (this._closeFrameReceived && this._isServer) {
-      // RFC 6455 7.1.1: the server closes the TCP connection first.
-      this._sender!.end();
-    }
-    this.armCloseTimer();
-  }
-
-  private armCloseTimer(): void {
-    if (this._closeTimer !== null || this._socket === null) return;
-    // Waits for the peer's close frame, or (client) for the server to close TCP; then gives up.
-    this._closeTimer = setTimeout(WebSocket.closeTimeoutExpired, this._limits!.closeTimeout, this);
-    this._closeTimer.unref();
-  }
-
-  private static closeTimeoutExpired(ws: WebSocket): void {
-    ws._closeTimer = null;
-    reportError(
-      ws,
-      new WebSocketError('WS_ERR_CLOSE_TIMEOUT', 'the peer did not complete the closing handshake'),
-    );
-    ws._socket?.destroy();
+    this._closing ??= new CloseHandshake({
+      owner: this,
+      sender: this._sender!,
+      socket: this._socket!,
+      isServer: this._isServer,
+      closeTimeout: this._limits!.closeTimeout,
+    });
+    return this._closing;
   }
 
   // --- transitions driven by the socket and the parser (connection-io.ts) ---
@@ -385,7 +375,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
 
   /** @internal RFC 6455 5.5.2/5.5.3: answer with a pong carrying the same payload, unless closing. */
   _pingReceived(data: Buffer): void {
-    if (!this._closeFrameSent && this._sender !== null) {
+    if (!this.closeSent && this._sender !== null) {
       // RFC 6455 5.5.3: while the output is above its bound, only the latest ping is answered (flow-control.ts).
       if (this._flow!.backpressured) this._flow!.holdPong(data);
       else {
@@ -398,7 +388,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
 
   /** @internal The output is back under maxBufferedAmount: answer the latest ping held meanwhile. */
   _relieved(pong: Buffer | null): void {
-    if (pong === null || this._closeFrameSent || this._readyState !== READY_STATE.OPEN) return;
+    if (pong === null || this.closeSent || this._readyState !== READY_STATE.OPEN) return;
     this._sender!.sendControl(OPCODE.PONG, pong);
     this._flow!.update();
   }
@@ -411,30 +401,14 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
 
   /** @internal The peer's close frame arrived (RFC 6455 5.5.1). */
   _closeFrameReceivedWith(code: number, reason: Buffer): void {
-    this._closeFrameReceived = true;
-    this._closeCode = code;
-    this._closeReason = reason;
-    if (!this._closeFrameSent) {
-      // RFC 6455 5.5.1: answer with a close frame, echoing the status code; 1005 means the peer sent no body.
-      this.sendCloseFrame(code === 1005 ? EMPTY : encodeClosePayload(code));
-    } else if (this._isServer) {
-      this._sender!.end();
-    }
+    this.closingStarts().peerClosed(code, reason);
   }
 
   /** @internal Fail the WebSocket connection (RFC 6455 7.1.7): close frame with the error's code, then TCP. */
   _fail(err: WebSocketError): void {
     if (this._readyState === READY_STATE.CLOSED) return;
     this._receiver?.stop();
-    this._flow?.stop();
-    if (!this._closeFrameSent && this._sender !== null && err.closeCode !== 1006) {
-      this._closeFrameSent = true;
-      this._closeCode = err.closeCode;
-      this._sender.sendControl(OPCODE.CLOSE, encodeClosePayload(err.closeCode, truncateReason(err.message)));
-    }
-    this._readyState = READY_STATE.CLOSING;
-    this._sender?.end();
-    this.armCloseTimer();
+    this.closingStarts().fail(err);
     reportError(this, err);
   }
 
@@ -442,10 +416,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
   _socketClosed(): void {
     if (this._readyState === READY_STATE.CLOSED) return;
     this._readyState = READY_STATE.CLOSED;
-    if (this._closeTimer !== null) {
-      clearTimeout(this._closeTimer);
-      this._closeTimer = null;
-    }
+    this._closing?.stop();
     this._receiver?.stop();
     this._flow?.stop();
     this._sender?.abort(
@@ -460,9 +431,11 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
       socket.removeListener('data', socketOnData);
       socket.removeListener('drain', socketOnDrain);
     }
-    if (closeChannel.hasSubscribers)
-      closeChannel.publish({ ws: this, code: this._closeCode, reason: this._closeReason });
-    this.emit('close', this._closeCode, this._closeReason);
+    // RFC 6455 7.1.5/7.1.6: the peer's close code and reason, or 1006 without a closing handshake.
+    const code = this._closing?.code ?? 1006;
+    const reason = this._closing?.reason ?? EMPTY;
+    if (closeChannel.hasSubscribers) closeChannel.publish({ ws: this, code, reason });
+    this.emit('close', code, reason);
   }
 
   /**
@@ -504,7 +477,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
 
   /** WHATWG close event's wasClean: both close frames were exchanged. */
   protected closedCleanly(): boolean {
-    return this._closeFrameSent && this._closeFrameReceived;
+    return this._closing?.clean === true;
   }
 }
 

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WebSocketError } from '../src/errors.js';
 import { encodeFrame, OPCODE } from '../src/frame.js';
 import { type LimitOptions, resolveLimits } from '../src/options.js';
+import { PreparedFrame } from '../src/prepared-frame.js';
 import { Receiver } from '../src/receiver.js';
 import { WebSocket } from '../src/websocket.js';
 import { collect, duplexPair } from './helpers.js';
@@ -83,6 +84,16 @@ describe('backpressure: maxBufferedAmount', () => {
     expect(socket.isPaused()).toBe(false);
     ws.send(Buffer.alloc(0)); // a 2-byte frame: 206 > 204
     expect(ws.bufferedAmount).toBe(206);
+    expect(ws.isPaused).toBe(true);
+    ws.terminate();
+  });
+
+  it('counts frames prepared once for many connections (sendPrepared, fan-out) and broadcast frames', () => {
+    const socket = new StuckSocket();
+    const { ws } = attach(socket, { maxBufferedAmount: 102 });
+    ws.sendPrepared(new PreparedFrame(Buffer.alloc(100), true)); // a 102-byte frame: at the bound
+    expect(ws.isPaused).toBe(false);
+    ws._sendRaw(Buffer.from([0x82, 0x00])); // 2 more bytes
     expect(ws.isPaused).toBe(true);
     ws.terminate();
   });
