@@ -1,5 +1,5 @@
-// Close frame bodies and close codes (RFC 6455 5.5.1, 7.4): a pure codec. The close handshake that sends
-// and answers them (RFC 6455 7.1.2-7.1.4, with its closeTimeout) is the WebSocket class, websocket.ts.
+// Close frame bodies and close codes (RFC 6455 5.5.1, 7.4): a pure codec. The closing handshake that sends
+// and answers them (RFC 6455 7.1.2-7.1.5, with its closeTimeout) is close-handshake.ts.
 import { isUtf8 } from 'node:buffer';
 import { WebSocketError } from './errors.js';
 

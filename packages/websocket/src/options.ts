@@ -16,18 +16,48 @@ export const DEFAULTS = {
   handshakeTimeout: 10_000,
   /** Largest opening handshake request head in bytes (431 above it). */
   maxHeaderSize: 16 * 1024,
+  /**
+   * Unread output in bytes (bufferedAmount: frames queued, being compressed, or in the socket's buffer)
+   * above which the connection stops reading from its peer until the output drains.
+   */
+  maxBufferedAmount: 4 * 1024 * 1024,
+  /** Milliseconds the unread output may stay above maxBufferedAmount; then the connection fails (1008). */
+  backpressureTimeout: 30_000,
+  /** Milliseconds a data message may take from its first frame to its last byte; then 1008. */
+  fragmentTimeout: 30_000,
+  /** Server: most connections, open and in their opening handshake; 503 with Retry-After above it. */
+  maxConnections: 16_384,
+  /** Server: the Retry-After (seconds) of the 503 answered past maxConnections. */
+  retryAfter: 5,
 } as const;
 
 /** The per-connection limits, one object shared by every connection of a server. */
 export interface ConnectionLimits extends ReceiverLimits {
   closeTimeout: number;
+  maxBufferedAmount: number;
+  backpressureTimeout: number;
+  fragmentTimeout: number;
 }
 
+/** The per-connection limits of servers and clients; DEFAULTS has each default, ../README.md more. */
 export interface LimitOptions {
+  /** Largest message in bytes (summed over its frames; inflated size with permessage-deflate). 1009 above. */
   maxPayload?: number;
+  /** Most frames in one message. 1008 above. */
   maxFragments?: number;
+  /** Most payload pieces held for one message. 1008 above. */
   maxBufferedChunks?: number;
+  /** Milliseconds to wait for the closing handshake to complete before destroying the socket. */
   closeTimeout?: number;
+  /**
+   * Unread output in bytes above which the connection stops reading from the peer (pongs and close
+   * replies included: a peer that never reads cannot grow our memory). Default 4 MiB.
+   */
+  maxBufferedAmount?: number;
+  /** Milliseconds the output may stay above maxBufferedAmount before the connection fails with 1008. */
+  backpressureTimeout?: number;
+  /** Milliseconds a data message may take from its first frame to its last byte. 1008 past it. */
+  fragmentTimeout?: number;
 }
 
 /**
@@ -50,6 +80,13 @@ export function resolveLimits(options: LimitOptions): ConnectionLimits {
     maxFragments: positive('maxFragments', options.maxFragments, DEFAULTS.maxFragments),
     maxBufferedChunks: positive('maxBufferedChunks', options.maxBufferedChunks, DEFAULTS.maxBufferedChunks),
     closeTimeout: positive('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
+    maxBufferedAmount: positive('maxBufferedAmount', options.maxBufferedAmount, DEFAULTS.maxBufferedAmount),
+    backpressureTimeout: positive(
+      'backpressureTimeout',
+      options.backpressureTimeout,
+      DEFAULTS.backpressureTimeout,
+    ),
+    fragmentTimeout: positive('fragmentTimeout', options.fragmentTimeout, DEFAULTS.fragmentTimeout),
   });
 }
 

@@ -100,6 +100,14 @@ export class Receiver {
     if (!this.looping && this.state !== STATE.INFLATING) this.run();
   }
 
+  /**
+   * A data message has begun (its first frame header was read) and is not delivered yet: between its
+   * fragments, inside a frame whose payload is still arriving, or while it inflates.
+   */
+  get inMessage(): boolean {
+    return this.messageOpcode !== 0 && this.state !== STATE.DONE;
+  }
+
   /** Drops everything buffered and ignores further input (the connection is going away). */
   stop(): void {
     this.state = STATE.DONE;

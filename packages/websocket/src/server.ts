@@ -58,6 +58,11 @@ export interface ServerOptions extends LimitOptions {
   pingInterval?: number;
   /** Keep the `clients` set (default true). */
   clientTracking?: boolean;
+  /**
+   * Most connections at once, open or in their opening handshake (default 16,384): past it an upgrade is
+   * refused with 503 and Retry-After, so a flood of idle upgrades cannot take every file descriptor.
+   */
+  maxConnections?: number;
 }
 
 export type ServerEvents = {
@@ -70,11 +75,6 @@ export type ServerEvents = {
 };
 
 type UpgradeCallback = (ws: WebSocket, req: IncomingMessage) => void;
-
-// Per-handshake state kept off closures where possible; one timer per handshake in progress only.
-function handshakeTimedOut(socket: Duplex): void {
-  socket.destroy();
-}
 
 function onPlainRequest(_req: IncomingMessage, res: http.ServerResponse): void {
   const body = 'This is a WebSocket endpoint: send an Upgrade request.';
@@ -94,6 +94,11 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   private readonly handshakeTimeout: number;
   private readonly maxHeaderSize: number;
   private readonly tracking: boolean;
+  private readonly maxConnections: number;
+  /** The open connections (`clients`, or a set of our own when clientTracking is off). */
+  private readonly open: Set<WebSocket>;
+  /** Upgrades between the checks and the 101 (verifyClient may take its time). */
+  private handshaking = 0;
   private httpServer: http.Server | import('node:https').Server | null = null;
   private ownsServer = false;
   private liveness: Liveness | null = null;
@@ -121,6 +126,8 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     );
     this.maxHeaderSize = checkPositive('maxHeaderSize', options.maxHeaderSize, DEFAULTS.maxHeaderSize);
     this.tracking = options.clientTracking ?? true;
+    this.maxConnections = checkPositive('maxConnections', options.maxConnections, DEFAULTS.maxConnections);
+    this.open = this.tracking ? this.clients : new Set();
     this.onUpgrade = (req, socket, head) => {
       if (!this.shouldHandle(req)) {
         // Another 'upgrade' listener (another WebSocketServer with its own path) may want it.
@@ -192,6 +199,11 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       refuse(req, socket, 404, 'no WebSocket endpoint at this path');
       return;
     }
+    if (this.open.size + this.handshaking >= this.maxConnections) {
+      // RFC 9110 15.6.4: 503 with Retry-After, a condition expected to clear (connections come and go).
+      refuse(req, socket, 503, 'too many connections', { 'Retry-After': String(DEFAULTS.retryAfter) });
+      return;
+    }
     if (requestHeadSize(req) > this.maxHeaderSize) {
       refuse(req, socket, 431, 'request header fields too large');
       return;
@@ -221,9 +233,21 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       return;
     }
     const { deflate, extensions } = negotiation;
-    const timer = setTimeout(handshakeTimedOut, this.handshakeTimeout, socket);
+    // Counted until the handshake ends, whichever way: opened, refused, timed out, or the socket went away.
+    this.handshaking++;
+    let counted = true;
+    const uncount = (): void => {
+      if (counted) this.handshaking--;
+      counted = false;
+    };
+    const timer = setTimeout(() => {
+      uncount();
+      deflate?.cleanup();
+      socket.destroy();
+    }, this.handshakeTimeout);
     const complete = (): void => {
       clearTimeout(timer);
+      uncount();
       if (socket.destroyed || !socket.writable) {
         deflate?.cleanup();
         return;
@@ -250,6 +274,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     };
     const deny = (): void => {
       clearTimeout(timer);
+      uncount();
       deflate?.cleanup();
       refuse(req, socket, 403, 'forbidden');
     };
@@ -286,7 +311,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     const ws = new WebSocket(null);
     ws._attach(socket, head, { isServer: true, limits: this.limits, deflate, protocol, extensions });
     // Removed from the set by the connection itself when it closes: no closure per connection.
-    if (this.tracking) ws._track(this.clients);
+    ws._track(this.open);
     if (connectionChannel.hasSubscribers) connectionChannel.publish({ ws, req });
     cb(ws, req);
   }

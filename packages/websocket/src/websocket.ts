@@ -1,11 +1,13 @@
 // One WebSocket connection, the same class on both sides (server-accepted and Node client): the readyState
-// machine, the close handshake (RFC 6455 5.5.1, 7.1), ping/pong, and both event styles (Node `on` and
-// WHATWG `onmessage`/`addEventListener`, event-target.ts). Framing lives in receiver.ts/sender.ts, the
-// opening handshake in handshake.ts (server) and client.ts (client). Only this class changes its state:
-// other modules call its transitions (the `_` methods, marked internal: absent from the published types).
+// machine, send and ping/pong, and both event styles (Node `on` and WHATWG `onmessage`/`addEventListener`,
+// event-target.ts). The closing handshake's steps are close-handshake.ts, reading and backpressure
+// flow-control.ts, framing receiver.ts/sender.ts, the opening handshake handshake.ts (server) and client.ts
+// (client). Only this class changes its state: other modules call its transitions (the `_` methods, marked
+// internal: absent from the published types).
 import type { Duplex } from 'node:stream';
 import { type ClientOptions, connectClient } from './client.js';
-import { encodeClosePayload, truncateReason } from './close-payload.js';
+import { CloseHandshake } from './close-handshake.js';
+import { encodeClosePayload } from './close-payload.js';
 import {
   type AttachOptions,
   READY_STATE,
@@ -27,6 +29,7 @@ import type { NegotiatedDeflate } from './deflate/codec.js';
 import { closeChannel } from './diagnostics.js';
 import { WebSocketError } from './errors.js';
 import { WsEventTarget } from './event-target.js';
+import { FlowControl } from './flow-control.js';
 import { OPCODE } from './frame.js';
 import type { ConnectionLimits } from './options.js';
 import type { PreparedFrame } from './prepared-frame.js';
@@ -85,15 +88,14 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
   // `_socket` keeps its name: tests reach the raw socket through it to write what a peer would not.
   private _socket: TaggedSocket | null = null;
   private _receiver: Receiver | null = null;
+  /** Whether and why the socket is not read: pause(), backpressure, and their deadlines. */
+  private _flow: FlowControl | null = null;
   private _sender: Sender | null = null;
   private _deflate: NegotiatedDeflate | null = null;
   private _isServer = false;
   private _limits: ConnectionLimits | null = null;
-  private _closeFrameSent = false;
-  private _closeFrameReceived = false;
-  private _closeCode = 1006;
-  private _closeReason: Buffer = EMPTY;
-  private _closeTimer: NodeJS.Timeout | null = null;
+  /** The closing handshake, from its start (close-handshake.ts). */
+  private _closing: CloseHandshake | null = null;
   /** Liveness: set by pongs, cleared by each heartbeat (liveness.ts). */
   private _alive = true;
   /** The server's `clients` set, left when the connection closes. */
@@ -151,6 +153,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     this._abortHandshake = null;
     this._receiver = new Receiver(new Sink(this), isServer, limits, deflate);
     this._sender = new Sender(socket, !isServer, deflate, this);
+    this._flow = new FlowControl(socket, limits, this);
     const s = socket as Duplex & { setNoDelay?: (v: boolean) => void; setTimeout?: (ms: number) => void };
     // Small frames must not wait for Nagle; the sender already coalesces one tick's frames.
     s.setNoDelay?.(true);
@@ -193,13 +196,14 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     }
     const text = typeof data === 'string';
     const bytes = text ? data : toBuffer(data);
-    if (this._readyState !== READY_STATE.OPEN || this._closeFrameSent) {
+    if (this._readyState !== READY_STATE.OPEN || this.closeSent) {
       // WHATWG: sending on a closing socket is not an exception; the data is discarded.
       if (cb)
         process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
       return;
     }
     this._sender!.sendMessage(bytes, !text, cb);
+    this._flow!.update();
   }
 
   /**
@@ -212,22 +216,27 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     if (this._readyState === READY_STATE.CONNECTING) {
       throw new WebSocketError('WS_ERR_NOT_OPEN', 'sendPrepared() before the connection is open');
     }
-    if (this._readyState !== READY_STATE.OPEN || this._closeFrameSent) {
+    if (this._readyState !== READY_STATE.OPEN || this.closeSent) {
       if (cb)
         process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
       return;
     }
     this._sender!.sendPrepared(prepared, cb);
+    this._flow!.update();
   }
 
   /** @internal The sender's bufferedAmount returned to 0 (see the 'drain' event). */
   _senderDrained(): void {
+    this._flow?.update();
     if (this._readyState === READY_STATE.OPEN) this.emit('drain');
   }
 
   /** @internal Sends a complete frame as is (broadcast: one encoding for many connections). */
   _sendRaw(frame: Buffer): void {
-    if (this._readyState === READY_STATE.OPEN && !this._closeFrameSent) this._sender!.sendRaw(frame);
+    if (this._readyState === READY_STATE.OPEN && !this.closeSent) {
+      this._sender!.sendRaw(frame);
+      this._flow!.update();
+    }
   }
 
   /** Sends a ping (RFC 6455 5.5.2); the payload is at most 125 bytes. */
@@ -244,19 +253,20 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
    * Stops reading from the socket, so TCP flow control pushes back on the peer (a consumer that cannot
    * keep up, an echo whose replies are not read). Messages whose bytes were already read may still be
    * emitted. No effect unless the connection is open; close() resumes, to read the peer's close frame.
+   * The connection also stops reading by itself while its output is above maxBufferedAmount.
    */
   pause(): void {
-    if (this._readyState === READY_STATE.OPEN) this._socket?.pause();
+    if (this._readyState === READY_STATE.OPEN) this._flow?.pause();
   }
 
-  /** Reads from the socket again after pause(). */
+  /** Reads from the socket again after pause() (once the output is under maxBufferedAmount). */
   resume(): void {
     if (this._readyState === READY_STATE.OPEN || this._readyState === READY_STATE.CLOSING) {
-      this._socket?.resume();
+      this._flow?.resume();
     }
   }
 
-  /** Whether pause() stopped reading (and no resume() followed). */
+  /** Whether the socket is not read: after pause(), or while the output is above maxBufferedAmount. */
   get isPaused(): boolean {
     return this._socket?.isPaused() === true;
   }
@@ -269,12 +279,13 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     if (payload.length > 125) {
       throw new WebSocketError('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 'ping/pong payload over 125 bytes');
     }
-    if (this._readyState !== READY_STATE.OPEN || this._closeFrameSent) {
+    if (this._readyState !== READY_STATE.OPEN || this.closeSent) {
       if (cb)
         process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
       return;
     }
     this._sender!.sendControl(opcode, payload, cb);
+    this._flow!.update();
   }
 
   /**
@@ -290,10 +301,11 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
       );
       return;
     }
-    if (this._closeFrameSent) return;
-    this.sendCloseFrame(payload);
+    if (this.closeSent) return;
+    this.closingStarts().start(payload);
     // RFC 6455 7.1.2: the handshake completes with the peer's close frame, which a paused socket never reads.
-    this._socket?.resume();
+    // Reading while closing adds no output: nothing is answered once our close frame is sent.
+    this._flow?.resumeForClose();
   }
 
   /** Destroys the connection at once, without a closing handshake. */
@@ -309,38 +321,33 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     this._socket?.destroy();
   }
 
-  private sendCloseFrame(payload: Buffer): void {
+  /** Our close frame went (or is queued): nothing more is sent or answered. */
+  private get closeSent(): boolean {
+    return this._closing?.sent === true;
+  }
+
+  /** The connection is closing: the close handshake's own deadline (closeTimeout) replaces the flow ones. */
+  private closingStarts(): CloseHandshake {
     this._readyState = READY_STATE.CLOSING;
-    this._closeFrameSent = true;
-    this._sender!.sendControl(OPCODE.CLOSE, payload);
-    if (this._closeFrameReceived && this._isServer) {
-      // RFC 6455 7.1.1: the server closes the TCP connection first.
-      this._sender!.end();
-    }
-    this.armCloseTimer();
-  }
-
-  private armCloseTimer(): void {
-    if (this._closeTimer !== null || this._socket === null) return;
-    // Waits for the peer's close frame, or (client) for the server to close TCP; then gives up.
-    this._closeTimer = setTimeout(WebSocket.closeTimeoutExpired, this._limits!.closeTimeout, this);
-    this._closeTimer.unref();
-  }
-
-  private static closeTimeoutExpired(ws: WebSocket): void {
-    ws._closeTimer = null;
-    reportError(
-      ws,
-      new WebSocketError('WS_ERR_CLOSE_TIMEOUT', 'the peer did not complete the closing handshake'),
-    );
-    ws._socket?.destroy();
+    this._flow?.stop();
+    this._closing ??= new CloseHandshake({
+      owner: this,
+      sender: this._sender!,
+      socket: this._socket!,
+      isServer: this._isServer,
+      closeTimeout: this._limits!.closeTimeout,
+    });
+    return this._closing;
   }
 
   // --- transitions driven by the socket and the parser (connection-io.ts) ---
 
   /** @internal Bytes from the socket, for the frame parser. */
   _socketData(chunk: Buffer): void {
-    this._receiver?.write(chunk);
+    const receiver = this._receiver;
+    if (receiver === null) return;
+    receiver.write(chunk);
+    if (this._readyState === READY_STATE.OPEN) this._flow?.messageProgress(receiver.inMessage);
   }
 
   /** @internal The peer sent FIN: RFC 6455 7.1.1, close our side too (upgraded sockets allow half-open). */
@@ -353,6 +360,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
   /** @internal The socket drained: the sender decides whether bufferedAmount is back to 0. */
   _socketDrained(): void {
     this._sender?.checkDrained();
+    this._flow?.update();
   }
 
   /** @internal A complete message from the parser. */
@@ -367,8 +375,22 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
 
   /** @internal RFC 6455 5.5.2/5.5.3: answer with a pong carrying the same payload, unless closing. */
   _pingReceived(data: Buffer): void {
-    if (!this._closeFrameSent && this._sender !== null) this._sender.sendControl(OPCODE.PONG, data);
+    if (!this.closeSent && this._sender !== null) {
+      // RFC 6455 5.5.3: while the output is above its bound, only the latest ping is answered (flow-control.ts).
+      if (this._flow!.backpressured) this._flow!.holdPong(data);
+      else {
+        this._sender.sendControl(OPCODE.PONG, data);
+        this._flow!.update();
+      }
+    }
     this.emit('ping', data);
+  }
+
+  /** @internal The output is back under maxBufferedAmount: answer the latest ping held meanwhile. */
+  _relieved(pong: Buffer | null): void {
+    if (pong === null || this.closeSent || this._readyState !== READY_STATE.OPEN) return;
+    this._sender!.sendControl(OPCODE.PONG, pong);
+    this._flow!.update();
   }
 
   /** @internal RFC 6455 5.5.3: an unsolicited pong needs no answer; it still counts as a sign of life. */
@@ -379,29 +401,14 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
 
   /** @internal The peer's close frame arrived (RFC 6455 5.5.1). */
   _closeFrameReceivedWith(code: number, reason: Buffer): void {
-    this._closeFrameReceived = true;
-    this._closeCode = code;
-    this._closeReason = reason;
-    if (!this._closeFrameSent) {
-      // RFC 6455 5.5.1: answer with a close frame, echoing the status code; 1005 means the peer sent no body.
-      this.sendCloseFrame(code === 1005 ? EMPTY : encodeClosePayload(code));
-    } else if (this._isServer) {
-      this._sender!.end();
-    }
+    this.closingStarts().peerClosed(code, reason);
   }
 
   /** @internal Fail the WebSocket connection (RFC 6455 7.1.7): close frame with the error's code, then TCP. */
   _fail(err: WebSocketError): void {
     if (this._readyState === READY_STATE.CLOSED) return;
     this._receiver?.stop();
-    if (!this._closeFrameSent && this._sender !== null && err.closeCode !== 1006) {
-      this._closeFrameSent = true;
-      this._closeCode = err.closeCode;
-      this._sender.sendControl(OPCODE.CLOSE, encodeClosePayload(err.closeCode, truncateReason(err.message)));
-    }
-    this._readyState = READY_STATE.CLOSING;
-    this._sender?.end();
-    this.armCloseTimer();
+    this.closingStarts().fail(err);
     reportError(this, err);
   }
 
@@ -409,11 +416,9 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
   _socketClosed(): void {
     if (this._readyState === READY_STATE.CLOSED) return;
     this._readyState = READY_STATE.CLOSED;
-    if (this._closeTimer !== null) {
-      clearTimeout(this._closeTimer);
-      this._closeTimer = null;
-    }
+    this._closing?.stop();
     this._receiver?.stop();
+    this._flow?.stop();
     this._sender?.abort(
       new WebSocketError('WS_ERR_NOT_OPEN', 'the connection closed before the data was sent'),
     );
@@ -426,9 +431,11 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
       socket.removeListener('data', socketOnData);
       socket.removeListener('drain', socketOnDrain);
     }
-    if (closeChannel.hasSubscribers)
-      closeChannel.publish({ ws: this, code: this._closeCode, reason: this._closeReason });
-    this.emit('close', this._closeCode, this._closeReason);
+    // RFC 6455 7.1.5/7.1.6: the peer's close code and reason, or 1006 without a closing handshake.
+    const code = this._closing?.code ?? 1006;
+    const reason = this._closing?.reason ?? EMPTY;
+    if (closeChannel.hasSubscribers) closeChannel.publish({ ws: this, code, reason });
+    this.emit('close', code, reason);
   }
 
   /**
@@ -470,7 +477,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
 
   /** WHATWG close event's wasClean: both close frames were exchanged. */
   protected closedCleanly(): boolean {
-    return this._closeFrameSent && this._closeFrameReceived;
+    return this._closing?.clean === true;
   }
 }
 

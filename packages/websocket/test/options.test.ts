@@ -5,7 +5,15 @@ import { DEFAULTS, resolveLimits } from '../src/options.js';
 import { WebSocketServer } from '../src/server.js';
 import { WebSocket } from '../src/websocket.js';
 
-const LIMITS = ['maxPayload', 'maxFragments', 'maxBufferedChunks', 'closeTimeout'] as const;
+const LIMITS = [
+  'maxPayload',
+  'maxFragments',
+  'maxBufferedChunks',
+  'closeTimeout',
+  'maxBufferedAmount',
+  'backpressureTimeout',
+  'fragmentTimeout',
+] as const;
 
 describe('resolveLimits', () => {
   it('defaults every limit and keeps the values given', () => {
@@ -14,6 +22,9 @@ describe('resolveLimits', () => {
       maxFragments: DEFAULTS.maxFragments,
       maxBufferedChunks: DEFAULTS.maxBufferedChunks,
       closeTimeout: DEFAULTS.closeTimeout,
+      maxBufferedAmount: 4 * 1024 * 1024,
+      backpressureTimeout: 30_000,
+      fragmentTimeout: 30_000,
     });
     expect(resolveLimits({ maxPayload: 1, closeTimeout: 0.5 })).toMatchObject({
       maxPayload: 1,
@@ -36,7 +47,13 @@ describe('resolveLimits', () => {
 
 describe('constructors apply the rule', () => {
   it('WebSocketServer: limits, handshakeTimeout, maxHeaderSize, pingInterval', () => {
-    for (const name of ['maxPayload', 'handshakeTimeout', 'maxHeaderSize', 'pingInterval'] as const) {
+    for (const name of [
+      'maxPayload',
+      'handshakeTimeout',
+      'maxHeaderSize',
+      'pingInterval',
+      'maxConnections',
+    ] as const) {
       expect(() => new WebSocketServer({ noServer: true, [name]: '5' as unknown as number })).toThrow(
         TypeError,
       );

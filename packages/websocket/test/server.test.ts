@@ -263,6 +263,69 @@ describe('limits, crossed by one', () => {
   });
 });
 
+describe('maxConnections, crossed by one', () => {
+  /** The answer's head to an upgrade request. */
+  async function headOf(port: number, path = '/'): Promise<string> {
+    const raw = await rawClient(port);
+    raw.socket.write(UPGRADE_REQUEST(path));
+    await Promise.race([until(raw.socket, () => raw.data().includes('\r\n\r\n')), raw.closed]);
+    raw.socket.destroy();
+    const text = raw.data().toString();
+    return text.slice(0, text.indexOf('\r\n\r\n'));
+  }
+
+  it('counts open and handshaking connections: the N+1st gets 503 with Retry-After, a freed slot is reused', async () => {
+    let release: (ok: boolean) => void = () => {};
+    let verifying: () => void = () => {};
+    const held = new Promise<void>((r) => (verifying = r));
+    const { wss, url, port } = await server({
+      maxConnections: 2,
+      verifyClient: (info) =>
+        info.req.url === '/held'
+          ? new Promise<boolean>((r) => {
+              release = r;
+              verifying();
+            })
+          : true,
+    });
+    const serverSide = new Promise<WebSocket>((r) => wss.once('connection', (ws) => r(ws)));
+    await open(url); // 1 open
+    const first = await serverSide;
+    const slow = await rawClient(port);
+    cleanup.push(() => slow.socket.destroy());
+    slow.socket.write(UPGRADE_REQUEST('/held'));
+    await held; // 1 open + 1 handshaking = 2
+
+    const refused = await headOf(port);
+    expect(refused.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
+    expect(refused).toContain('\r\nRetry-After: 5');
+
+    release(true); // the held handshake completes: 2 open
+    await until(slow.socket, () => slow.data().includes('\r\n\r\n'));
+    expect(slow.data().toString()).toMatch(/^HTTP\/1\.1 101 /);
+    expect((await headOf(port)).split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
+
+    const gone = once(first, 'close');
+    first.terminate();
+    await gone; // 1 open
+    expect((await headOf(port)).split('\r\n')[0]).toBe('HTTP/1.1 101 Switching Protocols');
+  });
+
+  it('a refused or timed-out handshake frees its slot', async () => {
+    const { port } = await server({
+      maxConnections: 1,
+      handshakeTimeout: 200,
+      verifyClient: (info) =>
+        info.req.url === '/never' ? new Promise<boolean>(() => {}) : info.req.url !== '/no',
+    });
+    expect((await headOf(port, '/no')).split('\r\n')[0]).toBe('HTTP/1.1 403 Forbidden');
+    const stuck = await rawClient(port);
+    stuck.socket.write(UPGRADE_REQUEST('/never'));
+    await stuck.closed; // handshakeTimeout
+    expect((await headOf(port)).split('\r\n')[0]).toBe('HTTP/1.1 101 Switching Protocols');
+  });
+});
+
 describe('backpressure', () => {
   it('bufferedAmount grows while the peer does not read, then drains to 0 with a drain event', async () => {
     const { wss, port } = await server();
