@@ -1,0 +1,138 @@
+// `/`: the four techniques on one screen with what each costs, links to the demos, and a live meter on
+// the server clock (/clock) over the technique chosen in the switcher.
+
+import { CHANNELS, type Technique } from '../shared/protocol.js';
+import { byId, h } from './common/dom.js';
+import { connectBayeux, createMeter, renderSwitcher, techniqueFromUrl } from './common/page.js';
+
+interface Card {
+  name: string;
+  technique: Technique;
+  tag: string;
+  tagColor: string;
+  quote: string;
+  how: string;
+  costs: [label: string, value: string, share: number][];
+}
+
+const CARDS: Card[] = [
+  {
+    name: 'Short polling',
+    technique: 'short-polling',
+    tag: 'wasteful',
+    tagColor: '#e4572e',
+    quote: '“Responsiveness at the cost of performance. Wasteful in terms of resources.”',
+    how: 'The client asks every second whether there is news. Most answers are “nothing yet”.',
+    costs: [
+      ['requests', '1 per interval, news or not', 1],
+      ['bytes', 'headers on every empty answer', 0.85],
+      ['latency', 'up to one interval', 0.7],
+    ],
+  },
+  {
+    name: 'Long polling',
+    technique: 'long-polling',
+    tag: 'overhead of HTTP',
+    tagColor: '#f3a712',
+    quote:
+      '“Each time something is returned from the server, a new request is started. Carrying the overhead of HTTP.”',
+    how: 'The server holds the request open until it has news (or 25 s pass), then the client asks again.',
+    costs: [
+      ['requests', '1 per message burst', 0.45],
+      ['bytes', 'HTTP headers per delivery', 0.5],
+      ['latency', 'one request away', 0.3],
+    ],
+  },
+  {
+    name: 'Bayeux',
+    technique: 'callback-polling',
+    tag: 'protocol',
+    tagColor: '#8e44ad',
+    quote:
+      '“A protocol for transporting asynchronous messages, with low latency between a web server and a web client.”',
+    how: 'Channels, handshake and negotiation over any transport: long polling, JSON-P callback polling, WebSocket.',
+    costs: [
+      ['requests', 'as its transport', 0.4],
+      ['bytes', 'small JSON envelopes', 0.35],
+      ['latency', 'as its transport', 0.3],
+    ],
+  },
+  {
+    name: 'WebSocket',
+    technique: 'websocket',
+    tag: 'full duplex',
+    tagColor: '#43aa8b',
+    quote: '“Full-duplex communications channels over a single TCP connection.” RFC 6455.',
+    how: 'One HTTP Upgrade, then minimally framed messages both ways, as soon as they exist.',
+    costs: [
+      ['requests', '1, ever', 0.05],
+      ['bytes', '2-14 bytes of framing', 0.08],
+      ['latency', 'one network trip', 0.1],
+    ],
+  },
+];
+
+const DEMOS: [href: string, emoji: string, title: string, text: string][] = [
+  ['/chat', '💬', 'Chat', 'Rooms, presence, typing, recent messages. Mix techniques in one room.'],
+  ['/whiteboard', '✏️', 'Whiteboard', 'Draw together; late joiners get the drawing.'],
+  ['/photos', '🖼️', 'Photos', 'Upload a picture; every viewer gets it pushed with a thumbnail.'],
+  ['/game', '⭐', 'Game', 'A 20 Hz multiplayer world. Watch short polling stutter.'],
+];
+
+const technique = techniqueFromUrl(['websocket', 'long-polling', 'callback-polling', 'short-polling']);
+
+byId('techniques').replaceChildren(
+  ...CARDS.map((c) =>
+    h(
+      'article',
+      { class: 'card technique', 'data-testid': `technique-card-${c.technique}` },
+      h('span', { class: 'tag', style: `background:${c.tagColor}22;color:${c.tagColor}` }, c.tag),
+      h('h2', {}, c.name),
+      h('p', { class: 'quote' }, c.quote),
+      h('p', {}, c.how),
+      h(
+        'ul',
+        { class: 'costs' },
+        ...c.costs.map(([label, value, share]) =>
+          h(
+            'li',
+            {},
+            h(
+              'div',
+              { style: 'flex:1' },
+              h('b', {}, label),
+              h('div', { class: 'bar' }, h('i', { style: `width:${Math.round(share * 100)}%` })),
+            ),
+            h('span', {}, value),
+          ),
+        ),
+      ),
+      h('a', { href: `/chat?technique=${c.technique}` }, `Chat over ${c.name.toLowerCase()} →`),
+    ),
+  ),
+);
+
+byId('demos').replaceChildren(
+  ...DEMOS.map(([href, emoji, title, text]) =>
+    h(
+      'a',
+      {
+        class: 'card demo',
+        href: `${href}?technique=${technique}`,
+        'data-testid': `demo-link-${title.toLowerCase()}`,
+      },
+      h('span', { class: 'emoji', 'aria-hidden': 'true' }, emoji),
+      h('h2', {}, title),
+      h('p', {}, text),
+    ),
+  ),
+);
+
+renderSwitcher(technique, ['websocket', 'long-polling', 'callback-polling', 'short-polling']);
+const meter = createMeter(technique);
+const client = connectBayeux(technique as Exclude<Technique, 'raw-websocket'>, meter);
+const clock = byId('clock');
+client.subscribe(CHANNELS.clock, (data) => {
+  const t = (data as { t?: unknown }).t;
+  if (typeof t === 'number') clock.textContent = new Date(t).toLocaleTimeString();
+});

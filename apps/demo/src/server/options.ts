@@ -1,0 +1,97 @@
+// Options of createDemoServer. Every size, count and rate is a named option with a safe default (DESIGN.md
+// "Bounded everything"); each has a test that crosses it by one.
+
+import type { Engine } from '@pushwire/server';
+
+export interface DemoServerOptions {
+  /** Port to listen on. Default 8000 (0 picks a free port). */
+  port?: number;
+  /** Address to bind. Default 127.0.0.1. */
+  host?: string;
+  /** Bayeux engine. Default: the in-memory engine. */
+  engine?: Engine;
+  /** Largest photo upload in bytes; one more is refused with 413. Default 5 MiB. */
+  maxPhotoBytes?: number;
+  /** Largest thumbnail sent with an upload in bytes; larger ones are dropped (the photo is kept). Default 48 KiB. */
+  maxThumbnailBytes?: number;
+  /** Photos kept for late joiners (the oldest goes first). Default 12. */
+  photosKept?: number;
+  /** Bytes of photos kept in memory at most (the oldest goes first). Default 40 MiB. */
+  maxPhotoStoreBytes?: number;
+  /** Recent chat messages kept per room for late joiners. Default 50. */
+  chatRecent?: number;
+  /** Bytes of recent chat messages kept per room (JSON). Default 64 KiB. */
+  chatRecentBytes?: number;
+  /** Rooms remembered at once (an empty room is forgotten first). Default 100. */
+  maxRooms?: number;
+  /** Longest nickname in characters. Default 24. */
+  maxNickLength?: number;
+  /** Longest chat message in characters. Default 500. */
+  maxMessageLength?: number;
+  /** Chat messages one chatter may send per 10 s; one more is refused. Default 30. */
+  chatRatePer10s?: number;
+  /** Strokes kept on the whiteboard (the oldest goes first). Default 5000. */
+  maxStrokes?: number;
+  /** Bytes of strokes kept (JSON). Default 2 MiB. */
+  maxBoardBytes?: number;
+  /** Most points in one stroke message. Default 256. */
+  maxStrokePoints?: number;
+  /** Players in the game at once. Default 32. */
+  maxPlayers?: number;
+  /** Ms between game ticks. Default 50 (20 Hz). */
+  gameTickMs?: number;
+  /** Raw WebSocket chatters at once. Default 500. */
+  maxRawChatters?: number;
+  /** Largest raw WebSocket chat message in bytes (close 1009 above). Default 4 KiB. */
+  maxRawFrameBytes?: number;
+  /** Ms between /clock ticks (the landing page's live meter). Default 1000. */
+  clockMs?: number;
+  /** Bayeux: ms a /meta/connect is held. Default 25000. */
+  bayeuxTimeout?: number;
+  /** Bayeux: ms a silent client lives on. Default 10000. */
+  bayeuxMaxInterval?: number;
+}
+
+export type ResolvedDemoOptions = Required<Omit<DemoServerOptions, 'engine'>> & {
+  engine: Engine | undefined;
+};
+
+export const DEMO_DEFAULTS = {
+  port: 8000,
+  host: '127.0.0.1',
+  maxPhotoBytes: 5 * 1024 * 1024,
+  maxThumbnailBytes: 48 * 1024,
+  photosKept: 12,
+  maxPhotoStoreBytes: 40 * 1024 * 1024,
+  chatRecent: 50,
+  chatRecentBytes: 64 * 1024,
+  maxRooms: 100,
+  maxNickLength: 24,
+  maxMessageLength: 500,
+  chatRatePer10s: 30,
+  maxStrokes: 5000,
+  maxBoardBytes: 2 * 1024 * 1024,
+  maxStrokePoints: 256,
+  maxPlayers: 32,
+  gameTickMs: 50,
+  maxRawChatters: 500,
+  maxRawFrameBytes: 4 * 1024,
+  clockMs: 1000,
+  bayeuxTimeout: 25_000,
+  bayeuxMaxInterval: 10_000,
+} as const;
+
+export function resolveDemoOptions(o: DemoServerOptions = {}): ResolvedDemoOptions {
+  const out: Record<string, unknown> = { ...DEMO_DEFAULTS };
+  for (const [key, value] of Object.entries(o)) {
+    if (value === undefined || key === 'engine' || key === 'host') continue;
+    const min = key === 'port' || key === 'bayeuxTimeout' ? 0 : 1;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+      throw new TypeError(`pushwire demo: option ${key} must be an integer >= ${min}`);
+    }
+    out[key] = value;
+  }
+  out.host = o.host ?? DEMO_DEFAULTS.host;
+  out.engine = o.engine;
+  return out as ResolvedDemoOptions;
+}

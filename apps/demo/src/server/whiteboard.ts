@@ -1,0 +1,84 @@
+// The shared whiteboard: strokes are checked (palette colour, width, normalised points), kept so a late
+// joiner gets the current drawing (bounded in count and bytes, oldest dropped), and cleared for everyone.
+
+import { PALETTE, type Stroke } from '../shared/protocol.js';
+
+export interface BoardLimits {
+  maxStrokes: number;
+  maxBoardBytes: number;
+  maxStrokePoints: number;
+}
+
+export class BoardError extends Error {}
+
+const ID = /^[A-Za-z0-9_-]{1,32}$/;
+const MAX_WIDTH = 40;
+
+export class Whiteboard {
+  readonly #strokes: Stroke[] = [];
+  readonly #sizes: number[] = [];
+  #bytes = 0;
+  readonly #limits: BoardLimits;
+
+  constructor(limits: BoardLimits) {
+    this.#limits = limits;
+  }
+
+  get size(): number {
+    return this.#strokes.length;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** The stroke as everyone will get it, or a BoardError saying what is wrong. */
+  check(data: unknown): Stroke {
+    if (typeof data !== 'object' || data === null) throw new BoardError('a stroke is an object');
+    const { id, color, width, points } = data as Record<string, unknown>;
+    if (typeof id !== 'string' || !ID.test(id))
+      throw new BoardError('a stroke needs an id (1-32 of A-Z a-z 0-9 _ -)');
+    if (typeof color !== 'string' || !(PALETTE as readonly string[]).includes(color)) {
+      throw new BoardError(`colour must be one of ${PALETTE.join(' ')}`);
+    }
+    if (typeof width !== 'number' || !Number.isFinite(width) || width < 1 || width > MAX_WIDTH) {
+      throw new BoardError(`width must be 1-${MAX_WIDTH}`);
+    }
+    if (!Array.isArray(points) || points.length < 2 || points.length % 2 !== 0) {
+      throw new BoardError('points are [x0, y0, x1, y1, ...]');
+    }
+    if (points.length / 2 > this.#limits.maxStrokePoints) {
+      throw new BoardError(`at most ${this.#limits.maxStrokePoints} points per stroke message`);
+    }
+    const clean: number[] = [];
+    for (const p of points) {
+      if (typeof p !== 'number' || !Number.isFinite(p) || p < 0 || p > 1) {
+        throw new BoardError('points are numbers from 0 to 1');
+      }
+      // Four decimals are finer than any screen pixel and keep the drawing small.
+      clean.push(Math.round(p * 10_000) / 10_000);
+    }
+    return { id, color, width: Math.round(width * 10) / 10, points: clean };
+  }
+
+  add(stroke: Stroke): void {
+    const bytes = Buffer.byteLength(JSON.stringify(stroke));
+    this.#strokes.push(stroke);
+    this.#sizes.push(bytes);
+    this.#bytes += bytes;
+    while (this.#strokes.length > this.#limits.maxStrokes || this.#bytes > this.#limits.maxBoardBytes) {
+      this.#strokes.shift();
+      this.#bytes -= this.#sizes.shift() ?? 0;
+    }
+  }
+
+  clear(): void {
+    this.#strokes.length = 0;
+    this.#sizes.length = 0;
+    this.#bytes = 0;
+  }
+
+  strokes(): Stroke[] {
+    return [...this.#strokes];
+  }
+}
