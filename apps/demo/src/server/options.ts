@@ -24,7 +24,7 @@ export interface DemoServerOptions {
   chatRecentBytes?: number;
   /** Rooms remembered at once (an empty room is forgotten first). Default 100. */
   maxRooms?: number;
-  /** Longest nickname in characters. Default 24. */
+  /** Longest nickname in characters. Default 32. */
   maxNickLength?: number;
   /** Longest chat message in characters. Default 500. */
   maxMessageLength?: number;
@@ -66,7 +66,7 @@ export const DEMO_DEFAULTS = {
   chatRecent: 50,
   chatRecentBytes: 64 * 1024,
   maxRooms: 100,
-  maxNickLength: 24,
+  maxNickLength: 32,
   maxMessageLength: 500,
   chatRatePer10s: 30,
   maxStrokes: 5000,
