@@ -90,9 +90,9 @@ export function waitFor<T>(fn: () => T | undefined, what: string, ms = 10_000): 
     const started = Date.now();
     const tick = (): void => {
       const v = fn();
-      if (v !== undefined) return resolve(v);
-      if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 20);
+      if (v !== undefined) resolve(v);
+      else if (Date.now() - started > ms) reject(new Error(`timed out waiting for ${what}`));
+      else setTimeout(tick, 20);
     };
     tick();
   });

@@ -39,8 +39,12 @@ function png(size: number): Buffer {
   return Buffer.concat([PNG_HEAD, Buffer.alloc(size - PNG_HEAD.length, 7)]);
 }
 
-async function post(path: string, body: Buffer | FormData, headers: Record<string, string> = {}) {
-  const res = await fetch(`${server.url.slice(0, -1)}${path}`, { method: 'POST', body, headers });
+async function post(path: string, body: Uint8Array | FormData, headers: Record<string, string> = {}) {
+  const res = await fetch(`${server.url.slice(0, -1)}${path}`, {
+    method: 'POST',
+    body: body instanceof FormData ? body : new Uint8Array(body),
+    headers,
+  });
   return { status: res.status, body: (await res.json()) as { error?: string; photo?: Photo } };
 }
 
@@ -120,8 +124,8 @@ describe('photo upload', () => {
     await viewer.subscribe('/photos/new', (p) => got.push(p as Photo));
     const jpeg = Buffer.concat([Buffer.from('ffd8ffe000104a464946', 'hex'), Buffer.alloc(500, 1)]);
     const form = new FormData();
-    form.set('photo', new Blob([png(3000)]), 'big.png');
-    form.set('thumbnail', new Blob([jpeg]), 'thumb.jpg');
+    form.set('photo', new Blob([new Uint8Array(png(3000))]), 'big.png');
+    form.set('thumbnail', new Blob([new Uint8Array(jpeg)]), 'thumb.jpg');
     form.set('nick', '<img src=x onerror=alert(1)>');
     const res = await post('/api/photos', form);
     expect(res.status).toBe(201);
@@ -139,8 +143,8 @@ describe('photo upload', () => {
   it('maxThumbnailBytes: a thumbnail one byte over is dropped (the photo is kept); a non-image one too', async () => {
     const thumbAt = async (thumb: Buffer) => {
       const form = new FormData();
-      form.set('photo', new Blob([png(2000)]), 'p.png');
-      form.set('thumbnail', new Blob([thumb]), 't.png');
+      form.set('photo', new Blob([new Uint8Array(png(2000))]), 'p.png');
+      form.set('thumbnail', new Blob([new Uint8Array(thumb)]), 't.png');
       const res = await post('/api/photos', form);
       expect(res.status).toBe(201);
       return res.body.photo?.thumbnail;

@@ -12,11 +12,17 @@ function recorder() {
   const published: [string, unknown][] = [];
   return {
     published,
-    publish: async (channel: string, data: unknown) => (published.push([channel, data]), 1),
+    publish: async (channel: string, data: unknown) => {
+      published.push([channel, data]);
+      return 1;
+    },
   };
 }
 
-const chatLimits = (over: Partial<typeof DEMO_DEFAULTS> = {}) => ({ ...DEMO_DEFAULTS, ...over });
+const chatLimits = (over: Partial<Record<keyof typeof DEMO_DEFAULTS, number>> = {}) => ({
+  ...DEMO_DEFAULTS,
+  ...over,
+});
 
 afterEach(() => {
   vi.useRealTimers();
