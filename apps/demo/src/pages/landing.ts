@@ -22,7 +22,7 @@ const CARDS: Card[] = [
     tag: 'wasteful',
     tagColor: '#e4572e',
     quote: '“Responsiveness at the cost of performance. Wasteful in terms of resources.”',
-    how: 'The client asks every second whether there is news. Most answers are “nothing yet”.',
+    how: 'Ask every second whether there is news. Most answers are “nothing yet”.',
     costs: [
       ['requests', '1 per interval, news or not', 1],
       ['bytes', 'headers on every empty answer', 0.85],
@@ -34,11 +34,10 @@ const CARDS: Card[] = [
     technique: 'long-polling',
     tag: 'overhead of HTTP',
     tagColor: '#f3a712',
-    quote:
-      '“Each time something is returned from the server, a new request is started. Carrying the overhead of HTTP.”',
-    how: 'The server holds the request open until it has news (or 25 s pass), then the client asks again.',
+    quote: '“Each time something is returned, a new request is started. Carrying the overhead of HTTP.”',
+    how: 'The server holds each request until it has news, then the client asks again.',
     costs: [
-      ['requests', '1 per message burst', 0.45],
+      ['requests', '1 per delivery', 0.45],
       ['bytes', 'HTTP headers per delivery', 0.5],
       ['latency', 'one request away', 0.3],
     ],
@@ -48,9 +47,8 @@ const CARDS: Card[] = [
     technique: 'callback-polling',
     tag: 'protocol',
     tagColor: '#8e44ad',
-    quote:
-      '“A protocol for transporting asynchronous messages, with low latency between a web server and a web client.”',
-    how: 'Channels, handshake and negotiation over any transport: long polling, JSON-P callback polling, WebSocket.',
+    quote: '“A protocol for transporting asynchronous messages, with low latency.”',
+    how: 'Channels and a negotiated transport: long polling, JSON-P callback polling or WebSocket.',
     costs: [
       ['requests', 'as its transport', 0.4],
       ['bytes', 'small JSON envelopes', 0.35],
@@ -62,21 +60,22 @@ const CARDS: Card[] = [
     technique: 'websocket',
     tag: 'full duplex',
     tagColor: '#43aa8b',
-    quote: '“Full-duplex communications channels over a single TCP connection.” RFC 6455.',
-    how: 'One HTTP Upgrade, then minimally framed messages both ways, as soon as they exist.',
+    quote: '“Full-duplex communications channels over a single TCP connection.” (RFC 6455)',
+    how: 'One HTTP Upgrade, then minimally framed messages both ways, the moment they exist.',
     costs: [
       ['requests', '1, ever', 0.05],
-      ['bytes', '2-14 bytes of framing', 0.08],
+      ['bytes', '2-14 B framing per message', 0.08],
       ['latency', 'one network trip', 0.1],
     ],
   },
 ];
 
-const DEMOS: [href: string, emoji: string, title: string, text: string][] = [
-  ['/chat', '💬', 'Chat', 'Rooms, presence, typing, recent messages. Mix techniques in one room.'],
-  ['/whiteboard', '✏️', 'Whiteboard', 'Draw together; late joiners get the drawing.'],
-  ['/photos', '🖼️', 'Photos', 'Upload a picture; every viewer gets it pushed with a thumbnail.'],
-  ['/game', '⭐', 'Game', 'A 20 Hz multiplayer world. Watch short polling stutter.'],
+// Glyphs every system font has (no emoji font needed), on a coloured tile.
+const DEMOS: [href: string, glyph: string, color: string, title: string, text: string][] = [
+  ['/chat', 'Aa', '#2e86ab', 'Chat', 'Rooms, presence, typing, recent messages. Mix techniques in one room.'],
+  ['/whiteboard', '✎', '#43aa8b', 'Whiteboard', 'Draw together; late joiners get the drawing.'],
+  ['/photos', '▦', '#8e44ad', 'Photos', 'Upload a picture; every viewer gets it pushed with a thumbnail.'],
+  ['/game', '★', '#f3a712', 'Game', 'A 20 Hz multiplayer world. Watch short polling stutter.'],
 ];
 
 const technique = techniqueFromUrl(['websocket', 'long-polling', 'callback-polling', 'short-polling']);
@@ -92,28 +91,32 @@ byId('techniques').replaceChildren(
       h('p', {}, c.how),
       h(
         'ul',
-        { class: 'costs' },
+        { class: 'costs', 'aria-label': 'costs' },
         ...c.costs.map(([label, value, share]) =>
           h(
             'li',
             {},
+            h('b', {}, label),
+            h('span', {}, value),
             h(
               'div',
-              { style: 'flex:1' },
-              h('b', {}, label),
-              h('div', { class: 'bar' }, h('i', { style: `width:${Math.round(share * 100)}%` })),
+              { class: 'bar' },
+              h('i', { style: `width:${Math.round(share * 100)}%;background:${c.tagColor}` }),
             ),
-            h('span', {}, value),
           ),
         ),
       ),
-      h('a', { href: `/chat?technique=${c.technique}` }, `Chat over ${c.name.toLowerCase()} →`),
+      h(
+        'a',
+        { class: 'more', href: `/chat?technique=${c.technique}` },
+        `Chat over ${c.name === 'Bayeux' ? 'JSON-P' : c.name.toLowerCase()} →`,
+      ),
     ),
   ),
 );
 
 byId('demos').replaceChildren(
-  ...DEMOS.map(([href, emoji, title, text]) =>
+  ...DEMOS.map(([href, glyph, color, title, text]) =>
     h(
       'a',
       {
@@ -121,7 +124,7 @@ byId('demos').replaceChildren(
         href: `${href}?technique=${technique}`,
         'data-testid': `demo-link-${title.toLowerCase()}`,
       },
-      h('span', { class: 'emoji', 'aria-hidden': 'true' }, emoji),
+      h('span', { class: 'icon', 'aria-hidden': 'true', style: `background:${color}` }, glyph),
       h('h2', {}, title),
       h('p', {}, text),
     ),

@@ -44,7 +44,7 @@ export interface DemoServerOptions {
   maxRawChatters?: number;
   /** Largest raw WebSocket chat message in bytes (close 1009 above). Default 4 KiB. */
   maxRawFrameBytes?: number;
-  /** Ms between /clock ticks (the landing page's live meter). Default 1000. */
+  /** Ms between /clock ticks (the landing page's live meter). Default 2000. */
   clockMs?: number;
   /** Bayeux: ms a /meta/connect is held. Default 25000. */
   bayeuxTimeout?: number;
@@ -76,7 +76,7 @@ export const DEMO_DEFAULTS = {
   gameTickMs: 50,
   maxRawChatters: 500,
   maxRawFrameBytes: 4 * 1024,
-  clockMs: 1000,
+  clockMs: 2000,
   bayeuxTimeout: 25_000,
   bayeuxMaxInterval: 10_000,
 } as const;
