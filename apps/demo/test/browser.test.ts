@@ -271,7 +271,7 @@ describe('photos', () => {
     await viewer.waitForFunction(
       () => {
         const img = document.querySelector<HTMLImageElement>('[data-testid=photo-thumb]');
-        return img !== null && img.complete && img.naturalWidth > 0 && img.src.startsWith('data:image/jpeg');
+        return img?.complete === true && img.naturalWidth > 0 && img.src.startsWith('data:image/jpeg');
       },
       null,
       WAIT,
