@@ -1,15 +1,22 @@
-// The raw WebSocket chat technique: no Bayeux on the wire, just JSON frames on ws://host/ws/chat. The bridge
-// makes such a chatter a member of the same rooms: what it says is published on the room's Bayeux channels
-// (so every Bayeux client sees it, on any transport), and what is published there is framed once per room
-// and written to the room's raw sockets.
+// The raw WebSocket chat technique, on the component framework (@pushwire/components, Ratchet-style): no
+// Bayeux on the wire, just JSON frames on ws://host/ws/chat. The bridge makes such a chatter a member of the
+// same rooms: what it says is published on the room's Bayeux channels (so every Bayeux client sees it, on
+// any transport), and what is published there is encoded once per room and sent to the room's sockets.
+//
+// Stack on the App's route: RawChatGate (same origin, maxRawChatters) -> WsServer (maxRawFrameBytes) ->
+// RawChat (this component).
 
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { type WebSocket, WebSocketServer } from '@pushwire/websocket';
+import {
+  type Component,
+  type Connection,
+  HttpLayer,
+  type HttpRequest,
+  type Message,
+  WsServer,
+} from '@pushwire/components';
 import {
   CHANNELS,
   type ChatMessage,
-  PATHS,
   type PresenceEvent,
   type RawServerFrame,
   type TypingEvent,
@@ -21,126 +28,100 @@ export interface RawChatLimits {
   maxRawFrameBytes: number;
 }
 
-/** RFC 6455 §7.4.1: 1008 = policy violation (a refused join or a bad frame). */
+/** RFC 6455 §7.4.1: 1008 = policy violation (a refused join). */
 const POLICY_VIOLATION = 1008;
 const CHANNEL = /^\/chat\/([a-z0-9-]+)\/(messages|presence|typing)$/;
 
-function refuse(socket: Duplex, status: number, reason: string): void {
-  const body = `${reason}\n`;
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+interface Chatter {
+  key: string;
+  room: string;
 }
 
-/** Browsers open cross-site WebSockets freely: only pages of this server may join (same Host). */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true; // not a browser (no ambient credentials to abuse)
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
-
-export class RawChatBridge {
-  readonly #wss: WebSocketServer;
-  readonly #rooms = new Map<string, Set<WebSocket>>();
+export class RawChat implements Component {
+  readonly #chatters = new Map<Connection, Chatter>();
+  readonly #rooms = new Map<string, Set<Connection>>();
   readonly #chat: ChatRooms;
   readonly #publisher: Publisher;
-  readonly #limits: RawChatLimits;
   readonly #onError: (err: unknown) => void;
   #next = 0;
-  #count = 0;
 
-  constructor(chat: ChatRooms, publisher: Publisher, limits: RawChatLimits, onError: (err: unknown) => void) {
+  constructor(chat: ChatRooms, publisher: Publisher, onError: (err: unknown) => void) {
     this.#chat = chat;
     this.#publisher = publisher;
-    this.#limits = limits;
     this.#onError = onError;
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxRawFrameBytes });
   }
 
   get connections(): number {
-    return this.#count;
+    return this.#chatters.size;
   }
 
-  /** Takes the upgrade when it is for the raw chat path; false leaves the socket alone. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== PATHS.rawChat) return false;
-    if (!sameOrigin(req)) {
-      refuse(socket, 403, 'Forbidden');
-      return true;
-    }
-    if (this.#count >= this.#limits.maxRawChatters) {
-      refuse(socket, 503, 'Service Unavailable');
-      return true;
-    }
-    this.#count++;
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, url.searchParams));
-    socket.once('close', () => this.#count--);
-    return true;
-  }
-
-  #open(ws: WebSocket, params: URLSearchParams): void {
+  onOpen(conn: Connection, request?: HttpRequest): void {
     const key = `raw:${++this.#next}`;
+    const query = request?.query ?? new URLSearchParams();
     let room: string;
     try {
-      const welcome = this.#chat.join(
-        key,
-        params.get('room') ?? 'lobby',
-        params.get('nick'),
-        'raw-websocket',
-      );
+      const welcome = this.#chat.join(key, query.get('room') ?? 'lobby', query.get('nick'), 'raw-websocket');
       room = welcome.room;
-      this.#send(ws, { type: 'welcome', ...welcome });
+      this.#send(conn, { type: 'welcome', ...welcome });
     } catch (err) {
-      const reason = err instanceof ChatError ? err.message : 'cannot join';
-      ws.close(POLICY_VIOLATION, reason.slice(0, 120));
+      if (!(err instanceof ChatError)) throw err;
+      conn.close(POLICY_VIOLATION, err.message.slice(0, 120));
       return;
     }
+    this.#chatters.set(conn, { key, room });
     let sockets = this.#rooms.get(room);
     if (!sockets) this.#rooms.set(room, (sockets = new Set()));
-    sockets.add(ws);
-    ws.on('message', (data, isBinary) => this.#receive(ws, key, room, data, isBinary));
-    ws.on('error', () => undefined); // closes follow; the close code tells the peer
-    ws.on('close', () => {
-      sockets.delete(ws);
-      if (sockets.size === 0) this.#rooms.delete(room);
-      this.#chat.leave(key);
-    });
+    sockets.add(conn);
   }
 
-  #receive(ws: WebSocket, key: string, room: string, data: Buffer | ArrayBuffer, isBinary: boolean): void {
+  onMessage(conn: Connection, message: Message): void {
+    const chatter = this.#chatters.get(conn);
+    if (chatter === undefined) return;
+    const { key, room } = chatter;
     let frame: unknown;
     try {
-      if (isBinary) throw new ChatError('frames are JSON text');
-      frame = JSON.parse(Buffer.from(data as Buffer).toString('utf8'));
+      if (typeof message !== 'string') throw new ChatError('frames are JSON text');
+      frame = JSON.parse(message);
     } catch {
-      this.#send(ws, { type: 'error', message: 'frames are JSON text: {"type":"message","text":"..."}' });
+      this.#send(conn, { type: 'error', message: 'frames are JSON text: {"type":"message","text":"..."}' });
       return;
     }
     const type = (frame as { type?: unknown } | null)?.type;
     try {
       if (type === 'message') {
-        const message = this.#chat.message(key, room, frame);
-        this.#publisher.publish(CHANNELS.chatMessages(room), message).catch(this.#onError);
+        const said = this.#chat.message(key, room, frame);
+        this.#publisher.publish(CHANNELS.chatMessages(room), said).catch(this.#onError);
       } else if (type === 'typing') {
         const typing = this.#chat.typing(key, room, frame);
         this.#publisher.publish(CHANNELS.chatTypingEvents(room), typing).catch(this.#onError);
       } else if (type === 'echo') {
         const sent = (frame as { sent?: unknown }).sent;
-        this.#send(ws, { type: 'echo', sent: typeof sent === 'number' && Number.isFinite(sent) ? sent : 0 });
+        this.#send(conn, {
+          type: 'echo',
+          sent: typeof sent === 'number' && Number.isFinite(sent) ? sent : 0,
+        });
       } else throw new ChatError("type is 'message', 'typing' or 'echo'");
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
-      this.#send(ws, { type: 'error', message: err.message });
+      this.#send(conn, { type: 'error', message: err.message });
     }
   }
 
-  /** Called for every Bayeux publish: chat traffic goes to the room's raw sockets, framed once. */
+  onClose(conn: Connection): void {
+    const chatter = this.#chatters.get(conn);
+    if (chatter === undefined) return;
+    this.#chatters.delete(conn);
+    const sockets = this.#rooms.get(chatter.room);
+    sockets?.delete(conn);
+    if (sockets?.size === 0) this.#rooms.delete(chatter.room);
+    this.#chat.leave(chatter.key);
+  }
+
+  onError(_conn: Connection, error: Error): void {
+    this.#onError(error);
+  }
+
+  /** Called for every Bayeux publish: chat traffic goes to the room's raw sockets, encoded once. */
   deliver(channel: string, data: unknown): void {
     const match = CHANNEL.exec(channel);
     if (match === null) return;
@@ -153,14 +134,50 @@ export class RawChatBridge {
         : kind === 'presence'
           ? { type: 'presence', ...(data as PresenceEvent) }
           : { type: 'typing', ...(data as TypingEvent) };
-    this.#wss.broadcast(JSON.stringify(frame), sockets);
+    const text = JSON.stringify(frame);
+    for (const conn of sockets) conn.send(text);
   }
 
-  #send(ws: WebSocket, frame: RawServerFrame): void {
-    ws.send(JSON.stringify(frame));
+  #send(conn: Connection, frame: RawServerFrame): void {
+    conn.send(JSON.stringify(frame));
+  }
+}
+
+/**
+ * The HTTP layer in front of the raw chat's WsServer: browsers open cross-site WebSockets freely, so only
+ * pages of this server may join (the Origin's host must be the Host asked for, whatever name or address the
+ * demo is reached by: a fixed OriginCheck list cannot know it); and at most maxRawChatters at once (503).
+ */
+export class RawChatGate extends HttpLayer {
+  readonly ws: WsServer;
+  readonly #chat: RawChat;
+  readonly #limits: RawChatLimits;
+
+  constructor(chat: RawChat, limits: RawChatLimits) {
+    super();
+    this.#chat = chat;
+    this.#limits = limits;
+    this.ws = new WsServer(chat, { maxPayload: limits.maxRawFrameBytes });
   }
 
-  close(): Promise<void> {
-    return this.#wss.close();
+  onOpen(conn: Connection, request: HttpRequest): void | Promise<void> {
+    if (!sameOrigin(request.headers.origin, request.headers.host)) {
+      this.refuse(conn, request, 403, 'origin not allowed');
+      return;
+    }
+    if (this.#chat.connections >= this.#limits.maxRawChatters) {
+      this.refuse(conn, request, 503, `the raw chat is full (maxRawChatters ${this.#limits.maxRawChatters})`);
+      return;
+    }
+    return this.openInner(conn, request, this.ws);
+  }
+}
+
+function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true; // not a browser: no ambient credentials to abuse
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
   }
 }

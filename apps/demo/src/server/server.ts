@@ -1,10 +1,14 @@
-// The demo server: one process, one port. Pages and their scripts, the browser client at /pushwire.js,
-// Bayeux at /bayeux (websocket, long-polling, callback-polling; short polling is long-polling with
-// advice.timeout 0), the raw WebSocket chat at /ws/chat, the photo upload, and the services the pages call.
+// The demo server: one process, one port, on the component framework's App (@pushwire/components):
+//   - the Bayeux server mounted at /bayeux (websocket, long-polling, callback-polling; short polling is
+//     long-polling with advice.timeout 0),
+//   - the site mounted beside it: pages and their scripts, the browser client at /pushwire.js, the photo
+//     upload and the photos,
+//   - the raw WebSocket chat routed at /ws/chat (a component behind WsServer), bridged into the Bayeux rooms.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { debuglog } from 'node:util';
+import { App, type HttpMount } from '@pushwire/components';
 import {
   type BayeuxServer,
   bundledClientScript,
@@ -18,7 +22,7 @@ import { Game } from './game.js';
 import { type DemoServerOptions, type ResolvedDemoOptions, resolveDemoOptions } from './options.js';
 import { PageSite } from './pages.js';
 import { handleUpload, PhotoStore, sendJson, servePhoto } from './photos.js';
-import { RawChatBridge } from './raw-chat.js';
+import { RawChat, RawChatGate } from './raw-chat.js';
 import { type DemoState, demoSecurityPolicy, registerServices } from './services.js';
 import { Whiteboard } from './whiteboard.js';
 
@@ -33,7 +37,7 @@ const SESSIONS_PER_BROWSER = 4;
 export interface DemoServer {
   /** http://host:port/ */
   readonly url: string;
-  readonly http: Server;
+  readonly app: App;
   readonly bayeux: BayeuxServer;
   readonly state: DemoState;
   readonly options: ResolvedDemoOptions;
@@ -42,6 +46,40 @@ export interface DemoServer {
 
 function reportError(err: unknown): void {
   debug('error: %s', err instanceof Error ? (err.stack ?? err.message) : String(err));
+}
+
+/** Everything that is not Bayeux and not a WebSocket upgrade: pages, scripts, photos, the upload. */
+function siteMount(
+  site: PageSite,
+  state: DemoState,
+  o: ResolvedDemoOptions,
+  bayeux: BayeuxServer,
+): HttpMount {
+  return {
+    matches: (req) => req.headers.upgrade === undefined,
+    handleUpgrade: (_req: IncomingMessage, _socket: Duplex, _head: Buffer) => false,
+    async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const read = req.method === 'GET' || req.method === 'HEAD';
+      if (path === PATHS.clientScript && read) {
+        await serveClientScript(req, res, bundledClientScript);
+      } else if (path === PATHS.upload) {
+        if (req.method !== 'POST') res.writeHead(405, { Allow: 'POST' }).end();
+        else {
+          await handleUpload(req, res, state.photos, o, bayeux).catch((err: unknown) => {
+            reportError(err);
+            if (!res.headersSent) sendJson(res, 500, { error: 'the upload failed on the server' });
+          });
+        }
+      } else if (path.startsWith(PATHS.photo) && read) {
+        servePhoto(req, res, state.photos, path.slice(PATHS.photo.length));
+      } else if (!site.serve(req, res, path)) {
+        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('not found: the demos are at /, /chat, /whiteboard, /photos and /game\n');
+      }
+      return true;
+    },
+  };
 }
 
 /** Builds (or loads) the pages, then listens. */
@@ -64,60 +102,31 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     game: new Game(o, bayeux, reportError),
   };
   registerServices(bayeux, state, reportError);
-  const raw = new RawChatBridge(state.chat, bayeux, o, reportError);
-  bayeux.on('publish', ({ channel, data }) => raw.deliver(channel, data));
+  const rawChat = new RawChat(state.chat, bayeux, reportError);
+  bayeux.on('publish', ({ channel, data }) => rawChat.deliver(channel, data));
+  const gate = new RawChatGate(rawChat, o);
 
   const clock = setInterval(() => {
     bayeux.publish(CHANNELS.clock, { t: Date.now() }).catch(reportError);
   }, o.clockMs);
   clock.unref();
 
-  const http = createServer((req, res) => route(req, res));
-  const route = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path === PATHS.clientScript && (req.method === 'GET' || req.method === 'HEAD')) {
-      void serveClientScript(req, res, bundledClientScript);
-      return;
-    }
-    if (path === PATHS.upload) {
-      if (req.method !== 'POST') {
-        res.writeHead(405, { Allow: 'POST' });
-        res.end();
-        return;
-      }
-      handleUpload(req, res, state.photos, o, bayeux).catch((err: unknown) => {
-        reportError(err);
-        if (!res.headersSent) sendJson(res, 500, { error: 'the upload failed on the server' });
-      });
-      return;
-    }
-    if (path.startsWith(PATHS.photo) && (req.method === 'GET' || req.method === 'HEAD')) {
-      servePhoto(req, res, state.photos, path.slice(PATHS.photo.length));
-      return;
-    }
-    if (site.serve(req, res, path)) return;
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end('not found: the demos are at /, /chat, /whiteboard, /photos and /game\n');
-  };
-  // Upgrades the Bayeux mount does not take (it is attached below and sees them first) come here.
-  http.on('upgrade', (req, socket, head) => {
-    if (!raw.handleUpgrade(req, socket, head)) socket.destroy();
-  });
-  bayeux.attach(http);
-
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(o.port, o.host, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = http.address() as AddressInfo;
+  const app = new App({ port: o.port, address: o.host });
+  app.mount(bayeux);
+  app.mount(siteMount(site, state, o, bayeux));
+  app.route(PATHS.rawChat, gate);
+  try {
+    await app.run();
+  } catch (err) {
+    clearInterval(clock);
+    await bayeux.close();
+    throw err;
+  }
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}/`,
-    http,
+    url: `http://${host}:${app.port}/`,
+    app,
     bayeux,
     state,
     options: o,
@@ -125,12 +134,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       closed ??= (async () => {
         clearInterval(clock);
         state.game.close();
-        await bayeux.close();
-        await raw.close();
-        await new Promise<void>((resolve) => {
-          http.close(() => resolve());
-          http.closeAllConnections();
-        });
+        await gate.ws.close();
+        await app.close();
       })();
       return closed;
     },
