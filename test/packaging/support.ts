@@ -10,10 +10,12 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-/** Every workspace folder under packages/ (each is packed and installed). */
+/** Every workspace folder under packages/ (each is packed and installed; apps/* are private, never packed). */
 export const WORKSPACES = (
   JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { workspaces: string[] }
-).workspaces.map((w) => w.replace(/^packages\//, ''));
+).workspaces
+  .filter((w) => w.startsWith('packages/'))
+  .map((w) => w.replace(/^packages\//, ''));
 /** The packages the README documents (each must ship its README). */
 export const PACKAGES = ['websocket', 'bayeux', 'server', 'client', 'pushwire'] as const;
 
@@ -37,7 +39,8 @@ export function missingBuild(): string[] {
 /** `npm pack` of every workspace into `dir`; the tarball paths. */
 export async function packAll(dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const { stdout } = await run('npm', ['pack', '--workspaces', '--pack-destination', dir, '--json'], {
+  const workspaces = WORKSPACES.flatMap((w) => ['--workspace', `packages/${w}`]);
+  const { stdout } = await run('npm', ['pack', ...workspaces, '--pack-destination', dir, '--json'], {
     cwd: REPO,
     env: cleanEnv(),
     maxBuffer: 64 * 1024 * 1024,

@@ -14,8 +14,16 @@ let mod;
 if (existsSync(built) && !sourceCondition && !process.env.PUSHWIRE_FROM_SOURCE) {
   mod = await import(pathToFileURL(built).href);
 } else {
-  const { register } = await import('tsx/esm/api');
-  register();
+  let tsx;
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch {
+    process.stderr.write(
+      `pushwire demo: ${built} is missing and tsx (to run the sources) is not installed: run \`npm run build\`.\n`,
+    );
+    process.exit(1);
+  }
+  tsx.register();
   const { register: registerHook } = await import('node:module');
   registerHook('./source-conditions.mjs', import.meta.url);
   mod = await import(pathToFileURL(join(root, 'src', 'server', 'main.ts')).href);

@@ -1,7 +1,7 @@
 // The demo server over real sockets: pages, the client script, uploads (limits crossed by one, types by
 // their bytes), chat across Bayeux and the raw WebSocket bridge, and the security policy.
 import { request } from 'node:http';
-import type { Client } from '@pushwire/client';
+import { Client } from '@pushwire/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoServer } from '../src/server/server.js';
 import type { ChatMessage, ChatWelcome, Photo, PresenceEvent } from '../src/shared/protocol.js';
@@ -219,9 +219,24 @@ describe('chat across techniques', () => {
     ).rejects.toMatchObject({
       reply: { error: '403:denied_by_security_policy:publish_denied' },
     });
-    await expect(mallory.publish('/photos/new', { id: 'x' })).rejects.toMatchObject({
-      reply: { error: '403:denied_by_security_policy:publish_denied' },
-    });
+    for (const channel of [
+      '/photos/new',
+      '/whiteboard/strokes',
+      '/game/state',
+      '/clock',
+      '/chat/x/presence',
+    ]) {
+      await expect(mallory.publish(channel, { id: 'x' })).rejects.toMatchObject({
+        reply: { error: '403:denied_by_security_policy:publish_denied' },
+      });
+    }
+    // Other channels are plain Bayeux (the README's client example against `npm start`).
+    const other = client('websocket');
+    const got: unknown[] = [];
+    await other.subscribe('/chat/*', (d) => got.push(d));
+    await mallory.publish('/chat/lobby', { text: 'hi' });
+    await waitFor(() => (got.length === 1 ? true : undefined), 'the plain publish');
+    expect(got).toEqual([{ text: 'hi' }]);
   });
 
   it('refusals a person can act on come back as the service failure message', async () => {
@@ -234,6 +249,22 @@ describe('chat across techniques', () => {
         reply: { data: { message: 'a room name is 1-24 lower-case letters, digits or dashes' } },
       },
     );
+  });
+});
+
+describe('mount option', () => {
+  it('serves Bayeux on another path and tells the pages where', async () => {
+    const other = await demo({ mount: '/cometd' });
+    try {
+      const html = await (await fetch(`${other.url}chat`)).text();
+      expect(html).toContain('data-bayeux="/cometd"');
+      expect(other.bayeuxUrl).toBe(`${other.url}cometd`);
+      const echo = new Client(other.bayeuxUrl, { transports: ['long-polling'] });
+      expect(await echo.remoteCall('/service/echo', { ping: 1 })).toEqual({ ping: 1 });
+      await echo.disconnect();
+    } finally {
+      await other.close();
+    }
   });
 });
 

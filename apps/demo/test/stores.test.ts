@@ -278,5 +278,9 @@ describe('options', () => {
     expect(() => resolveDemoOptions({ chatRecent: 1.5 })).toThrow(/chatRecent/);
     expect(resolveDemoOptions({ port: 0 }).port).toBe(0);
     expect(resolveDemoOptions({}).maxPhotoBytes).toBe(5 * 1024 * 1024);
+    expect(resolveDemoOptions({ mount: '/cometd/x' }).mount).toBe('/cometd/x');
+    for (const mount of ['bayeux', '/', '/a"b', '/chat', '/photos/x', '/a//b', '/a b']) {
+      expect(() => resolveDemoOptions({ mount }), mount).toThrow(/option mount/);
+    }
   });
 });

@@ -1,6 +1,7 @@
-// `npm start` runs the server in ONE process that a signal stops: killing npm (as a terminal's Ctrl-C or a
-// process manager's SIGTERM does) must leave no `node ... serve` behind still listening (issue 7: Debian's sh
-// does not exec the script's last command, so the shell died and node was orphaned).
+// `npm start` runs the server (the demo server, apps/demo, issue 11) in ONE process that a signal stops:
+// killing npm (as a terminal's Ctrl-C or a process manager's SIGTERM does) must leave no `node ...` behind
+// still listening (issue 7: Debian's sh does not exec the script's last command, so the shell died and node
+// was orphaned).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -50,7 +51,7 @@ afterEach(() => {
 
 describe.skipIf(!existsSync('/proc'))('npm start', () => {
   // From the sources (tsx registered in the same process), and compiled (dist/, what `npm install` builds).
-  const modes = existsSync(join(repo, 'packages/pushwire/dist/cli.js')) ? ['source', 'dist'] : ['source'];
+  const modes = existsSync(join(repo, 'apps/demo/dist/server/main.js')) ? ['source', 'dist'] : ['source'];
   const cases = modes.flatMap((mode) =>
     (['SIGTERM', 'SIGINT'] as const).map((signal) => [signal, mode] as const),
   );
@@ -73,7 +74,8 @@ describe.skipIf(!existsSync('/proc'))('npm start', () => {
         let out = '';
         child.stdout.on('data', (d: Buffer) => {
           out += d.toString();
-          const m = /listening on (http:\/\/\S+)\n/.exec(out);
+          // The demo prints its pages' URL, then the Bayeux endpoint's (on the --mount path).
+          const m = /Bayeux at (http:\/\/\S+)/.exec(out);
           if (m) resolve(m[1] as string);
         });
         child.once('exit', (code) => reject(new Error(`npm start exited ${code}: ${err}`)));

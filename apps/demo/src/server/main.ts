@@ -5,17 +5,25 @@ import { parseArgs } from 'node:util';
 import { DEMO_DEFAULTS } from './options.js';
 import { startDemoServer } from './server.js';
 
-const usage = `Usage: npm start -- [--port N] [--host H]
+const usage = `Usage: npm start -- [--port N] [--host H] [--mount PATH]
 
-  --port N   port to listen on (default ${DEMO_DEFAULTS.port}, or $PORT; 0 picks a free port)
-  --host H   address to bind (default ${DEMO_DEFAULTS.host}, or $HOST)`;
+  --port N       port to listen on (default ${DEMO_DEFAULTS.port}, or $PORT; 0 picks a free port)
+  --host H       address to bind (default ${DEMO_DEFAULTS.host}, or $HOST)
+  --mount PATH   path of the Bayeux endpoint (default ${DEMO_DEFAULTS.mount})
+
+Prints the URL once listening; stops cleanly on SIGINT/SIGTERM.`;
 
 export async function main(args: string[]): Promise<number> {
-  let values: { port?: string; host?: string; help?: boolean };
+  let values: { port?: string; host?: string; mount?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args,
-      options: { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        mount: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
     }));
   } catch (err) {
@@ -35,13 +43,14 @@ export async function main(args: string[]): Promise<number> {
   const host = values.host ?? process.env.HOST ?? DEMO_DEFAULTS.host;
   let server: Awaited<ReturnType<typeof startDemoServer>>;
   try {
-    server = await startDemoServer({ port, host });
+    server = await startDemoServer({ port, host, mount: values.mount });
   } catch (err) {
     process.stderr.write(`pushwire demo: ${(err as Error).message}\n`);
     return 1;
   }
   process.stdout.write(
     `pushwire demo listening on ${server.url}\n` +
+      `  Bayeux at ${server.bayeuxUrl} (websocket, long-polling, callback-polling; /service/echo)\n` +
       `  chat ${server.url}chat   whiteboard ${server.url}whiteboard   photos ${server.url}photos   game ${server.url}game\n`,
   );
   await new Promise<void>((resolve) => {

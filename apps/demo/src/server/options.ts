@@ -8,6 +8,8 @@ export interface DemoServerOptions {
   port?: number;
   /** Address to bind. Default 127.0.0.1. */
   host?: string;
+  /** Path of the Bayeux endpoint. Default /bayeux. */
+  mount?: string;
   /** Bayeux engine. Default: the in-memory engine. */
   engine?: Engine;
   /** Largest photo upload in bytes; one more is refused with 413. Default 5 MiB. */
@@ -59,6 +61,7 @@ export type ResolvedDemoOptions = Required<Omit<DemoServerOptions, 'engine'>> & 
 export const DEMO_DEFAULTS = {
   port: 8000,
   host: '127.0.0.1',
+  mount: '/bayeux',
   maxPhotoBytes: 5 * 1024 * 1024,
   maxThumbnailBytes: 48 * 1024,
   photosKept: 12,
@@ -81,10 +84,24 @@ export const DEMO_DEFAULTS = {
   bayeuxMaxInterval: 10_000,
 } as const;
 
+const MOUNT = /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
+const RESERVED = [
+  '/chat',
+  '/whiteboard',
+  '/photos',
+  '/game',
+  '/assets',
+  '/api',
+  '/ws',
+  '/pushwire.js',
+  '/style.css',
+  '/favicon.svg',
+];
+
 export function resolveDemoOptions(o: DemoServerOptions = {}): ResolvedDemoOptions {
   const out: Record<string, unknown> = { ...DEMO_DEFAULTS };
   for (const [key, value] of Object.entries(o)) {
-    if (value === undefined || key === 'engine' || key === 'host') continue;
+    if (value === undefined || key === 'engine' || key === 'host' || key === 'mount') continue;
     const min = key === 'port' || key === 'bayeuxTimeout' ? 0 : 1;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
       throw new TypeError(`pushwire demo: option ${key} must be an integer >= ${min}`);
@@ -92,6 +109,14 @@ export function resolveDemoOptions(o: DemoServerOptions = {}): ResolvedDemoOptio
     out[key] = value;
   }
   out.host = o.host ?? DEMO_DEFAULTS.host;
+  const mount = o.mount ?? DEMO_DEFAULTS.mount;
+  // Safe in an HTML attribute as it is (the pages learn it from <body data-bayeux>), and not a page's path.
+  if (!MOUNT.test(mount) || RESERVED.some((p) => mount === p || mount.startsWith(`${p}/`))) {
+    throw new TypeError(
+      `pushwire demo: option mount must be a path like /bayeux, not one of the demo's own (${mount})`,
+    );
+  }
+  out.mount = mount;
   out.engine = o.engine;
   return out as ResolvedDemoOptions;
 }

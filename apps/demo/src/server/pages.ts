@@ -27,10 +27,15 @@ export const CSP =
 export class PageSite {
   readonly #files = new Map<string, readonly [Buffer, string]>();
 
-  static async load(bundles: Map<BundleName, string>): Promise<PageSite> {
+  /** `mount` (checked by resolveDemoOptions: safe in an attribute) tells the pages where Bayeux is. */
+  static async load(bundles: Map<BundleName, string>, mount: string): Promise<PageSite> {
     const site = new PageSite();
     for (const [path, file] of Object.entries(PAGES)) {
-      site.#files.set(path, [await readFile(`${PUBLIC_DIR}${file}`), 'text/html; charset=utf-8']);
+      const html = (await readFile(`${PUBLIC_DIR}${file}`, 'utf8')).replace(
+        'data-bayeux="/bayeux"',
+        `data-bayeux="${mount}"`,
+      );
+      site.#files.set(path, [Buffer.from(html), 'text/html; charset=utf-8']);
     }
     for (const [path, [file, type]] of Object.entries(FILES)) {
       site.#files.set(path, [await readFile(`${PUBLIC_DIR}${file}`), type]);

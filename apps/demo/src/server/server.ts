@@ -37,6 +37,8 @@ const SESSIONS_PER_BROWSER = 4;
 export interface DemoServer {
   /** http://host:port/ */
   readonly url: string;
+  /** The Bayeux endpoint, http://host:port/bayeux */
+  readonly bayeuxUrl: string;
   readonly app: App;
   readonly bayeux: BayeuxServer;
   readonly state: DemoState;
@@ -85,9 +87,9 @@ function siteMount(
 /** Builds (or loads) the pages, then listens. */
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
   const o = resolveDemoOptions(options);
-  const site = await PageSite.load(await loadPageBundles());
+  const site = await PageSite.load(await loadPageBundles(), o.mount);
   const bayeux = createBayeuxServer({
-    mount: PATHS.bayeux,
+    mount: o.mount,
     timeout: o.bayeuxTimeout,
     maxInterval: o.bayeuxMaxInterval,
     engine: o.engine,
@@ -126,6 +128,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   let closed: Promise<void> | undefined;
   return {
     url: `http://${host}:${app.port}/`,
+    bayeuxUrl: `http://${host}:${app.port}${o.mount}`,
     app,
     bayeux,
     state,

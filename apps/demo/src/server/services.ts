@@ -16,9 +16,20 @@ export interface DemoState {
   game: Game;
 }
 
-/** Clients may publish to services only; every broadcast channel is written by the server. */
+/**
+ * The demos' broadcast channels, written by the server only: pages talk to services, and what reaches the
+ * others is the server's checked version. Any other channel is a plain Bayeux channel (the endpoint is the
+ * same as `pushwire serve`'s, so the README's client example works against `npm start`).
+ */
+const DEMO_BROADCAST =
+  /^\/(chat\/[^/]+\/(messages|presence|typing)|whiteboard\/.+|photos\/.+|game\/.+|clock)$/;
+
+export function isDemoBroadcast(channel: string): boolean {
+  return DEMO_BROADCAST.test(channel);
+}
+
 export const demoSecurityPolicy: SecurityPolicy = {
-  canPublish: (clientId, channel) => clientId !== undefined && channel.startsWith('/service/'),
+  canPublish: (clientId, channel) => clientId !== undefined && !isDemoBroadcast(channel),
 };
 
 function field(data: unknown, name: string): unknown {

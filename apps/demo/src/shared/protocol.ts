@@ -26,6 +26,7 @@ export function isTechnique(value: unknown): value is Technique {
 
 /** HTTP paths served by the demo server. */
 export const PATHS = {
+  /** The default Bayeux mount (the server's `mount` option; pages read it from <body data-bayeux>). */
   bayeux: '/bayeux',
   clientScript: '/pushwire.js',
   rawChat: '/ws/chat',

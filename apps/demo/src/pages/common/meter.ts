@@ -40,8 +40,12 @@ export class Meter {
   readonly #fields = new Map<Field, HTMLElement>();
   #scheduled = false;
 
-  constructor(technique: Technique, root: HTMLElement) {
+  readonly #mount: string;
+
+  /** `mount`: the Bayeux path, whose JSON-P scripts are counted. */
+  constructor(technique: Technique, root: HTMLElement, mount: string) {
     this.technique = technique;
+    this.#mount = mount;
     const cell = (field: Field, label: string, title: string): HTMLElement => {
       const value = h('strong', { 'data-testid': `meter-${field}` }, '0');
       this.#fields.set(field, value);
@@ -109,7 +113,8 @@ export class Meter {
     performance.setResourceTimingBufferSize?.(2000);
     const observer = new PerformanceObserver((list) => {
       for (const entry of list.getEntries() as PerformanceResourceTiming[]) {
-        if (entry.initiatorType !== 'script' || !entry.name.includes('/bayeux')) continue;
+        if (entry.initiatorType !== 'script' || !new URL(entry.name).pathname.startsWith(this.#mount))
+          continue;
         this.requests++;
         const url = new URL(entry.name);
         this.up += encoder.encode(url.pathname + url.search).length;

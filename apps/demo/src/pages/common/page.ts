@@ -15,6 +15,11 @@ import { byId, h } from './dom.js';
 import { Meter } from './meter.js';
 import { type Client, pushwire, type WebSocketConstructor } from './pushwire.js';
 
+/** Where the server mounted Bayeux (it writes it into <body data-bayeux>). */
+export function bayeuxPath(): string {
+  return document.body.dataset.bayeux ?? PATHS.bayeux;
+}
+
 /** Ms between round-trip probes through /service/echo. */
 const RTT_PROBE_MS = 3000;
 
@@ -49,13 +54,13 @@ export function renderSwitcher(current: Technique, allowed: readonly Technique[]
 }
 
 export function createMeter(technique: Technique): Meter {
-  return new Meter(technique, byId('meter'));
+  return new Meter(technique, byId('meter'), bayeuxPath());
 }
 
 /** A Bayeux client on exactly one technique, counted by the meter, probing the round trip. */
 export function connectBayeux(technique: BayeuxTechnique, meter: Meter): Client {
   const { Client } = pushwire();
-  const client = new Client(`${location.origin}${PATHS.bayeux}`, {
+  const client = new Client(`${location.origin}${bayeuxPath()}`, {
     transports: [technique],
     fetch: meter.fetch,
     // The DOM's WebSocket types its handlers with `this`; the client's constructor type is the WHATWG shape.
