@@ -132,7 +132,7 @@ describe('README examples, run as written in the installed project', () => {
     expect(server.err()).toBe('');
   });
 
-  it('client.js against `pushwire serve` (what npm start runs) on the same default port', async () => {
+  it('client.js against `pushwire serve` (the Bayeux endpoint npm start serves too) on the same default port', async () => {
     const port = await freePort();
     await writeExamples(app, examples, port);
     const serve = node(app, ['node_modules/.bin/pushwire', 'serve', '--port', String(port)]);
