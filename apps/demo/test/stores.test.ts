@@ -96,8 +96,11 @@ describe('ChatRooms', () => {
     rooms.join('a', 'lobby', 'ann', 'websocket');
     for (let i = 0; i < 3; i++) rooms.message('a', 'lobby', { text: `m${i}` });
     expect(() => rooms.message('a', 'lobby', { text: 'one too many' })).toThrow(/slow down: at most 3/);
+    // Moving to another room does not reset the window.
+    rooms.join('a', 'other', 'ann', 'websocket');
+    expect(() => rooms.message('a', 'other', { text: 'still too many' })).toThrow(/slow down/);
     vi.advanceTimersByTime(10_000);
-    expect(rooms.message('a', 'lobby', { text: 'again' }).text).toBe('again');
+    expect(rooms.message('a', 'other', { text: 'again' }).text).toBe('again');
   });
 
   it('chatRecent crossed by one drops the oldest', () => {
@@ -176,6 +179,18 @@ describe('Whiteboard', () => {
     expect(() => board.check(stroke('a', [0, 0, 1]))).toThrow(/points/);
     expect(() => board.check(stroke('<b>'))).toThrow(/id/);
     expect(() => board.check(null)).toThrow(BoardError);
+  });
+
+  it('strokeRatePer10s crossed by one, per drawer, and the window slides', () => {
+    vi.useFakeTimers();
+    const board = new Whiteboard({ ...DEMO_DEFAULTS, strokeRatePer10s: 2 });
+    board.allow('a');
+    board.allow('a');
+    expect(() => board.allow('a')).toThrow(/slow down: at most 2 stroke pieces/);
+    board.allow('b');
+    vi.advanceTimersByTime(10_000);
+    board.allow('a');
+    board.forget('a');
   });
 
   it('maxStrokes crossed by one drops the oldest; clear empties it', () => {

@@ -13,6 +13,7 @@ import {
   type Technique,
   type TypingEvent,
 } from '../shared/protocol.js';
+import { RateLimiter } from './rate.js';
 import { cleanNick, cleanText } from './text.js';
 
 export interface ChatLimits {
@@ -41,8 +42,6 @@ interface Room {
 interface Membership {
   room: string;
   member: Member;
-  /** Times (ms) of the messages sent in the last 10 s. */
-  sent: number[];
 }
 
 const RATE_WINDOW_MS = 10_000;
@@ -53,9 +52,11 @@ export class ChatRooms {
   readonly #limits: ChatLimits;
   readonly #publisher: Publisher;
   readonly #onError: (err: unknown) => void;
+  readonly #rate: RateLimiter;
 
   constructor(limits: ChatLimits, publisher: Publisher, onError: (err: unknown) => void) {
     this.#limits = limits;
+    this.#rate = new RateLimiter(limits.chatRatePer10s, RATE_WINDOW_MS);
     this.#publisher = publisher;
     this.#onError = onError;
   }
@@ -76,19 +77,24 @@ export class ChatRooms {
     }
     const nick = cleanNick(rawNick, this.#limits.maxNickLength);
     if (nick === null) throw new ChatError(`a nickname is 1-${this.#limits.maxNickLength} characters`);
-    const current = this.#members.get(key);
-    if (current !== undefined) this.leave(key);
+    // Moving rooms keeps the sender's rate window (rejoining must not reset it).
+    if (this.#members.has(key)) this.#leave(key);
     const room = this.#room(rawRoom);
     const member: Member = { nick, technique };
     room.members.set(key, member);
-    this.#members.set(key, { room: rawRoom, member, sent: current?.sent ?? [] });
+    this.#members.set(key, { room: rawRoom, member });
     const members = this.#memberList(room);
     this.#announce(rawRoom, { event: 'join', nick, members });
     return { room: rawRoom, nick, recent: [...room.recent], members };
   }
 
-  /** Leaves the room `key` is in (no-op when in none), telling the others. */
+  /** Leaves the room `key` is in (no-op when in none), telling the others; the session is done. */
   leave(key: string): void {
+    this.#rate.forget(key);
+    this.#leave(key);
+  }
+
+  #leave(key: string): void {
     const m = this.#members.get(key);
     if (m === undefined) return;
     this.#members.delete(key);
@@ -107,11 +113,9 @@ export class ChatRooms {
     const text = cleanText(raw, this.#limits.maxMessageLength);
     if (text === null) throw new ChatError(`a message is 1-${this.#limits.maxMessageLength} characters`);
     const now = Date.now();
-    while (m.sent.length > 0 && (m.sent[0] ?? 0) <= now - RATE_WINDOW_MS) m.sent.shift();
-    if (m.sent.length >= this.#limits.chatRatePer10s) {
+    if (!this.#rate.take(key, now)) {
       throw new ChatError(`slow down: at most ${this.#limits.chatRatePer10s} messages in 10 seconds`);
     }
-    m.sent.push(now);
     return {
       id: randomBytes(8).toString('base64url'),
       nick: m.member.nick,

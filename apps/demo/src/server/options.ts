@@ -38,6 +38,8 @@ export interface DemoServerOptions {
   maxBoardBytes?: number;
   /** Most points in one stroke message. Default 256. */
   maxStrokePoints?: number;
+  /** Stroke pieces one drawer may send per 10 s (a piece every 60 ms while drawing is ~170); one more is refused. Default 400. */
+  strokeRatePer10s?: number;
   /** Players in the game at once. Default 32. */
   maxPlayers?: number;
   /** Ms between game ticks. Default 50 (20 Hz). */
@@ -75,6 +77,7 @@ export const DEMO_DEFAULTS = {
   maxStrokes: 5000,
   maxBoardBytes: 2 * 1024 * 1024,
   maxStrokePoints: 256,
+  strokeRatePer10s: 400,
   maxPlayers: 32,
   gameTickMs: 50,
   maxRawChatters: 500,

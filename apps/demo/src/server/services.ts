@@ -103,8 +103,9 @@ export function registerServices(
 
   bayeux.addService(
     CHANNELS.boardStroke,
-    guard((data) => {
+    guard((data, clientId) => {
       const stroke = board.check(data);
+      board.allow(clientId);
       board.add(stroke);
       publish(CHANNELS.boardStrokes, stroke);
       return { id: stroke.id };
@@ -148,5 +149,6 @@ export function registerServices(
   bayeux.on('disconnect', ({ clientId }) => {
     chat.leave(clientId);
     game.leave(clientId);
+    board.forget(clientId);
   });
 }

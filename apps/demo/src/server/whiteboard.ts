@@ -2,11 +2,13 @@
 // joiner gets the current drawing (bounded in count and bytes, oldest dropped), and cleared for everyone.
 
 import { PALETTE, type Stroke } from '../shared/protocol.js';
+import { RateLimiter } from './rate.js';
 
 export interface BoardLimits {
   maxStrokes: number;
   maxBoardBytes: number;
   maxStrokePoints: number;
+  strokeRatePer10s: number;
 }
 
 export class BoardError extends Error {}
@@ -19,9 +21,23 @@ export class Whiteboard {
   readonly #sizes: number[] = [];
   #bytes = 0;
   readonly #limits: BoardLimits;
+  /** One drawer cannot push everyone else's ink off the bounded board in a moment. */
+  readonly #rate: RateLimiter;
 
   constructor(limits: BoardLimits) {
     this.#limits = limits;
+    this.#rate = new RateLimiter(limits.strokeRatePer10s, 10_000);
+  }
+
+  /** Counts a stroke piece from `sender`; a BoardError past strokeRatePer10s. */
+  allow(sender: string): void {
+    if (!this.#rate.take(sender)) {
+      throw new BoardError(`slow down: at most ${this.#limits.strokeRatePer10s} stroke pieces in 10 seconds`);
+    }
+  }
+
+  forget(sender: string): void {
+    this.#rate.forget(sender);
   }
 
   get size(): number {
