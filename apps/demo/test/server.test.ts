@@ -16,6 +16,7 @@ const clients: Client[] = [];
 
 beforeAll(async () => {
   server = await demo({
+    uploadRatePer10s: 1000,
     maxPhotoBytes: MAX_PHOTO,
     maxThumbnailBytes: MAX_THUMB,
     maxRawFrameBytes: 256,
@@ -152,6 +153,22 @@ describe('photo upload', () => {
     expect(await thumbAt(png(MAX_THUMB))).toMatch(/^data:image\/png;base64,/);
     expect(await thumbAt(png(MAX_THUMB + 1))).toBeNull();
     expect(await thumbAt(Buffer.from('<svg onload=alert(1)>'))).toBeNull();
+  });
+
+  it('uploadRatePer10s crossed by one is 429, per client address', async () => {
+    const limited = await demo({ uploadRatePer10s: 2 });
+    try {
+      const up = () =>
+        fetch(`${limited.url}api/photos?nick=a`, { method: 'POST', body: new Uint8Array(png(100)) });
+      expect((await up()).status).toBe(201);
+      expect((await up()).status).toBe(201);
+      const third = await up();
+      expect(third.status).toBe(429);
+      expect(await third.json()).toEqual({ error: 'slow down: at most 2 uploads in 10 seconds' });
+      expect(limited.state.photos.size).toBe(2);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('refuses a GET on the upload path and unknown photos', async () => {

@@ -4,6 +4,7 @@ import { ChatError, ChatRooms } from '../src/server/chat.js';
 import { Game, GameError, WORLD } from '../src/server/game.js';
 import { DEMO_DEFAULTS, resolveDemoOptions } from '../src/server/options.js';
 import { PhotoStore } from '../src/server/photos.js';
+import { RateLimiter } from '../src/server/rate.js';
 import { cleanNick, cleanText } from '../src/server/text.js';
 import { BoardError, Whiteboard } from '../src/server/whiteboard.js';
 import type { ChatMessage, Photo } from '../src/shared/protocol.js';
@@ -151,6 +152,19 @@ describe('ChatRooms', () => {
     rooms.leave('a');
     rooms.join('c', 'three', 'cat', 'websocket');
     expect(rooms.roomCount).toBe(2);
+  });
+});
+
+describe('RateLimiter', () => {
+  it('maxKeys crossed by one forgets the oldest key', () => {
+    const rate = new RateLimiter(1, 10_000, 2);
+    expect(rate.take('a', 0)).toBe(true);
+    expect(rate.take('b', 0)).toBe(true);
+    expect(rate.take('a', 1)).toBe(false);
+    expect(rate.take('c', 1)).toBe(true);
+    expect(rate.size).toBe(2);
+    // 'a' was forgotten: it starts afresh.
+    expect(rate.take('a', 2)).toBe(true);
   });
 });
 

@@ -12,6 +12,8 @@ export interface DemoServerOptions {
   mount?: string;
   /** Bayeux engine. Default: the in-memory engine. */
   engine?: Engine;
+  /** Uploads one client address may make per 10 s (each is pushed to every viewer); one more is 429. Default 10. */
+  uploadRatePer10s?: number;
   /** Largest photo upload in bytes; one more is refused with 413. Default 5 MiB. */
   maxPhotoBytes?: number;
   /** Largest thumbnail sent with an upload in bytes; larger ones are dropped (the photo is kept). Default 48 KiB. */
@@ -64,6 +66,7 @@ export const DEMO_DEFAULTS = {
   port: 8000,
   host: '127.0.0.1',
   mount: '/bayeux',
+  uploadRatePer10s: 10,
   maxPhotoBytes: 5 * 1024 * 1024,
   maxThumbnailBytes: 48 * 1024,
   photosKept: 12,

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CHANNELS, PATHS, type Photo, type PhotoType } from '../shared/protocol.js';
 import { BodyTooLarge, readBody } from './http-body.js';
 import { describeBytes, sniffImageType } from './magic.js';
+import { RateLimiter } from './rate.js';
 import { cleanNick } from './text.js';
 
 interface Stored {
@@ -15,6 +16,7 @@ interface Stored {
 }
 
 export interface PhotoLimits {
+  uploadRatePer10s: number;
   maxPhotoBytes: number;
   maxThumbnailBytes: number;
   photosKept: number;
@@ -30,9 +32,12 @@ export class PhotoStore {
   readonly #photos: Stored[] = [];
   #bytes = 0;
   readonly #limits: PhotoLimits;
+  /** Per client address: every upload is pushed to every viewer, so a flood would be multiplied. */
+  readonly uploads: RateLimiter;
 
   constructor(limits: PhotoLimits) {
     this.#limits = limits;
+    this.uploads = new RateLimiter(limits.uploadRatePer10s, 10_000, 10_000);
   }
 
   get size(): number {
@@ -178,6 +183,11 @@ export async function handleUpload(
   limits: PhotoLimits,
   bayeux: PhotoPublisher,
 ): Promise<void> {
+  if (!store.uploads.take(req.socket.remoteAddress ?? '')) {
+    req.resume();
+    sendJson(res, 429, { error: `slow down: at most ${limits.uploadRatePer10s} uploads in 10 seconds` });
+    return;
+  }
   let upload: Upload;
   try {
     upload = await parseUpload(req, limits);
