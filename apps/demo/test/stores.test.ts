@@ -104,6 +104,14 @@ describe('ChatRooms', () => {
     expect(rooms.message('a', 'other', { text: 'again' }).text).toBe('again');
   });
 
+  it('typingRatePer10s crossed by one', () => {
+    const rooms = new ChatRooms(chatLimits({ typingRatePer10s: 2 }), recorder(), () => undefined);
+    rooms.join('a', 'lobby', 'ann', 'websocket');
+    expect(rooms.typing('a', 'lobby', { typing: true })).toEqual({ nick: 'ann', typing: true });
+    expect(rooms.typing('a', 'lobby', { typing: 'yes' })).toEqual({ nick: 'ann', typing: false });
+    expect(() => rooms.typing('a', 'lobby', { typing: true })).toThrow(/at most 2 typing events/);
+  });
+
   it('chatRecent crossed by one drops the oldest', () => {
     const rooms = new ChatRooms(chatLimits({ chatRecent: 3 }), recorder(), () => undefined);
     rooms.join('a', 'lobby', 'ann', 'websocket');

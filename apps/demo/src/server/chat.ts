@@ -23,6 +23,7 @@ export interface ChatLimits {
   maxNickLength: number;
   maxMessageLength: number;
   chatRatePer10s: number;
+  typingRatePer10s: number;
 }
 
 export interface Publisher {
@@ -53,10 +54,12 @@ export class ChatRooms {
   readonly #publisher: Publisher;
   readonly #onError: (err: unknown) => void;
   readonly #rate: RateLimiter;
+  readonly #typingRate: RateLimiter;
 
   constructor(limits: ChatLimits, publisher: Publisher, onError: (err: unknown) => void) {
     this.#limits = limits;
     this.#rate = new RateLimiter(limits.chatRatePer10s, RATE_WINDOW_MS);
+    this.#typingRate = new RateLimiter(limits.typingRatePer10s, RATE_WINDOW_MS);
     this.#publisher = publisher;
     this.#onError = onError;
   }
@@ -91,6 +94,7 @@ export class ChatRooms {
   /** Leaves the room `key` is in (no-op when in none), telling the others; the session is done. */
   leave(key: string): void {
     this.#rate.forget(key);
+    this.#typingRate.forget(key);
     this.#leave(key);
   }
 
@@ -128,6 +132,10 @@ export class ChatRooms {
   typing(key: string, room: string, data: unknown): TypingEvent {
     const m = this.#members.get(key);
     if (m === undefined || m.room !== room) throw new ChatError(`join the room '${room}' first`);
+    // Every typing event is broadcast to the room: bounded like messages.
+    if (!this.#typingRate.take(key)) {
+      throw new ChatError(`slow down: at most ${this.#limits.typingRatePer10s} typing events in 10 seconds`);
+    }
     const typing =
       typeof data === 'object' && data !== null && (data as { typing?: unknown }).typing === true;
     return { nick: m.member.nick, typing };

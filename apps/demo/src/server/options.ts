@@ -34,6 +34,8 @@ export interface DemoServerOptions {
   maxMessageLength?: number;
   /** Chat messages one chatter may send per 10 s; one more is refused. Default 30. */
   chatRatePer10s?: number;
+  /** Typing events one chatter may send per 10 s (the page sends one every 2 s at most). Default 20. */
+  typingRatePer10s?: number;
   /** Strokes kept on the whiteboard (the oldest goes first). Default 5000. */
   maxStrokes?: number;
   /** Bytes of strokes kept (JSON). Default 2 MiB. */
@@ -77,6 +79,7 @@ export const DEMO_DEFAULTS = {
   maxNickLength: 32,
   maxMessageLength: 500,
   chatRatePer10s: 30,
+  typingRatePer10s: 20,
   maxStrokes: 5000,
   maxBoardBytes: 2 * 1024 * 1024,
   maxStrokePoints: 256,

@@ -113,7 +113,8 @@ export function registerServices(
   );
   bayeux.addService(
     CHANNELS.boardClear,
-    guard(() => {
+    guard((_data, clientId) => {
+      board.allow(clientId);
       board.clear();
       publish(CHANNELS.boardCleared, { at: Date.now() });
       return { cleared: true };
