@@ -73,13 +73,20 @@ export class ChatRooms {
     return m && { room: m.room, nick: m.member.nick };
   }
 
-  /** Joins `key` to a room (leaving the one it was in); the welcome carries recent messages and members. */
-  join(key: string, rawRoom: unknown, rawNick: unknown, technique: Technique): ChatWelcome {
+  /** The room name and the nickname as they would be joined with, or a ChatError (nothing changes). */
+  check(rawRoom: unknown, rawNick: unknown): { room: string; nick: string } {
     if (typeof rawRoom !== 'string' || !ROOM_PATTERN.test(rawRoom)) {
       throw new ChatError('a room name is 1-24 lower-case letters, digits or dashes');
     }
     const nick = cleanNick(rawNick, this.#limits.maxNickLength);
     if (nick === null) throw new ChatError(`a nickname is 1-${this.#limits.maxNickLength} characters`);
+    return { room: rawRoom, nick };
+  }
+
+  /** Joins `key` to a room (leaving the one it was in); the welcome carries recent messages and members. */
+  join(key: string, rawRoom: unknown, rawNick: unknown, technique: Technique): ChatWelcome {
+    const { nick } = this.check(rawRoom, rawNick);
+    if (typeof rawRoom !== 'string') throw new ChatError('a room name is a string');
     // Moving rooms keeps the sender's rate window (rejoining must not reset it).
     if (this.#members.has(key)) this.#leave(key);
     const room = this.#room(rawRoom);

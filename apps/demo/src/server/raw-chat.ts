@@ -1,16 +1,20 @@
 // The raw WebSocket chat technique, on the component framework (@pushwire/components, Ratchet-style): no
-// Bayeux on the wire, just JSON frames on ws://host/ws/chat. The bridge makes such a chatter a member of the
-// same rooms: what it says is published on the room's Bayeux channels (so every Bayeux client sees it, on
-// any transport), and what is published there is encoded once per room and sent to the room's sockets.
+// Bayeux on the wire, just JSON frames on ws://host/ws/chat. A BayeuxBridge (one in-process session of the
+// Bayeux server, bayeux.localSession(), in the engine like any client, so it works across nodes with a
+// shared engine) makes such a chatter a member of the same rooms: what it says is published on the room's
+// Bayeux channels (every Bayeux client sees it, on any transport), and what is published there is
+// forwarded to the room's sockets, formatted once and framed once.
 //
 // Stack on the App's route: RawChatGate (same origin, maxRawChatters) -> WsServer (maxRawFrameBytes) ->
 // RawChat (this component).
 
 import {
+  BayeuxBridge,
   type Component,
   type Connection,
   HttpLayer,
   type HttpRequest,
+  type LocalSessionSource,
   type Message,
   WsServer,
 } from '@pushwire/components';
@@ -21,7 +25,7 @@ import {
   type RawServerFrame,
   type TypingEvent,
 } from '../shared/protocol.js';
-import { ChatError, type ChatRooms, type Publisher } from './chat.js';
+import { ChatError, type ChatRooms } from './chat.js';
 
 export interface RawChatLimits {
   maxRawChatters: number;
@@ -37,41 +41,55 @@ interface Chatter {
   room: string;
 }
 
+/** A Bayeux message on /chat/<room>/<kind> as the raw frame a chatter gets. */
+export function rawFrame(data: unknown, channel: string): string {
+  const kind = CHANNEL.exec(channel)?.[2];
+  const frame: RawServerFrame =
+    kind === 'messages'
+      ? { type: 'message', ...(data as ChatMessage) }
+      : kind === 'presence'
+        ? { type: 'presence', ...(data as PresenceEvent) }
+        : { type: 'typing', ...(data as TypingEvent) };
+  return JSON.stringify(frame);
+}
+
 export class RawChat implements Component {
   readonly #chatters = new Map<Connection, Chatter>();
-  readonly #rooms = new Map<string, Set<Connection>>();
   readonly #chat: ChatRooms;
-  readonly #publisher: Publisher;
+  readonly bridge: BayeuxBridge;
   readonly #onError: (err: unknown) => void;
+  /** Opened and not yet closed (joins in progress included): what maxRawChatters counts. */
+  #open = 0;
   #next = 0;
 
-  constructor(chat: ChatRooms, publisher: Publisher, onError: (err: unknown) => void) {
+  constructor(chat: ChatRooms, bayeux: LocalSessionSource, onError: (err: unknown) => void) {
     this.#chat = chat;
-    this.#publisher = publisher;
+    this.bridge = new BayeuxBridge(bayeux, { format: rawFrame });
     this.#onError = onError;
   }
 
   get connections(): number {
-    return this.#chatters.size;
+    return this.#open;
   }
 
-  onOpen(conn: Connection, request?: HttpRequest): void {
+  async onOpen(conn: Connection, request?: HttpRequest): Promise<void> {
+    this.#open++;
     const key = `raw:${++this.#next}`;
     const query = request?.query ?? new URLSearchParams();
-    let room: string;
+    const room = query.get('room') ?? 'lobby';
     try {
-      const welcome = this.#chat.join(key, query.get('room') ?? 'lobby', query.get('nick'), 'raw-websocket');
-      room = welcome.room;
+      this.#chat.check(room, query.get('nick'));
+      // Forward first, then join: nothing said in the room between the two is missed (the page merges
+      // the welcome's recent messages with live ones by id).
+      await this.bridge.forward(conn, `/chat/${room}/*`);
+      const welcome = this.#chat.join(key, room, query.get('nick'), 'raw-websocket');
+      this.#chatters.set(conn, { key, room });
       this.#send(conn, { type: 'welcome', ...welcome });
     } catch (err) {
       if (!(err instanceof ChatError)) throw err;
+      await this.bridge.stopForwarding(conn);
       conn.close(POLICY_VIOLATION, err.message.slice(0, 120));
-      return;
     }
-    this.#chatters.set(conn, { key, room });
-    let sockets = this.#rooms.get(room);
-    if (!sockets) this.#rooms.set(room, (sockets = new Set()));
-    sockets.add(conn);
   }
 
   onMessage(conn: Connection, message: Message): void {
@@ -90,10 +108,10 @@ export class RawChat implements Component {
     try {
       if (type === 'message') {
         const said = this.#chat.message(key, room, frame);
-        this.#publisher.publish(CHANNELS.chatMessages(room), said).catch(this.#onError);
+        this.bridge.publish(CHANNELS.chatMessages(room), said).catch(this.#onError);
       } else if (type === 'typing') {
         const typing = this.#chat.typing(key, room, frame);
-        this.#publisher.publish(CHANNELS.chatTypingEvents(room), typing).catch(this.#onError);
+        this.bridge.publish(CHANNELS.chatTypingEvents(room), typing).catch(this.#onError);
       } else if (type === 'echo') {
         const sent = (frame as { sent?: unknown }).sent;
         this.#send(conn, {
@@ -108,34 +126,16 @@ export class RawChat implements Component {
   }
 
   onClose(conn: Connection): void {
+    this.#open--;
+    this.bridge.stopForwarding(conn).catch(this.#onError);
     const chatter = this.#chatters.get(conn);
     if (chatter === undefined) return;
     this.#chatters.delete(conn);
-    const sockets = this.#rooms.get(chatter.room);
-    sockets?.delete(conn);
-    if (sockets?.size === 0) this.#rooms.delete(chatter.room);
     this.#chat.leave(chatter.key);
   }
 
   onError(_conn: Connection, error: Error): void {
     this.#onError(error);
-  }
-
-  /** Called for every Bayeux publish: chat traffic goes to the room's raw sockets, encoded once. */
-  deliver(channel: string, data: unknown): void {
-    const match = CHANNEL.exec(channel);
-    if (match === null) return;
-    const sockets = this.#rooms.get(match[1] ?? '');
-    if (sockets === undefined || sockets.size === 0) return;
-    const kind = match[2];
-    const frame: RawServerFrame =
-      kind === 'messages'
-        ? { type: 'message', ...(data as ChatMessage) }
-        : kind === 'presence'
-          ? { type: 'presence', ...(data as PresenceEvent) }
-          : { type: 'typing', ...(data as TypingEvent) };
-    const text = JSON.stringify(frame);
-    for (const conn of sockets) conn.send(text);
   }
 
   #send(conn: Connection, frame: RawServerFrame): void {

@@ -3,7 +3,8 @@
 //     long-polling with advice.timeout 0),
 //   - the site mounted beside it: pages and their scripts, the browser client at /pushwire.js, the photo
 //     upload and the photos,
-//   - the raw WebSocket chat routed at /ws/chat (a component behind WsServer), bridged into the Bayeux rooms.
+//   - the raw WebSocket chat routed at /ws/chat (a component behind WsServer), on the Bayeux rooms through
+//     a BayeuxBridge (an in-process Bayeux session).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -105,7 +106,6 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   };
   registerServices(bayeux, state, reportError);
   const rawChat = new RawChat(state.chat, bayeux, reportError);
-  bayeux.on('publish', ({ channel, data }) => rawChat.deliver(channel, data));
   const gate = new RawChatGate(rawChat, o);
 
   const clock = setInterval(() => {
@@ -138,6 +138,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
         clearInterval(clock);
         state.game.close();
         await gate.ws.close();
+        await rawChat.bridge.close();
         await app.close();
       })();
       return closed;
