@@ -82,6 +82,13 @@ describe('chat', () => {
     expect(await bob.locator('[data-testid=meter-technique]').getAttribute('data-value')).toBe(
       'short-polling',
     );
+    // The switcher keeps the deep link: same nick and room, another technique.
+    const href = await ann.locator('[data-testid=technique-raw-websocket]').getAttribute('href');
+    expect(Object.fromEntries(new URL(href ?? '', server.url).searchParams)).toEqual({
+      technique: 'raw-websocket',
+      nick: 'ann',
+      room: 'e2e-one',
+    });
     expect([...errorsOf(ann), ...errorsOf(bob)]).toEqual([]);
     await Promise.all([ann.close(), bob.close()]);
   });
