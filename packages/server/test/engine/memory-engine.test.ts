@@ -1,8 +1,8 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
+import { engineConformance, RecordingSink } from '@pushwire/server/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryEngine, type MemoryEngine } from '../../src/engine/memory-engine.js';
 import { MessageQueue } from '../../src/engine/message-queue.js';
-import { engineConformance, RecordingSink } from './engine-conformance.js';
 
 engineConformance('memory', async (opts) => createMemoryEngine(opts));
 

@@ -7,8 +7,8 @@
 // and run their sweeper on a timer. Every engine created here is closed after its test.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { DeliverySink, DestroyReason, Engine, EngineOptions } from '../../src/engine/engine.js';
-import { EngineError } from '../../src/engine/engine.js';
+import type { DeliverySink, DestroyReason, Engine, EngineOptions } from '../engine/engine.js';
+import { EngineError } from '../engine/engine.js';
 
 const FAKE = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] } as const;
 
