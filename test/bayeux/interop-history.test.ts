@@ -62,8 +62,12 @@ for (const transport of TRANSPORTS) {
         b.disable('websocket');
       }
       cleanups.push(
-        () => a.disconnect(),
-        () => b.disconnect(),
+        () => {
+          a.disconnect();
+        },
+        () => {
+          b.disconnect();
+        },
       );
       const got = inbox<unknown>();
       const presence = inbox<unknown>();
