@@ -6,6 +6,14 @@ export type {
   AuthorizerResult,
 } from './authorizers.js';
 export {
+  CHANNEL_DEFAULTS,
+  type ChannelHistoryOptions,
+  type ChannelOptions,
+  type ChannelPresenceOptions,
+  PRESENCE_PREFIX,
+  presenceChannelOf,
+} from './channel-features.js';
+export {
   bundledClientScript,
   CLIENT_BUNDLE_EXPORT,
   ClientScriptMissingError,
@@ -30,15 +38,24 @@ export {
 export { type TimesyncExtensionOptions, timesyncExtension } from './extensions/timesync.js';
 export type { BayeuxExtension, DeliveryHook, OutgoingContext } from './extensions.js';
 export type { ReleaseReason } from './held-connects.js';
+export type { HistoryOptions, HistoryResult } from './history.js';
 export { type LocalMessageHandler, LocalSession } from './local-session.js';
 export type {
   BayeuxServerOptions,
   CorsOptions,
+  PresenceInfoHook,
   RequestContext,
   SecurityPolicy,
   TransportName,
 } from './options.js';
 export { DEFAULTS as SERVER_DEFAULTS } from './options.js';
+export {
+  memberId,
+  PRESENCE_SERVICE,
+  type PresenceAction,
+  type PresenceQueryResult,
+  type PublicMember,
+} from './presence.js';
 export { BayeuxServer, createBayeuxServer } from './server.js';
 export type { ServiceContext, ServiceHandler } from './services.js';
 export type { SocketBinding } from './socket-push.js';

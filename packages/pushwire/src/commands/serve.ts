@@ -9,6 +9,7 @@ import {
   createBayeuxServer,
   serveClientScript,
 } from '@pushwire/server';
+import { channelFlags } from './channel-flags.js';
 import { type Command, UsageError } from './command.js';
 import { untilStopSignal, urlAuthority } from './lifecycle.js';
 import { ADDRESS_HELP, DEFAULT_HOST, integerOption, parseOptions, portOption } from './options.js';
@@ -26,6 +27,8 @@ ${ADDRESS_HELP}
                        long polls held at once per browser cookie; the others poll every 2 s
                        (default 1, as browsers need; -1 = unlimited, for several Node clients sharing
                        one cookie jar)
+  --history P=SIZE     keep the last SIZE messages of channels matching pattern P, with recovery (repeatable)
+  --presence P         track who is subscribed to channels matching pattern P (repeatable)
 
 Serves the browser client at /pushwire.js and <mount>/client.js.
 Prints the endpoint URL (http://HOST:PORT/bayeux) once listening; stops cleanly on SIGINT/SIGTERM.`;
@@ -68,6 +71,8 @@ export const command: Command = {
       'max-interval': { type: 'string' },
       cors: { type: 'string', multiple: true },
       'max-sessions-per-browser': { type: 'string' },
+      history: { type: 'string', multiple: true },
+      presence: { type: 'string', multiple: true },
     });
     const port = portOption(values.port);
     const timeout = integerOption('timeout', values.timeout, 0, MAX_MS);
@@ -90,7 +95,17 @@ export const command: Command = {
     if (maxInterval !== undefined) options.maxInterval = maxInterval;
     if (maxSessionsPerBrowser !== undefined) options.maxSessionsPerBrowser = maxSessionsPerBrowser;
     if (cors !== undefined) options.cors = cors;
-    const bayeux = createBayeuxServer(options);
+    const channels = channelFlags(values.history, values.presence);
+    if (typeof channels === 'string') throw new UsageError(channels);
+    if (Object.keys(channels).length > 0) options.channels = channels;
+    let bayeux: ReturnType<typeof createBayeuxServer>;
+    try {
+      bayeux = createBayeuxServer(options);
+    } catch (err) {
+      // A pattern the server refuses (not a channel pattern, /meta/**, /presence/**): bad input, exit 2.
+      if (err instanceof TypeError || err instanceof RangeError) throw new UsageError(err.message);
+      throw err;
+    }
     bayeux.addService('/service/echo', (data) => data);
     const http = createServer();
     // The browser client at /pushwire.js as well as <mount>/client.js; attach() leaves other paths to this.
