@@ -3,6 +3,8 @@
 // or a server restart; the app sees every message exactly once, in order, and a `recovery` event.
 // Publishes race the reconnect (server-side publishes from a seeded schedule, many rounds).
 
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client, type Recovery, type TransportName } from '../src/index.js';
 import { collector, type OurServer, once, startOurs } from './helpers.js';
@@ -168,4 +170,67 @@ describe('recovery edge cases', () => {
       await server.close();
     }
   });
+});
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/history-server-process.ts', import.meta.url));
+
+function startProcess(port = 0): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=pushwire-source', FIXTURE], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /ready (\d+)/.exec(out);
+      if (match) resolve({ child, port: Number(match[1]) });
+    });
+    child.once('exit', (code) => reject(new Error(`server process exited early (${code})`)));
+  });
+}
+
+function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+describe('server process killed (SIGKILL) and restarted, memory engine', () => {
+  const children: ChildProcess[] = [];
+  const clients: Client[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.disconnect();
+    for (const child of children.splice(0)) await kill(child);
+  });
+
+  it.each<TransportName>(['websocket', 'long-polling'])(
+    'over %s: recovered false, not silence',
+    async (transport) => {
+      const first = await startProcess();
+      children.push(first.child);
+      const url = `http://127.0.0.1:${first.port}/bayeux`;
+      const options = { transports: [transport], backoffIncrement: 50, maxBackoff: 200, backoffJitter: 0 };
+      const subscriber = new Client(url, options);
+      const publisher = new Client(url, { ...options, transports: ['long-polling' as const] });
+      clients.push(subscriber, publisher);
+      const inbox = collector<[unknown]>();
+      await subscriber.subscribe('/chat/killed', (data) => inbox.handler(data));
+      await publisher.publish('/chat/killed', 'before');
+      expect((await inbox.next())[0]).toBe('before');
+      const recoveries = collector<[string, Recovery]>();
+      subscriber.on('recovery', recoveries.handler);
+      await kill(first.child);
+      const second = await startProcess(first.port);
+      children.push(second.child);
+      const [channel, recovery] = await recoveries.next();
+      expect(channel).toBe('/chat/killed');
+      expect(recovery).toMatchObject({ recovered: false, offset: 0 });
+      await publisher.publish('/chat/killed', 'after');
+      expect((await inbox.next())[0]).toBe('after');
+      expect(inbox.items.map(([d]) => d)).toEqual(['before', 'after']);
+    },
+  );
 });
