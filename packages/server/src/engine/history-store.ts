@@ -98,11 +98,16 @@ class Stream {
 export class HistoryStore {
   readonly #streams = new Map<string, Stream>();
   readonly #maxBytes: number;
+  readonly #onEvict: ((channel: string, epoch: string) => void) | undefined;
   #bytes = 0;
 
-  /** @param maxBytes Bytes of history kept over all channels (memory engine option `maxHistoryBytes`). */
-  constructor(maxBytes: number) {
+  /**
+   * @param maxBytes Bytes of history kept over all channels (memory engine option `maxHistoryBytes`).
+   * @param onEvict Told when a channel loses its whole history to that bound (diagnostics).
+   */
+  constructor(maxBytes: number, onEvict?: (channel: string, epoch: string) => void) {
     this.#maxBytes = maxBytes;
+    this.#onEvict = onEvict;
   }
 
   get bytes(): number {
@@ -199,6 +204,7 @@ export class HistoryStore {
       if (stream === keep) continue;
       this.#streams.delete(channel);
       this.#bytes -= stream.bytes;
+      this.#onEvict?.(channel, stream.epoch);
     }
   }
 }

@@ -39,6 +39,11 @@ import { PresenceStore } from './presence-store.js';
  */
 export const engineDestroyChannel = diagnosticsChannel.channel('pushwire:engine:destroy');
 /**
+ * `pushwire:engine:history-evict` gets `{ channel, epoch }` when `maxHistoryBytes` takes a channel's whole
+ * history (its next recovery says `recovered: false`).
+ */
+export const engineHistoryEvictChannel = diagnosticsChannel.channel('pushwire:engine:history-evict');
+/**
  * `pushwire:engine:drop` gets `{ clientId, dropped, bytes, limit }` when drop-oldest discards queued
  * messages (`limit`: 'maxQueue' or 'maxQueueBytes', the bound that was crossed).
  */
@@ -105,7 +110,9 @@ export class MemoryEngine implements Engine {
 
   constructor(opts: Partial<MemoryEngineOptions> = {}) {
     this.options = checkOptions(opts);
-    this.history = new HistoryStore(this.options.maxHistoryBytes);
+    this.history = new HistoryStore(this.options.maxHistoryBytes, (channel, epoch) => {
+      if (engineHistoryEvictChannel.hasSubscribers) engineHistoryEvictChannel.publish({ channel, epoch });
+    });
     // One timer for every client (CometD's sweeper), unref'd so an idle engine never keeps Node alive.
     this.sweeper = setInterval(() => this.sweep(), this.options.sweepInterval);
     this.sweeper.unref?.();

@@ -128,6 +128,9 @@ describe('MemoryEngine history', () => {
     await probe.publishHistory({ channel: '/c', data: 'x' }, tpl('x'), LIMITS);
     const oneChannel = probe.historyBytes;
     const e = make({ maxHistoryBytes: oneChannel * 2 });
+    const evicted: unknown[] = [];
+    const onEvict = (m: unknown) => evicted.push(m);
+    diagnosticsChannel.subscribe('pushwire:engine:history-evict', onEvict);
     const a = await e.publishHistory({ channel: '/a', data: 'x' }, tpl('x'), LIMITS);
     await e.publishHistory({ channel: '/b', data: 'x' }, tpl('x'), LIMITS);
     expect(e.historyBytes).toBe(oneChannel * 2);
@@ -137,6 +140,8 @@ describe('MemoryEngine history', () => {
     // One more message anywhere crosses the bound: /a, published least recently, goes.
     await e.publishHistory({ channel: '/b', data: 'x' }, tpl('x'), LIMITS);
     expect(e.historyBytes).toBeLessThanOrEqual(oneChannel * 2);
+    diagnosticsChannel.unsubscribe('pushwire:engine:history-evict', onEvict);
+    expect(evicted).toEqual([{ channel: '/a', epoch: a.position.epoch }]);
     const after = await e.readHistory('/a', { after: a.position }, LIMITS);
     expect(after.complete).toBe(false);
     expect(after.position.epoch).not.toBe(a.position.epoch);
