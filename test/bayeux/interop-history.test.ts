@@ -54,7 +54,7 @@ for (const transport of TRANSPORTS) {
     });
 
     it('faye: publishes round-trip on a channel with history, in order, data unchanged', async () => {
-      server = await startServer('ours', { channels: CHANNELS });
+      server = await startServer('ours', { bayeux: { channels: CHANNELS } });
       const a = new faye.Client(server.url, { timeout: 5, retry: 0.2 });
       const b = new faye.Client(server.url, { timeout: 5, retry: 0.2 });
       if (transport === 'long-polling') {
@@ -85,7 +85,7 @@ for (const transport of TRANSPORTS) {
     });
 
     it('cometd: subscribe, publish, wildcard and remote call work; deliveries carry ext.history', async () => {
-      server = await startServer('ours', { channels: CHANNELS });
+      server = await startServer('ours', { bayeux: { channels: CHANNELS } });
       const c = new CometD();
       c.configure({ url: server.url, logLevel: 'warn' });
       if (transport === 'long-polling') c.unregisterTransport('websocket');
