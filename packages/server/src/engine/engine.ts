@@ -114,8 +114,10 @@ export interface DeliverySink {
    */
   isHeld?(clientId: string): boolean;
   /**
-   * Optional: a client left a presence set because it was destroyed (disconnect, expiry, slow, on any
-   * node's sweeper). The server publishes the leave event. Not called for presenceLeave (the caller knows).
+   * Optional: a client left a presence set because it was destroyed (disconnect, expiry, slow). Called
+   * ONCE per leave, on the node whose call or sweeper destroyed the client (a shared engine must not tell
+   * every node), after `destroyed`; that node's server publishes the leave event, which reaches watchers
+   * on every node through `publish`. Not called for presenceLeave (the caller knows).
    */
   left?(channel: string, member: PresenceMember, count: number, reason: DestroyReason): void;
 }
