@@ -196,15 +196,20 @@ export class HistoryStore {
     return stream;
   }
 
-  /** Past maxBytes, whole streams go, least recently published first (never `keep`, the one in use). */
+  /**
+   * Past maxBytes, whole streams go, least recently published first (never `keep`, the one in use). Empty
+   * streams go before any holding messages: subscribes to many new channel names (each gets an epoch) must
+   * not push the real histories out.
+   */
   #evict(keep: Stream): void {
-    if (this.#bytes <= this.#maxBytes) return;
-    for (const [channel, stream] of this.#streams) {
-      if (this.#bytes <= this.#maxBytes) return;
-      if (stream === keep) continue;
-      this.#streams.delete(channel);
-      this.#bytes -= stream.bytes;
-      this.#onEvict?.(channel, stream.epoch);
+    for (const emptyOnly of [true, false]) {
+      for (const [channel, stream] of this.#streams) {
+        if (this.#bytes <= this.#maxBytes) return;
+        if (stream === keep || (emptyOnly && stream.length > 0)) continue;
+        this.#streams.delete(channel);
+        this.#bytes -= stream.bytes;
+        this.#onEvict?.(channel, stream.epoch);
+      }
     }
   }
 }

@@ -147,6 +147,23 @@ describe('MemoryEngine history', () => {
     expect(after.position.epoch).not.toBe(a.position.epoch);
   });
 
+  it('maxHistoryBytes: empty channels (an epoch only) are evicted before any channel holding messages', async () => {
+    const probe = make();
+    await probe.readHistory('/empty', { last: 1 }, LIMITS);
+    const empty = probe.historyBytes;
+    await probe.publishHistory({ channel: '/c', data: 'x' }, tpl('x'), LIMITS);
+    const withOne = probe.historyBytes;
+    const e = make({ maxHistoryBytes: withOne + empty * 2 });
+    const kept = await e.publishHistory({ channel: '/c', data: 'x' }, tpl('x'), LIMITS);
+    // Subscribers of many new names, each creating an empty stream: only those are evicted.
+    const id = await e.createClient();
+    for (let i = 0; i < 10; i++) await e.subscribeHistory(id, `/n/${i}`, undefined, LIMITS);
+    expect(e.historyBytes).toBeLessThanOrEqual(withOne + empty * 2);
+    const read = await e.readHistory('/c', { after: { offset: 0, epoch: kept.position.epoch } }, LIMITS);
+    expect(read.complete).toBe(true);
+    expect(read.messages).toHaveLength(1);
+  });
+
   it('the sweeper drops a channel whose history has all expired (memory returns to 0)', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'Date'] });
     const e = make({ sweepInterval: 100 });
