@@ -4,25 +4,16 @@
 // The server replays what was missed before newer messages; the client drops anything at or before the
 // position it has (same epoch), so the app sees each message once.
 
-import type { Message } from '@pushwire/bayeux';
+import { type HistoryPosition, type Message, parsePosition } from '@pushwire/bayeux';
 
-export interface HistoryPosition {
-  offset: number;
-  epoch: string;
-}
+export type { HistoryPosition };
 
 /** What a re-subscribe learned: `recovered` false means messages may have been missed (reload state). */
 export interface Recovery extends Partial<HistoryPosition> {
   recovered: boolean;
 }
 
-function asPosition(value: unknown): HistoryPosition | undefined {
-  if (value === null || typeof value !== 'object') return undefined;
-  const { offset, epoch } = value as Record<string, unknown>;
-  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return undefined;
-  if (typeof epoch !== 'string' || epoch.length === 0) return undefined;
-  return { offset, epoch };
-}
+const asPosition = parsePosition;
 
 /** The position a delivery carries, if any (anything malformed is ignored, as a peer's ext would be). */
 export function positionOf(message: Message): HistoryPosition | undefined {

@@ -3,22 +3,16 @@
 // bounded ChannelCache), so a publish pays one Map lookup to learn whether its channel keeps history.
 // The first pattern (in the order given) that matches a channel decides; put specific patterns first.
 
-import { isMetaChannel, isServiceChannel, isValidPattern, matches } from '@pushwire/bayeux';
+import {
+  isMetaChannel,
+  isServiceChannel,
+  isValidPattern,
+  matches,
+  PRESENCE_PREFIX,
+  presenceBaseOf,
+} from '@pushwire/bayeux';
 import { ChannelCache } from './channel-cache.js';
 import type { HistoryLimits } from './engine/engine.js';
-
-/** Presence events of `<channel>` are broadcast on `/presence<channel>`; the namespace is reserved. */
-export const PRESENCE_PREFIX = '/presence';
-
-/** The channel presence events of `channel` go to. */
-export function presenceChannelOf(channel: string): string {
-  return `${PRESENCE_PREFIX}${channel}`;
-}
-
-/** The channel a `/presence/...` name or pattern is about, or undefined for other names. */
-export function presenceBaseOf(name: string): string | undefined {
-  return name.startsWith(`${PRESENCE_PREFIX}/`) ? name.slice(PRESENCE_PREFIX.length) : undefined;
-}
 
 export interface ChannelHistoryOptions {
   /** Messages kept per channel (1..1,000,000). */

@@ -5,12 +5,9 @@
 // and live messages never overlap, miss or swap. The reply says how it went in `ext.recover`. Real CometD
 // and Faye clients ignore these `ext` members.
 
-import type { Message } from '@pushwire/bayeux';
+import { type Message, parsePosition } from '@pushwire/bayeux';
 import type { Core } from './core.js';
 import type { HistoryPosition, HistoryQuery, HistoryRead, PositionTemplate } from './engine/engine.js';
-
-/** Longest epoch accepted in a recovery request (engines make short ones; a longer one is not ours). */
-export const MAX_EPOCH_LENGTH = 64;
 
 /**
  * Splits the message's JSON text where its position goes: `ext.history` is written as the LAST member of
@@ -33,11 +30,8 @@ export function recoveryQuery(message: Message): HistoryQuery | undefined | null
   const recover = (ext as Record<string, unknown>).recover;
   const history = (ext as Record<string, unknown>).history;
   if (recover !== undefined) {
-    if (recover === null || typeof recover !== 'object') return null;
-    const { offset, epoch } = recover as Record<string, unknown>;
-    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return null;
-    if (typeof epoch !== 'string' || epoch.length === 0 || epoch.length > MAX_EPOCH_LENGTH) return null;
-    return { after: { offset, epoch } };
+    const after = parsePosition(recover);
+    return after === undefined ? null : { after };
   }
   if (history !== undefined) {
     // `{last: N}` (the wire format) or a bare N.

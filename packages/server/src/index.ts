@@ -1,3 +1,4 @@
+export { PRESENCE_PREFIX, presenceChannelOf } from '@pushwire/bayeux';
 export type {
   Authorizer,
   AuthorizerDenial,
@@ -10,8 +11,6 @@ export {
   type ChannelHistoryOptions,
   type ChannelOptions,
   type ChannelPresenceOptions,
-  PRESENCE_PREFIX,
-  presenceChannelOf,
 } from './channel-features.js';
 export {
   bundledClientScript,

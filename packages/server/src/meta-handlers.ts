@@ -10,8 +10,8 @@ import {
   isServiceChannel,
   isValidPattern,
   isWildcard,
+  presenceBaseOf,
 } from '@pushwire/bayeux';
-import { presenceBaseOf } from './channel-features.js';
 import type { BatchContext, Core } from './core.js';
 import { clientIdOf, failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
 import type { HistoryQuery, HistoryRead } from './engine/engine.js';

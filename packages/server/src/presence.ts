@@ -6,15 +6,13 @@
 // The query is the service `/service/presence` (CometD remoteCall, `client.presence()`).
 
 import { createHash } from 'node:crypto';
-import type { Message } from '@pushwire/bayeux';
-import { presenceChannelOf } from './channel-features.js';
+import { type Message, PRESENCE_SERVICE, presenceChannelOf } from '@pushwire/bayeux';
 import type { Core } from './core.js';
 import type { PresenceMember } from './engine/engine.js';
 import type { RequestContext } from './options.js';
 import type { ServiceContext } from './services.js';
 
-/** The service channel of presence queries. */
-export const PRESENCE_SERVICE = '/service/presence';
+export { PRESENCE_SERVICE };
 
 export type PresenceAction = 'join' | 'leave';
 

@@ -4,9 +4,8 @@
 // the publisher's clientId or id (Bayeux ref C §3.5: that would allow impersonation).
 
 import type { Message } from '@pushwire/bayeux';
-import { errorString, isMetaChannel, isServiceChannel } from '@pushwire/bayeux';
+import { errorString, isMetaChannel, isServiceChannel, presenceBaseOf } from '@pushwire/bayeux';
 import { validChannels } from './channel-cache.js';
-import { presenceBaseOf } from './channel-features.js';
 import type { BatchContext, Core } from './core.js';
 import { failure, replyTo } from './core.js';
 import { positionTemplate } from './history.js';

@@ -5,7 +5,9 @@
 // "Encode once" (DESIGN.md): a published message is serialised to JSON once; queues hold that JSON text,
 // and the same string is handed to every subscriber that gets the same payload.
 
-import type { Message } from '@pushwire/bayeux';
+import type { HistoryPosition, Message } from '@pushwire/bayeux';
+
+export type { HistoryPosition };
 
 /** One queued delivery: the JSON text of a single Bayeux message, serialised once per publish. */
 export type EncodedMessage = string;
@@ -125,13 +127,6 @@ export interface DeliverySink {
 // Positions, history and presence (DESIGN.md "Positions", issue 9). The server decides WHICH channels keep
 // history or presence (per channel pattern) and passes the limits with every call, so an engine holds no
 // configuration and every node of a cluster applies the same rules.
-
-/** Where a message sits in its channel's history: `offset` grows by 1 per message within one `epoch`. */
-export interface HistoryPosition {
-  offset: number;
-  /** Changes whenever the channel's history is lost (a new memory engine, an evicted Redis key). */
-  epoch: string;
-}
 
 /** Bounds of one channel's history (the server resolves them from the channel's pattern). */
 export interface HistoryLimits {
