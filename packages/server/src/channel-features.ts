@@ -19,7 +19,7 @@ export interface ChannelHistoryOptions {
   size: number;
   /** Ms a message is kept. Default 3,600,000 (one hour). */
   ttl?: number;
-  /** Bytes kept per channel (encoded JSON, UTF-16 code units). Default 1 MiB. */
+  /** Bytes kept per channel (UTF-8 of the encoded JSON). Default 1 MiB. */
   maxBytes?: number;
   /** Most messages one recovery replays (past it: recovered false). Default min(size, maxQueue). */
   maxRecovery?: number;

@@ -134,7 +134,7 @@ export interface HistoryLimits {
   size: number;
   /** Ms a message is kept. */
   ttl: number;
-  /** Most bytes (encoded JSON text, UTF-16 code units) kept; the oldest go first. */
+  /** Most bytes (UTF-8 of the stored JSON texts, as queues count them) kept; the oldest go first. */
   maxBytes: number;
   /** Most messages one recovery or read returns; a recovery that needs more is not complete. */
   maxRecovery: number;

@@ -22,6 +22,8 @@ const ENTRY_OVERHEAD = 48;
 
 interface Entry {
   readonly text: EncodedMessage;
+  /** UTF-8 bytes of `text` (as queues count them). */
+  readonly size: number;
   readonly time: number;
 }
 
@@ -32,7 +34,7 @@ class Stream {
   head = 0;
   /** Memory charged (texts plus overheads), for the engine-wide bound. */
   bytes = STREAM_OVERHEAD;
-  /** Text bytes only, for the per-channel maxBytes. */
+  /** UTF-8 bytes of the texts only, for the per-channel maxBytes. */
   textBytes = 0;
   /** Ms of the last publish or creation (an idle empty stream is dropped after its ttl). */
   touched: number;
@@ -58,9 +60,9 @@ class Stream {
     if (e === undefined) return 0;
     this.entries[this.head] = undefined as unknown as Entry; // release the text now (slot compacted below)
     this.head++;
-    const freed = e.text.length + ENTRY_OVERHEAD;
+    const freed = e.size + ENTRY_OVERHEAD;
     this.bytes -= freed;
-    this.textBytes -= e.text.length;
+    this.textBytes -= e.size;
     if (this.head === this.entries.length) {
       this.entries = [];
       this.head = 0;
@@ -129,10 +131,11 @@ export class HistoryStore {
     stream.last++;
     const position = { offset: stream.last, epoch: stream.epoch };
     const text = template.head + encodePosition(position) + template.tail;
-    stream.entries.push({ text, time: now });
-    const added = text.length + ENTRY_OVERHEAD;
+    const size = Buffer.byteLength(text);
+    stream.entries.push({ text, size, time: now });
+    const added = size + ENTRY_OVERHEAD;
     stream.bytes += added;
-    stream.textBytes += text.length;
+    stream.textBytes += size;
     this.#bytes += added;
     this.#bytes -= stream.trim(limits, now);
     this.#evict(stream);

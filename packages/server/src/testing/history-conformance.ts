@@ -148,17 +148,45 @@ export function historyConformance(ctx: ConformanceContext): void {
       expect(three.read?.messages).toEqual([]);
     });
 
-    it('maxBytes: the history keeps what fits (crossed by one message)', async () => {
+    it('maxBytes: the history keeps what fits, in UTF-8 bytes (crossed by one byte)', async () => {
       const engine = await ctx.make();
-      const one = template('/b', 'x').head.length + template('/b', 'x').tail.length;
-      const probe = await pub(engine, '/b', 'x');
-      const size = one + encodePosition(probe.position).length;
-      // Room for exactly two messages of this size (offsets 2..9 keep the same text length).
-      const limits = { ...LIMITS, maxBytes: size * 2 };
-      for (let i = 0; i < 3; i++) await pub(engine, '/b', 'x', limits);
-      const read = await engine.readHistory('/b', { last: 10 }, limits);
-      expect(read.messages).toHaveLength(2);
+      // Two-byte characters: a count of UTF-16 units would keep a third message.
+      const data = 'ééééé';
+      const probe = await pub(engine, '/b', data);
+      const t = template('/b', data);
+      const size = Buffer.byteLength(t.head + encodePosition(probe.position) + t.tail);
+      // Offsets 2..9 keep the same text length: room for exactly two messages, then one byte short.
+      const exact = { ...LIMITS, maxBytes: size * 2 };
+      for (let i = 0; i < 3; i++) await pub(engine, '/b', data, exact);
+      const read = await engine.readHistory('/b', { last: 10 }, exact);
       expect(parse(read.messages).map((m) => m.ext.history.offset)).toEqual([3, 4]);
+      const short = { ...LIMITS, maxBytes: size * 2 - 1 };
+      await pub(engine, '/b', data, short);
+      expect(
+        parse((await engine.readHistory('/b', { last: 10 }, short)).messages).map(
+          (m) => m.ext.history.offset,
+        ),
+      ).toEqual([5]);
+    });
+
+    it('a replay the client queue cannot hold whole is refused (complete false, nothing queued; by one)', async () => {
+      const engine = await ctx.make({ maxQueue: 3 });
+      let epoch = '';
+      for (let i = 1; i <= 4; i++) epoch = (await pub(engine, '/q', i)).position.epoch;
+      const id = await engine.createClient();
+      const three = await engine.subscribeHistory(id, '/q', { after: { offset: 1, epoch } }, LIMITS);
+      expect(three.read?.complete).toBe(true);
+      expect(dataOf(await engine.takeQueue(id))).toEqual([2, 3, 4]);
+      const four = await engine.subscribeHistory(id, '/q', { after: { offset: 0, epoch } }, LIMITS);
+      expect(four.ok).toBe(true);
+      expect(four.read).toEqual({ position: { offset: 4, epoch }, messages: [], complete: false });
+      expect(await engine.takeQueue(id)).toEqual([]);
+      // What is already queued counts: one queued + three replayed is one too many.
+      await engine.deliver(id, ['"x"']);
+      const full = await engine.subscribeHistory(id, '/q', { after: { offset: 1, epoch } }, LIMITS);
+      expect(full.read?.complete).toBe(false);
+      expect(await engine.takeQueue(id)).toEqual(['"x"']);
+      expect(await engine.clientExists(id)).toBe(true);
     });
 
     it('ttl: messages older than ttl are not replayed', async () => {
