@@ -161,7 +161,7 @@ for (const transport of TRANSPORTS) {
       expect((await s.bayeux?.presence('/room/x'))?.count).toBe(1);
       const left = new Promise((resolve) => s.bayeux?.on('disconnect', resolve));
       await vi.advanceTimersByTimeAsync(2000);
-      expect(await left).toEqual({ clientId: gone.clientId, reason: 'expired' });
+      expect(await left).toMatchObject({ clientId: gone.clientId, reason: 'expired' });
       expect(await s.bayeux?.presence('/room/x')).toEqual({ channel: '/room/x', count: 0, members: [] });
       const leave = await watcher.driver.waitForDelivery(
         (m) => (m.data as PresenceEvent).action === 'leave',
