@@ -132,7 +132,7 @@ export interface DeliverySink {
 export interface HistoryLimits {
   /** Most messages kept. */
   size: number;
-  /** Ms a message is kept. */
+  /** Ms a message is kept: one exactly `ttl` ms old is gone. */
   ttl: number;
   /** Most bytes (UTF-8 of the stored JSON texts, as queues count them) kept; the oldest go first. */
   maxBytes: number;

@@ -213,6 +213,17 @@ export function historyConformance(ctx: ConformanceContext): void {
       expect(dataOf(fromOne.read?.messages ?? [])).toEqual([2]);
     });
 
+    it('ttl is crossed by one ms: kept while younger than ttl, gone at ttl', async () => {
+      vi.useFakeTimers({ toFake: [...FAKE.toFake] });
+      const engine = await ctx.make();
+      const limits = { ...LIMITS, ttl: 1000 };
+      await pub(engine, '/t1', 'x', limits);
+      await vi.advanceTimersByTimeAsync(999);
+      expect((await engine.readHistory('/t1', { last: 5 }, limits)).messages).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect((await engine.readHistory('/t1', { last: 5 }, limits)).messages).toHaveLength(0);
+    });
+
     it('last: N gives the newest N; complete when N were there or the history is the whole channel', async () => {
       const engine = await ctx.make();
       const limits = { ...LIMITS, size: 3 };
