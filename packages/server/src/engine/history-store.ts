@@ -164,7 +164,9 @@ export class HistoryStore {
 
   /** Drops streams idle for longer than their ttl with nothing left (the sweeper calls this). */
   sweep(now: number): void {
-    // Map order is least recently published first (append re-inserts), so stop at the first fresh one.
+    // Map order is least recently published first (append re-inserts), so stop at the first fresh one. With
+    // several ttls (patterns) a short-lived stream may wait behind a longer-lived one: memory stays bounded
+    // by maxBytes, and the sweep stays O(expired).
     for (const [channel, stream] of this.#streams) {
       if (stream.touched + stream.ttl > now) break;
       this.#bytes -= stream.trim(
