@@ -124,7 +124,7 @@ export async function subscribe(core: Core, message: Message, ctx: BatchContext)
   const list = subscriptionsOf(message);
   if (list === undefined) return failure(message, errorString('subscriptionMissing'), { subscription });
   for (const pattern of list) {
-    if (!isValidPattern(pattern)) {
+    if (!isValidPattern(pattern, core.options.validation.channel)) {
       return failure(message, errorString('subscriptionInvalid'), { subscription });
     }
     // Bayeux §2.2.2: remote clients may not subscribe to /meta/**. (`/**` is fine: meta messages are
@@ -213,7 +213,7 @@ export async function unsubscribe(core: Core, message: Message): Promise<Message
   const list = subscriptionsOf(message);
   if (list === undefined) return failure(message, errorString('subscriptionMissing'), { subscription });
   for (const pattern of list) {
-    if (!isValidPattern(pattern))
+    if (!isValidPattern(pattern, core.options.validation.channel))
       return failure(message, errorString('subscriptionInvalid'), { subscription });
   }
   for (const pattern of list) {
