@@ -142,14 +142,20 @@ export interface BayeuxServerOptions {
   maxPresenceInfoBytes?: number;
   /**
    * Handshakes per second one connection (a WebSocket, an HTTP keep-alive socket) may send; past it the
-   * handshake gets `403:connection,<n>:handshake_rate_exceeded` with back-off advice. Default 10.
+   * handshake gets `403:connection,<n>:handshake_rate_exceeded` with back-off advice. Default 50.
    */
   maxHandshakesPerConnection?: number;
-  /** Handshakes per second from one remote address (fixed one-second window). Default 100. */
+  /**
+   * Handshakes per second from one remote address (fixed one-second window). Default 1000: an office behind
+   * one NAT address reconnects all at once after a restart.
+   */
   maxHandshakesPerAddress?: number;
   /** Live sessions in the engine (all nodes with a shared engine: engine.clientCount()). Default 100000. */
   maxSessions?: number;
-  /** Live sessions handshaken on this node from one remote address. Default 1000. */
+  /**
+   * Live sessions handshaken on this node from one remote address. Default 10000. Behind a reverse proxy every
+   * client has the proxy's address unless `trustProxy` is set.
+   */
   maxSessionsPerAddress?: number;
   /**
    * Connections to the mount at once on this node: WebSockets plus HTTP requests in flight (held connects
@@ -242,10 +248,10 @@ export const DEFAULTS = {
   queuePolicy: 'drop-oldest' as QueuePolicy,
   maxJsonpCallbackLength: 64,
   maxPresenceInfoBytes: 1024,
-  maxHandshakesPerConnection: 10,
-  maxHandshakesPerAddress: 100,
+  maxHandshakesPerConnection: 50,
+  maxHandshakesPerAddress: 1000,
   maxSessions: 100_000,
-  maxSessionsPerAddress: 1000,
+  maxSessionsPerAddress: 10_000,
   maxConnections: 10_000,
   handshakeDeadline: 10_000,
   bodyTimeout: 20_000,
