@@ -34,7 +34,10 @@ describe('aborted request bodies', () => {
         }
         // Every one is reading its body (holds a slot); then they go, half with a FIN, half with a RST.
         await until(() => h!.bayeux.connections === 20, 5000, 'requests reached the server');
-        batch.forEach((s, k) => (k % 2 === 0 ? s.resetAndDestroy() : s.destroy()));
+        batch.forEach((s, k) => {
+          if (k % 2 === 0) s.resetAndDestroy();
+          else s.destroy();
+        });
         await until(() => h!.bayeux.connections === 0, 5000, 'slots released');
       }
       await until(() => h!.bayeux.stats['aborted-body'] === 200, 10_000, 'every abort counted');
