@@ -90,6 +90,9 @@ export class WebSocketTransport {
       clientTracking: false,
       maxPayload: core.options.maxMessageSize,
       perMessageDeflate: core.options.perMessageDeflate,
+      // The websocket layer's own cap as a backstop; server.ts's admission (websockets plus HTTP requests in
+      // flight, the same number) refuses first.
+      maxConnections: core.options.maxConnections,
     });
   }
 
