@@ -120,6 +120,13 @@ export class Admission {
   /** The reserved slot now belongs to `clientId`, until sessionEnded. */
   sessionCreated(clientId: string, address: string): void {
     this.#addressOf.set(clientId, address);
+    // More sessions remembered here than the engine may hold at all (maxSessions) means some ended without
+    // this node hearing it (a shared engine whose sink tells only the node that holds the client): the
+    // oldest go first. So both maps stay bounded by maxSessions whatever the engine reports.
+    while (this.#addressOf.size > this.#options.maxSessions) {
+      const oldest = this.#addressOf.keys().next().value as string;
+      this.sessionEnded(oldest);
+    }
   }
 
   /** The engine destroyed a session (disconnect, expiry, slow): its address holds one fewer. */

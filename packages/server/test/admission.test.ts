@@ -46,6 +46,19 @@ describe('Admission', () => {
     expect(a.trackedAddresses).toBe(0);
   });
 
+  it('never remembers more sessions than maxSessions: the oldest are forgotten first', () => {
+    const { a } = admission({ maxSessions: 2, maxSessionsPerAddress: 10 });
+    for (const [id, address] of [
+      ['c1', 'a'],
+      ['c2', 'b'],
+      ['c3', 'b'],
+    ]) {
+      expect(a.admitHandshake(undefined, address as string, 0)).toBeUndefined();
+      a.sessionCreated(id as string, address as string);
+    }
+    expect([a.sessionsOf('a'), a.sessionsOf('b'), a.trackedAddresses]).toEqual([0, 2, 1]);
+  });
+
   it('rate windows: per connection and per address, each reset after a second', () => {
     const { a } = admission({ maxHandshakesPerConnection: 2, maxHandshakesPerAddress: 3 });
     const conn = {};
