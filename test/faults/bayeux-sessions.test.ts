@@ -158,6 +158,29 @@ describe('handshake rates and session caps', () => {
     expect(cross).toEqual([false, false]);
   });
 
+  it('one socket holding many sessions alive with held connects: capped at maxSessionsPerAddress', async () => {
+    h = await startBayeux({ maxSessionsPerAddress: 10, maxHandshakesPerConnection: 1000 });
+    const ws = await RawBayeuxWs.open(h.port);
+    sockets.push(ws);
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const r = await handshakeOver(ws, `h${i}`);
+      if (r.successful !== true) {
+        expect(r.error).toBe('403:address,10:sessions_exceeded');
+        continue;
+      }
+      const clientId = r.clientId as string;
+      ids.push(clientId);
+      ws.send([{ channel: '/meta/connect', clientId, connectionType: 'websocket', id: `c0-${i}` }]);
+      await ws.reply(`c0-${i}`);
+      // The next connect is held: the session stays alive as long as the socket does.
+      ws.send([{ channel: '/meta/connect', clientId, connectionType: 'websocket', id: `c1-${i}` }]);
+    }
+    expect(ids).toHaveLength(10);
+    await until(() => h!.bayeux.heldConnects === 10, 5000, 'ten connects held');
+    expect(await h.bayeux.engine.clientCount()).toBe(10);
+  });
+
   it('one keep-alive connection counts as one for maxHandshakesPerConnection', async () => {
     freezeDate();
     h = await startBayeux({ maxHandshakesPerConnection: 2 });
