@@ -2,7 +2,12 @@
 // sends `Host: rebind.evil.example` with a matching Origin, which passed the same-origin rule on POST and on
 // the websocket upgrade. A server reached on a loopback address now serves only loopback names, IP literals
 // and `allowedHosts` (403 otherwise, on every transport), and same-origin compares the scheme too.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createBayeuxServer } from '@pushwire/server';
+import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CHROMIUM_PATH } from '../helpers/browser.js';
 import { type BayeuxHarness, startBayeux } from './bayeux-support.js';
 import { HANDSHAKE, jsonpGet, postMessages } from './http-support.js';
 import { rawSocket, readAll, upgradeRequest } from './support.js';
@@ -87,4 +92,64 @@ describe('Host header (DNS rebinding)', () => {
     expect((await post({ Origin: `http://${host}`, 'X-Forwarded-Proto': 'https' })).status).toBe(403);
     expect(await upgradeStatus(h.port, host, `https://${host}`)).toBe('HTTP/1.1 403 Forbidden');
   });
+});
+
+describe('DNS rebinding in Chromium', () => {
+  it('a page on a name that resolves to 127.0.0.1 cannot use the endpoint; the same page on localhost can', async () => {
+    // The page is served by the app beside the mount, whatever Host it is asked for (as an app would).
+    const page = `<!doctype html><title>rebind</title><script>
+      window.result = (async () => {
+        const hs = [{ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'], id: 'h' }];
+        const r = await fetch('/bayeux', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(hs) });
+        const ws = await new Promise((resolve) => {
+          const s = new WebSocket('ws://' + location.host + '/bayeux');
+          s.onopen = () => { s.close(); resolve('open'); };
+          s.onerror = () => resolve('error');
+        });
+        return { status: r.status, text: await r.text(), ws };
+      })();
+    </script>`;
+    const bayeux = createBayeuxServer();
+    const http = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page));
+    bayeux.attach(http);
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const { port } = http.address() as AddressInfo;
+    // The attacker's DNS answers 127.0.0.1 for its own name: the browser thinks it is talking to that site.
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--host-resolver-rules=MAP rebind.evil.example 127.0.0.1',
+      ],
+    });
+    try {
+      const run = async (url: string) => {
+        const p = await browser.newPage();
+        await p.goto(url);
+        const result = await p.evaluate(() => (window as unknown as { result: Promise<unknown> }).result);
+        await p.close();
+        return result as { status: number; text: string; ws: string };
+      };
+      const evil = await run(`http://rebind.evil.example:${port}/`);
+      expect(evil).toEqual({
+        status: 403,
+        text: 'host not allowed (see the allowedHosts option)\n',
+        ws: 'error',
+      });
+      expect(await bayeux.engine.clientCount()).toBe(0);
+      expect(bayeux.stats.host).toBe(2);
+      const ok = await run(`http://localhost:${port}/`);
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.text)[0]).toMatchObject({ successful: true });
+      expect(ok.ws).toBe('open');
+    } finally {
+      await browser.close();
+      await bayeux.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+  }, 30_000);
 });
