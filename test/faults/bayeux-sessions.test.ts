@@ -194,4 +194,17 @@ describe('handshake rates and session caps', () => {
     // A fresh connection is not held to the other one's count.
     expect((await httpHandshake(h.port)).successful).toBe(true);
   });
+
+  it("with trustProxy one keep-alive HTTP connection is the proxy's: its clients are limited per address", async () => {
+    freezeDate();
+    h = await startBayeux({ maxHandshakesPerConnection: 2, trustProxy: true });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(agent);
+    const ok: (boolean | undefined)[] = [];
+    for (let i = 0; i < 5; i++) {
+      const headers = { 'X-Forwarded-For': `203.0.113.${i}` };
+      ok.push((await postMessages(h.port, [HANDSHAKE], { agent, headers })).messages[0]?.successful);
+    }
+    expect(ok).toEqual([true, true, true, true, true]);
+  });
 });

@@ -141,7 +141,8 @@ export interface BayeuxServerOptions {
   /** Largest presence info, in bytes of JSON; a handshake whose info is larger is refused. Default 1024. */
   maxPresenceInfoBytes?: number;
   /**
-   * Handshakes per second one connection (a WebSocket, an HTTP keep-alive socket) may send; past it the
+   * Handshakes per second one connection (a WebSocket, an HTTP keep-alive socket; with trustProxy WebSockets
+   * only, as HTTP connections are then the proxy's) may send; past it the
    * handshake gets `403:connection,<n>:handshake_rate_exceeded` with back-off advice. Default 50.
    */
   maxHandshakesPerConnection?: number;

@@ -33,8 +33,10 @@ export async function runHttpBatch(
     signal: closed,
     remoteAddress: remoteAddressOf(req, core.options.trustProxy),
     crossSite: isCrossSite(req),
-    connection: req.socket,
   };
+  // Behind a proxy (trustProxy) an HTTP connection is the proxy's, shared by many clients: the
+  // per-connection handshake limit then applies to WebSockets only (each is its own connection end to end).
+  if (!core.options.trustProxy) ctx.connection = req.socket;
   if (browserId !== undefined) ctx.browserId = browserId;
   try {
     const outcome = await processBatch(core, messages, ctx);
