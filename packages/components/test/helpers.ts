@@ -6,9 +6,17 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WS from 'ws';
-import type { IoServer } from '../src/index.js';
+import type { Connection, IoServer } from '../src/index.js';
 
 export { WS };
+
+/** Ratchet's echo: every message back to its sender. */
+export const echo = { onMessage: (conn: Connection, m: string | Buffer) => void conn.send(m) };
+
+/** A raw WebSocket upgrade request for `path` (RFC 6455 1.3's sample key), `extra` header lines added. */
+export const upgradeRequest = (path = '/', extra = ''): string =>
+  `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+  `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
 
 /**
  * A fresh self-signed certificate (EC P-256, one day, CN localhost, SAN IP:127.0.0.1 and DNS:localhost),

@@ -4,8 +4,8 @@
 
 import net from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Connection, HttpServer, IoServer, SessionProvider, WsServer } from '../src/index.js';
-import { closed, listen, nextMessage, openWs, selfSignedCert, until, type WS } from './helpers.js';
+import { HttpServer, IoServer, SessionProvider, WsServer } from '../src/index.js';
+import { closed, echo, listen, nextMessage, openWs, selfSignedCert, until, type WS } from './helpers.js';
 
 let server: IoServer | undefined;
 const clients: WS[] = [];
@@ -14,8 +14,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-const echo = { onMessage: (conn: Connection, m: string | Buffer) => void conn.send(m) };
 
 describe('IoServer', () => {
   it('port 0 binds a free port, readable once run() resolves', async () => {

@@ -14,7 +14,7 @@ import {
   Router,
   WsServer,
 } from '../src/index.js';
-import { listen, rawExchange, rawUntil, refusedStatus, selfSignedCert } from './helpers.js';
+import { listen, rawExchange, rawUntil, refusedStatus, selfSignedCert, upgradeRequest } from './helpers.js';
 
 let server: IoServer | undefined;
 afterEach(async () => {
@@ -23,9 +23,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-const UPGRADE =
-  'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+const UPGRADE = upgradeRequest();
 
 describe('IoServer deadlines', () => {
   it('closeTimeout: a peer that never answers the close frame is destroyed, and close() resolves', async () => {
