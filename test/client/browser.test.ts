@@ -221,26 +221,10 @@ describe('browser client (Chromium), cross-origin page', () => {
       site = await serveStatic({ '/': ['text/html', PAGE], '/client.js': ['text/javascript', env.bundle] });
       page = await env.browser.newPage();
       await page.goto(site.url);
-      const result = await page.evaluate(
-        async ({ url, transport }) => {
-          // biome-ignore lint/suspicious/noExplicitAny: the IIFE global has no types inside the page.
-          const w = window as any;
-          w.client = new w.Pushwire.Client(url, { transports: [transport], credentials: 'include' });
-          const got: unknown[] = [];
-          let arrived: () => void = () => undefined;
-          const one = new Promise<void>((resolve) => {
-            arrived = resolve;
-          });
-          await w.client.subscribe('/x', (data: unknown) => {
-            got.push(data);
-            arrived();
-          });
-          await w.client.publish('/x', 'cross');
-          await one;
-          return { transport: w.client.transport, got, origin: location.origin };
-        },
-        { url: server.url, transport },
-      );
+      const result = await roundTripReporting(page, server.url, {
+        transports: [transport],
+        credentials: 'include',
+      });
       expect(result.origin).not.toBe(new URL(server.url).origin);
       expect(result).toMatchObject({ transport, got: ['cross'] });
     },
