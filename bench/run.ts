@@ -1,5 +1,7 @@
-// `npm run bench -- [websocket|bayeux] [--quick] [--only=a,b] [--servers=x,y]`: dispatches to the suites;
-// no name runs them all. --only picks scenarios, --servers picks implementations (for quick iterations).
+// `npm run bench -- [websocket|bayeux] [--quick] [--only=a,b] [--servers=x,y] [--no-build]`: dispatches
+// to the suites; no name runs them all. --only picks scenarios, --servers picks implementations (for quick
+// iterations). Our packages are built first and loaded from dist/ (BENCH_SOURCE=1: from the sources).
+import { spawnSync } from 'node:child_process';
 import { runBayeuxBench } from './bayeux/suite.js';
 import type { BenchOptions } from './lib/options.js';
 import { runWebsocketBench } from './websocket/suite.js';
@@ -19,6 +21,15 @@ const suites: Record<string, (o: BenchOptions) => Promise<void>> = {
   bayeux: runBayeuxBench,
 };
 const chosen = names.length === 0 ? Object.keys(suites) : names;
+// Our servers run compiled (dist): build first, so the figures are those of the code in the tree.
+if (process.env.BENCH_SOURCE !== '1' && !argv.includes('--no-build')) {
+  console.log('building (npm run build) so the children run dist/ ...');
+  const built = spawnSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (built.status !== 0) {
+    console.error('npm run build failed: not benchmarking stale dist/');
+    process.exit(1);
+  }
+}
 for (const name of chosen) {
   const suite = suites[name];
   if (!suite) {

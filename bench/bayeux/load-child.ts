@@ -4,9 +4,12 @@ import { performance } from 'node:perf_hooks';
 import { serveParent } from '../lib/proc.js';
 import { round, Samples } from '../lib/stats.js';
 import { type BayeuxSink, type ChatClient, lpChatClient, type Target, wsChatClient } from './raw-bayeux.js';
+import { pollingSocketIoClient, wsSocketIoClient } from './raw-socketio.js';
 
 interface SetupArgs extends Target {
   transport: 'websocket' | 'long-polling';
+  /** Bayeux (Faye, ours) or Socket.IO's engine.io protocol (websocket, or polling for long-polling). */
+  protocol: 'bayeux' | 'socketio';
   clients: number;
   roomSize: number;
   concurrency: number;
@@ -72,10 +75,15 @@ async function setup(args: SetupArgs): Promise<{ clients: number; ms: number }> 
   const worker = async (): Promise<void> => {
     while (next < args.clients) {
       const i = next++;
+      const local = `127.0.0.${2 + (i % 8)}`;
       const c =
-        args.transport === 'websocket'
-          ? await wsChatClient(args, sink, `127.0.0.${2 + (i % 8)}`)
-          : await lpChatClient(args, sink);
+        args.protocol === 'socketio'
+          ? args.transport === 'websocket'
+            ? await wsSocketIoClient(args, sink, local)
+            : await pollingSocketIoClient(args, sink)
+          : args.transport === 'websocket'
+            ? await wsChatClient(args, sink, local)
+            : await lpChatClient(args, sink);
       await c.subscribe(`/chat/room${Math.floor(i / args.roomSize)}`);
       made[i] = c;
     }

@@ -22,7 +22,7 @@ export interface BayeuxSink {
 type Reply = { id?: string; channel: string; successful?: boolean; clientId?: string; error?: string };
 
 /** Calls `sink.delivery` for each stamped message in a batch of JSON text. */
-function scanDeliveries(text: string, sink: BayeuxSink): void {
+export function scanDeliveries(text: string, sink: BayeuxSink): void {
   let i = text.indexOf(STAMP);
   while (i >= 0) {
     const start = i + STAMP.length;

@@ -1,11 +1,14 @@
-// The Bayeux server under test, one per process: Faye's NodeAdapter (the peer) or @pushwire/server (ours),
-// both mounted at /bayeux on a plain Node http server on 127.0.0.1, port 0.
-// Usage (spawned by the harness): server-child.ts <faye|pushwire|pushwire-history> (history on the rooms)
+// The chat server under test, one per process: Faye's NodeAdapter (the peer), @pushwire/server (ours), both
+// mounted at /bayeux, or Socket.IO 4.8 (the third contender: rooms joined with a `join` event, `chat`
+// events relayed to the room) at /socket.io/, on a plain Node http server on 127.0.0.1, port 0.
+// Usage (spawned by the harness): server-child.ts <faye|pushwire|pushwire-history|socketio>
+// (pushwire-history: history on the rooms)
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { measureMemory, serveParent } from '../lib/proc.js';
+import { SOCKETIO_PATH } from './raw-socketio.js';
 
 const PATH = '/bayeux';
 
@@ -48,13 +51,46 @@ async function startPushwire(history = false): Promise<{ port: number; close: ()
   };
 }
 
+async function startSocketIo(): Promise<{ port: number; close: () => Promise<void> }> {
+  const { Server: Io } = await import('socket.io');
+  const server = createServer();
+  // Both transports allowed; the generator picks one per run (no upgrade). Ping interval as Faye/ours
+  // hold a connect (25 s), so keep-alive traffic is comparable.
+  const io = new Io(server, {
+    path: SOCKETIO_PATH,
+    serveClient: false,
+    transports: ['polling', 'websocket'],
+    pingInterval: 25_000,
+  });
+  io.on('connection', (socket) => {
+    socket.on('join', (room: string, ack?: () => void) => {
+      void socket.join(room);
+      ack?.();
+    });
+    socket.on('chat', (room: string, data: unknown) => {
+      io.to(room).emit('chat', data);
+    });
+  });
+  const port = await listen(server);
+  return {
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        void io.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
 const impl = process.argv[2];
 const server =
   impl === 'faye'
     ? await startFaye()
     : impl === 'pushwire' || impl === 'pushwire-history'
       ? await startPushwire(impl === 'pushwire-history')
-      : null;
+      : impl === 'socketio'
+        ? await startSocketIo()
+        : null;
 if (!server) throw new Error(`unknown server ${impl}`);
 
 serveParent(
@@ -71,5 +107,5 @@ serveParent(
       return {};
     },
   },
-  { port: server.port, path: PATH },
+  { port: server.port, path: impl === 'socketio' ? SOCKETIO_PATH : PATH },
 );

@@ -1,6 +1,8 @@
-// `npm run bench -- bayeux`: the CometD chat workload against our Bayeux server and Faye's NodeAdapter in
-// the same run, over websocket and long-polling; memory per idle client; client CPU cost per delivery.
+// `npm run bench -- bayeux`: the CometD chat workload against our Bayeux server, Faye's NodeAdapter and
+// Socket.IO 4.8 in the same run (interleaved, rotated each round, medians of the rounds), over websocket
+// and long-polling; memory per idle client; client CPU cost per delivery.
 import { performance } from 'node:perf_hooks';
+import { interleave, median, type RunLoad, withLoad, worstLoad } from '../lib/honesty.js';
 import type { BenchOptions } from '../lib/options.js';
 import { type Child, snapshot, startChild } from '../lib/proc.js';
 import { round } from '../lib/stats.js';
@@ -27,10 +29,10 @@ function plans(quick: boolean): TransportPlan[] {
   return [
     {
       transport: 'websocket',
-      clients: quick ? 500 : 1000,
+      clients: quick ? 100 : 1000,
       roomSize: 10,
       steps: quick
-        ? [5000, 20_000, 40_000, 80_000]
+        ? [5000]
         : [
             2000, 5000, 10_000, 15_000, 20_000, 30_000, 40_000, 60_000, 80_000, 100_000, 120_000, 140_000,
             160_000,
@@ -40,11 +42,9 @@ function plans(quick: boolean): TransportPlan[] {
     },
     {
       transport: 'long-polling',
-      clients: 200,
+      clients: quick ? 50 : 200,
       roomSize: 10,
-      steps: quick
-        ? [2000, 10_000, 20_000, 40_000]
-        : [1000, 2000, 5000, 7500, 10_000, 15_000, 20_000, 30_000, 40_000, 60_000],
+      steps: quick ? [2000] : [1000, 2000, 5000, 7500, 10_000, 15_000, 20_000, 30_000, 40_000, 60_000],
       target: 4,
       p99BoundMs: 500,
     },
@@ -62,7 +62,16 @@ interface TransportResult {
   /** Best deliveries per server CPU-second over the steps that lost nothing (robust to stolen CPU). */
   perCpuSecond: number | null;
   error?: string;
+  /** Load average before/after the run(s) behind these figures. */
+  load?: RunLoad | null;
 }
+
+/**
+ * Contenders on the chat workload: Faye (the issue's peer), ours, Socket.IO 4.8 (engine.io protocol), and
+ * `pushwire-history` (ours with history on every room, issue 9), which runs only when named in --servers.
+ */
+const IMPLS = ['faye', 'pushwire', 'socketio', 'pushwire-history'] as const;
+const PEER_NAMES: Record<string, string> = { faye: 'Faye', socketio: 'Socket.IO 4.8' };
 
 interface Mem {
   heapUsed: number;
@@ -94,7 +103,7 @@ async function benchTransport(
   let server: Child | null = null;
   let load: Child | null = null;
   try {
-    server = await startChild(`${impl}-bayeux`, 'bayeux/server-child.ts', [impl]);
+    server = await startChild(`${impl}-chat`, 'bayeux/server-child.ts', [impl]);
     load = await startChild('bayeux-load', 'bayeux/load-child.ts');
     const info = server.info as { port: number; path: string };
     const before = await server.call<Mem>('mem');
@@ -103,6 +112,7 @@ async function benchTransport(
       port: info.port,
       path: info.path,
       transport: plan.transport,
+      protocol: impl === 'socketio' ? 'socketio' : 'bayeux',
       clients: plan.clients,
       roomSize: plan.roomSize,
       concurrency: 50,
@@ -112,15 +122,19 @@ async function benchTransport(
     out.heapPerClient = round((after.heapUsed - before.heapUsed) / plan.clients, 0);
     out.rssPerClient = round((after.rss - before.rss) / plan.clients, 0);
     // Warm-up at the lowest rate (JIT, buffers), not recorded.
-    await load.call<StepResult>('step', { deliveredRate: plan.steps[0], durationMs: 1000, drainMs: 2000 });
+    await load.call<StepResult>('step', {
+      deliveredRate: plan.steps[0],
+      durationMs: opts.quick ? 500 : 1000,
+      drainMs: 2000,
+    });
     let bad = 0;
     for (const rate of plan.steps) {
       const cpu0 = await server.call<NodeJS.CpuUsage>('cpu');
       const t0 = performance.now();
       const s = await load.call<StepResult>('step', {
         deliveredRate: rate,
-        durationMs: opts.quick ? 1500 : 4000,
-        drainMs: opts.quick ? 2000 : 4000,
+        durationMs: opts.quick ? 1000 : 4000,
+        drainMs: opts.quick ? 1500 : 4000,
       });
       const cpu1 = await server.call<NodeJS.CpuUsage>('cpu');
       const usedUs = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
@@ -155,28 +169,89 @@ async function benchTransport(
   return out;
 }
 
-export async function runBayeuxBench(opts: BenchOptions): Promise<void> {
-  console.log(`bayeux bench (${opts.quick ? 'quick' : 'full'}): Faye NodeAdapter first, then ours`);
-  const results: Record<string, Record<string, TransportResult>> = { faye: {}, pushwire: {} };
-  // `pushwire-history` (history on every room, issue 9) runs only when named in --servers.
-  const impls = ['faye', 'pushwire', 'pushwire-history'].filter((s) =>
-    opts.servers ? opts.servers.includes(s) : s !== 'pushwire-history',
-  );
-  for (const plan of plans(opts.quick).filter((p) => !opts.only || opts.only.includes(p.transport))) {
-    for (const impl of impls) {
-      results[impl] ??= {};
-      const r = await benchTransport(impl, plan, opts);
-      (results[impl] as Record<string, TransportResult>)[plan.transport] = r;
-    }
+/** The median of several runs of one contender: per step (by offered rate) and per figure. */
+function medianResult(runs: TransportResult[]): TransportResult | undefined {
+  const first = runs[0];
+  if (!first) return undefined;
+  const ok = runs.filter((r) => !r.error);
+  const targets = [...new Set(ok.flatMap((r) => r.steps.map((x) => x.target)))].sort((a, b) => a - b);
+  const steps: StepResult[] = [];
+  for (const t of targets) {
+    const at = ok.flatMap((r) => r.steps.filter((x) => x.target === t));
+    // A step only some runs reached is left out (the others fell apart before it).
+    if (at.length < ok.length) continue;
+    const m = (f: (x: StepResult) => number | undefined): number => median(at.map((x) => f(x) ?? Number.NaN));
+    steps.push({
+      target: t,
+      published: m((x) => x.published),
+      expected: m((x) => x.expected),
+      received: m((x) => x.received),
+      fraction: m((x) => x.fraction),
+      rate: round(
+        m((x) => x.rate),
+        0,
+      ),
+      p50: round(
+        m((x) => x.p50),
+        2,
+      ),
+      p99: round(
+        m((x) => x.p99),
+        2,
+      ),
+      errors: Math.max(...at.map((x) => x.errors)),
+      loadCpu: round(
+        m((x) => x.loadCpu),
+        0,
+      ),
+      serverCpu: round(
+        m((x) => x.serverCpu),
+        0,
+      ),
+      perCpuSecond: round(
+        m((x) => x.perCpuSecond),
+        0,
+      ),
+    });
   }
-  const cost: ClientCostResult | null =
-    !opts.only || opts.only.includes('client') ? await runClientCost(opts) : null;
+  const nums = (f: (r: TransportResult) => number | null | undefined, digits = 0): number | null => {
+    const v = median(ok.map((r) => f(r) ?? Number.NaN));
+    return Number.isFinite(v) ? round(v, digits) : null;
+  };
+  const sustainedRuns = ok.map((r) => r.sustained ?? 0);
+  const out: TransportResult = {
+    transport: first.transport,
+    clients: first.clients,
+    steps,
+    // A run that sustained no step counts as 0 in the median (not skipped: that would flatter).
+    sustained: ok.length > 0 ? round(median(sustainedRuns), 0) || null : null,
+    sustainedP99: nums((r) => r.sustainedP99, 2),
+    perCpuSecond: nums((r) => r.perCpuSecond),
+    load: worstLoad(runs.flatMap((r) => (r.load ? [r.load] : []))),
+  };
+  const heap = nums((r) => r.heapPerClient);
+  const rss = nums((r) => r.rssPerClient);
+  if (heap !== null) out.heapPerClient = heap;
+  if (rss !== null) out.rssPerClient = rss;
+  const err = runs.find((r) => r.error)?.error;
+  if (err) out.error = err;
+  return out;
+}
+
+/** The chat rows for one peer (Faye or Socket.IO) against ours. */
+function chatRows(
+  results: Record<string, Record<string, TransportResult>>,
+  peerImpl: string,
+  quick: boolean,
+): Row[] {
   const table: Row[] = [];
-  for (const plan of plans(opts.quick)) {
+  for (const plan of plans(quick)) {
     const o = results.pushwire?.[plan.transport];
-    const p = results.faye?.[plan.transport];
+    const p = results[peerImpl]?.[plan.transport];
     if (!o && !p) continue;
+    const load = worstLoad([o?.load, p?.load].filter((x): x is RunLoad => !!x));
     const label = `chat ${plan.transport} ${plan.clients} clients, rooms of ${plan.roomSize}`;
+    const faye = peerImpl === 'faye';
     table.push({
       scenario: label,
       metric: `sustained deliveries/s at p99 < ${plan.p99BoundMs} ms, none lost`,
@@ -184,7 +259,7 @@ export async function runBayeuxBench(opts: BenchOptions): Promise<void> {
       ours: o?.sustained ?? null,
       peer: p?.sustained ?? null,
       higherIsBetter: true,
-      target: plan.target,
+      ...(faye ? { target: plan.target } : {}),
     });
     table.push({
       scenario: label,
@@ -217,7 +292,7 @@ export async function runBayeuxBench(opts: BenchOptions): Promise<void> {
       ours: o?.heapPerClient ?? null,
       peer: p?.heapPerClient ?? null,
       higherIsBetter: false,
-      ...(plan.transport === 'websocket' ? { target: 2 } : {}),
+      ...(faye && plan.transport === 'websocket' ? { target: 2 } : {}),
     });
     table.push({
       scenario: label,
@@ -227,7 +302,41 @@ export async function runBayeuxBench(opts: BenchOptions): Promise<void> {
       peer: p?.rssPerClient ?? null,
       higherIsBetter: false,
     });
+    for (const row of table.slice(-5)) row.load = load;
   }
+  return table;
+}
+
+export async function runBayeuxBench(opts: BenchOptions): Promise<void> {
+  const impls = IMPLS.filter((s) => (opts.servers ? opts.servers.includes(s) : s !== 'pushwire-history'));
+  const rounds = opts.quick ? 1 : 3;
+  console.log(
+    `chat bench (${opts.quick ? 'quick' : 'full'}): ${impls.join(', ')}, ${rounds} interleaved round(s), medians`,
+  );
+  const runs: Record<string, Record<string, TransportResult[]>> = {};
+  for (const plan of plans(opts.quick).filter((p) => !opts.only || opts.only.includes(p.transport))) {
+    for (let r = 0; r < rounds; r++) {
+      for (const impl of interleave(impls, r)) {
+        const { value, load } = await withLoad(`${impl} ${plan.transport} round ${r + 1}`, () =>
+          benchTransport(impl, plan, opts),
+        );
+        value.load = load;
+        ((runs[impl] ??= {})[plan.transport] ??= []).push(value);
+      }
+    }
+  }
+  const results: Record<string, Record<string, TransportResult>> = {};
+  for (const [impl, byTransport] of Object.entries(runs)) {
+    for (const [transport, list] of Object.entries(byTransport)) {
+      const m = medianResult(list);
+      if (m) (results[impl] ??= {})[transport] = m;
+    }
+  }
+  const cost: ClientCostResult | null =
+    (!opts.only && !opts.quick) || opts.only?.includes('client')
+      ? (await withLoad('client cost', () => runClientCost(opts))).value
+      : null;
+  const table: Row[] = chatRows(results, 'faye', opts.quick);
   for (const plan of plans(opts.quick)) {
     const off = results.pushwire?.[plan.transport];
     const on = results['pushwire-history']?.[plan.transport];
@@ -242,6 +351,7 @@ export async function runBayeuxBench(opts: BenchOptions): Promise<void> {
       peer: off.perCpuSecond,
       higherIsBetter: true,
       target: 0.85,
+      load: worstLoad([on.load, off.load].filter((x): x is RunLoad => !!x)),
     });
   }
   if (cost) {
@@ -274,12 +384,16 @@ export async function runBayeuxBench(opts: BenchOptions): Promise<void> {
     });
   }
   console.log(`\n${renderTable(table, 'Faye')}\n`);
+  const sio = chatRows(results, 'socketio', opts.quick).filter((r) => r.ours !== null || r.peer !== null);
+  if (sio.length > 0) console.log(`${renderTable(sio, PEER_NAMES.socketio ?? 'socketio')}\n`);
   const file = writeResults('bayeux', {
     date: new Date().toISOString(),
     quick: opts.quick,
+    runs,
     results,
     cost,
     table,
+    socketio: sio,
   });
   console.log(`results: ${file}`);
 }

@@ -39,8 +39,18 @@ process.on('exit', () => {
 });
 
 /**
- * Starts `bench/<file>` with tsx (TypeScript source, workspace packages resolved to source), `--expose-gc`,
- * and a raised open-files limit (10,000 sockets per process), and waits for its `ready` message.
+ * Our packages as the children load them: `dist` (compiled by `npm run build`, what users run: heap and
+ * CPU figures are those of the published JavaScript, not of tsx's transform) unless BENCH_SOURCE=1, which
+ * resolves them to their TypeScript sources (the `pushwire-source` export condition) for quick iterations.
+ */
+export function packageConditions(env: NodeJS.ProcessEnv = process.env): string[] {
+  return env.BENCH_SOURCE === '1' ? ['--conditions=pushwire-source'] : [];
+}
+
+/**
+ * Starts `bench/<file>` (the bench's own TypeScript through tsx; our packages compiled, see
+ * `packageConditions`), with `--expose-gc` and a raised open-files limit (10,000 sockets per process), and
+ * waits for its `ready` message.
  */
 export async function startChild(
   name: string,
@@ -48,13 +58,7 @@ export async function startChild(
   args: string[] = [],
   readyTimeoutMs = 30_000,
 ): Promise<Child> {
-  const execArgv = [
-    '--expose-gc',
-    '--max-old-space-size=4096',
-    '--conditions=pushwire-source',
-    '--import',
-    'tsx',
-  ];
+  const execArgv = ['--expose-gc', '--max-old-space-size=4096', ...packageConditions(), '--import', 'tsx'];
   // BENCH_PROFILE=<dir>: every child writes V8 CPU profiles to <dir>/<name>-<time>/ (one per thread: tsx's
   // loader runs in a worker; the biggest file is the main thread). Summarise with bench/profile-summary.ts.
   const profileDir = process.env.BENCH_PROFILE;

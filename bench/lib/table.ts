@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadNote, orientedRatio, type RunLoad } from './honesty.js';
 
 export interface Row {
   scenario: string;
@@ -15,12 +16,12 @@ export interface Row {
   /** Optional target for the ratio, e.g. 1.2 (ours must be at least 1.2x the peer). */
   target?: number;
   note?: string;
+  /** The worst load average over the runs behind the row's figures (shown next to them). */
+  load?: RunLoad | null;
 }
 
 export function ratio(row: Row): number | null {
-  if (row.ours === null || row.peer === null || row.ours === 0 || row.peer === 0) return null;
-  if (!Number.isFinite(row.ours) || !Number.isFinite(row.peer)) return null;
-  return row.higherIsBetter ? row.ours / row.peer : row.peer / row.ours;
+  return orientedRatio(row.ours, row.peer, row.higherIsBetter);
 }
 
 function fmt(n: number | null): string {
@@ -30,13 +31,24 @@ function fmt(n: number | null): string {
   return n.toFixed(2);
 }
 
-/** Renders rows as a Markdown table (readable in a terminal and pasteable into bench/README.md). */
+/**
+ * Renders rows as a Markdown table (readable in a terminal and pasteable into bench/README.md). A target
+ * is never reported as met when the row was measured under load: it says "not a result" instead.
+ */
 export function renderTable(rows: Row[], peerName: string): string {
-  const head = ['scenario', 'metric', 'ours', peerName, 'ratio', 'target', ''];
+  const head = ['scenario', 'metric', 'ours', peerName, 'ratio', 'target', 'load avg before/after', ''];
   const lines = [head, head.map(() => '---')];
   for (const row of rows) {
     const r = ratio(row);
-    const verdict = row.target === undefined || r === null ? '' : r >= row.target ? 'met' : 'MISSED';
+    const underLoad = row.load ? !row.load.quiet : false;
+    const verdict =
+      row.target === undefined || r === null
+        ? ''
+        : underLoad
+          ? `${r >= row.target ? 'looks met' : 'looks missed'}, taken under load: not a result`
+          : r >= row.target
+            ? 'met'
+            : 'MISSED';
     lines.push([
       row.scenario,
       `${row.metric} (${row.unit})`,
@@ -44,6 +56,7 @@ export function renderTable(rows: Row[], peerName: string): string {
       fmt(row.peer),
       r === null ? 'n/a' : `${r.toFixed(2)}x`,
       row.target === undefined ? '' : `>= ${row.target}x`,
+      loadNote(row.load ?? null),
       [verdict, row.note ?? ''].filter(Boolean).join(' '),
     ]);
   }

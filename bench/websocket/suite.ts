@@ -1,6 +1,7 @@
 // `npm run bench -- websocket`: our WebSocket server vs ws@8, same load generator, same run.
 // Each server runs in its own child process, the generator in another; see bench/README.md.
 import { performance } from 'node:perf_hooks';
+import { interleave, median, type RunLoad, withLoad, worstLoad } from '../lib/honesty.js';
 import type { BenchOptions } from '../lib/options.js';
 import { type Child, snapshot, startChild } from '../lib/proc.js';
 import { round } from '../lib/stats.js';
@@ -34,6 +35,8 @@ interface EchoResult {
   /** Server CPU over the whole scenario (connect, warm-up, measure), % of one core. */
   serverCpu?: number;
   echoedTotal: number;
+  /** Load average before/after this run (filled in by the harness). */
+  load?: RunLoad;
   /**
    * Echoes per second of server CPU (whole run): robust to CPU stolen by other processes on a shared
    * machine, where messages/s mostly measures how much CPU the server was given.
@@ -60,12 +63,8 @@ interface ServerResult {
     /** Median deliveries/s to the last receipt; serverMs: median time the server spent in the call. */
     broadcast: { deliveriesPerSec: number; runs: number[]; serverMs: number; perCpuSecond: number };
     burst: { deliveriesPerSec: number; runs: number[]; serverMs: number; perCpuSecond: number };
+    load?: RunLoad;
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
 }
 
 /** The run with the median rate (its latencies go with it), so one noisy run does not decide. */
@@ -109,8 +108,8 @@ async function echoOnce(impl: string, sc: EchoScenario, opts: BenchOptions): Pro
     const r = await load.call<EchoResult>('echo', {
       port,
       ...sc,
-      warmupMs: opts.quick ? 300 : 1000,
-      durationMs: opts.quick ? 1000 : 3000,
+      warmupMs: opts.quick ? 200 : 1000,
+      durationMs: opts.quick ? 600 : 3000,
       binary: false,
     });
     const cpu1 = await server.call<NodeJS.CpuUsage>('cpu');
@@ -131,7 +130,7 @@ type Crowd = NonNullable<ServerResult['crowd']>;
 
 /** 10,000 idle connections: memory per connection, then single broadcasts and bursts of 100. */
 async function crowdOnce(impl: string, opts: BenchOptions): Promise<Crowd> {
-  const crowd = opts.quick ? 2000 : 10_000;
+  const crowd = opts.quick ? 1000 : 10_000;
   const server = await startChild(`${impl}-server`, 'websocket/server-child.ts', [impl]);
   const load = await startChild('ws-load', 'websocket/load-child.ts').catch(async (err: unknown) => {
     await server.stop();
@@ -146,7 +145,7 @@ async function crowdOnce(impl: string, opts: BenchOptions): Promise<Crowd> {
     await snapshot(server, `ws-${impl}-${crowd}-idle`);
     // Bursts are 100x the work (1,000,000 deliveries at 10,000 connections): fewer repeats.
     const reps = opts.quick ? 3 : 7;
-    const burstReps = 3;
+    const burstReps = opts.quick ? 1 : 3;
     const single: Array<{ rate: number; serverMs: number; perCpuSecond: number }> = [];
     for (let i = 0; i < reps; i++) single.push(await broadcastOnce(server, load, crowd, 1));
     const burst: Array<{ rate: number; serverMs: number; perCpuSecond: number }> = [];
@@ -191,9 +190,11 @@ async function benchAll(impls: string[], opts: BenchOptions): Promise<Record<str
     for (const sc of ECHO) {
       const runs: Record<string, EchoResult[]> = {};
       for (let rep = 0; rep < reps; rep++) {
-        for (const impl of impls) {
+        for (const impl of interleave(impls, rep)) {
           try {
-            (runs[impl] ??= []).push(await echoOnce(impl, sc, opts));
+            const { value, load } = await withLoad(`${impl} ${sc.name}`, () => echoOnce(impl, sc, opts));
+            value.load = load;
+            (runs[impl] ??= []).push(value);
           } catch (err) {
             (out[impl] as ServerResult).error = errorText(err);
             console.log(`  ${impl} ${sc.name}: FAILED ${errorText(err)}`);
@@ -202,7 +203,9 @@ async function benchAll(impls: string[], opts: BenchOptions): Promise<Record<str
       }
       for (const impl of impls) {
         const m = medianRun(runs[impl] ?? []);
-        if (m) (out[impl] as ServerResult).echo[sc.name] = m;
+        // The row is only as quiet as the noisiest run behind the median.
+        const load = worstLoad((runs[impl] ?? []).flatMap((r) => (r.load ? [r.load] : [])));
+        if (m) (out[impl] as ServerResult).echo[sc.name] = { ...m, ...(load ? { load } : {}) };
       }
     }
   }
@@ -212,7 +215,8 @@ async function benchAll(impls: string[], opts: BenchOptions): Promise<Record<str
     for (const impl of crowdImpls) {
       out[impl] ??= { server: impl, echo: {} };
       try {
-        (out[impl] as ServerResult).crowd = await crowdOnce(impl, opts);
+        const { value, load } = await withLoad(`${impl} crowd`, () => crowdOnce(impl, opts));
+        (out[impl] as ServerResult).crowd = { ...value, load };
       } catch (err) {
         (out[impl] as ServerResult).error = errorText(err);
         console.log(`  ${impl} crowd: FAILED ${errorText(err)}`);
@@ -224,10 +228,12 @@ async function benchAll(impls: string[], opts: BenchOptions): Promise<Record<str
 
 function rows(ours: ServerResult, peer: ServerResult, bare: Crowd | undefined): Row[] {
   const out: Row[] = [];
+  const both = (a: RunLoad | undefined, b: RunLoad | undefined): RunLoad | null =>
+    worstLoad([a, b].filter((x): x is RunLoad => x !== undefined));
   for (const sc of ECHO) {
     const o = ours.echo[sc.name];
     const p = peer.echo[sc.name];
-    const tgt = sc.target === undefined ? {} : { target: sc.target };
+    const tgt = { ...(sc.target === undefined ? {} : { target: sc.target }), load: both(o?.load, p?.load) };
     out.push({
       scenario: sc.name,
       metric: 'messages/s',
@@ -261,10 +267,13 @@ function rows(ours: ServerResult, peer: ServerResult, bare: Crowd | undefined): 
       peer: p?.p99 ?? null,
       higherIsBetter: false,
     });
+    for (const row of out.slice(-4)) row.load = tgt.load;
   }
   const oc = ours.crowd;
   const pc = peer.crowd;
   const n = oc?.connections ?? pc?.connections ?? 0;
+  const crowdLoad = both(oc?.load, pc?.load);
+  const start = out.length;
   out.push({
     scenario: `broadcast 1 msg to ${n}`,
     metric: 'deliveries/s',
@@ -322,6 +331,7 @@ function rows(ours: ServerResult, peer: ServerResult, bare: Crowd | undefined): 
     peer: pc?.rssPerConn ?? null,
     higherIsBetter: false,
   });
+  for (let i = start; i < out.length; i++) (out[i] as Row).load = crowdLoad;
   return out;
 }
 
