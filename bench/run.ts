@@ -16,6 +16,7 @@ const list = (flag: string): string[] | undefined =>
     .split(',');
 const only = list('only');
 const servers = list('servers');
+const steps = list('steps')?.map(Number);
 const suites: Record<string, (o: BenchOptions) => Promise<void>> = {
   websocket: runWebsocketBench,
   bayeux: runBayeuxBench,
@@ -36,6 +37,11 @@ for (const name of chosen) {
     console.error(`unknown bench "${name}"; choose from: ${Object.keys(suites).join(', ')}`);
     process.exit(2);
   }
-  await suite({ quick, ...(only ? { only } : {}), ...(servers ? { servers } : {}) });
+  await suite({
+    quick,
+    ...(only ? { only } : {}),
+    ...(servers ? { servers } : {}),
+    ...(steps ? { steps } : {}),
+  });
 }
 process.exit(0);

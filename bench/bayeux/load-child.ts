@@ -3,7 +3,14 @@
 import { performance } from 'node:perf_hooks';
 import { serveParent } from '../lib/proc.js';
 import { round, Samples } from '../lib/stats.js';
-import { type BayeuxSink, type ChatClient, lpChatClient, type Target, wsChatClient } from './raw-bayeux.js';
+import {
+  type BayeuxSink,
+  type ChatClient,
+  counters,
+  lpChatClient,
+  type Target,
+  wsChatClient,
+} from './raw-bayeux.js';
 import { pollingSocketIoClient, wsSocketIoClient } from './raw-socketio.js';
 
 interface SetupArgs extends Target {
@@ -34,6 +41,8 @@ export interface StepResult {
   p99: number;
   errors: number;
   loadCpu: number;
+  /** Deliveries per response that carried any (batching; load-independent). */
+  perResponse: number;
   /** Filled in by the harness: the server's CPU over the step, % of one core. */
   serverCpu?: number;
   /** Filled in by the harness: deliveries per second of server CPU over the step. */
@@ -102,6 +111,7 @@ async function step(args: StepArgs): Promise<StepResult> {
   errors = 0;
   expected = Number.POSITIVE_INFINITY;
   const cpu0 = process.cpuUsage();
+  counters.responses = 0;
   stepStart = performance.now();
   let published = 0;
   let who = 0;
@@ -143,6 +153,7 @@ async function step(args: StepArgs): Promise<StepResult> {
     p99: round(p99 ?? Number.NaN, 2),
     errors,
     loadCpu: round((cpu.user + cpu.system) / 10 / total, 0),
+    perResponse: round(received / Math.max(1, counters.responses), 2),
   };
 }
 

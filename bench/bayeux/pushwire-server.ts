@@ -1,7 +1,7 @@
 // Binds @pushwire/server to a Node http server for the bench. Kept apart from server-child.ts so the
 // adapter to our server's API is one small file to update as that API settles.
 import type { Server } from 'node:http';
-import { createBayeuxServer } from '@pushwire/server';
+import { type BayeuxServerOptions, createBayeuxServer } from '@pushwire/server';
 
 /**
  * @param history Keep a history on the chat rooms (issue 9: positions on every message, 100 per room) to
@@ -12,11 +12,14 @@ export async function startPushwireBayeux(
   path: string,
   history = false,
 ): Promise<() => Promise<void>> {
-  // Same long-poll hold as the Faye child (25 s), everything else at its defaults.
+  // Same long-poll hold as the Faye child (25 s), everything else at its defaults unless
+  // BENCH_PUSHWIRE_OPTIONS (JSON, e.g. '{"deliveryWindow":2}') says otherwise: the bench prints it.
+  const extra = JSON.parse(process.env.BENCH_PUSHWIRE_OPTIONS ?? '{}') as BayeuxServerOptions;
   const bayeux = createBayeuxServer({
     mount: path,
     timeout: 25_000,
     ...(history ? { channels: { '/chat/**': { history: { size: 100 } } } } : {}),
+    ...extra,
   });
   bayeux.attach(server);
   return () => bayeux.close();

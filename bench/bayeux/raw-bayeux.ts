@@ -12,6 +12,12 @@ export interface Target {
   path: string;
 }
 
+/**
+ * Responses that carried deliveries to a client (a long-poll connect reply, a socket.io GET, a websocket
+ * frame with deliveries): deliveries / responses is how well the server batched, a load-independent figure.
+ */
+export const counters = { responses: 0 };
+
 export interface BayeuxSink {
   /** One delivered chat message; `sentAt` is the publisher's performance.now() stamp. */
   delivery(sentAt: number): void;
@@ -85,7 +91,10 @@ export async function wsChatClient(
       onMessage: (_op, payload) => {
         if (!payload) return;
         const text = payload.toString();
-        if (text.includes(STAMP)) scanDeliveries(text, sink);
+        if (text.includes(STAMP)) {
+          counters.responses++;
+          scanDeliveries(text, sink);
+        }
         if (clientId && text.includes(`"id":"${connectId}"`)) {
           if (replyFailed(text)) sink.error(text.slice(0, 300));
           reconnect();
@@ -195,7 +204,10 @@ export async function lpChatClient(target: Target, sink: BayeuxSink): Promise<Ch
     if (closed) return;
     post(connectBody).then(
       (text) => {
-        if (text.includes(STAMP)) scanDeliveries(text, sink);
+        if (text.includes(STAMP)) {
+          counters.responses++;
+          scanDeliveries(text, sink);
+        }
         if (replyFailed(text)) sink.error(text.slice(0, 300));
         loop();
       },
@@ -219,7 +231,10 @@ export async function lpChatClient(target: Target, sink: BayeuxSink): Promise<Ch
       post(`[{"channel":"${channel}${prefix}${dataJson}}}]`).then(
         (text) => {
           // The reply to a publish may carry deliveries too (Bayeux lets a server piggyback them).
-          if (text.includes(STAMP)) scanDeliveries(text, sink);
+          if (text.includes(STAMP)) {
+            counters.responses++;
+            scanDeliveries(text, sink);
+          }
           if (text.includes('"successful":false')) sink.error(text.slice(0, 300));
         },
         (err: Error) => {

@@ -7,7 +7,14 @@
 // 2 EVENT, 3 ACK (with the ack id right after the type). Polling payloads join packets with \x1e.
 import { Agent, request } from 'node:http';
 import { OP, type RawWs, rawConnect } from '../lib/raw-ws.js';
-import { type BayeuxSink, type ChatClient, STAMP, scanDeliveries, type Target } from './raw-bayeux.js';
+import {
+  type BayeuxSink,
+  type ChatClient,
+  counters,
+  STAMP,
+  scanDeliveries,
+  type Target,
+} from './raw-bayeux.js';
 
 /** Where the Socket.IO server child mounts itself (its default). */
 export const SOCKETIO_PATH = '/socket.io/';
@@ -30,8 +37,10 @@ export async function wsSocketIoClient(
   const handle = (text: string): void => {
     const c = text.charCodeAt(0);
     if (c === 50 /* 2 ping */) send('3');
-    else if (text.startsWith('42')) scanDeliveries(text, sink);
-    else if (text.startsWith('40')) {
+    else if (text.startsWith('42')) {
+      counters.responses++;
+      scanDeliveries(text, sink);
+    } else if (text.startsWith('40')) {
       sid = text;
       connected?.();
     } else if (text.startsWith('43')) {
@@ -157,6 +166,7 @@ export async function pollingSocketIoClient(target: Target, sink: BayeuxSink): P
     if (closed) return;
     http('GET').then(
       (text) => {
+        if (text.includes(STAMP)) counters.responses++;
         for (const packet of text.split(SEP)) handle(packet);
         poll();
       },

@@ -142,7 +142,7 @@ async function benchTransport(
       s.perCpuSecond = round(s.received / (usedUs / 1e6), 0);
       out.steps.push(s);
       console.log(
-        `  ${impl} ${plan.transport} target ${rate}/s: delivered ${s.rate}/s (${(s.fraction * 100).toFixed(2)}%) p50 ${s.p50} ms p99 ${s.p99} ms errors ${s.errors} cpu server ${s.serverCpu}% (${s.perCpuSecond} per CPU-s) load ${s.loadCpu}%`,
+        `  ${impl} ${plan.transport} target ${rate}/s: delivered ${s.rate}/s (${(s.fraction * 100).toFixed(2)}%) p50 ${s.p50} ms p99 ${s.p99} ms errors ${s.errors} cpu server ${s.serverCpu}% (${s.perCpuSecond} per CPU-s) ${s.perResponse} deliveries per response, load ${s.loadCpu}%`,
       );
       if (s.errors > 0) {
         const e = await load.call<{ lastError: string }>('lastError');
@@ -203,6 +203,10 @@ function medianResult(runs: TransportResult[]): TransportResult | undefined {
       loadCpu: round(
         m((x) => x.loadCpu),
         0,
+      ),
+      perResponse: round(
+        m((x) => x.perResponse),
+        2,
       ),
       serverCpu: round(
         m((x) => x.serverCpu),
@@ -310,11 +314,14 @@ function chatRows(
 export async function runBayeuxBench(opts: BenchOptions): Promise<void> {
   const impls = IMPLS.filter((s) => (opts.servers ? opts.servers.includes(s) : s !== 'pushwire-history'));
   const rounds = opts.quick ? 1 : 3;
+  if (process.env.BENCH_PUSHWIRE_OPTIONS)
+    console.log(`our server's options: ${process.env.BENCH_PUSHWIRE_OPTIONS}`);
   console.log(
     `chat bench (${opts.quick ? 'quick' : 'full'}): ${impls.join(', ')}, ${rounds} interleaved round(s), medians`,
   );
   const runs: Record<string, Record<string, TransportResult[]>> = {};
-  for (const plan of plans(opts.quick).filter((p) => !opts.only || opts.only.includes(p.transport))) {
+  for (const base of plans(opts.quick).filter((p) => !opts.only || opts.only.includes(p.transport))) {
+    const plan = opts.steps ? { ...base, steps: opts.steps } : base;
     for (let r = 0; r < rounds; r++) {
       for (const impl of interleave(impls, r)) {
         const { value, load } = await withLoad(`${impl} ${plan.transport} round ${r + 1}`, () =>

@@ -6,4 +6,6 @@ export interface BenchOptions {
   only?: string[];
   /** Restricts the servers run (`ws`, `pushwire`, `bare`, `faye`). */
   servers?: string[];
+  /** Replaces the chat suite's rising steps (deliveries/s), e.g. `--steps=20000` for a profile at one rate. */
+  steps?: number[];
 }

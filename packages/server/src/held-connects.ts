@@ -15,6 +15,8 @@ export interface HeldEntry {
   readonly browserId: string | undefined;
   /** Answers the connect; idempotent. Calls `forget(this)` on the registry. */
   release(reason: ReleaseReason, detail?: DestroyReason): void;
+  /** Messages were queued: answer within `windowMs` (0: now), so later ones can ride the same reply. */
+  wake(windowMs: number): void;
 }
 
 export class HeldConnects {
@@ -47,6 +49,14 @@ export class HeldConnects {
     const entry = this.#held.get(clientId);
     if (entry === undefined) return false;
     entry.release(reason, detail);
+    return true;
+  }
+
+  /** Messages were queued for `clientId`: its held connect, if any, answers within `windowMs`. */
+  wake(clientId: string, windowMs: number): boolean {
+    const entry = this.#held.get(clientId);
+    if (entry === undefined) return false;
+    entry.wake(windowMs);
     return true;
   }
 

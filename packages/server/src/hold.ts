@@ -122,6 +122,10 @@ function onHoldTimeout(held: HeldConnect): void {
   held.release('timeout');
 }
 
+function onDeliveryWindow(held: HeldConnect): void {
+  held.release('wake');
+}
+
 /**
  * One held connect. A class rather than closures: an idle client holds a connect all the time, so what a
  * hold allocates is paid per connected client. It is its own abort listener (`handleEvent`, DOM
@@ -139,6 +143,8 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
   /** Messages the catch-up take found while still held: they ride the reply. */
   #carried: string[] | undefined;
   #released = false;
+  /** A wake re-armed the timer for the delivery window: later wakes ride it. */
+  #waking = false;
 
   constructor(core: Core, request: ConnectRequest, resolve: (messages: string[]) => void) {
     this.message = request.message;
@@ -169,6 +175,21 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
       (queue) => this.#caughtUp(queue),
       (err: unknown) => core.reportError(err),
     );
+  }
+
+  /**
+   * Messages were queued. With a delivery window the hold's one timer is re-armed to the window (no second
+   * timer per client): what is published meanwhile is taken by the same answer.
+   */
+  wake(windowMs: number): void {
+    if (this.#released || this.#waking) return;
+    if (windowMs <= 0) {
+      this.release('wake');
+      return;
+    }
+    this.#waking = true;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(onDeliveryWindow, windowMs, this);
   }
 
   /** The HoldSignal fired: the transport went away. */

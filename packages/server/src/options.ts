@@ -74,6 +74,12 @@ export interface BayeuxServerOptions {
   timeout?: number;
   /** Ms a client waits between connects (advice.interval). Default 0. */
   interval?: number;
+  /**
+   * Ms a held /meta/connect stays open after the first message is queued for it, so the messages published
+   * meanwhile ride the same reply (CometD's lazy messages, Faye's delivery timeout): fewer polls per
+   * delivery under load, at most this much added latency. 0 answers at once. At most 1000. Default 0.
+   */
+  deliveryWindow?: number;
   /** Ms after the last connect reply before a silent client expires. Default 10000. */
   maxInterval?: number;
   /** Storage of clients, subscriptions and queues. Default: a new in-memory engine. */
@@ -190,6 +196,7 @@ export interface ResolvedOptions {
   mount: string;
   timeout: number;
   interval: number;
+  deliveryWindow: number;
   maxInterval: number;
   transports: TransportName[];
   cors: CorsOptions | undefined;
@@ -229,6 +236,7 @@ export const DEFAULTS = {
   mount: '/bayeux',
   timeout: 30_000,
   interval: 0,
+  deliveryWindow: 0,
   maxInterval: 10_000,
   transports: [
     CONNECTION_TYPES.websocket,
@@ -273,6 +281,17 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
   if (value === undefined) return fallback;
   const n = numberOption(name, value);
   if (!Number.isFinite(n) || n < 0) throw new RangeError(`pushwire: option ${name} must be a number >= 0`);
+  return n;
+}
+
+/** The longest deliveryWindow: a window is a batching delay, not a second hold. */
+export const MAX_DELIVERY_WINDOW = 1000;
+
+function deliveryWindowOption(value: number | undefined): number {
+  const n = nonNegative('deliveryWindow', value, DEFAULTS.deliveryWindow);
+  if (n > MAX_DELIVERY_WINDOW) {
+    throw new RangeError(`pushwire: option deliveryWindow must be at most ${MAX_DELIVERY_WINDOW} ms`);
+  }
   return n;
 }
 
@@ -344,6 +363,7 @@ export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
     mount: mount.length > 1 && mount.endsWith('/') ? mount.slice(0, -1) : mount,
     timeout: nonNegative('timeout', o.timeout, DEFAULTS.timeout),
     interval: nonNegative('interval', o.interval, DEFAULTS.interval),
+    deliveryWindow: deliveryWindowOption(o.deliveryWindow),
     maxInterval: nonNegative('maxInterval', o.maxInterval, DEFAULTS.maxInterval),
     transports,
     cors: o.cors,

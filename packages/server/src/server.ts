@@ -136,7 +136,7 @@ export class BayeuxServer {
       sockets.scheduleFlush(clientId, this.#flushSource);
       return;
     }
-    held.release(clientId, 'wake');
+    held.wake(clientId, this.options.deliveryWindow);
   }
 
   #destroyed(clientId: string, reason: DestroyReason, lost: DropInfo | undefined): void {
