@@ -3,6 +3,7 @@
 // iterations). Our packages are built first and loaded from dist/ (BENCH_SOURCE=1: from the sources).
 import { spawnSync } from 'node:child_process';
 import { runBayeuxBench } from './bayeux/suite.js';
+import { runCostBench } from './cost/suite.js';
 import type { BenchOptions } from './lib/options.js';
 import { runWebsocketBench } from './websocket/suite.js';
 
@@ -17,11 +18,14 @@ const list = (flag: string): string[] | undefined =>
 const only = list('only');
 const servers = list('servers');
 const steps = list('steps')?.map(Number);
+const clients = list('clients')?.map(Number)[0];
 const suites: Record<string, (o: BenchOptions) => Promise<void>> = {
   websocket: runWebsocketBench,
   bayeux: runBayeuxBench,
+  cost: runCostBench,
 };
-const chosen = names.length === 0 ? Object.keys(suites) : names;
+// `cost` (callgrind instruction counts) is asked for by name only: it needs valgrind and BENCH_CALLGRIND.
+const chosen = names.length === 0 ? ['websocket', 'bayeux'] : names;
 // Our servers run compiled (dist): build first, so the figures are those of the code in the tree.
 if (process.env.BENCH_SOURCE !== '1' && !argv.includes('--no-build')) {
   console.log('building (npm run build) so the children run dist/ ...');
@@ -41,6 +45,7 @@ for (const name of chosen) {
     quick,
     ...(only ? { only } : {}),
     ...(servers ? { servers } : {}),
+    ...(clients ? { clients } : {}),
     ...(steps ? { steps } : {}),
   });
 }

@@ -321,7 +321,11 @@ export async function runBayeuxBench(opts: BenchOptions): Promise<void> {
   );
   const runs: Record<string, Record<string, TransportResult[]>> = {};
   for (const base of plans(opts.quick).filter((p) => !opts.only || opts.only.includes(p.transport))) {
-    const plan = opts.steps ? { ...base, steps: opts.steps } : base;
+    const plan = {
+      ...base,
+      ...(opts.steps ? { steps: opts.steps } : {}),
+      ...(opts.clients ? { clients: opts.clients } : {}),
+    };
     for (let r = 0; r < rounds; r++) {
       for (const impl of interleave(impls, r)) {
         const { value, load } = await withLoad(`${impl} ${plan.transport} round ${r + 1}`, () =>

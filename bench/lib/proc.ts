@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { callgrindPrefix } from './callgrind.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const benchDir = join(here, '..');
@@ -26,6 +27,8 @@ interface Ready {
 
 export interface Child {
   name: string;
+  /** The child's process id (under valgrind too: the shell execs valgrind, which runs node in place). */
+  pid: number;
   /** What the child announced once ready (its port, for a server). */
   info: unknown;
   call<T = unknown>(cmd: string, args?: unknown, timeoutMs?: number): Promise<T>;
@@ -57,6 +60,7 @@ export async function startChild(
   file: string,
   args: string[] = [],
   readyTimeoutMs = 30_000,
+  opts: { callgrind?: boolean } = {},
 ): Promise<Child> {
   const execArgv = ['--expose-gc', '--max-old-space-size=4096', ...packageConditions(), '--import', 'tsx'];
   // BENCH_PROFILE=<dir>: every child writes V8 CPU profiles to <dir>/<name>-<time>/ (one per thread: tsx's
@@ -65,7 +69,11 @@ export async function startChild(
   if (profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${name}-${Date.now()}`)}`);
   // The shell raises the soft fd limit to the hard limit, then execs node, which inherits the IPC fd.
   const script = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"';
-  const cp = spawn('/bin/sh', ['-c', script, process.execPath, ...execArgv, join(benchDir, file), ...args], {
+  // BENCH_CALLGRIND: servers (opts.callgrind) run under valgrind's callgrind for instruction counts.
+  const prefix = opts.callgrind === true ? callgrindPrefix(name) : [];
+  const argv0 = prefix.length > 0 ? (prefix[0] as string) : process.execPath;
+  const rest = prefix.length > 0 ? [...prefix.slice(1), process.execPath] : [];
+  const cp = spawn('/bin/sh', ['-c', script, argv0, ...rest, ...execArgv, join(benchDir, file), ...args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     cwd: join(benchDir, '..'),
   });
@@ -106,6 +114,7 @@ export async function startChild(
   });
   return {
     name,
+    pid: cp.pid ?? 0,
     info,
     call<T>(cmd: string, args: unknown = {}, timeoutMs = 120_000): Promise<T> {
       const id = nextId++;

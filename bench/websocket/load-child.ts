@@ -1,6 +1,7 @@
 // The WebSocket load generator, in its own process: echo loads with a pipelined window per connection,
 // and crowds of idle connections that count broadcast receipts. Driven by the harness over IPC.
 import { performance } from 'node:perf_hooks';
+import { dumpInstructions, zeroCounters } from '../lib/callgrind.js';
 import { serveParent } from '../lib/proc.js';
 import { maskedFrame, OP, openMany, type RawWs, rawConnect } from '../lib/raw-ws.js';
 import { monoMs, round, Samples } from '../lib/stats.js';
@@ -15,6 +16,8 @@ interface EchoArgs {
   warmupMs: number;
   durationMs: number;
   binary: boolean;
+  /** The server runs under callgrind: count its instructions over the measured window. */
+  callgrind?: { pid: number; dir: string };
 }
 
 interface EchoResult {
@@ -29,6 +32,8 @@ interface EchoResult {
   echoedTotal: number;
   /** The generator's own CPU use during the measured window, % of one core (100 = saturated). */
   loadCpu: number;
+  /** With `callgrind`: the server's instructions over the measured window. */
+  instructions?: number;
 }
 
 /**
@@ -104,6 +109,8 @@ async function echo(args: EchoArgs): Promise<EchoResult> {
   });
   for (const start of starters) start();
   await new Promise((r) => setTimeout(r, args.warmupMs));
+  // The generator blocks while callgrind_control runs, so no echo is in progress across either call.
+  if (args.callgrind) zeroCounters(args.callgrind.pid);
   samples.reset();
   received = 0;
   measuring = true;
@@ -114,6 +121,7 @@ async function echo(args: EchoArgs): Promise<EchoResult> {
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const count = received;
+  const instructions = args.callgrind ? dumpInstructions(args.callgrind.pid, args.callgrind.dir) : undefined;
   stopping = true;
   // Let the in-flight window come back, so a server that drops messages shows up as `lost`.
   await new Promise<void>((resolve) => {
@@ -134,6 +142,7 @@ async function echo(args: EchoArgs): Promise<EchoResult> {
     lost,
     echoedTotal,
     loadCpu: round((cpu.user + cpu.system) / 1e4 / seconds, 0),
+    ...(instructions === undefined ? {} : { instructions }),
   };
 }
 

@@ -1,0 +1,222 @@
+// `npm run bench -- cost`: server instructions per delivered message, counted by callgrind (valgrind), so
+// the figures do not depend on the machine's load (wall-clock ratios on a busy machine are not results).
+// Every server runs under callgrind in its own process; the generators run natively. Counting covers only
+// the measured work (callgrind_control --zero / --dump around it). Valgrind slows the server ~30-50x, so
+// rates are low: these compare the work each server does per message, not how fast it can go.
+import type { StepResult } from '../bayeux/load-child.js';
+import { callgrindDir, dumpInstructions, zeroCounters } from '../lib/callgrind.js';
+import { type RunLoad, withLoad } from '../lib/honesty.js';
+import type { BenchOptions } from '../lib/options.js';
+import { type Child, startChild } from '../lib/proc.js';
+import { round } from '../lib/stats.js';
+import { type Row, renderTable, writeResults } from '../lib/table.js';
+
+const READY_MS = 600_000;
+
+interface Cost {
+  impl: string;
+  scenario: string;
+  instructions: number;
+  delivered: number;
+  perMessage: number;
+  /** Chat only: deliveries per response that carried any. */
+  perResponse?: number;
+  load?: RunLoad;
+}
+
+async function underCallgrind<T>(
+  name: string,
+  file: string,
+  args: string[],
+  fn: (server: Child) => Promise<T>,
+): Promise<T> {
+  const server = await startChild(name, file, args, READY_MS, { callgrind: true });
+  try {
+    return await fn(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function chatCost(
+  impl: string,
+  transport: 'websocket' | 'long-polling',
+  clients: number,
+  rate: number,
+  dir: string,
+): Promise<Cost> {
+  return underCallgrind(`cost-${impl}-${transport}`, 'bayeux/server-child.ts', [impl], async (server) => {
+    const load = await startChild('cost-load', 'bayeux/load-child.ts');
+    try {
+      const info = server.info as { port: number; path: string };
+      await load.call(
+        'setup',
+        {
+          host: '127.0.0.1',
+          port: info.port,
+          path: info.path,
+          transport,
+          protocol: impl === 'socketio' ? 'socketio' : 'bayeux',
+          clients,
+          roomSize: 10,
+          concurrency: 10,
+        },
+        READY_MS,
+      );
+      // Warm-up (JIT under valgrind is slow too), then the counted step.
+      await load.call('step', { deliveredRate: rate, durationMs: 3000, drainMs: 20_000 }, READY_MS);
+      zeroCounters(server.pid);
+      const s = await load.call<StepResult>(
+        'step',
+        { deliveredRate: rate, durationMs: 5000, drainMs: 30_000 },
+        READY_MS,
+      );
+      const instructions = dumpInstructions(server.pid, dir);
+      await load.call('teardown').catch(() => {});
+      const scenario = `chat ${transport} ${clients} clients, rooms of 10, ${rate}/s`;
+      const perMessage = round(instructions / Math.max(1, s.received), 0);
+      console.log(
+        `  ${impl} ${scenario}: ${s.received}/${s.expected} delivered, ${perMessage} instructions per delivery, ${s.perResponse} deliveries per response, p50 ${s.p50} ms`,
+      );
+      return {
+        impl,
+        scenario,
+        instructions,
+        delivered: s.received,
+        perMessage,
+        perResponse: s.perResponse,
+      };
+    } finally {
+      await load.stop();
+    }
+  });
+}
+
+async function echoCost(impl: string, conns: number, window: number, dir: string): Promise<Cost> {
+  return underCallgrind(`cost-${impl}-echo`, 'websocket/server-child.ts', [impl], async (server) => {
+    const load = await startChild('cost-ws-load', 'websocket/load-child.ts');
+    try {
+      const r = await load.call<{ messages: number; instructions?: number }>(
+        'echo',
+        {
+          port: (server.info as { port: number }).port,
+          conns,
+          window,
+          size: 32,
+          warmupMs: 4000,
+          durationMs: 6000,
+          binary: false,
+          callgrind: { pid: server.pid, dir },
+        },
+        READY_MS,
+      );
+      const instructions = r.instructions ?? Number.NaN;
+      const scenario = `echo 32 B x${conns} conn(s), window ${window}`;
+      const perMessage = round(instructions / Math.max(1, r.messages), 0);
+      console.log(`  ${impl} ${scenario}: ${r.messages} echoes, ${perMessage} instructions per echo`);
+      return { impl, scenario, instructions, delivered: r.messages, perMessage };
+    } finally {
+      await load.stop();
+    }
+  });
+}
+
+async function broadcastCost(impl: string, crowd: number, dir: string): Promise<Cost> {
+  return underCallgrind(`cost-${impl}-crowd`, 'websocket/server-child.ts', [impl], async (server) => {
+    const load = await startChild('cost-ws-load', 'websocket/load-child.ts');
+    try {
+      const port = (server.info as { port: number }).port;
+      await load.call('connect', { port, count: crowd }, READY_MS);
+      const once = async (): Promise<void> => {
+        await load.call('expect', { total: crowd });
+        await server.call('broadcast', { size: 32, count: 1 }, READY_MS);
+        await load.call('wait', { timeoutMs: READY_MS }, READY_MS);
+      };
+      await once(); // warm-up
+      zeroCounters(server.pid);
+      const reps = 5;
+      for (let i = 0; i < reps; i++) await once();
+      const instructions = dumpInstructions(server.pid, dir);
+      const scenario = `broadcast 32 B to ${crowd} conns`;
+      const perMessage = round(instructions / (reps * crowd), 0);
+      console.log(`  ${impl} ${scenario}: ${perMessage} instructions per delivery`);
+      return { impl, scenario, instructions, delivered: reps * crowd, perMessage };
+    } finally {
+      await load.call('disconnect').catch(() => {});
+      await load.stop();
+    }
+  });
+}
+
+export async function runCostBench(opts: BenchOptions): Promise<void> {
+  const dir = callgrindDir();
+  if (dir === undefined) {
+    console.error('the cost bench needs BENCH_CALLGRIND=<dir> (valgrind callgrind output goes there)');
+    process.exit(2);
+  }
+  const want = (name: string): boolean => !opts.only || opts.only.includes(name);
+  const pick = (list: string[]): string[] => list.filter((s) => !opts.servers || opts.servers.includes(s));
+  const costs: Cost[] = [];
+  const run = async (label: string, fn: () => Promise<Cost>): Promise<void> => {
+    try {
+      const { value, load } = await withLoad(label, fn);
+      costs.push({ ...value, load });
+    } catch (err) {
+      console.log(`  ${label}: FAILED ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  if (want('long-polling')) {
+    for (const impl of pick(['faye', 'pushwire', 'socketio'])) {
+      await run(`${impl} long-polling cost`, () =>
+        chatCost(impl, 'long-polling', opts.quick ? 20 : 50, 200, dir),
+      );
+    }
+  }
+  if (want('websocket')) {
+    for (const impl of pick(['faye', 'pushwire', 'socketio'])) {
+      await run(`${impl} websocket cost`, () => chatCost(impl, 'websocket', 100, 500, dir));
+    }
+  }
+  if (want('echo')) {
+    const shapes: Array<[number, number]> = [
+      [1, 1],
+      [1, 16],
+      [100, 1],
+    ];
+    for (const [conns, window] of shapes) {
+      for (const impl of pick(['ws', 'pushwire'])) {
+        await run(`${impl} echo x${conns} cost`, () => echoCost(impl, conns, window, dir));
+      }
+    }
+  }
+  if (want('broadcast')) {
+    for (const impl of pick(['ws', 'pushwire', 'bare'])) {
+      await run(`${impl} broadcast cost`, () => broadcastCost(impl, opts.quick ? 200 : 1000, dir));
+    }
+  }
+  // One row per scenario and peer: instructions per message, lower is better (the ratio is > 1 when ours
+  // executes fewer). Instruction counts do not depend on the load; the load is shown anyway.
+  const table: Row[] = [];
+  for (const scenario of [...new Set(costs.map((c) => c.scenario))]) {
+    const at = costs.filter((c) => c.scenario === scenario);
+    const ours = at.find((c) => c.impl === 'pushwire');
+    for (const peer of at.filter((c) => c.impl !== 'pushwire')) {
+      table.push({
+        scenario,
+        metric: `server instructions per message vs ${peer.impl}`,
+        unit: 'instr',
+        ours: ours?.perMessage ?? null,
+        peer: peer.perMessage,
+        higherIsBetter: false,
+        note:
+          ours?.perResponse !== undefined
+            ? `deliveries per response: ours ${ours.perResponse}, ${peer.impl} ${peer.perResponse}`
+            : '',
+      });
+    }
+  }
+  console.log(`\n${renderTable(table, 'peer')}\n`);
+  console.log('(instruction counts do not depend on the load: the load column is for the record)');
+  const file = writeResults('cost', { date: new Date().toISOString(), costs, table });
+  console.log(`results: ${file}`);
+}
