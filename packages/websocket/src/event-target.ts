@@ -63,12 +63,30 @@ function call(listener: WsEventListener, target: unknown, event: WsEvent): void 
 }
 
 /**
+ * The listener table of one connection: a null-prototype object in V8's fast mode. EventEmitter starts with
+ * `{ __proto__: null }`, which V8 keeps as a dictionary (about 190 bytes even with two listeners); instances
+ * of a constructor whose prototype is a null-prototype object stay fast (about 50 bytes) and, like the
+ * default, inherit no keys, so no event name ('toString', 'constructor', '__proto__') finds a listener it
+ * was not given. Node's own streams replace the table the same way (Readable: `this._events ??= {...}`).
+ * One per connection adds up: idle connections are what a push server holds most of.
+ */
+function ListenerTable(): void {}
+ListenerTable.prototype = Object.create(null) as object;
+const newListenerTable = (): object => new (ListenerTable as unknown as new () => object)();
+
+/**
  * An EventEmitter with the WHATWG EventTarget surface on top: listeners added either way see the same
  * events, in the order they were added. The connection says whether its close was clean (the close event's
  * `wasClean`), which only it knows.
  */
 // biome-ignore lint/suspicious/noExplicitAny: the constraint of node:events' own EventMap.
 export abstract class WsEventTarget<T extends Record<keyof T, any[]>> extends EventEmitter<T> {
+  constructor() {
+    super();
+    // EventEmitter's listener table (node:events `_events`); see ListenerTable. Nothing is registered yet.
+    (this as unknown as { _events: object })._events = newListenerTable();
+  }
+
   /** Both close frames were exchanged (WHATWG "wasClean"). */
   protected abstract closedCleanly(): boolean;
 
