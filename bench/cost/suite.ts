@@ -5,7 +5,7 @@
 // rates are low: these compare the work each server does per message, not how fast it can go.
 import type { StepResult } from '../bayeux/load-child.js';
 import { callgrindDir, dumpInstructions, zeroCounters } from '../lib/callgrind.js';
-import { type RunLoad, withLoad } from '../lib/honesty.js';
+import { type RunLoad, withLoad, worstLoad } from '../lib/honesty.js';
 import type { BenchOptions } from '../lib/options.js';
 import { type Child, startChild } from '../lib/proc.js';
 import { round } from '../lib/stats.js';
@@ -208,6 +208,7 @@ export async function runCostBench(opts: BenchOptions): Promise<void> {
         ours: ours?.perMessage ?? null,
         peer: peer.perMessage,
         higherIsBetter: false,
+        load: worstLoad([ours?.load, peer.load].filter((x): x is RunLoad => !!x)),
         note:
           ours?.perResponse !== undefined
             ? `deliveries per response: ours ${ours.perResponse}, ${peer.impl} ${peer.perResponse}`

@@ -8,6 +8,6 @@ export interface BenchOptions {
   servers?: string[];
   /** Replaces the chat suite's rising steps (deliveries/s), e.g. `--steps=20000` for a profile at one rate. */
   steps?: number[];
-  /** Replaces the chat suite's client count (`--clients=1000`, e.g. for heap snapshots). */
+  /** Replaces the client count (chat) or the idle crowd (websocket), e.g. `--clients=10000` for heap figures. */
   clients?: number;
 }

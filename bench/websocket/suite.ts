@@ -130,7 +130,7 @@ type Crowd = NonNullable<ServerResult['crowd']>;
 
 /** 10,000 idle connections: memory per connection, then single broadcasts and bursts of 100. */
 async function crowdOnce(impl: string, opts: BenchOptions): Promise<Crowd> {
-  const crowd = opts.quick ? 1000 : 10_000;
+  const crowd = opts.clients ?? (opts.quick ? 1000 : 10_000);
   const server = await startChild(`${impl}-server`, 'websocket/server-child.ts', [impl]);
   const load = await startChild('ws-load', 'websocket/load-child.ts').catch(async (err: unknown) => {
     await server.stop();
