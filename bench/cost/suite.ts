@@ -209,6 +209,7 @@ export async function runCostBench(opts: BenchOptions): Promise<void> {
         peer: peer.perMessage,
         higherIsBetter: false,
         load: worstLoad([ours?.load, peer.load].filter((x): x is RunLoad => !!x)),
+        loadIndependent: true,
         note:
           ours?.perResponse !== undefined
             ? `deliveries per response: ours ${ours.perResponse}, ${peer.impl} ${peer.perResponse}`

@@ -18,6 +18,8 @@ export interface Row {
   note?: string;
   /** The worst load average over the runs behind the row's figures (shown next to them). */
   load?: RunLoad | null;
+  /** The figures are instruction counts (callgrind): the load is shown for the record, never disqualifies. */
+  loadIndependent?: boolean;
 }
 
 export function ratio(row: Row): number | null {
@@ -40,7 +42,7 @@ export function renderTable(rows: Row[], peerName: string): string {
   const lines = [head, head.map(() => '---')];
   for (const row of rows) {
     const r = ratio(row);
-    const underLoad = row.load ? !row.load.quiet : false;
+    const underLoad = row.load && row.loadIndependent !== true ? !row.load.quiet : false;
     const verdict =
       row.target === undefined || r === null
         ? ''
@@ -56,7 +58,9 @@ export function renderTable(rows: Row[], peerName: string): string {
       fmt(row.peer),
       r === null ? 'n/a' : `${r.toFixed(2)}x`,
       row.target === undefined ? '' : `>= ${row.target}x`,
-      loadNote(row.load ?? null),
+      row.loadIndependent === true && row.load
+        ? `load ${row.load.before.toFixed(1)}/${row.load.after.toFixed(1)} (instruction counts: load-independent)`
+        : loadNote(row.load ?? null),
       [verdict, row.note ?? ''].filter(Boolean).join(' '),
     ]);
   }

@@ -63,6 +63,28 @@ describe('load-average gate', () => {
     const missed = renderTable([{ ...row, ours: 100, load: { before: 0.3, after: 0.4, quiet: true } }], 'ws');
     expect(missed).toContain('| MISSED |');
   });
+
+  it('instruction counts (callgrind) are shown with their load but not disqualified by it', () => {
+    const counted = renderTable(
+      [
+        {
+          scenario: 'echo',
+          metric: 'instructions per message',
+          unit: 'instr',
+          ours: 100,
+          peer: 150,
+          higherIsBetter: false,
+          target: 1.2,
+          load: { before: 9, after: 10, quiet: false },
+          loadIndependent: true,
+        },
+      ],
+      'ws',
+    );
+    expect(counted).toContain(
+      '| 1.50x | >= 1.2x | load 9.0/10.0 (instruction counts: load-independent) | met |',
+    );
+  });
 });
 
 describe('median', () => {
