@@ -254,7 +254,7 @@ function chatRows(
     const p = results[peerImpl]?.[plan.transport];
     if (!o && !p) continue;
     const load = worstLoad([o?.load, p?.load].filter((x): x is RunLoad => !!x));
-    const label = `chat ${plan.transport} ${plan.clients} clients, rooms of ${plan.roomSize}`;
+    const label = `chat ${plan.transport} ${o?.clients ?? p?.clients ?? plan.clients} clients, rooms of ${plan.roomSize}`;
     const faye = peerImpl === 'faye';
     table.push({
       scenario: label,

@@ -30,6 +30,8 @@ import { WebSocketTransport } from './transports/websocket.js';
 
 const debug = debuglog('pushwire:bayeux');
 
+const answered = (): true => true;
+
 export class BayeuxServer {
   readonly options: ResolvedOptions;
   readonly engine: Engine;
@@ -189,8 +191,8 @@ export class BayeuxServer {
     }
     const query = matchMount(req.url, this.options.mount);
     if (query === undefined) return false;
-    await this.#track(serveHttp(this.#core, req, res, query));
-    return true;
+    // Returned, not awaited: nothing stays suspended here while a connect is held (http-batch.ts).
+    return this.#track(serveHttp(this.#core, req, res, query)).then(answered);
   }
 
   /**

@@ -61,8 +61,10 @@ export async function serveHttp(
     if (req.method === 'POST') {
       if (!originAllowed(req, core.options.cors))
         throw new HttpError(403, 'ORIGIN_REFUSED', 'origin not allowed');
-      await serveLongPolling(core, req, res);
-      return;
+      // Returned, not awaited: nothing stays suspended here while a connect is held (http-batch.ts).
+      return serveLongPolling(core, req, res).catch((err: unknown) =>
+        answerFailure(core, req, res, err, address),
+      );
     }
     if (req.method === 'GET' && core.options.transports.includes('callback-polling')) {
       // JSON-P is cross-origin by design (a <script> tag sends no Origin); the hardening is in the reply.
@@ -71,27 +73,38 @@ export async function serveHttp(
     }
     throw new HttpError(405, 'BAD_METHOD', 'use POST (long-polling) or GET (callback-polling)');
   } catch (err) {
-    if (err instanceof HttpError && err.code === 'ABORTED') {
-      // The peer hung up mid-body: network weather, counted (server.stats), never an 'error' event.
-      core.stats.count('aborted-body', address);
-      res.destroy();
-      return;
-    }
-    if (err instanceof HttpError && err.code === 'BODY_TIMEOUT') {
-      core.stats.count('body-timeout', address);
-      refuse(res, 408, err.message, { Connection: 'close' });
-      // The rest of the body may never come: the socket goes once the 408 is out.
-      res.once('finish', () => req.socket.destroy());
-      return;
-    }
-    if (err instanceof HttpError) {
-      const extra: Record<string, string> = err.status === 405 ? { Allow: 'POST, GET, OPTIONS' } : {};
-      // After a 413 the rest of the body is discarded; close so the client does not pipeline behind it.
-      if (err.status === 413) extra.Connection = 'close';
-      refuse(res, err.status, err.message, extra);
-      return;
-    }
-    core.reportError(err);
-    refuse(res, 500, 'internal error');
+    answerFailure(core, req, res, err, address);
   }
+}
+
+/** An HttpError becomes its short HTTP answer; anything else is reported and answered 500. */
+function answerFailure(
+  core: Core,
+  req: IncomingMessage,
+  res: ServerResponse,
+  err: unknown,
+  address: string,
+): void {
+  if (err instanceof HttpError && err.code === 'ABORTED') {
+    // The peer hung up mid-body: network weather, counted (server.stats), never an 'error' event.
+    core.stats.count('aborted-body', address);
+    res.destroy();
+    return;
+  }
+  if (err instanceof HttpError && err.code === 'BODY_TIMEOUT') {
+    core.stats.count('body-timeout', address);
+    refuse(res, 408, err.message, { Connection: 'close' });
+    // The rest of the body may never come: the socket goes once the 408 is out.
+    res.once('finish', () => req.socket.destroy());
+    return;
+  }
+  if (err instanceof HttpError) {
+    const extra: Record<string, string> = err.status === 405 ? { Allow: 'POST, GET, OPTIONS' } : {};
+    // After a 413 the rest of the body is discarded; close so the client does not pipeline behind it.
+    if (err.status === 413) extra.Connection = 'close';
+    refuse(res, err.status, err.message, extra);
+    return;
+  }
+  core.reportError(err);
+  refuse(res, 500, 'internal error');
 }

@@ -54,7 +54,11 @@ export async function serveLongPolling(core: Core, req: IncomingMessage, res: Se
     const body = await readBody(req, maxMessageSize, bodyTimeout);
     batch = decodePostBody(req.headers['content-type'], body, maxMessagesPerRequest);
   }
-  const out = await runHttpBatch(core, req, res, batch, 'long-polling');
+  // Returned, not awaited: nothing stays suspended here while a connect is held (http-batch.ts).
+  return runHttpBatch(core, req, res, batch, 'long-polling').then((out) => writeReply(core, req, res, out));
+}
+
+function writeReply(core: Core, req: IncomingMessage, res: ServerResponse, out: string[]): void {
   if (res.destroyed || res.writableEnded) return;
   const text = encodeBatch(out);
   applyCorsHeaders(req, res, core.options.cors);
