@@ -4,7 +4,7 @@
 // the measured work (callgrind_control --zero / --dump around it). Valgrind slows the server ~30-50x, so
 // rates are low: these compare the work each server does per message, not how fast it can go.
 import type { StepResult } from '../bayeux/load-child.js';
-import { callgrindDir, dumpInstructions, zeroCounters } from '../lib/callgrind.js';
+import { callgrindDir, dumpInstructions, type Instructions, zeroCounters } from '../lib/callgrind.js';
 import { type RunLoad, withLoad, worstLoad } from '../lib/honesty.js';
 import type { BenchOptions } from '../lib/options.js';
 import { type Child, startChild } from '../lib/proc.js';
@@ -16,12 +16,31 @@ const READY_MS = 600_000;
 interface Cost {
   impl: string;
   scenario: string;
+  /** All threads (V8's concurrent JIT and GC included). */
   instructions: number;
+  /** The main thread alone (the event loop). */
+  mainInstructions: number;
   delivered: number;
+  /** Main-thread instructions per delivered message (the figure compared). */
   perMessage: number;
+  /** All-thread instructions per delivered message. */
+  perMessageAll: number;
   /** Chat only: deliveries per response that carried any. */
   perResponse?: number;
   load?: RunLoad;
+}
+
+function costOf(impl: string, scenario: string, counted: Instructions, delivered: number): Cost {
+  const n = Math.max(1, delivered);
+  return {
+    impl,
+    scenario,
+    instructions: counted.total,
+    mainInstructions: counted.main,
+    delivered,
+    perMessage: round(counted.main / n, 0),
+    perMessageAll: round(counted.total / n, 0),
+  };
 }
 
 async function underCallgrind<T>(
@@ -71,21 +90,14 @@ async function chatCost(
         { deliveredRate: rate, durationMs: 5000, drainMs: 30_000 },
         READY_MS,
       );
-      const instructions = dumpInstructions(server.pid, dir);
+      const counted = dumpInstructions(server.pid, dir);
       await load.call('teardown').catch(() => {});
       const scenario = `chat ${transport} ${clients} clients, rooms of 10, ${rate}/s`;
-      const perMessage = round(instructions / Math.max(1, s.received), 0);
+      const c = costOf(impl, scenario, counted, s.received);
       console.log(
-        `  ${impl} ${scenario}: ${s.received}/${s.expected} delivered, ${perMessage} instructions per delivery, ${s.perResponse} deliveries per response, p50 ${s.p50} ms`,
+        `  ${impl} ${scenario}: ${s.received}/${s.expected} delivered, ${c.perMessage} main-thread instructions per delivery (${c.perMessageAll} all threads), ${s.perResponse} deliveries per response, p50 ${s.p50} ms`,
       );
-      return {
-        impl,
-        scenario,
-        instructions,
-        delivered: s.received,
-        perMessage,
-        perResponse: s.perResponse,
-      };
+      return { ...c, perResponse: s.perResponse };
     } finally {
       await load.stop();
     }
@@ -96,7 +108,7 @@ async function echoCost(impl: string, conns: number, window: number, dir: string
   return underCallgrind(`cost-${impl}-echo`, 'websocket/server-child.ts', [impl], async (server) => {
     const load = await startChild('cost-ws-load', 'websocket/load-child.ts');
     try {
-      const r = await load.call<{ messages: number; instructions?: number }>(
+      const r = await load.call<{ messages: number; instructions?: Instructions }>(
         'echo',
         {
           port: (server.info as { port: number }).port,
@@ -110,11 +122,12 @@ async function echoCost(impl: string, conns: number, window: number, dir: string
         },
         READY_MS,
       );
-      const instructions = r.instructions ?? Number.NaN;
       const scenario = `echo 32 B x${conns} conn(s), window ${window}`;
-      const perMessage = round(instructions / Math.max(1, r.messages), 0);
-      console.log(`  ${impl} ${scenario}: ${r.messages} echoes, ${perMessage} instructions per echo`);
-      return { impl, scenario, instructions, delivered: r.messages, perMessage };
+      const c = costOf(impl, scenario, r.instructions ?? { total: Number.NaN, main: Number.NaN }, r.messages);
+      console.log(
+        `  ${impl} ${scenario}: ${r.messages} echoes, ${c.perMessage} main-thread instructions per echo (${c.perMessageAll} all threads)`,
+      );
+      return c;
     } finally {
       await load.stop();
     }
@@ -136,11 +149,13 @@ async function broadcastCost(impl: string, crowd: number, dir: string): Promise<
       zeroCounters(server.pid);
       const reps = 5;
       for (let i = 0; i < reps; i++) await once();
-      const instructions = dumpInstructions(server.pid, dir);
+      const counted = dumpInstructions(server.pid, dir);
       const scenario = `broadcast 32 B to ${crowd} conns`;
-      const perMessage = round(instructions / (reps * crowd), 0);
-      console.log(`  ${impl} ${scenario}: ${perMessage} instructions per delivery`);
-      return { impl, scenario, instructions, delivered: reps * crowd, perMessage };
+      const c = costOf(impl, scenario, counted, reps * crowd);
+      console.log(
+        `  ${impl} ${scenario}: ${c.perMessage} main-thread instructions per delivery (${c.perMessageAll} all threads)`,
+      );
+      return c;
     } finally {
       await load.call('disconnect').catch(() => {});
       await load.stop();
@@ -203,7 +218,7 @@ export async function runCostBench(opts: BenchOptions): Promise<void> {
     for (const peer of at.filter((c) => c.impl !== 'pushwire')) {
       table.push({
         scenario,
-        metric: `server instructions per message vs ${peer.impl}`,
+        metric: `server main-thread instructions per message vs ${peer.impl}`,
         unit: 'instr',
         ours: ours?.perMessage ?? null,
         peer: peer.perMessage,
@@ -212,8 +227,8 @@ export async function runCostBench(opts: BenchOptions): Promise<void> {
         loadIndependent: true,
         note:
           ours?.perResponse !== undefined
-            ? `deliveries per response: ours ${ours.perResponse}, ${peer.impl} ${peer.perResponse}`
-            : '',
+            ? `all threads: ours ${ours.perMessageAll}, ${peer.impl} ${peer.perMessageAll}; deliveries per response: ours ${ours.perResponse}, ${peer.impl} ${peer.perResponse}`
+            : `all threads: ours ${ours?.perMessageAll ?? 'n/a'}, ${peer.impl} ${peer.perMessageAll}`,
       });
     }
   }

@@ -1,7 +1,7 @@
 // The WebSocket load generator, in its own process: echo loads with a pipelined window per connection,
 // and crowds of idle connections that count broadcast receipts. Driven by the harness over IPC.
 import { performance } from 'node:perf_hooks';
-import { dumpInstructions, zeroCounters } from '../lib/callgrind.js';
+import { dumpInstructions, type Instructions, zeroCounters } from '../lib/callgrind.js';
 import { serveParent } from '../lib/proc.js';
 import { maskedFrame, OP, openMany, type RawWs, rawConnect } from '../lib/raw-ws.js';
 import { monoMs, round, Samples } from '../lib/stats.js';
@@ -33,7 +33,7 @@ interface EchoResult {
   /** The generator's own CPU use during the measured window, % of one core (100 = saturated). */
   loadCpu: number;
   /** With `callgrind`: the server's instructions over the measured window. */
-  instructions?: number;
+  instructions?: Instructions;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The bench harness's pure parts: the load-average gate (a run on a busy machine is flagged, never
 // reported as met), medians, ratios oriented so > 1 means ours is better, and the interleaving order.
 import { describe, expect, it } from 'vitest';
+import { mainThreadFile, parseTotals } from '../../bench/lib/callgrind.js';
 import {
   interleave,
   loadLine,
@@ -133,5 +134,19 @@ describe('interleaving and what the children load', () => {
   it('loads our packages compiled (dist) unless BENCH_SOURCE=1', () => {
     expect(packageConditions({})).toEqual([]);
     expect(packageConditions({ BENCH_SOURCE: '1' })).toEqual(['--conditions=pushwire-source']);
+  });
+});
+
+describe('callgrind dumps', () => {
+  it('reads the instructions executed from the totals (or summary) line', () => {
+    expect(parseTotals('version: 1\nevents: Ir\nsummary: 763033461\n')).toBe(763033461);
+    expect(parseTotals('events: Ir\nfn=main\n1 5\ntotals: 42\n')).toBe(42);
+    expect(() => parseTotals('events: Ir\n')).toThrow(/no totals/);
+  });
+
+  it('picks the main thread among the per-thread dumps', () => {
+    expect(mainThreadFile(['/d/x.7.out.1-03', '/d/x.7.out.1-01', '/d/x.7.out.1-02'])).toBe('/d/x.7.out.1-01');
+    expect(mainThreadFile(['/d/x.7.out.1'])).toBe('/d/x.7.out.1');
+    expect(mainThreadFile(['/d/x.7.out.1-02', '/d/x.7.out.1-03'])).toBeUndefined();
   });
 });
