@@ -36,4 +36,25 @@ describe('CloseSignal', () => {
     signal.abort();
     expect(calls).toEqual(['self', 'next']);
   });
+
+  it('one listener, the same listener twice, and removal back to none behave as with several', () => {
+    const signal = new CloseSignal();
+    const calls: string[] = [];
+    const a = { handleEvent: () => calls.push('a') };
+    const b = { handleEvent: () => calls.push('b') };
+    signal.addEventListener('abort', a);
+    signal.addEventListener('abort', a); // registered once, as with a Set / EventTarget
+    signal.removeEventListener('abort', b); // not registered: nothing changes
+    signal.removeEventListener('abort', a);
+    signal.addEventListener('abort', b);
+    signal.addEventListener('abort', a);
+    signal.removeEventListener('abort', b);
+    signal.abort();
+    expect(calls).toEqual(['a']);
+    const single = new CloseSignal();
+    single.addEventListener('abort', b);
+    single.abort();
+    single.abort();
+    expect(calls).toEqual(['a', 'b']);
+  });
 });

@@ -21,15 +21,25 @@ export interface HoldSignal {
 export class CloseSignal implements HoldSignal {
   /** Set once fired; later listeners are never called (the caller checks `aborted` first, as with AbortSignal). */
   aborted = false;
-  #listeners: Set<HoldListener> | undefined;
+  /**
+   * The one listener (a client holds one connect at a time: the common case, and every idle client's), or
+   * a Set once there are more: a Set costs about 180 bytes even for one entry, paid per idle client.
+   */
+  #listeners: HoldListener | Set<HoldListener> | undefined;
 
   // Every listener is called at most once (when fired), so `once` needs no bookkeeping.
   addEventListener(_type: 'abort', listener: HoldListener): void {
-    if (!this.aborted) (this.#listeners ??= new Set()).add(listener);
+    if (this.aborted) return;
+    const current = this.#listeners;
+    if (current === undefined) this.#listeners = listener;
+    else if (current instanceof Set) current.add(listener);
+    else if (current !== listener) this.#listeners = new Set([current, listener]);
   }
 
   removeEventListener(_type: 'abort', listener: HoldListener): void {
-    this.#listeners?.delete(listener);
+    const current = this.#listeners;
+    if (current === listener) this.#listeners = undefined;
+    else if (current instanceof Set) current.delete(listener);
   }
 
   /** Fires once: every listener registered so far, in order. */
@@ -38,6 +48,8 @@ export class CloseSignal implements HoldSignal {
     this.aborted = true;
     const listeners = this.#listeners;
     this.#listeners = undefined;
-    if (listeners !== undefined) for (const listener of listeners) listener.handleEvent();
+    if (listeners === undefined) return;
+    if (listeners instanceof Set) for (const listener of listeners) listener.handleEvent();
+    else listeners.handleEvent();
   }
 }
