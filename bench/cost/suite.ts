@@ -115,8 +115,11 @@ async function echoCost(impl: string, conns: number, window: number, dir: string
           conns,
           window,
           size: 32,
-          warmupMs: 4000,
-          durationMs: 6000,
+          // Equal counts, not durations: both servers equally warm (see load-child.ts).
+          warmupMessages: 3000,
+          measureMessages: 3000,
+          warmupMs: 180_000,
+          durationMs: 180_000,
           binary: false,
           callgrind: { pid: server.pid, dir },
         },

@@ -15,6 +15,14 @@ interface EchoArgs {
   size: number;
   warmupMs: number;
   durationMs: number;
+  /**
+   * Count-based phases (the cost suite): warm up until this many echoes came back, then measure this many,
+   * each within its ms bound. Under valgrind the JIT tiers up by call counts, so equal counts leave both
+   * servers equally warm where equal durations would not (a slower server gets fewer calls).
+   */
+  warmupMessages?: number;
+  measureMessages?: number;
+
   binary: boolean;
   /** The server runs under callgrind: count its instructions over the measured window. */
   callgrind?: { pid: number; dir: string };
@@ -34,6 +42,16 @@ interface EchoResult {
   loadCpu: number;
   /** With `callgrind`: the server's instructions over the measured window. */
   instructions?: Instructions;
+}
+
+/** Waits `ms`, or with `count` until `value()` reaches it (at most `ms`). */
+async function untilCount(value: () => number, count: number | undefined, ms: number): Promise<void> {
+  if (count === undefined) {
+    await new Promise((r) => setTimeout(r, ms));
+    return;
+  }
+  const deadline = performance.now() + ms;
+  while (value() < count && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 /**
@@ -108,7 +126,7 @@ async function echo(args: EchoArgs): Promise<EchoResult> {
     });
   });
   for (const start of starters) start();
-  await new Promise((r) => setTimeout(r, args.warmupMs));
+  await untilCount(() => echoedTotal, args.warmupMessages, args.warmupMs);
   // The generator blocks while callgrind_control runs, so no echo is in progress across either call.
   if (args.callgrind) zeroCounters(args.callgrind.pid);
   samples.reset();
@@ -116,7 +134,7 @@ async function echo(args: EchoArgs): Promise<EchoResult> {
   measuring = true;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, args.durationMs));
+  await untilCount(() => received, args.measureMessages, args.durationMs);
   measuring = false;
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
