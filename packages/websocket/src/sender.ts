@@ -19,6 +19,8 @@ export interface Compressor {
 const ZERO_COPY_THRESHOLD = 16 * 1024;
 /** A tick's frames up to this total are joined into one buffer; above, they go to one corked writev. */
 const COALESCE_LIMIT = 64 * 1024;
+/** Written after a callback-less write the kernel did not take at once: its callback marks the end. */
+const EMPTY = Buffer.alloc(0);
 
 interface Pending {
   data: Buffer;
@@ -215,29 +217,43 @@ export class Sender {
       if (callbacks !== null) process.nextTick(callAll, callbacks, new Error('the socket is closed'));
       return;
     }
-    // Completion also re-checks bufferedAmount: the socket emits 'drain' only after it pushed back.
-    const done = (err?: Error | null): void => {
-      if (callbacks !== null) callAll(callbacks, err);
-      if (!err) this.checkDrained();
-    };
-    if (rest === null) {
-      socket.write(first, done);
-    } else if (total <= COALESCE_LIMIT) {
-      const joined = Buffer.allocUnsafe(total);
-      joined.set(first, 0);
-      let offset = first.length;
-      for (let i = 0; i < rest.length; i++) {
-        joined.set(rest[i]!, offset);
-        offset += rest[i]!.length;
+    if (rest === null || total <= COALESCE_LIMIT) {
+      let bytes = first;
+      if (rest !== null) {
+        bytes = Buffer.allocUnsafe(total);
+        bytes.set(first, 0);
+        let offset = first.length;
+        for (let i = 0; i < rest.length; i++) {
+          bytes.set(rest[i]!, offset);
+          offset += rest[i]!.length;
+        }
       }
-      socket.write(joined, done);
+      if (callbacks === null && socket.writableLength === 0) {
+        // Nobody waits for this write: no completion callback (a closure per connection per flush, and
+        // Node's after-write tick per socket, were most of a broadcast's cost). When the kernel took it
+        // all, bufferedAmount is 0 now; otherwise an empty write after it reports when it is.
+        socket.write(bytes);
+        if (socket.writableLength === 0) this.checkDrained();
+        else socket.write(EMPTY, this.#completion());
+        return;
+      }
+      socket.write(bytes, this.#completion(callbacks));
     } else {
       socket.cork();
       socket.write(first);
       for (let i = 0; i < rest.length - 1; i++) socket.write(rest[i]!);
-      socket.write(rest[rest.length - 1]!, done);
+      socket.write(rest[rest.length - 1]!, this.#completion(callbacks));
       socket.uncork();
     }
+  }
+
+  /** A write's completion: the callbacks waiting for it, then a re-check of bufferedAmount (the socket
+   *  emits 'drain' only after it pushed back, so a write that waited in it is reported here). */
+  #completion(callbacks: SendCallback[] | null = null): (err?: Error | null) => void {
+    return (err) => {
+      if (callbacks !== null) callAll(callbacks, err);
+      if (!err) this.checkDrained();
+    };
   }
 
   private enqueue(p: Pending): void {

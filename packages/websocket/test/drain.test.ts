@@ -71,4 +71,41 @@ describe("'drain'", () => {
     client.close();
     await once(client, 'close');
   });
+
+  it('fires after small callback-less sends the kernel could not take at once (peer not reading)', async () => {
+    // Each send is one frame under the coalescing limit, written without a completion callback; once the
+    // peer stops reading, the kernel takes less than a whole write and the bytes wait in the socket.
+    const started = await startServer();
+    server = started.wss;
+    const serverSide = new Promise<WebSocket>((r) => started.wss.once('connection', (ws) => r(ws)));
+    const client = new WebSocket(started.url, [], { maxPayload: 1024 * 1024 });
+    await once(client, 'open');
+    const ws = await serverSide;
+    const peer = (client as unknown as { _socket: import('node:net').Socket })._socket;
+    peer.pause();
+    let drains = 0;
+    ws.on('drain', () => drains++);
+    const chunk = Buffer.alloc(32 * 1024, 1);
+    let sent = 0;
+    // Send one per turn, so each is its own flush, until bytes wait in the socket after a flush.
+    while (sent < 2000) {
+      ws.send(chunk);
+      sent++;
+      await new Promise((r) => setImmediate(r));
+      if (ws.bufferedAmount > 0) break;
+    }
+    expect(ws.bufferedAmount).toBeGreaterThan(0);
+    const drained = once(ws, 'drain');
+    let got = 0;
+    client.on('message', () => got++);
+    const before = drains;
+    peer.resume();
+    await drained;
+    expect(ws.bufferedAmount).toBe(0);
+    expect(drains).toBeGreaterThan(before);
+    while (got < sent) await once(client, 'message');
+    expect(got).toBe(sent);
+    client.close();
+    await once(client, 'close');
+  });
 });
