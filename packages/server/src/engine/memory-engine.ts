@@ -48,7 +48,8 @@ function newClientId(): string {
     .padStart(ID_LENGTH, '0');
 }
 
-function checkOptions(opts: Partial<EngineOptions>): EngineOptions {
+/** Fills in DEFAULT_ENGINE_OPTIONS and checks the given ones (every engine validates the same way). */
+export function resolveEngineOptions(opts: Partial<EngineOptions>): EngineOptions {
   const o: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS };
   for (const key of [
     'maxInterval',
@@ -80,7 +81,7 @@ export class MemoryEngine implements Engine {
   private closed = false;
 
   constructor(opts: Partial<EngineOptions> = {}) {
-    this.options = checkOptions(opts);
+    this.options = resolveEngineOptions(opts);
     // One timer for every client (CometD's sweeper), unref'd so an idle engine never keeps Node alive.
     this.sweeper = setInterval(() => this.sweep(), this.options.sweepInterval);
     this.sweeper.unref?.();

@@ -1,0 +1,66 @@
+// The key layout, defined once (README "Key layout"). Everything about ONE client shares the hash tag
+// `{<clientId>}`, so each multi-step change to a client is one Lua script on one Redis Cluster slot.
+// Keys shared by all clients (the liveness ZSET, the sweep lock, pattern indexes, message bodies) are
+// touched by single-key commands or single-key scripts, never together with a client's keys.
+
+export class Keys {
+  readonly prefix: string;
+
+  constructor(prefix: string) {
+    // A brace in the prefix would become the hash tag of every key and put all clients on one slot.
+    if (prefix.length === 0 || /[{}\s]/.test(prefix)) {
+      throw new RangeError('pushwire redis: prefix must be non-empty, without braces or whitespace');
+    }
+    this.prefix = prefix;
+  }
+
+  /** HASH: `node` (the node that last heard from the client: wakes go there). */
+  client(id: string): string {
+    return `${this.prefix}:c:{${id}}`;
+  }
+
+  /** SET of the client's subscription patterns. */
+  subs(id: string): string {
+    return `${this.prefix}:s:{${id}}`;
+  }
+
+  /** LIST: the client's queue, oldest first; entries are `=<json>` (inline) or `@<body key>` (shared). */
+  queue(id: string): string {
+    return `${this.prefix}:q:{${id}}`;
+  }
+
+  /** Client-scoped key of the extension/per-session state `name` (first connect, ack batches). */
+  state(id: string, name: string): string {
+    return `${this.prefix}:x:${name}:{${id}}`;
+  }
+
+  /** ZSET clientId -> ms of last activity: the sweeper's index and clientCount. */
+  get seen(): string {
+    return `${this.prefix}:seen`;
+  }
+
+  /** STRING held (`SET NX PX`) by the node running the expiry sweep. */
+  get sweepLock(): string {
+    return `${this.prefix}:lock:sweep`;
+  }
+
+  /** SET of clients subscribed to `pattern` (exact name or `/*`, `/**` pattern). */
+  index(pattern: string): string {
+    return `${this.prefix}:i:${pattern}`;
+  }
+
+  /** STRING: the encoded message of one publish, stored once and shared by every recipient's queue. */
+  body(id: string): string {
+    return `${this.prefix}:m:{${id}}`;
+  }
+
+  /** STRING with a TTL: present while node `node` is alive (it refreshes it every sweep tick). */
+  node(node: string): string {
+    return `${this.prefix}:n:${node}`;
+  }
+
+  /** Pub/sub channel of one node: wakes, destroys and expiry checks for clients it holds. */
+  wakeChannel(node: string): string {
+    return `${this.prefix}:w:${node}`;
+  }
+}

@@ -1,0 +1,443 @@
+// The Redis engine: sessions, subscriptions and queues in Redis, so any node answers any request of any
+// client (no sticky sessions). Per client: a HASH (the node that last heard from it), a SET of patterns and
+// a LIST queue, all under the hash tag `{clientId}` (keys.ts); multi-step changes are Lua scripts on that
+// one slot (scripts.ts). A publish reads the pattern index sets of `expand(channel)` only (O(patterns)),
+// then queues for every recipient in ONE pipeline; a message with several recipients is stored ONCE and
+// queued by reference. Each recipient's node (the one that last pinged it) is woken over ITS pub/sub
+// channel only, never every node (faye-redis wakes all).
+
+import { randomBytes } from 'node:crypto';
+import { expand, type Message } from '@pushwire/bayeux';
+import {
+  type DeliverySink,
+  type DestroyReason,
+  type EncodedMessage,
+  type Engine,
+  EngineError,
+  type SubscribeResult,
+} from '@pushwire/server';
+import { connectionChannel, destroyChannel, dropChannel, errorChannel } from './diagnostics.js';
+import { IoredisPort } from './ioredis-port.js';
+import { Keys } from './keys.js';
+import { type RedisEngineOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options.js';
+import type { RedisCommand, RedisPort, RedisReply } from './port.js';
+import { CREATE, DESTROY, ENQUEUE, PING, SUBSCRIBE, TAKE } from './scripts.js';
+import { Sweeper } from './sweeper.js';
+import { decodeNodeMessage, type NodeMessage, nodeMessage } from './wire.js';
+
+const ID_BYTES = 20;
+const ID_LENGTH = 31; // 160 bits in base36 (Bayeux §2.4 wants >= 128 random bits, alphanumeric)
+
+function newId(): string {
+  return BigInt(`0x${randomBytes(ID_BYTES).toString('hex')}`)
+    .toString(36)
+    .padStart(ID_LENGTH, '0');
+}
+
+/** Queue entry tags: the message itself follows, or the key of a body shared by several queues. */
+const INLINE = '=';
+const SHARED = '@';
+
+export class RedisEngine implements Engine {
+  readonly options: Readonly<ResolvedRedisOptions>;
+  /** This process's id in the cluster: its wake channel and liveness key are named after it. */
+  readonly nodeId: string;
+  readonly keys: Keys;
+  readonly #port: RedisPort;
+  readonly #ownsPort: boolean;
+  readonly #onError: ((error: Error) => void) | undefined;
+  readonly #sweeper: Sweeper;
+  #sink: DeliverySink | undefined;
+  #closed = false;
+
+  /** Use createRedisEngine(): it also waits until the wake channel is subscribed. */
+  constructor(opts: RedisEngineOptions = {}) {
+    this.options = resolveRedisOptions(opts);
+    this.keys = new Keys(this.options.prefix);
+    this.nodeId = newId();
+    this.#onError = opts.onError;
+    this.#ownsPort = opts.redis === undefined;
+    const maxRetries = opts.maxRetriesPerRequest;
+    this.#port =
+      opts.redis ??
+      new IoredisPort({
+        ...(opts.url === undefined ? {} : { url: opts.url }),
+        ...(maxRetries === undefined ? {} : { maxRetriesPerRequest: maxRetries }),
+      });
+    this.#port.onEvent((event) => {
+      if (!connectionChannel.hasSubscribers) return;
+      if (event.type === 'error') connectionChannel.publish({ state: 'error', error: event.error });
+      else if (event.type === 'reconnecting')
+        connectionChannel.publish({ state: 'reconnecting', delay: event.delay });
+      else connectionChannel.publish({ state: 'ready' });
+    });
+    this.#sweeper = new Sweeper(this, {
+      run: (op, commands) => this.run(op, commands),
+      sink: () => this.#sink,
+      report: (err) => this.report(err),
+      removeClaimed: (ids, reason) => this.#removeClaimed(ids, reason),
+      ping: (ids) => this.#pingMany(ids),
+      send: (node, message) => this.#sendTo(node, message),
+    });
+  }
+
+  /** Subscribes to this node's wake channel, marks the node alive and starts the sweeper. */
+  async start(): Promise<void> {
+    await this.#storage('start', async () => {
+      await this.#port.subscribe(this.keys.wakeChannel(this.nodeId), (text) => this.#onNodeMessage(text));
+    });
+    await this.run('start', [['SET', this.keys.node(this.nodeId), '1', 'PX', this.options.nodeTtl]]);
+    this.#sweeper.start();
+  }
+
+  setSink(sink: DeliverySink): void {
+    this.#sink = sink;
+  }
+
+  async createClient(): Promise<string> {
+    await this.#enter();
+    for (;;) {
+      const id = newId();
+      const [created] = await this.run('createClient', [
+        { script: CREATE, keys: [this.keys.client(id)], args: [this.nodeId, this.options.keyTtl] },
+        ['ZADD', this.keys.seen, 'NX', Date.now(), id],
+      ]);
+      // Bayeux §2.4: ids MUST be unique; 160 random bits will not collide, the check costs nothing.
+      if (created === 1) return id;
+    }
+  }
+
+  async clientExists(clientId: string): Promise<boolean> {
+    await this.#enter();
+    const [n] = await this.run('clientExists', [['EXISTS', this.keys.client(clientId)]]);
+    return n === 1;
+  }
+
+  async destroyClient(clientId: string, reason: DestroyReason): Promise<void> {
+    await this.#enter();
+    // Removing the liveness entry decides who destroys: exactly one caller (this, the sweeper or a slow
+    // publish on any node) sees ZREM answer 1 and tells the sink; the others only clean up.
+    const [removed, destroyed] = await this.run('destroyClient', [
+      ['ZREM', this.keys.seen, clientId],
+      this.#destroyScript(clientId),
+    ]);
+    await this.#afterDestroy([[clientId, destroyed as string[], removed === 1]], reason);
+  }
+
+  /** Deletes the keys of clients whose liveness entry was already claimed (the sweeper). */
+  async #removeClaimed(ids: string[], reason: DestroyReason): Promise<void> {
+    if (ids.length === 0) return;
+    const replies = await this.run(
+      'expire',
+      ids.map((id) => this.#destroyScript(id)),
+    );
+    await this.#afterDestroy(
+      ids.map((id, i) => [id, replies[i] as string[], true]),
+      reason,
+    );
+  }
+
+  #destroyScript(clientId: string): RedisCommand {
+    const k = this.keys;
+    return { script: DESTROY, keys: [k.client(clientId), k.subs(clientId), k.queue(clientId)], args: [] };
+  }
+
+  /** Unindexes destroyed clients' patterns and tells the node that holds each client (or this sink). */
+  async #afterDestroy(done: [string, string[], boolean][], reason: DestroyReason): Promise<void> {
+    const commands: RedisCommand[] = [];
+    const local: string[] = [];
+    for (const [id, [node = '', ...patterns], told] of done) {
+      for (const p of patterns) commands.push(['SREM', this.keys.index(p), id]);
+      if (!told) continue;
+      if (node === '' || node === this.nodeId) local.push(id);
+      else
+        commands.push([
+          'PUBLISH',
+          this.keys.wakeChannel(node),
+          nodeMessage({ kind: 'destroyed', reason, ids: [id] }),
+        ]);
+    }
+    for (const id of done.filter((d) => d[2]).map((d) => d[0])) {
+      if (destroyChannel.hasSubscribers) destroyChannel.publish({ clientId: id, reason });
+    }
+    for (const id of local) this.#sink?.destroyed(id, reason);
+    if (commands.length > 0) await this.run('destroyClient', commands);
+  }
+
+  async ping(clientId: string): Promise<void> {
+    await this.#enter();
+    await this.#pingMany([clientId]);
+  }
+
+  /** Records activity now and that THIS node holds the clients (their wakes come here from now on). */
+  async #pingMany(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const k = this.keys;
+    const now = Date.now();
+    const commands: RedisCommand[] = [];
+    for (const id of ids) {
+      commands.push({
+        script: PING,
+        keys: [k.client(id), k.subs(id), k.queue(id)],
+        args: [this.nodeId, this.options.keyTtl],
+      });
+      // XX: a ping never resurrects a destroyed client's liveness entry.
+      commands.push(['ZADD', k.seen, 'XX', now, id]);
+    }
+    await this.run('ping', commands);
+  }
+
+  async subscribe(clientId: string, pattern: string): Promise<SubscribeResult> {
+    await this.#enter();
+    const k = this.keys;
+    const [r] = await this.run('subscribe', [
+      {
+        script: SUBSCRIBE,
+        keys: [k.client(clientId), k.subs(clientId)],
+        args: [pattern, this.options.maxSubscriptions, this.options.keyTtl],
+      },
+    ]);
+    if (r === -1) return { ok: false, reason: 'unknown-client' };
+    if (r === -2) return { ok: false, reason: 'too-many-subscriptions' };
+    // The index is another slot: added after the client's own set. A destroy racing in between leaves a
+    // stale index member, which the next publish finds unknown and removes.
+    if (r === 2) await this.run('subscribe', [['SADD', k.index(pattern), clientId]]);
+    return { ok: true };
+  }
+
+  async unsubscribe(clientId: string, pattern: string): Promise<boolean> {
+    await this.#enter();
+    // The index member exists exactly when the subscription does: removing both needs no script.
+    const [removed] = await this.run('unsubscribe', [
+      ['SREM', this.keys.subs(clientId), pattern],
+      ['SREM', this.keys.index(pattern), clientId],
+    ]);
+    return removed === 1;
+  }
+
+  async subscriptions(clientId: string): Promise<string[]> {
+    await this.#enter();
+    const [members] = await this.run('subscriptions', [['SMEMBERS', this.keys.subs(clientId)]]);
+    return members as string[];
+  }
+
+  async publish(message: Message, encoded: EncodedMessage): Promise<number> {
+    await this.#enter();
+    // Exactly two round trips for every publish (index reads, then queueing): publishes issued in order
+    // reach every queue in that order, awaited or not.
+    const patterns = expand(message.channel);
+    const sets = await this.run(
+      'publish',
+      patterns.map((p) => ['SMEMBERS', this.keys.index(p)] as const),
+    );
+    let targets: string[] = [];
+    let seen: Set<string> | undefined;
+    for (const set of sets as string[][]) {
+      if (set.length === 0) continue;
+      if (targets.length === 0) targets = set;
+      else {
+        seen ??= new Set(targets);
+        for (const id of set) seen.add(id);
+      }
+    }
+    if (seen !== undefined) targets = [...seen];
+    if (targets.length === 0) return 0;
+    const commands: RedisCommand[] = [];
+    let entry = INLINE + encoded;
+    if (targets.length > 1) {
+      // Stored once; every recipient's queue holds its key (README: "one copy per publish").
+      const body = this.keys.body(newId());
+      commands.push(['SET', body, encoded, 'PX', this.options.bodyTtl]);
+      entry = SHARED + body;
+    }
+    for (const id of targets) commands.push(this.#enqueue(id, [entry], false));
+    const replies = await this.run('publish', commands);
+    return this.#afterEnqueue(targets, replies.slice(commands.length - targets.length), patterns);
+  }
+
+  async deliver(clientId: string, encoded: EncodedMessage[]): Promise<void> {
+    await this.#enter();
+    if (encoded.length === 0) return;
+    const entries = encoded.map((e) => INLINE + e);
+    const replies = await this.run('deliver', [this.#enqueue(clientId, entries, false)]);
+    await this.#afterEnqueue([clientId], replies, []);
+  }
+
+  /**
+   * Puts messages taken but not delivered back at the HEAD of the queue, in their order, ahead of what
+   * was queued meanwhile (an interrupted delivery must not reorder).
+   */
+  async requeue(clientId: string, encoded: EncodedMessage[]): Promise<void> {
+    await this.#enter();
+    if (encoded.length === 0) return;
+    const entries = encoded.map((e) => INLINE + e);
+    const replies = await this.run('requeue', [this.#enqueue(clientId, entries, true)]);
+    await this.#afterEnqueue([clientId], replies, []);
+  }
+
+  #enqueue(clientId: string, entries: string[], head: boolean): RedisCommand {
+    const o = this.options;
+    return {
+      script: ENQUEUE,
+      keys: [this.keys.client(clientId), this.keys.queue(clientId)],
+      args: [o.maxQueue, o.queuePolicy, o.keyTtl, head ? '1' : '0', ...entries],
+    };
+  }
+
+  /** Wakes the recipients' nodes, drops slow clients, unindexes vanished ones; the number queued for. */
+  async #afterEnqueue(ids: string[], replies: RedisReply[], patterns: string[]): Promise<number> {
+    const local: string[] = [];
+    const remote = new Map<string, string[]>();
+    const slow: string[] = [];
+    const commands: RedisCommand[] = [];
+    let queued = 0;
+    ids.forEach((id, i) => {
+      const r = replies[i];
+      if (r === null || r === undefined) {
+        // Unknown client (destroyed meanwhile, or its keys expired): drop it from the indexes we read.
+        for (const p of patterns) commands.push(['SREM', this.keys.index(p), id]);
+        return;
+      }
+      if (r === 'slow') {
+        slow.push(id);
+        return;
+      }
+      queued++;
+      const [node, dropped] = r as [string, number];
+      if (dropped > 0 && dropChannel.hasSubscribers) dropChannel.publish({ clientId: id, dropped });
+      if (node === '' || node === this.nodeId) local.push(id);
+      else {
+        let list = remote.get(node);
+        if (list === undefined) remote.set(node, (list = []));
+        list.push(id);
+      }
+    });
+    for (const [node, list] of remote) {
+      commands.push(['PUBLISH', this.keys.wakeChannel(node), nodeMessage({ kind: 'wake', ids: list })]);
+    }
+    for (const id of local) this.#sink?.wake(id);
+    await Promise.all([
+      commands.length > 0 ? this.run('wake', commands) : undefined,
+      ...slow.map((id) => this.destroyClient(id, 'slow')),
+    ]);
+    return queued;
+  }
+
+  async takeQueue(clientId: string): Promise<EncodedMessage[]> {
+    await this.#enter();
+    const [items] = await this.run('takeQueue', [
+      { script: TAKE, keys: [this.keys.queue(clientId)], args: [] },
+    ]);
+    const entries = items as string[];
+    const shared = [...new Set(entries.filter((e) => e.startsWith(SHARED)).map((e) => e.slice(1)))];
+    const bodies = new Map<string, string | null>();
+    if (shared.length > 0) {
+      const got = await this.run(
+        'takeQueue',
+        shared.map((key) => ['GET', key] as const),
+      );
+      shared.forEach((key, i) => {
+        bodies.set(key, got[i] as string | null);
+      });
+    }
+    const out: EncodedMessage[] = [];
+    let lost = 0;
+    for (const e of entries) {
+      if (e.startsWith(INLINE)) out.push(e.slice(1));
+      else {
+        const body = bodies.get(e.slice(1));
+        if (typeof body === 'string') out.push(body);
+        else lost++;
+      }
+    }
+    if (lost > 0 && dropChannel.hasSubscribers) {
+      dropChannel.publish({ clientId, dropped: lost, reason: 'body-expired' });
+    }
+    return out;
+  }
+
+  async clientCount(): Promise<number> {
+    await this.#enter();
+    const [n] = await this.run('clientCount', [['ZCARD', this.keys.seen]]);
+    return n as number;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#sweeper.stop();
+    if (this.#ownsPort) await this.#port.close();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Runs commands in one round trip; a failure becomes EngineError ENGINE_STORAGE (and a diagnostic). */
+  run(operation: string, commands: readonly RedisCommand[]): Promise<RedisReply[]> {
+    return this.#storage(operation, () => this.#port.batch(commands));
+  }
+
+  async #storage<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (cause) {
+      const message = cause instanceof Error ? cause.message : String(cause);
+      const error = new EngineError('ENGINE_STORAGE', `pushwire redis: ${operation} failed: ${message}`, {
+        cause,
+      });
+      if (errorChannel.hasSubscribers) errorChannel.publish({ operation, error });
+      throw error;
+    }
+  }
+
+  /** Background failures (sweeps, wake messages): reported, never swallowed, never thrown into a timer. */
+  report(error: unknown): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    if (!(err instanceof EngineError) && errorChannel.hasSubscribers) {
+      errorChannel.publish({ operation: 'background', error: err });
+    }
+    this.#onError?.(err);
+  }
+
+  async #sendTo(node: string, message: NodeMessage): Promise<void> {
+    await this.run('notify', [['PUBLISH', this.keys.wakeChannel(node), nodeMessage(message)]]);
+  }
+
+  /** A message on this node's channel: wakes and destroys of clients held here, expiry checks. */
+  #onNodeMessage(text: string): void {
+    if (this.#closed) return;
+    const message = decodeNodeMessage(text);
+    if (message === undefined) {
+      this.report(new Error(`pushwire redis: unreadable node message ${JSON.stringify(text.slice(0, 80))}`));
+      return;
+    }
+    if (message.kind === 'wake') for (const id of message.ids) this.#sink?.wake(id);
+    else if (message.kind === 'destroyed')
+      for (const id of message.ids) this.#sink?.destroyed(id, message.reason);
+    else this.#sweeper.checkHere(message.ids, message.deadline).catch((err: unknown) => this.report(err));
+  }
+
+  /**
+   * Every call starts here: rejects once closed, and waits for a sweep this node is running, so a call made
+   * after the sweep timer fired sees what the sweep did (as with the memory engine's synchronous sweep).
+   */
+  async #enter(): Promise<void> {
+    if (this.#closed) throw new EngineError('ENGINE_CLOSED', 'pushwire engine: the engine is closed');
+    const sweep = this.#sweeper.inFlight;
+    if (sweep !== undefined) await sweep;
+    if (this.#closed) throw new EngineError('ENGINE_CLOSED', 'pushwire engine: the engine is closed');
+  }
+}
+
+/** Creates a Redis engine and resolves once it listens for wakes (then pass it as the server's `engine`). */
+export async function createRedisEngine(opts: RedisEngineOptions = {}): Promise<RedisEngine> {
+  const engine = new RedisEngine(opts);
+  try {
+    await engine.start();
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+  return engine;
+}

@@ -1,0 +1,20 @@
+import { afterAll } from 'vitest';
+import { engineConformance } from '../../server/test/engine/engine-conformance.js';
+import { createRedisEngine } from '../src/index.js';
+import { deleteKeys, REDIS_URL, redisAvailable, testPrefix } from './redis-helpers.js';
+
+const available = await redisAvailable();
+const prefixes: string[] = [];
+
+if (available) {
+  // The suite runs unchanged; each engine gets its own prefix (a fresh, empty store).
+  engineConformance('redis', async (opts) => {
+    const prefix = testPrefix();
+    prefixes.push(prefix);
+    return createRedisEngine({ ...opts, url: REDIS_URL, prefix });
+  });
+}
+
+afterAll(async () => {
+  for (const p of prefixes) await deleteKeys(p);
+});
