@@ -75,7 +75,7 @@ export class RedisEngine implements Engine {
       run: (op, commands) => this.run(op, commands),
       sink: () => this.#sink,
       report: (err) => this.report(err),
-      removeClaimed: (ids, reason) => this.#removeClaimed(ids, reason),
+      removeClaimed: (ids, reason, here) => this.#removeClaimed(ids, reason, here),
       ping: (ids) => this.#pingMany(ids),
       send: (node, message) => this.#sendTo(node, message),
     });
@@ -124,8 +124,11 @@ export class RedisEngine implements Engine {
     await this.#afterDestroy([[clientId, destroyed as string[], removed === 1]], reason);
   }
 
-  /** Deletes the keys of clients whose liveness entry was already claimed (the sweeper). */
-  async #removeClaimed(ids: string[], reason: DestroyReason): Promise<void> {
+  /**
+   * Deletes the keys of clients whose liveness entry was already claimed (the sweeper). `tellHere`: the
+   * node that held them is gone, so this node's sink hears it.
+   */
+  async #removeClaimed(ids: string[], reason: DestroyReason, tellHere: boolean): Promise<void> {
     if (ids.length === 0) return;
     const replies = await this.run(
       'expire',
@@ -134,6 +137,7 @@ export class RedisEngine implements Engine {
     await this.#afterDestroy(
       ids.map((id, i) => [id, replies[i] as string[], true]),
       reason,
+      tellHere,
     );
   }
 
@@ -143,13 +147,17 @@ export class RedisEngine implements Engine {
   }
 
   /** Unindexes destroyed clients' patterns and tells the node that holds each client (or this sink). */
-  async #afterDestroy(done: [string, string[], boolean][], reason: DestroyReason): Promise<void> {
+  async #afterDestroy(
+    done: [string, string[], boolean][],
+    reason: DestroyReason,
+    tellHere = false,
+  ): Promise<void> {
     const commands: RedisCommand[] = [];
     const local: string[] = [];
     for (const [id, [node = '', ...patterns], told] of done) {
       for (const p of patterns) commands.push(['SREM', this.keys.index(p), id]);
       if (!told) continue;
-      if (node === '' || node === this.nodeId) local.push(id);
+      if (tellHere || node === '' || node === this.nodeId) local.push(id);
       else
         commands.push([
           'PUBLISH',
@@ -366,7 +374,14 @@ export class RedisEngine implements Engine {
     if (this.#closed) return;
     this.#closed = true;
     await this.#sweeper.stop();
-    if (this.#ownsPort) await this.#port.close();
+    try {
+      // A node that leaves says so: the sweepers expire its idle clients at once, not after nodeTtl.
+      await this.run('close', [['DEL', this.keys.node(this.nodeId)]]);
+    } catch (err) {
+      this.report(err);
+    } finally {
+      if (this.#ownsPort) await this.#port.close();
+    }
   }
 
   get closed(): boolean {

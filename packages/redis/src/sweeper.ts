@@ -26,7 +26,7 @@ export interface SweepActions {
   run(operation: string, commands: readonly RedisCommand[]): Promise<RedisReply[]>;
   sink(): DeliverySink | undefined;
   report(error: unknown): void;
-  removeClaimed(ids: string[], reason: DestroyReason): Promise<void>;
+  removeClaimed(ids: string[], reason: DestroyReason, tellHere: boolean): Promise<void>;
   ping(ids: string[]): Promise<void>;
   send(node: string, message: NodeMessage): Promise<void>;
 }
@@ -144,7 +144,7 @@ export class Sweeper {
         });
         await Promise.all(sends);
       }
-      await Promise.all([this.checkHere(here, deadline), this.#expire(orphans, deadline)]);
+      await Promise.all([this.checkHere(here, deadline), this.#expire(orphans, deadline, true)]);
     } finally {
       await this.#act.run('sweep', [{ script: UNLOCK, keys: [keys.sweepLock], args: [nodeId] }]);
     }
@@ -157,10 +157,10 @@ export class Sweeper {
     const held: string[] = [];
     const idle: string[] = [];
     for (const id of ids) (sink?.isHeld?.(id) === true ? held : idle).push(id);
-    await Promise.all([this.#act.ping(held), this.#expire(idle, deadline)]);
+    await Promise.all([this.#act.ping(held), this.#expire(idle, deadline, false)]);
   }
 
-  async #expire(ids: string[], deadline: number): Promise<void> {
+  async #expire(ids: string[], deadline: number, orphans: boolean): Promise<void> {
     if (ids.length === 0) return;
     const seen = this.#host.keys.seen;
     const claims = await this.#act.run(
@@ -170,6 +170,7 @@ export class Sweeper {
     await this.#act.removeClaimed(
       ids.filter((_, i) => claims[i] === 1),
       'expired',
+      orphans,
     );
   }
 }
