@@ -87,7 +87,7 @@ describe.runIf(available)('redis engine: two nodes on one store', () => {
     const onC = await c.engine.createClient();
     await c.engine.subscribe(onC, '/big');
     const published: string[] = [];
-    const spy = (m: unknown, name: string | symbol) => published.push(String(name));
+    const spy = (_m: unknown, name: string | symbol) => published.push(String(name));
     diagnosticsChannel.subscribe('pushwire:engine:error', spy);
     const payload = JSON.stringify({ channel: '/big', data: 'x'.repeat(1000) });
     expect(await a.engine.publish({ channel: '/big', data: 'x' }, payload)).toBe(4);
