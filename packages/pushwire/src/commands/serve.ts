@@ -3,6 +3,7 @@
 // get their data back).
 import { createServer } from 'node:http';
 import {
+  ackExtension,
   type BayeuxServerOptions,
   bundledClientScript,
   type CorsOptions,
@@ -10,6 +11,7 @@ import {
   serveClientScript,
 } from '@pushwire/server';
 import { type Command, UsageError } from './command.js';
+import { openEngine } from './engine-option.js';
 import { untilStopSignal, urlAuthority } from './lifecycle.js';
 import { ADDRESS_HELP, DEFAULT_HOST, integerOption, parseOptions, portOption } from './options.js';
 
@@ -26,6 +28,10 @@ ${ADDRESS_HELP}
                        long polls held at once per browser cookie; the others poll every 2 s
                        (default 1, as browsers need; -1 = unlimited, for several Node clients sharing
                        one cookie jar)
+  --engine E           memory (default) or redis://HOST:PORT: processes on one Redis share every session
+  --redis-prefix P     key prefix in Redis (default pushwire); servers with the same prefix form one cluster
+
+Clients that ask for the ack extension (ext.ack, CometD AckExtension) get it, on every engine.
 
 Serves the browser client at /pushwire.js and <mount>/client.js.
 Prints the endpoint URL (http://HOST:PORT/bayeux) once listening; stops cleanly on SIGINT/SIGTERM.`;
@@ -68,6 +74,8 @@ export const command: Command = {
       'max-interval': { type: 'string' },
       cors: { type: 'string', multiple: true },
       'max-sessions-per-browser': { type: 'string' },
+      engine: { type: 'string' },
+      'redis-prefix': { type: 'string' },
     });
     const port = portOption(values.port);
     const timeout = integerOption('timeout', values.timeout, 0, MAX_MS);
@@ -90,8 +98,19 @@ export const command: Command = {
     if (maxInterval !== undefined) options.maxInterval = maxInterval;
     if (maxSessionsPerBrowser !== undefined) options.maxSessionsPerBrowser = maxSessionsPerBrowser;
     if (cors !== undefined) options.cors = cors;
+    let choice: Awaited<ReturnType<typeof openEngine>>;
+    try {
+      choice = await openEngine(values.engine, values['redis-prefix'], maxInterval);
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      // Redis unreachable at start: say so and exit 1 (the engine reconnects only once it is running).
+      process.stderr.write(`pushwire serve: ${(err as Error).message}\n`);
+      return 1;
+    }
+    if (choice.engine !== undefined) options.engine = choice.engine;
     const bayeux = createBayeuxServer(options);
     bayeux.addService('/service/echo', (data) => data);
+    bayeux.addExtension(ackExtension());
     const http = createServer();
     // The browser client at /pushwire.js as well as <mount>/client.js; attach() leaves other paths to this.
     http.on('request', (req, res) => {
@@ -112,6 +131,7 @@ export const command: Command = {
     });
     if (!listening) {
       await bayeux.close();
+      await choice.close();
       return 1;
     }
     const authority = urlAuthority(host, http.address(), port);
@@ -123,6 +143,7 @@ export const command: Command = {
       http.close(() => resolve());
       http.closeIdleConnections();
     });
+    await choice.close();
     return 0;
   },
 };
