@@ -14,7 +14,7 @@ export class Keys {
     this.prefix = prefix;
   }
 
-  /** HASH: `node` (the node that last heard from the client: wakes go there). */
+  /** HASH: `node` (the node that last heard from the client: wakes go there) and `x:<name>` state fields. */
   client(id: string): string {
     return `${this.prefix}:c:{${id}}`;
   }
@@ -29,9 +29,9 @@ export class Keys {
     return `${this.prefix}:q:{${id}}`;
   }
 
-  /** Client-scoped key of the extension/per-session state `name` (first connect, ack batches). */
-  state(id: string, name: string): string {
-    return `${this.prefix}:x:${name}:{${id}}`;
+  /** Field of the client HASH holding session state `name` (Engine.getClientState): deleted with it. */
+  stateField(name: string): string {
+    return `x:${name}`;
   }
 
   /** ZSET clientId -> ms of last activity: the sweeper's index and clientCount. */

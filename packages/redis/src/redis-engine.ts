@@ -21,7 +21,7 @@ import { IoredisPort } from './ioredis-port.js';
 import { Keys } from './keys.js';
 import { type RedisEngineOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options.js';
 import type { RedisCommand, RedisPort, RedisReply } from './port.js';
-import { CREATE, DESTROY, ENQUEUE, PING, SUBSCRIBE, TAKE } from './scripts.js';
+import { CREATE, DESTROY, ENQUEUE, PING, SET_STATE, SUBSCRIBE, TAKE, TAKE_STATE } from './scripts.js';
 import { Sweeper } from './sweeper.js';
 import { decodeNodeMessage, type NodeMessage, nodeMessage } from './wire.js';
 
@@ -362,6 +362,33 @@ export class RedisEngine implements Engine {
       dropChannel.publish({ clientId, dropped: lost, reason: 'body-expired' });
     }
     return out;
+  }
+
+  async getClientState(clientId: string, key: string): Promise<string | undefined> {
+    await this.#enter();
+    const [v] = await this.run('getClientState', [
+      ['HGET', this.keys.client(clientId), this.keys.stateField(key)],
+    ]);
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  async setClientState(clientId: string, key: string, value: string | undefined): Promise<void> {
+    await this.#enter();
+    const client = this.keys.client(clientId);
+    const field = this.keys.stateField(key);
+    await this.run('setClientState', [
+      value === undefined
+        ? ['HDEL', client, field]
+        : { script: SET_STATE, keys: [client], args: [field, value] },
+    ]);
+  }
+
+  async takeClientState(clientId: string, key: string): Promise<string | undefined> {
+    await this.#enter();
+    const [v] = await this.run('takeClientState', [
+      { script: TAKE_STATE, keys: [this.keys.client(clientId)], args: [this.keys.stateField(key)] },
+    ]);
+    return typeof v === 'string' ? v : undefined;
   }
 
   async clientCount(): Promise<number> {

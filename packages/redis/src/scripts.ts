@@ -98,3 +98,19 @@ export const UNLOCK = lua(
   `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`,
 );
+
+/** KEYS client; ARGV field, value. Sets a state field of a known client (1), else 0. */
+export const SET_STATE = lua(
+  'set-state',
+  `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1`,
+);
+
+/** KEYS client; ARGV field. Removes and returns a state field (nil when absent). */
+export const TAKE_STATE = lua(
+  'take-state',
+  `local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return v`,
+);

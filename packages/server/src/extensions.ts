@@ -3,6 +3,7 @@
 // Promise, and returning null drops the message (the sender then gets `404::message_deleted`).
 
 import type { Message } from '@pushwire/bayeux';
+import type { Engine } from './engine/engine.js';
 import type { RequestContext } from './options.js';
 
 /** Context of an outgoing message: for a reply, the request it answers. */
@@ -26,7 +27,15 @@ export interface DeliveryHook {
   forget(clientId: string): void;
 }
 
+/** What a server hands an extension when it is added (ExtensionPipeline is per server). */
+export interface ExtensionHost {
+  /** The server's engine: per-client state that must follow a client between nodes lives there. */
+  readonly engine: Engine;
+}
+
 export interface BayeuxExtension {
+  /** Called once when the extension is added to a server. */
+  attach?(host: ExtensionHost): void;
   incoming?(message: Message, ctx: RequestContext): Message | null | Promise<Message | null>;
   outgoing?(message: Message, ctx: OutgoingContext): Message | null | Promise<Message | null>;
   /** Optional delivery control (see DeliveryHook). */

@@ -17,6 +17,7 @@ export * from './engine/index.js';
 export type { BayeuxEventName, BayeuxEvents, BayeuxListener } from './events.js';
 export { DIAGNOSTICS_CHANNELS } from './events.js';
 export {
+  ACK_STATE,
   type AckExtensionOptions,
   ackExtension,
   DEFAULT_MAX_UNACKED,
@@ -28,7 +29,7 @@ export {
   timestampExtension,
 } from './extensions/timestamp.js';
 export { type TimesyncExtensionOptions, timesyncExtension } from './extensions/timesync.js';
-export type { BayeuxExtension, DeliveryHook, OutgoingContext } from './extensions.js';
+export type { BayeuxExtension, DeliveryHook, ExtensionHost, OutgoingContext } from './extensions.js';
 export type { ReleaseReason } from './held-connects.js';
 export { type LocalMessageHandler, LocalSession } from './local-session.js';
 export type {

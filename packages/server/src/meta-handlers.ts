@@ -11,7 +11,7 @@ import {
   isValidPattern,
 } from '@pushwire/bayeux';
 import type { BatchContext, Core } from './core.js';
-import { clientIdOf, failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
+import { clientIdOf, FIRST_CONNECT_STATE, failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
 
 /** Bayeux §4.1. */
 export async function handshake(core: Core, message: Message, ctx: BatchContext): Promise<Message> {
@@ -58,7 +58,7 @@ export async function handshake(core: Core, message: Message, ctx: BatchContext)
     return failure(message, errorString('handshakeDenied'), { advice: { reconnect: 'none' } });
   }
   const clientId = await core.engine.createClient();
-  core.awaitingFirstConnect.add(clientId);
+  await core.engine.setClientState(clientId, FIRST_CONNECT_STATE, '1');
   ctx.clientId = clientId;
   ctx.bindClient?.(clientId);
   core.events.emit('handshake', { clientId });

@@ -59,7 +59,6 @@ export class BayeuxServer {
       events: this.#events,
       held: new HeldConnects(),
       sockets: new SocketPush(this.options.maxSocketBuffer, this.options.maxReplyBytes),
-      awaitingFirstConnect: new Set(),
       closing: false,
       ownsEngine,
       reportError: (err) => this.#reportError(err),
@@ -129,7 +128,6 @@ export class BayeuxServer {
 
   #destroyed(clientId: string, reason: DestroyReason, lost: DropInfo | undefined): void {
     const core = this.#core;
-    core.awaitingFirstConnect.delete(clientId);
     core.held.release(clientId, 'destroyed', reason);
     core.sockets.forgetClient(clientId);
     for (const hook of core.extensions.deliveryHooks()) hook.forget(clientId);
@@ -275,6 +273,7 @@ export class BayeuxServer {
 
   /** Adds an extension: `incoming` hooks run in registration order, `outgoing` in reverse. */
   addExtension(extension: BayeuxExtension): this {
+    extension.attach?.({ engine: this.engine });
     this.#core.extensions.add(extension);
     return this;
   }

@@ -171,6 +171,16 @@ export interface Engine {
   takeQueueSync?(clientId: string, maxBytes?: number): EncodedMessage[];
   /** Optional synchronous count of the messages queued for a client (0 for unknown ones), same engines. */
   queuedSync?(clientId: string): number;
+  /**
+   * Per-client session state that must follow the client to whichever node answers it (the first-connect
+   * flag, the ack extension's unacknowledged messages): small named strings, forgotten with the client.
+   * Unknown clients: get and take resolve undefined, set is a no-op.
+   */
+  getClientState(clientId: string, key: string): Promise<string | undefined>;
+  /** Sets one entry; `undefined` deletes it. */
+  setClientState(clientId: string, key: string, value: string | undefined): Promise<void>;
+  /** Removes and returns one entry atomically: of concurrent takes (on any node) exactly one gets it. */
+  takeClientState(clientId: string, key: string): Promise<string | undefined>;
   /** Number of clients known (for metrics and limits). */
   clientCount(): Promise<number>;
   /** Stops sweepers and releases resources; later calls reject. The sink is not told (the server closes too). */

@@ -36,6 +36,8 @@ export const engineDropChannel = diagnosticsChannel.channel('pushwire:engine:dro
 interface ClientRecord {
   readonly subscriptions: Set<string>;
   readonly queue: MessageQueue;
+  /** Session state (Engine.getClientState), made on first use. */
+  state?: Map<string, string>;
 }
 
 /** 160 bits from crypto (Bayeux §2.4 asks for >= 128), base36 so it stays `alphanum` as the BNF says. */
@@ -236,6 +238,27 @@ export class MemoryEngine implements Engine {
   queuedSync(clientId: string): number {
     this.assertOpen();
     return this.clients.get(clientId)?.queue.length ?? 0;
+  }
+
+  async getClientState(clientId: string, key: string): Promise<string | undefined> {
+    this.assertOpen();
+    return this.clients.get(clientId)?.state?.get(key);
+  }
+
+  async setClientState(clientId: string, key: string, value: string | undefined): Promise<void> {
+    this.assertOpen();
+    const client = this.clients.get(clientId);
+    if (client === undefined) return;
+    if (value === undefined) client.state?.delete(key);
+    else (client.state ??= new Map()).set(key, value);
+  }
+
+  async takeClientState(clientId: string, key: string): Promise<string | undefined> {
+    this.assertOpen();
+    const state = this.clients.get(clientId)?.state;
+    const value = state?.get(key);
+    if (value !== undefined) state?.delete(key);
+    return value;
   }
 
   async clientCount(): Promise<number> {

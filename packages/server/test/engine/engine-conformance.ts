@@ -480,6 +480,37 @@ export function engineConformance(name: string, factory: EngineFactory): void {
       });
     });
 
+    describe('client state', () => {
+      it('get/set/take per client and key; take is atomic; unknown clients are no-ops', async () => {
+        const engine = await make();
+        const a = await engine.createClient();
+        const b = await engine.createClient();
+        expect(await engine.getClientState(a, 'k')).toBeUndefined();
+        await engine.setClientState(a, 'k', 'v1');
+        await engine.setClientState(b, 'k', 'other');
+        await engine.setClientState(a, 'k', 'v2');
+        expect(await engine.getClientState(a, 'k')).toBe('v2');
+        expect(await engine.getClientState(a, 'j')).toBeUndefined();
+        const takes = await Promise.all([1, 2, 3].map(() => engine.takeClientState(a, 'k')));
+        expect(takes.filter((t) => t !== undefined)).toEqual(['v2']);
+        expect(await engine.getClientState(a, 'k')).toBeUndefined();
+        expect(await engine.getClientState(b, 'k')).toBe('other');
+        await engine.setClientState(b, 'k', undefined);
+        expect(await engine.getClientState(b, 'k')).toBeUndefined();
+        await engine.setClientState('ghost', 'k', 'v');
+        expect(await engine.getClientState('ghost', 'k')).toBeUndefined();
+        expect(await engine.takeClientState('ghost', 'k')).toBeUndefined();
+      });
+
+      it('is forgotten with the client', async () => {
+        const engine = await make();
+        const id = await engine.createClient();
+        await engine.setClientState(id, 'ack', 'x'.repeat(10_000));
+        await engine.destroyClient(id, 'disconnect');
+        expect(await engine.getClientState(id, 'ack')).toBeUndefined();
+      });
+    });
+
     describe('close', () => {
       it('later calls reject with ENGINE_CLOSED', async () => {
         const engine = await make();

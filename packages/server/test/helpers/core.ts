@@ -20,7 +20,6 @@ export function coreWith(engine: Engine, options: BayeuxServerOptions = { timeou
     events: new BayeuxEmitter(() => {}),
     held: new HeldConnects(),
     sockets: new SocketPush(resolved.maxSocketBuffer),
-    awaitingFirstConnect: new Set(),
     closing: false,
     ownsEngine: false,
     reportError: (err) => {

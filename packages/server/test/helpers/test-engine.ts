@@ -15,6 +15,7 @@ import type {
 interface Client {
   subs: Set<string>;
   queue: string[];
+  state: Map<string, string>;
 }
 
 export class TestEngine implements Engine {
@@ -35,7 +36,7 @@ export class TestEngine implements Engine {
   }
   async createClient(): Promise<string> {
     const id = randomBytes(16).toString('hex');
-    this.clients.set(id, { subs: new Set(), queue: [] });
+    this.clients.set(id, { subs: new Set(), queue: [], state: new Map() });
     return id;
   }
   async clientExists(clientId: string): Promise<boolean> {
@@ -72,6 +73,20 @@ export class TestEngine implements Engine {
       }
     }
     return n;
+  }
+  async getClientState(clientId: string, key: string): Promise<string | undefined> {
+    return this.clients.get(clientId)?.state.get(key);
+  }
+  async setClientState(clientId: string, key: string, value: string | undefined): Promise<void> {
+    const state = this.clients.get(clientId)?.state;
+    if (value === undefined) state?.delete(key);
+    else state?.set(key, value);
+  }
+  async takeClientState(clientId: string, key: string): Promise<string | undefined> {
+    const state = this.clients.get(clientId)?.state;
+    const value = state?.get(key);
+    state?.delete(key);
+    return value;
   }
   async deliver(clientId: string, encoded: EncodedMessage[]): Promise<void> {
     const c = this.clients.get(clientId);
