@@ -34,6 +34,11 @@ export class Keys {
     return `x:${name}`;
   }
 
+  /** ZSET clientId -> deadline (ms) of its held HTTP connect, per browser (maxSessionsPerBrowser). */
+  browser(browserId: string): string {
+    return `${this.prefix}:b:${browserId}`;
+  }
+
   /** ZSET clientId -> ms of last activity: the sweeper's index and clientCount. */
   get seen(): string {
     return `${this.prefix}:seen`;

@@ -21,7 +21,17 @@ import { IoredisPort } from './ioredis-port.js';
 import { Keys } from './keys.js';
 import { type RedisEngineOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options.js';
 import type { RedisCommand, RedisPort, RedisReply } from './port.js';
-import { CREATE, DESTROY, ENQUEUE, PING, SET_STATE, SUBSCRIBE, TAKE, TAKE_STATE } from './scripts.js';
+import {
+  BROWSER_HOLDS,
+  CREATE,
+  DESTROY,
+  ENQUEUE,
+  PING,
+  SET_STATE,
+  SUBSCRIBE,
+  TAKE,
+  TAKE_STATE,
+} from './scripts.js';
 import { Sweeper } from './sweeper.js';
 import { decodeNodeMessage, type NodeMessage, nodeMessage } from './wire.js';
 
@@ -389,6 +399,30 @@ export class RedisEngine implements Engine {
       { script: TAKE_STATE, keys: [this.keys.client(clientId)], args: [this.keys.stateField(key)] },
     ]);
     return typeof v === 'string' ? v : undefined;
+  }
+
+  async setBrowserHold(browserId: string, clientId: string, untilMs: number | undefined): Promise<void> {
+    await this.#enter();
+    const key = this.keys.browser(browserId);
+    if (untilMs === undefined) {
+      await this.run('setBrowserHold', [['ZREM', key, clientId]]);
+      return;
+    }
+    // The key outlives its latest hold by a little, so an abandoned browser leaves nothing behind.
+    const ttl = Math.max(1, Math.ceil(untilMs - Date.now())) + 1000;
+    await this.run('setBrowserHold', [
+      ['ZADD', key, untilMs, clientId],
+      ['PEXPIRE', key, ttl, 'GT'],
+      ['PEXPIRE', key, ttl, 'NX'],
+    ]);
+  }
+
+  async browserHolds(browserId: string, exceptClientId: string): Promise<number> {
+    await this.#enter();
+    const [n] = await this.run('browserHolds', [
+      { script: BROWSER_HOLDS, keys: [this.keys.browser(browserId)], args: [Date.now(), exceptClientId] },
+    ]);
+    return n as number;
   }
 
   async clientCount(): Promise<number> {

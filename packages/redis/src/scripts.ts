@@ -114,3 +114,12 @@ export const TAKE_STATE = lua(
 if v then redis.call('HDEL', KEYS[1], ARGV[1]) end
 return v`,
 );
+
+/** KEYS browser; ARGV now, exceptClientId. Drops lapsed holds; counts the others' live ones. */
+export const BROWSER_HOLDS = lua(
+  'browser-holds',
+  `redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local n = redis.call('ZCARD', KEYS[1])
+if redis.call('ZSCORE', KEYS[1], ARGV[2]) then n = n - 1 end
+return n`,
+);

@@ -158,4 +158,19 @@ describe.runIf(available)('redis engine: two nodes on one store', () => {
     expect(await a.sink.waitDestroyed(id)).toBe('slow');
     expect(b.sink.destroyedLog).toEqual([]);
   });
+
+  it('session state and browser holds written on A are seen on B (first connect, ack, maxSessionsPerBrowser)', async () => {
+    prefix = testPrefix();
+    const a = await node();
+    const b = await node();
+    const id = await a.engine.createClient();
+    await a.engine.setClientState(id, 'first-connect', '1');
+    expect(await b.engine.takeClientState(id, 'first-connect')).toBe('1');
+    expect(await a.engine.takeClientState(id, 'first-connect')).toBeUndefined();
+    await a.engine.setBrowserHold('browser-1', id, Date.now() + 10_000);
+    expect(await b.engine.browserHolds('browser-1', 'other-tab')).toBe(1);
+    expect(await b.engine.browserHolds('browser-1', id)).toBe(0);
+    await b.engine.setBrowserHold('browser-1', id, undefined);
+    expect(await a.engine.browserHolds('browser-1', 'other-tab')).toBe(0);
+  });
 });

@@ -69,7 +69,7 @@ export async function decideConnect(
   // CometD maxSessionsPerBrowser: extra tabs of one browser short-poll instead of holding a connection
   // each (HTTP/1.1 allows few connections per host).
   if (ctx.browserId !== undefined && options.maxSessionsPerBrowser >= 0 && ctx.transport !== 'websocket') {
-    if (core.held.heldForBrowser(ctx.browserId, clientId) >= options.maxSessionsPerBrowser) {
+    if ((await core.engine.browserHolds(ctx.browserId, clientId)) >= options.maxSessionsPerBrowser) {
       return {
         kind: 'now',
         clientId,

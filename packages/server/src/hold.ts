@@ -14,6 +14,9 @@ import type { HeldEntry, ReleaseReason } from './held-connects.js';
 import type { HoldListener } from './transports/close-signal.js';
 
 /** What a connect reply is built from: the request and what the decision said. */
+/** How long past its timeout a held connect still counts for its browser if its node never says it ended. */
+const BROWSER_HOLD_SLACK_MS = 1000;
+
 export interface ConnectRequest {
   readonly message: Message;
   readonly ctx: BatchContext;
@@ -158,6 +161,13 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
     const core = this.#core;
     // Bayeux §4.2: one outstanding connect per client; the registry releases the older one as 'replaced'.
     core.held.add(this);
+    const browserId = this.browserId;
+    if (browserId !== undefined) {
+      // Counted over every node until released; the deadline (hold + a second) covers a node dying here.
+      core.engine
+        .setBrowserHold(browserId, this.clientId, Date.now() + timeoutMs + BROWSER_HOLD_SLACK_MS)
+        .catch((err: unknown) => core.reportError(err));
+    }
     this.#timer = setTimeout(onHoldTimeout, timeoutMs, this);
     const { signal } = this.ctx;
     // A closed request must not take the queue with it (the messages would be written to nobody).
@@ -182,6 +192,12 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
     clearTimeout(this.#timer);
     this.ctx.signal?.removeEventListener('abort', this);
     this.#core.held.forget(this);
+    const browserId = this.browserId;
+    if (browserId !== undefined) {
+      this.#core.engine
+        .setBrowserHold(browserId, this.clientId, undefined)
+        .catch((err: unknown) => this.#core.reportError(err));
+    }
     const resolve = this.#resolve;
     this.#answer(reason, detail).then(resolve, () => resolve([]));
   }

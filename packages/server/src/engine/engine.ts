@@ -181,6 +181,14 @@ export interface Engine {
   setClientState(clientId: string, key: string, value: string | undefined): Promise<void>;
   /** Removes and returns one entry atomically: of concurrent takes (on any node) exactly one gets it. */
   takeClientState(clientId: string, key: string): Promise<string | undefined>;
+  /**
+   * CometD maxSessionsPerBrowser over every node: records that `clientId` of browser `browserId` holds an
+   * HTTP connect until `untilMs` at the latest (`undefined`: it no longer does). The deadline makes the
+   * entries of a node that dies while holding lapse instead of counting forever.
+   */
+  setBrowserHold(browserId: string, clientId: string, untilMs: number | undefined): Promise<void>;
+  /** How many clients of the browser, other than `exceptClientId`, hold a connect now, on any node. */
+  browserHolds(browserId: string, exceptClientId: string): Promise<number>;
   /** Number of clients known (for metrics and limits). */
   clientCount(): Promise<number>;
   /** Stops sweepers and releases resources; later calls reject. The sink is not told (the server closes too). */

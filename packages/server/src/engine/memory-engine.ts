@@ -77,6 +77,8 @@ export class MemoryEngine implements Engine {
   private readonly clients = new Map<string, ClientRecord>();
   /** clientId -> ms of last activity, in ascending order of that time (a ping re-inserts at the end). */
   private readonly lastSeen = new Map<string, number>();
+  /** browserId -> clientId -> deadline of its held connect (maxSessionsPerBrowser). */
+  private readonly browsers = new Map<string, Map<string, number>>();
   /** pattern -> subscribed clients. */
   private readonly index = new Map<string, Set<string>>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
@@ -261,6 +263,32 @@ export class MemoryEngine implements Engine {
     return value;
   }
 
+  async setBrowserHold(browserId: string, clientId: string, untilMs: number | undefined): Promise<void> {
+    this.assertOpen();
+    let holds = this.browsers.get(browserId);
+    if (untilMs === undefined) {
+      holds?.delete(clientId);
+      if (holds?.size === 0) this.browsers.delete(browserId);
+      return;
+    }
+    if (holds === undefined) this.browsers.set(browserId, (holds = new Map()));
+    holds.set(clientId, untilMs);
+  }
+
+  async browserHolds(browserId: string, exceptClientId: string): Promise<number> {
+    this.assertOpen();
+    const holds = this.browsers.get(browserId);
+    if (holds === undefined) return 0;
+    const now = Date.now();
+    let n = 0;
+    for (const [id, until] of holds) {
+      if (until <= now) holds.delete(id);
+      else if (id !== exceptClientId) n++;
+    }
+    if (holds.size === 0) this.browsers.delete(browserId);
+    return n;
+  }
+
   async clientCount(): Promise<number> {
     this.assertOpen();
     return this.clients.size;
@@ -274,6 +302,7 @@ export class MemoryEngine implements Engine {
     this.clients.clear();
     this.lastSeen.clear();
     this.index.clear();
+    this.browsers.clear();
   }
 
   /** One sweep: expire every client idle for more than maxInterval, except those the sink holds. */

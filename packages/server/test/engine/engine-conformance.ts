@@ -511,6 +511,29 @@ export function engineConformance(name: string, factory: EngineFactory): void {
       });
     });
 
+    describe('browser holds (maxSessionsPerBrowser)', () => {
+      it('counts the other clients of a browser holding a connect, until released or lapsed', async () => {
+        vi.useFakeTimers({ toFake: [...FAKE.toFake] });
+        const engine = await make();
+        const now = Date.now();
+        expect(await engine.browserHolds('b1', 'a')).toBe(0);
+        await engine.setBrowserHold('b1', 'a', now + 1000);
+        await engine.setBrowserHold('b1', 'b', now + 5000);
+        await engine.setBrowserHold('b2', 'c', now + 5000);
+        expect(await engine.browserHolds('b1', 'x')).toBe(2);
+        expect(await engine.browserHolds('b1', 'a')).toBe(1);
+        expect(await engine.browserHolds('b2', 'x')).toBe(1);
+        await engine.setBrowserHold('b1', 'b', undefined);
+        expect(await engine.browserHolds('b1', 'x')).toBe(1);
+        // A hold whose node never said it ended lapses at its deadline.
+        await vi.advanceTimersByTimeAsync(999);
+        expect(await engine.browserHolds('b1', 'x')).toBe(1);
+        await vi.advanceTimersByTimeAsync(1);
+        expect(await engine.browserHolds('b1', 'x')).toBe(0);
+        expect(await engine.browserHolds('b2', 'x')).toBe(1);
+      });
+    });
+
     describe('close', () => {
       it('later calls reject with ENGINE_CLOSED', async () => {
         const engine = await make();

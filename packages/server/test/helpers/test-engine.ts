@@ -88,6 +88,20 @@ export class TestEngine implements Engine {
     state?.delete(key);
     return value;
   }
+  readonly browsers = new Map<string, Map<string, number>>();
+  async setBrowserHold(browserId: string, clientId: string, untilMs: number | undefined): Promise<void> {
+    let holds = this.browsers.get(browserId);
+    if (holds === undefined) this.browsers.set(browserId, (holds = new Map()));
+    if (untilMs === undefined) holds.delete(clientId);
+    else holds.set(clientId, untilMs);
+  }
+  async browserHolds(browserId: string, exceptClientId: string): Promise<number> {
+    const now = Date.now();
+    let n = 0;
+    for (const [id, until] of this.browsers.get(browserId) ?? [])
+      if (id !== exceptClientId && until > now) n++;
+    return n;
+  }
   async deliver(clientId: string, encoded: EncodedMessage[]): Promise<void> {
     const c = this.clients.get(clientId);
     if (c) this.#enqueue(clientId, c, encoded);
