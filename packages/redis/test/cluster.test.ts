@@ -11,7 +11,10 @@ import { ackExtension, Client } from '@pushwire/client';
 import { AckExtension, CometD } from 'cometd';
 import { adapt } from 'cometd-nodejs-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisServer } from './redis-server.js';
+import { RedisServer, redisServerAvailable } from './redis-server.js';
+
+const available = redisServerAvailable();
+
 import { RoundRobinProxy } from './round-robin-proxy.js';
 
 const bin = fileURLToPath(new URL('../../pushwire/bin/pushwire.js', import.meta.url));
@@ -118,7 +121,7 @@ function cometd(url: string, transport: 'websocket' | 'long-polling'): Promise<R
   });
 }
 
-describe('three nodes on one Redis behind a round-robin proxy', () => {
+describe.runIf(available)('three nodes on one Redis behind a round-robin proxy', () => {
   let redis: RedisServer;
   let proxy: RoundRobinProxy;
   const nodes: Node[] = [];

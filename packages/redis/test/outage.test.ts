@@ -6,7 +6,9 @@ import { EngineError } from '@pushwire/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingSink } from '../../server/test/engine/engine-conformance.js';
 import { createRedisEngine, type RedisEngine } from '../src/index.js';
-import { RedisServer } from './redis-server.js';
+import { RedisServer, redisServerAvailable } from './redis-server.js';
+
+const available = redisServerAvailable();
 
 async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 1000; i++) {
@@ -16,7 +18,7 @@ async function until(check: () => boolean | Promise<boolean>, what: string): Pro
   throw new Error(`timed out waiting for ${what}`);
 }
 
-describe('redis engine: Redis goes away and comes back', () => {
+describe.runIf(available)('redis engine: Redis goes away and comes back', () => {
   let redis: RedisServer;
   const engines: RedisEngine[] = [];
   beforeAll(async () => {
