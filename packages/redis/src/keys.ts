@@ -14,7 +14,10 @@ export class Keys {
     this.prefix = prefix;
   }
 
-  /** HASH: `node` (the node that last heard from the client: wakes go there) and `x:<name>` state fields. */
+  /**
+   * HASH: `node` (the node that last heard from the client: wakes go there), `seen` (ms of its last
+   * activity) and `x:<name>` state fields.
+   */
   client(id: string): string {
     return `${this.prefix}:c:{${id}}`;
   }
@@ -59,9 +62,9 @@ export class Keys {
     return `${this.prefix}:m:{${id}}`;
   }
 
-  /** STRING with a TTL: present while node `node` is alive (it refreshes it every sweep tick). */
-  node(node: string): string {
-    return `${this.prefix}:n:${node}`;
+  /** ZSET node id -> ms of its last sweep tick: the live nodes are those seen within nodeTtl. */
+  get nodes(): string {
+    return `${this.prefix}:nodes`;
   }
 
   /** Pub/sub channel of one node: wakes, destroys and expiry checks for clients it holds. */

@@ -33,7 +33,7 @@ import {
   TAKE_STATE,
 } from './scripts.js';
 import { Sweeper } from './sweeper.js';
-import { decodeNodeMessage, type NodeMessage, nodeMessage } from './wire.js';
+import { decodeNodeMessage, nodeMessage } from './wire.js';
 
 const ID_BYTES = 20;
 const ID_LENGTH = 31; // 160 bits in base36 (Bayeux §2.4 wants >= 128 random bits, alphanumeric)
@@ -85,9 +85,8 @@ export class RedisEngine implements Engine {
       run: (op, commands) => this.run(op, commands),
       sink: () => this.#sink,
       report: (err) => this.report(err),
-      removeClaimed: (ids, reason, here) => this.#removeClaimed(ids, reason, here),
+      expired: (ids) => this.#expired(ids),
       ping: (ids) => this.#pingMany(ids),
-      send: (node, message) => this.#sendTo(node, message),
     });
   }
 
@@ -96,7 +95,7 @@ export class RedisEngine implements Engine {
     await this.#storage('start', async () => {
       await this.#port.subscribe(this.keys.wakeChannel(this.nodeId), (text) => this.#onNodeMessage(text));
     });
-    await this.run('start', [['SET', this.keys.node(this.nodeId), '1', 'PX', this.options.nodeTtl]]);
+    await this.run('start', [['ZADD', this.keys.nodes, Date.now(), this.nodeId]]);
     this.#sweeper.start();
   }
 
@@ -108,9 +107,10 @@ export class RedisEngine implements Engine {
     await this.#enter();
     for (;;) {
       const id = newId();
+      const now = Date.now();
       const [created] = await this.run('createClient', [
-        { script: CREATE, keys: [this.keys.client(id)], args: [this.nodeId, this.options.keyTtl] },
-        ['ZADD', this.keys.seen, 'NX', Date.now(), id],
+        { script: CREATE, keys: [this.keys.client(id)], args: [this.nodeId, this.options.keyTtl, now] },
+        ['ZADD', this.keys.seen, 'NX', now, id],
       ]);
       // Bayeux §2.4: ids MUST be unique; 160 random bits will not collide, the check costs nothing.
       if (created === 1) return id;
@@ -125,61 +125,34 @@ export class RedisEngine implements Engine {
 
   async destroyClient(clientId: string, reason: DestroyReason): Promise<void> {
     await this.#enter();
-    // Removing the liveness entry decides who destroys: exactly one caller (this, the sweeper or a slow
-    // publish on any node) sees ZREM answer 1 and tells the sink; the others only clean up.
-    const [removed, destroyed] = await this.run('destroyClient', [
-      ['ZREM', this.keys.seen, clientId],
-      this.#destroyScript(clientId),
-    ]);
-    await this.#afterDestroy([[clientId, destroyed as string[], removed === 1]], reason);
+    const [destroyed] = await this.run('destroyClient', [this.#destroyScript(clientId)]);
+    const [existed, node = '', ...patterns] = destroyed as [number, string, ...string[]];
+    // The script decides who destroys: of racing destroys (this, a sweep, a slow publish, on any node)
+    // only the one that found the client tells a sink; the others only clean up.
+    const commands: RedisCommand[] = [['ZREM', this.keys.seen, clientId]];
+    for (const p of patterns) commands.push(['SREM', this.keys.index(p), clientId]);
+    if (existed === 1) {
+      if (destroyChannel.hasSubscribers) destroyChannel.publish({ clientId, reason });
+      if (node === '' || node === this.nodeId) this.#sink?.destroyed(clientId, reason);
+      else {
+        const message = nodeMessage({ kind: 'destroyed', reason, ids: [clientId] });
+        commands.push(['PUBLISH', this.keys.wakeChannel(node), message]);
+      }
+    }
+    await this.run('destroyClient', commands);
   }
 
-  /**
-   * Deletes the keys of clients whose liveness entry was already claimed (the sweeper). `tellHere`: the
-   * node that held them is gone, so this node's sink hears it.
-   */
-  async #removeClaimed(ids: string[], reason: DestroyReason, tellHere: boolean): Promise<void> {
-    if (ids.length === 0) return;
-    const replies = await this.run(
-      'expire',
-      ids.map((id) => this.#destroyScript(id)),
-    );
-    await this.#afterDestroy(
-      ids.map((id, i) => [id, replies[i] as string[], true]),
-      reason,
-      tellHere,
-    );
+  /** Tells this node's sink that the sweeper destroyed clients (held here, or by a node that is gone). */
+  #expired(ids: readonly string[]): void {
+    for (const clientId of ids) {
+      if (destroyChannel.hasSubscribers) destroyChannel.publish({ clientId, reason: 'expired' });
+      this.#sink?.destroyed(clientId, 'expired');
+    }
   }
 
   #destroyScript(clientId: string): RedisCommand {
     const k = this.keys;
     return { script: DESTROY, keys: [k.client(clientId), k.subs(clientId), k.queue(clientId)], args: [] };
-  }
-
-  /** Unindexes destroyed clients' patterns and tells the node that holds each client (or this sink). */
-  async #afterDestroy(
-    done: [string, string[], boolean][],
-    reason: DestroyReason,
-    tellHere = false,
-  ): Promise<void> {
-    const commands: RedisCommand[] = [];
-    const local: string[] = [];
-    for (const [id, [node = '', ...patterns], told] of done) {
-      for (const p of patterns) commands.push(['SREM', this.keys.index(p), id]);
-      if (!told) continue;
-      if (tellHere || node === '' || node === this.nodeId) local.push(id);
-      else
-        commands.push([
-          'PUBLISH',
-          this.keys.wakeChannel(node),
-          nodeMessage({ kind: 'destroyed', reason, ids: [id] }),
-        ]);
-    }
-    for (const id of done.filter((d) => d[2]).map((d) => d[0])) {
-      if (destroyChannel.hasSubscribers) destroyChannel.publish({ clientId: id, reason });
-    }
-    for (const id of local) this.#sink?.destroyed(id, reason);
-    if (commands.length > 0) await this.run('destroyClient', commands);
   }
 
   async ping(clientId: string): Promise<void> {
@@ -197,7 +170,7 @@ export class RedisEngine implements Engine {
       commands.push({
         script: PING,
         keys: [k.client(id), k.subs(id), k.queue(id)],
-        args: [this.nodeId, this.options.keyTtl],
+        args: [this.nodeId, this.options.keyTtl, now],
       });
       // XX: a ping never resurrects a destroyed client's liveness entry.
       commands.push(['ZADD', k.seen, 'XX', now, id]);
@@ -437,7 +410,7 @@ export class RedisEngine implements Engine {
     await this.#sweeper.stop();
     try {
       // A node that leaves says so: the sweepers expire its idle clients at once, not after nodeTtl.
-      await this.run('close', [['DEL', this.keys.node(this.nodeId)]]);
+      await this.run('close', [['ZREM', this.keys.nodes, this.nodeId]]);
     } catch (err) {
       this.report(err);
     } finally {
@@ -474,10 +447,6 @@ export class RedisEngine implements Engine {
       errorChannel.publish({ operation: 'background', error: err });
     }
     this.#onError?.(err);
-  }
-
-  async #sendTo(node: string, message: NodeMessage): Promise<void> {
-    await this.run('notify', [['PUBLISH', this.keys.wakeChannel(node), nodeMessage(message)]]);
   }
 
   /** A message on this node's channel: wakes and destroys of clients held here, expiry checks. */

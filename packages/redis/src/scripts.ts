@@ -8,20 +8,23 @@ function lua(name: string, source: string): LuaScript {
   return { name, source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-/** KEYS client; ARGV node, ttl. 1 when created. */
+/** KEYS client; ARGV node, ttl, now. 1 when created. */
 export const CREATE = lua(
   'create',
   `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'node', ARGV[1])
+redis.call('HSET', KEYS[1], 'node', ARGV[1], 'seen', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`,
 );
 
-/** KEYS client, subs, queue; ARGV node, ttl. Records the node and refreshes the TTLs; 0 when unknown. */
+/**
+ * KEYS client, subs, queue; ARGV node, ttl, now. Records the node and the time (the sweep reads `seen`
+ * here, on the client's own slot) and refreshes the TTLs; 0 when unknown.
+ */
 export const PING = lua(
   'ping',
   `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'node', ARGV[1])
+redis.call('HSET', KEYS[1], 'node', ARGV[1], 'seen', ARGV[3])
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
 return 1`,
 );
@@ -71,25 +74,43 @@ if #items > 0 then redis.call('DEL', KEYS[1]) end
 return items`,
 );
 
-/** KEYS client, subs, queue, state keys...; returns {node, patterns...} and deletes them all. */
+/**
+ * KEYS client, subs, queue. Deletes them all; returns {existed, node, patterns...}. Only the call that
+ * found the client (existed = 1) tells a sink: of racing destroys on any node exactly one does.
+ */
 export const DESTROY = lua(
   'destroy',
-  `local node = redis.call('HGET', KEYS[1], 'node') or ''
+  `local existed = redis.call('EXISTS', KEYS[1])
+local node = redis.call('HGET', KEYS[1], 'node') or ''
 local subs = redis.call('SMEMBERS', KEYS[2])
-redis.call('DEL', unpack(KEYS))
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 table.insert(subs, 1, node)
+table.insert(subs, 1, existed)
 return subs`,
 );
 
-/** KEYS seen; ARGV clientId, deadline. Removes the entry (1) only if still older than the deadline. */
-export const CLAIM_EXPIRED = lua(
-  'claim-expired',
-  `local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if s and tonumber(s) < tonumber(ARGV[2]) then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  return 1
+/**
+ * KEYS client, subs, queue; ARGV deadline, me, then '*' (every other node is alive) or the live nodes.
+ * Destroys the client only if it is still idle (seen < deadline) and no OTHER live node holds it:
+ * {1, node, patterns...} destroyed; {0, node} held by that live node (ask it); {2} active; {-1} unknown.
+ */
+export const EXPIRE_IDLE = lua(
+  'expire-idle',
+  `if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+local seen = tonumber(redis.call('HGET', KEYS[1], 'seen') or '0')
+if seen >= tonumber(ARGV[1]) then return {2} end
+local node = redis.call('HGET', KEYS[1], 'node') or ''
+if node ~= '' and node ~= ARGV[2] then
+  if ARGV[3] == '*' then return {0, node} end
+  for i = 3, #ARGV do
+    if ARGV[i] == node then return {0, node} end
+  end
 end
-return 0`,
+local subs = redis.call('SMEMBERS', KEYS[2])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+table.insert(subs, 1, node)
+table.insert(subs, 1, 1)
+return subs`,
 );
 
 /** KEYS lock; ARGV owner. Deletes the lock only if this node still owns it. */

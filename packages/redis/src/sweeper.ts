@@ -1,19 +1,19 @@
 // The expiry sweep. Every node ticks every sweepInterval (ONE timer per node, never one per client) and
-// refreshes its liveness key; the node that wins the lock (`SET NX PX`, released when done) sweeps:
-// it reads the clients idle past maxInterval from the liveness ZSET (at most sweepBatch), and
-//   - those held by THIS node's sink (a held /meta/connect, DeliverySink.isHeld) are pinged, not expired;
-//   - those whose node is another live node are handed to that node (`x` message): only it knows
-//     whether it holds their connect;
-//   - the rest (this node's, or of a node that died) are expired.
-// Expiring claims the ZSET entry with a script that removes it only if it is STILL older than the
-// deadline, so a ping that raced in keeps the client, and exactly one node tells its sink.
+// records itself in the live-nodes ZSET; the node that wins the lock (`SET NX PX`, released when done)
+// sweeps, in two round trips before its sink hears anything:
+//   1. the lock, the clients idle past maxInterval (liveness ZSET, at most sweepBatch) and the live nodes;
+//   2. idle clients that THIS node's sink holds (a held /meta/connect, DeliverySink.isHeld) are pinged; the
+//      others go through one script each, on the client's own slot, that destroys the client only if it is
+//      still idle and no OTHER live node holds it (a ping that raced in keeps it). Those held by another
+//      live node are handed to that node (`x` message): only it knows whether it holds their connect.
+// The clients destroyed are this node's or a dead node's: this node's sink is told.
 
-import type { DeliverySink, DestroyReason } from '@pushwire/server';
+import type { DeliverySink } from '@pushwire/server';
 import type { Keys } from './keys.js';
 import type { ResolvedRedisOptions } from './options.js';
 import type { RedisCommand, RedisReply } from './port.js';
-import { CLAIM_EXPIRED, UNLOCK } from './scripts.js';
-import type { NodeMessage } from './wire.js';
+import { EXPIRE_IDLE, UNLOCK } from './scripts.js';
+import { nodeMessage } from './wire.js';
 
 export interface SweepHost {
   readonly options: Readonly<ResolvedRedisOptions>;
@@ -26,9 +26,9 @@ export interface SweepActions {
   run(operation: string, commands: readonly RedisCommand[]): Promise<RedisReply[]>;
   sink(): DeliverySink | undefined;
   report(error: unknown): void;
-  removeClaimed(ids: string[], reason: DestroyReason, tellHere: boolean): Promise<void>;
+  /** Tells this node's sink (and diagnostics) that these clients expired. */
+  expired(ids: readonly string[]): void;
   ping(ids: string[]): Promise<void>;
-  send(node: string, message: NodeMessage): Promise<void>;
 }
 
 export class Sweeper {
@@ -100,77 +100,90 @@ export class Sweeper {
 
   async #sweep(): Promise<void> {
     const { options, keys, nodeId } = this.#host;
-    const deadline = Date.now() - options.maxInterval;
-    const [, lock] = await this.#act.run('sweep', [
-      ['SET', keys.node(nodeId), '1', 'PX', options.nodeTtl],
+    const now = Date.now();
+    const deadline = now - options.maxInterval;
+    const [, lock, found, live] = await this.#act.run('sweep', [
+      ['ZADD', keys.nodes, now, nodeId],
       ['SET', keys.sweepLock, nodeId, 'NX', 'PX', options.sweepLockTtl],
+      // `(` excludes the deadline itself: a client seen exactly maxInterval ago is still fresh.
+      ['ZRANGEBYSCORE', keys.seen, '-inf', `(${deadline}`, 'LIMIT', 0, options.sweepBatch],
+      ['ZRANGEBYSCORE', keys.nodes, `(${now - options.nodeTtl}`, '+inf'],
     ]);
     if (lock !== 'OK') return;
+    const after: RedisCommand[] = [
+      // Nodes silent for 10 x nodeTtl are forgotten (the live test above already ignores them).
+      ['ZREMRANGEBYSCORE', keys.nodes, '-inf', now - 10 * options.nodeTtl],
+    ];
     try {
-      // `(` excludes the deadline itself: a client seen exactly maxInterval ago is still fresh.
-      const [found] = await this.#act.run('sweep', [
-        ['ZRANGEBYSCORE', keys.seen, '-inf', `(${deadline}`, 'LIMIT', 0, options.sweepBatch],
-      ]);
-      const ids = found as string[];
-      if (ids.length === 0) return;
-      const nodes = await this.#act.run(
-        'sweep',
-        ids.map((id) => ['HGET', keys.client(id), 'node'] as const),
-      );
-      const here: string[] = [];
-      const elsewhere = new Map<string, string[]>();
-      ids.forEach((id, i) => {
-        const node = nodes[i];
-        if (typeof node !== 'string' || node === '' || node === nodeId) here.push(id);
-        else {
-          let list = elsewhere.get(node);
-          if (list === undefined) elsewhere.set(node, (list = []));
-          list.push(id);
-        }
-      });
-      const orphans: string[] = [];
-      const others = [...elsewhere.keys()];
-      if (others.length > 0) {
-        const alive = await this.#act.run(
-          'sweep',
-          others.map((n) => ['EXISTS', keys.node(n)] as const),
-        );
-        const sends: Promise<void>[] = [];
-        others.forEach((node, i) => {
-          const list = elsewhere.get(node) ?? [];
-          if (alive[i] === 1)
-            sends.push(this.#act.send(node, { kind: 'check-expired', deadline, ids: list }));
-          else orphans.push(...list);
-        });
-        await Promise.all(sends);
-      }
-      await Promise.all([this.checkHere(here, deadline), this.#expire(orphans, deadline, true)]);
+      const alive = (live as string[]).filter((n) => n !== nodeId);
+      await this.#check(found as string[], deadline, alive, after);
     } finally {
-      await this.#act.run('sweep', [{ script: UNLOCK, keys: [keys.sweepLock], args: [nodeId] }]);
+      after.push({ script: UNLOCK, keys: [keys.sweepLock], args: [nodeId] });
+      await this.#act.run('sweep', after);
     }
   }
 
-  /** Expires the idle clients this node knows it does not hold; pings those it holds (Bayeux §4.2.2). */
+  /** An `x` message from the sweeping node: these idle clients were last seen by this node. */
   async checkHere(ids: readonly string[], deadline: number): Promise<void> {
     if (ids.length === 0 || this.#host.closed) return;
+    const after: RedisCommand[] = [];
+    await this.#check(ids, deadline, '*', after);
+    if (after.length > 0) await this.#act.run('sweep', after);
+  }
+
+  /**
+   * Pings the idle clients this node holds and expires the others unless another live node holds them
+   * (`alive`: the other live nodes, or '*' for "every other node"). Clean-up commands go to `after`.
+   */
+  async #check(
+    ids: readonly string[],
+    deadline: number,
+    alive: string[] | '*',
+    after: RedisCommand[],
+  ): Promise<void> {
+    if (ids.length === 0) return;
+    const { keys, nodeId } = this.#host;
     const sink = this.#act.sink();
     const held: string[] = [];
     const idle: string[] = [];
     for (const id of ids) (sink?.isHeld?.(id) === true ? held : idle).push(id);
-    await Promise.all([this.#act.ping(held), this.#expire(idle, deadline, false)]);
-  }
-
-  async #expire(ids: string[], deadline: number, orphans: boolean): Promise<void> {
-    if (ids.length === 0) return;
-    const seen = this.#host.keys.seen;
-    const claims = await this.#act.run(
-      'sweep',
-      ids.map((id) => ({ script: CLAIM_EXPIRED, keys: [seen], args: [id, deadline] })),
-    );
-    await this.#act.removeClaimed(
-      ids.filter((_, i) => claims[i] === 1),
-      'expired',
-      orphans,
-    );
+    const args = alive === '*' ? ['*'] : alive;
+    const [replies] = await Promise.all([
+      idle.length === 0
+        ? Promise.resolve([] as RedisReply[])
+        : this.#act.run(
+            'sweep',
+            idle.map((id) => ({
+              script: EXPIRE_IDLE,
+              keys: [keys.client(id), keys.subs(id), keys.queue(id)],
+              args: [deadline, nodeId, ...args],
+            })),
+          ),
+      this.#act.ping(held),
+    ]);
+    const expired: string[] = [];
+    const elsewhere = new Map<string, string[]>();
+    idle.forEach((id, i) => {
+      const [verdict, node, ...patterns] = (replies[i] ?? [2]) as [number, string?, ...string[]];
+      if (verdict === 1) {
+        expired.push(id);
+        after.push(['ZREM', keys.seen, id]);
+        for (const p of patterns) after.push(['SREM', keys.index(p), id]);
+      } else if (verdict === -1) {
+        after.push(['ZREM', keys.seen, id]); // its keys expired (keyTtl): only the index entry is left
+      } else if (verdict === 0 && node !== undefined) {
+        let list = elsewhere.get(node);
+        if (list === undefined) elsewhere.set(node, (list = []));
+        list.push(id);
+      }
+    });
+    for (const [node, list] of elsewhere) {
+      after.push([
+        'PUBLISH',
+        keys.wakeChannel(node),
+        nodeMessage({ kind: 'check-expired', deadline, ids: list }),
+      ]);
+    }
+    this.#act.expired(expired);
   }
 }
