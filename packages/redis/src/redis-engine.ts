@@ -11,9 +11,11 @@ import { expand, type Message } from '@pushwire/bayeux';
 import {
   type DeliverySink,
   type DestroyReason,
+  type DropInfo,
   type EncodedMessage,
   type Engine,
   EngineError,
+  type QueueLimit,
   type SubscribeResult,
 } from '@pushwire/server';
 import { connectionChannel, destroyChannel, dropChannel, errorChannel } from './diagnostics.js';
@@ -44,9 +46,13 @@ function newId(): string {
     .padStart(ID_LENGTH, '0');
 }
 
-/** Queue entry tags: the message itself follows, or the key of a body shared by several queues. */
+/** Queue entry tags: `=<json>` the message itself, or `@<bytes> <key>` a body shared by several queues. */
 const INLINE = '=';
 const SHARED = '@';
+
+function sharedKey(entry: string): string {
+  return entry.slice(entry.indexOf(' ') + 1);
+}
 
 export class RedisEngine implements Engine {
   readonly options: Readonly<ResolvedRedisOptions>;
@@ -126,16 +132,23 @@ export class RedisEngine implements Engine {
   async destroyClient(clientId: string, reason: DestroyReason): Promise<void> {
     await this.#enter();
     const [destroyed] = await this.run('destroyClient', [this.#destroyScript(clientId)]);
-    const [existed, node = '', ...patterns] = destroyed as [number, string, ...string[]];
+    const [existed, node = '', dropped = 0, bytes = 0, ...patterns] = destroyed as [
+      number,
+      string,
+      number,
+      number,
+      ...string[],
+    ];
+    const lost: DropInfo = { dropped, bytes };
     // The script decides who destroys: of racing destroys (this, a sweep, a slow publish, on any node)
     // only the one that found the client tells a sink; the others only clean up.
     const commands: RedisCommand[] = [['ZREM', this.keys.seen, clientId]];
     for (const p of patterns) commands.push(['SREM', this.keys.index(p), clientId]);
     if (existed === 1) {
-      if (destroyChannel.hasSubscribers) destroyChannel.publish({ clientId, reason });
-      if (node === '' || node === this.nodeId) this.#sink?.destroyed(clientId, reason);
+      if (destroyChannel.hasSubscribers) destroyChannel.publish({ clientId, reason, ...lost });
+      if (node === '' || node === this.nodeId) this.#sink?.destroyed(clientId, reason, lost);
       else {
-        const message = nodeMessage({ kind: 'destroyed', reason, ids: [clientId] });
+        const message = nodeMessage({ kind: 'destroyed', reason, lost, ids: [clientId] });
         commands.push(['PUBLISH', this.keys.wakeChannel(node), message]);
       }
     }
@@ -143,10 +156,10 @@ export class RedisEngine implements Engine {
   }
 
   /** Tells this node's sink that the sweeper destroyed clients (held here, or by a node that is gone). */
-  #expired(ids: readonly string[]): void {
-    for (const clientId of ids) {
-      if (destroyChannel.hasSubscribers) destroyChannel.publish({ clientId, reason: 'expired' });
-      this.#sink?.destroyed(clientId, 'expired');
+  #expired(expired: ReadonlyArray<readonly [string, DropInfo]>): void {
+    for (const [clientId, lost] of expired) {
+      if (destroyChannel.hasSubscribers) destroyChannel.publish({ clientId, reason: 'expired', ...lost });
+      this.#sink?.destroyed(clientId, 'expired', lost);
     }
   }
 
@@ -236,10 +249,10 @@ export class RedisEngine implements Engine {
     const commands: RedisCommand[] = [];
     let entry = INLINE + encoded;
     if (targets.length > 1) {
-      // Stored once; every recipient's queue holds its key (README: "one copy per publish").
+      // Stored once; every recipient's queue holds its key and size (README: "one copy per publish").
       const body = this.keys.body(newId());
       commands.push(['SET', body, encoded, 'PX', this.options.bodyTtl]);
-      entry = SHARED + body;
+      entry = `${SHARED}${Buffer.byteLength(encoded)} ${body}`;
     }
     for (const id of targets) commands.push(this.#enqueue(id, [entry], false));
     const replies = await this.run('publish', commands);
@@ -271,7 +284,7 @@ export class RedisEngine implements Engine {
     return {
       script: ENQUEUE,
       keys: [this.keys.client(clientId), this.keys.queue(clientId)],
-      args: [o.maxQueue, o.queuePolicy, o.keyTtl, head ? '1' : '0', ...entries],
+      args: [o.maxQueue, o.maxQueueBytes, o.queuePolicy, o.keyTtl, head ? '1' : '0', ...entries],
     };
   }
 
@@ -294,8 +307,12 @@ export class RedisEngine implements Engine {
         return;
       }
       queued++;
-      const [node, dropped] = r as [string, number];
-      if (dropped > 0 && dropChannel.hasSubscribers) dropChannel.publish({ clientId: id, dropped });
+      const [node, dropped, bytes, limit] = r as [string, number, number, QueueLimit];
+      if (dropped > 0) {
+        // A documented loss, told on this node (the one whose delivery made the queue overflow).
+        if (dropChannel.hasSubscribers) dropChannel.publish({ clientId: id, dropped, bytes, limit });
+        this.#sink?.dropped?.(id, { dropped, bytes, limit });
+      }
       if (node === '' || node === this.nodeId) local.push(id);
       else {
         let list = remote.get(node);
@@ -314,13 +331,17 @@ export class RedisEngine implements Engine {
     return queued;
   }
 
-  async takeQueue(clientId: string): Promise<EncodedMessage[]> {
+  async takeQueue(clientId: string, maxBytes?: number): Promise<EncodedMessage[]> {
     await this.#enter();
     const [items] = await this.run('takeQueue', [
-      { script: TAKE, keys: [this.keys.queue(clientId)], args: [] },
+      {
+        script: TAKE,
+        keys: [this.keys.client(clientId), this.keys.queue(clientId)],
+        args: [maxBytes === undefined ? 0 : Math.max(1, Math.floor(maxBytes))],
+      },
     ]);
     const entries = items as string[];
-    const shared = [...new Set(entries.filter((e) => e.startsWith(SHARED)).map((e) => e.slice(1)))];
+    const shared = [...new Set(entries.filter((e) => e.startsWith(SHARED)).map(sharedKey))];
     const bodies = new Map<string, string | null>();
     if (shared.length > 0) {
       const got = await this.run(
@@ -336,7 +357,7 @@ export class RedisEngine implements Engine {
     for (const e of entries) {
       if (e.startsWith(INLINE)) out.push(e.slice(1));
       else {
-        const body = bodies.get(e.slice(1));
+        const body = bodies.get(sharedKey(e));
         if (typeof body === 'string') out.push(body);
         else lost++;
       }
@@ -459,7 +480,7 @@ export class RedisEngine implements Engine {
     }
     if (message.kind === 'wake') for (const id of message.ids) this.#sink?.wake(id);
     else if (message.kind === 'destroyed')
-      for (const id of message.ids) this.#sink?.destroyed(id, message.reason);
+      for (const id of message.ids) this.#sink?.destroyed(id, message.reason, message.lost);
     else this.#sweeper.checkHere(message.ids, message.deadline).catch((err: unknown) => this.report(err));
   }
 

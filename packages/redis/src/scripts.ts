@@ -41,49 +41,122 @@ return 2`,
 );
 
 /**
- * KEYS client, queue; ARGV maxQueue, policy, ttl, head ('1' puts back at the head), entries...
- * nil when the client is unknown; 'slow' when the disconnect policy refuses; else {node, dropped}.
- * drop-oldest keeps the newest maxQueue entries (what is put back at the head counts as oldest).
+ * KEYS client, queue; ARGV maxQueue, maxQueueBytes, policy, ttl, head ('1': put back at the head),
+ * entries... The client HASH field `qbytes` is the queue's size in bytes (UTF-8 of the messages, what an
+ * entry's `=<json>` holds or `@<bytes> <key>` names). nil when the client is unknown; 'slow' when the
+ * disconnect policy refuses; else {node, dropped, droppedBytes, limit}. As the memory engine: appending
+ * goes message by message (drop-oldest drops the oldest until the new one fits, and drops a message larger
+ * than maxQueueBytes itself); what is put back at the head counts as the oldest.
  */
 export const ENQUEUE = lua(
   'enqueue',
   `if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local max = tonumber(ARGV[1])
-local n = #ARGV - 4
+local function size(e)
+  if string.sub(e, 1, 1) == '=' then return #e - 1 end
+  return tonumber(string.match(e, '^@(%d+) '))
+end
+local max, maxBytes, policy = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local len = redis.call('LLEN', KEYS[2])
-if len + n > max and ARGV[2] == 'disconnect' then return 'slow' end
-if ARGV[4] == '1' then
-  for i = #ARGV, 5, -1 do redis.call('LPUSH', KEYS[2], ARGV[i]) end
+local bytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0')
+local dropped, droppedBytes, limit = 0, 0, ''
+if ARGV[5] == '1' then
+  for i = #ARGV, 6, -1 do
+    redis.call('LPUSH', KEYS[2], ARGV[i])
+    len = len + 1
+    bytes = bytes + size(ARGV[i])
+  end
+  if len > max or bytes > maxBytes then
+    if policy == 'disconnect' then return 'slow' end
+    if len > max then limit = 'maxQueue' else limit = 'maxQueueBytes' end
+    while len > 0 and (len > max or bytes > maxBytes) do
+      local e = redis.call('LPOP', KEYS[2])
+      bytes = bytes - size(e)
+      len = len - 1
+      dropped = dropped + 1
+      droppedBytes = droppedBytes + size(e)
+    end
+  end
 else
-  for i = 5, #ARGV, 1 do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+  for i = 6, #ARGV do
+    local e = ARGV[i]
+    local n = size(e)
+    if len < max and bytes + n <= maxBytes then
+      redis.call('RPUSH', KEYS[2], e)
+      len = len + 1
+      bytes = bytes + n
+    else
+      if policy == 'disconnect' then return 'slow' end
+      if len >= max then limit = 'maxQueue' else limit = 'maxQueueBytes' end
+      if n > maxBytes then
+        dropped = dropped + 1
+        droppedBytes = droppedBytes + n
+      else
+        while len > 0 and (len >= max or bytes + n > maxBytes) do
+          local old = redis.call('LPOP', KEYS[2])
+          bytes = bytes - size(old)
+          len = len - 1
+          dropped = dropped + 1
+          droppedBytes = droppedBytes + size(old)
+        end
+        redis.call('RPUSH', KEYS[2], e)
+        len = len + 1
+        bytes = bytes + n
+      end
+    end
+  end
 end
-local dropped = 0
-if len + n > max then
-  dropped = len + n - max
-  redis.call('LTRIM', KEYS[2], -max, -1)
-end
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return {redis.call('HGET', KEYS[1], 'node') or '', dropped}`,
+redis.call('HSET', KEYS[1], 'qbytes', bytes)
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return {redis.call('HGET', KEYS[1], 'node') or '', dropped, droppedBytes, limit}`,
 );
 
-/** KEYS queue. Removes and returns every entry, oldest first. */
+/**
+ * KEYS client, queue; ARGV maxBytes (0: everything). Removes and returns the oldest entries whose sizes sum
+ * to at most maxBytes, and always at least one; the rest stay queued.
+ */
 export const TAKE = lua(
   'take',
-  `local items = redis.call('LRANGE', KEYS[1], 0, -1)
-if #items > 0 then redis.call('DEL', KEYS[1]) end
+  `local function size(e)
+  if string.sub(e, 1, 1) == '=' then return #e - 1 end
+  return tonumber(string.match(e, '^@(%d+) '))
+end
+local maxBytes = tonumber(ARGV[1])
+local items
+if maxBytes == 0 then
+  items = redis.call('LRANGE', KEYS[2], 0, -1)
+  redis.call('DEL', KEYS[2])
+  if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'qbytes', 0) end
+  return items
+end
+items = {}
+local total = 0
+while true do
+  local e = redis.call('LINDEX', KEYS[2], 0)
+  if not e then break end
+  local n = size(e)
+  if #items > 0 and total + n > maxBytes then break end
+  redis.call('LPOP', KEYS[2])
+  table.insert(items, e)
+  total = total + n
+end
+if #items > 0 and redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'qbytes', -total) end
 return items`,
 );
 
 /**
- * KEYS client, subs, queue. Deletes them all; returns {existed, node, patterns...}. Only the call that
- * found the client (existed = 1) tells a sink: of racing destroys on any node exactly one does.
+ * KEYS client, subs, queue. Deletes them all; returns {existed, node, lostCount, lostBytes, patterns...}.
+ * Only the call that found the client (existed = 1) tells a sink: of racing destroys exactly one does.
  */
 export const DESTROY = lua(
   'destroy',
   `local existed = redis.call('EXISTS', KEYS[1])
 local node = redis.call('HGET', KEYS[1], 'node') or ''
+local lostBytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0')
+local lost = redis.call('LLEN', KEYS[3])
 local subs = redis.call('SMEMBERS', KEYS[2])
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+table.insert(subs, 1, lostBytes)
+table.insert(subs, 1, lost)
 table.insert(subs, 1, node)
 table.insert(subs, 1, existed)
 return subs`,
@@ -92,7 +165,7 @@ return subs`,
 /**
  * KEYS client, subs, queue; ARGV deadline, me, then '*' (every other node is alive) or the live nodes.
  * Destroys the client only if it is still idle (seen < deadline) and no OTHER live node holds it:
- * {1, node, patterns...} destroyed; {0, node} held by that live node (ask it); {2} active; {-1} unknown.
+ * {1, node, lostCount, lostBytes, patterns...} destroyed; {0, node} held by that live node (ask it); {2} active; {-1} unknown.
  */
 export const EXPIRE_IDLE = lua(
   'expire-idle',
@@ -106,8 +179,12 @@ if node ~= '' and node ~= ARGV[2] then
     if ARGV[i] == node then return {0, node} end
   end
 end
+local lostBytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0')
+local lost = redis.call('LLEN', KEYS[3])
 local subs = redis.call('SMEMBERS', KEYS[2])
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+table.insert(subs, 1, lostBytes)
+table.insert(subs, 1, lost)
 table.insert(subs, 1, node)
 table.insert(subs, 1, 1)
 return subs`,

@@ -8,7 +8,7 @@
 //      live node are handed to that node (`x` message): only it knows whether it holds their connect.
 // The clients destroyed are this node's or a dead node's: this node's sink is told.
 
-import type { DeliverySink } from '@pushwire/server';
+import type { DeliverySink, DropInfo } from '@pushwire/server';
 import type { Keys } from './keys.js';
 import type { ResolvedRedisOptions } from './options.js';
 import type { RedisCommand, RedisReply } from './port.js';
@@ -26,8 +26,8 @@ export interface SweepActions {
   run(operation: string, commands: readonly RedisCommand[]): Promise<RedisReply[]>;
   sink(): DeliverySink | undefined;
   report(error: unknown): void;
-  /** Tells this node's sink (and diagnostics) that these clients expired. */
-  expired(ids: readonly string[]): void;
+  /** Tells this node's sink (and diagnostics) that these clients expired, with what went with them. */
+  expired(expired: ReadonlyArray<readonly [string, DropInfo]>): void;
   ping(ids: string[]): Promise<void>;
 }
 
@@ -161,12 +161,20 @@ export class Sweeper {
           ),
       this.#act.ping(held),
     ]);
-    const expired: string[] = [];
+    const expired: [string, DropInfo][] = [];
     const elsewhere = new Map<string, string[]>();
     idle.forEach((id, i) => {
-      const [verdict, node, ...patterns] = (replies[i] ?? [2]) as [number, string?, ...string[]];
+      const reply = (replies[i] ?? [2]) as [number, string?, number?, number?, ...string[]];
+      const [verdict, node] = reply;
       if (verdict === 1) {
-        expired.push(id);
+        const [, , dropped = 0, bytes = 0, ...patterns] = reply as [
+          number,
+          string,
+          number,
+          number,
+          ...string[],
+        ];
+        expired.push([id, { dropped, bytes }]);
         after.push(['ZREM', keys.seen, id]);
         for (const p of patterns) after.push(['SREM', keys.index(p), id]);
       } else if (verdict === -1) {
