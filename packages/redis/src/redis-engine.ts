@@ -331,16 +331,34 @@ export class RedisEngine implements Engine {
     return queued;
   }
 
-  async takeQueue(clientId: string, maxBytes?: number): Promise<EncodedMessage[]> {
+  async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {
     await this.#enter();
     const [items] = await this.run('takeQueue', [
       {
         script: TAKE,
         keys: [this.keys.client(clientId), this.keys.queue(clientId)],
-        args: [maxBytes === undefined ? 0 : Math.max(1, Math.floor(maxBytes))],
+        args: [
+          maxBytes === undefined ? 0 : Math.max(1, Math.floor(maxBytes)),
+          journal === undefined ? '' : this.keys.stateField(journal),
+        ],
       },
     ]);
-    const entries = items as string[];
+    return this.#resolve(clientId, items as string[]);
+  }
+
+  async readJournal(clientId: string, journal: string): Promise<EncodedMessage[]> {
+    await this.#enter();
+    const [text] = await this.run('readJournal', [
+      ['HGET', this.keys.client(clientId), this.keys.stateField(journal)],
+    ]);
+    if (typeof text !== 'string') return [];
+    // Lua's cjson writes an empty array as {}; entries are strings either way.
+    const parsed = JSON.parse(text) as unknown;
+    return this.#resolve(clientId, Array.isArray(parsed) ? (parsed as string[]) : []);
+  }
+
+  /** Queue entries to messages: inline ones as they are, shared ones read by key (one round trip). */
+  async #resolve(clientId: string, entries: string[]): Promise<EncodedMessage[]> {
     const shared = [...new Set(entries.filter((e) => e.startsWith(SHARED)).map(sharedKey))];
     const bodies = new Map<string, string | null>();
     if (shared.length > 0) {

@@ -111,8 +111,9 @@ return {redis.call('HGET', KEYS[1], 'node') or '', dropped, droppedBytes, limit}
 );
 
 /**
- * KEYS client, queue; ARGV maxBytes (0: everything). Removes and returns the oldest entries whose sizes sum
- * to at most maxBytes, and always at least one; the rest stay queued.
+ * KEYS client, queue; ARGV maxBytes (0: everything), journal field ('' for none). Removes and returns the
+ * oldest entries whose sizes sum to at most maxBytes, and always at least one; the rest stay queued. With
+ * a journal field, the entries taken are appended to it (a JSON array in the client HASH) in the same step.
  */
 export const TAKE = lua(
   'take',
@@ -120,12 +121,21 @@ export const TAKE = lua(
   if string.sub(e, 1, 1) == '=' then return #e - 1 end
   return tonumber(string.match(e, '^@(%d+) '))
 end
+local function journal(items)
+  if ARGV[2] == '' or #items == 0 or redis.call('EXISTS', KEYS[1]) == 0 then return end
+  local old = redis.call('HGET', KEYS[1], ARGV[2])
+  local all = {}
+  if old then all = cjson.decode(old) end
+  for _, e in ipairs(items) do table.insert(all, e) end
+  redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(all))
+end
 local maxBytes = tonumber(ARGV[1])
 local items
 if maxBytes == 0 then
   items = redis.call('LRANGE', KEYS[2], 0, -1)
   redis.call('DEL', KEYS[2])
   if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'qbytes', 0) end
+  journal(items)
   return items
 end
 items = {}
@@ -140,6 +150,7 @@ while true do
   total = total + n
 end
 if #items > 0 and redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'qbytes', -total) end
+journal(items)
 return items`,
 );
 

@@ -25,6 +25,12 @@ export interface DeliveryHook {
   beforeConnectReply(clientId: string, queue: string[], reply: Message): string[];
   /** The client is gone. */
   forget(clientId: string): void;
+  /**
+   * Optional: a client-state key under which the engine journals what connect replies of this client take
+   * from its queue (Engine.takeQueue `journal`), so that messages taken by a node that dies before the
+   * extension stored them are found again by the next node.
+   */
+  journal?(clientId: string): string | undefined;
 }
 
 /** What a server hands an extension when it is added (ExtensionPipeline is per server). */

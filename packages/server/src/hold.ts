@@ -36,6 +36,15 @@ export function holdConnect(core: Core, input: HoldInput): Promise<string[]> {
   });
 }
 
+/** The journal an extension asks takes for this client to keep (DeliveryHook.journal), if any. */
+function journalOf(core: Core, clientId: string): string | undefined {
+  for (const hook of core.extensions.deliveryHooks()) {
+    const journal = hook.journal?.(clientId);
+    if (journal !== undefined) return journal;
+  }
+  return undefined;
+}
+
 /**
  * The connect reply with the queued messages riding it: `[...carried, ...queued, reply]` (`carried`:
  * messages already taken from the queue, oldest first). At most maxReplyBytes of messages ride one reply
@@ -51,13 +60,14 @@ export async function answerWithQueue(
   const { clientId } = request;
   const { maxReplyBytes } = core.options;
   let queue: string[];
-  if (carried.length === 0) queue = await core.engine.takeQueue(clientId, maxReplyBytes);
+  const journal = journalOf(core, clientId);
+  if (carried.length === 0) queue = await core.engine.takeQueue(clientId, maxReplyBytes, journal);
   else {
     let budget = maxReplyBytes;
     for (const m of carried) budget -= Buffer.byteLength(m);
     queue = [...carried];
     if (budget > 0) {
-      const more = await core.engine.takeQueue(clientId, budget);
+      const more = await core.engine.takeQueue(clientId, budget, journal);
       // The engine takes at least one: one larger than what is left waits for the next connect.
       if (more.length === 1 && Buffer.byteLength(more[0] as string) > budget) {
         await core.engine.requeue(clientId, more);
@@ -175,7 +185,7 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
     else signal?.addEventListener('abort', this, { once: true });
     // A publish may have been queued between the decision and the registration above, and its `wake` found
     // nothing held. Taking the queue now closes that gap: anything found is answered at once.
-    core.engine.takeQueue(this.clientId, core.options.maxReplyBytes).then(
+    core.engine.takeQueue(this.clientId, core.options.maxReplyBytes, journalOf(core, this.clientId)).then(
       (queue) => this.#caughtUp(queue),
       (err: unknown) => core.reportError(err),
     );

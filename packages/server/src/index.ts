@@ -18,6 +18,7 @@ export type { BayeuxEventName, BayeuxEvents, BayeuxListener } from './events.js'
 export { DIAGNOSTICS_CHANNELS } from './events.js';
 export {
   ACK_STATE,
+  ACK_TAKEN,
   type AckExtensionOptions,
   ackExtension,
   DEFAULT_MAX_UNACKED,

@@ -3,6 +3,7 @@ import type { Message } from '@pushwire/bayeux';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ACK_STATE,
+  ACK_TAKEN,
   ackExtension,
   bayeuxTimestamp,
   timestampExtension,
@@ -108,6 +109,23 @@ describe('ackExtension (CometD acknowledged messages)', () => {
     expect(await h.engine.getClientState(c, ACK_STATE)).toBeUndefined();
     expect(ext.delivery?.hasPending(c)).toBe(false);
     expect(ext.delivery?.connectOnly(c)).toBe(false);
+  });
+
+  it('messages a node took but never stored (it died first) ride the next connect, on any node', async () => {
+    h = await startServer();
+    h.bayeux.addExtension(ackExtension());
+    const c = await ackClient(h.url);
+    await h.bayeux.publish('/q', 'taken-then-lost');
+    // What a connect reply on a node killed right after its take leaves behind: the journal, not the state.
+    expect(await h.engine.takeQueue(c, undefined, ACK_TAKEN)).toHaveLength(1);
+    const next = await post(h.url, [connect(c, 'c1', { ext: { ack: 0 } })]);
+    expect(next.messages.filter((m) => m.channel === '/q').map((m) => m.data)).toEqual(['taken-then-lost']);
+    const batch = connectReply(next.messages).ext?.ack as number;
+    expect(batch).toBeGreaterThan(0);
+    // Stored in the ack state, the journal cleared: acknowledged, it is not sent again.
+    expect(await h.engine.readJournal(c, ACK_TAKEN)).toEqual([]);
+    const after = await post(h.url, [connect(c, 'c2', { ext: { ack: batch }, advice: { timeout: 0 } })]);
+    expect(after.messages.filter((m) => m.channel === '/q')).toEqual([]);
   });
 
   it('rejects a nonsense maxUnacked', () => {

@@ -161,14 +161,21 @@ export interface Engine {
    * messages whose UTF-8 sizes sum to at most maxBytes, and always at least one (a larger message goes
    * alone); the rest stay queued, in order. That is what bounds one connect reply or push frame.
    */
-  takeQueue(clientId: string, maxBytes?: number): Promise<EncodedMessage[]>;
+  takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]>;
+  /**
+   * With `journal` (a client-state key) takeQueue also records what it took there, in the same atomic
+   * step: messages taken by a node that dies before they are safe elsewhere (the ack extension's state)
+   * can be read back by any node. readJournal returns them, oldest first; setClientState(clientId,
+   * journal, undefined) clears the journal.
+   */
+  readJournal(clientId: string, journal: string): Promise<EncodedMessage[]>;
   /**
    * Optional synchronous takeQueue, for engines whose queues live in this process (the memory engine).
    * The server's socket pushes use it when present and skip a promise per flush; engines with remote
    * storage (Redis) leave it out and takeQueue is used. Same semantics as takeQueue, but it THROWS
    * (EngineError `ENGINE_CLOSED`) where takeQueue would reject.
    */
-  takeQueueSync?(clientId: string, maxBytes?: number): EncodedMessage[];
+  takeQueueSync?(clientId: string, maxBytes?: number, journal?: string): EncodedMessage[];
   /** Optional synchronous count of the messages queued for a client (0 for unknown ones), same engines. */
   queuedSync?(clientId: string): number;
   /**

@@ -226,15 +226,30 @@ export class MemoryEngine implements Engine {
     this.sink?.wake(clientId);
   }
 
-  async takeQueue(clientId: string, maxBytes?: number): Promise<EncodedMessage[]> {
-    return this.takeQueueSync(clientId, maxBytes);
+  async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {
+    return this.takeQueueSync(clientId, maxBytes, journal);
   }
 
-  takeQueueSync(clientId: string, maxBytes?: number): EncodedMessage[] {
+  takeQueueSync(clientId: string, maxBytes?: number, journal?: string): EncodedMessage[] {
     this.assertOpen();
     const client = this.clients.get(clientId);
     if (client === undefined) return [];
-    return maxBytes === undefined ? client.queue.drain() : client.queue.take(maxBytes);
+    const taken = maxBytes === undefined ? client.queue.drain() : client.queue.take(maxBytes);
+    if (journal !== undefined && taken.length > 0) {
+      const state = (client.state ??= new Map());
+      const before = state.get(journal);
+      state.set(
+        journal,
+        JSON.stringify(before === undefined ? taken : [...(JSON.parse(before) as string[]), ...taken]),
+      );
+    }
+    return taken;
+  }
+
+  async readJournal(clientId: string, journal: string): Promise<EncodedMessage[]> {
+    this.assertOpen();
+    const text = this.clients.get(clientId)?.state?.get(journal);
+    return text === undefined ? [] : (JSON.parse(text) as string[]);
   }
 
   queuedSync(clientId: string): number {

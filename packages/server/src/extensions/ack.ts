@@ -46,6 +46,12 @@ export const DEFAULT_MAX_UNACKED = 1000;
 export const DEFAULT_MAX_UNACKED_BYTES = 4 * 1024 * 1024;
 /** Engine client-state key of the extension. */
 export const ACK_STATE = 'ack';
+/**
+ * Engine client-state key of the journal of what connect replies took from the queue (Engine.takeQueue
+ * `journal`), cleared once the batch is stored in ACK_STATE. A node that dies in between leaves it: the
+ * next connect, on any node, adds those messages to the unacknowledged ones.
+ */
+export const ACK_TAKEN = 'ack-taken';
 
 function decode(text: string | undefined): AckState | undefined {
   if (text === undefined) return undefined;
@@ -109,6 +115,7 @@ export function ackExtension(options: AckExtensionOptions = {}): BayeuxExtension
     forget: (clientId) => {
       clients.delete(clientId);
     },
+    journal: (clientId) => (engine !== undefined && clients.has(clientId) ? ACK_TAKEN : undefined),
   };
 
   return {
@@ -119,10 +126,25 @@ export function ackExtension(options: AckExtensionOptions = {}): BayeuxExtension
     async incoming(message) {
       if (message.channel !== META.connect || typeof message.clientId !== 'string') return message;
       const clientId = message.clientId;
-      const state =
-        engine === undefined
-          ? clients.get(clientId)
-          : decode(await engine.getClientState(clientId, ACK_STATE));
+      let state: AckState | undefined;
+      if (engine === undefined) state = clients.get(clientId);
+      else {
+        const [stored, taken] = await Promise.all([
+          engine.getClientState(clientId, ACK_STATE),
+          engine.readJournal(clientId, ACK_TAKEN),
+        ]);
+        state = decode(stored);
+        if (state !== undefined && taken.length > 0) {
+          // Taken by a connect whose node died before storing them: unacknowledged, sent again (once).
+          const known = new Set(state.unacked.map((e) => e.message));
+          for (const m of taken) {
+            if (known.has(m)) continue;
+            const bytes = Buffer.byteLength(m);
+            state.unacked.push({ batch: state.batch + 1, message: m, bytes });
+            state.bytes += bytes;
+          }
+        }
+      }
       if (state === undefined) {
         clients.delete(clientId);
         return message;
@@ -156,8 +178,11 @@ export function ackExtension(options: AckExtensionOptions = {}): BayeuxExtension
       } else if (message.channel === META.connect && engine !== undefined) {
         const state = clients.get(clientId);
         if (state === undefined) return message;
-        // Stored BEFORE the reply leaves: a node dying after writing it loses nothing.
+        // Stored BEFORE the reply leaves: a node dying after writing it loses nothing. Then the journal of
+        // what this reply took is cleared (the state has it now); in that order, a death in between only
+        // duplicates (the client de-duplicates).
         await engine.setClientState(clientId, ACK_STATE, encode(state));
+        await engine.setClientState(clientId, ACK_TAKEN, undefined);
         if (ctx.transport !== 'websocket') clients.delete(clientId);
       }
       return message;

@@ -511,6 +511,28 @@ export function engineConformance(name: string, factory: EngineFactory): void {
       });
     });
 
+    describe('take journal', () => {
+      it('takeQueue with a journal records what it took, atomically; readJournal reads it back until cleared', async () => {
+        const engine = await make();
+        const id = await engine.createClient();
+        await engine.subscribe(id, '/j');
+        const other = await engine.createClient();
+        await engine.subscribe(other, '/j');
+        await publish(engine, '/j', 1); // two recipients: a shared body in engines that share
+        await engine.deliver(id, ['"direct"']);
+        expect(await engine.readJournal(id, 'taken')).toEqual([]);
+        expect(await engine.takeQueue(id, undefined, 'taken')).toEqual([msg('/j', 1).encoded, '"direct"']);
+        await engine.deliver(id, ['"two"', '"three"']);
+        expect(await engine.takeQueue(id, 1, 'taken')).toEqual(['"two"']);
+        expect(await engine.readJournal(id, 'taken')).toEqual([msg('/j', 1).encoded, '"direct"', '"two"']);
+        expect(await engine.takeQueue(id)).toEqual(['"three"']); // no journal: not recorded
+        expect(await engine.readJournal(id, 'taken')).toHaveLength(3);
+        await engine.setClientState(id, 'taken', undefined);
+        expect(await engine.readJournal(id, 'taken')).toEqual([]);
+        expect(await engine.readJournal('ghost', 'taken')).toEqual([]);
+      });
+    });
+
     describe('browser holds (maxSessionsPerBrowser)', () => {
       it('counts the other clients of a browser holding a connect, until released or lapsed', async () => {
         vi.useFakeTimers({ toFake: [...FAKE.toFake] });

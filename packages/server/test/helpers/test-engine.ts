@@ -118,7 +118,18 @@ export class TestEngine implements Engine {
     while (c.queue.length > this.maxQueue) c.queue.shift();
     this.sink?.wake(id);
   }
-  async takeQueue(clientId: string, maxBytes?: number): Promise<EncodedMessage[]> {
+  async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {
+    const taken = this.#take(clientId, maxBytes);
+    const c = this.clients.get(clientId);
+    if (journal !== undefined && c !== undefined && taken.length > 0) {
+      c.state.set(journal, JSON.stringify([...(await this.readJournal(clientId, journal)), ...taken]));
+    }
+    return taken;
+  }
+  async readJournal(clientId: string, journal: string): Promise<EncodedMessage[]> {
+    return JSON.parse(this.clients.get(clientId)?.state.get(journal) ?? '[]') as string[];
+  }
+  #take(clientId: string, maxBytes?: number): EncodedMessage[] {
     const c = this.clients.get(clientId);
     if (!c) return [];
     if (maxBytes === undefined) return c.queue.splice(0);
