@@ -3,9 +3,21 @@
 import type { Server } from 'node:http';
 import { createBayeuxServer } from '@pushwire/server';
 
-export async function startPushwireBayeux(server: Server, path: string): Promise<() => Promise<void>> {
+/**
+ * @param history Keep a history on the chat rooms (issue 9: positions on every message, 100 per room) to
+ *   measure what it costs on the same workload.
+ */
+export async function startPushwireBayeux(
+  server: Server,
+  path: string,
+  history = false,
+): Promise<() => Promise<void>> {
   // Same long-poll hold as the Faye child (25 s), everything else at its defaults.
-  const bayeux = createBayeuxServer({ mount: path, timeout: 25_000 });
+  const bayeux = createBayeuxServer({
+    mount: path,
+    timeout: 25_000,
+    ...(history ? { channels: { '/chat/**': { history: { size: 100 } } } } : {}),
+  });
   bayeux.attach(server);
   return () => bayeux.close();
 }

@@ -1,6 +1,6 @@
 // The Bayeux server under test, one per process: Faye's NodeAdapter (the peer) or @pushwire/server (ours),
 // both mounted at /bayeux on a plain Node http server on 127.0.0.1, port 0.
-// Usage (spawned by the harness): server-child.ts <faye|pushwire>
+// Usage (spawned by the harness): server-child.ts <faye|pushwire|pushwire-history> (history on the rooms)
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -33,10 +33,10 @@ async function startFaye(): Promise<{ port: number; close: () => Promise<void> }
   };
 }
 
-async function startPushwire(): Promise<{ port: number; close: () => Promise<void> }> {
+async function startPushwire(history = false): Promise<{ port: number; close: () => Promise<void> }> {
   const { startPushwireBayeux } = await import('./pushwire-server.js');
   const server = createServer();
-  const detach = await startPushwireBayeux(server, PATH);
+  const detach = await startPushwireBayeux(server, PATH, history);
   const port = await listen(server);
   return {
     port,
@@ -49,7 +49,12 @@ async function startPushwire(): Promise<{ port: number; close: () => Promise<voi
 }
 
 const impl = process.argv[2];
-const server = impl === 'faye' ? await startFaye() : impl === 'pushwire' ? await startPushwire() : null;
+const server =
+  impl === 'faye'
+    ? await startFaye()
+    : impl === 'pushwire' || impl === 'pushwire-history'
+      ? await startPushwire(impl === 'pushwire-history')
+      : null;
 if (!server) throw new Error(`unknown server ${impl}`);
 
 serveParent(

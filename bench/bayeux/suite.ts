@@ -158,8 +158,13 @@ async function benchTransport(
 export async function runBayeuxBench(opts: BenchOptions): Promise<void> {
   console.log(`bayeux bench (${opts.quick ? 'quick' : 'full'}): Faye NodeAdapter first, then ours`);
   const results: Record<string, Record<string, TransportResult>> = { faye: {}, pushwire: {} };
+  // `pushwire-history` (history on every room, issue 9) runs only when named in --servers.
+  const impls = ['faye', 'pushwire', 'pushwire-history'].filter((s) =>
+    opts.servers ? opts.servers.includes(s) : s !== 'pushwire-history',
+  );
   for (const plan of plans(opts.quick).filter((p) => !opts.only || opts.only.includes(p.transport))) {
-    for (const impl of ['faye', 'pushwire'].filter((s) => !opts.servers || opts.servers.includes(s))) {
+    for (const impl of impls) {
+      results[impl] ??= {};
       const r = await benchTransport(impl, plan, opts);
       (results[impl] as Record<string, TransportResult>)[plan.transport] = r;
     }
@@ -221,6 +226,22 @@ export async function runBayeuxBench(opts: BenchOptions): Promise<void> {
       ours: o?.rssPerClient ?? null,
       peer: p?.rssPerClient ?? null,
       higherIsBetter: false,
+    });
+  }
+  for (const plan of plans(opts.quick)) {
+    const off = results.pushwire?.[plan.transport];
+    const on = results['pushwire-history']?.[plan.transport];
+    if (!off || !on) continue;
+    // Issue 9: history may cost at most 15 % of the deliveries per server CPU-second (higher is better; the
+    // "peer" column is ours without history).
+    table.push({
+      scenario: `chat ${plan.transport} ${plan.clients} clients: history on (ours) vs off (peer)`,
+      metric: 'best deliveries per server CPU-second over the steps delivered in full',
+      unit: 'msg',
+      ours: on.perCpuSecond,
+      peer: off.perCpuSecond,
+      higherIsBetter: true,
+      target: 0.85,
     });
   }
   if (cost) {

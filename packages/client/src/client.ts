@@ -1,13 +1,21 @@
 // The Bayeux client: public API over the connection loop (connection.ts), the dispatcher (dispatcher.ts)
 // and the local subscription registry (subscriptions.ts). Runs in browsers and Node.
 
-import { isMetaChannel, isValidPattern, META } from '@pushwire/bayeux';
+import {
+  isMetaChannel,
+  isValidPattern,
+  isWildcard,
+  META,
+  type Message,
+  PRESENCE_SERVICE,
+} from '@pushwire/bayeux';
 import type { StatusChange } from './attempts.js';
 import { Connection } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
 import { TypedEmitter } from './emitter.js';
 import { ClientError, ServerRefusal, sessionLost } from './errors.js';
 import { type Extension, ExtensionPipeline } from './extensions.js';
+import { readSubscribeReply, subscribeExt } from './history.js';
 import type { TransportName } from './negotiate.js';
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { Publisher, type PublishOptions, type RemoteCallOptions } from './publisher.js';
@@ -17,6 +25,22 @@ import { Subscription } from './subscription.js';
 import { type ChannelEntry, type RawHandler, SubscriptionRegistry } from './subscriptions.js';
 import type { Ack, ChannelMap, ChannelPattern, ClientEvents, ClientState, Handler } from './types.js';
 import { onWake } from './wake.js';
+
+export interface SubscribeOptions {
+  /**
+   * On a channel with history (issue 9): ask for the newest N messages with the first subscribe (a chat's
+   * recent messages). Later re-subscribes recover from the last position instead.
+   */
+  history?: number;
+}
+
+/** Who is on a channel with presence (`client.presence()`). */
+export interface PresenceResult {
+  channel: string;
+  count: number;
+  /** Absent in large rooms (past the server's maxMembers) or when not asked for. */
+  members?: Array<{ id: string; info: unknown }>;
+}
 
 export class Client<M extends ChannelMap = Record<string, unknown>> extends TypedEmitter<ClientEvents> {
   readonly url: string;
@@ -112,7 +136,11 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
     return this.#extensions.add(extension);
   }
 
-  subscribe<P extends ChannelPattern<M>>(channel: P | readonly P[], handler: Handler<M, P>): Subscription {
+  subscribe<P extends ChannelPattern<M>>(
+    channel: P | readonly P[],
+    handler: Handler<M, P>,
+    options: SubscribeOptions = {},
+  ): Subscription {
     const channels: string[] = typeof channel === 'string' ? [channel] : [...(channel as readonly string[])];
     const bad = channels.find((c) => !isValidPattern(c) || isMetaChannel(c));
     if (bad !== undefined || channels.length === 0) {
@@ -127,7 +155,19 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
     }
     // One closure per call, so the same function subscribed twice is two subscriptions.
     const raw: RawHandler = (data, ch, message) => (handler as RawHandler)(data, ch, message);
-    const entries = channels.map((c) => this.#registry.add(c, raw).entry);
+    const history = options.history;
+    if (history !== undefined && (!Number.isSafeInteger(history) || history < 0)) {
+      const rejected = Promise.reject(
+        new ClientError('CLIENT_INVALID_CHANNEL', 'history must be an integer >= 0'),
+      );
+      rejected.catch(() => undefined);
+      return new Subscription(channels, rejected, () => Promise.resolve());
+    }
+    const entries = channels.map((c) => {
+      const { entry, created } = this.#registry.add(c, raw);
+      if (created && history !== undefined && !isWildcard(c)) entry.last = history;
+      return entry;
+    });
     this.#syncSubscriptions();
     for (const entry of entries) if (entry.state === 'idle') this.#subscribeWaits(entry);
     this.#autoConnect();
@@ -144,6 +184,17 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
   /** CometD remote call: a publish to `/service/...` answered on the same channel with the same id. */
   remoteCall<R = unknown>(service: string, data: unknown, options: RemoteCallOptions = {}): Promise<R> {
     return this.#publisher.remoteCall<R>(service, data, options);
+  }
+
+  /**
+   * Who is subscribed to a channel with presence (issue 9): the server's `/service/presence`. `members:
+   * false` asks for the count only.
+   */
+  presence(channel: string, options: { members?: boolean; timeout?: number } = {}): Promise<PresenceResult> {
+    const data: Record<string, unknown> = { channel };
+    if (options.members === false) data.members = false;
+    const call: RemoteCallOptions = options.timeout === undefined ? {} : { timeout: options.timeout };
+    return this.remoteCall<PresenceResult>(PRESENCE_SERVICE, data, call);
   }
 
   /**
@@ -226,41 +277,47 @@ export class Client<M extends ChannelMap = Record<string, unknown>> extends Type
     entry.state = 'pending';
     this.#sessionWait.delete(entry);
     const clientId = this.#connection.clientId ?? undefined;
-    this.#dispatcher
-      .request({ channel: META.subscribe, clientId, subscription: entry.channel }, this.#opts.maxNetworkDelay)
-      .then(
-        (reply) => {
-          const current = this.#registry.get(entry.channel) === entry;
-          if (reply.successful === true) {
-            entry.state = 'subscribed';
-            entry.ready.resolve();
-            this.emit('subscribed', entry.channel);
-            // Everyone left while the subscribe was in flight: undo it.
-            if (!current) this.#sendUnsubscribe(entry.channel);
-            return;
-          }
-          if (sessionLost(reply)) {
-            // A refusal for an older session is stale: the re-handshake already re-sent this channel.
-            if (clientId !== this.#connection.clientId) return;
-            entry.state = 'idle';
-            this.#subscribeWaits(entry);
-            this.#connection.rehandshake(clientId, reply);
-            return;
-          }
-          const error = new ServerRefusal(reply);
-          if (current) this.#registry.drop(entry.channel);
-          entry.ready.reject(error);
-          this.#report(error);
-        },
-        (err: unknown) => {
-          // Network trouble: try again after the next successful connect.
+    const message: Message = { channel: META.subscribe, clientId, subscription: entry.channel };
+    // Issue 9: recover what was missed since the last position (or ask for the newest N the first time).
+    const ext = isWildcard(entry.channel) ? undefined : subscribeExt(entry);
+    if (ext !== undefined) message.ext = ext;
+    this.#dispatcher.request(message, this.#opts.maxNetworkDelay).then(
+      (reply) => {
+        const current = this.#registry.get(entry.channel) === entry;
+        if (reply.successful === true) {
+          entry.state = 'subscribed';
+          entry.last = undefined;
+          const recovery = readSubscribeReply(entry, ext, reply);
+          if (recovery !== undefined && ext?.recover !== undefined)
+            this.emit('recovery', entry.channel, recovery);
+          entry.ready.resolve();
+          this.emit('subscribed', entry.channel);
+          // Everyone left while the subscribe was in flight: undo it.
+          if (!current) this.#sendUnsubscribe(entry.channel);
+          return;
+        }
+        if (sessionLost(reply)) {
+          // A refusal for an older session is stale: the re-handshake already re-sent this channel.
+          if (clientId !== this.#connection.clientId) return;
           entry.state = 'idle';
-          if (!(err instanceof ClientError) || err.code === 'CLIENT_EXTENSION') {
-            entry.ready.reject(err);
-            this.#registry.drop(entry.channel);
-          } else this.#subscribeWaits(entry);
-        },
-      );
+          this.#subscribeWaits(entry);
+          this.#connection.rehandshake(clientId, reply);
+          return;
+        }
+        const error = new ServerRefusal(reply);
+        if (current) this.#registry.drop(entry.channel);
+        entry.ready.reject(error);
+        this.#report(error);
+      },
+      (err: unknown) => {
+        // Network trouble: try again after the next successful connect.
+        entry.state = 'idle';
+        if (!(err instanceof ClientError) || err.code === 'CLIENT_EXTENSION') {
+          entry.ready.reject(err);
+          this.#registry.drop(entry.channel);
+        } else this.#subscribeWaits(entry);
+      },
+    );
   }
 
   #unsubscribe(channels: string[], raw: RawHandler): Promise<void> {

@@ -1,6 +1,6 @@
 export type { Ext, Message } from '@pushwire/bayeux';
 export { BayeuxError } from '@pushwire/bayeux';
-export { Client } from './client.js';
+export { Client, type PresenceResult, type SubscribeOptions } from './client.js';
 export {
   CLIENT_ERROR_CODES,
   ClientError,
@@ -11,6 +11,7 @@ export {
 export { type AckExtension, type AckExtensionOptions, ackExtension } from './ext/ack.js';
 export { type TimesyncExtension, type TimesyncOptions, timesyncExtension } from './ext/timesync.js';
 export type { Extension, ExtensionHook } from './extensions.js';
+export type { HistoryPosition, Recovery } from './history.js';
 export { DEFAULT_TRANSPORTS, TRANSPORTS, type TransportName } from './negotiate.js';
 export type { ClientOptions } from './options.js';
 export type { PublishOptions, RemoteCallOptions } from './publisher.js';

@@ -3,8 +3,9 @@
 // (CometD javascript_subscribe.adoc, Faye client.js). Entries survive a re-handshake, so the client can
 // re-subscribe them without the application calling subscribe again, and without duplicating handlers.
 
-import { type Message, matches } from '@pushwire/bayeux';
+import { isWildcard, type Message, matches } from '@pushwire/bayeux';
 import { type Deferred, deferred } from './deferred.js';
+import { advancePosition, type HistoryPosition, positionOf } from './history.js';
 
 export type RawHandler = (data: unknown, channel: string, message: Message) => void;
 
@@ -17,6 +18,13 @@ export interface ChannelEntry {
   state: EntryState;
   /** Settles on the first server answer for this channel. */
   readonly ready: Deferred<void>;
+  /**
+   * The last position seen on this channel (issue 9: `ext.history` of deliveries, or the subscribe reply):
+   * a re-subscribe asks to recover from it. Only for exact channel names (positions are per channel).
+   */
+  position: HistoryPosition | undefined;
+  /** Newest messages to ask for on the first subscribe (`ext.history: {last}`); cleared once answered. */
+  last: number | undefined;
 }
 
 export class SubscriptionRegistry {
@@ -27,7 +35,14 @@ export class SubscriptionRegistry {
     let entry = this.#entries.get(channel);
     const created = entry === undefined;
     if (entry === undefined) {
-      entry = { channel, handlers: new Set(), state: 'idle', ready: deferred<void>() };
+      entry = {
+        channel,
+        handlers: new Set(),
+        state: 'idle',
+        ready: deferred<void>(),
+        position: undefined,
+        last: undefined,
+      };
       this.#entries.set(channel, entry);
     }
     entry.handlers.add(handler);
@@ -71,9 +86,14 @@ export class SubscriptionRegistry {
    */
   dispatch(message: Message, onError: (err: unknown) => void): number {
     let matched = 0;
+    const position = positionOf(message);
     for (const entry of [...this.#entries.values()]) {
       if (!matches(entry.channel, message.channel)) continue;
       matched++;
+      if (position !== undefined && !isWildcard(entry.channel)) {
+        // Already seen (a replay overlapping what arrived, a put-back after a reconnect): once only.
+        if (!advancePosition(entry, position)) continue;
+      }
       for (const handler of [...entry.handlers]) {
         try {
           handler(message.data, message.channel, message);

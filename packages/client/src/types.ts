@@ -4,6 +4,7 @@
 
 import type { Message } from '@pushwire/bayeux';
 import type { ClientError } from './errors.js';
+import type { Recovery } from './history.js';
 import type { TransportName } from './negotiate.js';
 
 /** Channel name -> payload type. */
@@ -112,6 +113,12 @@ export interface ClientEvents {
   handshake: [reply: Message, reestablished: boolean];
   /** The server acknowledged a /meta/subscribe for `channel` (first subscription or after a re-handshake). */
   subscribed: [channel: string];
+  /**
+   * A re-subscribe to a channel with history asked to recover from the last position (issue 9), before
+   * `subscribed`. `recovered: true`: every missed message follows (each once, in order); false: some were
+   * lost (another epoch after a server restart, too old, too many) and the app should reload its state.
+   */
+  recovery: [channel: string, recovery: Recovery];
   /**
    * Why the client cannot connect (each failed attempt: refused, HTTP status, CORS, handshake denied,
    * websocket failure, as a ClientError with a stable `code`), bad input from the server, refused

@@ -3,7 +3,7 @@
 
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingSink } from '../../server/test/engine/engine-conformance.js';
+import { RecordingSink } from '@pushwire/server/testing';
 import { createRedisEngine, type RedisEngine } from '../src/index.js';
 import { deleteKeys, listKeys, REDIS_URL, redisAvailable, testPrefix } from './redis-helpers.js';
 

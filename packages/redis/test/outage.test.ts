@@ -4,7 +4,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { EngineError } from '@pushwire/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordingSink } from '../../server/test/engine/engine-conformance.js';
+import { RecordingSink } from '@pushwire/server/testing';
 import { createRedisEngine, type RedisEngine } from '../src/index.js';
 import { RedisServer, redisServerAvailable } from './redis-server.js';
 

@@ -4,7 +4,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { RecordingSink } from '../../server/test/engine/engine-conformance.js';
+import { RecordingSink } from '@pushwire/server/testing';
 import { createRedisEngine, Keys, type RedisEngine, RedisEngine as RedisEngineClass } from '../src/index.js';
 import { decodeNodeMessage, nodeMessage } from '../src/wire.js';
 import { deleteKeys, listKeys, REDIS_URL, redisAvailable, testPrefix } from './redis-helpers.js';

@@ -3,6 +3,7 @@
 
 import type { Advice, Message } from '@pushwire/bayeux';
 import type { AuthorizerRegistry } from './authorizers.js';
+import type { ChannelFeatures } from './channel-features.js';
 import type { Engine } from './engine/engine.js';
 import type { BayeuxEmitter } from './events.js';
 import type { ExtensionPipeline } from './extensions.js';
@@ -29,6 +30,8 @@ export interface Core {
   readonly extensions: ExtensionPipeline;
   readonly services: ServiceRegistry;
   readonly authorizers: AuthorizerRegistry;
+  /** History and presence per channel pattern (options.channels). */
+  readonly features: ChannelFeatures;
   readonly events: BayeuxEmitter;
   /** The /meta/connect requests held on this node (hold.ts owns each hold). */
   readonly held: HeldConnects;

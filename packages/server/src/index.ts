@@ -1,3 +1,4 @@
+export { PRESENCE_PREFIX, presenceChannelOf } from '@pushwire/bayeux';
 export type {
   Authorizer,
   AuthorizerDenial,
@@ -5,6 +6,12 @@ export type {
   AuthorizerRequest,
   AuthorizerResult,
 } from './authorizers.js';
+export {
+  CHANNEL_DEFAULTS,
+  type ChannelHistoryOptions,
+  type ChannelOptions,
+  type ChannelPresenceOptions,
+} from './channel-features.js';
 export {
   bundledClientScript,
   CLIENT_BUNDLE_EXPORT,
@@ -32,15 +39,24 @@ export {
 export { type TimesyncExtensionOptions, timesyncExtension } from './extensions/timesync.js';
 export type { BayeuxExtension, DeliveryHook, ExtensionHost, OutgoingContext } from './extensions.js';
 export type { ReleaseReason } from './held-connects.js';
+export type { HistoryOptions, HistoryResult } from './history.js';
 export { type LocalMessageHandler, LocalSession } from './local-session.js';
 export type {
   BayeuxServerOptions,
   CorsOptions,
+  PresenceInfoHook,
   RequestContext,
   SecurityPolicy,
   TransportName,
 } from './options.js';
 export { DEFAULTS as SERVER_DEFAULTS } from './options.js';
+export {
+  memberId,
+  PRESENCE_SERVICE,
+  type PresenceAction,
+  type PresenceQueryResult,
+  type PublicMember,
+} from './presence.js';
 export { BayeuxServer, createBayeuxServer } from './server.js';
 export type { ServiceContext, ServiceHandler } from './services.js';
 export type { SocketBinding } from './socket-push.js';

@@ -9,9 +9,14 @@ import {
   isMetaChannel,
   isServiceChannel,
   isValidPattern,
+  isWildcard,
+  presenceBaseOf,
 } from '@pushwire/bayeux';
 import type { BatchContext, Core } from './core.js';
 import { clientIdOf, FIRST_CONNECT_STATE, failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
+import type { HistoryQuery, HistoryRead } from './engine/engine.js';
+import { recoveryExt, recoveryQuery } from './history.js';
+import { announcePresence } from './presence.js';
 
 /** Bayeux §4.1. */
 export async function handshake(core: Core, message: Message, ctx: BatchContext): Promise<Message> {
@@ -57,7 +62,17 @@ export async function handshake(core: Core, message: Message, ctx: BatchContext)
   if (policy && !(await policy(message, ctx))) {
     return failure(message, errorString('handshakeDenied'), { advice: { reconnect: 'none' } });
   }
-  const clientId = await core.engine.createClient();
+  let info: string | undefined;
+  if (options.presenceInfo !== undefined) {
+    info = JSON.stringify((await options.presenceInfo(message, ctx)) ?? null);
+    // Bytes, not characters: the info is stored with the session and sent in every presence answer.
+    if (Buffer.byteLength(info) > options.maxPresenceInfoBytes) {
+      return failure(message, errorString('fieldInvalid', 'presence_info'), {
+        advice: { reconnect: 'none' },
+      });
+    }
+  }
+  const clientId = await core.engine.createClient(info === undefined ? undefined : { info });
   await core.engine.setClientState(clientId, FIRST_CONNECT_STATE, '1');
   ctx.clientId = clientId;
   ctx.bindClient?.(clientId);
@@ -117,26 +132,46 @@ export async function subscribe(core: Core, message: Message, ctx: BatchContext)
     if (isMetaChannel(pattern)) {
       return failure(message, errorString('subscribeDenied', 'meta_channel'), { subscription });
     }
-    const policy = core.options.securityPolicy.canSubscribe;
-    if (policy && !(await policy(clientId, pattern, message, ctx))) {
-      return failure(message, errorString('subscribeDenied', 'denied_by_security_policy'), { subscription });
+    // `/presence<channel>` carries who joins and leaves `<channel>`: whoever may subscribe to it may watch
+    // (both names are checked, so an app can also restrict /presence/** itself).
+    const base = presenceBaseOf(pattern);
+    for (const checked of base === undefined ? [pattern] : [pattern, base]) {
+      const policy = core.options.securityPolicy.canSubscribe;
+      if (policy && !(await policy(clientId, checked, message, ctx))) {
+        return failure(message, errorString('subscribeDenied', 'denied_by_security_policy'), {
+          subscription,
+        });
+      }
+      const denial = await core.authorizers.check({
+        operation: 'subscribe',
+        clientId,
+        channel: checked,
+        message,
+        ctx,
+      });
+      if (denial !== undefined)
+        return failure(message, errorString('subscribeDenied', denial), { subscription });
     }
-    const denial = await core.authorizers.check({
-      operation: 'subscribe',
-      clientId,
-      channel: pattern,
-      message,
-      ctx,
-    });
-    if (denial !== undefined)
-      return failure(message, errorString('subscribeDenied', denial), { subscription });
   }
+  // Recovery (issue 9) is asked for one channel at a time: a subscription array gets none.
+  const query = recoveryQuery(message);
+  if (query === null) return failure(message, errorString('fieldInvalid', 'ext.recover'), { subscription });
+  const single = list.length === 1 ? list[0] : undefined;
+  let replyExt: Record<string, unknown> | undefined;
   // The event fires for real changes only (like Faye): a repeated subscription is acknowledged silently.
   const before = new Set(await core.engine.subscriptions(clientId));
   for (const pattern of list) {
     // Bayeux §2.2.3: /service/** subscriptions succeed but are not recorded.
     if (isServiceChannel(pattern)) continue;
-    const result = await core.engine.subscribe(clientId, pattern);
+    const limits = isWildcard(pattern) ? undefined : core.features.history(pattern);
+    let read: HistoryRead | undefined;
+    let result: { ok: boolean; reason?: string };
+    if (limits !== undefined) {
+      const asked: HistoryQuery | undefined = pattern === single ? query : undefined;
+      const r = await core.engine.subscribeHistory(clientId, pattern, asked, limits);
+      result = r;
+      read = r.read;
+    } else result = await core.engine.subscribe(clientId, pattern);
     if (!result.ok) {
       if (result.reason === 'too-many-subscriptions') {
         return failure(
@@ -149,12 +184,25 @@ export async function subscribe(core: Core, message: Message, ctx: BatchContext)
       }
       return unknownClient(message);
     }
+    if (pattern === single) {
+      if (read !== undefined) replyExt = recoveryExt(query !== undefined, read);
+      // A channel without history cannot recover: the app learns it must reload its state.
+      else if (query !== undefined) replyExt = { recover: { recovered: false } };
+    }
+    if (!isWildcard(pattern) && core.features.presence(pattern) !== undefined) {
+      const change = await core.engine.presenceJoin(pattern, clientId);
+      if (change.changed && change.member !== undefined) {
+        await announcePresence(core, pattern, 'join', change.member, change.count);
+      }
+    }
     if (!before.has(pattern)) {
       before.add(pattern);
       core.events.emit('subscribe', { clientId, subscription: pattern });
     }
   }
-  return replyTo(message, { clientId, successful: true, subscription });
+  const reply = replyTo(message, { clientId, successful: true, subscription });
+  if (replyExt !== undefined) reply.ext = replyExt;
+  return reply;
 }
 
 /** Bayeux §4.6. */
@@ -170,6 +218,12 @@ export async function unsubscribe(core: Core, message: Message): Promise<Message
   }
   for (const pattern of list) {
     if (await core.engine.unsubscribe(clientId, pattern)) {
+      if (!isWildcard(pattern) && core.features.presence(pattern) !== undefined) {
+        const change = await core.engine.presenceLeave(pattern, clientId);
+        if (change.changed && change.member !== undefined) {
+          await announcePresence(core, pattern, 'leave', change.member, change.count);
+        }
+      }
       core.events.emit('unsubscribe', { clientId, subscription: pattern });
     }
   }

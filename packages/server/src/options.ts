@@ -11,6 +11,7 @@ import {
   type Message,
 } from '@pushwire/bayeux';
 import type { ServerOptions as WebSocketServerOptions } from '@pushwire/websocket';
+import type { ChannelOptions } from './channel-features.js';
 import { bundledClientScript, type ClientScriptSource } from './client-script.js';
 import { checkQueuePolicy, type Engine, type QueuePolicy } from './engine/engine.js';
 
@@ -113,7 +114,22 @@ export interface BayeuxServerOptions {
    * Default: that bundle. A function supplies another script; `false` serves nothing there.
    */
   clientScript?: ClientScriptSource | false;
+  /**
+   * Features per channel pattern (history with recovery, presence), first matching pattern wins:
+   * `{ '/chat/**': { history: { size: 100, ttl: 3_600_000 }, presence: true } }`. Default none.
+   */
+  channels?: Record<string, ChannelOptions>;
+  /**
+   * What presence shows about a client (a nickname, from its handshake's `ext` for instance): called at
+   * every handshake, the JSON-serialisable result is kept with the session. Default: null.
+   */
+  presenceInfo?: PresenceInfoHook;
+  /** Largest presence info, in bytes of JSON; a handshake whose info is larger is refused. Default 1024. */
+  maxPresenceInfoBytes?: number;
 }
+
+/** Computes a client's presence info from its handshake (sync or async). */
+export type PresenceInfoHook = (handshake: Message, ctx: RequestContext) => unknown | Promise<unknown>;
 
 export interface ResolvedOptions {
   mount: string;
@@ -137,6 +153,9 @@ export interface ResolvedOptions {
   maxJsonpCallbackLength: number;
   securityPolicy: SecurityPolicy;
   clientScript: ClientScriptSource | false;
+  channels: Record<string, ChannelOptions>;
+  presenceInfo: PresenceInfoHook | undefined;
+  maxPresenceInfoBytes: number;
 }
 
 export const DEFAULTS = {
@@ -162,6 +181,7 @@ export const DEFAULTS = {
   maxReplyBytes: 4 * 1024 * 1024,
   queuePolicy: 'drop-oldest' as QueuePolicy,
   maxJsonpCallbackLength: 64,
+  maxPresenceInfoBytes: 1024,
 } as const;
 
 // Configuration errors follow one rule (issue 14): TypeError when a value has the wrong type, RangeError when
@@ -260,5 +280,12 @@ export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
     ),
     securityPolicy: o.securityPolicy ?? {},
     clientScript: o.clientScript ?? bundledClientScript,
+    channels: { ...o.channels },
+    presenceInfo: o.presenceInfo,
+    maxPresenceInfoBytes: positive(
+      'maxPresenceInfoBytes',
+      o.maxPresenceInfoBytes,
+      DEFAULTS.maxPresenceInfoBytes,
+    ),
   };
 }

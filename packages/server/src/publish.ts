@@ -4,10 +4,11 @@
 // the publisher's clientId or id (Bayeux ref C §3.5: that would allow impersonation).
 
 import type { Message } from '@pushwire/bayeux';
-import { errorString, isMetaChannel, isServiceChannel } from '@pushwire/bayeux';
+import { errorString, isMetaChannel, isServiceChannel, presenceBaseOf } from '@pushwire/bayeux';
 import { validChannels } from './channel-cache.js';
 import type { BatchContext, Core } from './core.js';
 import { failure, replyTo } from './core.js';
+import { positionTemplate } from './history.js';
 import { knownClient, unknownClient } from './meta-handlers.js';
 import type { RequestContext } from './options.js';
 
@@ -15,6 +16,11 @@ import type { RequestContext } from './options.js';
 function broadcastCopy(message: Message): Message {
   const copy: Message = { channel: message.channel, data: message.data };
   if (message.ext !== undefined) copy.ext = message.ext;
+  // `ext.history` positions are assigned by the engine, never taken from a publisher (issue 9).
+  if (copy.ext !== null && typeof copy.ext === 'object' && 'history' in copy.ext) {
+    const { history: _forged, ...rest } = copy.ext;
+    copy.ext = rest;
+  }
   if (typeof message.timestamp === 'string') copy.timestamp = message.timestamp;
   return copy;
 }
@@ -23,6 +29,10 @@ function broadcastCopy(message: Message): Message {
 async function broadcast(core: Core, copy: Message, ctx: RequestContext): Promise<number> {
   const out = await core.extensions.outgoing(copy, ctx);
   if (out === null) return 0;
+  const limits = core.features.history(out.channel);
+  // The engine assigns the position as it stores the message (issue 9): one text for history and queues.
+  if (limits !== undefined)
+    return (await core.engine.publishHistory(out, positionTemplate(out), limits)).count;
   return core.engine.publish(out, JSON.stringify(out));
 }
 
@@ -40,6 +50,10 @@ export async function handlePublish(core: Core, message: Message, ctx: BatchCont
   const policy = core.options.securityPolicy.canPublish;
   if (policy && !(await policy(clientId, channel, message, ctx))) {
     return failure(message, errorString('publishDenied', 'denied_by_security_policy'));
+  }
+  // Presence events are the server's: a client must not forge a join or a leave.
+  if (presenceBaseOf(channel) !== undefined) {
+    return failure(message, errorString('publishDenied', 'presence_channel'));
   }
   const denial = await core.authorizers.check({ operation: 'publish', clientId, channel, message, ctx });
   if (denial !== undefined) return failure(message, errorString('publishDenied', denial));

@@ -5,16 +5,19 @@ import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node
 import type { Duplex } from 'node:stream';
 import { debuglog } from 'node:util';
 import { type Authorizer, AuthorizerRegistry } from './authorizers.js';
+import { ChannelFeatures } from './channel-features.js';
 import { isClientScriptRequest, serveClientScript } from './client-script.js';
 import type { Core } from './core.js';
 import { createDefaultEngine } from './default-engine.js';
-import type { DestroyReason, DropInfo, Engine } from './engine/engine.js';
+import type { DestroyReason, DropInfo, Engine, PresenceMember } from './engine/engine.js';
 import { BayeuxEmitter, type BayeuxEventName, type BayeuxListener } from './events.js';
 import { type BayeuxExtension, ExtensionPipeline } from './extensions.js';
 import { HeldConnects } from './held-connects.js';
+import { type HistoryOptions, type HistoryResult, readChannelHistory } from './history.js';
 import { LocalSession } from './local-session.js';
 import type { BayeuxServerOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
+import { announcePresence, PRESENCE_SERVICE, presenceOf, presenceService } from './presence.js';
 import { publishFromServer } from './publish.js';
 import { type ServiceHandler, ServiceRegistry } from './services.js';
 import { type FlushSource, SocketPush } from './socket-push.js';
@@ -56,6 +59,7 @@ export class BayeuxServer {
       extensions: new ExtensionPipeline(),
       services: new ServiceRegistry(),
       authorizers: new AuthorizerRegistry(),
+      features: new ChannelFeatures(this.options.channels, this.options.maxQueue),
       events: this.#events,
       held: new HeldConnects(),
       sockets: new SocketPush(this.options.maxSocketBuffer, this.options.maxReplyBytes),
@@ -83,7 +87,9 @@ export class BayeuxServer {
       // Bayeux §4.2: a client waiting in a held connect is alive. An open WebSocket alone is not: a client
       // that stops sending /meta/connect must expire after maxInterval, whatever its transport.
       isHeld: (clientId) => core.held.isHeld(clientId),
+      left: (channel, member, count) => this.#left(channel, member, count),
     });
+    if (core.features.anyPresence) core.services.add(PRESENCE_SERVICE, presenceService(core));
     this.#websocket = this.options.transports.includes('websocket')
       ? new WebSocketTransport(core)
       : undefined;
@@ -136,6 +142,14 @@ export class BayeuxServer {
       lost === undefined
         ? { clientId, reason }
         : { clientId, reason, lost: { dropped: lost.dropped, bytes: lost.bytes } },
+    );
+  }
+
+  /** Engine sink: a destroyed client (disconnect, expiry, slow) left a presence set. */
+  #left(channel: string, member: PresenceMember, count: number): void {
+    if (this.#core.closing) return;
+    this.#track(announcePresence(this.#core, channel, 'leave', member, count)).catch((err: unknown) =>
+      this.#reportError(err),
     );
   }
 
@@ -245,6 +259,29 @@ export class BayeuxServer {
   /** Publishes from server code to every subscriber; resolves with the number of clients reached. */
   publish(channel: string, data: unknown): Promise<number> {
     return publishFromServer(this.#core, channel, data);
+  }
+
+  /**
+   * A channel's history (its pattern must have `history`): the newest `limit` messages, or what followed
+   * `since` (a message's `ext.history`), oldest first, with the latest position.
+   */
+  history(channel: string, options: HistoryOptions = {}): Promise<HistoryResult> {
+    return readChannelHistory(this.#core, channel, options);
+  }
+
+  /**
+   * Who is subscribed to `channel` (its pattern must have `presence`): the count, and the members (real
+   * clientId, public id, info) when there are at most `maxMembers` (default: the channel's).
+   */
+  presence(
+    channel: string,
+    options: { maxMembers?: number } = {},
+  ): Promise<{
+    channel: string;
+    count: number;
+    members?: Array<{ clientId: string; id: string; info: unknown }>;
+  }> {
+    return presenceOf(this.#core, channel, options.maxMembers);
   }
 
   /** Answers publishes to a `/service/` channel: the handler's result goes back with the same id. */

@@ -7,7 +7,12 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Message } from '@pushwire/bayeux';
-import { ackExtension, type BayeuxServerOptions, createBayeuxServer } from '@pushwire/server';
+import {
+  ackExtension,
+  type BayeuxServer,
+  type BayeuxServerOptions,
+  createBayeuxServer,
+} from '@pushwire/server';
 import faye from 'faye';
 
 export const SERVER_KINDS = ['ours', 'faye'] as const;
@@ -54,6 +59,8 @@ export interface RunningServer {
   seen(match: (m: Message) => boolean): Promise<Message>;
   /** Resolves with the args of the next server event of that name ('disconnect', 'handshake', ...). */
   nextEvent(name: 'handshake' | 'subscribe' | 'publish' | 'disconnect'): Promise<unknown[]>;
+  /** Our server itself (undefined for Faye). */
+  bayeux?: BayeuxServer;
   close(): Promise<void>;
 }
 
@@ -143,6 +150,7 @@ export async function startServer(kind: ServerKind, opts: ServerOptions = {}): P
     return {
       kind,
       ...listening,
+      bayeux,
       publish: async (channel, data) => {
         await bayeux.publish(channel, data);
       },

@@ -10,6 +10,7 @@ import {
   createBayeuxServer,
   serveClientScript,
 } from '@pushwire/server';
+import { channelFlags } from './channel-flags.js';
 import { type Command, UsageError } from './command.js';
 import { openEngine } from './engine-option.js';
 import { untilStopSignal, urlAuthority } from './lifecycle.js';
@@ -28,6 +29,8 @@ ${ADDRESS_HELP}
                        long polls held at once per browser cookie; the others poll every 2 s
                        (default 1, as browsers need; -1 = unlimited, for several Node clients sharing
                        one cookie jar)
+  --history P=SIZE     keep the last SIZE messages of channels matching pattern P, with recovery (repeatable)
+  --presence P         track who is subscribed to channels matching pattern P (repeatable)
   --engine E           memory (default) or redis://HOST:PORT: processes on one Redis share every session
   --redis-prefix P     key prefix in Redis (default pushwire); servers with the same prefix form one cluster
 
@@ -76,6 +79,8 @@ export const command: Command = {
       'max-sessions-per-browser': { type: 'string' },
       engine: { type: 'string' },
       'redis-prefix': { type: 'string' },
+      history: { type: 'string', multiple: true },
+      presence: { type: 'string', multiple: true },
     });
     const port = portOption(values.port);
     const timeout = integerOption('timeout', values.timeout, 0, MAX_MS);
@@ -98,6 +103,10 @@ export const command: Command = {
     if (maxInterval !== undefined) options.maxInterval = maxInterval;
     if (maxSessionsPerBrowser !== undefined) options.maxSessionsPerBrowser = maxSessionsPerBrowser;
     if (cors !== undefined) options.cors = cors;
+    // Flags first: a usage error must not leave an engine (a Redis connection) open.
+    const channels = channelFlags(values.history, values.presence);
+    if (typeof channels === 'string') throw new UsageError(channels);
+    if (Object.keys(channels).length > 0) options.channels = channels;
     let choice: Awaited<ReturnType<typeof openEngine>>;
     try {
       choice = await openEngine(values.engine, values['redis-prefix'], maxInterval);
@@ -108,7 +117,15 @@ export const command: Command = {
       return 1;
     }
     if (choice.engine !== undefined) options.engine = choice.engine;
-    const bayeux = createBayeuxServer(options);
+    let bayeux: ReturnType<typeof createBayeuxServer>;
+    try {
+      bayeux = createBayeuxServer(options);
+    } catch (err) {
+      await choice.close();
+      // A pattern the server refuses (not a channel pattern, /meta/**, /presence/**): bad input, exit 2.
+      if (err instanceof TypeError || err instanceof RangeError) throw new UsageError(err.message);
+      throw err;
+    }
     bayeux.addService('/service/echo', (data) => data);
     bayeux.addExtension(ackExtension());
     const http = createServer();

@@ -5,7 +5,9 @@
 // "Encode once" (DESIGN.md): a published message is serialised to JSON once; queues hold that JSON text,
 // and the same string is handed to every subscriber that gets the same payload.
 
-import type { Message } from '@pushwire/bayeux';
+import type { HistoryPosition, Message } from '@pushwire/bayeux';
+
+export type { HistoryPosition };
 
 /** One queued delivery: the JSON text of a single Bayeux message, serialised once per publish. */
 export type EncodedMessage = string;
@@ -113,6 +115,92 @@ export interface DeliverySink {
    * still expire (§4.2.2 "act as if a disconnect had been received").
    */
   isHeld?(clientId: string): boolean;
+  /**
+   * Optional: a client left a presence set because it was destroyed (disconnect, expiry, slow). Called
+   * ONCE per leave, on the node whose call or sweeper destroyed the client (a shared engine must not tell
+   * every node), after `destroyed`; that node's server publishes the leave event, which reaches watchers
+   * on every node through `publish`. Not called for presenceLeave (the caller knows).
+   */
+  left?(channel: string, member: PresenceMember, count: number, reason: DestroyReason): void;
+}
+
+// Positions, history and presence (DESIGN.md "Positions", issue 9). The server decides WHICH channels keep
+// history or presence (per channel pattern) and passes the limits with every call, so an engine holds no
+// configuration and every node of a cluster applies the same rules.
+
+/** Bounds of one channel's history (the server resolves them from the channel's pattern). */
+export interface HistoryLimits {
+  /** Most messages kept. */
+  size: number;
+  /** Ms a message is kept: one exactly `ttl` ms old is gone. */
+  ttl: number;
+  /** Most bytes (UTF-8 of the stored JSON texts, as queues count them) kept; the oldest go first. */
+  maxBytes: number;
+  /** Most messages one recovery or read returns; a recovery that needs more is not complete. */
+  maxRecovery: number;
+}
+
+/**
+ * A message's JSON text split where its position goes: the stored and delivered text is
+ * `head + '{"offset":N,"epoch":"E"}' + tail` (encodePosition). The server builds it so that `ext.history`
+ * is the last member of the message, so an engine (even a Lua script) splices strings, never parses JSON.
+ */
+export interface PositionTemplate {
+  head: string;
+  tail: string;
+}
+
+/** What a recovering subscriber asks for. */
+export type HistoryQuery =
+  /** Everything published after `position` (the last one the client saw). */
+  | { after: HistoryPosition }
+  /** The newest `last` messages. */
+  | { last: number };
+
+export interface HistoryRead {
+  /** The channel's latest position: the live stream continues after it. */
+  position: HistoryPosition;
+  /** The messages asked for, oldest first, as stored (positions inside). */
+  messages: EncodedMessage[];
+  /**
+   * True when `messages` is exactly what was asked: for `after`, same epoch and nothing after the position
+   * was dropped (size, ttl, bytes) and at most maxRecovery messages were needed; for `last`, `last`
+   * messages were returned or the history holds the channel's whole life. When false, `messages` is empty
+   * for `after` (the client must reload its state) and the newest available ones for `last`.
+   */
+  complete: boolean;
+}
+
+export interface HistorySubscribeResult extends SubscribeResult {
+  /** Present when ok: the read done atomically with the subscription (empty, complete, without a query). */
+  read?: HistoryRead;
+}
+
+/** One member of a channel's presence set. */
+export interface PresenceMember {
+  clientId: string;
+  /** What the server's `presenceInfo` hook returned at the client's handshake, as JSON text ('null' when none). */
+  info: string;
+}
+
+export interface PresenceChange {
+  /** False when nothing changed (already a member / not a member). */
+  changed: boolean;
+  /** Members after the change. */
+  count: number;
+  /** The member that joined or left (with its info); absent when nothing changed. */
+  member?: PresenceMember;
+}
+
+export interface PresenceSnapshot {
+  count: number;
+  /** At most `maxMembers` members, in join order; absent when count > maxMembers (large rooms: counts only). */
+  members?: PresenceMember[];
+}
+
+export interface CreateClientOptions {
+  /** JSON text kept with the client and shown in presence sets (bounded by the server). */
+  info?: string;
 }
 
 export interface SubscribeResult {
@@ -130,7 +218,7 @@ export interface Engine {
   /** Sets the sink that learns about deliveries and destroyed clients. One per server. */
   setSink(sink: DeliverySink): void;
   /** Registers a new client with a fresh id of at least 128 random bits from crypto. */
-  createClient(): Promise<string>;
+  createClient(options?: CreateClientOptions): Promise<string>;
   clientExists(clientId: string): Promise<boolean>;
   /** Forgets the client, its subscriptions and its queue; the sink hears `destroyed`. */
   destroyClient(clientId: string, reason: DestroyReason): Promise<void>;
@@ -196,8 +284,52 @@ export interface Engine {
   setBrowserHold(browserId: string, clientId: string, untilMs: number | undefined): Promise<void>;
   /** How many clients of the browser, other than `exceptClientId`, hold a connect now, on any node. */
   browserHolds(browserId: string, exceptClientId: string): Promise<number>;
+  /**
+   * Publishes a message on a channel with history, ATOMICALLY: assigns the next position (offset + 1 in the
+   * channel's epoch, a new epoch and offset 1 when the channel has no history yet), builds the text
+   * `head + encodePosition(position) + tail`, appends it to the channel's history (then trims it to
+   * `limits`: size, ttl, maxBytes), and queues it like `publish` (the caller passes `message` without the
+   * position, for matching). No subscriber may see two messages of a channel in another order than their
+   * offsets. Resolves with the number of clients queued for and the position.
+   */
+  publishHistory(
+    message: Message,
+    template: PositionTemplate,
+    limits: HistoryLimits,
+  ): Promise<{ count: number; position: HistoryPosition }>;
+  /**
+   * `subscribe` plus a history read of the concrete `channel`, ATOMICALLY: the messages read are queued
+   * for the client (oldest first) in the same step as the subscription is recorded, so every message
+   * published later is queued after them and none is both read and queued live, or neither. Without a
+   * query the read is empty and complete (the client learns the position). A channel without history yet
+   * gets its epoch here (offset 0). When the client's queue cannot take the whole replay (maxQueue,
+   * maxQueueBytes) nothing is queued and the read is not complete (a cut replay would be a silent gap).
+   * Same refusals as subscribe.
+   */
+  subscribeHistory(
+    clientId: string,
+    channel: string,
+    query: HistoryQuery | undefined,
+    limits: HistoryLimits,
+  ): Promise<HistorySubscribeResult>;
+  /** Reads a channel's history (the server's `bayeux.history()`); creates the epoch like subscribeHistory. */
+  readHistory(channel: string, query: HistoryQuery, limits: HistoryLimits): Promise<HistoryRead>;
+  /**
+   * Adds a known client to a channel's presence set, ATOMICALLY with the count it returns. Unknown clients
+   * change nothing. Destroying a client removes it from every set and tells the sink `left`.
+   */
+  presenceJoin(channel: string, clientId: string): Promise<PresenceChange>;
+  /** Removes a client from a channel's presence set (no sink call). */
+  presenceLeave(channel: string, clientId: string): Promise<PresenceChange>;
+  /** Who is present: the count always, the members when there are at most `maxMembers`. */
+  presence(channel: string, maxMembers: number): Promise<PresenceSnapshot>;
   /** Number of clients known (for metrics and limits). */
   clientCount(): Promise<number>;
   /** Stops sweepers and releases resources; later calls reject. The sink is not told (the server closes too). */
   close(): Promise<void>;
+}
+
+/** The JSON text of a position, as spliced between a PositionTemplate's head and tail. */
+export function encodePosition(position: HistoryPosition): string {
+  return `{"offset":${position.offset},"epoch":${JSON.stringify(position.epoch)}}`;
 }

@@ -9,6 +9,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Message } from '@pushwire/bayeux';
 import { channelExpansions } from '../channel-cache.js';
 import {
+  type CreateClientOptions,
   checkQueuePolicy,
   DEFAULT_ENGINE_OPTIONS,
   type DeliverySink,
@@ -17,16 +18,31 @@ import {
   type Engine,
   EngineError,
   type EngineOptions,
+  type HistoryLimits,
+  type HistoryPosition,
+  type HistoryQuery,
+  type HistoryRead,
+  type HistorySubscribeResult,
+  type PositionTemplate,
+  type PresenceChange,
+  type PresenceSnapshot,
   type QueueLimit,
   type SubscribeResult,
 } from './engine.js';
+import { HistoryStore } from './history-store.js';
 import { MessageQueue } from './message-queue.js';
+import { PresenceStore } from './presence-store.js';
 
 /**
  * `pushwire:engine:destroy` gets `{ clientId, reason, dropped, bytes }` whenever a client goes away: the
  * messages still queued for it (discarded with it).
  */
 export const engineDestroyChannel = diagnosticsChannel.channel('pushwire:engine:destroy');
+/**
+ * `pushwire:engine:history-evict` gets `{ channel, epoch }` when `maxHistoryBytes` takes a channel's whole
+ * history (its next recovery says `recovered: false`).
+ */
+export const engineHistoryEvictChannel = diagnosticsChannel.channel('pushwire:engine:history-evict');
 /**
  * `pushwire:engine:drop` gets `{ clientId, dropped, bytes, limit }` when drop-oldest discards queued
  * messages (`limit`: 'maxQueue' or 'maxQueueBytes', the bound that was crossed).
@@ -38,7 +54,17 @@ interface ClientRecord {
   readonly queue: MessageQueue;
   /** Session state (Engine.getClientState), made on first use. */
   state?: Map<string, string>;
+  /** JSON text shown in presence sets. */
+  readonly info: string;
 }
+
+/** Options of the memory engine beyond the shared EngineOptions. */
+export interface MemoryEngineOptions extends EngineOptions {
+  /** Bytes of channel history kept over all channels; past it whole channels lose theirs, least recently published first. Default 64 MiB. */
+  maxHistoryBytes: number;
+}
+
+export const DEFAULT_MAX_HISTORY_BYTES = 64 * 1024 * 1024;
 
 /** 160 bits from crypto (Bayeux §2.4 asks for >= 128), base36 so it stays `alphanum` as the BNF says. */
 const ID_BYTES = 20;
@@ -50,15 +76,16 @@ function newClientId(): string {
     .padStart(ID_LENGTH, '0');
 }
 
-/** Fills in DEFAULT_ENGINE_OPTIONS and checks the given ones (every engine validates the same way). */
-export function resolveEngineOptions(opts: Partial<EngineOptions>): EngineOptions {
-  const o: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS };
+/** Fills in the defaults and checks the given options (every engine validates the shared ones the same way). */
+function checkOptions(opts: Partial<MemoryEngineOptions>): MemoryEngineOptions {
+  const o: MemoryEngineOptions = { ...DEFAULT_ENGINE_OPTIONS, maxHistoryBytes: DEFAULT_MAX_HISTORY_BYTES };
   for (const key of [
     'maxInterval',
     'maxQueue',
     'maxQueueBytes',
     'maxSubscriptions',
     'sweepInterval',
+    'maxHistoryBytes',
   ] as const) {
     const v = opts[key];
     if (v === undefined) continue;
@@ -71,8 +98,14 @@ export function resolveEngineOptions(opts: Partial<EngineOptions>): EngineOption
   return o;
 }
 
+/** Fills in DEFAULT_ENGINE_OPTIONS and checks the given ones, for other engines (no memory-only options). */
+export function resolveEngineOptions(opts: Partial<EngineOptions>): EngineOptions {
+  const { maxHistoryBytes: _memoryOnly, ...shared } = checkOptions(opts);
+  return shared;
+}
+
 export class MemoryEngine implements Engine {
-  readonly options: Readonly<EngineOptions>;
+  readonly options: Readonly<MemoryEngineOptions>;
   private sink: DeliverySink | undefined;
   private readonly clients = new Map<string, ClientRecord>();
   /** clientId -> ms of last activity, in ascending order of that time (a ping re-inserts at the end). */
@@ -83,9 +116,14 @@ export class MemoryEngine implements Engine {
   private readonly index = new Map<string, Set<string>>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  private readonly history: HistoryStore;
+  private readonly presenceSets = new PresenceStore();
 
-  constructor(opts: Partial<EngineOptions> = {}) {
-    this.options = resolveEngineOptions(opts);
+  constructor(opts: Partial<MemoryEngineOptions> = {}) {
+    this.options = checkOptions(opts);
+    this.history = new HistoryStore(this.options.maxHistoryBytes, (channel, epoch) => {
+      if (engineHistoryEvictChannel.hasSubscribers) engineHistoryEvictChannel.publish({ channel, epoch });
+    });
     // One timer for every client (CometD's sweeper), unref'd so an idle engine never keeps Node alive.
     this.sweeper = setInterval(() => this.sweep(), this.options.sweepInterval);
     this.sweeper.unref?.();
@@ -95,12 +133,16 @@ export class MemoryEngine implements Engine {
     this.sink = sink;
   }
 
-  async createClient(): Promise<string> {
+  async createClient(options: CreateClientOptions = {}): Promise<string> {
     this.assertOpen();
     let id = newClientId();
     // Bayeux §2.4: ids MUST be unique. A collision of 160 random bits will not happen, but it costs nothing.
     while (this.clients.has(id)) id = newClientId();
-    this.clients.set(id, { subscriptions: new Set(), queue: new MessageQueue() });
+    this.clients.set(id, {
+      subscriptions: new Set(),
+      queue: new MessageQueue(),
+      info: options.info ?? 'null',
+    });
     this.lastSeen.set(id, Date.now());
     return id;
   }
@@ -124,6 +166,10 @@ export class MemoryEngine implements Engine {
 
   async subscribe(clientId: string, pattern: string): Promise<SubscribeResult> {
     this.assertOpen();
+    return this.subscribeNow(clientId, pattern);
+  }
+
+  private subscribeNow(clientId: string, pattern: string): SubscribeResult {
     const client = this.clients.get(clientId);
     if (client === undefined) return { ok: false, reason: 'unknown-client' };
     if (client.subscriptions.has(pattern)) return { ok: true };
@@ -153,6 +199,76 @@ export class MemoryEngine implements Engine {
 
   async publish(message: Message, encoded: EncodedMessage): Promise<number> {
     this.assertOpen();
+    return this.fanOut(message, encoded);
+  }
+
+  async publishHistory(
+    message: Message,
+    template: PositionTemplate,
+    limits: HistoryLimits,
+  ): Promise<{ count: number; position: HistoryPosition }> {
+    this.assertOpen();
+    // One synchronous step: position, history and queues cannot interleave with another call.
+    const { position, text } = this.history.append(message.channel, template, limits, Date.now());
+    return { count: this.fanOut(message, text), position };
+  }
+
+  async subscribeHistory(
+    clientId: string,
+    channel: string,
+    query: HistoryQuery | undefined,
+    limits: HistoryLimits,
+  ): Promise<HistorySubscribeResult> {
+    this.assertOpen();
+    // Synchronous from here: no publish can run between the subscription, the read and the queueing.
+    const result = this.subscribeNow(clientId, channel);
+    if (!result.ok) return result;
+    const read = this.history.read(channel, query, limits, Date.now());
+    if (read.messages.length === 0) return { ok: true, read };
+    const client = this.clients.get(clientId) as ClientRecord;
+    const sizes = read.messages.map((text) => Buffer.byteLength(text));
+    let bytes = 0;
+    for (const size of sizes) bytes += size;
+    // A replay the queue cannot hold whole would be cut by the queue policy (drop-oldest loses its start
+    // silently): it is refused instead, and the client told it must reload (complete false).
+    const { queue } = client;
+    if (
+      queue.length + sizes.length > this.options.maxQueue ||
+      queue.bytes + bytes > this.options.maxQueueBytes
+    ) {
+      return { ok: true, read: { position: read.position, messages: [], complete: false } };
+    }
+    read.messages.forEach((text, i) => {
+      this.enqueue(clientId, client, text, sizes[i] as number);
+    });
+    this.sink?.wake(clientId);
+    return { ok: true, read };
+  }
+
+  async readHistory(channel: string, query: HistoryQuery, limits: HistoryLimits): Promise<HistoryRead> {
+    this.assertOpen();
+    return this.history.read(channel, query, limits, Date.now());
+  }
+
+  async presenceJoin(channel: string, clientId: string): Promise<PresenceChange> {
+    this.assertOpen();
+    const client = this.clients.get(clientId);
+    if (client === undefined) return { changed: false, count: this.presenceSets.snapshot(channel, 0).count };
+    return this.presenceSets.join(channel, clientId, client.info);
+  }
+
+  async presenceLeave(channel: string, clientId: string): Promise<PresenceChange> {
+    this.assertOpen();
+    return this.presenceSets.leave(channel, clientId);
+  }
+
+  async presence(channel: string, maxMembers: number): Promise<PresenceSnapshot> {
+    this.assertOpen();
+    return this.presenceSets.snapshot(channel, maxMembers);
+  }
+
+  /** Queues `encoded` for every matching client (see Engine.publish); returns how many. */
+  private fanOut(message: Message, encoded: EncodedMessage): number {
     // De-duplicate across the matching patterns only when more than one has subscribers (the common case,
     // one exact-name set, needs no copy).
     let first: Set<string> | undefined;
@@ -318,12 +434,20 @@ export class MemoryEngine implements Engine {
     this.lastSeen.clear();
     this.index.clear();
     this.browsers.clear();
+    this.history.clear();
+    this.presenceSets.clear();
+  }
+
+  /** Bytes of history held over all channels (tests, metrics). */
+  get historyBytes(): number {
+    return this.history.bytes;
   }
 
   /** One sweep: expire every client idle for more than maxInterval, except those the sink holds. */
   private sweep(): void {
     if (this.closed) return;
     const now = Date.now();
+    this.history.sweep(now);
     const deadline = now - this.options.maxInterval;
     const stillHeld: string[] = [];
     for (const [id, seen] of this.lastSeen) {
@@ -381,9 +505,13 @@ export class MemoryEngine implements Engine {
     this.clients.delete(clientId);
     this.lastSeen.delete(clientId);
     for (const pattern of client.subscriptions) this.unindex(clientId, pattern);
+    const left = this.presenceSets.leaveAll(clientId);
     const lost = { dropped: client.queue.length, bytes: client.queue.bytes };
     if (engineDestroyChannel.hasSubscribers) engineDestroyChannel.publish({ clientId, reason, ...lost });
     this.sink?.destroyed(clientId, reason, lost);
+    for (const { channel, change } of left) {
+      if (change.member !== undefined) this.sink?.left?.(channel, change.member, change.count, reason);
+    }
   }
 
   private unindex(clientId: string, pattern: string): void {
@@ -399,6 +527,6 @@ export class MemoryEngine implements Engine {
 }
 
 /** Creates an in-memory engine; options not given take DEFAULT_ENGINE_OPTIONS. */
-export function createMemoryEngine(opts: Partial<EngineOptions> = {}): MemoryEngine {
+export function createMemoryEngine(opts: Partial<MemoryEngineOptions> = {}): MemoryEngine {
   return new MemoryEngine(opts);
 }

@@ -1,8 +1,8 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { afterEach, describe, expect, it } from 'vitest';
+import { engineConformance, LIMITS, RecordingSink } from '@pushwire/server/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryEngine, type MemoryEngine } from '../../src/engine/memory-engine.js';
 import { MessageQueue } from '../../src/engine/message-queue.js';
-import { engineConformance, RecordingSink } from './engine-conformance.js';
 
 engineConformance('memory', async (opts) => createMemoryEngine(opts));
 
@@ -25,8 +25,10 @@ describe('MemoryEngine specifics', () => {
       queuePolicy: 'drop-oldest',
       maxSubscriptions: 100,
       sweepInterval: 1000,
+      maxHistoryBytes: 64 * 1024 * 1024,
     });
     expect(() => createMemoryEngine({ maxQueue: 0 })).toThrow(RangeError);
+    expect(() => createMemoryEngine({ maxHistoryBytes: 0 })).toThrow(RangeError);
     expect(() => createMemoryEngine({ maxInterval: 1.5 })).toThrow(RangeError);
     expect(() => createMemoryEngine({ sweepInterval: -1 })).toThrow(RangeError);
     expect(() => createMemoryEngine({ queuePolicy: 'drop-newest' as never })).toThrow(RangeError);
@@ -90,6 +92,88 @@ describe('MemoryEngine specifics', () => {
     expect(performance.now() - t0).toBeLessThan(500);
     expect(await e.takeQueue(ids[7] as string)).toHaveLength(2000);
     expect(await e.takeQueue(ids[8] as string)).toHaveLength(0);
+  });
+});
+
+describe('MemoryEngine history', () => {
+  const engines: MemoryEngine[] = [];
+  afterEach(async () => {
+    vi.useRealTimers();
+    for (const e of engines.splice(0)) await e.close();
+  });
+  const make = (opts = {}) => {
+    const e = createMemoryEngine(opts);
+    engines.push(e);
+    return e;
+  };
+  const tpl = (data: string) => {
+    const text = JSON.stringify({ channel: '/c', data, ext: { history: 0 } });
+    return { head: text.slice(0, -3), tail: '}}' };
+  };
+
+  it('a new engine is a new epoch: a position from the old one is not recoverable', async () => {
+    const first = make();
+    const { position } = await first.publishHistory({ channel: '/c', data: 'a' }, tpl('a'), LIMITS);
+    await first.close();
+    const second = make();
+    const id = await second.createClient();
+    const r = await second.subscribeHistory(id, '/c', { after: position }, LIMITS);
+    expect(r.read?.complete).toBe(false);
+    expect(r.read?.position.epoch).not.toBe(position.epoch);
+    expect(r.read?.position.offset).toBe(0);
+  });
+
+  it('maxHistoryBytes: past it the least recently published channel loses its history (by one)', async () => {
+    const probe = make();
+    await probe.publishHistory({ channel: '/c', data: 'x' }, tpl('x'), LIMITS);
+    const oneChannel = probe.historyBytes;
+    const e = make({ maxHistoryBytes: oneChannel * 2 });
+    const evicted: unknown[] = [];
+    const onEvict = (m: unknown) => evicted.push(m);
+    diagnosticsChannel.subscribe('pushwire:engine:history-evict', onEvict);
+    const a = await e.publishHistory({ channel: '/a', data: 'x' }, tpl('x'), LIMITS);
+    await e.publishHistory({ channel: '/b', data: 'x' }, tpl('x'), LIMITS);
+    expect(e.historyBytes).toBe(oneChannel * 2);
+    expect(
+      (await e.readHistory('/a', { after: { offset: 0, epoch: a.position.epoch } }, LIMITS)).complete,
+    ).toBe(true);
+    // One more message anywhere crosses the bound: /a, published least recently, goes.
+    await e.publishHistory({ channel: '/b', data: 'x' }, tpl('x'), LIMITS);
+    expect(e.historyBytes).toBeLessThanOrEqual(oneChannel * 2);
+    diagnosticsChannel.unsubscribe('pushwire:engine:history-evict', onEvict);
+    expect(evicted).toEqual([{ channel: '/a', epoch: a.position.epoch }]);
+    const after = await e.readHistory('/a', { after: a.position }, LIMITS);
+    expect(after.complete).toBe(false);
+    expect(after.position.epoch).not.toBe(a.position.epoch);
+  });
+
+  it('maxHistoryBytes: empty channels (an epoch only) are evicted before any channel holding messages', async () => {
+    const probe = make();
+    await probe.readHistory('/empty', { last: 1 }, LIMITS);
+    const empty = probe.historyBytes;
+    await probe.publishHistory({ channel: '/c', data: 'x' }, tpl('x'), LIMITS);
+    const withOne = probe.historyBytes;
+    const e = make({ maxHistoryBytes: withOne + empty * 2 });
+    const kept = await e.publishHistory({ channel: '/c', data: 'x' }, tpl('x'), LIMITS);
+    // Subscribers of many new names, each creating an empty stream: only those are evicted.
+    const id = await e.createClient();
+    for (let i = 0; i < 10; i++) await e.subscribeHistory(id, `/n/${i}`, undefined, LIMITS);
+    expect(e.historyBytes).toBeLessThanOrEqual(withOne + empty * 2);
+    const read = await e.readHistory('/c', { after: { offset: 0, epoch: kept.position.epoch } }, LIMITS);
+    expect(read.complete).toBe(true);
+    expect(read.messages).toHaveLength(1);
+  });
+
+  it('the sweeper drops a channel whose history has all expired (memory returns to 0)', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'Date'] });
+    const e = make({ sweepInterval: 100 });
+    const limits = { ...LIMITS, ttl: 1000 };
+    await e.publishHistory({ channel: '/c', data: 'x' }, tpl('x'), limits);
+    expect(e.historyBytes).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(900);
+    expect(e.historyBytes).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(e.historyBytes).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 // A Core over a given engine, for unit tests of the handlers and the hold (no HTTP server).
 import { AuthorizerRegistry } from '../../src/authorizers.js';
+import { ChannelFeatures } from '../../src/channel-features.js';
 import type { Core } from '../../src/core.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { BayeuxEmitter } from '../../src/events.js';
@@ -17,6 +18,7 @@ export function coreWith(engine: Engine, options: BayeuxServerOptions = { timeou
     extensions: new ExtensionPipeline(),
     services: new ServiceRegistry(),
     authorizers: new AuthorizerRegistry(),
+    features: new ChannelFeatures(resolved.channels, resolved.maxQueue),
     events: new BayeuxEmitter(() => {}),
     held: new HeldConnects(),
     sockets: new SocketPush(resolved.maxSocketBuffer),

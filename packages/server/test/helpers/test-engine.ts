@@ -11,6 +11,7 @@ import type {
   Engine,
   SubscribeResult,
 } from '../../src/engine/engine.js';
+import { EngineError } from '../../src/engine/engine.js';
 
 interface Client {
   subs: Set<string>;
@@ -142,6 +143,26 @@ export class TestEngine implements Engine {
       n++;
     }
     return c.queue.splice(0, n);
+  }
+  // This double serves tests of the protocol core without channel features: history and presence calls
+  // reject like a failing store would (the server reports them as internal errors).
+  async publishHistory(): Promise<never> {
+    throw new EngineError('ENGINE_STORAGE', 'TestEngine keeps no history');
+  }
+  async subscribeHistory(): Promise<never> {
+    throw new EngineError('ENGINE_STORAGE', 'TestEngine keeps no history');
+  }
+  async readHistory(): Promise<never> {
+    throw new EngineError('ENGINE_STORAGE', 'TestEngine keeps no history');
+  }
+  async presenceJoin(): Promise<never> {
+    throw new EngineError('ENGINE_STORAGE', 'TestEngine keeps no presence');
+  }
+  async presenceLeave(): Promise<never> {
+    throw new EngineError('ENGINE_STORAGE', 'TestEngine keeps no presence');
+  }
+  async presence(): Promise<never> {
+    throw new EngineError('ENGINE_STORAGE', 'TestEngine keeps no presence');
   }
   async clientCount(): Promise<number> {
     return this.clients.size;

@@ -7,8 +7,10 @@
 // and run their sweeper on a timer. Every engine created here is closed after its test.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { DeliverySink, DestroyReason, Engine, EngineOptions } from '../../src/engine/engine.js';
-import { EngineError } from '../../src/engine/engine.js';
+import type { DeliverySink, DestroyReason, Engine, EngineOptions, PresenceMember } from '../engine/engine.js';
+import { EngineError } from '../engine/engine.js';
+import { historyConformance } from './history-conformance.js';
+import { presenceConformance } from './presence-conformance.js';
 
 const FAKE = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] } as const;
 
@@ -18,6 +20,9 @@ export type EngineFactory = (opts: Partial<EngineOptions>) => Promise<Engine>;
 export class RecordingSink implements DeliverySink {
   readonly wakes: string[] = [];
   readonly destroyedLog: Array<{ clientId: string; reason: DestroyReason }> = [];
+  /** Every `left` the engine reported (presence leaves of destroyed clients). */
+  readonly leftLog: Array<{ channel: string; member: PresenceMember; count: number; reason: DestroyReason }> =
+    [];
   /** Clients this "node" holds a connect for (DeliverySink.isHeld). */
   readonly held = new Set<string>();
   private readonly waiters: Array<{ clientId: string; resolve: (reason: DestroyReason) => void }> = [];
@@ -35,6 +40,10 @@ export class RecordingSink implements DeliverySink {
         w.resolve(reason);
       }
     }
+  }
+
+  left(channel: string, member: PresenceMember, count: number, reason: DestroyReason): void {
+    this.leftLog.push({ channel, member, count, reason });
   }
 
   isHeld(clientId: string): boolean {
@@ -57,6 +66,14 @@ const msg = (channel: string, data: unknown = 1) => {
   const message = { channel, data };
   return { message, encoded: JSON.stringify(message) };
 };
+
+/** What the history and presence parts of the suite get from the main one. */
+export interface ConformanceContext {
+  /** A new engine (closed after the test) with the test's sink. */
+  make(opts?: Partial<EngineOptions>): Promise<Engine>;
+  /** The test's RecordingSink. */
+  sink(): RecordingSink;
+}
 
 export function engineConformance(name: string, factory: EngineFactory): void {
   describe(`engine conformance: ${name}`, () => {
@@ -557,6 +574,8 @@ export function engineConformance(name: string, factory: EngineFactory): void {
         expect(await engine.browserHolds('b2', 'x')).toBe(1);
       });
     });
+    historyConformance({ make, sink: () => sink });
+    presenceConformance({ make, sink: () => sink });
 
     describe('close', () => {
       it('later calls reject with ENGINE_CLOSED', async () => {
