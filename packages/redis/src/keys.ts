@@ -42,6 +42,45 @@ export class Keys {
     return `${this.prefix}:b:${browserId}`;
   }
 
+  /** SET of the channels whose presence set holds the client (removed from them when it is destroyed). */
+  clientPresence(id: string): string {
+    return `${this.prefix}:pc:{${id}}`;
+  }
+
+  /**
+   * HASH of a channel with history: `epoch` (random, renewed when the key is lost), `last` (the latest
+   * offset), `bytes` (UTF-8 bytes of the texts retained). Touched only by the history scripts, which also
+   * touch the subscribers' keys: history needs a non-cluster Redis (README "History and presence").
+   */
+  history(channel: string): string {
+    return `${this.prefix}:h:${channel}`;
+  }
+
+  /** LIST of a channel's retained messages, oldest first, each `<ms published> <json>`. */
+  historyList(channel: string): string {
+    return `${this.prefix}:hl:${channel}`;
+  }
+
+  /** ZSET of a channel's present clients, scored by join sequence (join order); their info is in their HASH. */
+  presence(channel: string): string {
+    return `${this.prefix}:p:${channel}`;
+  }
+
+  /** STRING counter of presence joins (the join order of every set). */
+  get presenceSeq(): string {
+    return `${this.prefix}:pseq`;
+  }
+
+  /**
+   * A client key's text around the id, for scripts that find subscribers' keys themselves (history
+   * publish: the recipients are read inside the script). `[before, after]`.
+   */
+  clientKeyParts(): [string, string, string, string] {
+    const [c0 = '', c1 = ''] = this.client('\n').split('\n');
+    const [q0 = '', q1 = ''] = this.queue('\n').split('\n');
+    return [c0, c1, q0, q1];
+  }
+
   /** ZSET clientId -> ms of last activity: the sweeper's index and clientCount. */
   get seen(): string {
     return `${this.prefix}:seen`;

@@ -9,12 +9,22 @@
 import { randomBytes } from 'node:crypto';
 import { expand, type Message } from '@pushwire/bayeux';
 import {
+  type CreateClientOptions,
   type DeliverySink,
   type DestroyReason,
   type DropInfo,
   type EncodedMessage,
   type Engine,
   EngineError,
+  type HistoryLimits,
+  type HistoryPosition,
+  type HistoryQuery,
+  type HistoryRead,
+  type HistorySubscribeResult,
+  type PositionTemplate,
+  type PresenceChange,
+  type PresenceMember,
+  type PresenceSnapshot,
   type QueueLimit,
   type SubscribeResult,
 } from '@pushwire/server';
@@ -34,6 +44,14 @@ import {
   TAKE,
   TAKE_STATE,
 } from './scripts.js';
+import {
+  PRESENCE_JOIN,
+  PRESENCE_LEAVE,
+  PRESENCE_READ,
+  PUBLISH_HISTORY,
+  READ_HISTORY,
+  SUBSCRIBE_HISTORY,
+} from './scripts-history.js';
 import { Sweeper } from './sweeper.js';
 import { decodeNodeMessage, nodeMessage } from './wire.js';
 
@@ -44,6 +62,23 @@ function newId(): string {
   return BigInt(`0x${randomBytes(ID_BYTES).toString('hex')}`)
     .toString(36)
     .padStart(ID_LENGTH, '0');
+}
+
+/** 64 random bits, hex: a channel's history epoch (a lost history never comes back under the same one). */
+function newEpoch(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** A history query as three script arguments: kind, number, epoch. */
+function queryArgs(query: HistoryQuery | undefined): [string, number, string] {
+  if (query === undefined) return ['', 0, ''];
+  if ('last' in query) return ['last', query.last, ''];
+  return ['after', query.after.offset, query.after.epoch];
+}
+
+function presenceChange(clientId: string, [changed, count, info]: [number, number, string?]): PresenceChange {
+  if (changed !== 1 || info === undefined) return { changed: false, count };
+  return { changed: true, count, member: { clientId, info } };
 }
 
 /** Queue entry tags: `=<json>` the message itself, or `@<bytes> <key>` a body shared by several queues. */
@@ -92,6 +127,7 @@ export class RedisEngine implements Engine {
       sink: () => this.#sink,
       report: (err) => this.report(err),
       expired: (ids) => this.#expired(ids),
+      left: (clientId, info, channels, reason) => this.#left(clientId, info, channels, reason),
       ping: (ids) => this.#pingMany(ids),
     });
   }
@@ -109,13 +145,17 @@ export class RedisEngine implements Engine {
     this.#sink = sink;
   }
 
-  async createClient(): Promise<string> {
+  async createClient(options: CreateClientOptions = {}): Promise<string> {
     await this.#enter();
     for (;;) {
       const id = newId();
       const now = Date.now();
       const [created] = await this.run('createClient', [
-        { script: CREATE, keys: [this.keys.client(id)], args: [this.nodeId, this.options.keyTtl, now] },
+        {
+          script: CREATE,
+          keys: [this.keys.client(id)],
+          args: [this.nodeId, this.options.keyTtl, now, options.info ?? 'null'],
+        },
         ['ZADD', this.keys.seen, 'NX', now, id],
       ]);
       // Bayeux §2.4: ids MUST be unique; 160 random bits will not collide, the check costs nothing.
@@ -132,13 +172,8 @@ export class RedisEngine implements Engine {
   async destroyClient(clientId: string, reason: DestroyReason): Promise<void> {
     await this.#enter();
     const [destroyed] = await this.run('destroyClient', [this.#destroyScript(clientId)]);
-    const [existed, node = '', dropped = 0, bytes = 0, ...patterns] = destroyed as [
-      number,
-      string,
-      number,
-      number,
-      ...string[],
-    ];
+    const [existed, node = '', dropped = 0, bytes = 0, info = 'null', present = [], ...patterns] =
+      destroyed as [number, string, number, number, string, string[], ...string[]];
     const lost: DropInfo = { dropped, bytes };
     // The script decides who destroys: of racing destroys (this, a sweep, a slow publish, on any node)
     // only the one that found the client tells a sink; the others only clean up.
@@ -153,6 +188,25 @@ export class RedisEngine implements Engine {
       }
     }
     await this.run('destroyClient', commands);
+    if (existed === 1) await this.#left(clientId, info, present, reason);
+  }
+
+  /**
+   * Removes a destroyed client from the presence sets it was in and tells THIS node's sink each leave
+   * (Engine: once per leave, on the node that destroyed it; its server publishes the leave event).
+   */
+  async #left(clientId: string, info: string, channels: readonly string[], reason: DestroyReason) {
+    if (channels.length === 0) return;
+    const commands: RedisCommand[] = [];
+    for (const channel of channels) {
+      const key = this.keys.presence(channel);
+      commands.push(['ZREM', key, clientId], ['ZCARD', key]);
+    }
+    const replies = await this.run('presenceLeave', commands);
+    const member: PresenceMember = { clientId, info };
+    channels.forEach((channel, i) => {
+      if (replies[2 * i] === 1) this.#sink?.left?.(channel, member, replies[2 * i + 1] as number, reason);
+    });
   }
 
   /** Tells this node's sink that the sweeper destroyed clients (held here, or by a node that is gone). */
@@ -165,7 +219,11 @@ export class RedisEngine implements Engine {
 
   #destroyScript(clientId: string): RedisCommand {
     const k = this.keys;
-    return { script: DESTROY, keys: [k.client(clientId), k.subs(clientId), k.queue(clientId)], args: [] };
+    return {
+      script: DESTROY,
+      keys: [k.client(clientId), k.subs(clientId), k.queue(clientId), k.clientPresence(clientId)],
+      args: [],
+    };
   }
 
   async ping(clientId: string): Promise<void> {
@@ -182,7 +240,7 @@ export class RedisEngine implements Engine {
     for (const id of ids) {
       commands.push({
         script: PING,
-        keys: [k.client(id), k.subs(id), k.queue(id)],
+        keys: [k.client(id), k.subs(id), k.queue(id), k.clientPresence(id)],
         args: [this.nodeId, this.options.keyTtl, now],
       });
       // XX: a ping never resurrects a destroyed client's liveness entry.
@@ -329,6 +387,175 @@ export class RedisEngine implements Engine {
       ...slow.map((id) => this.destroyClient(id, 'slow')),
     ]);
     return queued;
+  }
+
+  async publishHistory(
+    message: Message,
+    template: PositionTemplate,
+    limits: HistoryLimits,
+  ): Promise<{ count: number; position: HistoryPosition }> {
+    await this.#enter();
+    const k = this.keys;
+    const o = this.options;
+    const channel = message.channel;
+    const patterns = expand(channel);
+    const [c0, c1, q0, q1] = k.clientKeyParts();
+    // ONE script: offset, history and every recipient's queue (scripts-history.ts says why).
+    const [reply] = await this.run('publishHistory', [
+      {
+        script: PUBLISH_HISTORY,
+        keys: [
+          k.history(channel),
+          k.historyList(channel),
+          k.body(newId()),
+          ...patterns.map((p) => k.index(p)),
+        ],
+        args: [
+          newEpoch(),
+          Date.now(),
+          limits.size,
+          limits.ttl,
+          limits.maxBytes,
+          this.#historyKeep(limits),
+          template.head,
+          template.tail,
+          o.maxQueue,
+          o.maxQueueBytes,
+          o.queuePolicy,
+          o.keyTtl,
+          o.bodyTtl,
+          c0,
+          c1,
+          q0,
+          q1,
+        ],
+      },
+    ]);
+    const [offset, epoch, ids, results] = reply as [number, string, string[], RedisReply[]];
+    const count = await this.#afterEnqueue(ids, results, patterns);
+    return { count, position: { offset, epoch } };
+  }
+
+  async subscribeHistory(
+    clientId: string,
+    channel: string,
+    query: HistoryQuery | undefined,
+    limits: HistoryLimits,
+  ): Promise<HistorySubscribeResult> {
+    await this.#enter();
+    const k = this.keys;
+    const o = this.options;
+    const [reply] = await this.run('subscribeHistory', [
+      {
+        script: SUBSCRIBE_HISTORY,
+        keys: [
+          k.client(clientId),
+          k.subs(clientId),
+          k.index(channel),
+          k.history(channel),
+          k.historyList(channel),
+          k.queue(clientId),
+        ],
+        args: [
+          channel,
+          o.maxSubscriptions,
+          o.keyTtl,
+          newEpoch(),
+          Date.now(),
+          limits.size,
+          limits.ttl,
+          limits.maxBytes,
+          limits.maxRecovery,
+          this.#historyKeep(limits),
+          ...queryArgs(query),
+          o.maxQueue,
+          o.maxQueueBytes,
+          clientId,
+        ],
+      },
+    ]);
+    const [status, epoch = '', last = 0, complete = 0, node = '', ...messages] = reply as [
+      number,
+      string,
+      number,
+      number,
+      string,
+      ...string[],
+    ];
+    if (status === -1) return { ok: false, reason: 'unknown-client' };
+    if (status === -2) return { ok: false, reason: 'too-many-subscriptions' };
+    if (messages.length > 0) await this.#afterEnqueue([clientId], [[node, 0, 0, '']], []);
+    return { ok: true, read: { position: { offset: last, epoch }, messages, complete: complete === 1 } };
+  }
+
+  async readHistory(channel: string, query: HistoryQuery, limits: HistoryLimits): Promise<HistoryRead> {
+    await this.#enter();
+    const [reply] = await this.run('readHistory', [
+      {
+        script: READ_HISTORY,
+        keys: [this.keys.history(channel), this.keys.historyList(channel)],
+        args: [
+          newEpoch(),
+          Date.now(),
+          limits.size,
+          limits.ttl,
+          limits.maxBytes,
+          limits.maxRecovery,
+          this.#historyKeep(limits),
+          ...queryArgs(query),
+        ],
+      },
+    ]);
+    const [epoch, last, complete, ...messages] = reply as [string, number, number, ...string[]];
+    return { position: { offset: last, epoch }, messages, complete: complete === 1 };
+  }
+
+  /**
+   * Ms a channel's history keys live after its last publish: past `ttl` every message is gone anyway; the
+   * keyTtl margin keeps the epoch (and offset) of a quiet channel for its subscribers' recoveries.
+   */
+  #historyKeep(limits: HistoryLimits): number {
+    return limits.ttl + this.options.keyTtl;
+  }
+
+  async presenceJoin(channel: string, clientId: string): Promise<PresenceChange> {
+    await this.#enter();
+    const k = this.keys;
+    const [reply] = await this.run('presenceJoin', [
+      {
+        script: PRESENCE_JOIN,
+        keys: [k.client(clientId), k.clientPresence(clientId), k.presence(channel), k.presenceSeq],
+        args: [channel, clientId, this.options.keyTtl],
+      },
+    ]);
+    return presenceChange(clientId, reply as [number, number, string?]);
+  }
+
+  async presenceLeave(channel: string, clientId: string): Promise<PresenceChange> {
+    await this.#enter();
+    const k = this.keys;
+    const [reply] = await this.run('presenceLeave', [
+      {
+        script: PRESENCE_LEAVE,
+        keys: [k.client(clientId), k.clientPresence(clientId), k.presence(channel)],
+        args: [channel, clientId],
+      },
+    ]);
+    return presenceChange(clientId, reply as [number, number, string?]);
+  }
+
+  async presence(channel: string, maxMembers: number): Promise<PresenceSnapshot> {
+    await this.#enter();
+    const [c0, c1] = this.keys.clientKeyParts();
+    const [reply] = await this.run('presence', [
+      { script: PRESENCE_READ, keys: [this.keys.presence(channel)], args: [maxMembers, c0, c1] },
+    ]);
+    const [count, ...pairs] = reply as [number, ...string[]];
+    if (count > maxMembers) return { count };
+    const members: PresenceMember[] = [];
+    for (let i = 0; i + 1 < pairs.length; i += 2)
+      members.push({ clientId: pairs[i] as string, info: pairs[i + 1] as string });
+    return { count, members };
   }
 
   async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {

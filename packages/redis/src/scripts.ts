@@ -4,28 +4,28 @@
 import { createHash } from 'node:crypto';
 import type { LuaScript } from './port.js';
 
-function lua(name: string, source: string): LuaScript {
+export function lua(name: string, source: string): LuaScript {
   return { name, source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-/** KEYS client; ARGV node, ttl, now. 1 when created. */
+/** KEYS client; ARGV node, ttl, now, info (JSON text shown in presence sets). 1 when created. */
 export const CREATE = lua(
   'create',
   `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'node', ARGV[1], 'seen', ARGV[3])
+redis.call('HSET', KEYS[1], 'node', ARGV[1], 'seen', ARGV[3], 'info', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`,
 );
 
 /**
- * KEYS client, subs, queue; ARGV node, ttl, now. Records the node and the time (the sweep reads `seen`
+ * KEYS client, subs, queue, presence channels; ARGV node, ttl, now. Records the node and the time (the sweep reads `seen`
  * here, on the client's own slot) and refreshes the TTLs; 0 when unknown.
  */
 export const PING = lua(
   'ping',
   `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'node', ARGV[1], 'seen', ARGV[3])
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
 return 1`,
 );
 
@@ -41,6 +41,69 @@ return 2`,
 );
 
 /**
+ * Lua: `enqueue(clientKey, queueKey, entries, max, maxBytes, policy, ttl, head)`, shared by ENQUEUE and the
+ * history publish (scripts-history.ts) so both apply the queue bounds the same way.
+ */
+export const ENQUEUE_FN = `local function entrySize(e)
+  if string.sub(e, 1, 1) == '=' then return #e - 1 end
+  return tonumber(string.match(e, '^@(%d+) '))
+end
+local function enqueue(ckey, qkey, entries, max, maxBytes, policy, ttl, head)
+  if redis.call('EXISTS', ckey) == 0 then return false end
+  local len = redis.call('LLEN', qkey)
+  local bytes = tonumber(redis.call('HGET', ckey, 'qbytes') or '0')
+  local dropped, droppedBytes, limit = 0, 0, ''
+  if head then
+    for i = #entries, 1, -1 do
+      redis.call('LPUSH', qkey, entries[i])
+      len = len + 1
+      bytes = bytes + entrySize(entries[i])
+    end
+    if len > max or bytes > maxBytes then
+      if policy == 'disconnect' then return 'slow' end
+      if len > max then limit = 'maxQueue' else limit = 'maxQueueBytes' end
+      while len > 0 and (len > max or bytes > maxBytes) do
+        local e = redis.call('LPOP', qkey)
+        bytes = bytes - entrySize(e)
+        len = len - 1
+        dropped = dropped + 1
+        droppedBytes = droppedBytes + entrySize(e)
+      end
+    end
+  else
+    for _, e in ipairs(entries) do
+      local n = entrySize(e)
+      if len < max and bytes + n <= maxBytes then
+        redis.call('RPUSH', qkey, e)
+        len = len + 1
+        bytes = bytes + n
+      else
+        if policy == 'disconnect' then return 'slow' end
+        if len >= max then limit = 'maxQueue' else limit = 'maxQueueBytes' end
+        if n > maxBytes then
+          dropped = dropped + 1
+          droppedBytes = droppedBytes + n
+        else
+          while len > 0 and (len >= max or bytes + n > maxBytes) do
+            local old = redis.call('LPOP', qkey)
+            bytes = bytes - entrySize(old)
+            len = len - 1
+            dropped = dropped + 1
+            droppedBytes = droppedBytes + entrySize(old)
+          end
+          redis.call('RPUSH', qkey, e)
+          len = len + 1
+          bytes = bytes + n
+        end
+      end
+    end
+  end
+  redis.call('HSET', ckey, 'qbytes', bytes)
+  redis.call('PEXPIRE', qkey, ttl)
+  return {redis.call('HGET', ckey, 'node') or '', dropped, droppedBytes, limit}
+end`;
+
+/**
  * KEYS client, queue; ARGV maxQueue, maxQueueBytes, policy, ttl, head ('1': put back at the head),
  * entries... The client HASH field `qbytes` is the queue's size in bytes (UTF-8 of the messages, what an
  * entry's `=<json>` holds or `@<bytes> <key>` names). nil when the client is unknown; 'slow' when the
@@ -50,64 +113,10 @@ return 2`,
  */
 export const ENQUEUE = lua(
   'enqueue',
-  `if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local function size(e)
-  if string.sub(e, 1, 1) == '=' then return #e - 1 end
-  return tonumber(string.match(e, '^@(%d+) '))
-end
-local max, maxBytes, policy = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local len = redis.call('LLEN', KEYS[2])
-local bytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0')
-local dropped, droppedBytes, limit = 0, 0, ''
-if ARGV[5] == '1' then
-  for i = #ARGV, 6, -1 do
-    redis.call('LPUSH', KEYS[2], ARGV[i])
-    len = len + 1
-    bytes = bytes + size(ARGV[i])
-  end
-  if len > max or bytes > maxBytes then
-    if policy == 'disconnect' then return 'slow' end
-    if len > max then limit = 'maxQueue' else limit = 'maxQueueBytes' end
-    while len > 0 and (len > max or bytes > maxBytes) do
-      local e = redis.call('LPOP', KEYS[2])
-      bytes = bytes - size(e)
-      len = len - 1
-      dropped = dropped + 1
-      droppedBytes = droppedBytes + size(e)
-    end
-  end
-else
-  for i = 6, #ARGV do
-    local e = ARGV[i]
-    local n = size(e)
-    if len < max and bytes + n <= maxBytes then
-      redis.call('RPUSH', KEYS[2], e)
-      len = len + 1
-      bytes = bytes + n
-    else
-      if policy == 'disconnect' then return 'slow' end
-      if len >= max then limit = 'maxQueue' else limit = 'maxQueueBytes' end
-      if n > maxBytes then
-        dropped = dropped + 1
-        droppedBytes = droppedBytes + n
-      else
-        while len > 0 and (len >= max or bytes + n > maxBytes) do
-          local old = redis.call('LPOP', KEYS[2])
-          bytes = bytes - size(old)
-          len = len - 1
-          dropped = dropped + 1
-          droppedBytes = droppedBytes + size(old)
-        end
-        redis.call('RPUSH', KEYS[2], e)
-        len = len + 1
-        bytes = bytes + n
-      end
-    end
-  end
-end
-redis.call('HSET', KEYS[1], 'qbytes', bytes)
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
-return {redis.call('HGET', KEYS[1], 'node') or '', dropped, droppedBytes, limit}`,
+  `${ENQUEUE_FN}
+local entries = {}
+for i = 6, #ARGV do entries[#entries + 1] = ARGV[i] end
+return enqueue(KEYS[1], KEYS[2], entries, tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5] == '1')`,
 );
 
 /**
@@ -155,7 +164,8 @@ return items`,
 );
 
 /**
- * KEYS client, subs, queue. Deletes them all; returns {existed, node, lostCount, lostBytes, patterns...}.
+ * KEYS client, subs, queue, presence channels. Deletes them all; returns {existed, node, lostCount,
+ * lostBytes, info, {presence channels...}, patterns...} (the caller removes it from those sets).
  * Only the call that found the client (existed = 1) tells a sink: of racing destroys exactly one does.
  */
 export const DESTROY = lua(
@@ -165,7 +175,11 @@ local node = redis.call('HGET', KEYS[1], 'node') or ''
 local lostBytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0')
 local lost = redis.call('LLEN', KEYS[3])
 local subs = redis.call('SMEMBERS', KEYS[2])
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+local info = redis.call('HGET', KEYS[1], 'info') or 'null'
+local present = redis.call('SMEMBERS', KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+table.insert(subs, 1, present)
+table.insert(subs, 1, info)
 table.insert(subs, 1, lostBytes)
 table.insert(subs, 1, lost)
 table.insert(subs, 1, node)
@@ -174,9 +188,9 @@ return subs`,
 );
 
 /**
- * KEYS client, subs, queue; ARGV deadline, me, then '*' (every other node is alive) or the live nodes.
+ * KEYS client, subs, queue, presence channels; ARGV deadline, me, then '*' (every other node is alive) or the live nodes.
  * Destroys the client only if it is still idle (seen < deadline) and no OTHER live node holds it:
- * {1, node, lostCount, lostBytes, patterns...} destroyed; {0, node} held by that live node (ask it); {2} active; {-1} unknown.
+ * {1, node, lostCount, lostBytes, info, {presence channels...}, patterns...} destroyed; {0, node} held by that live node (ask it); {2} active; {-1} unknown.
  */
 export const EXPIRE_IDLE = lua(
   'expire-idle',
@@ -193,7 +207,11 @@ end
 local lostBytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0')
 local lost = redis.call('LLEN', KEYS[3])
 local subs = redis.call('SMEMBERS', KEYS[2])
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+local info = redis.call('HGET', KEYS[1], 'info') or 'null'
+local present = redis.call('SMEMBERS', KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+table.insert(subs, 1, present)
+table.insert(subs, 1, info)
 table.insert(subs, 1, lostBytes)
 table.insert(subs, 1, lost)
 table.insert(subs, 1, node)

@@ -8,7 +8,7 @@
 //      live node are handed to that node (`x` message): only it knows whether it holds their connect.
 // The clients destroyed are this node's or a dead node's: this node's sink is told.
 
-import type { DeliverySink, DropInfo } from '@pushwire/server';
+import type { DeliverySink, DestroyReason, DropInfo } from '@pushwire/server';
 import type { Keys } from './keys.js';
 import type { ResolvedRedisOptions } from './options.js';
 import type { RedisCommand, RedisReply } from './port.js';
@@ -29,6 +29,8 @@ export interface SweepActions {
   /** Tells this node's sink (and diagnostics) that these clients expired, with what went with them. */
   expired(expired: ReadonlyArray<readonly [string, DropInfo]>): void;
   ping(ids: string[]): Promise<void>;
+  /** Removes a destroyed client from its presence sets and tells this node's sink each leave. */
+  left(clientId: string, info: string, channels: readonly string[], reason: DestroyReason): Promise<void>;
 }
 
 export class Sweeper {
@@ -155,26 +157,30 @@ export class Sweeper {
             'sweep',
             idle.map((id) => ({
               script: EXPIRE_IDLE,
-              keys: [keys.client(id), keys.subs(id), keys.queue(id)],
+              keys: [keys.client(id), keys.subs(id), keys.queue(id), keys.clientPresence(id)],
               args: [deadline, nodeId, ...args],
             })),
           ),
       this.#act.ping(held),
     ]);
     const expired: [string, DropInfo][] = [];
+    const leaves: Array<[string, string, string[]]> = [];
     const elsewhere = new Map<string, string[]>();
     idle.forEach((id, i) => {
-      const reply = (replies[i] ?? [2]) as [number, string?, number?, number?, ...string[]];
+      const reply = (replies[i] ?? [2]) as unknown as [number, string?, ...unknown[]];
       const [verdict, node] = reply;
       if (verdict === 1) {
-        const [, , dropped = 0, bytes = 0, ...patterns] = reply as [
+        const [, , dropped = 0, bytes = 0, info = 'null', present = [], ...patterns] = reply as unknown as [
           number,
           string,
           number,
           number,
+          string,
+          string[],
           ...string[],
         ];
         expired.push([id, { dropped, bytes }]);
+        if (present.length > 0) leaves.push([id, info, present]);
         after.push(['ZREM', keys.seen, id]);
         for (const p of patterns) after.push(['SREM', keys.index(p), id]);
       } else if (verdict === -1) {
@@ -193,5 +199,7 @@ export class Sweeper {
       ]);
     }
     this.#act.expired(expired);
+    // After `destroyed`, as the Engine contract says; on this node, the one that destroyed them.
+    await Promise.all(leaves.map(([id, info, present]) => this.#act.left(id, info, present, 'expired')));
   }
 }

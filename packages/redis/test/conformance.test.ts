@@ -1,5 +1,5 @@
-import { afterAll, describe, it } from 'vitest';
 import { engineConformance } from '@pushwire/server/testing';
+import { afterAll, describe, it } from 'vitest';
 import { createRedisEngine } from '../src/index.js';
 import { deleteKeys, REDIS_URL, redisAvailable, testPrefix } from './redis-helpers.js';
 

@@ -2,8 +2,8 @@
 // delivery through B wakes A's sink for A's client, and ONLY A's (never every node).
 
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingSink } from '@pushwire/server/testing';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisEngine, type RedisEngine } from '../src/index.js';
 import { deleteKeys, listKeys, REDIS_URL, redisAvailable, testPrefix } from './redis-helpers.js';
 

@@ -3,8 +3,8 @@
 
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { EngineError } from '@pushwire/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingSink } from '@pushwire/server/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisEngine, type RedisEngine } from '../src/index.js';
 import { RedisServer, redisServerAvailable } from './redis-server.js';
 

@@ -2,9 +2,9 @@
 // message bodies and their expiry, the sweep batch bound, and the node messages' wire format.
 
 import diagnosticsChannel from 'node:diagnostics_channel';
+import { RecordingSink } from '@pushwire/server/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { RecordingSink } from '@pushwire/server/testing';
 import { createRedisEngine, Keys, type RedisEngine, RedisEngine as RedisEngineClass } from '../src/index.js';
 import { decodeNodeMessage, nodeMessage } from '../src/wire.js';
 import { deleteKeys, listKeys, REDIS_URL, redisAvailable, testPrefix } from './redis-helpers.js';
