@@ -66,6 +66,11 @@ export class Keys {
     return `${this.prefix}:p:${channel}`;
   }
 
+  /** What presence(channel) puts before the channel name (scripts build the keys of a client's sets). */
+  get presencePrefix(): string {
+    return `${this.prefix}:p:`;
+  }
+
   /** STRING counter of presence joins (the join order of every set). */
   get presenceSeq(): string {
     return `${this.prefix}:pseq`;

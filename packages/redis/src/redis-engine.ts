@@ -127,7 +127,7 @@ export class RedisEngine implements Engine {
       sink: () => this.#sink,
       report: (err) => this.report(err),
       expired: (ids) => this.#expired(ids),
-      left: (clientId, info, channels, reason) => this.#left(clientId, info, channels, reason),
+      left: (clientId, info, left, reason) => this.#left(clientId, info, left, reason),
       ping: (ids) => this.#pingMany(ids),
     });
   }
@@ -173,7 +173,7 @@ export class RedisEngine implements Engine {
     await this.#enter();
     const [destroyed] = await this.run('destroyClient', [this.#destroyScript(clientId)]);
     const [existed, node = '', dropped = 0, bytes = 0, info = 'null', present = [], ...patterns] =
-      destroyed as [number, string, number, number, string, string[], ...string[]];
+      destroyed as [number, string, number, number, string, RedisReply[], ...string[]];
     const lost: DropInfo = { dropped, bytes };
     // The script decides who destroys: of racing destroys (this, a sweep, a slow publish, on any node)
     // only the one that found the client tells a sink; the others only clean up.
@@ -188,25 +188,19 @@ export class RedisEngine implements Engine {
       }
     }
     await this.run('destroyClient', commands);
-    if (existed === 1) await this.#left(clientId, info, present, reason);
+    if (existed === 1) this.#left(clientId, info, present, reason);
   }
 
   /**
-   * Removes a destroyed client from the presence sets it was in and tells THIS node's sink each leave
-   * (Engine: once per leave, on the node that destroyed it; its server publishes the leave event).
+   * Tells THIS node's sink each presence leave of a client it destroyed (Engine: once per leave, on the
+   * node that destroyed it; its server publishes the leave event). `left`: channel, count after, ...
+   * as the destroy script removed the client from those sets in the same step.
    */
-  async #left(clientId: string, info: string, channels: readonly string[], reason: DestroyReason) {
-    if (channels.length === 0) return;
-    const commands: RedisCommand[] = [];
-    for (const channel of channels) {
-      const key = this.keys.presence(channel);
-      commands.push(['ZREM', key, clientId], ['ZCARD', key]);
-    }
-    const replies = await this.run('presenceLeave', commands);
+  #left(clientId: string, info: string, left: readonly RedisReply[], reason: DestroyReason): void {
     const member: PresenceMember = { clientId, info };
-    channels.forEach((channel, i) => {
-      if (replies[2 * i] === 1) this.#sink?.left?.(channel, member, replies[2 * i + 1] as number, reason);
-    });
+    for (let i = 0; i + 1 < left.length; i += 2) {
+      this.#sink?.left?.(left[i] as string, member, left[i + 1] as number, reason);
+    }
   }
 
   /** Tells this node's sink that the sweeper destroyed clients (held here, or by a node that is gone). */
@@ -222,7 +216,7 @@ export class RedisEngine implements Engine {
     return {
       script: DESTROY,
       keys: [k.client(clientId), k.subs(clientId), k.queue(clientId), k.clientPresence(clientId)],
-      args: [],
+      args: [k.presencePrefix, clientId],
     };
   }
 

@@ -29,8 +29,8 @@ export interface SweepActions {
   /** Tells this node's sink (and diagnostics) that these clients expired, with what went with them. */
   expired(expired: ReadonlyArray<readonly [string, DropInfo]>): void;
   ping(ids: string[]): Promise<void>;
-  /** Removes a destroyed client from its presence sets and tells this node's sink each leave. */
-  left(clientId: string, info: string, channels: readonly string[], reason: DestroyReason): Promise<void>;
+  /** Tells this node's sink the presence leaves of a client the sweep destroyed (channel, count, ...). */
+  left(clientId: string, info: string, left: readonly RedisReply[], reason: DestroyReason): void;
 }
 
 export class Sweeper {
@@ -158,13 +158,13 @@ export class Sweeper {
             idle.map((id) => ({
               script: EXPIRE_IDLE,
               keys: [keys.client(id), keys.subs(id), keys.queue(id), keys.clientPresence(id)],
-              args: [deadline, nodeId, ...args],
+              args: [deadline, nodeId, keys.presencePrefix, id, ...args],
             })),
           ),
       this.#act.ping(held),
     ]);
     const expired: [string, DropInfo][] = [];
-    const leaves: Array<[string, string, string[]]> = [];
+    const leaves: Array<[string, string, RedisReply[]]> = [];
     const elsewhere = new Map<string, string[]>();
     idle.forEach((id, i) => {
       const reply = (replies[i] ?? [2]) as unknown as [number, string?, ...unknown[]];
@@ -176,7 +176,7 @@ export class Sweeper {
           number,
           number,
           string,
-          string[],
+          RedisReply[],
           ...string[],
         ];
         expired.push([id, { dropped, bytes }]);
@@ -200,6 +200,6 @@ export class Sweeper {
     }
     this.#act.expired(expired);
     // After `destroyed`, as the Engine contract says; on this node, the one that destroyed them.
-    await Promise.all(leaves.map(([id, info, present]) => this.#act.left(id, info, present, 'expired')));
+    for (const [id, info, present] of leaves) this.#act.left(id, info, present, 'expired');
   }
 }
