@@ -1,5 +1,5 @@
 // The Engine: where sessions, subscriptions and per-client queues live. The in-memory engine serves one
-// process; the Redis engine (a later issue) serves many behind any load balancer without sticky sessions.
+// process; the Redis engine (`@pushwire/redis`) serves many behind any load balancer without sticky sessions.
 // Every call returns a Promise that can reject (storage errors are never swallowed).
 //
 // "Encode once" (DESIGN.md): a published message is serialised to JSON once; queues hold that JSON text,
