@@ -5,8 +5,6 @@
 // - kill -9 of a node mid-stream: every client still gets every message (at-least-once, de-duplicated);
 // - Redis killed and restarted (sessions lost): clients re-handshake, re-subscribe, and carry on.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { ackExtension, Client } from '@pushwire/client';
 import { AckExtension, CometD } from 'cometd';
 import { adapt } from 'cometd-nodejs-client';
@@ -15,46 +13,8 @@ import { RedisServer, redisServerAvailable } from './redis-server.js';
 
 const available = redisServerAvailable();
 
+import { type Node, startNode, waitFor } from './cluster-node.js';
 import { RoundRobinProxy } from './round-robin-proxy.js';
-
-const bin = fileURLToPath(new URL('../../pushwire/bin/pushwire.js', import.meta.url));
-
-interface Node {
-  child: ChildProcess;
-  port: number;
-}
-
-function startNode(redisUrl: string, prefix: string): Promise<Node> {
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      'serve',
-      '--port',
-      '0',
-      '--engine',
-      redisUrl,
-      '--redis-prefix',
-      prefix,
-      '--timeout',
-      '2000',
-      '--max-interval',
-      '5000',
-    ],
-    { env: { ...process.env, PUSHWIRE_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-      if (m?.[1] !== undefined) resolve({ child, port: Number(m[1]) });
-    });
-    child.once('exit', (code) => reject(new Error(`node exited ${code}: ${err}`)));
-  });
-}
 
 /** A receiver: the `n` of every message it got (duplicates counted once, as the ack extension allows). */
 interface Receiver {
@@ -62,14 +22,6 @@ interface Receiver {
   got: Set<number>;
   close(): Promise<void>;
   clientId(): string | null;
-}
-
-async function waitFor(check: () => boolean, what: () => string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 function ours(url: string, transport: 'websocket' | 'long-polling' | 'callback-polling'): Promise<Receiver> {

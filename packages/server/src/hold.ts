@@ -149,8 +149,15 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
   readonly #core: Core;
   readonly #resolve: (messages: string[]) => void;
   #timer: NodeJS.Timeout | undefined;
-  /** Messages the catch-up take found while still held: they ride the reply. */
+  /** Messages the catch-up take found: they ride the reply (ahead of anything taken later). */
   #carried: string[] | undefined;
+  /**
+   * The catch-up take of start(). The answer waits for it: with an engine whose takes are real I/O
+   * (Redis), a wake may release the hold while it is in flight, and the answer's own take would then
+   * send NEWER messages first while the older ones went back to the queue (on a channel with history
+   * the client drops a message older than one it saw: a loss).
+   */
+  #catchUp: Promise<void> | undefined;
   #released = false;
 
   constructor(core: Core, request: ConnectRequest, resolve: (messages: string[]) => void) {
@@ -185,10 +192,12 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
     else signal?.addEventListener('abort', this, { once: true });
     // A publish may have been queued between the decision and the registration above, and its `wake` found
     // nothing held. Taking the queue now closes that gap: anything found is answered at once.
-    core.engine.takeQueue(this.clientId, core.options.maxReplyBytes, journalOf(core, this.clientId)).then(
-      (queue) => this.#caughtUp(queue),
-      (err: unknown) => core.reportError(err),
-    );
+    this.#catchUp = core.engine
+      .takeQueue(this.clientId, core.options.maxReplyBytes, journalOf(core, this.clientId))
+      .then(
+        (queue) => this.#caughtUp(queue),
+        (err: unknown) => core.reportError(err),
+      );
   }
 
   /** The HoldSignal fired: the transport went away. */
@@ -214,10 +223,7 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
 
   #caughtUp(queue: string[]): void {
     if (queue.length === 0) return;
-    if (this.#released) {
-      this.#putBack(queue);
-      return;
-    }
+    // Released meanwhile: the answer is waiting for this take and carries (or puts back) what it found.
     this.#carried = queue;
     this.release('wake');
   }
@@ -225,6 +231,7 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
   /** Never rejects: a failure becomes an internalError reply. */
   async #answer(reason: ReleaseReason, detail: DestroyReason | undefined): Promise<string[]> {
     const core = this.#core;
+    await this.#catchUp;
     const mine = this.#carried ?? [];
     this.#carried = undefined;
     try {
