@@ -8,6 +8,7 @@
 //   leaves within a bound, told by a surviving node to the watchers of `/presence<channel>`.
 
 import { Client } from '@pushwire/client';
+import { memberId } from '@pushwire/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Node, startNode, waitFor } from './cluster-node.js';
 import { RedisServer, redisServerAvailable } from './redis-server.js';
@@ -37,7 +38,7 @@ describe.runIf(available)('history and presence on three nodes behind a round-ro
 
   beforeAll(async () => {
     redis = await RedisServer.start();
-    const flags = process.env.NOHIST ? [] : ['--history', '/room/**=1000', '--presence', '/room/**'];
+    const flags = ['--history', '/room/**=1000', '--presence', '/room/**'];
     nodes.push(...(await Promise.all([0, 1, 2].map(() => startNode(redis.url, 'hist', flags)))));
     proxy = await RoundRobinProxy.start(nodes.map((n) => n.port));
     url = `http://127.0.0.1:${proxy.port}/bayeux`;
@@ -87,7 +88,7 @@ describe.runIf(available)('history and presence on three nodes behind a round-ro
       TRANSPORTS.map(async (t) => {
         const c = client(url, t);
         await c.subscribe('/room/lobby', () => undefined);
-        return c.clientId as string;
+        return memberId(c.clientId as string); // presence shows public ids, never client ids
       }),
     );
     const asker = clients.at(-1) as Client;
@@ -109,7 +110,7 @@ describe.runIf(available)('history and presence on three nodes behind a round-ro
     // Connected to that node directly: when it dies, the client cannot get through elsewhere.
     const victim = client(`http://127.0.0.1:${victimNode.port}/bayeux`, 'websocket');
     await victim.subscribe('/room/crash', () => undefined);
-    const id = victim.clientId as string;
+    const id = memberId(victim.clientId as string);
     await waitFor(
       () => events.some((e) => e.action === 'join' && e.member.id === id),
       () => `no join of ${id}: ${JSON.stringify(events)}`,
