@@ -158,6 +158,8 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
    * the client drops a message older than one it saw: a loss).
    */
   #catchUp: Promise<void> | undefined;
+  /** The answer has read #carried: a later catch-up result goes back to the queue. */
+  #consumed = false;
   #released = false;
 
   constructor(core: Core, request: ConnectRequest, resolve: (messages: string[]) => void) {
@@ -223,7 +225,11 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
 
   #caughtUp(queue: string[]): void {
     if (queue.length === 0) return;
-    // Released meanwhile: the answer is waiting for this take and carries (or puts back) what it found.
+    if (this.#consumed) {
+      this.#putBack(queue); // answered without it: nothing newer was sent, so the head keeps the order
+      return;
+    }
+    // Not answered yet (or the answer waits for this take): it rides the reply, oldest first.
     this.#carried = queue;
     this.release('wake');
   }
@@ -231,9 +237,18 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
   /** Never rejects: a failure becomes an internalError reply. */
   async #answer(reason: ReleaseReason, detail: DestroyReason | undefined): Promise<string[]> {
     const core = this.#core;
-    await this.#catchUp;
+    // Only an answer that takes the queue itself must wait for the catch-up take (see #catchUp); the
+    // others answer at once and a late catch-up puts back what it found.
+    const takes = !(
+      reason === 'destroyed' ||
+      reason === 'closing' ||
+      reason === 'replaced' ||
+      this.ctx.req?.socket?.destroyed === true
+    );
+    if (takes) await this.#catchUp;
     const mine = this.#carried ?? [];
     this.#carried = undefined;
+    this.#consumed = true;
     try {
       if (reason === 'destroyed') return await goneReply(core, this, reason, detail);
       if (reason === 'closing') {
