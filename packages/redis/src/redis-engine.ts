@@ -4,6 +4,7 @@
 // one slot (scripts.ts). A publish reads the pattern index sets of `expand(channel)` only (O(patterns)),
 // then queues for every recipient in ONE pipeline; a message with several recipients is stored ONCE and
 // queued by reference. Each recipient's node (the one that last pinged it) is woken over ITS pub/sub
+// History and presence (one script each, several slots) are in channel-features.ts.
 // channel only, never every node (faye-redis wakes all).
 
 import { randomBytes } from 'node:crypto';
@@ -28,6 +29,7 @@ import {
   type QueueLimit,
   type SubscribeResult,
 } from '@pushwire/server';
+import { ChannelFeatures } from './channel-features.js';
 import { connectionChannel, destroyChannel, dropChannel, errorChannel } from './diagnostics.js';
 import { IoredisPort } from './ioredis-port.js';
 import { Keys } from './keys.js';
@@ -44,14 +46,6 @@ import {
   TAKE,
   TAKE_STATE,
 } from './scripts.js';
-import {
-  PRESENCE_JOIN,
-  PRESENCE_LEAVE,
-  PRESENCE_READ,
-  PUBLISH_HISTORY,
-  READ_HISTORY,
-  SUBSCRIBE_HISTORY,
-} from './scripts-history.js';
 import { Sweeper } from './sweeper.js';
 import { decodeNodeMessage, nodeMessage } from './wire.js';
 
@@ -62,23 +56,6 @@ function newId(): string {
   return BigInt(`0x${randomBytes(ID_BYTES).toString('hex')}`)
     .toString(36)
     .padStart(ID_LENGTH, '0');
-}
-
-/** 64 random bits, hex: a channel's history epoch (a lost history never comes back under the same one). */
-function newEpoch(): string {
-  return randomBytes(8).toString('hex');
-}
-
-/** A history query as three script arguments: kind, number, epoch. */
-function queryArgs(query: HistoryQuery | undefined): [string, number, string] {
-  if (query === undefined) return ['', 0, ''];
-  if ('last' in query) return ['last', query.last, ''];
-  return ['after', query.after.offset, query.after.epoch];
-}
-
-function presenceChange(clientId: string, [changed, count, info]: [number, number, string?]): PresenceChange {
-  if (changed !== 1 || info === undefined) return { changed: false, count };
-  return { changed: true, count, member: { clientId, info } };
 }
 
 /** Queue entry tags: `=<json>` the message itself, or `@<bytes> <key>` a body shared by several queues. */
@@ -98,6 +75,7 @@ export class RedisEngine implements Engine {
   readonly #ownsPort: boolean;
   readonly #onError: ((error: Error) => void) | undefined;
   readonly #sweeper: Sweeper;
+  readonly #channels: ChannelFeatures;
   #sink: DeliverySink | undefined;
   #closed = false;
 
@@ -121,6 +99,13 @@ export class RedisEngine implements Engine {
       else if (event.type === 'reconnecting')
         connectionChannel.publish({ state: 'reconnecting', delay: event.delay });
       else connectionChannel.publish({ state: 'ready' });
+    });
+    this.#channels = new ChannelFeatures({
+      keys: this.keys,
+      options: this.options,
+      run: (op, commands) => this.run(op, commands),
+      afterEnqueue: (ids, replies, patterns) => this.#afterEnqueue(ids, replies, patterns),
+      newId,
     });
     this.#sweeper = new Sweeper(this, {
       run: (op, commands) => this.run(op, commands),
@@ -389,45 +374,7 @@ export class RedisEngine implements Engine {
     limits: HistoryLimits,
   ): Promise<{ count: number; position: HistoryPosition }> {
     await this.#enter();
-    const k = this.keys;
-    const o = this.options;
-    const channel = message.channel;
-    const patterns = expand(channel);
-    const [c0, c1, q0, q1] = k.clientKeyParts();
-    // ONE script: offset, history and every recipient's queue (scripts-history.ts says why).
-    const [reply] = await this.run('publishHistory', [
-      {
-        script: PUBLISH_HISTORY,
-        keys: [
-          k.history(channel),
-          k.historyList(channel),
-          k.body(newId()),
-          ...patterns.map((p) => k.index(p)),
-        ],
-        args: [
-          newEpoch(),
-          Date.now(),
-          limits.size,
-          limits.ttl,
-          limits.maxBytes,
-          this.#historyKeep(limits),
-          template.head,
-          template.tail,
-          o.maxQueue,
-          o.maxQueueBytes,
-          o.queuePolicy,
-          o.keyTtl,
-          o.bodyTtl,
-          c0,
-          c1,
-          q0,
-          q1,
-        ],
-      },
-    ]);
-    const [offset, epoch, ids, results] = reply as [number, string, string[], RedisReply[]];
-    const count = await this.#afterEnqueue(ids, results, patterns);
-    return { count, position: { offset, epoch } };
+    return this.#channels.publishHistory(message, template, limits);
   }
 
   async subscribeHistory(
@@ -437,119 +384,27 @@ export class RedisEngine implements Engine {
     limits: HistoryLimits,
   ): Promise<HistorySubscribeResult> {
     await this.#enter();
-    const k = this.keys;
-    const o = this.options;
-    const [reply] = await this.run('subscribeHistory', [
-      {
-        script: SUBSCRIBE_HISTORY,
-        keys: [
-          k.client(clientId),
-          k.subs(clientId),
-          k.index(channel),
-          k.history(channel),
-          k.historyList(channel),
-          k.queue(clientId),
-        ],
-        args: [
-          channel,
-          o.maxSubscriptions,
-          o.keyTtl,
-          newEpoch(),
-          Date.now(),
-          limits.size,
-          limits.ttl,
-          limits.maxBytes,
-          limits.maxRecovery,
-          this.#historyKeep(limits),
-          ...queryArgs(query),
-          o.maxQueue,
-          o.maxQueueBytes,
-          clientId,
-        ],
-      },
-    ]);
-    const [status, epoch = '', last = 0, complete = 0, node = '', ...messages] = reply as [
-      number,
-      string,
-      number,
-      number,
-      string,
-      ...string[],
-    ];
-    if (status === -1) return { ok: false, reason: 'unknown-client' };
-    if (status === -2) return { ok: false, reason: 'too-many-subscriptions' };
-    if (messages.length > 0) await this.#afterEnqueue([clientId], [[node, 0, 0, '']], []);
-    return { ok: true, read: { position: { offset: last, epoch }, messages, complete: complete === 1 } };
+    return this.#channels.subscribeHistory(clientId, channel, query, limits);
   }
 
   async readHistory(channel: string, query: HistoryQuery, limits: HistoryLimits): Promise<HistoryRead> {
     await this.#enter();
-    const [reply] = await this.run('readHistory', [
-      {
-        script: READ_HISTORY,
-        keys: [this.keys.history(channel), this.keys.historyList(channel)],
-        args: [
-          newEpoch(),
-          Date.now(),
-          limits.size,
-          limits.ttl,
-          limits.maxBytes,
-          limits.maxRecovery,
-          this.#historyKeep(limits),
-          ...queryArgs(query),
-        ],
-      },
-    ]);
-    const [epoch, last, complete, ...messages] = reply as [string, number, number, ...string[]];
-    return { position: { offset: last, epoch }, messages, complete: complete === 1 };
-  }
-
-  /**
-   * Ms a channel's history keys live after its last publish: past `ttl` every message is gone anyway; the
-   * keyTtl margin keeps the epoch (and offset) of a quiet channel for its subscribers' recoveries.
-   */
-  #historyKeep(limits: HistoryLimits): number {
-    return limits.ttl + this.options.keyTtl;
+    return this.#channels.readHistory(channel, query, limits);
   }
 
   async presenceJoin(channel: string, clientId: string): Promise<PresenceChange> {
     await this.#enter();
-    const k = this.keys;
-    const [reply] = await this.run('presenceJoin', [
-      {
-        script: PRESENCE_JOIN,
-        keys: [k.client(clientId), k.clientPresence(clientId), k.presence(channel), k.presenceSeq],
-        args: [channel, clientId, this.options.keyTtl],
-      },
-    ]);
-    return presenceChange(clientId, reply as [number, number, string?]);
+    return this.#channels.presenceJoin(channel, clientId);
   }
 
   async presenceLeave(channel: string, clientId: string): Promise<PresenceChange> {
     await this.#enter();
-    const k = this.keys;
-    const [reply] = await this.run('presenceLeave', [
-      {
-        script: PRESENCE_LEAVE,
-        keys: [k.client(clientId), k.clientPresence(clientId), k.presence(channel)],
-        args: [channel, clientId],
-      },
-    ]);
-    return presenceChange(clientId, reply as [number, number, string?]);
+    return this.#channels.presenceLeave(channel, clientId);
   }
 
   async presence(channel: string, maxMembers: number): Promise<PresenceSnapshot> {
     await this.#enter();
-    const [c0, c1] = this.keys.clientKeyParts();
-    const [reply] = await this.run('presence', [
-      { script: PRESENCE_READ, keys: [this.keys.presence(channel)], args: [maxMembers, c0, c1] },
-    ]);
-    const [count, ...pairs] = reply as [number, ...string[]];
-    if (count > maxMembers) return { count };
-    const members: PresenceMember[] = [];
-    for (let i = 0; i + 1 < pairs.length; i += 2)
-      members.push({ clientId: pairs[i] as string, info: pairs[i + 1] as string });
-    return { count, members };
+    return this.#channels.presence(channel, maxMembers);
   }
 
   async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {
