@@ -4,8 +4,8 @@
 // one slot (scripts.ts). A publish reads the pattern index sets of `expand(channel)` only (O(patterns)),
 // then queues for every recipient in ONE pipeline; a message with several recipients is stored ONCE and
 // queued by reference. Each recipient's node (the one that last pinged it) is woken over ITS pub/sub
-// History and presence (one script each, several slots) are in channel-features.ts.
-// channel only, never every node (faye-redis wakes all).
+// channel only, never every node (faye-redis wakes all). History and presence (one script each, several
+// slots) are in channel-features.ts.
 
 import { randomBytes } from 'node:crypto';
 import { expand, type Message } from '@pushwire/bayeux';
