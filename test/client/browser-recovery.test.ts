@@ -1,39 +1,16 @@
-// Chromium end to end (playwright-core), issue 9: the IIFE bundle recovers a channel with history after its
-// session is lost (expired on the server, connections cut) while the server keeps publishing, on all four
-// transports: the page sees every message once, in order, and a `recovery` event.
-
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildBrowserBundle } from '../../packages/client/src/browser-bundle.js';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type OurServer, startOurs } from '../../packages/client/test/helpers.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { closePage, serveInFront, useBrowserAndBundle } from '../helpers/bayeux-page.js';
 
 const PAGE =
   '<!doctype html><meta charset="utf-8"><title>pushwire recovery</title><script src="/client.js"></script>';
 
-let browser: Browser;
-let bundle: string;
-
-beforeAll(async () => {
-  [browser, bundle] = await Promise.all([launchBrowser(), buildBrowserBundle('iife', true)]);
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const env = useBrowserAndBundle();
 
 async function startSite(): Promise<OurServer> {
   const server = await startOurs({ timeout: 1000, channels: { '/chat/**': { history: { size: 100 } } } });
-  const bayeuxListener = server.http.listeners('request')[0] as (
-    req: IncomingMessage,
-    res: ServerResponse,
-  ) => void;
-  server.http.removeAllListeners('request');
-  server.http.on('request', (req, res) => {
-    if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-    else if (req.url === '/client.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
-    else bayeuxListener(req, res);
-  });
+  serveInFront(server.http, { '/': ['text/html', PAGE], '/client.js': ['text/javascript', env.bundle] });
   return server;
 }
 
@@ -47,10 +24,7 @@ describe('browser client (Chromium) recovery', () => {
   let server: OurServer | undefined;
   let page: Page | undefined;
   afterEach(async () => {
-    await page?.evaluate(() =>
-      (window as unknown as { client?: { disconnect(): Promise<void> } }).client?.disconnect(),
-    );
-    await page?.close();
+    await closePage(page);
     await server?.close();
     server = page = undefined;
   });
@@ -66,7 +40,7 @@ describe('browser client (Chromium) recovery', () => {
     'recovers a lost session over %s, each message once',
     async (transport) => {
       server = await startSite();
-      page = await browser.newPage();
+      page = await env.browser.newPage();
       await page.goto(`http://127.0.0.1:${server.port}/`);
       await page.evaluate(
         async ({ url, transport }) => {

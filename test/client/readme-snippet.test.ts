@@ -3,35 +3,23 @@
 // origin with no Bayeux endpoint its status line says what is wrong (HTTP 404, check the URL).
 
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildBrowserBundle } from '../../packages/client/src/browser-bundle.js';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type OurServer, startOurs } from '../../packages/client/test/helpers.js';
-import { launchBrowser, type StaticSite, serveStatic } from '../helpers/browser.js';
+import { closePage, serveInFront, useBrowserAndBundle } from '../helpers/bayeux-page.js';
+import { type StaticSite, serveStatic } from '../helpers/browser.js';
 
 const README = readFileSync(new URL('../../packages/client/README.md', import.meta.url), 'utf8');
 const SNIPPET = /```html\n([\s\S]*?)```/.exec(README)?.[1] ?? '';
 
-let browser: Browser;
-let bundle: string;
-
-beforeAll(async () => {
-  [browser, bundle] = await Promise.all([launchBrowser(), buildBrowserBundle('iife', true)]);
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const env = useBrowserAndBundle();
 
 describe('README browser snippet (Chromium)', () => {
   let server: OurServer | undefined;
   let site: StaticSite | undefined;
   let page: Page | undefined;
   afterEach(async () => {
-    await page?.evaluate(() =>
-      (window as unknown as { client?: { disconnect(): Promise<void> } }).client?.disconnect(),
-    );
-    await page?.close();
+    await closePage(page);
     await site?.close();
     await server?.close();
     server = site = page = undefined;
@@ -44,18 +32,11 @@ describe('README browser snippet (Chromium)', () => {
 
   it('next to a Bayeux server: connected, and the published line shown', async () => {
     server = await startOurs({ timeout: 1000 });
-    const bayeuxListener = server.http.listeners('request')[0] as (
-      req: IncomingMessage,
-      res: ServerResponse,
-    ) => void;
-    server.http.removeAllListeners('request');
-    server.http.on('request', (req, res) => {
-      if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(SNIPPET);
-      else if (req.url === '/pushwire.js')
-        res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
-      else bayeuxListener(req, res);
+    serveInFront(server.http, {
+      '/': ['text/html; charset=utf-8', SNIPPET],
+      '/pushwire.js': ['text/javascript', env.bundle],
     });
-    page = await browser.newPage();
+    page = await env.browser.newPage();
     await page.goto(`http://127.0.0.1:${server.port}/`);
     await page.waitForFunction(() => document.querySelectorAll('#log li').length === 1);
     expect(await page.textContent('#log li')).toBe('browser: hello');
@@ -68,9 +49,9 @@ describe('README browser snippet (Chromium)', () => {
   it('no Bayeux endpoint at /bayeux: the status line says HTTP 404 and to check the URL', async () => {
     site = await serveStatic({
       '/': ['text/html; charset=utf-8', SNIPPET],
-      '/pushwire.js': ['text/javascript', bundle],
+      '/pushwire.js': ['text/javascript', env.bundle],
     });
-    page = await browser.newPage();
+    page = await env.browser.newPage();
     await page.goto(site.url);
     await page.waitForFunction(() =>
       document.getElementById('status')?.textContent?.startsWith('retry 1 in'),

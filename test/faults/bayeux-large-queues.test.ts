@@ -6,44 +6,17 @@
 //   encoding one 600 MB reply) and then lost everything. Now a reply carries at most maxReplyBytes of
 //   messages and the rest waits, in order, for the next connects; queues are bounded in bytes too.
 import type { Socket } from 'node:net';
-import type { Message } from '@pushwire/bayeux';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type BayeuxHarness, RawBayeuxWs, startBayeux } from './bayeux-support.js';
+import { describe, expect, it } from 'vitest';
+import { postBayeux, quietPollingClient, RawBayeuxWs, useBayeuxHarness } from './bayeux-support.js';
 import { until, within } from './support.js';
 
-let h: BayeuxHarness | undefined;
-const open: RawBayeuxWs[] = [];
-afterEach(async () => {
-  for (const c of open.splice(0)) await c.end();
-  await h?.close();
-  h = undefined;
-});
-
-async function post(messages: Message[]): Promise<{ replies: Message[]; bytes: number }> {
-  const res = await fetch(`http://127.0.0.1:${h!.port}/bayeux`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(messages),
-  });
-  expect(res.status).toBe(200);
-  const text = await res.text();
-  return { replies: JSON.parse(text) as Message[], bytes: Buffer.byteLength(text) };
-}
-
-/** A long-polling client subscribed to `channel` whose first connect is done; it then goes quiet. */
-async function pollingClient(channel: string): Promise<string> {
-  const { replies } = await post([
-    { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
-  ]);
-  const clientId = replies[0]?.clientId as string;
-  await post([{ channel: '/meta/subscribe', clientId, subscription: channel }]);
-  await post([{ channel: '/meta/connect', clientId, connectionType: 'long-polling' }]);
-  return clientId;
-}
+const fx = useBayeuxHarness();
 
 /** A connect answered at once (advice.timeout 0) with whatever fits. */
 const poll = (clientId: string) =>
-  post([{ channel: '/meta/connect', clientId, connectionType: 'long-polling', advice: { timeout: 0 } }]);
+  postBayeux(fx.h.port, [
+    { channel: '/meta/connect', clientId, connectionType: 'long-polling', advice: { timeout: 0 } },
+  ]);
 
 /** The encoded size of a server publish of `data` on `channel` (what the queue counts). */
 const sizeOf = (channel: string, data: unknown): number =>
@@ -54,11 +27,11 @@ describe('a large backlog reaches a long-polling client over several connects (m
     const maxReplyBytes = 256 * 1024;
     const count = 200;
     const pad = 'x'.repeat(16 * 1024);
-    h = await startBayeux({ maxReplyBytes, maxQueueBytes: 8 * 1024 * 1024 });
+    await fx.start({ maxReplyBytes, maxQueueBytes: 8 * 1024 * 1024 });
     const errors: unknown[] = [];
-    h.bayeux.on('error', ({ error }) => errors.push(error));
-    const clientId = await pollingClient('/big');
-    for (let i = 0; i < count; i++) await h.bayeux.publish('/big', { i, pad });
+    fx.h.bayeux.on('error', ({ error }) => errors.push(error));
+    const clientId = await quietPollingClient(fx.h.port, '/big');
+    for (let i = 0; i < count; i++) await fx.h.bayeux.publish('/big', { i, pad });
     const got: number[] = [];
     let connects = 0;
     while (got.length < count) {
@@ -88,26 +61,25 @@ describe('a large backlog reaches a long-polling client over several connects (m
       [exact, [[0, 1]]],
       [exact - 1, [[0], [1]]],
     ] as const) {
-      h = await startBayeux({ maxReplyBytes });
-      const clientId = await pollingClient('/big');
-      await h.bayeux.publish('/big', a);
-      await h.bayeux.publish('/big', b);
+      await fx.start({ maxReplyBytes });
+      const clientId = await quietPollingClient(fx.h.port, '/big');
+      await fx.h.bayeux.publish('/big', a);
+      await fx.h.bayeux.publish('/big', b);
       const seen: number[][] = [];
       for (let k = 0; k < perReply.length; k++) {
         const { replies } = await poll(clientId);
         seen.push(replies.filter((m) => m.channel === '/big').map((m) => (m.data as { i: number }).i));
       }
       expect(seen).toEqual(perReply);
-      await h.close();
-      h = undefined;
+      await fx.stop();
     }
   });
 
   it('a single message larger than maxReplyBytes still goes (alone)', async () => {
-    h = await startBayeux({ maxReplyBytes: 100 });
-    const clientId = await pollingClient('/big');
-    await h.bayeux.publish('/big', 'y'.repeat(500));
-    await h.bayeux.publish('/big', 'small');
+    await fx.start({ maxReplyBytes: 100 });
+    const clientId = await quietPollingClient(fx.h.port, '/big');
+    await fx.h.bayeux.publish('/big', 'y'.repeat(500));
+    await fx.h.bayeux.publish('/big', 'small');
     expect((await poll(clientId)).replies.map((m) => m.data ?? m.channel)).toEqual([
       'y'.repeat(500),
       '/meta/connect',
@@ -123,13 +95,13 @@ describe('queues bounded in bytes (maxQueueBytes)', () => {
   it("drop-oldest crossed by one byte: the oldest goes, and the 'drop' event says so", async () => {
     const m = (i: number) => ({ i, pad: 'z'.repeat(100) });
     const size = sizeOf('/q', m(0));
-    h = await startBayeux({ maxQueueBytes: 3 * size, queuePolicy: 'drop-oldest' });
+    await fx.start({ maxQueueBytes: 3 * size, queuePolicy: 'drop-oldest' });
     const drops: unknown[] = [];
-    h.bayeux.on('drop', (e) => drops.push(e));
-    const clientId = await pollingClient('/q');
-    for (let i = 0; i < 3; i++) await h.bayeux.publish('/q', m(i));
+    fx.h.bayeux.on('drop', (e) => drops.push(e));
+    const clientId = await quietPollingClient(fx.h.port, '/q');
+    for (let i = 0; i < 3; i++) await fx.h.bayeux.publish('/q', m(i));
     expect(drops).toEqual([]);
-    await h.bayeux.publish('/q', m(3));
+    await fx.h.bayeux.publish('/q', m(3));
     expect(drops).toEqual([{ clientId, dropped: 1, bytes: size, limit: 'maxQueueBytes' }]);
     const { replies } = await poll(clientId);
     expect(replies.filter((r) => r.channel === '/q').map((r) => (r.data as { i: number }).i)).toEqual([
@@ -140,13 +112,13 @@ describe('queues bounded in bytes (maxQueueBytes)', () => {
   it("disconnect crossed by one byte: the client is dropped as 'slow', the event counts what was lost", async () => {
     const m = (i: number) => ({ i, pad: 'z'.repeat(100) });
     const size = sizeOf('/q', m(0));
-    h = await startBayeux({ maxQueueBytes: 2 * size + 1, queuePolicy: 'disconnect' });
+    await fx.start({ maxQueueBytes: 2 * size + 1, queuePolicy: 'disconnect' });
     const gone: unknown[] = [];
-    h.bayeux.on('disconnect', (e) => gone.push(e));
-    const clientId = await pollingClient('/q');
-    await h.bayeux.publish('/q', m(0));
-    await h.bayeux.publish('/q', m(1));
-    await h.bayeux.publish('/q', 1); // ~24 bytes: more than the one byte left
+    fx.h.bayeux.on('disconnect', (e) => gone.push(e));
+    const clientId = await quietPollingClient(fx.h.port, '/q');
+    await fx.h.bayeux.publish('/q', m(0));
+    await fx.h.bayeux.publish('/q', m(1));
+    await fx.h.bayeux.publish('/q', 1); // ~24 bytes: more than the one byte left
     await until(() => gone.length === 1, 5000, 'slow client dropped');
     expect(gone).toEqual([{ clientId, reason: 'slow', lost: { dropped: 2, bytes: 2 * size } }]);
   });
@@ -154,18 +126,18 @@ describe('queues bounded in bytes (maxQueueBytes)', () => {
 
 describe('fan-out writes shared frames', () => {
   it('one 1 MB publish to 200 websocket subscribers: the same Buffer reaches every socket, bytes exact', async () => {
-    h = await startBayeux({ maxMessageSize: 2 * 1024 * 1024 });
+    await fx.start({ maxMessageSize: 2 * 1024 * 1024 });
     const subscribers = 200;
     const clients: RawBayeuxWs[] = [];
     for (let i = 0; i < subscribers; i++) {
-      const c = await RawBayeuxWs.open(h.port);
-      open.push(c);
+      const c = await RawBayeuxWs.open(fx.h.port);
+      fx.track(c);
       clients.push(c);
       await c.join('/fan');
     }
     // Every server-side socket's writes, by object.
     const written = new Map<Socket, Buffer[]>();
-    for (const s of h.serverSockets) {
+    for (const s of fx.h.serverSockets) {
       const chunks: Buffer[] = [];
       written.set(s, chunks);
       const write = s.write.bind(s) as (...args: unknown[]) => boolean;
@@ -175,7 +147,7 @@ describe('fan-out writes shared frames', () => {
       }) as typeof s.write;
     }
     const payload = 'p'.repeat(1024 * 1024);
-    expect(await h.bayeux.publish('/fan', payload)).toBe(subscribers);
+    expect(await fx.h.bayeux.publish('/fan', payload)).toBe(subscribers);
     await within(
       Promise.all(
         clients.map((c) =>

@@ -4,23 +4,11 @@
 // receiving pushes for a session whose current connect was elsewhere (a long-poll held for it meanwhile got
 // nothing), and a connect answered at once left an older held connect waiting for its timeout.
 import type { Message } from '@pushwire/bayeux';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type BayeuxHarness, RawBayeuxWs, startBayeux } from './bayeux-support.js';
+import { describe, expect, it } from 'vitest';
+import { type RawBayeuxWs, useBayeuxHarness } from './bayeux-support.js';
 import { within } from './support.js';
 
-let h: BayeuxHarness | undefined;
-const open: RawBayeuxWs[] = [];
-afterEach(async () => {
-  for (const c of open.splice(0)) await c.end();
-  await h?.close();
-  h = undefined;
-});
-
-async function ws(): Promise<RawBayeuxWs> {
-  const c = await RawBayeuxWs.open(h!.port);
-  open.push(c);
-  return c;
-}
+const fx = useBayeuxHarness();
 
 const connect = (clientId: string, id: string, connectionType = 'websocket'): Message => ({
   channel: '/meta/connect',
@@ -34,16 +22,16 @@ const pushed = (c: RawBayeuxWs, channel: string): unknown[] => c.data(channel);
 
 describe('deliveries follow the current connect', () => {
   it('websocket -> second websocket that closes: the next message waits for a connect, then rides it', async () => {
-    h = await startBayeux({ timeout: 10_000 });
-    const first = await ws();
+    await fx.start({ timeout: 10_000 });
+    const first = await fx.ws();
     const clientId = await first.join('/moves');
-    const second = await ws();
+    const second = await fx.ws();
     second.send([connect(clientId, 'x1')]);
     // The first socket's held connect was replaced by the second's (one outstanding connect, §4.2).
     expect(await first.reply('c1')).toMatchObject({ successful: true });
     await within(
       (async () => {
-        while (h!.bayeux.heldConnects !== 1) await new Promise((r) => setImmediate(r));
+        while (fx.h.bayeux.heldConnects !== 1) await new Promise((r) => setImmediate(r));
       })(),
       5000,
       'second socket holds the connect',
@@ -51,14 +39,14 @@ describe('deliveries follow the current connect', () => {
     await second.end();
     await within(
       (async () => {
-        while (h!.bayeux.heldConnects !== 0) await new Promise((r) => setImmediate(r));
+        while (fx.h.bayeux.heldConnects !== 0) await new Promise((r) => setImmediate(r));
       })(),
       5000,
       'hold released on close',
     );
-    await h.bayeux.publish('/moves', 'after-close');
+    await fx.h.bayeux.publish('/moves', 'after-close');
     // Nothing is pushed to the socket the session left: a server publish round trip later, still nothing.
-    await h.bayeux.publish('/other', 'flush');
+    await fx.h.bayeux.publish('/other', 'flush');
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
     expect(pushed(first, '/moves')).toEqual([]);
@@ -77,7 +65,7 @@ describe('deliveries follow the current connect', () => {
     expect(messages[1]).toMatchObject({ id: 'c2', successful: true });
     // From then on pushes go to the first socket again (it holds the session's current connect).
     first.send([connect(clientId, 'c3')]);
-    await h.bayeux.publish('/moves', 'pushed');
+    await fx.h.bayeux.publish('/moves', 'pushed');
     await first.waitFrame(
       (f) => f.kind === 'messages' && f.messages.some((m) => m.data === 'pushed'),
       'push to the first socket',
@@ -85,10 +73,10 @@ describe('deliveries follow the current connect', () => {
   });
 
   it('websocket -> long-poll: messages go into the long-poll reply, not to the socket the session left', async () => {
-    h = await startBayeux({ timeout: 10_000 });
-    const first = await ws();
+    await fx.start({ timeout: 10_000 });
+    const first = await fx.ws();
     const clientId = await first.join('/moves');
-    const poll = fetch(`http://127.0.0.1:${h.port}/bayeux`, {
+    const poll = fetch(`http://127.0.0.1:${fx.h.port}/bayeux`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify([connect(clientId, 'lp1', 'long-polling')]),
@@ -96,12 +84,12 @@ describe('deliveries follow the current connect', () => {
     expect(await first.reply('c1')).toMatchObject({ successful: true }); // replaced
     await within(
       (async () => {
-        while (h!.bayeux.heldConnects !== 1) await new Promise((r) => setImmediate(r));
+        while (fx.h.bayeux.heldConnects !== 1) await new Promise((r) => setImmediate(r));
       })(),
       5000,
       'long-poll held',
     );
-    await h.bayeux.publish('/moves', 'to-the-poll');
+    await fx.h.bayeux.publish('/moves', 'to-the-poll');
     const res = await within(poll, 5000, 'long-poll answered by the publish');
     const replies = (await res.json()) as Message[];
     expect(replies.map((m) => [m.channel, m.data ?? m.id])).toEqual([
@@ -112,14 +100,14 @@ describe('deliveries follow the current connect', () => {
   });
 
   it('a connect answered at once answers an older held connect at once (no wait for its timeout)', async () => {
-    h = await startBayeux({ timeout: 10_000 });
-    const first = await ws();
+    await fx.start({ timeout: 10_000 });
+    const first = await fx.ws();
     const clientId = await first.join('/moves');
-    const second = await ws();
+    const second = await fx.ws();
     // Not alone in its frame: answered at once (CometD canSuspend), and it is now the current connect.
     second.send([{ channel: '/moves', clientId, data: 'hello', id: 'p' }, connect(clientId, 'x1')]);
     expect(await second.reply('x1')).toMatchObject({ successful: true });
     expect(await within(first.reply('c1'), 2000, 'older hold answered')).toMatchObject({ successful: true });
-    expect(h.bayeux.heldConnects).toBe(0);
+    expect(fx.h.bayeux.heldConnects).toBe(0);
   });
 });

@@ -6,39 +6,11 @@
 import { once } from 'node:events';
 import type { Message } from '@pushwire/bayeux';
 import { WebSocket } from '@pushwire/websocket';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type BayeuxHarness, RawBayeuxWs, startBayeux } from './bayeux-support.js';
+import { describe, expect, it } from 'vitest';
+import { postBayeux, quietPollingClient, RawBayeuxWs, useBayeuxHarness } from './bayeux-support.js';
 import { until, within } from './support.js';
 
-let h: BayeuxHarness | undefined;
-const open: RawBayeuxWs[] = [];
-afterEach(async () => {
-  for (const c of open.splice(0)) await c.end();
-  await h?.close();
-  h = undefined;
-});
-
-async function post(messages: Message[]): Promise<Message[]> {
-  const res = await fetch(`http://127.0.0.1:${h!.port}/bayeux`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(messages),
-  });
-  expect(res.status).toBe(200);
-  return (await res.json()) as Message[];
-}
-
-/** A long-polling client that handshakes, subscribes, connects once, then goes quiet. */
-async function quietPollingClient(channel: string): Promise<string> {
-  const [hs] = await post([
-    { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
-  ]);
-  const clientId = hs?.clientId as string;
-  const [sub] = await post([{ channel: '/meta/subscribe', clientId, subscription: channel }]);
-  expect(sub?.successful).toBe(true);
-  await post([{ channel: '/meta/connect', clientId, connectionType: 'long-polling' }]);
-  return clientId;
-}
+const fx = useBayeuxHarness();
 
 const connect = (clientId: string): Message => ({
   channel: '/meta/connect',
@@ -50,23 +22,23 @@ const connect = (clientId: string): Message => ({
 describe('slow long-polling client (stops sending /meta/connect)', () => {
   it('drop-oldest: maxQueue + 5 published, the next connect gets exactly the newest maxQueue', async () => {
     const maxQueue = 10;
-    h = await startBayeux({ maxQueue, queuePolicy: 'drop-oldest' });
-    const clientId = await quietPollingClient('/slow/lp');
-    for (let i = 0; i < maxQueue + 5; i++) await h.bayeux.publish('/slow/lp', { i });
-    const replies = await post([connect(clientId)]);
+    await fx.start({ maxQueue, queuePolicy: 'drop-oldest' });
+    const clientId = await quietPollingClient(fx.h.port, '/slow/lp');
+    for (let i = 0; i < maxQueue + 5; i++) await fx.h.bayeux.publish('/slow/lp', { i });
+    const replies = (await postBayeux(fx.h.port, [connect(clientId)])).replies;
     const got = replies.filter((m) => m.channel === '/slow/lp').map((m) => (m.data as { i: number }).i);
     expect(got).toEqual(Array.from({ length: maxQueue }, (_, k) => k + 5));
   });
 
   it("disconnect: maxQueue + 1 published, the client is dropped as 'slow' and told to re-handshake", async () => {
     const maxQueue = 10;
-    h = await startBayeux({ maxQueue, queuePolicy: 'disconnect' });
+    await fx.start({ maxQueue, queuePolicy: 'disconnect' });
     const gone: { clientId: string; reason: string; lost?: unknown }[] = [];
-    h.bayeux.on('disconnect', (e) => gone.push(e));
-    const clientId = await quietPollingClient('/slow/lp');
-    for (let i = 0; i < maxQueue; i++) await h.bayeux.publish('/slow/lp', { i });
+    fx.h.bayeux.on('disconnect', (e) => gone.push(e));
+    const clientId = await quietPollingClient(fx.h.port, '/slow/lp');
+    for (let i = 0; i < maxQueue; i++) await fx.h.bayeux.publish('/slow/lp', { i });
     expect(gone).toEqual([]);
-    await h.bayeux.publish('/slow/lp', { i: maxQueue });
+    await fx.h.bayeux.publish('/slow/lp', { i: maxQueue });
     await until(() => gone.length === 1, 5000, 'slow client dropped');
     // The event says what the policy dropped: the full queue went with the session.
     const sizes = Array.from({ length: maxQueue }, (_, i) =>
@@ -77,7 +49,7 @@ describe('slow long-polling client (stops sending /meta/connect)', () => {
       reason: 'slow',
       lost: { dropped: maxQueue, bytes: sizes.reduce((a, b) => a + b, 0) },
     });
-    const [reply] = await post([connect(clientId)]);
+    const [reply] = (await postBayeux(fx.h.port, [connect(clientId)])).replies;
     expect(reply).toMatchObject({ successful: false, advice: { reconnect: 'handshake' } });
     expect(String(reply?.error)).toMatch(/^402:/);
   });
@@ -96,7 +68,7 @@ describe('slow WebSocket client (stops reading its socket)', () => {
   async function flood(good: { count: () => number }, stop: () => boolean): Promise<number> {
     let sent = 0;
     while (sent < total && !stop()) {
-      for (let k = 0; k < maxQueue / 2; k++) await h!.bayeux.publish('/slow/ws', { i: sent++, payload });
+      for (let k = 0; k < maxQueue / 2; k++) await fx.h.bayeux.publish('/slow/ws', { i: sent++, payload });
       await until(() => good.count() >= sent || stop(), 5000, `good subscriber keeps up (${sent})`);
     }
     return sent;
@@ -104,7 +76,7 @@ describe('slow WebSocket client (stops reading its socket)', () => {
 
   /** A well-behaved WebSocket subscriber on the same server (our own client, reading normally). */
   async function goodSubscriber(): Promise<{ count: () => number; close: () => Promise<void> }> {
-    const ws = new WebSocket(`ws://127.0.0.1:${h!.port}/bayeux`);
+    const ws = new WebSocket(`ws://127.0.0.1:${fx.h.port}/bayeux`);
     await within(once(ws, 'open'), 5000, 'good subscriber open');
     let received = 0;
     let clientId = '';
@@ -138,7 +110,7 @@ describe('slow WebSocket client (stops reading its socket)', () => {
 
   /** Bytes the server holds for the slow peer: its socket's user-space write queue. */
   function bufferedForSlowPeer(): number {
-    return Math.max(0, ...h!.serverSockets.map((s) => s.writableLength));
+    return Math.max(0, ...fx.h.serverSockets.map((s) => s.writableLength));
   }
 
   // Regression (found by HARDENING, fixed in e3ae93d): pushes over a WebSocket used to drain the engine
@@ -146,11 +118,11 @@ describe('slow WebSocket client (stops reading its socket)', () => {
   // WebSocket client that stopped reading (20.8 MB held for one client with maxQueue 20). Now pushes stop
   // past maxSocketBuffer and the messages stay in the engine queue, under the policy.
   it("queuePolicy 'disconnect': a WebSocket client that never reads is dropped as 'slow'", async () => {
-    h = await startBayeux({ maxQueue, queuePolicy: 'disconnect' });
+    await fx.start({ maxQueue, queuePolicy: 'disconnect' });
     const gone: { clientId: string; reason: string; lost?: unknown }[] = [];
-    h.bayeux.on('disconnect', (e) => gone.push(e));
-    const slow = await RawBayeuxWs.open(h.port);
-    open.push(slow);
+    fx.h.bayeux.on('disconnect', (e) => gone.push(e));
+    const slow = await RawBayeuxWs.open(fx.h.port);
+    fx.track(slow);
     const clientId = await slow.join('/slow/ws');
     slow.socket.pause(); // stop reading: the kernel buffers fill, then the server's
     const good = await goodSubscriber();
@@ -169,9 +141,9 @@ describe('slow WebSocket client (stops reading its socket)', () => {
   }, 60_000);
 
   it("queuePolicy 'drop-oldest': what the server buffers for a non-reading client stays bounded", async () => {
-    h = await startBayeux({ maxQueue, queuePolicy: 'drop-oldest' });
-    const slow = await RawBayeuxWs.open(h.port);
-    open.push(slow);
+    await fx.start({ maxQueue, queuePolicy: 'drop-oldest' });
+    const slow = await RawBayeuxWs.open(fx.h.port);
+    fx.track(slow);
     await slow.join('/slow/ws');
     slow.socket.pause();
     const good = await goodSubscriber();

@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Message } from '@pushwire/bayeux';
 import { type BayeuxServer, type BayeuxServerOptions, createBayeuxServer } from '@pushwire/server';
 import { encodeFrame, OPCODE, Receiver } from '@pushwire/websocket';
+import { afterEach, expect } from 'vitest';
 import { rawWebSocket, within } from './support.js';
 
 export interface BayeuxHarness {
@@ -37,6 +38,87 @@ export async function startBayeux(options: BayeuxServerOptions = {}): Promise<Ba
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
+}
+
+/** What useBayeuxHarness() gives a test file: the test's harness and raw peers, cleaned up after it. */
+export interface BayeuxFixture {
+  /** The harness start() made in the current test (throws if none). */
+  readonly h: BayeuxHarness;
+  /** Starts the current test's server (closed after the test). */
+  start(options?: BayeuxServerOptions): Promise<BayeuxHarness>;
+  /** Closes the current server now (a test that starts several in turn). */
+  stop(): Promise<void>;
+  /** A raw peer on the current server, ended after the test. */
+  ws(): Promise<RawBayeuxWs>;
+  /** Ends `c` after the test. */
+  track(c: RawBayeuxWs): RawBayeuxWs;
+  /** Forgets `c` (the test ended it itself). */
+  untrack(c: RawBayeuxWs): void;
+}
+
+/** Registers an afterEach in the calling file that ends the test's peers and closes its server. */
+export function useBayeuxHarness(): BayeuxFixture {
+  let current: BayeuxHarness | undefined;
+  const open: RawBayeuxWs[] = [];
+  afterEach(async () => {
+    for (const c of open.splice(0)) await c.end();
+    await current?.close();
+    current = undefined;
+  });
+  const fixture: BayeuxFixture = {
+    get h(): BayeuxHarness {
+      if (current === undefined) throw new Error('no Bayeux harness started in this test');
+      return current;
+    },
+    async start(options) {
+      current = await startBayeux(options);
+      return current;
+    },
+    async stop() {
+      const h = current;
+      current = undefined;
+      await h?.close();
+    },
+    async ws() {
+      return fixture.track(await RawBayeuxWs.open(fixture.h.port));
+    },
+    track(c) {
+      open.push(c);
+      return c;
+    },
+    untrack(c) {
+      const i = open.indexOf(c);
+      if (i !== -1) open.splice(i, 1);
+    },
+  };
+  return fixture;
+}
+
+/** POSTs `messages` as JSON to /bayeux (status 200 asserted): the replies and the reply's size in bytes. */
+export async function postBayeux(
+  port: number,
+  messages: Message[],
+): Promise<{ replies: Message[]; bytes: number }> {
+  const res = await fetch(`http://127.0.0.1:${port}/bayeux`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(messages),
+  });
+  expect(res.status).toBe(200);
+  const text = await res.text();
+  return { replies: JSON.parse(text) as Message[], bytes: Buffer.byteLength(text) };
+}
+
+/** A long-polling client that handshakes, subscribes to `channel`, connects once, then goes quiet. */
+export async function quietPollingClient(port: number, channel: string): Promise<string> {
+  const { replies } = await postBayeux(port, [
+    { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
+  ]);
+  const clientId = replies[0]?.clientId as string;
+  const sub = await postBayeux(port, [{ channel: '/meta/subscribe', clientId, subscription: channel }]);
+  expect(sub.replies[0]?.successful).toBe(true);
+  await postBayeux(port, [{ channel: '/meta/connect', clientId, connectionType: 'long-polling' }]);
+  return clientId;
 }
 
 export type Frame =

@@ -24,11 +24,32 @@ export type ChannelGrammar = (typeof CHANNEL_GRAMMAR)[keyof typeof CHANNEL_GRAMM
 /** Default cap on a channel name's length (characters). Bounds expand() and every Map key built from names. */
 export const DEFAULT_MAX_CHANNEL_LENGTH = 512;
 
+/**
+ * Default cap on the segments of a name or pattern (`/a/b/c` has 3). Real deployments use a handful
+ * (CometD's `/service/chat/private`, Salesforce's `/data/AccountChangeEvent`); every segment costs a
+ * subscription key in expand(), so 512 one-letter segments would cost 256 keys per publish (issue 8 item 6).
+ */
+export const DEFAULT_MAX_CHANNEL_SEGMENTS = 32;
+
 export interface ChannelOptions {
   /** Default 'lenient'. */
   grammar?: ChannelGrammar;
   /** Longest accepted name or pattern, in characters. Default DEFAULT_MAX_CHANNEL_LENGTH (512). */
   maxLength?: number;
+  /** Most segments in a name or pattern (the wildcard counts). Default DEFAULT_MAX_CHANNEL_SEGMENTS (32). */
+  maxSegments?: number;
+}
+
+/** Number of segments of a name or pattern that starts with "/" (`/a/b` -> 2); O(length), no allocation. */
+export function channelDepth(name: string): number {
+  let n = 0;
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) === 0x2f /* "/" */) n++;
+  return n;
+}
+
+/** True when `name` has more segments than allowed (callers give a clearer error than "invalid"). */
+export function isTooDeep(name: string, opts?: ChannelOptions): boolean {
+  return channelDepth(name) > (opts?.maxSegments ?? DEFAULT_MAX_CHANNEL_SEGMENTS);
 }
 
 const STRICT_SEGMENT = /^[A-Za-z0-9\-_!~()$@]+$/;
@@ -45,6 +66,7 @@ export const SERVICE_PREFIX = '/service/';
 function segmentsOf(name: string, opts: ChannelOptions | undefined): string[] | undefined {
   const maxLength = opts?.maxLength ?? DEFAULT_MAX_CHANNEL_LENGTH;
   if (name.length < 2 || name.length > maxLength || name.charCodeAt(0) !== 0x2f /* "/" */) return undefined;
+  if (isTooDeep(name, opts)) return undefined;
   return name.slice(1).split('/');
 }
 

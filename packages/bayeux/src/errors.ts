@@ -37,6 +37,17 @@ export const BAYEUX_ERRORS = {
   channelMissing: { code: 400, message: 'channel_missing' },
   /** A channel outside the grammar, a wildcard publish, or a `/meta/` channel other than the exact five. */
   channelInvalid: { code: 405, message: 'channel_invalid' },
+  /** A channel or subscription with more segments than allowed: args = the limit (maxChannelSegments). */
+  channelTooDeep: { code: 400, message: 'channel_too_deep' },
+  /**
+   * Too many handshakes per second: args = the scope (`connection` or `address`) and the limit. Sent with
+   * back-off advice (`reconnect: 'handshake'`, an interval), as the window clears within a second.
+   */
+  handshakeRateExceeded: { code: 403, message: 'handshake_rate_exceeded' },
+  /** Too many live sessions: args = the scope (`server` or `address`) and the limit. */
+  sessionsExceeded: { code: 403, message: 'sessions_exceeded' },
+  /** A cross-site JSON-P (callback-polling) request whose origin is not in the `cors` list. */
+  crossSiteDenied: { code: 403, message: 'cross_site_denied' },
   /** An `id` that is not a short alphanumeric-ish string. */
   messageIdInvalid: { code: 405, message: 'message_id_invalid' },
   /** A required field is absent: args = the field name (`version`, `connectionType`, `data`, ...). */

@@ -21,6 +21,7 @@
 //   /meta/subscribe and /meta/unsubscribe without `subscription` or with an empty array [403::subscription_missing],
 //   with an element that is not a valid name or trailing-wildcard pattern [403::subscription_invalid], or with
 //   more than maxSubscriptionsPerMessage elements [403:<max>:subscriptions_exceeded];
+//   a channel or subscription with more than channel.maxSegments segments [400:<max>:channel_too_deep];
 //   a publish (any non-meta channel) without `data` [400:data:field_missing].
 // What is IGNORED: `ext: null` and `advice: null` (removed), unknown fields (kept: extensions may use them),
 //   reply-only fields a client sent (`successful`, `error`: the server builds its own replies).
@@ -29,8 +30,10 @@
 
 import {
   type ChannelOptions,
+  DEFAULT_MAX_CHANNEL_SEGMENTS,
   isKnownMetaChannel,
   isMetaChannel,
+  isTooDeep,
   isValidChannel,
   isValidPattern,
   META_PREFIX,
@@ -127,6 +130,9 @@ export function validateMessage(raw: unknown, limits: ValidationLimits = {}): Me
   const goodId = isToken(id, maxId) ? id : undefined;
   if (id !== undefined && goodId === undefined) return fail(bayeuxError('messageIdInvalid'), raw, undefined);
   if (channel === undefined) return fail(bayeuxError('channelMissing'), raw, goodId);
+  if (typeof channel === 'string' && isTooDeep(channel, limits.channel)) {
+    return fail(bayeuxError('channelTooDeep', String(maxSegmentsOf(limits))), raw, goodId);
+  }
   // §2.2.1: publishing to a glob is not defined; a message channel is always a concrete name.
   if (!isValidChannel(channel, limits.channel) || (isMetaChannel(channel) && !isKnownMetaChannel(channel))) {
     return fail(bayeuxError('channelInvalid'), raw, goodId);
@@ -200,8 +206,17 @@ function checkSubscription(subscription: unknown, limits: ValidationLimits): Bay
   const list = Array.isArray(subscription) ? subscription : [subscription];
   const max = limits.maxSubscriptionsPerMessage ?? DEFAULT_VALIDATION_LIMITS.maxSubscriptionsPerMessage;
   if (list.length > max) return bayeuxError('subscriptionsExceeded', String(max));
-  for (const s of list) if (!isValidPattern(s, limits.channel)) return bayeuxError('subscriptionInvalid');
+  for (const s of list) {
+    if (typeof s === 'string' && isTooDeep(s, limits.channel)) {
+      return bayeuxError('channelTooDeep', String(maxSegmentsOf(limits)));
+    }
+    if (!isValidPattern(s, limits.channel)) return bayeuxError('subscriptionInvalid');
+  }
   return undefined;
+}
+
+function maxSegmentsOf(limits: ValidationLimits): number {
+  return limits.channel?.maxSegments ?? DEFAULT_MAX_CHANNEL_SEGMENTS;
 }
 
 /** The subscription field as a list (after validation). */

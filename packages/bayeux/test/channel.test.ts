@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
+  channelDepth,
   DEFAULT_MAX_CHANNEL_LENGTH,
+  DEFAULT_MAX_CHANNEL_SEGMENTS,
   expand,
   isBroadcastChannel,
   isKnownMetaChannel,
   isMetaChannel,
   isServiceChannel,
+  isTooDeep,
   isValidChannel,
   isValidPattern,
   isWildcard,
@@ -65,6 +68,30 @@ describe('isValidChannel', () => {
     expect(isValidChannel('/abcde', { maxLength: 5 })).toBe(false);
     expect(isValidPattern('/ab/*', { maxLength: 5 })).toBe(true);
     expect(isValidPattern('/ab/**', { maxLength: 5 })).toBe(false);
+  });
+});
+
+describe('channel depth (maxSegments)', () => {
+  const deep = (n: number): string => '/a'.repeat(n);
+
+  it('counts segments; the default limit is crossed by one', () => {
+    expect(channelDepth('/a/b/c')).toBe(3);
+    expect(channelDepth('/a/**')).toBe(2);
+    expect(DEFAULT_MAX_CHANNEL_SEGMENTS).toBe(32);
+    expect(isValidChannel(deep(32))).toBe(true);
+    expect(isValidChannel(deep(33))).toBe(false);
+    expect(isTooDeep(deep(33))).toBe(true);
+    expect(isValidPattern(`${deep(31)}/**`)).toBe(true);
+    expect(isValidPattern(`${deep(32)}/**`)).toBe(false);
+  });
+
+  it('maxSegments is an option, crossed by one', () => {
+    expect(isValidChannel('/a/b', { maxSegments: 2 })).toBe(true);
+    expect(isValidChannel('/a/b/c', { maxSegments: 2 })).toBe(false);
+    expect(isValidPattern('/a/*', { maxSegments: 2 })).toBe(true);
+    expect(isValidPattern('/a/b/*', { maxSegments: 2 })).toBe(false);
+    expect(isTooDeep('/a/b/c', { maxSegments: 2 })).toBe(true);
+    expect(isValidChannel(deep(40), { maxSegments: Number.POSITIVE_INFINITY })).toBe(true);
   });
 });
 

@@ -296,3 +296,33 @@ describe('validateBatch / parseBatch', () => {
     expect(subscriptionList({ channel: '/meta/subscribe' })).toEqual([]);
   });
 });
+
+describe('channel depth', () => {
+  const deep = (n: number): string => '/a'.repeat(n);
+
+  it('a publish or subscription past maxSegments is 400:<max>:channel_too_deep (the default is 32)', () => {
+    expect(validateMessage({ channel: deep(32), data: 1 }).ok).toBe(true);
+    expect(errorOf(validateMessage({ channel: deep(33), data: 1 }))).toBe('400:32:channel_too_deep');
+    const limits = { channel: { maxSegments: 3 } };
+    expect(validateMessage({ channel: deep(3), data: 1 }, limits).ok).toBe(true);
+    expect(errorOf(validateMessage({ channel: deep(4), data: 1, id: 'x' }, limits))).toBe(
+      '400:3:channel_too_deep',
+    );
+    const sub = (s: string) => ({ channel: '/meta/subscribe', clientId: 'c1', subscription: s });
+    expect(validateMessage(sub('/a/b/*'), limits).ok).toBe(true);
+    expect(errorOf(validateMessage(sub('/a/b/c/*'), limits))).toBe('400:3:channel_too_deep');
+  });
+
+  it('the refusal echoes channel and id so a client can route it', () => {
+    const check = validateMessage({ channel: deep(33), data: 1, id: 'p' });
+    expect(check.ok).toBe(false);
+    if (!check.ok) {
+      expect(failureReply(check)).toEqual({
+        channel: deep(33),
+        id: 'p',
+        successful: false,
+        error: '400:32:channel_too_deep',
+      });
+    }
+  });
+});

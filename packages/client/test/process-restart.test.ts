@@ -1,37 +1,11 @@
 // The server PROCESS is killed (SIGKILL: no goodbye, no advice) and started again on the same port: the
 // client backs off, re-handshakes, re-subscribes, and delivers what is published afterwards exactly once.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client, type TransportName } from '../src/index.js';
 import { collector } from './helpers.js';
-
-const FIXTURE = fileURLToPath(new URL('./fixtures/server-process.ts', import.meta.url));
-
-function startProcess(port = 0): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=pushwire-source', FIXTURE], {
-    env: { ...process.env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /ready (\d+)/.exec(out);
-      if (match) resolve({ child, port: Number(match[1]) });
-    });
-    child.once('exit', (code) => reject(new Error(`server process exited early (${code})`)));
-  });
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+import { kill, startProcess } from './server-process.js';
 
 describe('server process killed and restarted', () => {
   const children: ChildProcess[] = [];
@@ -42,7 +16,7 @@ describe('server process killed and restarted', () => {
   });
 
   it.each<TransportName>(['websocket', 'long-polling'])('over %s', async (transport) => {
-    const first = await startProcess();
+    const first = await startProcess('server-process.ts');
     children.push(first.child);
     const url = `http://127.0.0.1:${first.port}/bayeux`;
     const options = { transports: [transport], backoffIncrement: 50, maxBackoff: 200, backoffJitter: 0 };
@@ -59,7 +33,7 @@ describe('server process killed and restarted', () => {
     const resubscribed = collector<[string]>();
     subscriber.on('subscribed', resubscribed.handler);
     await kill(first.child);
-    const second = await startProcess(first.port);
+    const second = await startProcess('server-process.ts', first.port);
     children.push(second.child);
     const [, reestablished] = await handshakes.next();
     expect(reestablished).toBe(true);

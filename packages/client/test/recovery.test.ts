@@ -3,11 +3,11 @@
 // or a server restart; the app sees every message exactly once, in order, and a `recovery` event.
 // Publishes race the reconnect (server-side publishes from a seeded schedule, many rounds).
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client, type Recovery, type TransportName } from '../src/index.js';
 import { collector, type OurServer, once, startOurs } from './helpers.js';
+import { kill, startProcess } from './server-process.js';
 
 const TRANSPORTS: TransportName[] = ['websocket', 'long-polling', 'callback-polling', 'short-polling'];
 const CHANNELS = { '/chat/**': { history: { size: 500 } }, '/room/*': { presence: true } };
@@ -172,32 +172,6 @@ describe('recovery edge cases', () => {
   });
 });
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/history-server-process.ts', import.meta.url));
-
-function startProcess(port = 0): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=pushwire-source', FIXTURE], {
-    env: { ...process.env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /ready (\d+)/.exec(out);
-      if (match) resolve({ child, port: Number(match[1]) });
-    });
-    child.once('exit', (code) => reject(new Error(`server process exited early (${code})`)));
-  });
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
 describe('server process killed (SIGKILL) and restarted, memory engine', () => {
   const children: ChildProcess[] = [];
   const clients: Client[] = [];
@@ -209,7 +183,7 @@ describe('server process killed (SIGKILL) and restarted, memory engine', () => {
   it.each<TransportName>(['websocket', 'long-polling'])(
     'over %s: recovered false, not silence',
     async (transport) => {
-      const first = await startProcess();
+      const first = await startProcess('history-server-process.ts');
       children.push(first.child);
       const url = `http://127.0.0.1:${first.port}/bayeux`;
       const options = { transports: [transport], backoffIncrement: 50, maxBackoff: 200, backoffJitter: 0 };
@@ -223,7 +197,7 @@ describe('server process killed (SIGKILL) and restarted, memory engine', () => {
       const recoveries = collector<[string, Recovery]>();
       subscriber.on('recovery', recoveries.handler);
       await kill(first.child);
-      const second = await startProcess(first.port);
+      const second = await startProcess('history-server-process.ts', first.port);
       children.push(second.child);
       const [channel, recovery] = await recoveries.next();
       expect(channel).toBe('/chat/killed');

@@ -6,6 +6,21 @@ import type { Connection } from './connection.js';
 import { httpRefusedChannel } from './diagnostics.js';
 import type { HttpRequest } from './http-request.js';
 
+/**
+ * Refuses a connection with an HTTP status and a one-line reason, and reports it on the httpRefused
+ * diagnostics channel: the one way a layer (or the WsServer) turns a request away.
+ */
+export function refuseHttp(
+  conn: Connection,
+  request: HttpRequest,
+  status: number,
+  message: string,
+  headers?: Record<string, string>,
+): void {
+  if (httpRefusedChannel.hasSubscribers) httpRefusedChannel.publish({ conn, status, message });
+  request.respond(status, `${message}\n`, headers);
+}
+
 export abstract class HttpLayer implements HttpComponent {
   readonly httpComponent = true as const;
   readonly #opened = new WeakMap<Connection, HttpComponent>();
@@ -26,8 +41,7 @@ export abstract class HttpLayer implements HttpComponent {
     message: string,
     headers?: Record<string, string>,
   ): void {
-    if (httpRefusedChannel.hasSubscribers) httpRefusedChannel.publish({ conn, status, message });
-    request.respond(status, `${message}\n`, headers);
+    refuseHttp(conn, request, status, message, headers);
   }
 
   onMessage(conn: Connection, message: Message): Awaitable {

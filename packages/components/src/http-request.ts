@@ -4,6 +4,7 @@
 
 import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { readBody, HttpError as ServerHttpError } from '@pushwire/server';
 import { parseCookies } from './cookies.js';
 
 /** Where the response goes: Node's ServerResponse, or the socket of an upgrade request. */
@@ -112,60 +113,33 @@ export class HttpRequest {
     return this.#body;
   }
 
-  #readBody(): Promise<Buffer> {
-    if (this.#exchange.kind === 'upgrade') return Promise.resolve(Buffer.alloc(0));
-    const limit = this.#maxBodySize;
-    const raw = this.raw;
-    const declared = Number(raw.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      this.respond(413, `request body larger than ${limit} bytes`);
-      return Promise.reject(new HttpError(413, 'BODY_TOO_LARGE', `request body larger than ${limit} bytes`));
+  async #readBody(): Promise<Buffer> {
+    if (this.#exchange.kind === 'upgrade') return Buffer.alloc(0);
+    // The bounded read is the server's (one owner for the 413 / 408 / abort logic); this layer answers
+    // the refusal itself and keeps its own error vocabulary.
+    try {
+      return await readBody(this.raw, this.#maxBodySize, this.#bodyTimeout);
+    } catch (err) {
+      throw this.#refuseBody(err);
     }
-    return new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const onData = (chunk: Buffer): void => {
-        size += chunk.length;
-        if (size > limit) {
-          cleanup();
-          this.respond(413, `request body larger than ${limit} bytes`);
-          reject(new HttpError(413, 'BODY_TOO_LARGE', `request body larger than ${limit} bytes`));
-          return;
-        }
-        chunks.push(chunk);
-      };
-      const onEnd = (): void => {
-        cleanup();
-        resolve(Buffer.concat(chunks, size));
-      };
-      const onAbort = (): void => {
-        cleanup();
-        reject(new HttpError(400, 'BODY_ABORTED', 'the request ended before its body'));
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        this.respond(408, 'request body timeout');
-        reject(
-          new HttpError(
-            408,
-            'BODY_TIMEOUT',
-            `the request body did not arrive within ${this.#bodyTimeout} ms`,
-          ),
-        );
-      }, this.#bodyTimeout);
-      timer.unref();
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        raw.off('data', onData);
-        raw.off('end', onEnd);
-        raw.off('aborted', onAbort);
-        raw.off('error', onAbort);
-      };
-      raw.on('data', onData);
-      raw.on('end', onEnd);
-      raw.on('aborted', onAbort);
-      raw.on('error', onAbort);
-    });
+  }
+
+  #refuseBody(err: unknown): unknown {
+    if (!(err instanceof ServerHttpError)) return err;
+    if (err.code === 'BODY_TOO_LARGE') {
+      const message = `request body larger than ${this.#maxBodySize} bytes`;
+      this.respond(413, message);
+      return new HttpError(413, 'BODY_TOO_LARGE', message);
+    }
+    if (err.code === 'BODY_TIMEOUT') {
+      this.respond(408, 'request body timeout');
+      return new HttpError(
+        408,
+        'BODY_TIMEOUT',
+        `the request body did not arrive within ${this.#bodyTimeout} ms`,
+      );
+    }
+    return new HttpError(400, 'BODY_ABORTED', 'the request ended before its body');
   }
 
   /**

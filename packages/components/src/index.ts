@@ -23,6 +23,12 @@ export { IoServer, type IoServerOptions } from './io-server.js';
 export { IpBlackList, type IpBlackListOptions, parseBlockEntry } from './ip-blacklist.js';
 export { DEFAULTS } from './options.js';
 export { OriginCheck, type OriginCheckOptions } from './origin-check.js';
+export {
+  REDIS_SESSION_PREFIX,
+  type RedisSessionClient,
+  RedisSessionStore,
+  type RedisSessionStoreOptions,
+} from './redis-session-store.js';
 export { type Route, type RouteOptions, Router, type RouterOptions } from './router.js';
 export {
   MemorySessionStore,

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { type PerMessageDeflateOptions, type WebSocket, WebSocketServer } from '@pushwire/websocket';
 import type { Component, HttpComponent, Message } from './component.js';
 import { type Connection, kSetProtocol, kSetTransport, type SendData } from './connection.js';
-import { httpRefusedChannel } from './diagnostics.js';
+import { refuseHttp } from './http-layer.js';
 import { type HttpRequest, kExchange } from './http-request.js';
 import { invoke, reportUnhandled } from './invoke.js';
 import { DEFAULTS, positive } from './options.js';
@@ -142,7 +142,7 @@ export class WsServer implements HttpComponent {
   onOpen(conn: Connection, request: HttpRequest): void {
     const exchange = request[kExchange];
     if (exchange.kind !== 'upgrade') {
-      this.#refuse(conn, request, 426, 'this is a WebSocket endpoint: send an Upgrade request', {
+      refuseHttp(conn, request, 426, 'this is a WebSocket endpoint: send an Upgrade request', {
         Upgrade: 'websocket',
       });
       return;
@@ -153,12 +153,7 @@ export class WsServer implements HttpComponent {
         .map((s) => s.trim())
         .filter((s) => s !== '');
       if (offered.length > 0 && !offered.some((p) => this.#protocols.includes(p))) {
-        this.#refuse(
-          conn,
-          request,
-          400,
-          `no supported subprotocol (supported: ${this.#protocols.join(', ')})`,
-        );
+        refuseHttp(conn, request, 400, `no supported subprotocol (supported: ${this.#protocols.join(', ')})`);
         return;
       }
     }
@@ -167,17 +162,6 @@ export class WsServer implements HttpComponent {
     this.#wss.handleUpgrade(request.raw, exchange.socket, exchange.head, (ws) =>
       this.#opened(conn, ws, request),
     );
-  }
-
-  #refuse(
-    conn: Connection,
-    request: HttpRequest,
-    status: number,
-    message: string,
-    headers?: Record<string, string>,
-  ): void {
-    if (httpRefusedChannel.hasSubscribers) httpRefusedChannel.publish({ conn, status, message });
-    request.respond(status, `${message}\n`, headers);
   }
 
   #opened(conn: Connection, ws: WebSocket, request: HttpRequest): void {

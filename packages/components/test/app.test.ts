@@ -13,7 +13,7 @@ import {
   type HttpRequest,
   WsServer,
 } from '../src/index.js';
-import { nextMessage, openWs, refusedStatus, type WS } from './helpers.js';
+import { echo, nextMessage, openWs, refusedStatus, type WS } from './helpers.js';
 
 let app: App | undefined;
 const clients: WS[] = [];
@@ -24,8 +24,6 @@ afterEach(async () => {
   await app?.close();
   app = undefined;
 });
-
-const echo = { onMessage: (conn: Connection, m: string | Buffer) => void conn.send(m) };
 
 class Health implements HttpComponent {
   readonly httpComponent = true as const;

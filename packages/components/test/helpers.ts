@@ -1,10 +1,61 @@
 // Test helpers: real servers on 127.0.0.1 port 0, `ws` as an independent client, raw TCP for the bytes.
 
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import WS from 'ws';
-import type { IoServer } from '../src/index.js';
+import type { Connection, IoServer } from '../src/index.js';
 
 export { WS };
+
+/** Ratchet's echo: every message back to its sender. */
+export const echo = { onMessage: (conn: Connection, m: string | Buffer) => void conn.send(m) };
+
+/** A raw WebSocket upgrade request for `path` (RFC 6455 1.3's sample key), `extra` header lines added. */
+export const upgradeRequest = (path = '/', extra = ''): string =>
+  `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+  `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
+
+/**
+ * A fresh self-signed certificate (EC P-256, one day, CN localhost, SAN IP:127.0.0.1 and DNS:localhost),
+ * made by the openssl CLI: key and certificate in PEM, the files already removed.
+ */
+export function selfSignedCert(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'pushwire-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'ignore' },
+    );
+    return {
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export async function listen(server: IoServer): Promise<string> {
   await server.run();

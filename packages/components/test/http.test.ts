@@ -12,7 +12,17 @@ import {
   Router,
   WsServer,
 } from '../src/index.js';
-import { firstReply, listen, nextMessage, openWs, rawExchange, refusedStatus, until } from './helpers.js';
+import {
+  echo,
+  firstReply,
+  listen,
+  nextMessage,
+  openWs,
+  rawExchange,
+  refusedStatus,
+  until,
+  upgradeRequest,
+} from './helpers.js';
 
 let server: IoServer | undefined;
 afterEach(async () => {
@@ -20,12 +30,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-const echo = { onMessage: (conn: Connection, m: string | Buffer) => void conn.send(m) };
-
-const upgrade = (path: string, extra = ''): string =>
-  `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-  `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
 
 const statusLine = (b: Buffer): string => b.toString('latin1').split('\r\n')[0] ?? '';
 
@@ -42,7 +46,7 @@ describe('HttpServer limits', () => {
   it('maxHeaderSize: a head of N bytes passes, N + 1 gets 431', async () => {
     server = IoServer.factory(new HttpServer(new WsServer(echo), { maxHeaderSize: 1024 }), 0, '127.0.0.1');
     await listen(server);
-    const padded = (n: number): string => upgrade('/', `X-Pad: ${'a'.repeat(n)}\r\n`);
+    const padded = (n: number): string => upgradeRequest('/', `X-Pad: ${'a'.repeat(n)}\r\n`);
     const headOf = (n: number): number => padded(n).length - 2;
     const n = 1024 - headOf(0);
     expect(headOf(n)).toBe(1024);

@@ -2,14 +2,10 @@
 // crossed by one, close() sending 1001 to WebSockets, and TLS (wss://) with a self-signed certificate
 // made in the test by the openssl CLI.
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Connection, HttpServer, IoServer, SessionProvider, WsServer } from '../src/index.js';
-import { closed, listen, nextMessage, openWs, until, type WS } from './helpers.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HttpServer, IoServer, SessionProvider, WsServer } from '../src/index.js';
+import { closed, echo, listen, nextMessage, openWs, selfSignedCert, until, type WS } from './helpers.js';
 
 let server: IoServer | undefined;
 const clients: WS[] = [];
@@ -18,8 +14,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-const echo = { onMessage: (conn: Connection, m: string | Buffer) => void conn.send(m) };
 
 describe('IoServer', () => {
   it('port 0 binds a free port, readable once run() resolves', async () => {
@@ -99,38 +93,11 @@ describe('IoServer', () => {
 });
 
 describe('TLS (wss://)', () => {
-  let dir = '';
   let key = '';
   let cert = '';
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'pushwire-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      ],
-      { stdio: 'ignore' },
-    );
-    key = readFileSync(join(dir, 'key.pem'), 'utf8');
-    cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    ({ key, cert } = selfSignedCert());
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('serves wss:// with IoServer.factory(component, port, address, { tls })', async () => {
     const seen: boolean[] = [];

@@ -2,12 +2,8 @@
 // handshake is destroyed), tlsHandshakeTimeout (a peer that never starts TLS), MemorySessionStore ttl
 // (fake clock); and the diagnostics channels that report refusals and unhandled errors.
 
-import { execFileSync } from 'node:child_process';
 import diagnostics from 'node:diagnostics_channel';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   DIAGNOSTICS_CHANNELS,
@@ -18,7 +14,7 @@ import {
   Router,
   WsServer,
 } from '../src/index.js';
-import { listen, rawExchange, rawUntil, refusedStatus } from './helpers.js';
+import { listen, rawExchange, rawUntil, refusedStatus, selfSignedCert, upgradeRequest } from './helpers.js';
 
 let server: IoServer | undefined;
 afterEach(async () => {
@@ -27,9 +23,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-const UPGRADE =
-  'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+const UPGRADE = upgradeRequest();
 
 describe('IoServer deadlines', () => {
   it('closeTimeout: a peer that never answers the close frame is destroyed, and close() resolves', async () => {
@@ -51,42 +45,16 @@ describe('IoServer deadlines', () => {
   });
 
   it('tlsHandshakeTimeout: a TCP peer that never starts TLS is dropped', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pushwire-tls-'));
-    try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-keyout',
-          join(dir, 'k.pem'),
-          '-out',
-          join(dir, 'c.pem'),
-          '-days',
-          '1',
-          '-subj',
-          '/CN=localhost',
-        ],
-        { stdio: 'ignore' },
-      );
-      const tls = { key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) };
-      let opens = 0;
-      server = IoServer.factory({ onOpen: () => void opens++ }, 0, '127.0.0.1', {
-        tls,
-        tlsHandshakeTimeout: 100,
-      });
-      await server.run();
-      const received = await rawExchange(server.port, Buffer.alloc(0)); // connects, sends nothing
-      expect(received.length).toBe(0);
-      expect(opens).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const tls = selfSignedCert();
+    let opens = 0;
+    server = IoServer.factory({ onOpen: () => void opens++ }, 0, '127.0.0.1', {
+      tls,
+      tlsHandshakeTimeout: 100,
+    });
+    await server.run();
+    const received = await rawExchange(server.port, Buffer.alloc(0)); // connects, sends nothing
+    expect(received.length).toBe(0);
+    expect(opens).toBe(0);
   });
 });
 

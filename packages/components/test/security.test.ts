@@ -13,15 +13,13 @@ import {
   Router,
   WsServer,
 } from '../src/index.js';
-import { listen, nextMessage, openWs, refusedStatus } from './helpers.js';
+import { echo, listen, nextMessage, openWs, refusedStatus } from './helpers.js';
 
 let server: IoServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-const echo = { onMessage: (conn: Connection, m: string | Buffer) => void conn.send(m) };
 
 describe('OriginCheck', () => {
   it('refuses other origins with 403 and lets allowed ones through', async () => {

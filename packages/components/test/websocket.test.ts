@@ -6,11 +6,19 @@
 import { encodeFrame, OPCODE } from '@pushwire/websocket';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Component, HttpServer, IoServer, WsServer, type WsServerOptions } from '../src/index.js';
-import { closed, listen, nextMessage, openWs, rawUntil, refusedStatus, until, type WS } from './helpers.js';
+import {
+  closed,
+  listen,
+  nextMessage,
+  openWs,
+  rawUntil,
+  refusedStatus,
+  until,
+  upgradeRequest,
+  type WS,
+} from './helpers.js';
 
-const UPGRADE =
-  'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+const UPGRADE = upgradeRequest();
 
 let server: IoServer | undefined;
 const clients: WS[] = [];

@@ -1,5 +1,6 @@
 // `pushwire serve` end to end: a child process prints its URL, answers /service/echo, serves the browser
 // client, maps its flags onto the server's options, and stops on SIGTERM.
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HANDSHAKE, killAll, post, run, start } from './helpers/cli.js';
 
@@ -98,7 +99,55 @@ describe('pushwire serve', () => {
     any.child.kill('SIGTERM');
   }, 30_000);
 
+  it('--allowed-host: a Host not listed is refused on loopback (DNS rebinding); listed and loopback names pass', async () => {
+    const s = await start([
+      'serve',
+      '--port',
+      '0',
+      '--allowed-host',
+      'chat.example',
+      '--allowed-host',
+      '.corp.example',
+    ]);
+    const port = Number(new URL(s.url).port);
+    const statusFor = (host: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/bayeux',
+            method: 'POST',
+            agent: false,
+            headers: { Host: host, 'Content-Type': 'application/json' },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify([HANDSHAKE]));
+      });
+    expect(await statusFor(`chat.example:${port}`)).toBe(200);
+    expect(await statusFor(`a.corp.example:${port}`)).toBe(200);
+    expect(await statusFor(`localhost:${port}`)).toBe(200);
+    expect(await statusFor(`127.0.0.1:${port}`)).toBe(200);
+    expect(await statusFor(`rebind.evil.example:${port}`)).toBe(403);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+  }, 30_000);
+
   it.each([
+    [
+      ['--allowed-host', 'chat.example:8000'],
+      '--allowed-host: expected a host name such as chat.example.com or .example.com (no port), got "chat.example:8000"',
+    ],
+    [
+      ['--allowed-host', 'all', '--allowed-host', 'a.example'],
+      '--allowed-host: all allows every host; give it alone',
+    ],
+    [['--max-connections', '0'], '--max-connections: expected an integer 1-1000000, got "0"'],
     [
       ['--cors', 'https://a.example/path'],
       '--cors: expected an origin such as https://example.com (no path), or *, got "https://a.example/path"',

@@ -2,6 +2,7 @@
 // handlers, publish path and transports depend on this narrow shape, not on the public class.
 
 import type { Advice, Message } from '@pushwire/bayeux';
+import type { Admission } from './admission.js';
 import type { AuthorizerRegistry } from './authorizers.js';
 import type { ChannelFeatures } from './channel-features.js';
 import type { Engine } from './engine/engine.js';
@@ -11,6 +12,7 @@ import type { HeldConnects } from './held-connects.js';
 import type { RequestContext, ResolvedOptions, TransportName } from './options.js';
 import type { ServiceRegistry } from './services.js';
 import type { SocketPush } from './socket-push.js';
+import type { StatsCounter } from './stats.js';
 import type { HoldSignal } from './transports/close-signal.js';
 
 /** Context of one incoming batch (one HTTP request or one WebSocket frame). */
@@ -22,6 +24,8 @@ export interface BatchContext extends RequestContext {
   signal?: HoldSignal;
   /** Called when a handshake or connect over a WebSocket names a client (binds pushes to this socket). */
   bindClient?: (clientId: string) => void;
+  /** The connection the batch came over (the TCP socket), keying maxHandshakesPerConnection. */
+  connection?: object;
 }
 
 export interface Core {
@@ -37,6 +41,10 @@ export interface Core {
   readonly held: HeldConnects;
   /** Which socket each websocket client's pushes go to, and the push scheduler (the fan-out). */
   readonly sockets: SocketPush;
+  /** Connection and handshake limits of this node (admission.ts). */
+  readonly admission: Admission;
+  /** Counters of refusals and aborted requests (`server.stats`). */
+  readonly stats: StatsCounter;
   /** True while close() runs: new handshakes are refused, held connects released. */
   closing: boolean;
   /** True when the engine was created by the server (its sessions die with it). */

@@ -46,7 +46,7 @@ export async function processBatch(
   for (const raw of batch) {
     // Field validation first (CometD pipeline step 1): a bad message gets its own unsuccessful reply,
     // the others in the batch go on.
-    const check = validateMessage(raw);
+    const check = validateMessage(raw, core.options.validation);
     if (!check.ok) {
       out.push(JSON.stringify(failureReply(check)));
       continue;

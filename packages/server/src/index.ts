@@ -60,3 +60,5 @@ export {
 export { BayeuxServer, createBayeuxServer } from './server.js';
 export type { ServiceContext, ServiceHandler } from './services.js';
 export type { SocketBinding } from './socket-push.js';
+export { REFUSAL_REASONS, REFUSED_CHANNEL, type RefusalReason, type ServerStats } from './stats.js';
+export { HttpError, type HttpErrorCode, readBody } from './transports/http-body.js';

@@ -12,6 +12,7 @@ import {
   isWildcard,
   presenceBaseOf,
 } from '@pushwire/bayeux';
+import { ADDRESS_FULL_ADVICE, FULL_ADVICE, type HandshakeRefusal, RATE_ADVICE } from './admission.js';
 import type { BatchContext, Core } from './core.js';
 import { clientIdOf, FIRST_CONNECT_STATE, failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
 import type { HistoryQuery, HistoryRead } from './engine/engine.js';
@@ -58,21 +59,43 @@ export async function handshake(core: Core, message: Message, ctx: BatchContext)
       advice: { reconnect: 'none' },
     });
   }
-  const policy = options.securityPolicy.canHandshake;
-  if (policy && !(await policy(message, ctx))) {
-    return failure(message, errorString('handshakeDenied'), { advice: { reconnect: 'none' } });
-  }
-  let info: string | undefined;
-  if (options.presenceInfo !== undefined) {
-    info = JSON.stringify((await options.presenceInfo(message, ctx)) ?? null);
-    // Bytes, not characters: the info is stored with the session and sent in every presence answer.
-    if (Buffer.byteLength(info) > options.maxPresenceInfoBytes) {
-      return failure(message, errorString('fieldInvalid', 'presence_info'), {
-        advice: { reconnect: 'none' },
+  // Limits before the policy: a flood must not reach a policy that may be costly (a database, a token check).
+  const address = ctx.remoteAddress ?? 'local';
+  const refusal = core.admission.admitHandshake(ctx.connection, address, Date.now());
+  if (refusal !== undefined) return refusedHandshake(message, refusal);
+  let clientId: string;
+  try {
+    // The total is the engine's (every node's with a shared engine).
+    if ((await core.engine.clientCount()) >= options.maxSessions) {
+      core.admission.cancelReservation(address);
+      core.admission.refusedFull(address);
+      return failure(message, errorString('sessionsExceeded', 'server', String(options.maxSessions)), {
+        version: BAYEUX_VERSION,
+        advice: { ...FULL_ADVICE },
       });
     }
+    const policy = options.securityPolicy.canHandshake;
+    if (policy && !(await policy(message, ctx))) {
+      core.admission.cancelReservation(address);
+      return failure(message, errorString('handshakeDenied'), { advice: { reconnect: 'none' } });
+    }
+    let info: string | undefined;
+    if (options.presenceInfo !== undefined) {
+      info = JSON.stringify((await options.presenceInfo(message, ctx)) ?? null);
+      // Bytes, not characters: the info is stored with the session and sent in every presence answer.
+      if (Buffer.byteLength(info) > options.maxPresenceInfoBytes) {
+        core.admission.cancelReservation(address);
+        return failure(message, errorString('fieldInvalid', 'presence_info'), {
+          advice: { reconnect: 'none' },
+        });
+      }
+    }
+    clientId = await core.engine.createClient(info === undefined ? undefined : { info });
+  } catch (err) {
+    core.admission.cancelReservation(address);
+    throw err;
   }
-  const clientId = await core.engine.createClient(info === undefined ? undefined : { info });
+  core.admission.sessionCreated(clientId, address);
   await core.engine.setClientState(clientId, FIRST_CONNECT_STATE, '1');
   ctx.clientId = clientId;
   ctx.bindClient?.(clientId);
@@ -84,6 +107,21 @@ export async function handshake(core: Core, message: Message, ctx: BatchContext)
     clientId,
     successful: true,
     advice: { reconnect: 'retry', interval: options.interval, timeout: options.timeout },
+  });
+}
+
+/** The reply to a handshake past a rate limit (back off) or the per-address session cap (stop). */
+function refusedHandshake(message: Message, refusal: HandshakeRefusal): Message {
+  const limit = String(refusal.limit);
+  if (refusal.kind === 'rate') {
+    return failure(message, errorString('handshakeRateExceeded', refusal.scope, limit), {
+      version: BAYEUX_VERSION,
+      advice: { ...RATE_ADVICE },
+    });
+  }
+  return failure(message, errorString('sessionsExceeded', refusal.scope, limit), {
+    version: BAYEUX_VERSION,
+    advice: { ...ADDRESS_FULL_ADVICE },
   });
 }
 
@@ -124,7 +162,7 @@ export async function subscribe(core: Core, message: Message, ctx: BatchContext)
   const list = subscriptionsOf(message);
   if (list === undefined) return failure(message, errorString('subscriptionMissing'), { subscription });
   for (const pattern of list) {
-    if (!isValidPattern(pattern)) {
+    if (!isValidPattern(pattern, core.options.validation.channel)) {
       return failure(message, errorString('subscriptionInvalid'), { subscription });
     }
     // Bayeux §2.2.2: remote clients may not subscribe to /meta/**. (`/**` is fine: meta messages are
@@ -213,7 +251,7 @@ export async function unsubscribe(core: Core, message: Message): Promise<Message
   const list = subscriptionsOf(message);
   if (list === undefined) return failure(message, errorString('subscriptionMissing'), { subscription });
   for (const pattern of list) {
-    if (!isValidPattern(pattern))
+    if (!isValidPattern(pattern, core.options.validation.channel))
       return failure(message, errorString('subscriptionInvalid'), { subscription });
   }
   for (const pattern of list) {

@@ -3,12 +3,15 @@
 
 import type { IncomingMessage } from 'node:http';
 import {
+  type ChannelOptions as ChannelNameOptions,
   CONNECTION_TYPE_NAMES,
   CONNECTION_TYPES,
   type ConnectionType,
+  DEFAULT_MAX_CHANNEL_SEGMENTS,
   DEFAULT_VALIDATION_LIMITS,
   isConnectionType,
   type Message,
+  type ValidationLimits,
 } from '@pushwire/bayeux';
 import type { ServerOptions as WebSocketServerOptions } from '@pushwire/websocket';
 import type { ChannelOptions } from './channel-features.js';
@@ -26,6 +29,17 @@ export interface RequestContext {
   req?: IncomingMessage;
   /** The sender's client id once known (absent on a handshake request). */
   clientId?: string;
+  /**
+   * The peer's address: the socket's remote address, or with `trustProxy` the address the proxy saw (the
+   * right-most X-Forwarded-For entry). Absent for server code.
+   */
+  remoteAddress?: string;
+  /**
+   * True when a browser says the request comes from another site: `Sec-Fetch-Site: cross-site`, else an
+   * Origin or Referer of another origin (request-info.ts). False when same-site or unknown (Node clients,
+   * old browsers send neither header).
+   */
+  crossSite?: boolean;
 }
 
 /** Authorization (CometD SecurityPolicy). Each hook may answer sync or async; false refuses with 403. */
@@ -126,6 +140,47 @@ export interface BayeuxServerOptions {
   presenceInfo?: PresenceInfoHook;
   /** Largest presence info, in bytes of JSON; a handshake whose info is larger is refused. Default 1024. */
   maxPresenceInfoBytes?: number;
+  /**
+   * Handshakes per second one connection (a WebSocket, an HTTP keep-alive socket; with trustProxy WebSockets
+   * only, as HTTP connections are then the proxy's) may send; past it the
+   * handshake gets `403:connection,<n>:handshake_rate_exceeded` with back-off advice. Default 50.
+   */
+  maxHandshakesPerConnection?: number;
+  /**
+   * Handshakes per second from one remote address (fixed one-second window). Default 1000: an office behind
+   * one NAT address reconnects all at once after a restart.
+   */
+  maxHandshakesPerAddress?: number;
+  /** Live sessions in the engine (all nodes with a shared engine: engine.clientCount()). Default 100000. */
+  maxSessions?: number;
+  /**
+   * Live sessions handshaken on this node from one remote address. Default 10000. Behind a reverse proxy every
+   * client has the proxy's address unless `trustProxy` is set.
+   */
+  maxSessionsPerAddress?: number;
+  /**
+   * Connections to the mount at once on this node: WebSockets plus HTTP requests in flight (held connects
+   * included). Past it an upgrade or request gets 503 with Retry-After. Default 10000.
+   */
+  maxConnections?: number;
+  /** Ms after a WebSocket upgrade within which a handshake (or connect) must name a session; 1008. Default 10000. */
+  handshakeDeadline?: number;
+  /** Ms a POST body may take to arrive in full; past it 408 and the connection is closed. Default 20000. */
+  bodyTimeout?: number;
+  /** Most segments in a channel name or subscription (`/a/b/c` has 3): `400:<n>:channel_too_deep`. Default 32. */
+  maxChannelSegments?: number;
+  /**
+   * Host header values accepted (DNS-rebinding guard): names (`example.com`), `.example.com` for it and its
+   * subdomains, or 'all'. A request arriving on a loopback address is served only for loopback names
+   * (localhost, *.localhost), IP literals and these; on another address any Host is served unless a list
+   * is given. Refused with 403. Default [] (loopback guard only).
+   */
+  allowedHosts?: string[] | 'all';
+  /**
+   * Behind a reverse proxy: take ctx.remoteAddress from the right-most X-Forwarded-For entry. Only set it
+   * when every request comes through a proxy you run (a client can write that header). Default false.
+   */
+  trustProxy?: boolean;
 }
 
 /** Computes a client's presence info from its handshake (sync or async). */
@@ -156,6 +211,18 @@ export interface ResolvedOptions {
   channels: Record<string, ChannelOptions>;
   presenceInfo: PresenceInfoHook | undefined;
   maxPresenceInfoBytes: number;
+  maxHandshakesPerConnection: number;
+  maxHandshakesPerAddress: number;
+  maxSessions: number;
+  maxSessionsPerAddress: number;
+  maxConnections: number;
+  handshakeDeadline: number;
+  bodyTimeout: number;
+  maxChannelSegments: number;
+  allowedHosts: readonly string[] | 'all';
+  trustProxy: boolean;
+  /** The protocol layer's limits derived from these options (validateMessage, channel checks). */
+  validation: ValidationLimits & { channel: ChannelNameOptions };
 }
 
 export const DEFAULTS = {
@@ -182,6 +249,16 @@ export const DEFAULTS = {
   queuePolicy: 'drop-oldest' as QueuePolicy,
   maxJsonpCallbackLength: 64,
   maxPresenceInfoBytes: 1024,
+  maxHandshakesPerConnection: 50,
+  maxHandshakesPerAddress: 1000,
+  maxSessions: 100_000,
+  maxSessionsPerAddress: 10_000,
+  maxConnections: 10_000,
+  handshakeDeadline: 10_000,
+  bodyTimeout: 20_000,
+  maxChannelSegments: DEFAULT_MAX_CHANNEL_SEGMENTS,
+  allowedHosts: [] as readonly string[],
+  trustProxy: false,
 } as const;
 
 // Configuration errors follow one rule (issue 14): TypeError when a value has the wrong type, RangeError when
@@ -213,6 +290,26 @@ function integer(name: string, value: number | undefined, fallback: number): num
   return n;
 }
 
+function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`pushwire: option ${name} must be a boolean`);
+  return value;
+}
+
+function allowedHostsOption(value: unknown): readonly string[] | 'all' {
+  if (value === undefined) return DEFAULTS.allowedHosts;
+  if (value === 'all') return 'all';
+  if (!Array.isArray(value) || !value.every((h) => typeof h === 'string')) {
+    throw new TypeError("pushwire: option allowedHosts must be 'all' or an array of host names");
+  }
+  for (const h of value as string[]) {
+    if (h.length === 0 || /[\s/:@]/.test(h.replace(/^\[.*\]$/, ''))) {
+      throw new RangeError(`pushwire: option allowedHosts: '${h}' is not a host name (no port, no scheme)`);
+    }
+  }
+  return Object.freeze((value as string[]).map((h) => h.toLowerCase()));
+}
+
 function transportsOption(value: unknown): TransportName[] {
   if (value === undefined) return [...DEFAULTS.transports];
   if (!Array.isArray(value)) throw new TypeError('pushwire: option transports must be an array');
@@ -238,6 +335,11 @@ export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
   if (!mount.startsWith('/')) throw new RangeError("pushwire: option mount must start with '/'");
   const transports = transportsOption(o.transports);
   const queuePolicy = checkQueuePolicy(o.queuePolicy ?? DEFAULTS.queuePolicy, 'pushwire: option');
+  const maxChannelSegments = positive(
+    'maxChannelSegments',
+    o.maxChannelSegments,
+    DEFAULTS.maxChannelSegments,
+  );
   return {
     mount: mount.length > 1 && mount.endsWith('/') ? mount.slice(0, -1) : mount,
     timeout: nonNegative('timeout', o.timeout, DEFAULTS.timeout),
@@ -287,5 +389,28 @@ export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
       o.maxPresenceInfoBytes,
       DEFAULTS.maxPresenceInfoBytes,
     ),
+    maxHandshakesPerConnection: positive(
+      'maxHandshakesPerConnection',
+      o.maxHandshakesPerConnection,
+      DEFAULTS.maxHandshakesPerConnection,
+    ),
+    maxHandshakesPerAddress: positive(
+      'maxHandshakesPerAddress',
+      o.maxHandshakesPerAddress,
+      DEFAULTS.maxHandshakesPerAddress,
+    ),
+    maxSessions: positive('maxSessions', o.maxSessions, DEFAULTS.maxSessions),
+    maxSessionsPerAddress: positive(
+      'maxSessionsPerAddress',
+      o.maxSessionsPerAddress,
+      DEFAULTS.maxSessionsPerAddress,
+    ),
+    maxConnections: positive('maxConnections', o.maxConnections, DEFAULTS.maxConnections),
+    handshakeDeadline: positive('handshakeDeadline', o.handshakeDeadline, DEFAULTS.handshakeDeadline),
+    bodyTimeout: positive('bodyTimeout', o.bodyTimeout, DEFAULTS.bodyTimeout),
+    maxChannelSegments,
+    allowedHosts: allowedHostsOption(o.allowedHosts),
+    trustProxy: booleanOption('trustProxy', o.trustProxy, DEFAULTS.trustProxy),
+    validation: Object.freeze({ channel: Object.freeze({ maxSegments: maxChannelSegments }) }),
   };
 }

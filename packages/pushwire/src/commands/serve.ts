@@ -31,6 +31,12 @@ ${ADDRESS_HELP}
                        one cookie jar)
   --history P=SIZE     keep the last SIZE messages of channels matching pattern P, with recovery (repeatable)
   --presence P         track who is subscribed to channels matching pattern P (repeatable)
+  --allowed-host NAME  also serve requests whose Host is NAME (.example.com: it and its subdomains);
+                       repeat it, or give all. By default a server reached on a loopback address
+                       answers only loopback names and IP literals (DNS-rebinding guard)
+  --trust-proxy        behind your reverse proxy: client addresses from X-Forwarded-For
+  --max-connections N  websockets plus HTTP requests in flight at once (default 10000; 503 above)
+  --max-sessions N     live sessions (default 100000)
   --engine E           memory (default) or redis://HOST:PORT: processes on one Redis share every session
   --redis-prefix P     key prefix in Redis (default pushwire); servers with the same prefix form one cluster
 
@@ -40,6 +46,23 @@ Serves the browser client at /pushwire.js and <mount>/client.js.
 Prints the endpoint URL (http://HOST:PORT/bayeux) once listening; stops cleanly on SIGINT/SIGTERM.`;
 
 const MAX_MS = 3_600_000;
+
+/** `--allowed-host` values: `all` alone, or host names without scheme, port or path. */
+export function allowedHostsOption(values: string[] | undefined): string[] | 'all' | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  if (values.includes('all')) {
+    if (values.length > 1) throw new UsageError('--allowed-host: all allows every host; give it alone');
+    return 'all';
+  }
+  for (const v of values) {
+    if (!/^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(v)) {
+      throw new UsageError(
+        `--allowed-host: expected a host name such as chat.example.com or .example.com (no port), got ${JSON.stringify(v)}`,
+      );
+    }
+  }
+  return values;
+}
 
 /** `--cors` values: `*` alone, or origins as browsers send them (scheme://host[:port], no path). */
 export function corsOption(values: string[] | undefined): CorsOptions | undefined {
@@ -81,6 +104,10 @@ export const command: Command = {
       'redis-prefix': { type: 'string' },
       history: { type: 'string', multiple: true },
       presence: { type: 'string', multiple: true },
+      'allowed-host': { type: 'string', multiple: true },
+      'trust-proxy': { type: 'boolean' },
+      'max-connections': { type: 'string' },
+      'max-sessions': { type: 'string' },
     });
     const port = portOption(values.port);
     const timeout = integerOption('timeout', values.timeout, 0, MAX_MS);
@@ -93,6 +120,9 @@ export const command: Command = {
       65535,
     );
     const cors = corsOption(values.cors);
+    const allowedHosts = allowedHostsOption(values['allowed-host']);
+    const maxConnections = integerOption('max-connections', values['max-connections'], 1, 1_000_000);
+    const maxSessions = integerOption('max-sessions', values['max-sessions'], 1, 100_000_000);
     const mount = values.mount ?? '/bayeux';
     if (!mount.startsWith('/'))
       throw new UsageError(`--mount: expected a path starting with /, got ${JSON.stringify(mount)}`);
@@ -103,6 +133,10 @@ export const command: Command = {
     if (maxInterval !== undefined) options.maxInterval = maxInterval;
     if (maxSessionsPerBrowser !== undefined) options.maxSessionsPerBrowser = maxSessionsPerBrowser;
     if (cors !== undefined) options.cors = cors;
+    if (allowedHosts !== undefined) options.allowedHosts = allowedHosts;
+    if (values['trust-proxy'] === true) options.trustProxy = true;
+    if (maxConnections !== undefined) options.maxConnections = maxConnections;
+    if (maxSessions !== undefined) options.maxSessions = maxSessions;
     // Flags first: a usage error must not leave an engine (a Redis connection) open.
     const channels = channelFlags(values.history, values.presence);
     if (typeof channels === 'string') throw new UsageError(channels);

@@ -5,8 +5,11 @@
 // Messages for such clients ride only connect replies (the dispatcher never piggy-backs them elsewhere).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorString, type Message } from '@pushwire/bayeux';
 import type { Core } from '../core.js';
 import { encodeBatch } from '../dispatcher.js';
+import type { CorsOptions } from '../options.js';
+import { isCrossSite, refererOrigin, remoteAddressOf } from '../request-info.js';
 import { noCache, runHttpBatch } from './http-batch.js';
 import { HttpError, parseFormMessages } from './http-body.js';
 
@@ -28,6 +31,31 @@ export function jsonpBody(callback: string, json: string): string {
   return `/**/${callback}(${json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')});`;
 }
 
+/**
+ * A cross-site script load may go on only when the page's origin (Origin when sent, else the Referer's; a
+ * <script> tag sends no Origin) is in `cors.origins`, or `cors.origins` is '*'.
+ */
+function crossSiteAllowed(req: IncomingMessage, cors: CorsOptions | undefined): boolean {
+  if (cors === undefined) return false;
+  if (cors.origins === '*') return true;
+  const origin = req.headers.origin ?? refererOrigin(req);
+  return origin !== undefined && cors.origins.includes(origin);
+}
+
+/** The reply to one refused message (not validated: only a short string channel and id are echoed). */
+function crossSiteDenied(message: Message): Message {
+  const channel = message.channel as unknown;
+  const reply: Message = {
+    channel: typeof channel === 'string' && channel.length <= 512 ? channel : '/meta/unsuccessful',
+    successful: false,
+    error: errorString('crossSiteDenied'),
+    advice: { reconnect: 'none' },
+  };
+  const id = message.id as unknown;
+  if (typeof id === 'string' && id.length <= 64) reply.id = id;
+  return reply;
+}
+
 export async function serveCallbackPolling(
   core: Core,
   req: IncomingMessage,
@@ -41,7 +69,16 @@ export async function serveCallbackPolling(
     throw new HttpError(413, 'BODY_TOO_LARGE', `message larger than ${core.options.maxMessageSize} bytes`);
   }
   const batch = parseFormMessages(query, core.options.maxMessagesPerRequest);
-  const out = await runHttpBatch(core, req, res, batch, 'callback-polling');
+  let out: string[];
+  if (isCrossSite(req) && !crossSiteAllowed(req, core.options.cors)) {
+    // Refused before anything runs (no handshake, no publish with the user's cookies). The answer is a
+    // script all the same: a 403 would only fire the tag's onerror and the client would retry forever;
+    // Bayeux errors with reconnect 'none' reach its callback and stop it (issue 8 item 9).
+    core.stats.count('cross-site', remoteAddressOf(req, core.options.trustProxy));
+    out = batch.messages.map((m) => JSON.stringify(crossSiteDenied(m)));
+  } else {
+    out = await runHttpBatch(core, req, res, batch, 'callback-polling');
+  }
   if (res.destroyed || res.writableEnded) return;
   const text = jsonpBody(callback, encodeBatch(out));
   noCache(res);

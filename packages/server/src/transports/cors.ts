@@ -1,20 +1,14 @@
 // CORS for long-polling (Fetch standard, CORS protocol). Same-origin only by default: a browser request
 // whose Origin is another site is refused with 403 before anything is processed (no cross-site publish).
 // With `cors.origins` the listed origins (or any, with '*') get the Origin echoed back (never a literal
-// '*', so credentials work), and OPTIONS preflights are answered.
+// '*', so credentials work), and OPTIONS preflights are answered. Same origin means scheme, host and port
+// (RFC 6454 5): `https://app.example` is not the origin of a plain-HTTP request to app.example.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsOptions } from '../options.js';
+import { isSameOrigin as sameOrigin } from '../request-info.js';
 
 const ALLOW_HEADERS = 'Accept, Authorization, Content-Type, Pragma, X-Requested-With';
-
-function sameOrigin(origin: string, req: IncomingMessage): boolean {
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
 
 /** True when the request may be served: no Origin (non-browser), same origin, or allowed by `cors`. */
 export function originAllowed(req: IncomingMessage, cors: CorsOptions | undefined): boolean {

@@ -7,6 +7,7 @@ import { browserIdOf, ensureBrowserId } from '../browser-cookie.js';
 import type { BatchContext, Core } from '../core.js';
 import { processBatch } from '../dispatcher.js';
 import type { TransportName } from '../options.js';
+import { isCrossSite, remoteAddressOf } from '../request-info.js';
 import { CloseSignal } from './close-signal.js';
 import type { ParsedBatch } from './http-body.js';
 
@@ -26,7 +27,16 @@ export async function runHttpBatch(
   // The browser id is issued with the handshake (CometD) and read on every later request.
   const handshaking = messages.some((m) => m.channel === META.handshake);
   const browserId = handshaking ? ensureBrowserId(req, res) : browserIdOf(req);
-  const ctx: BatchContext = { transport, req, signal: closed };
+  const ctx: BatchContext = {
+    transport,
+    req,
+    signal: closed,
+    remoteAddress: remoteAddressOf(req, core.options.trustProxy),
+    crossSite: isCrossSite(req),
+  };
+  // Behind a proxy (trustProxy) an HTTP connection is the proxy's, shared by many clients: the
+  // per-connection handshake limit then applies to WebSockets only (each is its own connection end to end).
+  if (!core.options.trustProxy) ctx.connection = req.socket;
   if (browserId !== undefined) ctx.browserId = browserId;
   try {
     const outcome = await processBatch(core, messages, ctx);

@@ -6,12 +6,15 @@
 // `400:<max>:too_many_messages` (Bayeux §3.14 reply data), never a transport failure.
 
 import type { IncomingMessage } from 'node:http';
-import { type Message, overflowReplies } from '@pushwire/bayeux';
+import { errorString, type Message, overflowReplies } from '@pushwire/bayeux';
 
-/** A parsed request: the messages to process, and the replies for those past the count guard. */
+/** A parsed request: the messages to process, and the replies for those refused before processing. */
 export interface ParsedBatch {
   messages: Message[];
-  /** Unsuccessful replies for the messages past maxMessagesPerRequest (not processed). Usually empty. */
+  /**
+   * Unsuccessful replies for the elements not processed: past maxMessagesPerRequest, or not an object
+   * (`400::bad_request`, one reply for all of them). Usually empty.
+   */
   overflow: Message[];
 }
 
@@ -37,10 +40,18 @@ export type HttpErrorCode =
   | 'BAD_METHOD'
   | 'BAD_CALLBACK'
   | 'NO_MESSAGE'
-  | 'ORIGIN_REFUSED';
+  | 'ORIGIN_REFUSED'
+  | 'HOST_REFUSED'
+  | 'TOO_MANY_CONNECTIONS'
+  | 'BODY_TIMEOUT'
+  | 'ABORTED';
 
-/** Reads the request body, failing with 413 as soon as more than `limit` bytes arrive. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads the request body, failing with 413 as soon as more than `limit` bytes arrive, with 408 when it has
+ * not arrived in full within `timeoutMs` (a slow body holds a socket and a buffer; Node's own requestTimeout
+ * is 300 s), and with ABORTED when the peer goes away first (counted, not an internal error).
+ */
+export function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
@@ -64,51 +75,86 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       cleanup();
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     };
-    const onError = (err: Error): void => {
+    const onAbort = (): void => {
       cleanup();
-      reject(err);
+      reject(new HttpError(400, 'ABORTED', 'request aborted by the client'));
     };
+    const onClose = (): void => {
+      if (!req.readableEnded) onAbort();
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new HttpError(408, 'BODY_TIMEOUT', `body not received within ${timeoutMs} ms`));
+    }, timeoutMs);
     const cleanup = (): void => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
-      req.off('error', onError);
+      req.off('error', onAbort);
+      req.off('close', onClose);
     };
     req.on('data', onData);
     req.on('end', onEnd);
-    req.on('error', onError);
+    // A reset mid-body is an 'error' (ECONNRESET "aborted") or a 'close' before 'end': the peer hung up.
+    req.on('error', onAbort);
+    req.on('close', onClose);
   });
 }
 
-/** Parses JSON text that must be a message object or an array of message objects (Bayeux §2.5). */
-function parseList(text: string): Message[] {
+function isMessageObject(m: unknown): m is Message {
+  return m !== null && typeof m === 'object' && !Array.isArray(m);
+}
+
+/** The elements of a request: objects, and how many elements were not objects (answered, not processed). */
+interface ElementList {
+  list: Message[];
+  rejected: number;
+}
+
+/**
+ * Parses JSON text that must be a message object or an array (Bayeux §2.5). A scalar is no batch at all
+ * (400); inside an array, an element that is not an object is one bad message: it gets a `400::bad_request`
+ * reply and the valid messages beside it are processed (Bayeux §3.14 errors are per message).
+ */
+function parseList(text: string, into: ElementList): void {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     throw new HttpError(400, 'BAD_JSON', 'malformed JSON');
   }
-  const list = Array.isArray(value) ? value : [value];
-  for (const m of list) {
-    if (m === null || typeof m !== 'object' || Array.isArray(m)) {
-      throw new HttpError(400, 'NOT_MESSAGES', 'messages must be JSON objects');
-    }
+  if (!Array.isArray(value)) {
+    if (!isMessageObject(value)) throw new HttpError(400, 'NOT_MESSAGES', 'messages must be JSON objects');
+    into.list.push(value);
+    return;
   }
-  return list as Message[];
+  for (const m of value) {
+    if (isMessageObject(m)) into.list.push(m);
+    else into.rejected++;
+  }
+}
+
+/** One reply for every element that was not an object: it has no id nor channel to answer by. */
+function rejectedReply(): Message {
+  return { channel: '/meta/unsuccessful', successful: false, error: errorString('badRequest') };
 }
 
 /** The first `maxMessages` messages to process; the rest answered `too_many_messages`. */
-function limitBatch(list: Message[], maxMessages: number): ParsedBatch {
-  if (list.length === 0) throw new HttpError(400, 'NOT_MESSAGES', 'empty message array');
-  if (list.length <= maxMessages) return { messages: list, overflow: NO_OVERFLOW };
+function limitBatch({ list, rejected }: ElementList, maxMessages: number): ParsedBatch {
+  if (list.length === 0 && rejected === 0) throw new HttpError(400, 'NOT_MESSAGES', 'empty message array');
+  const refused = rejected > 0 ? [rejectedReply()] : NO_OVERFLOW;
+  if (list.length <= maxMessages) return { messages: list, overflow: refused };
   return {
     messages: list.slice(0, maxMessages),
-    overflow: overflowReplies(list.slice(maxMessages), maxMessages),
+    overflow: refused.concat(overflowReplies(list.slice(maxMessages), maxMessages)),
   };
 }
 
 /** Parses one JSON text (a body, a WebSocket message) into a batch bounded by `maxMessages`. */
 export function parseMessages(text: string, maxMessages: number): ParsedBatch {
-  return limitBatch(parseList(text), maxMessages);
+  const into: ElementList = { list: [], rejected: 0 };
+  parseList(text, into);
+  return limitBatch(into, maxMessages);
 }
 
 /**
@@ -118,9 +164,9 @@ export function parseMessages(text: string, maxMessages: number): ParsedBatch {
 export function parseFormMessages(form: URLSearchParams, maxMessages: number): ParsedBatch {
   const values = form.getAll('message');
   if (values.length === 0) throw new HttpError(400, 'NO_MESSAGE', "no 'message' parameter");
-  const all: Message[] = [];
-  for (const v of values) for (const m of parseList(v)) all.push(m);
-  return limitBatch(all, maxMessages);
+  const into: ElementList = { list: [], rejected: 0 };
+  for (const v of values) parseList(v, into);
+  return limitBatch(into, maxMessages);
 }
 
 /**

@@ -4,11 +4,15 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../core.js';
+import { hostRefusal, remoteAddressOf } from '../request-info.js';
 import { serveCallbackPolling } from './callback-polling.js';
 import { answerPreflight, originAllowed } from './cors.js';
 import { refuse } from './http-batch.js';
 import { HttpError } from './http-body.js';
 import { serveLongPolling } from './long-polling.js';
+
+/** Retry-After (seconds) of the 503 answered past maxConnections. */
+export const RETRY_AFTER_SECONDS = 5;
 
 /**
  * Splits `req.url` into path and query; undefined when the path is not the mount or the mount plus ONE
@@ -33,6 +37,22 @@ export async function serveHttp(
   res: ServerResponse,
   query: URLSearchParams,
 ): Promise<void> {
+  const address = remoteAddressOf(req, core.options.trustProxy);
+  const badHost = hostRefusal(req, core.options.allowedHosts);
+  if (badHost !== undefined) {
+    core.stats.count('host', address);
+    refuse(res, 403, badHost);
+    return;
+  }
+  if (!core.admission.openConnection(address)) {
+    // RFC 9110 15.6.4: 503 with Retry-After, rather than every held request starving the process.
+    refuse(res, 503, 'too many connections', {
+      'Retry-After': String(RETRY_AFTER_SECONDS),
+      Connection: 'close',
+    });
+    return;
+  }
+  res.once('close', () => core.admission.closeConnection());
   try {
     if (req.method === 'OPTIONS') {
       answerPreflight(req, res, core.options.cors);
@@ -51,6 +71,19 @@ export async function serveHttp(
     }
     throw new HttpError(405, 'BAD_METHOD', 'use POST (long-polling) or GET (callback-polling)');
   } catch (err) {
+    if (err instanceof HttpError && err.code === 'ABORTED') {
+      // The peer hung up mid-body: network weather, counted (server.stats), never an 'error' event.
+      core.stats.count('aborted-body', address);
+      res.destroy();
+      return;
+    }
+    if (err instanceof HttpError && err.code === 'BODY_TIMEOUT') {
+      core.stats.count('body-timeout', address);
+      refuse(res, 408, err.message, { Connection: 'close' });
+      // The rest of the body may never come: the socket goes once the 408 is out.
+      res.once('finish', () => req.socket.destroy());
+      return;
+    }
     if (err instanceof HttpError) {
       const extra: Record<string, string> = err.status === 405 ? { Allow: 'POST, GET, OPTIONS' } : {};
       // After a 413 the rest of the body is discarded; close so the client does not pipeline behind it.

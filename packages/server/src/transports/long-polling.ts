@@ -48,10 +48,10 @@ function preParsedMessages(
 
 /** Serves one POST; throws HttpError for 400/413 (the router answers it). */
 export async function serveLongPolling(core: Core, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const { maxMessageSize, maxMessagesPerRequest } = core.options;
+  const { maxMessageSize, maxMessagesPerRequest, bodyTimeout } = core.options;
   let batch = preParsedMessages(req, maxMessageSize, maxMessagesPerRequest);
   if (batch === undefined) {
-    const body = await readBody(req, maxMessageSize);
+    const body = await readBody(req, maxMessageSize, bodyTimeout);
     batch = decodePostBody(req.headers['content-type'], body, maxMessagesPerRequest);
   }
   const out = await runHttpBatch(core, req, res, batch, 'long-polling');

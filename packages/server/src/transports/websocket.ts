@@ -10,6 +10,7 @@ import { type PreparedFrame, type WebSocket, WebSocketServer } from '@pushwire/w
 import { batchFrame, type SharedPayloads } from '../batch-frame.js';
 import type { BatchContext, Core } from '../core.js';
 import { processBatch } from '../dispatcher.js';
+import { isCrossSite } from '../request-info.js';
 import type { SocketBinding } from '../socket-push.js';
 import { CloseSignal } from './close-signal.js';
 import { withOverflow } from './http-batch.js';
@@ -89,15 +90,31 @@ export class WebSocketTransport {
       clientTracking: false,
       maxPayload: core.options.maxMessageSize,
       perMessageDeflate: core.options.perMessageDeflate,
+      // The websocket layer's own cap as a backstop; server.ts's admission (websockets plus HTTP requests in
+      // flight, the same number) refuses first.
+      maxConnections: core.options.maxConnections,
     });
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req, socket));
+  /**
+   * Takes an upgrade that holds one of admission's connection slots (server.ts took it): the slot goes back
+   * when the socket closes, whether or not the opening handshake completed.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, remoteAddress: string): void {
+    const core = this.#core;
+    socket.once('close', () => core.admission.closeConnection());
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req, socket, remoteAddress));
   }
 
-  #onConnection(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
+  #onConnection(ws: WebSocket, req: IncomingMessage, socket: Duplex, remoteAddress: string): void {
     const core = this.#core;
+    // Issue 8 item 5: an upgraded socket that never handshakes must not hold a descriptor for ever. The
+    // deadline ends when a handshake or connect names a session on this socket (bindClient).
+    let deadline: NodeJS.Timeout | undefined = setTimeout(() => {
+      deadline = undefined;
+      core.stats.count('handshake-deadline', remoteAddress);
+      ws.close(CLOSE.policyViolation, 'no Bayeux handshake in time');
+    }, core.options.handshakeDeadline);
     // Pausing the upgraded socket stops the websocket layer's reads: TCP backpressure on a flooding peer.
     const gate = new ReadGate(core.options.maxPendingFrames, socket);
     this.#sockets.add(ws);
@@ -108,7 +125,12 @@ export class WebSocketTransport {
       transport: 'websocket',
       req,
       signal: binding,
+      remoteAddress,
+      crossSite: isCrossSite(req),
+      connection: socket,
       bindClient: (clientId) => {
+        if (deadline !== undefined) clearTimeout(deadline);
+        deadline = undefined;
         binding.bind(clientId);
         core.sockets.bindSocket(clientId, binding);
       },
@@ -147,6 +169,7 @@ export class WebSocketTransport {
     });
     ws.on('error', ignoreSocketError);
     ws.on('close', () => {
+      if (deadline !== undefined) clearTimeout(deadline);
       this.#sockets.delete(ws);
       binding.abort();
       for (const clientId of binding.boundClients()) core.sockets.unbindSocket(clientId, binding);

@@ -1,4 +1,5 @@
 // A Core over a given engine, for unit tests of the handlers and the hold (no HTTP server).
+import { Admission } from '../../src/admission.js';
 import { AuthorizerRegistry } from '../../src/authorizers.js';
 import { ChannelFeatures } from '../../src/channel-features.js';
 import type { Core } from '../../src/core.js';
@@ -9,9 +10,11 @@ import { HeldConnects } from '../../src/held-connects.js';
 import { type BayeuxServerOptions, resolveOptions } from '../../src/options.js';
 import { ServiceRegistry } from '../../src/services.js';
 import { SocketPush } from '../../src/socket-push.js';
+import { StatsCounter } from '../../src/stats.js';
 
 export function coreWith(engine: Engine, options: BayeuxServerOptions = { timeout: 30_000 }): Core {
   const resolved = resolveOptions(options);
+  const stats = new StatsCounter();
   return {
     options: resolved,
     engine,
@@ -22,6 +25,8 @@ export function coreWith(engine: Engine, options: BayeuxServerOptions = { timeou
     events: new BayeuxEmitter(() => {}),
     held: new HeldConnects(),
     sockets: new SocketPush(resolved.maxSocketBuffer),
+    admission: new Admission(resolved, stats),
+    stats,
     closing: false,
     ownsEngine: false,
     reportError: (err) => {

@@ -1,28 +1,14 @@
 // Property: whatever the negotiated parameters, the fragmentation and the idle releases in between, every
 // message compressed by one side inflates to the same bytes on the other (bounded, seeded run).
 import fc from 'fast-check';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PerMessageDeflate } from '../../src/deflate/codec.js';
 import type { ExtensionParams } from '../../src/extension-header.js';
+import { run, track, useDeflateCleanup } from './support.js';
 
 const IDLE = 5_000;
 
-const created: PerMessageDeflate[] = [];
-afterEach(() => {
-  for (const pmd of created.splice(0)) pmd.cleanup();
-  vi.useRealTimers();
-});
-
-function run(
-  pmd: PerMessageDeflate,
-  op: 'compress' | 'decompress',
-  data: Buffer,
-  fin: boolean,
-): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    pmd[op](data, fin, (err, result) => (err ? reject(err) : resolve(result!))),
-  );
-}
+useDeflateCleanup();
 
 const bits = fc.option(fc.integer({ min: 8, max: 15 }), { nil: undefined });
 const offerArb = fc.record({
@@ -67,7 +53,7 @@ describe('permessage-deflate round-trip property', () => {
             offer.client_max_window_bits = String(o.client_max_window_bits);
           const server = new PerMessageDeflate({ idleTimeout: IDLE }, true, 1 << 20);
           const client = new PerMessageDeflate({ idleTimeout: IDLE }, false, 1 << 20);
-          created.push(server, client);
+          track(server, client);
           client.acceptResponse([server.accept([offer])]);
 
           for (const m of messages) {

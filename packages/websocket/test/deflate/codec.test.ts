@@ -1,33 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PerMessageDeflate } from '../../src/deflate/codec.js';
 import type { PerMessageDeflateOptions } from '../../src/deflate/params.js';
 import { sharedZlibLimiter } from '../../src/deflate/zlib-limiter.js';
 import { WebSocketError } from '../../src/errors.js';
 import type { ExtensionParams } from '../../src/extension-header.js';
+import { compress, decompress, pair, track, useDeflateCleanup } from './support.js';
 
 const TRAILER = Buffer.from('0000ffff', 'hex');
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-const created: PerMessageDeflate[] = [];
-afterEach(() => {
-  for (const pmd of created.splice(0)) pmd.cleanup();
-  vi.useRealTimers();
-});
-
-/** A negotiated server/client pair, `offer` being what the client's options make it offer. */
-function pair(
-  serverOptions: PerMessageDeflateOptions = {},
-  clientOptions: PerMessageDeflateOptions = {},
-  maxPayload = 1 << 20,
-): { server: PerMessageDeflate; client: PerMessageDeflate } {
-  const server = new PerMessageDeflate(serverOptions, true, maxPayload);
-  const client = new PerMessageDeflate(clientOptions, false, maxPayload);
-  client.acceptResponse([server.accept([client.offer()])]);
-  created.push(server, client);
-  return { server, client };
-}
+useDeflateCleanup();
 
 function single(
   options: PerMessageDeflateOptions,
@@ -38,20 +22,8 @@ function single(
   const pmd = new PerMessageDeflate(options, isServer, max);
   if (isServer) pmd.accept([params]);
   else pmd.acceptResponse([params]);
-  created.push(pmd);
+  track(pmd);
   return pmd;
-}
-
-function compress(pmd: PerMessageDeflate, data: Buffer | string, fin = true): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    pmd.compress(Buffer.from(data), fin, (err, result) => (err ? reject(err) : resolve(result!))),
-  );
-}
-
-function decompress(pmd: PerMessageDeflate, data: Buffer, fin = true): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    pmd.decompress(data, fin, (err, result) => (err ? reject(err) : resolve(result!))),
-  );
 }
 
 async function rejection(promise: Promise<unknown>): Promise<WebSocketError> {

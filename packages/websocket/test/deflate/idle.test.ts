@@ -1,39 +1,9 @@
 // The release of idle zlib streams (idle.ts) and the lazy streams it works with (codec.ts).
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PerMessageDeflate } from '../../src/deflate/codec.js';
-import type { PerMessageDeflateOptions } from '../../src/deflate/params.js';
+import { describe, expect, it, vi } from 'vitest';
+import { compress, decompress, pair, useDeflateCleanup } from './support.js';
 
-const created: PerMessageDeflate[] = [];
-afterEach(() => {
-  for (const pmd of created.splice(0)) pmd.cleanup();
-  vi.useRealTimers();
-});
-
-/** A negotiated server/client pair, `offer` being what the client's options make it offer. */
-function pair(
-  serverOptions: PerMessageDeflateOptions = {},
-  clientOptions: PerMessageDeflateOptions = {},
-  maxPayload = 1 << 20,
-): { server: PerMessageDeflate; client: PerMessageDeflate } {
-  const server = new PerMessageDeflate(serverOptions, true, maxPayload);
-  const client = new PerMessageDeflate(clientOptions, false, maxPayload);
-  client.acceptResponse([server.accept([client.offer()])]);
-  created.push(server, client);
-  return { server, client };
-}
-
-function compress(pmd: PerMessageDeflate, data: Buffer | string, fin = true): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    pmd.compress(Buffer.from(data), fin, (err, result) => (err ? reject(err) : resolve(result!))),
-  );
-}
-
-function decompress(pmd: PerMessageDeflate, data: Buffer, fin = true): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    pmd.decompress(data, fin, (err, result) => (err ? reject(err) : resolve(result!))),
-  );
-}
+useDeflateCleanup();
 
 describe('memory: lazy streams and idle release', () => {
   it('creates no zlib stream before the first message', () => {

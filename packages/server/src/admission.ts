@@ -1,0 +1,160 @@
+// Admission control on this node (issue 8 items 4 and 5): how many connections the mount holds, how fast a
+// connection or an address may handshake, and how many live sessions an address holds. Each bound is a
+// named option (options.ts); each refusal is counted in StatsCounter. Every map here is bounded: the rate
+// windows hold only the addresses seen in the current second, the per-address counts only addresses with a
+// live session (an entry goes when its last session dies), and the per-connection windows are keyed weakly
+// by the socket object (gone with the socket).
+//
+// Per node: with a shared engine (Redis), maxSessions counts every node's sessions (engine.clientCount()),
+// while the per-address counts and rates are this node's own (a balancer spreading one address over N nodes
+// lets it hold N x maxSessionsPerAddress).
+
+import type { Advice } from '@pushwire/bayeux';
+import type { ResolvedOptions } from './options.js';
+import type { StatsCounter } from './stats.js';
+
+/** Advice for a handshake refused by a rate limit: the window clears within a second (CometD backs off). */
+export const RATE_ADVICE: Advice = { reconnect: 'handshake', interval: 1000 };
+/** Advice when the server is full: sessions expire (maxInterval), so come back later. */
+export const FULL_ADVICE: Advice = { reconnect: 'handshake', interval: 5000 };
+/** Advice when one address holds too many sessions: a real client never needs that many; stop. */
+export const ADDRESS_FULL_ADVICE: Advice = { reconnect: 'none' };
+
+/** A fixed one-second window per key. */
+class RateWindow {
+  #start = 0;
+  readonly #counts = new Map<string, number>();
+
+  /** Counts one event for `key` at `now`; true when it is within `limit` for this second. */
+  hit(key: string, limit: number, now: number): boolean {
+    if (now - this.#start >= 1000) {
+      // A new window: the old counts go, so the map never holds more than one second's addresses.
+      this.#counts.clear();
+      this.#start = now;
+    }
+    const n = (this.#counts.get(key) ?? 0) + 1;
+    this.#counts.set(key, n);
+    return n <= limit;
+  }
+}
+
+interface ConnectionWindow {
+  start: number;
+  count: number;
+}
+
+/** Why a handshake was refused: the scope and limit go into the error's args (errors.ts). */
+export type HandshakeRefusal =
+  | { kind: 'rate'; scope: 'connection' | 'address'; limit: number }
+  | { kind: 'sessions'; scope: 'address'; limit: number };
+
+export class Admission {
+  readonly #options: ResolvedOptions;
+  readonly #stats: StatsCounter;
+  #connections = 0;
+  readonly #perConnection = new WeakMap<object, ConnectionWindow>();
+  readonly #perAddressRate = new RateWindow();
+  /** Live sessions (and handshakes in progress) per address; no entry at zero. */
+  readonly #sessionsPerAddress = new Map<string, number>();
+  readonly #addressOf = new Map<string, string>();
+
+  constructor(options: ResolvedOptions, stats: StatsCounter) {
+    this.#options = options;
+    this.#stats = stats;
+  }
+
+  /** Takes a connection slot (an upgrade, an HTTP request to the mount); false when maxConnections is reached. */
+  openConnection(remoteAddress: string): boolean {
+    if (this.#connections >= this.#options.maxConnections) {
+      this.#stats.count('connections', remoteAddress);
+      return false;
+    }
+    this.#connections++;
+    return true;
+  }
+
+  closeConnection(): void {
+    if (this.#connections > 0) this.#connections--;
+  }
+
+  get connections(): number {
+    return this.#connections;
+  }
+
+  /**
+   * Checks a handshake against the rate limits and the per-address session cap, and reserves a session slot
+   * for the address when it passes (bind it with sessionCreated, or give it back with cancelReservation).
+   */
+  admitHandshake(connection: object | undefined, address: string, now: number): HandshakeRefusal | undefined {
+    const o = this.#options;
+    if (connection !== undefined) {
+      let w = this.#perConnection.get(connection);
+      if (w === undefined || now - w.start >= 1000) {
+        w = { start: now, count: 0 };
+        this.#perConnection.set(connection, w);
+      }
+      w.count++;
+      if (w.count > o.maxHandshakesPerConnection) {
+        this.#stats.count('handshake-rate', address);
+        return { kind: 'rate', scope: 'connection', limit: o.maxHandshakesPerConnection };
+      }
+    }
+    if (!this.#perAddressRate.hit(address, o.maxHandshakesPerAddress, now)) {
+      this.#stats.count('handshake-rate', address);
+      return { kind: 'rate', scope: 'address', limit: o.maxHandshakesPerAddress };
+    }
+    const live = this.#sessionsPerAddress.get(address) ?? 0;
+    if (live >= o.maxSessionsPerAddress) {
+      this.#stats.count('sessions', address);
+      return { kind: 'sessions', scope: 'address', limit: o.maxSessionsPerAddress };
+    }
+    this.#sessionsPerAddress.set(address, live + 1);
+    return undefined;
+  }
+
+  /** A reserved slot that did not become a session (another check refused, the engine failed). */
+  cancelReservation(address: string): void {
+    this.#decrement(address);
+  }
+
+  /** The reserved slot now belongs to `clientId`, until sessionEnded. */
+  sessionCreated(clientId: string, address: string): void {
+    this.#addressOf.set(clientId, address);
+    // More sessions remembered here than the engine may hold at all (maxSessions) means some ended without
+    // this node hearing it (a shared engine whose sink tells only the node that holds the client): the
+    // oldest go first. So both maps stay bounded by maxSessions whatever the engine reports.
+    while (this.#addressOf.size > this.#options.maxSessions) {
+      const oldest = this.#addressOf.keys().next().value as string;
+      this.sessionEnded(oldest);
+    }
+  }
+
+  /** The engine destroyed a session (disconnect, expiry, slow): its address holds one fewer. */
+  sessionEnded(clientId: string): void {
+    const address = this.#addressOf.get(clientId);
+    if (address === undefined) return;
+    this.#addressOf.delete(clientId);
+    this.#decrement(address);
+  }
+
+  /** Counted when the server refuses a handshake for maxSessions (the engine's total). */
+  refusedFull(address: string): void {
+    this.#stats.count('sessions', address);
+  }
+
+  /** Live sessions this node counts for `address` (tests, metrics). */
+  sessionsOf(address: string): number {
+    return this.#sessionsPerAddress.get(address) ?? 0;
+  }
+
+  /** Addresses with live sessions here (the per-address map's size: bounded by the sessions). */
+  get trackedAddresses(): number {
+    return this.#sessionsPerAddress.size;
+  }
+
+  #decrement(address: string): void {
+    const n = (this.#sessionsPerAddress.get(address) ?? 1) - 1;
+    if (n <= 0) this.#sessionsPerAddress.delete(address);
+    else this.#sessionsPerAddress.set(address, n);
+  }
+}

@@ -1,0 +1,77 @@
+// Admission: the connection count, the handshake windows and the per-address session counts, without sockets.
+import { describe, expect, it } from 'vitest';
+import { Admission } from '../src/admission.js';
+import { resolveOptions } from '../src/options.js';
+import { StatsCounter } from '../src/stats.js';
+
+function admission(o: Parameters<typeof resolveOptions>[0]): { a: Admission; stats: StatsCounter } {
+  const stats = new StatsCounter();
+  return { a: new Admission(resolveOptions(o), stats), stats };
+}
+
+describe('Admission', () => {
+  it('maxConnections: slots taken and given back; one past the limit refused and counted', () => {
+    const { a, stats } = admission({ maxConnections: 2 });
+    expect(a.openConnection('x')).toBe(true);
+    expect(a.openConnection('x')).toBe(true);
+    expect(a.openConnection('x')).toBe(false);
+    expect(stats.snapshot().connections).toBe(1);
+    a.closeConnection();
+    expect(a.openConnection('x')).toBe(true);
+    a.closeConnection();
+    a.closeConnection();
+    a.closeConnection(); // never below zero
+    expect(a.connections).toBe(0);
+  });
+
+  it('per-address sessions: reservations, cancellations and ends; the map holds only live addresses', () => {
+    const { a } = admission({ maxSessionsPerAddress: 2, maxHandshakesPerAddress: 1000 });
+    expect(a.admitHandshake(undefined, '10.0.0.1', 0)).toBeUndefined();
+    a.sessionCreated('c1', '10.0.0.1');
+    expect(a.admitHandshake(undefined, '10.0.0.1', 0)).toBeUndefined();
+    a.cancelReservation('10.0.0.1');
+    expect(a.admitHandshake(undefined, '10.0.0.1', 0)).toBeUndefined();
+    a.sessionCreated('c2', '10.0.0.1');
+    expect(a.admitHandshake(undefined, '10.0.0.1', 0)).toEqual({
+      kind: 'sessions',
+      scope: 'address',
+      limit: 2,
+    });
+    expect(a.sessionsOf('10.0.0.1')).toBe(2);
+    a.sessionEnded('c1');
+    a.sessionEnded('c1'); // twice is once
+    a.sessionEnded('unknown');
+    expect(a.sessionsOf('10.0.0.1')).toBe(1);
+    a.sessionEnded('c2');
+    expect(a.trackedAddresses).toBe(0);
+  });
+
+  it('never remembers more sessions than maxSessions: the oldest are forgotten first', () => {
+    const { a } = admission({ maxSessions: 2, maxSessionsPerAddress: 10 });
+    for (const [id, address] of [
+      ['c1', 'a'],
+      ['c2', 'b'],
+      ['c3', 'b'],
+    ]) {
+      expect(a.admitHandshake(undefined, address as string, 0)).toBeUndefined();
+      a.sessionCreated(id as string, address as string);
+    }
+    expect([a.sessionsOf('a'), a.sessionsOf('b'), a.trackedAddresses]).toEqual([0, 2, 1]);
+  });
+
+  it('rate windows: per connection and per address, each reset after a second', () => {
+    const { a } = admission({ maxHandshakesPerConnection: 2, maxHandshakesPerAddress: 3 });
+    const conn = {};
+    const hit = (c: object | undefined, now: number) => {
+      const r = a.admitHandshake(c, '10.0.0.2', now);
+      if (r === undefined) a.cancelReservation('10.0.0.2');
+      return r;
+    };
+    expect(hit(conn, 0)).toBeUndefined();
+    expect(hit(conn, 10)).toBeUndefined();
+    expect(hit(conn, 20)).toEqual({ kind: 'rate', scope: 'connection', limit: 2 });
+    expect(hit({}, 30)).toBeUndefined();
+    expect(hit({}, 40)).toEqual({ kind: 'rate', scope: 'address', limit: 3 });
+    expect(hit(conn, 1000)).toBeUndefined();
+  });
+});
