@@ -81,7 +81,7 @@ describe('npm pack', () => {
     const probe = node(app, [
       '--input-type=module',
       '-e',
-      `for (const p of ['@pushwire/websocket', '@pushwire/bayeux', '@pushwire/server', '@pushwire/client', '@pushwire/components', 'pushwire', 'pushwire/server', 'pushwire/client', 'pushwire/components']) {
+      `for (const p of ['@pushwire/websocket', '@pushwire/bayeux', '@pushwire/server', '@pushwire/client', '@pushwire/components', '@pushwire/redis', 'pushwire', 'pushwire/server', 'pushwire/client', 'pushwire/components', 'pushwire/redis']) {
          const m = await import(p);
          console.log(p, Object.keys(m).length > 0);
        }`,
@@ -93,10 +93,12 @@ describe('npm pack', () => {
       '@pushwire/server true',
       '@pushwire/client true',
       '@pushwire/components true',
+      '@pushwire/redis true',
       'pushwire true',
       'pushwire/server true',
       'pushwire/client true',
       'pushwire/components true',
+      'pushwire/redis true',
     ]);
     const version = node(app, ['node_modules/.bin/pushwire', '--version']);
     expect(await version.exited, version.err()).toBe(0);

@@ -17,7 +17,7 @@ export const WORKSPACES = (
   .filter((w) => w.startsWith('packages/'))
   .map((w) => w.replace(/^packages\//, ''));
 /** The packages the README documents (each must ship its README). */
-export const PACKAGES = ['websocket', 'bayeux', 'server', 'client', 'pushwire'] as const;
+export const PACKAGES = ['websocket', 'bayeux', 'server', 'client', 'redis', 'pushwire'] as const;
 
 /** The environment of a child npm/node: none of the npm_* variables of the `npm test` running us. */
 export function cleanEnv(): NodeJS.ProcessEnv {

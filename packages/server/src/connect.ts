@@ -6,7 +6,7 @@
 import type { Advice, Message } from '@pushwire/bayeux';
 import { errorString } from '@pushwire/bayeux';
 import type { BatchContext, Core } from './core.js';
-import { failure } from './core.js';
+import { FIRST_CONNECT_STATE, failure } from './core.js';
 import { knownClient, unknownClient } from './meta-handlers.js';
 
 /** What the connect handler decided. */
@@ -61,7 +61,7 @@ export async function decideConnect(
       ? options.interval
       : Math.min(asked.interval, Math.floor(options.maxInterval / 2));
   const advice: Advice = { reconnect: 'retry', interval, timeout: options.timeout };
-  const first = core.awaitingFirstConnect.delete(clientId);
+  const first = (await core.engine.takeClientState(clientId, FIRST_CONNECT_STATE)) !== undefined;
   if (first || !alone || timeoutMs === 0 || core.closing) return { kind: 'now', clientId, advice };
   for (const hook of core.extensions.deliveryHooks()) {
     if (hook.hasPending(clientId)) return { kind: 'now', clientId, advice };
@@ -69,7 +69,7 @@ export async function decideConnect(
   // CometD maxSessionsPerBrowser: extra tabs of one browser short-poll instead of holding a connection
   // each (HTTP/1.1 allows few connections per host).
   if (ctx.browserId !== undefined && options.maxSessionsPerBrowser >= 0 && ctx.transport !== 'websocket') {
-    if (core.held.heldForBrowser(ctx.browserId, clientId) >= options.maxSessionsPerBrowser) {
+    if ((await core.engine.browserHolds(ctx.browserId, clientId)) >= options.maxSessionsPerBrowser) {
       return {
         kind: 'now',
         clientId,

@@ -41,8 +41,6 @@ export interface Core {
   readonly held: HeldConnects;
   /** Which socket each websocket client's pushes go to, and the push scheduler (the fan-out). */
   readonly sockets: SocketPush;
-  /** Clients that handshook here and have not had their first connect yet (answered at once, CometD). */
-  readonly awaitingFirstConnect: Set<string>;
   /** Connection and handshake limits of this node (admission.ts). */
   readonly admission: Admission;
   /** Counters of refusals and aborted requests (`server.stats`). */
@@ -54,6 +52,13 @@ export interface Core {
   /** Reports an unexpected error (never thrown across the wire). */
   reportError(err: unknown): void;
 }
+
+/**
+ * Engine client state (Engine.getClientState) set at handshake and taken by the first /meta/connect, which
+ * is answered at once (CometD). In the engine, not in this process: with a shared engine the first
+ * connect may reach another node than the handshake did.
+ */
+export const FIRST_CONNECT_STATE = 'first-connect';
 
 /** Bayeux §3.8: replies to /meta/** MUST carry the request id; we echo it on every reply. */
 export function replyTo(request: Message, fields: Omit<Message, 'channel'>): Message {

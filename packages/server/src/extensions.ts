@@ -3,6 +3,7 @@
 // Promise, and returning null drops the message (the sender then gets `404::message_deleted`).
 
 import type { Message } from '@pushwire/bayeux';
+import type { Engine } from './engine/engine.js';
 import type { RequestContext } from './options.js';
 
 /** Context of an outgoing message: for a reply, the request it answers. */
@@ -24,9 +25,23 @@ export interface DeliveryHook {
   beforeConnectReply(clientId: string, queue: string[], reply: Message): string[];
   /** The client is gone. */
   forget(clientId: string): void;
+  /**
+   * Optional: a client-state key under which the engine journals what connect replies of this client take
+   * from its queue (Engine.takeQueue `journal`), so that messages taken by a node that dies before the
+   * extension stored them are found again by the next node.
+   */
+  journal?(clientId: string): string | undefined;
+}
+
+/** What a server hands an extension when it is added (ExtensionPipeline is per server). */
+export interface ExtensionHost {
+  /** The server's engine: per-client state that must follow a client between nodes lives there. */
+  readonly engine: Engine;
 }
 
 export interface BayeuxExtension {
+  /** Called once when the extension is added to a server. */
+  attach?(host: ExtensionHost): void;
   incoming?(message: Message, ctx: RequestContext): Message | null | Promise<Message | null>;
   outgoing?(message: Message, ctx: OutgoingContext): Message | null | Promise<Message | null>;
   /** Optional delivery control (see DeliveryHook). */

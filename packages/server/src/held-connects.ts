@@ -1,7 +1,8 @@
 // The registry of held /meta/connect requests on THIS node: at most one per client (Bayeux §4.2: one
-// outstanding connect per client, so a newer connect releases the held one at once), and how many each
-// browser holds (CometD maxSessionsPerBrowser, counted over the HTTP transports). What a hold does (its timer,
-// its answer, its put-back) lives in hold.ts; this file only knows who is held.
+// outstanding connect per client, so a newer connect releases the held one at once). How many each browser
+// holds (CometD maxSessionsPerBrowser) is counted in the ENGINE (Engine.setBrowserHold), over every node: a
+// browser's tabs may reach different nodes behind a balancer. What a hold does (its timer, its answer, its
+// put-back, its browser count) lives in hold.ts; this file only knows who is held here.
 
 import type { DestroyReason } from './engine/engine.js';
 
@@ -11,8 +12,6 @@ export type ReleaseReason = 'timeout' | 'wake' | 'replaced' | 'destroyed' | 'clo
 /** What the registry needs of a held connect (hold.ts's HeldConnect). */
 export interface HeldEntry {
   readonly clientId: string;
-  /** Counted against maxSessionsPerBrowser while held (HTTP transports only). */
-  readonly browserId: string | undefined;
   /** Answers the connect; idempotent. Calls `forget(this)` on the registry. */
   release(reason: ReleaseReason, detail?: DestroyReason): void;
   /** Messages were queued: answer within `windowMs` (0: now), so later ones can ride the same reply. */
@@ -21,14 +20,11 @@ export interface HeldEntry {
 
 export class HeldConnects {
   readonly #held = new Map<string, HeldEntry>();
-  readonly #perBrowser = new Map<string, number>();
 
   /** Registers a hold, releasing the client's older one first as 'replaced' (Bayeux §4.2). */
   add(entry: HeldEntry): void {
     this.release(entry.clientId, 'replaced');
     this.#held.set(entry.clientId, entry);
-    const { browserId } = entry;
-    if (browserId !== undefined) this.#perBrowser.set(browserId, (this.#perBrowser.get(browserId) ?? 0) + 1);
   }
 
   /** Called by a hold once released: it no longer counts. */
@@ -36,12 +32,6 @@ export class HeldConnects {
     const clientId = entry.clientId;
     if (this.#held.get(clientId) !== entry) return;
     this.#held.delete(clientId);
-    const { browserId } = entry;
-    if (browserId !== undefined) {
-      const n = (this.#perBrowser.get(browserId) ?? 1) - 1;
-      if (n <= 0) this.#perBrowser.delete(browserId);
-      else this.#perBrowser.set(browserId, n);
-    }
   }
 
   /** Answers the held connect of `clientId`, if any. */
@@ -67,13 +57,6 @@ export class HeldConnects {
 
   isHeld(clientId: string): boolean {
     return this.#held.has(clientId);
-  }
-
-  /** Connects held for this browser, not counting `exceptClientId`'s own. */
-  heldForBrowser(browserId: string, exceptClientId: string): number {
-    const n = this.#perBrowser.get(browserId) ?? 0;
-    const own = this.#held.get(exceptClientId);
-    return own !== undefined && own.browserId === browserId ? n - 1 : n;
   }
 
   clientIds(): IterableIterator<string> {

@@ -14,6 +14,9 @@ import type { HeldEntry, ReleaseReason } from './held-connects.js';
 import type { HoldListener } from './transports/close-signal.js';
 
 /** What a connect reply is built from: the request and what the decision said. */
+/** How long past its timeout a held connect still counts for its browser if its node never says it ended. */
+const BROWSER_HOLD_SLACK_MS = 1000;
+
 export interface ConnectRequest {
   readonly message: Message;
   readonly ctx: BatchContext;
@@ -33,6 +36,15 @@ export function holdConnect(core: Core, input: HoldInput): Promise<string[]> {
   });
 }
 
+/** The journal an extension asks takes for this client to keep (DeliveryHook.journal), if any. */
+function journalOf(core: Core, clientId: string): string | undefined {
+  for (const hook of core.extensions.deliveryHooks()) {
+    const journal = hook.journal?.(clientId);
+    if (journal !== undefined) return journal;
+  }
+  return undefined;
+}
+
 /**
  * The connect reply with the queued messages riding it: `[...carried, ...queued, reply]` (`carried`:
  * messages already taken from the queue, oldest first). At most maxReplyBytes of messages ride one reply
@@ -48,13 +60,14 @@ export async function answerWithQueue(
   const { clientId } = request;
   const { maxReplyBytes } = core.options;
   let queue: string[];
-  if (carried.length === 0) queue = await core.engine.takeQueue(clientId, maxReplyBytes);
+  const journal = journalOf(core, clientId);
+  if (carried.length === 0) queue = await core.engine.takeQueue(clientId, maxReplyBytes, journal);
   else {
     let budget = maxReplyBytes;
     for (const m of carried) budget -= Buffer.byteLength(m);
     queue = [...carried];
     if (budget > 0) {
-      const more = await core.engine.takeQueue(clientId, budget);
+      const more = await core.engine.takeQueue(clientId, budget, journal);
       // The engine takes at least one: one larger than what is left waits for the next connect.
       if (more.length === 1 && Buffer.byteLength(more[0] as string) > budget) {
         await core.engine.requeue(clientId, more);
@@ -140,8 +153,17 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
   readonly #core: Core;
   readonly #resolve: (messages: string[]) => void;
   #timer: NodeJS.Timeout | undefined;
-  /** Messages the catch-up take found while still held: they ride the reply. */
+  /** Messages the catch-up take found: they ride the reply (ahead of anything taken later). */
   #carried: string[] | undefined;
+  /**
+   * The catch-up take of start(). The answer waits for it: with an engine whose takes are real I/O
+   * (Redis), a wake may release the hold while it is in flight, and the answer's own take would then
+   * send NEWER messages first while the older ones went back to the queue (on a channel with history
+   * the client drops a message older than one it saw: a loss).
+   */
+  #catchUp: Promise<void> | undefined;
+  /** The answer has read #carried: a later catch-up result goes back to the queue. */
+  #consumed = false;
   #released = false;
   /** A wake re-armed the timer for the delivery window: later wakes ride it. */
   #waking = false;
@@ -164,6 +186,13 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
     const core = this.#core;
     // Bayeux §4.2: one outstanding connect per client; the registry releases the older one as 'replaced'.
     core.held.add(this);
+    const browserId = this.browserId;
+    if (browserId !== undefined) {
+      // Counted over every node until released; the deadline (hold + a second) covers a node dying here.
+      core.engine
+        .setBrowserHold(browserId, this.clientId, Date.now() + timeoutMs + BROWSER_HOLD_SLACK_MS)
+        .catch((err: unknown) => core.reportError(err));
+    }
     this.#timer = setTimeout(onHoldTimeout, timeoutMs, this);
     const { signal } = this.ctx;
     // A closed request must not take the queue with it (the messages would be written to nobody).
@@ -171,10 +200,12 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
     else signal?.addEventListener('abort', this, { once: true });
     // A publish may have been queued between the decision and the registration above, and its `wake` found
     // nothing held. Taking the queue now closes that gap: anything found is answered at once.
-    core.engine.takeQueue(this.clientId, core.options.maxReplyBytes).then(
-      (queue) => this.#caughtUp(queue),
-      (err: unknown) => core.reportError(err),
-    );
+    this.#catchUp = core.engine
+      .takeQueue(this.clientId, core.options.maxReplyBytes, journalOf(core, this.clientId))
+      .then(
+        (queue) => this.#caughtUp(queue),
+        (err: unknown) => core.reportError(err),
+      );
   }
 
   /**
@@ -203,16 +234,23 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
     clearTimeout(this.#timer);
     this.ctx.signal?.removeEventListener('abort', this);
     this.#core.held.forget(this);
+    const browserId = this.browserId;
+    if (browserId !== undefined) {
+      this.#core.engine
+        .setBrowserHold(browserId, this.clientId, undefined)
+        .catch((err: unknown) => this.#core.reportError(err));
+    }
     const resolve = this.#resolve;
     this.#answer(reason, detail).then(resolve, () => resolve([]));
   }
 
   #caughtUp(queue: string[]): void {
     if (queue.length === 0) return;
-    if (this.#released) {
-      this.#putBack(queue);
+    if (this.#consumed) {
+      this.#putBack(queue); // answered without it: nothing newer was sent, so the head keeps the order
       return;
     }
+    // Not answered yet (or the answer waits for this take): it rides the reply, oldest first.
     this.#carried = queue;
     this.release('wake');
   }
@@ -220,8 +258,18 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
   /** Never rejects: a failure becomes an internalError reply. */
   async #answer(reason: ReleaseReason, detail: DestroyReason | undefined): Promise<string[]> {
     const core = this.#core;
+    // Only an answer that takes the queue itself must wait for the catch-up take (see #catchUp); the
+    // others answer at once and a late catch-up puts back what it found.
+    const takes = !(
+      reason === 'destroyed' ||
+      reason === 'closing' ||
+      reason === 'replaced' ||
+      this.ctx.req?.socket?.destroyed === true
+    );
+    if (takes) await this.#catchUp;
     const mine = this.#carried ?? [];
     this.#carried = undefined;
+    this.#consumed = true;
     try {
       if (reason === 'destroyed') return await goneReply(core, this, reason, detail);
       if (reason === 'closing') {

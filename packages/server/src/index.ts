@@ -24,6 +24,8 @@ export * from './engine/index.js';
 export type { BayeuxEventName, BayeuxEvents, BayeuxListener } from './events.js';
 export { DIAGNOSTICS_CHANNELS } from './events.js';
 export {
+  ACK_STATE,
+  ACK_TAKEN,
   type AckExtensionOptions,
   ackExtension,
   DEFAULT_MAX_UNACKED,
@@ -35,7 +37,7 @@ export {
   timestampExtension,
 } from './extensions/timestamp.js';
 export { type TimesyncExtensionOptions, timesyncExtension } from './extensions/timesync.js';
-export type { BayeuxExtension, DeliveryHook, OutgoingContext } from './extensions.js';
+export type { BayeuxExtension, DeliveryHook, ExtensionHost, OutgoingContext } from './extensions.js';
 export type { ReleaseReason } from './held-connects.js';
 export type { HistoryOptions, HistoryResult } from './history.js';
 export { type LocalMessageHandler, LocalSession } from './local-session.js';

@@ -14,7 +14,7 @@ import {
 } from '@pushwire/bayeux';
 import { ADDRESS_FULL_ADVICE, FULL_ADVICE, type HandshakeRefusal, RATE_ADVICE } from './admission.js';
 import type { BatchContext, Core } from './core.js';
-import { clientIdOf, failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
+import { clientIdOf, FIRST_CONNECT_STATE, failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
 import type { HistoryQuery, HistoryRead } from './engine/engine.js';
 import { recoveryExt, recoveryQuery } from './history.js';
 import { announcePresence } from './presence.js';
@@ -96,7 +96,7 @@ export async function handshake(core: Core, message: Message, ctx: BatchContext)
     throw err;
   }
   core.admission.sessionCreated(clientId, address);
-  core.awaitingFirstConnect.add(clientId);
+  await core.engine.setClientState(clientId, FIRST_CONNECT_STATE, '1');
   ctx.clientId = clientId;
   ctx.bindClient?.(clientId);
   core.events.emit('handshake', { clientId });

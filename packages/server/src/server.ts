@@ -69,7 +69,6 @@ export class BayeuxServer {
       events: this.#events,
       held: new HeldConnects(),
       sockets: new SocketPush(this.options.maxSocketBuffer, this.options.maxReplyBytes),
-      awaitingFirstConnect: new Set(),
       admission: new Admission(this.options, stats),
       stats,
       closing: false,
@@ -143,7 +142,6 @@ export class BayeuxServer {
 
   #destroyed(clientId: string, reason: DestroyReason, lost: DropInfo | undefined): void {
     const core = this.#core;
-    core.awaitingFirstConnect.delete(clientId);
     core.admission.sessionEnded(clientId);
     core.held.release(clientId, 'destroyed', reason);
     core.sockets.forgetClient(clientId);
@@ -332,6 +330,7 @@ export class BayeuxServer {
 
   /** Adds an extension: `incoming` hooks run in registration order, `outgoing` in reverse. */
   addExtension(extension: BayeuxExtension): this {
+    extension.attach?.({ engine: this.engine });
     this.#core.extensions.add(extension);
     return this;
   }

@@ -60,4 +60,28 @@ describe('holdConnect races', () => {
     expect(JSON.parse(reply[2]!)).toMatchObject({ channel: '/meta/connect', successful: true });
     expect(engine.requeued).toEqual([]);
   });
+
+  it('a wake during the gap check waits for it: its older messages go first, none put back', async () => {
+    // With a remote engine (Redis) the gap check is real I/O; a wake arriving meanwhile must not answer
+    // with NEWER messages and put the older ones back (a history client would drop them: a loss).
+    const engine = new SlowTakeEngine();
+    const core = coreWith(engine);
+    const held = holdConnect(core, {
+      message: CONNECT,
+      ctx: { transport: 'long-polling' },
+      clientId: 'c',
+      advice: { reconnect: 'retry' },
+      timeoutMs: 30_000,
+    });
+    expect(engine.takes).toHaveLength(1); // the gap check, in flight
+    core.held.release('c', 'wake');
+    await new Promise((r) => setImmediate(r));
+    expect(engine.takes).toHaveLength(1); // the answer waits instead of taking newer messages first
+    engine.takes[0]!(['"older"']);
+    await new Promise((r) => setImmediate(r));
+    engine.takes[1]!(['"newer"']);
+    const reply = await held;
+    expect(reply.slice(0, 2)).toEqual(['"older"', '"newer"']);
+    expect(engine.requeued).toEqual([]);
+  });
 });

@@ -25,8 +25,8 @@ describe('held connects', () => {
       advice,
       timeoutMs: 10_000,
     });
-    expect(core.held.heldForBrowser('b', 'x')).toBe(1);
-    expect(core.held.heldForBrowser('b', 'a')).toBe(0);
+    expect(await core.engine.browserHolds('b', 'x')).toBe(1);
+    expect(await core.engine.browserHolds('b', 'a')).toBe(0);
     const abort = new AbortController();
     const second = holdConnect(core, {
       message: connect('2'),
@@ -39,11 +39,11 @@ describe('held connects', () => {
     expect(parse(await first)).toEqual([
       { channel: '/meta/connect', id: '1', clientId: 'a', successful: true, advice },
     ]);
-    expect(core.held.heldForBrowser('b', 'x')).toBe(1);
+    expect(await core.engine.browserHolds('b', 'x')).toBe(1);
     abort.abort();
     expect(parse(await second)).toMatchObject([{ id: '2', successful: true }]);
     expect(core.held.count).toBe(0);
-    expect(core.held.heldForBrowser('b', 'x')).toBe(0);
+    expect(await core.engine.browserHolds('b', 'x')).toBe(0);
   });
 
   it('a websocket hold is not counted per browser', async () => {
@@ -56,7 +56,7 @@ describe('held connects', () => {
       timeoutMs: 10_000,
     });
     expect(core.held.isHeld('a')).toBe(true);
-    expect(core.held.heldForBrowser('b', 'x')).toBe(0);
+    expect(await core.engine.browserHolds('b', 'x')).toBe(0);
     core.held.release('a', 'timeout');
     expect(parse(await held)).toMatchObject([{ id: '1', successful: true }]);
   });

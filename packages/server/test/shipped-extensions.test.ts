@@ -1,7 +1,14 @@
 // The shipped extensions: ack (CometD wire format), timesync, timestamp.
 import type { Message } from '@pushwire/bayeux';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ackExtension, bayeuxTimestamp, timestampExtension, timesyncExtension } from '../src/index.js';
+import {
+  ACK_STATE,
+  ACK_TAKEN,
+  ackExtension,
+  bayeuxTimestamp,
+  timestampExtension,
+  timesyncExtension,
+} from '../src/index.js';
 import { connect, HANDSHAKE, type Harness, post, startServer, until } from './helpers/http.js';
 
 let h: Harness | undefined;
@@ -93,10 +100,32 @@ describe('ackExtension (CometD acknowledged messages)', () => {
     const c = await ackClient(h.url);
     await h.bayeux.publish('/q', 1);
     await post(h.url, [connect(c, 'a', { ext: { ack: 0 } })]);
-    expect(ext.delivery?.hasPending(c)).toBe(true);
+    // The unacknowledged batch lives in the engine (any node may answer the next connect), not here.
+    expect(JSON.parse((await h.engine.getClientState(c, ACK_STATE)) ?? 'null')).toMatchObject({
+      b: 1,
+      u: [[1, expect.any(String)]],
+    });
     await post(h.url, [{ channel: '/meta/disconnect', clientId: c }]);
+    expect(await h.engine.getClientState(c, ACK_STATE)).toBeUndefined();
     expect(ext.delivery?.hasPending(c)).toBe(false);
     expect(ext.delivery?.connectOnly(c)).toBe(false);
+  });
+
+  it('messages a node took but never stored (it died first) ride the next connect, on any node', async () => {
+    h = await startServer();
+    h.bayeux.addExtension(ackExtension());
+    const c = await ackClient(h.url);
+    await h.bayeux.publish('/q', 'taken-then-lost');
+    // What a connect reply on a node killed right after its take leaves behind: the journal, not the state.
+    expect(await h.engine.takeQueue(c, undefined, ACK_TAKEN)).toHaveLength(1);
+    const next = await post(h.url, [connect(c, 'c1', { ext: { ack: 0 } })]);
+    expect(next.messages.filter((m) => m.channel === '/q').map((m) => m.data)).toEqual(['taken-then-lost']);
+    const batch = connectReply(next.messages).ext?.ack as number;
+    expect(batch).toBeGreaterThan(0);
+    // Stored in the ack state, the journal cleared: acknowledged, it is not sent again.
+    expect(await h.engine.readJournal(c, ACK_TAKEN)).toEqual([]);
+    const after = await post(h.url, [connect(c, 'c2', { ext: { ack: batch }, advice: { timeout: 0 } })]);
+    expect(after.messages.filter((m) => m.channel === '/q')).toEqual([]);
   });
 
   it('rejects a nonsense maxUnacked', () => {

@@ -3,6 +3,7 @@
 // get their data back).
 import { createServer } from 'node:http';
 import {
+  ackExtension,
   type BayeuxServerOptions,
   bundledClientScript,
   type CorsOptions,
@@ -11,6 +12,7 @@ import {
 } from '@pushwire/server';
 import { channelFlags } from './channel-flags.js';
 import { type Command, UsageError } from './command.js';
+import { openEngine } from './engine-option.js';
 import { untilStopSignal, urlAuthority } from './lifecycle.js';
 import { ADDRESS_HELP, DEFAULT_HOST, integerOption, parseOptions, portOption } from './options.js';
 
@@ -35,6 +37,10 @@ ${ADDRESS_HELP}
   --trust-proxy        behind your reverse proxy: client addresses from X-Forwarded-For
   --max-connections N  websockets plus HTTP requests in flight at once (default 10000; 503 above)
   --max-sessions N     live sessions (default 100000)
+  --engine E           memory (default) or redis://HOST:PORT: processes on one Redis share every session
+  --redis-prefix P     key prefix in Redis (default pushwire); servers with the same prefix form one cluster
+
+Clients that ask for the ack extension (ext.ack, CometD AckExtension) get it, on every engine.
 
 Serves the browser client at /pushwire.js and <mount>/client.js.
 Prints the endpoint URL (http://HOST:PORT/bayeux) once listening; stops cleanly on SIGINT/SIGTERM.`;
@@ -94,6 +100,8 @@ export const command: Command = {
       'max-interval': { type: 'string' },
       cors: { type: 'string', multiple: true },
       'max-sessions-per-browser': { type: 'string' },
+      engine: { type: 'string' },
+      'redis-prefix': { type: 'string' },
       history: { type: 'string', multiple: true },
       presence: { type: 'string', multiple: true },
       'allowed-host': { type: 'string', multiple: true },
@@ -129,18 +137,31 @@ export const command: Command = {
     if (values['trust-proxy'] === true) options.trustProxy = true;
     if (maxConnections !== undefined) options.maxConnections = maxConnections;
     if (maxSessions !== undefined) options.maxSessions = maxSessions;
+    // Flags first: a usage error must not leave an engine (a Redis connection) open.
     const channels = channelFlags(values.history, values.presence);
     if (typeof channels === 'string') throw new UsageError(channels);
     if (Object.keys(channels).length > 0) options.channels = channels;
+    let choice: Awaited<ReturnType<typeof openEngine>>;
+    try {
+      choice = await openEngine(values.engine, values['redis-prefix'], maxInterval);
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      // Redis unreachable at start: say so and exit 1 (the engine reconnects only once it is running).
+      process.stderr.write(`pushwire serve: ${(err as Error).message}\n`);
+      return 1;
+    }
+    if (choice.engine !== undefined) options.engine = choice.engine;
     let bayeux: ReturnType<typeof createBayeuxServer>;
     try {
       bayeux = createBayeuxServer(options);
     } catch (err) {
+      await choice.close();
       // A pattern the server refuses (not a channel pattern, /meta/**, /presence/**): bad input, exit 2.
       if (err instanceof TypeError || err instanceof RangeError) throw new UsageError(err.message);
       throw err;
     }
     bayeux.addService('/service/echo', (data) => data);
+    bayeux.addExtension(ackExtension());
     const http = createServer();
     // The browser client at /pushwire.js as well as <mount>/client.js; attach() leaves other paths to this.
     http.on('request', (req, res) => {
@@ -161,6 +182,7 @@ export const command: Command = {
     });
     if (!listening) {
       await bayeux.close();
+      await choice.close();
       return 1;
     }
     const authority = urlAuthority(host, http.address(), port);
@@ -172,6 +194,7 @@ export const command: Command = {
       http.close(() => resolve());
       http.closeIdleConnections();
     });
+    await choice.close();
     return 0;
   },
 };

@@ -1,5 +1,5 @@
 // The Engine: where sessions, subscriptions and per-client queues live. The in-memory engine serves one
-// process; the Redis engine (a later issue) serves many behind any load balancer without sticky sessions.
+// process; the Redis engine (`@pushwire/redis`) serves many behind any load balancer without sticky sessions.
 // Every call returns a Promise that can reject (storage errors are never swallowed).
 //
 // "Encode once" (DESIGN.md): a published message is serialised to JSON once; queues hold that JSON text,
@@ -249,16 +249,41 @@ export interface Engine {
    * messages whose UTF-8 sizes sum to at most maxBytes, and always at least one (a larger message goes
    * alone); the rest stay queued, in order. That is what bounds one connect reply or push frame.
    */
-  takeQueue(clientId: string, maxBytes?: number): Promise<EncodedMessage[]>;
+  takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]>;
+  /**
+   * With `journal` (a client-state key) takeQueue also records what it took there, in the same atomic
+   * step: messages taken by a node that dies before they are safe elsewhere (the ack extension's state)
+   * can be read back by any node. readJournal returns them, oldest first; setClientState(clientId,
+   * journal, undefined) clears the journal.
+   */
+  readJournal(clientId: string, journal: string): Promise<EncodedMessage[]>;
   /**
    * Optional synchronous takeQueue, for engines whose queues live in this process (the memory engine).
    * The server's socket pushes use it when present and skip a promise per flush; engines with remote
    * storage (Redis) leave it out and takeQueue is used. Same semantics as takeQueue, but it THROWS
    * (EngineError `ENGINE_CLOSED`) where takeQueue would reject.
    */
-  takeQueueSync?(clientId: string, maxBytes?: number): EncodedMessage[];
+  takeQueueSync?(clientId: string, maxBytes?: number, journal?: string): EncodedMessage[];
   /** Optional synchronous count of the messages queued for a client (0 for unknown ones), same engines. */
   queuedSync?(clientId: string): number;
+  /**
+   * Per-client session state that must follow the client to whichever node answers it (the first-connect
+   * flag, the ack extension's unacknowledged messages): small named strings, forgotten with the client.
+   * Unknown clients: get and take resolve undefined, set is a no-op.
+   */
+  getClientState(clientId: string, key: string): Promise<string | undefined>;
+  /** Sets one entry; `undefined` deletes it. */
+  setClientState(clientId: string, key: string, value: string | undefined): Promise<void>;
+  /** Removes and returns one entry atomically: of concurrent takes (on any node) exactly one gets it. */
+  takeClientState(clientId: string, key: string): Promise<string | undefined>;
+  /**
+   * CometD maxSessionsPerBrowser over every node: records that `clientId` of browser `browserId` holds an
+   * HTTP connect until `untilMs` at the latest (`undefined`: it no longer does). The deadline makes the
+   * entries of a node that dies while holding lapse instead of counting forever.
+   */
+  setBrowserHold(browserId: string, clientId: string, untilMs: number | undefined): Promise<void>;
+  /** How many clients of the browser, other than `exceptClientId`, hold a connect now, on any node. */
+  browserHolds(browserId: string, exceptClientId: string): Promise<number>;
   /**
    * Publishes a message on a channel with history, ATOMICALLY: assigns the next position (offset + 1 in the
    * channel's epoch, a new epoch and offset 1 when the channel has no history yet), builds the text

@@ -52,6 +52,8 @@ export const engineDropChannel = diagnosticsChannel.channel('pushwire:engine:dro
 interface ClientRecord {
   readonly subscriptions: Set<string>;
   readonly queue: MessageQueue;
+  /** Session state (Engine.getClientState), made on first use. */
+  state?: Map<string, string>;
   /** JSON text shown in presence sets. */
   readonly info: string;
 }
@@ -74,6 +76,7 @@ function newClientId(): string {
     .padStart(ID_LENGTH, '0');
 }
 
+/** Fills in the defaults and checks the given options (every engine validates the shared ones the same way). */
 function checkOptions(opts: Partial<MemoryEngineOptions>): MemoryEngineOptions {
   const o: MemoryEngineOptions = { ...DEFAULT_ENGINE_OPTIONS, maxHistoryBytes: DEFAULT_MAX_HISTORY_BYTES };
   for (const key of [
@@ -95,12 +98,20 @@ function checkOptions(opts: Partial<MemoryEngineOptions>): MemoryEngineOptions {
   return o;
 }
 
+/** Fills in DEFAULT_ENGINE_OPTIONS and checks the given ones, for other engines (no memory-only options). */
+export function resolveEngineOptions(opts: Partial<EngineOptions>): EngineOptions {
+  const { maxHistoryBytes: _memoryOnly, ...shared } = checkOptions(opts);
+  return shared;
+}
+
 export class MemoryEngine implements Engine {
   readonly options: Readonly<MemoryEngineOptions>;
   private sink: DeliverySink | undefined;
   private readonly clients = new Map<string, ClientRecord>();
   /** clientId -> ms of last activity, in ascending order of that time (a ping re-inserts at the end). */
   private readonly lastSeen = new Map<string, number>();
+  /** browserId -> clientId -> deadline of its held connect (maxSessionsPerBrowser). */
+  private readonly browsers = new Map<string, Map<string, number>>();
   /** pattern -> subscribed clients. */
   private readonly index = new Map<string, Set<string>>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
@@ -331,20 +342,82 @@ export class MemoryEngine implements Engine {
     this.sink?.wake(clientId);
   }
 
-  async takeQueue(clientId: string, maxBytes?: number): Promise<EncodedMessage[]> {
-    return this.takeQueueSync(clientId, maxBytes);
+  async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {
+    return this.takeQueueSync(clientId, maxBytes, journal);
   }
 
-  takeQueueSync(clientId: string, maxBytes?: number): EncodedMessage[] {
+  takeQueueSync(clientId: string, maxBytes?: number, journal?: string): EncodedMessage[] {
     this.assertOpen();
     const client = this.clients.get(clientId);
     if (client === undefined) return [];
-    return maxBytes === undefined ? client.queue.drain() : client.queue.take(maxBytes);
+    const taken = maxBytes === undefined ? client.queue.drain() : client.queue.take(maxBytes);
+    if (journal !== undefined && taken.length > 0) {
+      const state = (client.state ??= new Map());
+      const before = state.get(journal);
+      state.set(
+        journal,
+        JSON.stringify(before === undefined ? taken : [...(JSON.parse(before) as string[]), ...taken]),
+      );
+    }
+    return taken;
+  }
+
+  async readJournal(clientId: string, journal: string): Promise<EncodedMessage[]> {
+    this.assertOpen();
+    const text = this.clients.get(clientId)?.state?.get(journal);
+    return text === undefined ? [] : (JSON.parse(text) as string[]);
   }
 
   queuedSync(clientId: string): number {
     this.assertOpen();
     return this.clients.get(clientId)?.queue.length ?? 0;
+  }
+
+  async getClientState(clientId: string, key: string): Promise<string | undefined> {
+    this.assertOpen();
+    return this.clients.get(clientId)?.state?.get(key);
+  }
+
+  async setClientState(clientId: string, key: string, value: string | undefined): Promise<void> {
+    this.assertOpen();
+    const client = this.clients.get(clientId);
+    if (client === undefined) return;
+    if (value === undefined) client.state?.delete(key);
+    else (client.state ??= new Map()).set(key, value);
+  }
+
+  async takeClientState(clientId: string, key: string): Promise<string | undefined> {
+    this.assertOpen();
+    const state = this.clients.get(clientId)?.state;
+    const value = state?.get(key);
+    if (value !== undefined) state?.delete(key);
+    return value;
+  }
+
+  async setBrowserHold(browserId: string, clientId: string, untilMs: number | undefined): Promise<void> {
+    this.assertOpen();
+    let holds = this.browsers.get(browserId);
+    if (untilMs === undefined) {
+      holds?.delete(clientId);
+      if (holds?.size === 0) this.browsers.delete(browserId);
+      return;
+    }
+    if (holds === undefined) this.browsers.set(browserId, (holds = new Map()));
+    holds.set(clientId, untilMs);
+  }
+
+  async browserHolds(browserId: string, exceptClientId: string): Promise<number> {
+    this.assertOpen();
+    const holds = this.browsers.get(browserId);
+    if (holds === undefined) return 0;
+    const now = Date.now();
+    let n = 0;
+    for (const [id, until] of holds) {
+      if (until <= now) holds.delete(id);
+      else if (id !== exceptClientId) n++;
+    }
+    if (holds.size === 0) this.browsers.delete(browserId);
+    return n;
   }
 
   async clientCount(): Promise<number> {
@@ -360,6 +433,7 @@ export class MemoryEngine implements Engine {
     this.clients.clear();
     this.lastSeen.clear();
     this.index.clear();
+    this.browsers.clear();
     this.history.clear();
     this.presenceSets.clear();
   }

@@ -25,7 +25,6 @@ export function coreWith(engine: Engine, options: BayeuxServerOptions = { timeou
     events: new BayeuxEmitter(() => {}),
     held: new HeldConnects(),
     sockets: new SocketPush(resolved.maxSocketBuffer),
-    awaitingFirstConnect: new Set(),
     admission: new Admission(resolved, stats),
     stats,
     closing: false,

@@ -16,6 +16,7 @@ import { EngineError } from '../../src/engine/engine.js';
 interface Client {
   subs: Set<string>;
   queue: string[];
+  state: Map<string, string>;
 }
 
 export class TestEngine implements Engine {
@@ -36,7 +37,7 @@ export class TestEngine implements Engine {
   }
   async createClient(): Promise<string> {
     const id = randomBytes(16).toString('hex');
-    this.clients.set(id, { subs: new Set(), queue: [] });
+    this.clients.set(id, { subs: new Set(), queue: [], state: new Map() });
     return id;
   }
   async clientExists(clientId: string): Promise<boolean> {
@@ -74,6 +75,34 @@ export class TestEngine implements Engine {
     }
     return n;
   }
+  async getClientState(clientId: string, key: string): Promise<string | undefined> {
+    return this.clients.get(clientId)?.state.get(key);
+  }
+  async setClientState(clientId: string, key: string, value: string | undefined): Promise<void> {
+    const state = this.clients.get(clientId)?.state;
+    if (value === undefined) state?.delete(key);
+    else state?.set(key, value);
+  }
+  async takeClientState(clientId: string, key: string): Promise<string | undefined> {
+    const state = this.clients.get(clientId)?.state;
+    const value = state?.get(key);
+    state?.delete(key);
+    return value;
+  }
+  readonly browsers = new Map<string, Map<string, number>>();
+  async setBrowserHold(browserId: string, clientId: string, untilMs: number | undefined): Promise<void> {
+    let holds = this.browsers.get(browserId);
+    if (holds === undefined) this.browsers.set(browserId, (holds = new Map()));
+    if (untilMs === undefined) holds.delete(clientId);
+    else holds.set(clientId, untilMs);
+  }
+  async browserHolds(browserId: string, exceptClientId: string): Promise<number> {
+    const now = Date.now();
+    let n = 0;
+    for (const [id, until] of this.browsers.get(browserId) ?? [])
+      if (id !== exceptClientId && until > now) n++;
+    return n;
+  }
   async deliver(clientId: string, encoded: EncodedMessage[]): Promise<void> {
     const c = this.clients.get(clientId);
     if (c) this.#enqueue(clientId, c, encoded);
@@ -90,7 +119,18 @@ export class TestEngine implements Engine {
     while (c.queue.length > this.maxQueue) c.queue.shift();
     this.sink?.wake(id);
   }
-  async takeQueue(clientId: string, maxBytes?: number): Promise<EncodedMessage[]> {
+  async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {
+    const taken = this.#take(clientId, maxBytes);
+    const c = this.clients.get(clientId);
+    if (journal !== undefined && c !== undefined && taken.length > 0) {
+      c.state.set(journal, JSON.stringify([...(await this.readJournal(clientId, journal)), ...taken]));
+    }
+    return taken;
+  }
+  async readJournal(clientId: string, journal: string): Promise<EncodedMessage[]> {
+    return JSON.parse(this.clients.get(clientId)?.state.get(journal) ?? '[]') as string[];
+  }
+  #take(clientId: string, maxBytes?: number): EncodedMessage[] {
     const c = this.clients.get(clientId);
     if (!c) return [];
     if (maxBytes === undefined) return c.queue.splice(0);

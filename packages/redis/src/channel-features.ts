@@ -1,0 +1,226 @@
+// History and presence of the Redis engine (issue 9): what RedisEngine's Engine methods of the same names
+// do once the engine is known to be open. Each is ONE script (scripts-history.ts says why several slots).
+
+import { randomBytes } from 'node:crypto';
+import { expand, type Message } from '@pushwire/bayeux';
+import type {
+  HistoryLimits,
+  HistoryPosition,
+  HistoryQuery,
+  HistoryRead,
+  HistorySubscribeResult,
+  PositionTemplate,
+  PresenceChange,
+  PresenceMember,
+  PresenceSnapshot,
+} from '@pushwire/server';
+import type { Keys } from './keys.js';
+import type { ResolvedRedisOptions } from './options.js';
+import type { RedisCommand, RedisReply } from './port.js';
+import {
+  PRESENCE_JOIN,
+  PRESENCE_LEAVE,
+  PRESENCE_READ,
+  PUBLISH_HISTORY,
+  READ_HISTORY,
+  SUBSCRIBE_HISTORY,
+} from './scripts-history.js';
+
+/** What the engine lends: its keys, options, round trips, and the wakes after an enqueue. */
+export interface ChannelHost {
+  readonly keys: Keys;
+  readonly options: Readonly<ResolvedRedisOptions>;
+  run(operation: string, commands: readonly RedisCommand[]): Promise<RedisReply[]>;
+  /** Wakes the recipients' nodes, drops slow clients, unindexes vanished ones; the number queued for. */
+  afterEnqueue(ids: string[], replies: RedisReply[], patterns: string[]): Promise<number>;
+  /** A fresh random id (the shared body key of a publish). */
+  newId(): string;
+}
+
+/** 64 random bits, hex: a channel's history epoch (a lost history never comes back under the same one). */
+function newEpoch(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** A history query as three script arguments: kind, number, epoch. */
+function queryArgs(query: HistoryQuery | undefined): [string, number, string] {
+  if (query === undefined) return ['', 0, ''];
+  if ('last' in query) return ['last', query.last, ''];
+  return ['after', query.after.offset, query.after.epoch];
+}
+
+function presenceChange(clientId: string, [changed, count, info]: [number, number, string?]): PresenceChange {
+  if (changed !== 1 || info === undefined) return { changed: false, count };
+  return { changed: true, count, member: { clientId, info } };
+}
+
+export class ChannelFeatures {
+  readonly #host: ChannelHost;
+
+  constructor(host: ChannelHost) {
+    this.#host = host;
+  }
+
+  async publishHistory(
+    message: Message,
+    template: PositionTemplate,
+    limits: HistoryLimits,
+  ): Promise<{ count: number; position: HistoryPosition }> {
+    const k = this.#host.keys;
+    const o = this.#host.options;
+    const channel = message.channel;
+    const patterns = expand(channel);
+    const [c0, c1, q0, q1] = k.clientKeyParts();
+    // ONE script: offset, history and every recipient's queue (scripts-history.ts says why).
+    const [reply] = await this.#host.run('publishHistory', [
+      {
+        script: PUBLISH_HISTORY,
+        keys: [
+          k.history(channel),
+          k.historyList(channel),
+          k.body(this.#host.newId()),
+          ...patterns.map((p) => k.index(p)),
+        ],
+        args: [
+          newEpoch(),
+          Date.now(),
+          limits.size,
+          limits.ttl,
+          limits.maxBytes,
+          this.#historyKeep(limits),
+          template.head,
+          template.tail,
+          o.maxQueue,
+          o.maxQueueBytes,
+          o.queuePolicy,
+          o.keyTtl,
+          o.bodyTtl,
+          c0,
+          c1,
+          q0,
+          q1,
+        ],
+      },
+    ]);
+    const [offset, epoch, ids, results] = reply as [number, string, string[], RedisReply[]];
+    const count = await this.#host.afterEnqueue(ids, results, patterns);
+    return { count, position: { offset, epoch } };
+  }
+
+  async subscribeHistory(
+    clientId: string,
+    channel: string,
+    query: HistoryQuery | undefined,
+    limits: HistoryLimits,
+  ): Promise<HistorySubscribeResult> {
+    const k = this.#host.keys;
+    const o = this.#host.options;
+    const [reply] = await this.#host.run('subscribeHistory', [
+      {
+        script: SUBSCRIBE_HISTORY,
+        keys: [
+          k.client(clientId),
+          k.subs(clientId),
+          k.index(channel),
+          k.history(channel),
+          k.historyList(channel),
+          k.queue(clientId),
+        ],
+        args: [
+          channel,
+          o.maxSubscriptions,
+          o.keyTtl,
+          newEpoch(),
+          Date.now(),
+          limits.size,
+          limits.ttl,
+          limits.maxBytes,
+          limits.maxRecovery,
+          this.#historyKeep(limits),
+          ...queryArgs(query),
+          o.maxQueue,
+          o.maxQueueBytes,
+          clientId,
+        ],
+      },
+    ]);
+    const [status, epoch = '', last = 0, complete = 0, node = '', ...messages] = reply as [
+      number,
+      string,
+      number,
+      number,
+      string,
+      ...string[],
+    ];
+    if (status === -1) return { ok: false, reason: 'unknown-client' };
+    if (status === -2) return { ok: false, reason: 'too-many-subscriptions' };
+    if (messages.length > 0) await this.#host.afterEnqueue([clientId], [[node, 0, 0, '']], []);
+    return { ok: true, read: { position: { offset: last, epoch }, messages, complete: complete === 1 } };
+  }
+
+  async readHistory(channel: string, query: HistoryQuery, limits: HistoryLimits): Promise<HistoryRead> {
+    const [reply] = await this.#host.run('readHistory', [
+      {
+        script: READ_HISTORY,
+        keys: [this.#host.keys.history(channel), this.#host.keys.historyList(channel)],
+        args: [
+          newEpoch(),
+          Date.now(),
+          limits.size,
+          limits.ttl,
+          limits.maxBytes,
+          limits.maxRecovery,
+          this.#historyKeep(limits),
+          ...queryArgs(query),
+        ],
+      },
+    ]);
+    const [epoch, last, complete, ...messages] = reply as [string, number, number, ...string[]];
+    return { position: { offset: last, epoch }, messages, complete: complete === 1 };
+  }
+
+  /**
+   * Ms a channel's history keys live after its last publish: past `ttl` every message is gone anyway; the
+   * keyTtl margin keeps the epoch (and offset) of a quiet channel for its subscribers' recoveries.
+   */
+  #historyKeep(limits: HistoryLimits): number {
+    return limits.ttl + this.#host.options.keyTtl;
+  }
+
+  async presenceJoin(channel: string, clientId: string): Promise<PresenceChange> {
+    const k = this.#host.keys;
+    const [reply] = await this.#host.run('presenceJoin', [
+      {
+        script: PRESENCE_JOIN,
+        keys: [k.client(clientId), k.clientPresence(clientId), k.presence(channel), k.presenceSeq],
+        args: [channel, clientId, this.#host.options.keyTtl],
+      },
+    ]);
+    return presenceChange(clientId, reply as [number, number, string?]);
+  }
+
+  async presenceLeave(channel: string, clientId: string): Promise<PresenceChange> {
+    const k = this.#host.keys;
+    const [reply] = await this.#host.run('presenceLeave', [
+      {
+        script: PRESENCE_LEAVE,
+        keys: [k.client(clientId), k.clientPresence(clientId), k.presence(channel)],
+        args: [channel, clientId],
+      },
+    ]);
+    return presenceChange(clientId, reply as [number, number, string?]);
+  }
+
+  async presence(channel: string, maxMembers: number): Promise<PresenceSnapshot> {
+    const [c0, c1] = this.#host.keys.clientKeyParts();
+    const [reply] = await this.#host.run('presence', [
+      { script: PRESENCE_READ, keys: [this.#host.keys.presence(channel)], args: [maxMembers, c0, c1] },
+    ]);
+    const [count, ...pairs] = reply as [number, ...string[]];
+    if (count > maxMembers) return { count };
+    const members: PresenceMember[] = [];
+    for (let i = 0; i + 1 < pairs.length; i += 2)
+      members.push({ clientId: pairs[i] as string, info: pairs[i + 1] as string });
+    return { count, members };
+  }
+}

@@ -1,0 +1,603 @@
+// The Redis engine: sessions, subscriptions and queues in Redis, so any node answers any request of any
+// client (no sticky sessions). Per client: a HASH (the node that last heard from it), a SET of patterns and
+// a LIST queue, all under the hash tag `{clientId}` (keys.ts); multi-step changes are Lua scripts on that
+// one slot (scripts.ts). A publish reads the pattern index sets of `expand(channel)` only (O(patterns)),
+// then queues for every recipient in ONE pipeline; a message with several recipients is stored ONCE and
+// queued by reference. Each recipient's node (the one that last pinged it) is woken over ITS pub/sub
+// channel only, never every node (faye-redis wakes all). History and presence (one script each, several
+// slots) are in channel-features.ts.
+
+import { randomBytes } from 'node:crypto';
+import { expand, type Message } from '@pushwire/bayeux';
+import {
+  type CreateClientOptions,
+  type DeliverySink,
+  type DestroyReason,
+  type DropInfo,
+  type EncodedMessage,
+  type Engine,
+  EngineError,
+  type HistoryLimits,
+  type HistoryPosition,
+  type HistoryQuery,
+  type HistoryRead,
+  type HistorySubscribeResult,
+  type PositionTemplate,
+  type PresenceChange,
+  type PresenceMember,
+  type PresenceSnapshot,
+  type QueueLimit,
+  type SubscribeResult,
+} from '@pushwire/server';
+import { ChannelFeatures } from './channel-features.js';
+import { connectionChannel, destroyChannel, dropChannel, errorChannel } from './diagnostics.js';
+import { IoredisPort } from './ioredis-port.js';
+import { Keys } from './keys.js';
+import { type RedisEngineOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options.js';
+import type { RedisCommand, RedisPort, RedisReply } from './port.js';
+import {
+  BROWSER_HOLDS,
+  CREATE,
+  DESTROY,
+  ENQUEUE,
+  PING,
+  SET_STATE,
+  SUBSCRIBE,
+  TAKE,
+  TAKE_STATE,
+} from './scripts.js';
+import { Sweeper } from './sweeper.js';
+import { decodeNodeMessage, nodeMessage } from './wire.js';
+
+const ID_BYTES = 20;
+const ID_LENGTH = 31; // 160 bits in base36 (Bayeux §2.4 wants >= 128 random bits, alphanumeric)
+
+function newId(): string {
+  return BigInt(`0x${randomBytes(ID_BYTES).toString('hex')}`)
+    .toString(36)
+    .padStart(ID_LENGTH, '0');
+}
+
+/** Queue entry tags: `=<json>` the message itself, or `@<bytes> <key>` a body shared by several queues. */
+const INLINE = '=';
+const SHARED = '@';
+
+function sharedKey(entry: string): string {
+  return entry.slice(entry.indexOf(' ') + 1);
+}
+
+export class RedisEngine implements Engine {
+  readonly options: Readonly<ResolvedRedisOptions>;
+  /** This process's id in the cluster: its wake channel and liveness key are named after it. */
+  readonly nodeId: string;
+  readonly keys: Keys;
+  readonly #port: RedisPort;
+  readonly #ownsPort: boolean;
+  readonly #onError: ((error: Error) => void) | undefined;
+  readonly #sweeper: Sweeper;
+  readonly #channels: ChannelFeatures;
+  #sink: DeliverySink | undefined;
+  #closed = false;
+
+  /** Use createRedisEngine(): it also waits until the wake channel is subscribed. */
+  constructor(opts: RedisEngineOptions = {}) {
+    this.options = resolveRedisOptions(opts);
+    this.keys = new Keys(this.options.prefix);
+    this.nodeId = newId();
+    this.#onError = opts.onError;
+    this.#ownsPort = opts.redis === undefined;
+    const maxRetries = opts.maxRetriesPerRequest;
+    this.#port =
+      opts.redis ??
+      new IoredisPort({
+        ...(opts.url === undefined ? {} : { url: opts.url }),
+        ...(maxRetries === undefined ? {} : { maxRetriesPerRequest: maxRetries }),
+      });
+    this.#port.onEvent((event) => {
+      if (!connectionChannel.hasSubscribers) return;
+      if (event.type === 'error') connectionChannel.publish({ state: 'error', error: event.error });
+      else if (event.type === 'reconnecting')
+        connectionChannel.publish({ state: 'reconnecting', delay: event.delay });
+      else connectionChannel.publish({ state: 'ready' });
+    });
+    this.#channels = new ChannelFeatures({
+      keys: this.keys,
+      options: this.options,
+      run: (op, commands) => this.run(op, commands),
+      afterEnqueue: (ids, replies, patterns) => this.#afterEnqueue(ids, replies, patterns),
+      newId,
+    });
+    this.#sweeper = new Sweeper(this, {
+      run: (op, commands) => this.run(op, commands),
+      sink: () => this.#sink,
+      report: (err) => this.report(err),
+      expired: (ids) => this.#expired(ids),
+      left: (clientId, info, left, reason) => this.#left(clientId, info, left, reason),
+      ping: (ids) => this.#pingMany(ids),
+    });
+  }
+
+  /** Subscribes to this node's wake channel, marks the node alive and starts the sweeper. */
+  async start(): Promise<void> {
+    await this.#storage('start', async () => {
+      await this.#port.subscribe(this.keys.wakeChannel(this.nodeId), (text) => this.#onNodeMessage(text));
+    });
+    await this.run('start', [['ZADD', this.keys.nodes, Date.now(), this.nodeId]]);
+    this.#sweeper.start();
+  }
+
+  setSink(sink: DeliverySink): void {
+    this.#sink = sink;
+  }
+
+  async createClient(options: CreateClientOptions = {}): Promise<string> {
+    await this.#enter();
+    for (;;) {
+      const id = newId();
+      const now = Date.now();
+      const [created] = await this.run('createClient', [
+        {
+          script: CREATE,
+          keys: [this.keys.client(id)],
+          args: [this.nodeId, this.options.keyTtl, now, options.info ?? 'null'],
+        },
+        ['ZADD', this.keys.seen, 'NX', now, id],
+      ]);
+      // Bayeux §2.4: ids MUST be unique; 160 random bits will not collide, the check costs nothing.
+      if (created === 1) return id;
+    }
+  }
+
+  async clientExists(clientId: string): Promise<boolean> {
+    await this.#enter();
+    const [n] = await this.run('clientExists', [['EXISTS', this.keys.client(clientId)]]);
+    return n === 1;
+  }
+
+  async destroyClient(clientId: string, reason: DestroyReason): Promise<void> {
+    await this.#enter();
+    const [destroyed] = await this.run('destroyClient', [this.#destroyScript(clientId)]);
+    const [existed, node = '', dropped = 0, bytes = 0, info = 'null', present = [], ...patterns] =
+      destroyed as [number, string, number, number, string, RedisReply[], ...string[]];
+    const lost: DropInfo = { dropped, bytes };
+    // The script decides who destroys: of racing destroys (this, a sweep, a slow publish, on any node)
+    // only the one that found the client tells a sink; the others only clean up.
+    const commands: RedisCommand[] = [['ZREM', this.keys.seen, clientId]];
+    for (const p of patterns) commands.push(['SREM', this.keys.index(p), clientId]);
+    if (existed === 1) {
+      if (destroyChannel.hasSubscribers) destroyChannel.publish({ clientId, reason, ...lost });
+      if (node === '' || node === this.nodeId) this.#sink?.destroyed(clientId, reason, lost);
+      else {
+        const message = nodeMessage({ kind: 'destroyed', reason, lost, ids: [clientId] });
+        commands.push(['PUBLISH', this.keys.wakeChannel(node), message]);
+      }
+    }
+    await this.run('destroyClient', commands);
+    if (existed === 1) this.#left(clientId, info, present, reason);
+  }
+
+  /**
+   * Tells THIS node's sink each presence leave of a client it destroyed (Engine: once per leave, on the
+   * node that destroyed it; its server publishes the leave event). `left`: channel, count after, ...
+   * as the destroy script removed the client from those sets in the same step.
+   */
+  #left(clientId: string, info: string, left: readonly RedisReply[], reason: DestroyReason): void {
+    const member: PresenceMember = { clientId, info };
+    for (let i = 0; i + 1 < left.length; i += 2) {
+      this.#sink?.left?.(left[i] as string, member, left[i + 1] as number, reason);
+    }
+  }
+
+  /** Tells this node's sink that the sweeper destroyed clients (held here, or by a node that is gone). */
+  #expired(expired: ReadonlyArray<readonly [string, DropInfo]>): void {
+    for (const [clientId, lost] of expired) {
+      if (destroyChannel.hasSubscribers) destroyChannel.publish({ clientId, reason: 'expired', ...lost });
+      this.#sink?.destroyed(clientId, 'expired', lost);
+    }
+  }
+
+  #destroyScript(clientId: string): RedisCommand {
+    const k = this.keys;
+    return {
+      script: DESTROY,
+      keys: [k.client(clientId), k.subs(clientId), k.queue(clientId), k.clientPresence(clientId)],
+      args: [k.presencePrefix, clientId],
+    };
+  }
+
+  async ping(clientId: string): Promise<void> {
+    await this.#enter();
+    await this.#pingMany([clientId]);
+  }
+
+  /** Records activity now and that THIS node holds the clients (their wakes come here from now on). */
+  async #pingMany(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const k = this.keys;
+    const now = Date.now();
+    const commands: RedisCommand[] = [];
+    for (const id of ids) {
+      commands.push({
+        script: PING,
+        keys: [k.client(id), k.subs(id), k.queue(id), k.clientPresence(id)],
+        args: [this.nodeId, this.options.keyTtl, now],
+      });
+      // XX: a ping never resurrects a destroyed client's liveness entry.
+      commands.push(['ZADD', k.seen, 'XX', now, id]);
+    }
+    await this.run('ping', commands);
+  }
+
+  async subscribe(clientId: string, pattern: string): Promise<SubscribeResult> {
+    await this.#enter();
+    const k = this.keys;
+    const [r] = await this.run('subscribe', [
+      {
+        script: SUBSCRIBE,
+        keys: [k.client(clientId), k.subs(clientId)],
+        args: [pattern, this.options.maxSubscriptions, this.options.keyTtl],
+      },
+    ]);
+    if (r === -1) return { ok: false, reason: 'unknown-client' };
+    if (r === -2) return { ok: false, reason: 'too-many-subscriptions' };
+    // The index is another slot: added after the client's own set. A destroy racing in between leaves a
+    // stale index member, which the next publish finds unknown and removes.
+    if (r === 2) await this.run('subscribe', [['SADD', k.index(pattern), clientId]]);
+    return { ok: true };
+  }
+
+  async unsubscribe(clientId: string, pattern: string): Promise<boolean> {
+    await this.#enter();
+    // The index member exists exactly when the subscription does: removing both needs no script.
+    const [removed] = await this.run('unsubscribe', [
+      ['SREM', this.keys.subs(clientId), pattern],
+      ['SREM', this.keys.index(pattern), clientId],
+    ]);
+    return removed === 1;
+  }
+
+  async subscriptions(clientId: string): Promise<string[]> {
+    await this.#enter();
+    const [members] = await this.run('subscriptions', [['SMEMBERS', this.keys.subs(clientId)]]);
+    return members as string[];
+  }
+
+  async publish(message: Message, encoded: EncodedMessage): Promise<number> {
+    await this.#enter();
+    // Exactly two round trips for every publish (index reads, then queueing): publishes issued in order
+    // reach every queue in that order, awaited or not.
+    const patterns = expand(message.channel);
+    const sets = await this.run(
+      'publish',
+      patterns.map((p) => ['SMEMBERS', this.keys.index(p)] as const),
+    );
+    let targets: string[] = [];
+    let seen: Set<string> | undefined;
+    for (const set of sets as string[][]) {
+      if (set.length === 0) continue;
+      if (targets.length === 0) targets = set;
+      else {
+        seen ??= new Set(targets);
+        for (const id of set) seen.add(id);
+      }
+    }
+    if (seen !== undefined) targets = [...seen];
+    if (targets.length === 0) return 0;
+    const commands: RedisCommand[] = [];
+    let entry = INLINE + encoded;
+    if (targets.length > 1) {
+      // Stored once; every recipient's queue holds its key and size (README: "one copy per publish").
+      const body = this.keys.body(newId());
+      commands.push(['SET', body, encoded, 'PX', this.options.bodyTtl]);
+      entry = `${SHARED}${Buffer.byteLength(encoded)} ${body}`;
+    }
+    for (const id of targets) commands.push(this.#enqueue(id, [entry], false));
+    const replies = await this.run('publish', commands);
+    return this.#afterEnqueue(targets, replies.slice(commands.length - targets.length), patterns);
+  }
+
+  async deliver(clientId: string, encoded: EncodedMessage[]): Promise<void> {
+    await this.#enter();
+    if (encoded.length === 0) return;
+    const entries = encoded.map((e) => INLINE + e);
+    const replies = await this.run('deliver', [this.#enqueue(clientId, entries, false)]);
+    await this.#afterEnqueue([clientId], replies, []);
+  }
+
+  /**
+   * Puts messages taken but not delivered back at the HEAD of the queue, in their order, ahead of what
+   * was queued meanwhile (an interrupted delivery must not reorder).
+   */
+  async requeue(clientId: string, encoded: EncodedMessage[]): Promise<void> {
+    await this.#enter();
+    if (encoded.length === 0) return;
+    const entries = encoded.map((e) => INLINE + e);
+    const replies = await this.run('requeue', [this.#enqueue(clientId, entries, true)]);
+    await this.#afterEnqueue([clientId], replies, []);
+  }
+
+  #enqueue(clientId: string, entries: string[], head: boolean): RedisCommand {
+    const o = this.options;
+    return {
+      script: ENQUEUE,
+      keys: [this.keys.client(clientId), this.keys.queue(clientId)],
+      args: [o.maxQueue, o.maxQueueBytes, o.queuePolicy, o.keyTtl, head ? '1' : '0', ...entries],
+    };
+  }
+
+  /** Wakes the recipients' nodes, drops slow clients, unindexes vanished ones; the number queued for. */
+  async #afterEnqueue(ids: string[], replies: RedisReply[], patterns: string[]): Promise<number> {
+    const local: string[] = [];
+    const remote = new Map<string, string[]>();
+    const slow: string[] = [];
+    const commands: RedisCommand[] = [];
+    let queued = 0;
+    ids.forEach((id, i) => {
+      const r = replies[i];
+      if (r === null || r === undefined) {
+        // Unknown client (destroyed meanwhile, or its keys expired): drop it from the indexes we read.
+        for (const p of patterns) commands.push(['SREM', this.keys.index(p), id]);
+        return;
+      }
+      if (r === 'slow') {
+        slow.push(id);
+        return;
+      }
+      queued++;
+      const [node, dropped, bytes, limit] = r as [string, number, number, QueueLimit];
+      if (dropped > 0) {
+        // A documented loss, told on this node (the one whose delivery made the queue overflow).
+        if (dropChannel.hasSubscribers) dropChannel.publish({ clientId: id, dropped, bytes, limit });
+        this.#sink?.dropped?.(id, { dropped, bytes, limit });
+      }
+      if (node === '' || node === this.nodeId) local.push(id);
+      else {
+        let list = remote.get(node);
+        if (list === undefined) remote.set(node, (list = []));
+        list.push(id);
+      }
+    });
+    for (const [node, list] of remote) {
+      commands.push(['PUBLISH', this.keys.wakeChannel(node), nodeMessage({ kind: 'wake', ids: list })]);
+    }
+    for (const id of local) this.#sink?.wake(id);
+    await Promise.all([
+      commands.length > 0 ? this.run('wake', commands) : undefined,
+      ...slow.map((id) => this.destroyClient(id, 'slow')),
+    ]);
+    return queued;
+  }
+
+  async publishHistory(
+    message: Message,
+    template: PositionTemplate,
+    limits: HistoryLimits,
+  ): Promise<{ count: number; position: HistoryPosition }> {
+    await this.#enter();
+    return this.#channels.publishHistory(message, template, limits);
+  }
+
+  async subscribeHistory(
+    clientId: string,
+    channel: string,
+    query: HistoryQuery | undefined,
+    limits: HistoryLimits,
+  ): Promise<HistorySubscribeResult> {
+    await this.#enter();
+    return this.#channels.subscribeHistory(clientId, channel, query, limits);
+  }
+
+  async readHistory(channel: string, query: HistoryQuery, limits: HistoryLimits): Promise<HistoryRead> {
+    await this.#enter();
+    return this.#channels.readHistory(channel, query, limits);
+  }
+
+  async presenceJoin(channel: string, clientId: string): Promise<PresenceChange> {
+    await this.#enter();
+    return this.#channels.presenceJoin(channel, clientId);
+  }
+
+  async presenceLeave(channel: string, clientId: string): Promise<PresenceChange> {
+    await this.#enter();
+    return this.#channels.presenceLeave(channel, clientId);
+  }
+
+  async presence(channel: string, maxMembers: number): Promise<PresenceSnapshot> {
+    await this.#enter();
+    return this.#channels.presence(channel, maxMembers);
+  }
+
+  async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {
+    await this.#enter();
+    const [items] = await this.run('takeQueue', [
+      {
+        script: TAKE,
+        keys: [this.keys.client(clientId), this.keys.queue(clientId)],
+        args: [
+          maxBytes === undefined ? 0 : Math.max(1, Math.floor(maxBytes)),
+          journal === undefined ? '' : this.keys.stateField(journal),
+        ],
+      },
+    ]);
+    return this.#resolve(clientId, items as string[]);
+  }
+
+  async readJournal(clientId: string, journal: string): Promise<EncodedMessage[]> {
+    await this.#enter();
+    const [text] = await this.run('readJournal', [
+      ['HGET', this.keys.client(clientId), this.keys.stateField(journal)],
+    ]);
+    if (typeof text !== 'string') return [];
+    // Lua's cjson writes an empty array as {}; entries are strings either way.
+    const parsed = JSON.parse(text) as unknown;
+    return this.#resolve(clientId, Array.isArray(parsed) ? (parsed as string[]) : []);
+  }
+
+  /** Queue entries to messages: inline ones as they are, shared ones read by key (one round trip). */
+  async #resolve(clientId: string, entries: string[]): Promise<EncodedMessage[]> {
+    const shared = [...new Set(entries.filter((e) => e.startsWith(SHARED)).map(sharedKey))];
+    const bodies = new Map<string, string | null>();
+    if (shared.length > 0) {
+      const got = await this.run(
+        'takeQueue',
+        shared.map((key) => ['GET', key] as const),
+      );
+      shared.forEach((key, i) => {
+        bodies.set(key, got[i] as string | null);
+      });
+    }
+    const out: EncodedMessage[] = [];
+    let lost = 0;
+    for (const e of entries) {
+      if (e.startsWith(INLINE)) out.push(e.slice(1));
+      else {
+        const body = bodies.get(sharedKey(e));
+        if (typeof body === 'string') out.push(body);
+        else lost++;
+      }
+    }
+    if (lost > 0 && dropChannel.hasSubscribers) {
+      dropChannel.publish({ clientId, dropped: lost, reason: 'body-expired' });
+    }
+    return out;
+  }
+
+  async getClientState(clientId: string, key: string): Promise<string | undefined> {
+    await this.#enter();
+    const [v] = await this.run('getClientState', [
+      ['HGET', this.keys.client(clientId), this.keys.stateField(key)],
+    ]);
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  async setClientState(clientId: string, key: string, value: string | undefined): Promise<void> {
+    await this.#enter();
+    const client = this.keys.client(clientId);
+    const field = this.keys.stateField(key);
+    await this.run('setClientState', [
+      value === undefined
+        ? ['HDEL', client, field]
+        : { script: SET_STATE, keys: [client], args: [field, value] },
+    ]);
+  }
+
+  async takeClientState(clientId: string, key: string): Promise<string | undefined> {
+    await this.#enter();
+    const [v] = await this.run('takeClientState', [
+      { script: TAKE_STATE, keys: [this.keys.client(clientId)], args: [this.keys.stateField(key)] },
+    ]);
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  async setBrowserHold(browserId: string, clientId: string, untilMs: number | undefined): Promise<void> {
+    await this.#enter();
+    const key = this.keys.browser(browserId);
+    if (untilMs === undefined) {
+      await this.run('setBrowserHold', [['ZREM', key, clientId]]);
+      return;
+    }
+    // The key outlives its latest hold by a little, so an abandoned browser leaves nothing behind.
+    const ttl = Math.max(1, Math.ceil(untilMs - Date.now())) + 1000;
+    await this.run('setBrowserHold', [
+      ['ZADD', key, untilMs, clientId],
+      ['PEXPIRE', key, ttl, 'GT'],
+      ['PEXPIRE', key, ttl, 'NX'],
+    ]);
+  }
+
+  async browserHolds(browserId: string, exceptClientId: string): Promise<number> {
+    await this.#enter();
+    const [n] = await this.run('browserHolds', [
+      { script: BROWSER_HOLDS, keys: [this.keys.browser(browserId)], args: [Date.now(), exceptClientId] },
+    ]);
+    return n as number;
+  }
+
+  async clientCount(): Promise<number> {
+    await this.#enter();
+    const [n] = await this.run('clientCount', [['ZCARD', this.keys.seen]]);
+    return n as number;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#sweeper.stop();
+    try {
+      // A node that leaves says so: the sweepers expire its idle clients at once, not after nodeTtl.
+      await this.run('close', [['ZREM', this.keys.nodes, this.nodeId]]);
+    } catch (err) {
+      this.report(err);
+    } finally {
+      if (this.#ownsPort) await this.#port.close();
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Runs commands in one round trip; a failure becomes EngineError ENGINE_STORAGE (and a diagnostic). */
+  run(operation: string, commands: readonly RedisCommand[]): Promise<RedisReply[]> {
+    return this.#storage(operation, () => this.#port.batch(commands));
+  }
+
+  async #storage<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (cause) {
+      const message = cause instanceof Error ? cause.message : String(cause);
+      const error = new EngineError('ENGINE_STORAGE', `pushwire redis: ${operation} failed: ${message}`, {
+        cause,
+      });
+      if (errorChannel.hasSubscribers) errorChannel.publish({ operation, error });
+      throw error;
+    }
+  }
+
+  /** Background failures (sweeps, wake messages): reported, never swallowed, never thrown into a timer. */
+  report(error: unknown): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    if (!(err instanceof EngineError) && errorChannel.hasSubscribers) {
+      errorChannel.publish({ operation: 'background', error: err });
+    }
+    this.#onError?.(err);
+  }
+
+  /** A message on this node's channel: wakes and destroys of clients held here, expiry checks. */
+  #onNodeMessage(text: string): void {
+    if (this.#closed) return;
+    const message = decodeNodeMessage(text);
+    if (message === undefined) {
+      this.report(new Error(`pushwire redis: unreadable node message ${JSON.stringify(text.slice(0, 80))}`));
+      return;
+    }
+    if (message.kind === 'wake') for (const id of message.ids) this.#sink?.wake(id);
+    else if (message.kind === 'destroyed')
+      for (const id of message.ids) this.#sink?.destroyed(id, message.reason, message.lost);
+    else this.#sweeper.checkHere(message.ids, message.deadline).catch((err: unknown) => this.report(err));
+  }
+
+  /**
+   * Every call starts here: rejects once closed, and waits for a sweep this node is running, so a call made
+   * after the sweep timer fired sees what the sweep did (as with the memory engine's synchronous sweep).
+   */
+  async #enter(): Promise<void> {
+    if (this.#closed) throw new EngineError('ENGINE_CLOSED', 'pushwire engine: the engine is closed');
+    const sweep = this.#sweeper.inFlight;
+    if (sweep !== undefined) await sweep;
+    if (this.#closed) throw new EngineError('ENGINE_CLOSED', 'pushwire engine: the engine is closed');
+  }
+}
+
+/** Creates a Redis engine and resolves once it listens for wakes (then pass it as the server's `engine`). */
+export async function createRedisEngine(opts: RedisEngineOptions = {}): Promise<RedisEngine> {
+  const engine = new RedisEngine(opts);
+  try {
+    await engine.start();
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+  return engine;
+}

@@ -1,0 +1,205 @@
+// The expiry sweep. Every node ticks every sweepInterval (ONE timer per node, never one per client) and
+// records itself in the live-nodes ZSET; the node that wins the lock (`SET NX PX`, released when done)
+// sweeps, in two round trips before its sink hears anything:
+//   1. the lock, the clients idle past maxInterval (liveness ZSET, at most sweepBatch) and the live nodes;
+//   2. idle clients that THIS node's sink holds (a held /meta/connect, DeliverySink.isHeld) are pinged; the
+//      others go through one script each, on the client's own slot, that destroys the client only if it is
+//      still idle and no OTHER live node holds it (a ping that raced in keeps it). Those held by another
+//      live node are handed to that node (`x` message): only it knows whether it holds their connect.
+// The clients destroyed are this node's or a dead node's: this node's sink is told.
+
+import type { DeliverySink, DestroyReason, DropInfo } from '@pushwire/server';
+import type { Keys } from './keys.js';
+import type { ResolvedRedisOptions } from './options.js';
+import type { RedisCommand, RedisReply } from './port.js';
+import { EXPIRE_IDLE, UNLOCK } from './scripts.js';
+import { nodeMessage } from './wire.js';
+
+export interface SweepHost {
+  readonly options: Readonly<ResolvedRedisOptions>;
+  readonly keys: Keys;
+  readonly nodeId: string;
+  readonly closed: boolean;
+}
+
+export interface SweepActions {
+  run(operation: string, commands: readonly RedisCommand[]): Promise<RedisReply[]>;
+  sink(): DeliverySink | undefined;
+  report(error: unknown): void;
+  /** Tells this node's sink (and diagnostics) that these clients expired, with what went with them. */
+  expired(expired: ReadonlyArray<readonly [string, DropInfo]>): void;
+  ping(ids: string[]): Promise<void>;
+  /** Tells this node's sink the presence leaves of a client the sweep destroyed (channel, count, ...). */
+  left(clientId: string, info: string, left: readonly RedisReply[], reason: DestroyReason): void;
+}
+
+export class Sweeper {
+  readonly #host: SweepHost;
+  readonly #act: SweepActions;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #inFlight: Promise<void> | undefined;
+  /** A tick came while a sweep ran: sweep once more right after (no tick is lost). */
+  #again = false;
+  #spin: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(host: SweepHost, actions: SweepActions) {
+    this.#host = host;
+    this.#act = actions;
+  }
+
+  /** The sweep running now, if any: calls on this node wait for it (they see its result, as in memory). */
+  get inFlight(): Promise<void> | undefined {
+    return this.#inFlight;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.tick(), this.#host.options.sweepInterval);
+    this.#timer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#again = false;
+    await this.#inFlight;
+  }
+
+  tick(): void {
+    if (this.#host.closed) return;
+    if (this.#inFlight !== undefined) {
+      this.#again = true;
+      return;
+    }
+    const p = this.#loop().finally(() => {
+      if (this.#inFlight === p) this.#inFlight = undefined;
+      if (this.#spin !== undefined) clearTimeout(this.#spin);
+      this.#spin = undefined;
+    });
+    this.#inFlight = p;
+    this.#armSpin();
+  }
+
+  async #loop(): Promise<void> {
+    do {
+      this.#again = false;
+      await this.#sweep().catch((err: unknown) => this.#act.report(err));
+    } while (this.#again && !this.#host.closed);
+  }
+
+  /**
+   * While a sweep is in flight, one 1 ms timer stays armed (re-armed as it fires). It does no work; it
+   * makes the sweep's Redis round trips part of the timer schedule, so a clock driven timer by timer
+   * (vitest fake timers in the engine conformance suite, with real I/O) lets the sweep finish before it
+   * moves past the next tick, as it would in real time. Cost: about one timer per ms spent sweeping.
+   */
+  #armSpin(): void {
+    this.#spin = setTimeout(() => {
+      this.#spin = undefined;
+      if (this.#inFlight !== undefined) this.#armSpin();
+    }, 1);
+    this.#spin.unref?.();
+  }
+
+  async #sweep(): Promise<void> {
+    const { options, keys, nodeId } = this.#host;
+    const now = Date.now();
+    const deadline = now - options.maxInterval;
+    const [, lock, found, live] = await this.#act.run('sweep', [
+      ['ZADD', keys.nodes, now, nodeId],
+      ['SET', keys.sweepLock, nodeId, 'NX', 'PX', options.sweepLockTtl],
+      // `(` excludes the deadline itself: a client seen exactly maxInterval ago is still fresh.
+      ['ZRANGEBYSCORE', keys.seen, '-inf', `(${deadline}`, 'LIMIT', 0, options.sweepBatch],
+      ['ZRANGEBYSCORE', keys.nodes, `(${now - options.nodeTtl}`, '+inf'],
+    ]);
+    if (lock !== 'OK') return;
+    const after: RedisCommand[] = [
+      // Nodes silent for 10 x nodeTtl are forgotten (the live test above already ignores them).
+      ['ZREMRANGEBYSCORE', keys.nodes, '-inf', now - 10 * options.nodeTtl],
+    ];
+    try {
+      const alive = (live as string[]).filter((n) => n !== nodeId);
+      await this.#check(found as string[], deadline, alive, after);
+    } finally {
+      after.push({ script: UNLOCK, keys: [keys.sweepLock], args: [nodeId] });
+      await this.#act.run('sweep', after);
+    }
+  }
+
+  /** An `x` message from the sweeping node: these idle clients were last seen by this node. */
+  async checkHere(ids: readonly string[], deadline: number): Promise<void> {
+    if (ids.length === 0 || this.#host.closed) return;
+    const after: RedisCommand[] = [];
+    await this.#check(ids, deadline, '*', after);
+    if (after.length > 0) await this.#act.run('sweep', after);
+  }
+
+  /**
+   * Pings the idle clients this node holds and expires the others unless another live node holds them
+   * (`alive`: the other live nodes, or '*' for "every other node"). Clean-up commands go to `after`.
+   */
+  async #check(
+    ids: readonly string[],
+    deadline: number,
+    alive: string[] | '*',
+    after: RedisCommand[],
+  ): Promise<void> {
+    if (ids.length === 0) return;
+    const { keys, nodeId } = this.#host;
+    const sink = this.#act.sink();
+    const held: string[] = [];
+    const idle: string[] = [];
+    for (const id of ids) (sink?.isHeld?.(id) === true ? held : idle).push(id);
+    const args = alive === '*' ? ['*'] : alive;
+    const [replies] = await Promise.all([
+      idle.length === 0
+        ? Promise.resolve([] as RedisReply[])
+        : this.#act.run(
+            'sweep',
+            idle.map((id) => ({
+              script: EXPIRE_IDLE,
+              keys: [keys.client(id), keys.subs(id), keys.queue(id), keys.clientPresence(id)],
+              args: [deadline, nodeId, keys.presencePrefix, id, ...args],
+            })),
+          ),
+      this.#act.ping(held),
+    ]);
+    const expired: [string, DropInfo][] = [];
+    const leaves: Array<[string, string, RedisReply[]]> = [];
+    const elsewhere = new Map<string, string[]>();
+    idle.forEach((id, i) => {
+      const reply = (replies[i] ?? [2]) as unknown as [number, string?, ...unknown[]];
+      const [verdict, node] = reply;
+      if (verdict === 1) {
+        const [, , dropped = 0, bytes = 0, info = 'null', present = [], ...patterns] = reply as unknown as [
+          number,
+          string,
+          number,
+          number,
+          string,
+          RedisReply[],
+          ...string[],
+        ];
+        expired.push([id, { dropped, bytes }]);
+        if (present.length > 0) leaves.push([id, info, present]);
+        after.push(['ZREM', keys.seen, id]);
+        for (const p of patterns) after.push(['SREM', keys.index(p), id]);
+      } else if (verdict === -1) {
+        after.push(['ZREM', keys.seen, id]); // its keys expired (keyTtl): only the index entry is left
+      } else if (verdict === 0 && node !== undefined) {
+        let list = elsewhere.get(node);
+        if (list === undefined) elsewhere.set(node, (list = []));
+        list.push(id);
+      }
+    });
+    for (const [node, list] of elsewhere) {
+      after.push([
+        'PUBLISH',
+        keys.wakeChannel(node),
+        nodeMessage({ kind: 'check-expired', deadline, ids: list }),
+      ]);
+    }
+    this.#act.expired(expired);
+    // After `destroyed`, as the Engine contract says; on this node, the one that destroyed them.
+    for (const [id, info, present] of leaves) this.#act.left(id, info, present, 'expired');
+  }
+}
