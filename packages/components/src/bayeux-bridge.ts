@@ -3,7 +3,12 @@
 // works across nodes with a shared engine) and fans each channel out to the connections that asked for
 // it. A message is formatted once and the same text is sent to every forwarded connection (encode once).
 
-import type { LocalMessageHandler, LocalSession } from '@pushwire/server';
+import type {
+  LocalMessageHandler,
+  LocalSession,
+  LocalSubscribeOptions,
+  LocalSubscribeResult,
+} from '@pushwire/server';
 import type { Connection, SendData } from './connection.js';
 import { broadcast } from './ws-server.js';
 
@@ -41,9 +46,13 @@ export class BayeuxBridge {
     return this.session.publish(channel, data);
   }
 
-  /** Calls `handler` for every message on channels matching `pattern` (wildcards allowed). */
-  subscribe(pattern: string, handler: LocalMessageHandler): Promise<void> {
-    return this.session.subscribe(pattern, handler);
+  /** Calls `handler` for every message on channels matching `pattern` (wildcards allowed; history: LocalSession). */
+  subscribe(
+    pattern: string,
+    handler: LocalMessageHandler,
+    options?: LocalSubscribeOptions,
+  ): Promise<LocalSubscribeResult> {
+    return this.session.subscribe(pattern, handler, options);
   }
 
   unsubscribe(pattern: string, handler?: LocalMessageHandler): Promise<void> {
@@ -70,7 +79,7 @@ export class BayeuxBridge {
       broadcast(targets, this.#format(data, channel));
     };
     this.#handlers.set(pattern, handler);
-    const subscribed = this.session.subscribe(pattern, handler);
+    const subscribed = this.session.subscribe(pattern, handler).then(() => undefined);
     this.#subscribed.set(pattern, subscribed);
     try {
       await subscribed;

@@ -40,7 +40,13 @@ export { type TimesyncExtensionOptions, timesyncExtension } from './extensions/t
 export type { BayeuxExtension, DeliveryHook, ExtensionHost, OutgoingContext } from './extensions.js';
 export type { ReleaseReason } from './held-connects.js';
 export type { HistoryOptions, HistoryResult } from './history.js';
-export { type LocalMessageHandler, LocalSession } from './local-session.js';
+export {
+  type LocalMessageHandler,
+  LocalSession,
+  type LocalSessionOptions,
+  type LocalSubscribeOptions,
+  type LocalSubscribeResult,
+} from './local-session.js';
 export type {
   BayeuxServerOptions,
   CorsOptions,

@@ -7,15 +7,58 @@
 // lives; if the engine destroys it anyway (disconnected elsewhere), it comes back with a new client id and
 // its subscriptions. Trusted server code: the security policy and authorizers are not asked (Faye's
 // in-process client may do what the server does).
+//
+// Presence and history (issue 9) apply as to a remote client: a session made with `info` is a member, shown
+// with that info, of every exact channel with presence it subscribes to (join and leave events included;
+// the leave of a closed session comes from the engine's `left`, like an expired client's), and a subscribe
+// to a channel with history may ask for the newest N or for what followed a position, replayed to the
+// handler before any newer message (the engine's atomic subscribeHistory, as for /meta/subscribe).
 
-import { isMetaChannel, isServiceChannel, isValidPattern, type Message, matches } from '@pushwire/bayeux';
+import {
+  type HistoryPosition,
+  isMetaChannel,
+  isServiceChannel,
+  isValidPattern,
+  isWildcard,
+  type Message,
+  matches,
+  parsePosition,
+} from '@pushwire/bayeux';
 import type { Core } from './core.js';
+import type { HistoryQuery } from './engine/engine.js';
 import type { BayeuxEvents } from './events.js';
+import { announcePresence } from './presence.js';
 import { publishFromServer } from './publish.js';
 import type { SocketBinding, SocketPush } from './socket-push.js';
 
 /** Receives a message published on a channel matching the subscription's pattern. */
 export type LocalMessageHandler = (data: unknown, channel: string, message: Message) => void | Promise<void>;
+
+/** Options of `bayeux.localSession(options)`. */
+export interface LocalSessionOptions {
+  /**
+   * What presence shows about this session (JSON-serialisable, at most `maxPresenceInfoBytes` of JSON), like
+   * the `presenceInfo` hook's answer for a remote client. Default null.
+   */
+  info?: unknown;
+}
+
+/** Options of `LocalSession.subscribe(pattern, handler, options)`: one exact channel with history. */
+export interface LocalSubscribeOptions {
+  /** Replay the newest N messages (at most the channel's maxRecovery) before any newer one. */
+  history?: number;
+  /** Replay what followed this position (a message's `ext.history`), or nothing if that is impossible. */
+  recover?: HistoryPosition;
+}
+
+/** What a subscribe learnt about the channel's history (absent for channels without one). */
+export interface LocalSubscribeResult {
+  /**
+   * The channel's latest position (the live stream continues after it) and, when a replay was asked,
+   * whether it is all that was asked (as `ext.recover.recovered` of /meta/subscribe).
+   */
+  history?: { epoch: string; offset: number; recovered: boolean };
+}
 
 /** Delivery over the engine's wake path: SocketPush "sends" a JSON array of queued messages. */
 class LocalBinding implements SocketBinding {
@@ -49,10 +92,18 @@ export class LocalSession {
   #ready: Promise<string>;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** The presence info as JSON text (validated by the server before the session is made). */
+  readonly #info: string | undefined;
 
   /** Made by `BayeuxServer.localSession()`. */
-  constructor(core: Core, sockets: SocketPush, onClosed: (session: LocalSession) => void) {
+  constructor(
+    core: Core,
+    sockets: SocketPush,
+    onClosed: (session: LocalSession) => void,
+    options: LocalSessionOptions = {},
+  ) {
     this.#core = core;
+    this.#info = localInfo(options.info, core.options.maxPresenceInfoBytes);
     this.#sockets = sockets;
     this.#onClosed = onClosed;
     this.#binding = new LocalBinding(this);
@@ -81,7 +132,9 @@ export class LocalSession {
 
   async #establish(): Promise<string> {
     const core = this.#core;
-    const clientId = await core.engine.createClient();
+    const clientId = await core.engine.createClient(
+      this.#info === undefined ? undefined : { info: this.#info },
+    );
     if (this.#closed) {
       await core.engine.destroyClient(clientId, 'disconnect');
       throw new Error('pushwire: the local session was closed');
@@ -107,8 +160,24 @@ export class LocalSession {
     this.#core.engine.ping(id).catch((err: unknown) => this.#core.reportError(err));
   }
 
-  async #engineSubscribe(clientId: string, pattern: string): Promise<void> {
-    const result = await this.#core.engine.subscribe(clientId, pattern);
+  /** Subscribes in the engine (with the history read when asked) and joins the channel's presence. */
+  async #engineSubscribe(
+    clientId: string,
+    pattern: string,
+    query?: HistoryQuery,
+  ): Promise<LocalSubscribeResult> {
+    const core = this.#core;
+    const limits = isWildcard(pattern) ? undefined : core.features.history(pattern);
+    let out: LocalSubscribeResult = {};
+    let result: { ok: boolean; reason?: string };
+    if (limits !== undefined) {
+      const r = await core.engine.subscribeHistory(clientId, pattern, query, limits);
+      result = r;
+      if (r.read !== undefined) {
+        const { epoch, offset } = r.read.position;
+        out = { history: { epoch, offset, recovered: query !== undefined && r.read.complete } };
+      }
+    } else result = await core.engine.subscribe(clientId, pattern);
     if (!result.ok) {
       throw new Error(
         result.reason === 'too-many-subscriptions'
@@ -116,6 +185,13 @@ export class LocalSession {
           : 'pushwire: the local session is unknown to the engine',
       );
     }
+    if (!isWildcard(pattern) && core.features.presence(pattern) !== undefined) {
+      const change = await core.engine.presenceJoin(pattern, clientId);
+      if (change.changed && change.member !== undefined) {
+        await announcePresence(core, pattern, 'join', change.member, change.count);
+      }
+    }
+    return out;
   }
 
   #assertOpen(): void {
@@ -126,29 +202,49 @@ export class LocalSession {
    * Calls `handler` for every message published on a channel matching `pattern` (a channel name, `/a/*`
    * or `/a/**`), from any client on any transport, server code, or this session itself. Resolves once the
    * engine holds the subscription. Several handlers per pattern share one engine subscription.
+   *
+   * An exact channel with presence makes this session a member (with its `info`). On an exact channel with
+   * history, `options.history` (newest N) or `options.recover` (after a position) replays those messages
+   * to `handler`, oldest first, before any newer one; a replay is asked only by the FIRST handler of a
+   * pattern (later ones would get it twice through the shared subscription: TypeError).
    */
-  async subscribe(pattern: string, handler: LocalMessageHandler): Promise<void> {
+  async subscribe(
+    pattern: string,
+    handler: LocalMessageHandler,
+    options: LocalSubscribeOptions = {},
+  ): Promise<LocalSubscribeResult> {
     this.#assertOpen();
     if (!isValidPattern(pattern) || isMetaChannel(pattern) || isServiceChannel(pattern)) {
       throw new TypeError(
         `pushwire: cannot subscribe to '${pattern}' (a broadcast channel or pattern is needed)`,
       );
     }
+    const query = historyQuery(options, this.#core.options.maxQueue);
+    if (query !== undefined && isWildcard(pattern)) {
+      throw new TypeError(`pushwire: history is replayed for one exact channel, not '${pattern}'`);
+    }
     const clientId = await this.#ready;
     let set = this.#handlers.get(pattern);
     if (set !== undefined) {
+      if (query !== undefined) {
+        throw new TypeError(
+          `pushwire: '${pattern}' is subscribed already; a replay goes to the first handler`,
+        );
+      }
       set.add(handler);
-      return;
+      return {};
     }
     set = new Set([handler]);
     this.#handlers.set(pattern, set);
+    let result: LocalSubscribeResult;
     try {
-      await this.#engineSubscribe(clientId, pattern);
+      result = await this.#engineSubscribe(clientId, pattern, query);
     } catch (err) {
       if (this.#handlers.get(pattern) === set) this.#handlers.delete(pattern);
       throw err;
     }
     this.#core.events.emit('subscribe', { clientId, subscription: pattern });
+    return result;
   }
 
   /** Removes `handler` (or every handler) of `pattern`; the engine subscription goes with the last one. */
@@ -162,8 +258,15 @@ export class LocalSession {
     this.#handlers.delete(pattern);
     const clientId = this.#clientId;
     if (clientId === undefined || this.#closed) return;
-    if (await this.#core.engine.unsubscribe(clientId, pattern)) {
-      this.#core.events.emit('unsubscribe', { clientId, subscription: pattern });
+    const core = this.#core;
+    if (await core.engine.unsubscribe(clientId, pattern)) {
+      if (!isWildcard(pattern) && core.features.presence(pattern) !== undefined) {
+        const change = await core.engine.presenceLeave(pattern, clientId);
+        if (change.changed && change.member !== undefined) {
+          await announcePresence(core, pattern, 'leave', change.member, change.count);
+        }
+      }
+      core.events.emit('unsubscribe', { clientId, subscription: pattern });
     }
   }
 
@@ -223,4 +326,32 @@ export class LocalSession {
       this.#core.reportError(err);
     }
   }
+}
+
+/** The info as JSON text, bounded in bytes like a handshake's presenceInfo (TypeError past it). */
+function localInfo(info: unknown, maxBytes: number): string | undefined {
+  if (info === undefined) return undefined;
+  const text = JSON.stringify(info) ?? 'null';
+  if (Buffer.byteLength(text) > maxBytes) {
+    throw new TypeError(
+      `pushwire: local session info is more than maxPresenceInfoBytes (${maxBytes}) of JSON`,
+    );
+  }
+  return text;
+}
+
+function historyQuery(options: LocalSubscribeOptions, maxQueue: number): HistoryQuery | undefined {
+  if (options.recover !== undefined) {
+    // The wire format's own check (/meta/subscribe's ext.recover), so both accept the same positions.
+    const after = parsePosition(options.recover);
+    if (after === undefined)
+      throw new TypeError('pushwire: recover is {offset: integer >= 0, epoch: string}');
+    return { after };
+  }
+  if (options.history === undefined) return undefined;
+  if (!Number.isSafeInteger(options.history) || options.history < 1) {
+    throw new TypeError('pushwire: history is a number of messages >= 1');
+  }
+  // The engine caps it again at the channel's maxRecovery; this keeps an absurd N out of the engine call.
+  return { last: Math.min(options.history, maxQueue) };
 }

@@ -15,7 +15,7 @@ import { BayeuxEmitter, type BayeuxEventName, type BayeuxListener } from './even
 import { type BayeuxExtension, ExtensionPipeline } from './extensions.js';
 import { HeldConnects } from './held-connects.js';
 import { type HistoryOptions, type HistoryResult, readChannelHistory } from './history.js';
-import { LocalSession } from './local-session.js';
+import { LocalSession, type LocalSessionOptions } from './local-session.js';
 import type { BayeuxServerOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { announcePresence, PRESENCE_SERVICE, presenceOf, presenceService } from './presence.js';
@@ -267,11 +267,17 @@ export class BayeuxServer {
 
   /**
    * An in-process session on the same engine as remote clients (local-session.ts): subscribe with
-   * wildcards, publish, close. Its deliveries come through the engine like a websocket client's.
+   * wildcards, publish, close. Its deliveries come through the engine like a websocket client's. With
+   * `info` it is shown in presence (TypeError past maxPresenceInfoBytes).
    */
-  localSession(): LocalSession {
+  localSession(options: LocalSessionOptions = {}): LocalSession {
     if (this.#core.closing) throw new Error('pushwire: the server is closing');
-    const session = new LocalSession(this.#core, this.#core.sockets, (s) => this.#localSessions.delete(s));
+    const session = new LocalSession(
+      this.#core,
+      this.#core.sockets,
+      (s) => this.#localSessions.delete(s),
+      options,
+    );
     this.#localSessions.add(session);
     return session;
   }

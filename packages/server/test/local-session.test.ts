@@ -125,4 +125,124 @@ describe('LocalSession', () => {
     expect(local.closed).toBe(true);
     expect(() => harness!.bayeux.localSession()).toThrow(/closing/);
   });
+
+  describe('presence and history (issue 9)', () => {
+    const channels = {
+      '/room/**': { history: { size: 5 }, presence: true },
+    };
+
+    it('a session with info is a presence member a Bayeux client sees join and leave', async () => {
+      harness = await startServer(
+        { channels, presenceInfo: (m) => (m.ext as { nick?: string } | undefined)?.nick ?? null },
+        createMemoryEngine() as never,
+      );
+      const client = new Client(harness.url, {
+        transports: ['websocket'],
+        onBeforeHandshake: (m) => {
+          m.ext = { ...m.ext, nick: 'remote' };
+        },
+      });
+      clients.push(client);
+      const events: string[] = [];
+      await client.subscribe('/presence/room/a', (d) => {
+        const e = d as { action: string; member: { info: unknown }; count: number };
+        events.push(`${e.action} ${JSON.stringify(e.member.info)} ${e.count}`);
+      });
+      await client.subscribe('/room/a', () => {});
+      const local = harness.bayeux.localSession({ info: { nick: 'raw' } });
+      await local.subscribe('/room/a', () => {});
+      await vi.waitUntil(() => events.length === 2);
+      const seen = await client.presence('/room/a');
+      expect(seen.count).toBe(2);
+      expect(seen.members?.map((m) => m.info).sort()).toEqual([{ nick: 'raw' }, 'remote'].sort());
+      const server = await harness.bayeux.presence('/room/a');
+      expect(server.members?.find((m) => m.clientId === local.clientId)?.info).toEqual({ nick: 'raw' });
+      // A wildcard subscription is not membership (as for remote clients).
+      const watcher = harness.bayeux.localSession({ info: 'watcher' });
+      await watcher.subscribe('/room/*', () => {});
+      expect((await harness.bayeux.presence('/room/a')).count).toBe(2);
+      await local.unsubscribe('/room/a');
+      await vi.waitUntil(() => events.length === 3);
+      await local.subscribe('/room/a', () => {});
+      await local.close(); // the engine's left: a leave event too
+      await vi.waitUntil(() => events.length === 5);
+      expect(events).toEqual([
+        'join "remote" 1',
+        'join {"nick":"raw"} 2',
+        'leave {"nick":"raw"} 1',
+        'join {"nick":"raw"} 2',
+        'leave {"nick":"raw"} 1',
+      ]);
+      expect((await harness.bayeux.presence('/room/a')).count).toBe(1);
+      await watcher.close();
+    });
+
+    it('info is bounded by maxPresenceInfoBytes, crossed by one', async () => {
+      harness = await startServer({ channels, maxPresenceInfoBytes: 12 }, createMemoryEngine() as never);
+      // JSON '"xxxxxxxxxx"' is 12 bytes: allowed; one more is refused.
+      const ok = harness.bayeux.localSession({ info: 'x'.repeat(10) });
+      await ok.subscribe('/room/b', () => {});
+      expect((await harness.bayeux.presence('/room/b')).members?.[0]?.info).toBe('x'.repeat(10));
+      expect(() => harness?.bayeux.localSession({ info: 'x'.repeat(11) })).toThrow(/maxPresenceInfoBytes/);
+      await ok.close();
+    });
+
+    it('history: N replays the newest N before any newer message; recover replays what followed', async () => {
+      harness = await startServer({ channels }, createMemoryEngine() as never);
+      for (let i = 1; i <= 7; i++) await harness.bayeux.publish('/room/c', i);
+      const local = harness.bayeux.localSession();
+      const got: unknown[] = [];
+      const positions: { offset: number; epoch: string }[] = [];
+      const result = await local.subscribe(
+        '/room/c',
+        (d, _ch, message) => {
+          got.push(d);
+          positions.push((message.ext as { history: { offset: number; epoch: string } }).history);
+        },
+        { history: 3 },
+      );
+      await harness.bayeux.publish('/room/c', 8);
+      await vi.waitUntil(() => got.length === 4);
+      expect(got).toEqual([5, 6, 7, 8]);
+      expect(result.history).toMatchObject({ offset: 7, recovered: true });
+      // A second session recovers after the position of 6: exactly 7 and 8.
+      const again = harness.bayeux.localSession();
+      const later: unknown[] = [];
+      const r2 = await again.subscribe('/room/c', (d) => void later.push(d), { recover: positions[1] });
+      await vi.waitUntil(() => later.length === 2);
+      expect(later).toEqual([7, 8]);
+      expect(r2.history).toMatchObject({ offset: 8, recovered: true });
+      // A position from another epoch cannot be recovered: nothing replayed, recovered false.
+      const lost = harness.bayeux.localSession();
+      const none: unknown[] = [];
+      const r3 = await lost.subscribe('/room/c', (d) => void none.push(d), {
+        recover: { offset: 1, epoch: 'gone' },
+      });
+      expect(r3.history?.recovered).toBe(false);
+      // No history asked: the position only, nothing replayed.
+      const plain = await lost.subscribe('/room/d', () => {});
+      expect(plain.history).toMatchObject({ offset: 0, recovered: false });
+      await harness.bayeux.publish('/room/c', 9);
+      await vi.waitUntil(() => none.length === 1);
+      expect(none).toEqual([9]);
+      for (const s of [local, again, lost]) await s.close();
+    });
+
+    it('refuses bad replay requests with a TypeError', async () => {
+      harness = await startServer({ channels }, createMemoryEngine() as never);
+      const local = harness.bayeux.localSession();
+      const h = (): void => {};
+      await expect(local.subscribe('/room/*', h, { history: 2 })).rejects.toThrow(/exact channel/);
+      await expect(local.subscribe('/room/e', h, { history: 0 })).rejects.toThrow(TypeError);
+      await expect(local.subscribe('/room/e', h, { history: 1.5 })).rejects.toThrow(TypeError);
+      await expect(local.subscribe('/room/e', h, { recover: { offset: -1, epoch: 'e' } })).rejects.toThrow(
+        TypeError,
+      );
+      await local.subscribe('/room/e', h);
+      await expect(local.subscribe('/room/e', () => {}, { history: 1 })).rejects.toThrow(
+        /subscribed already/,
+      );
+      await local.close();
+    });
+  });
 });
