@@ -14,6 +14,32 @@ export function bayeuxClient(server: DemoServer, transport: TransportName = 'lon
   return new Client(`${server.url}bayeux`, { transports: [transport], shortPollingInterval: 100 });
 }
 
+/** A Bayeux chat client: its handshake gives the nickname the server's presence shows (as the chat page's). */
+export function chatClient(
+  server: DemoServer,
+  nick: string,
+  transport: TransportName = 'long-polling',
+): Client {
+  return new Client(`${server.url}bayeux`, {
+    transports: [transport],
+    shortPollingInterval: 100,
+    onBeforeHandshake: (m) => {
+      m.ext = { ...m.ext, chat: { nick, technique: transport } };
+    },
+  });
+}
+
+/** Resolves once the async `fn` returns something other than undefined (polled). */
+export async function eventually<T>(fn: () => Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** A raw chat socket that records every frame; `next(type)` waits for the next frame of a type. */
 export function rawChatter(server: DemoServer, query: string, origin?: string) {
   const url = `${server.url.replace('http', 'ws')}ws/chat?${query}`;

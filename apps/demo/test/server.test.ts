@@ -4,8 +4,15 @@ import { request } from 'node:http';
 import { Client } from '@pushwire/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoServer } from '../src/server/server.js';
-import type { ChatMessage, ChatWelcome, Photo, PresenceEvent } from '../src/shared/protocol.js';
-import { bayeuxClient, demo, rawChatter, upgradeStatus, waitFor } from './helpers.js';
+import {
+  type ChatMessage,
+  type ChatWelcome,
+  type Photo,
+  type PresenceEvent,
+  presenceEvent,
+  type Stroke,
+} from '../src/shared/protocol.js';
+import { bayeuxClient, chatClient, demo, eventually, rawChatter, upgradeStatus, waitFor } from './helpers.js';
 
 const PNG_HEAD = Buffer.from('89504e470d0a1a0a', 'hex');
 const MAX_PHOTO = 4096;
@@ -177,26 +184,46 @@ describe('photo upload', () => {
   });
 });
 
-describe('chat across techniques', () => {
-  it('a Bayeux chatter and a raw WebSocket chatter see each other, their messages and presence', async () => {
-    const ann = client('long-polling');
-    const annSaw: ChatMessage[] = [];
-    const annPresence: PresenceEvent[] = [];
-    await Promise.all([
-      ann.subscribe('/chat/mixed/messages', (m) => annSaw.push(m as ChatMessage)),
-      ann.subscribe('/chat/mixed/presence', (p) => annPresence.push(p as PresenceEvent)),
-    ]);
-    const welcome = await ann.remoteCall<ChatWelcome>('/service/chat/join', {
-      room: 'mixed',
-      nick: 'ann',
-      technique: 'long-polling',
+describe("chat across techniques, on the hub's history and presence", () => {
+  function chatter(nick: string, transport: 'long-polling' | 'websocket' = 'long-polling') {
+    const c = chatClient(server, nick, transport);
+    clients.push(c);
+    return c;
+  }
+
+  /** Subscribes to a room's presence events and messages (joining it), then asks for the welcome. */
+  async function join(c: Client, room: string) {
+    const messages: ChatMessage[] = [];
+    const presence: PresenceEvent[] = [];
+    await c.subscribe(`/presence/chat/messages/${room}`, (d) => {
+      const e = presenceEvent(d);
+      if (e) presence.push(e);
     });
-    expect(welcome.members).toEqual([{ nick: 'ann', technique: 'long-polling' }]);
+    await c.subscribe(`/chat/messages/${room}`, (m) => messages.push(m as ChatMessage));
+    const welcome = await c.remoteCall<ChatWelcome>('/service/chat/join', { room });
+    return { messages, presence, welcome };
+  }
+
+  it('a Bayeux chatter and a raw WebSocket chatter see each other, their messages and presence', async () => {
+    const ann = chatter('ann');
+    const { messages: annSaw, presence: annPresence, welcome } = await join(ann, 'mixed');
+    expect(welcome.members.map(({ nick, technique }) => ({ nick, technique }))).toEqual([
+      { nick: 'ann', technique: 'long-polling' },
+    ]);
+    expect(welcome.count).toBe(1);
 
     const raw = rawChatter(server, 'room=mixed&nick=rob');
     const rawWelcome = await raw.next('welcome');
     expect(rawWelcome.members.map((m) => m.nick)).toEqual(['ann', 'rob']);
-    await waitFor(() => annPresence.find((p) => p.nick === 'rob' && p.event === 'join'), 'rob joining');
+    const robJoined = await waitFor(
+      () => annPresence.find((p) => p.member.nick === 'rob' && p.event === 'join'),
+      'rob joining',
+    );
+    expect(robJoined).toMatchObject({ member: { technique: 'raw-websocket' }, count: 2 });
+    // The raw chatter is a member of the server's presence, as a Bayeux client sees it.
+    const listed = await ann.presence('/chat/messages/mixed');
+    expect(listed.count).toBe(2);
+    expect(listed.members?.map((m) => m.info)).toContainEqual({ nick: 'rob', technique: 'raw-websocket' });
 
     await ann.remoteCall('/service/chat/send', { room: 'mixed', text: 'hello rob' });
     const toRaw = await raw.next('message', (m) => m.text === 'hello rob');
@@ -206,47 +233,52 @@ describe('chat across techniques', () => {
     const toAnn = await waitFor(() => annSaw.find((m) => m.text === 'hi ann'), 'the raw message');
     expect(toAnn).toMatchObject({ nick: 'rob', technique: 'raw-websocket' });
 
-    // A late joiner gets both in the recent messages.
-    const late = await client().remoteCall<ChatWelcome>('/service/chat/join', {
-      room: 'mixed',
-      nick: 'late',
-    });
-    expect(late.recent.map((m) => m.text)).toEqual(['hello rob', 'hi ann']);
+    // A late joiner gets both from the room's history, on Bayeux and on raw WebSocket.
+    const late = await join(chatter('late'), 'mixed');
+    expect(late.welcome.recent.map((m) => m.text)).toEqual(['hello rob', 'hi ann']);
+    const lateRaw = rawChatter(server, 'room=mixed&nick=later');
+    expect((await lateRaw.next('welcome')).recent.map((m) => m.text)).toEqual(['hello rob', 'hi ann']);
+    lateRaw.ws.close();
 
     raw.ws.close();
-    await waitFor(() => annPresence.find((p) => p.nick === 'rob' && p.event === 'leave'), 'rob leaving');
+    await waitFor(
+      () => annPresence.find((p) => p.member.nick === 'rob' && p.event === 'leave'),
+      'rob leaving',
+    );
   });
 
-  it('a session that ends leaves its room (presence updates)', async () => {
+  it("a session that ends leaves its room (the server's presence leave)", async () => {
     const watcher = client();
     const seen: PresenceEvent[] = [];
-    await watcher.subscribe('/chat/bye/presence', (p) => seen.push(p as PresenceEvent));
-    const leaver = bayeuxClient(server);
-    await leaver.remoteCall('/service/chat/join', { room: 'bye', nick: 'leaver' });
-    await waitFor(() => seen.find((p) => p.event === 'join'), 'the join');
+    await watcher.subscribe('/presence/chat/messages/bye', (p) => {
+      const e = presenceEvent(p);
+      if (e) seen.push(e);
+    });
+    const leaver = chatClient(server, 'leaver');
+    await join(leaver, 'bye');
+    const joined = await waitFor(() => seen.find((p) => p.event === 'join'), 'the join');
     await leaver.disconnect();
     const left = await waitFor(() => seen.find((p) => p.event === 'leave'), 'the leave');
-    expect(left).toEqual({ event: 'leave', nick: 'leaver', members: [] });
+    expect(left).toEqual({ event: 'leave', member: joined.member, count: 0 });
+    expect(joined.member).toMatchObject({ nick: 'leaver', technique: 'long-polling' });
   });
 
   it('clients cannot publish to broadcast channels: only the server speaks there', async () => {
     const mallory = client();
     await expect(
-      mallory.publish('/chat/mixed/messages', { nick: 'ann', text: 'forged' }),
+      mallory.publish('/chat/messages/mixed', { nick: 'ann', text: 'forged' }),
     ).rejects.toMatchObject({
       reply: { error: '403:denied_by_security_policy:publish_denied' },
     });
-    for (const channel of [
-      '/photos/new',
-      '/whiteboard/strokes',
-      '/game/state',
-      '/clock',
-      '/chat/x/presence',
-    ]) {
+    for (const channel of ['/photos/new', '/whiteboard/strokes', '/game/state', '/clock', '/chat/typing/x']) {
       await expect(mallory.publish(channel, { id: 'x' })).rejects.toMatchObject({
         reply: { error: '403:denied_by_security_policy:publish_denied' },
       });
     }
+    // Presence events are the server's own.
+    await expect(mallory.publish('/presence/chat/messages/x', { action: 'join' })).rejects.toMatchObject({
+      reply: { error: '403:presence_channel:publish_denied' },
+    });
     // Other channels are plain Bayeux (the README's client example against `npm start`).
     const other = client('websocket');
     const got: unknown[] = [];
@@ -257,15 +289,141 @@ describe('chat across techniques', () => {
   });
 
   it('refusals a person can act on come back as the service failure message', async () => {
-    const c = client();
+    const c = chatter('someone');
     await expect(c.remoteCall('/service/chat/send', { room: 'mixed', text: 'hi' })).rejects.toMatchObject({
       reply: { data: { message: "join the room 'mixed' before talking in it" } },
     });
-    await expect(c.remoteCall('/service/chat/join', { room: 'Not A Room', nick: 'x' })).rejects.toMatchObject(
-      {
-        reply: { data: { message: 'a room name is 1-24 lower-case letters, digits or dashes' } },
-      },
-    );
+    await expect(c.remoteCall('/service/chat/join', { room: 'Not A Room' })).rejects.toMatchObject({
+      reply: { data: { message: 'a room name is 1-24 lower-case letters, digits or dashes' } },
+    });
+    // Subscribed, but no nickname in its handshake: a member of presence, not a chatter.
+    const plain = client();
+    await plain.subscribe('/chat/messages/nonick', () => undefined);
+    await expect(
+      plain.remoteCall('/service/chat/send', { room: 'nonick', text: 'hi' }),
+    ).rejects.toMatchObject({
+      reply: { data: { message: expect.stringMatching(/a nickname is 1-32 characters/) } },
+    });
+    const long = chatClient(server, 'x'.repeat(33));
+    clients.push(long);
+    await long.subscribe('/chat/messages/nonick', () => undefined);
+    await expect(long.remoteCall('/service/chat/join', { room: 'nonick' })).rejects.toMatchObject({
+      reply: { data: { message: expect.stringMatching(/a nickname is 1-32 characters/) } },
+    });
+    const ok = await join(chatter('x'.repeat(32)), 'nonick');
+    expect(ok.welcome.count).toBe(3);
+    expect(ok.welcome.members.map((m) => m.nick).sort()).toEqual(['anonymous', 'anonymous', 'x'.repeat(32)]);
+  });
+});
+
+describe('late joiners, from the engine (history and presence bounds crossed by one)', () => {
+  let small: DemoServer;
+  const others: Client[] = [];
+  beforeAll(async () => {
+    small = await demo({ chatRecent: 3, maxListedMembers: 2, maxStrokes: 2, photosKept: 2 });
+  });
+  afterAll(async () => {
+    await Promise.all(others.map((c) => c.disconnect()));
+    await small.close();
+  });
+  const smallChatter = (nick: string) => {
+    const c = chatClient(small, nick);
+    others.push(c);
+    return c;
+  };
+
+  it("chatRecent: a late joiner sees the newest 3 of 4 messages, from the room's history", async () => {
+    const amy = smallChatter('amy');
+    await amy.subscribe('/chat/messages/recent', () => undefined);
+    for (let i = 0; i < 4; i++) await amy.remoteCall('/service/chat/send', { room: 'recent', text: `m${i}` });
+    const history = await small.bayeux.history('/chat/messages/recent');
+    expect(history.messages.map((m) => (m.data as ChatMessage).text)).toEqual(['m1', 'm2', 'm3']);
+    const late = smallChatter('late');
+    await late.subscribe('/chat/messages/recent', () => undefined);
+    const welcome = await late.remoteCall<ChatWelcome>('/service/chat/join', { room: 'recent' });
+    expect(welcome.recent.map((m) => m.text)).toEqual(['m1', 'm2', 'm3']);
+    const raw = rawChatter(small, 'room=recent&nick=rawlate');
+    expect((await raw.next('welcome')).recent.map((m) => m.text)).toEqual(['m1', 'm2', 'm3']);
+    raw.ws.close();
+    await raw.closed;
+  });
+
+  it("chatRecentBytes: the room's history holds exactly that many bytes, one less drops the oldest", async () => {
+    const measure = await demo({ chatRecentBytes: 1_000_000 });
+    const sizes: number[] = [];
+    try {
+      for (const text of ['one', 'two']) {
+        await measure.bayeux.publish('/chat/messages/bytes', { text });
+      }
+      const { messages } = await measure.bayeux.history('/chat/messages/bytes');
+      for (const m of messages) sizes.push(Buffer.byteLength(JSON.stringify(m)));
+    } finally {
+      await measure.close();
+    }
+    const both = sizes[0]! + sizes[1]!;
+    for (const [bytes, kept] of [
+      [both, ['one', 'two']],
+      [both - 1, ['two']],
+    ] as const) {
+      const s = await demo({ chatRecentBytes: bytes });
+      try {
+        for (const text of ['one', 'two']) await s.bayeux.publish('/chat/messages/bytes', { text });
+        const { messages } = await s.bayeux.history('/chat/messages/bytes');
+        expect(messages.map((m) => (m.data as { text: string }).text)).toEqual(kept);
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
+  it('maxListedMembers: 2 members are listed, with a third only the count', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => smallChatter(`m-${n}`));
+    for (const x of [a, b]) await x!.subscribe('/chat/messages/listed', () => undefined);
+    const two = await a!.remoteCall<ChatWelcome>('/service/chat/join', { room: 'listed' });
+    expect([two.count, two.members.map((m) => m.nick)]).toEqual([2, ['m-a', 'm-b']]);
+    await c!.subscribe('/chat/messages/listed', () => undefined);
+    const three = await c!.remoteCall<ChatWelcome>('/service/chat/join', { room: 'listed' });
+    expect([three.count, three.members]).toEqual([3, []]);
+    // The sender is still found past the list's bound.
+    await c!.remoteCall('/service/chat/send', { room: 'listed', text: 'still me' });
+    const { messages } = await small.bayeux.history('/chat/messages/listed');
+    expect(messages.map((m) => (m.data as ChatMessage).nick)).toEqual(['m-c']);
+  });
+
+  it('maxStrokes and clear-board: the drawing is the history after the last clear marker', async () => {
+    const d = smallChatter('drawer');
+    const stroke = (id: string) => ({ id, color: '#2e86ab', width: 4, points: [0.1, 0.1, 0.2, 0.2] });
+    for (const id of ['s1', 's2', 's3']) await d.remoteCall('/service/whiteboard/stroke', stroke(id));
+    const ids = async () =>
+      (await d.remoteCall<{ strokes: Stroke[] }>('/service/whiteboard/state', {})).strokes.map((s) => s.id);
+    expect(await ids()).toEqual(['s2', 's3']);
+    await d.remoteCall('/service/whiteboard/clear', {});
+    expect(await ids()).toEqual([]);
+    await d.remoteCall('/service/whiteboard/stroke', stroke('s4'));
+    expect(await ids()).toEqual(['s4']);
+    const { messages } = await small.bayeux.history('/whiteboard/strokes');
+    expect(messages.map((m) => m.data)).toEqual([{ clear: true, at: expect.any(Number) }, stroke('s4')]);
+  });
+
+  it('photosKept: a late joiner gets the last 2 of 3 photos, from the history of /photos/new', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${small.url}api/photos?nick=p&name=p${i}.png`, {
+        method: 'POST',
+        body: new Uint8Array(png(100 + i)),
+      });
+      ids.push(((await res.json()) as { photo: Photo }).photo.id);
+    }
+    const history = await small.bayeux.history('/photos/new');
+    expect(history.messages.map((m) => (m.data as Photo).id)).toEqual(ids.slice(1));
+    const late = smallChatter('viewer');
+    const { photos } = await late.remoteCall<{ photos: Photo[] }>('/service/photos/recent', {});
+    expect(photos.map((p) => [p.id, p.name, p.size])).toEqual([
+      [ids[1], 'p1.png', 101],
+      [ids[2], 'p2.png', 102],
+    ]);
+    expect((await fetch(`${small.url}photos/${ids[2]}`)).status).toBe(200);
+    expect((await fetch(`${small.url}photos/${ids[0]}`)).status).toBe(404);
   });
 });
 
@@ -336,8 +494,8 @@ describe('raw WebSocket limits', () => {
     expect(await upgradeStatus(server, '/ws/chat?room=full&nick=n3')).toBe(503);
     for (const r of open) r.ws.close();
     await Promise.all(open.map((r) => r.closed));
-    await waitFor(
-      () => (server.state.chat.members('full').length === 0 ? true : undefined),
+    await eventually(
+      async () => ((await server.bayeux.presence('/chat/messages/full')).count === 0 ? true : undefined),
       'the room to empty',
     );
     const again = rawChatter(server, 'room=full&nick=n4');
@@ -351,10 +509,10 @@ describe('whiteboard and game services', () => {
     const a = client('websocket');
     const seen: unknown[] = [];
     let cleared = 0;
-    await Promise.all([
-      a.subscribe('/whiteboard/strokes', (s) => seen.push(s)),
-      a.subscribe('/whiteboard/cleared', () => cleared++),
-    ]);
+    await a.subscribe('/whiteboard/strokes', (s) => {
+      if ((s as { clear?: boolean }).clear === true) cleared++;
+      else seen.push(s);
+    });
     const stroke = { id: 's1', color: '#2e86ab', width: 8, points: [0.1, 0.1, 0.2, 0.25] };
     await a.remoteCall('/service/whiteboard/stroke', stroke);
     await waitFor(() => (seen.length === 1 ? true : undefined), 'the stroke');

@@ -1,13 +1,13 @@
 // The demo server's bounded stores and checks, each limit crossed by exactly one.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ChatError, ChatRooms } from '../src/server/chat.js';
+import { ChatError, ChatRooms, chatPresenceInfo } from '../src/server/chat.js';
 import { Game, GameError, WORLD } from '../src/server/game.js';
 import { DEMO_DEFAULTS, resolveDemoOptions } from '../src/server/options.js';
 import { PhotoStore } from '../src/server/photos.js';
 import { RateLimiter } from '../src/server/rate.js';
 import { cleanNick, cleanText } from '../src/server/text.js';
 import { BoardError, Whiteboard } from '../src/server/whiteboard.js';
-import type { ChatMessage, Photo } from '../src/shared/protocol.js';
+import { type ChatInfo, chatMember, type Photo, presenceEvent } from '../src/shared/protocol.js';
 
 function recorder() {
   const published: [string, unknown][] = [];
@@ -25,141 +25,98 @@ const chatLimits = (over: Partial<Record<keyof typeof DEMO_DEFAULTS, number>> = 
   ...over,
 });
 
+/** The rooms' checks need no hub: what is kept (history, presence) is tested on a real server (server.test.ts). */
+const noHub = {
+  history: () => Promise.reject(new Error('not used')),
+  presence: () => Promise.reject(new Error('not used')),
+  engine: { subscriptions: () => Promise.reject(new Error('not used')) },
+};
+
 afterEach(() => {
   vi.useRealTimers();
 });
 
 describe('ChatRooms', () => {
-  it('announces joins and leaves with the member list, sorted', () => {
-    const pub = recorder();
-    const rooms = new ChatRooms(chatLimits(), pub, (e) => {
-      throw e;
-    });
-    rooms.join('a', 'lobby', 'zed', 'websocket');
-    const welcome = rooms.join('b', 'lobby', 'amy', 'short-polling');
-    expect(welcome.members).toEqual([
-      { nick: 'amy', technique: 'short-polling' },
-      { nick: 'zed', technique: 'websocket' },
-    ]);
-    rooms.leave('a');
-    expect(
-      pub.published.map(([c, d]) => [c, (d as { event: string }).event, (d as { nick: string }).nick]),
-    ).toEqual([
-      ['/chat/lobby/presence', 'join', 'zed'],
-      ['/chat/lobby/presence', 'join', 'amy'],
-      ['/chat/lobby/presence', 'leave', 'zed'],
-    ]);
-    expect(rooms.members('lobby')).toEqual([{ nick: 'amy', technique: 'short-polling' }]);
-  });
+  const ann: ChatInfo = { nick: 'ann', technique: 'long-polling' };
 
-  it('joining another room leaves the first one', () => {
-    const pub = recorder();
-    const rooms = new ChatRooms(chatLimits(), pub, () => undefined);
-    rooms.join('a', 'one', 'ann', 'websocket');
-    rooms.join('a', 'two', 'ann', 'websocket');
-    expect(rooms.members('one')).toEqual([]);
-    expect(rooms.membership('a')).toEqual({ room: 'two', nick: 'ann' });
-  });
-
-  it('stamps the nickname from the membership, never from the data', () => {
-    const rooms = new ChatRooms(chatLimits(), recorder(), () => undefined);
-    rooms.join('a', 'lobby', 'ann', 'long-polling');
-    const m = rooms.message('a', 'lobby', { text: '  hi  ', nick: 'mallory' });
+  it('stamps the nickname and technique from the sender (presence info), never from the data', () => {
+    const rooms = new ChatRooms(chatLimits(), noHub);
+    const m = rooms.message('a', ann, { text: '  hi  ', nick: 'mallory', technique: 'raw-websocket' });
     expect(m).toMatchObject({ nick: 'ann', text: 'hi', technique: 'long-polling' });
-    expect(() => rooms.message('a', 'other', { text: 'x' })).toThrow(ChatError);
-    expect(() => rooms.message('nobody', 'lobby', { text: 'x' })).toThrow(/join the room/);
+    expect(m.id).toMatch(/^[A-Za-z0-9_-]{11}$/);
   });
 
   it('maxNickLength and maxMessageLength crossed by one (in characters, not UTF-16 units)', () => {
-    const rooms = new ChatRooms(
-      chatLimits({ maxNickLength: 4, maxMessageLength: 5 }),
-      recorder(),
-      () => undefined,
-    );
-    expect(rooms.join('a', 'lobby', '😀😀😀😀', 'websocket').nick).toBe('😀😀😀😀');
-    expect(() => rooms.join('b', 'lobby', 'abcde', 'websocket')).toThrow(/1-4 characters/);
-    expect(rooms.message('a', 'lobby', { text: '12345' }).text).toBe('12345');
-    expect(() => rooms.message('a', 'lobby', { text: '123456' })).toThrow(/1-5 characters/);
-    expect(() => rooms.message('a', 'lobby', { text: '   ' })).toThrow(ChatError);
+    const rooms = new ChatRooms(chatLimits({ maxNickLength: 4, maxMessageLength: 5 }), noHub);
+    expect(rooms.check('lobby', '😀😀😀😀').nick).toBe('😀😀😀😀');
+    expect(() => rooms.check('lobby', 'abcde')).toThrow(/1-4 characters/);
+    expect(rooms.message('a', ann, { text: '12345' }).text).toBe('12345');
+    expect(() => rooms.message('a', ann, { text: '123456' })).toThrow(/1-5 characters/);
+    expect(() => rooms.message('a', ann, { text: '   ' })).toThrow(ChatError);
   });
 
   it('refuses bad room names and nicknames of nothing but invisible characters', () => {
-    const rooms = new ChatRooms(chatLimits(), recorder(), () => undefined);
+    const rooms = new ChatRooms(chatLimits(), noHub);
     for (const room of ['', 'Lobby', 'a/b', '*', '-x', 'x'.repeat(25), 42]) {
-      expect(() => rooms.join('a', room, 'ann', 'websocket')).toThrow(/room name/);
+      expect(() => rooms.check(room, 'ann')).toThrow(/room name/);
+      expect(() => rooms.room(room)).toThrow(/room name/);
     }
-    expect(() => rooms.join('a', 'lobby', '\u200b\u202e\u0007', 'websocket')).toThrow(/nickname/);
+    expect(() => rooms.check('lobby', '\u200b\u202e\u0007')).toThrow(/nickname/);
   });
 
-  it('chatRatePer10s crossed by one, and the window slides', () => {
+  it('chatRatePer10s crossed by one, and the window slides; forget ends it', () => {
     vi.useFakeTimers();
-    const rooms = new ChatRooms(chatLimits({ chatRatePer10s: 3 }), recorder(), () => undefined);
-    rooms.join('a', 'lobby', 'ann', 'websocket');
-    for (let i = 0; i < 3; i++) rooms.message('a', 'lobby', { text: `m${i}` });
-    expect(() => rooms.message('a', 'lobby', { text: 'one too many' })).toThrow(/slow down: at most 3/);
-    // Moving to another room does not reset the window.
-    rooms.join('a', 'other', 'ann', 'websocket');
-    expect(() => rooms.message('a', 'other', { text: 'still too many' })).toThrow(/slow down/);
+    const rooms = new ChatRooms(chatLimits({ chatRatePer10s: 3 }), noHub);
+    for (let i = 0; i < 3; i++) rooms.message('a', ann, { text: `m${i}` });
+    expect(() => rooms.message('a', ann, { text: 'one too many' })).toThrow(/slow down: at most 3/);
+    expect(rooms.message('b', ann, { text: 'another session' }).text).toBe('another session');
     vi.advanceTimersByTime(10_000);
-    expect(rooms.message('a', 'other', { text: 'again' }).text).toBe('again');
+    expect(rooms.message('a', ann, { text: 'again' }).text).toBe('again');
+    for (let i = 0; i < 2; i++) rooms.message('a', ann, { text: `n${i}` });
+    rooms.forget('a');
+    expect(rooms.message('a', ann, { text: 'a new session' }).text).toBe('a new session');
   });
 
   it('typingRatePer10s crossed by one', () => {
-    const rooms = new ChatRooms(chatLimits({ typingRatePer10s: 2 }), recorder(), () => undefined);
-    rooms.join('a', 'lobby', 'ann', 'websocket');
-    expect(rooms.typing('a', 'lobby', { typing: true })).toEqual({ nick: 'ann', typing: true });
-    expect(rooms.typing('a', 'lobby', { typing: 'yes' })).toEqual({ nick: 'ann', typing: false });
-    expect(() => rooms.typing('a', 'lobby', { typing: true })).toThrow(/at most 2 typing events/);
+    const rooms = new ChatRooms(chatLimits({ typingRatePer10s: 2 }), noHub);
+    expect(rooms.typing('a', ann, { typing: true })).toEqual({ nick: 'ann', typing: true });
+    expect(rooms.typing('a', ann, { typing: 'yes' })).toEqual({ nick: 'ann', typing: false });
+    expect(() => rooms.typing('a', ann, { typing: true })).toThrow(/at most 2 typing events/);
   });
 
-  it('chatRecent crossed by one drops the oldest', () => {
-    const rooms = new ChatRooms(chatLimits({ chatRecent: 3 }), recorder(), () => undefined);
-    rooms.join('a', 'lobby', 'ann', 'websocket');
-    const sent: ChatMessage[] = [];
-    for (let i = 0; i < 4; i++) {
-      const m = rooms.message('a', 'lobby', { text: `m${i}` });
-      sent.push(m);
-      rooms.record('lobby', m);
-      if (i === 2) expect(rooms.recent('lobby').map((x) => x.text)).toEqual(['m0', 'm1', 'm2']);
-    }
-    expect(rooms.recent('lobby').map((x) => x.text)).toEqual(['m1', 'm2', 'm3']);
-    // A newcomer's welcome carries them.
-    expect(rooms.join('b', 'lobby', 'bob', 'websocket').recent.map((x) => x.text)).toEqual([
-      'm1',
-      'm2',
-      'm3',
-    ]);
-  });
-
-  it('chatRecentBytes crossed by one byte drops the oldest', () => {
-    const msg = (i: number): ChatMessage => ({
-      id: `id${i}`,
+  it("presence info from a handshake's ext.chat: cleaned, bounded, a Bayeux technique, or null", () => {
+    const info = chatPresenceInfo({ maxNickLength: 4 });
+    const hs = (chat: unknown) => info({ channel: '/meta/handshake', ext: { chat } }, { transport: 'local' });
+    expect(hs({ nick: ' ann\u202e ', technique: 'short-polling' })).toEqual({
       nick: 'ann',
-      text: 'x',
-      ts: 1,
+      technique: 'short-polling',
+    });
+    expect(hs({ nick: '😀😀😀😀', technique: 'raw-websocket' })).toEqual({
+      nick: '😀😀😀😀',
+      technique: 'long-polling',
+    });
+    expect(hs({ nick: 'abcde', technique: 'websocket' })).toBeNull();
+    expect(hs('ann')).toBeNull();
+    expect(info({ channel: '/meta/handshake' }, { transport: 'local' })).toBeNull();
+  });
+
+  it('reads members and presence events: a member without chat info is anonymous', () => {
+    expect(chatMember({ id: 'x', info: { nick: 'ann', technique: 'websocket' } })).toEqual({
+      id: 'x',
+      nick: 'ann',
       technique: 'websocket',
     });
-    const size = Buffer.byteLength(JSON.stringify(msg(1)));
-    const exact = new ChatRooms(chatLimits({ chatRecentBytes: size * 2 }), recorder(), () => undefined);
-    exact.join('a', 'lobby', 'ann', 'websocket');
-    exact.record('lobby', msg(1));
-    exact.record('lobby', msg(2));
-    expect(exact.recent('lobby')).toHaveLength(2);
-    const short = new ChatRooms(chatLimits({ chatRecentBytes: size * 2 - 1 }), recorder(), () => undefined);
-    short.join('a', 'lobby', 'ann', 'websocket');
-    short.record('lobby', msg(1));
-    short.record('lobby', msg(2));
-    expect(short.recent('lobby').map((m) => m.id)).toEqual(['id2']);
-  });
-
-  it('maxRooms crossed by one: an empty room is forgotten, else the join is refused', () => {
-    const rooms = new ChatRooms(chatLimits({ maxRooms: 2 }), recorder(), () => undefined);
-    rooms.join('a', 'one', 'ann', 'websocket');
-    rooms.join('b', 'two', 'bob', 'websocket');
-    expect(() => rooms.join('c', 'three', 'cat', 'websocket')).toThrow(/maxRooms 2/);
-    rooms.leave('a');
-    rooms.join('c', 'three', 'cat', 'websocket');
-    expect(rooms.roomCount).toBe(2);
+    expect(chatMember({ id: 'y', info: null })).toEqual({ id: 'y', nick: 'anonymous', technique: null });
+    expect(chatMember({ info: null })).toBeNull();
+    expect(
+      presenceEvent({
+        action: 'leave',
+        channel: '/chat/messages/a',
+        member: { id: 'x', info: null },
+        count: 0,
+      }),
+    ).toEqual({ event: 'leave', member: { id: 'x', nick: 'anonymous', technique: null }, count: 0 });
+    expect(presenceEvent({ action: 'wave', member: { id: 'x' }, count: 1 })).toBeNull();
   });
 });
 
@@ -214,33 +171,9 @@ describe('Whiteboard', () => {
     board.allow('a');
     board.forget('a');
   });
-
-  it('maxStrokes crossed by one drops the oldest; clear empties it', () => {
-    const board = new Whiteboard({ ...DEMO_DEFAULTS, maxStrokes: 2 });
-    board.add(board.check(stroke('a')));
-    board.add(board.check(stroke('b')));
-    expect(board.strokes().map((s) => s.id)).toEqual(['a', 'b']);
-    board.add(board.check(stroke('c')));
-    expect(board.strokes().map((s) => s.id)).toEqual(['b', 'c']);
-    board.clear();
-    expect(board.size).toBe(0);
-    expect(board.bytes).toBe(0);
-  });
-
-  it('maxBoardBytes crossed by one byte drops the oldest', () => {
-    const size = Buffer.byteLength(JSON.stringify(stroke('a')));
-    const fits = new Whiteboard({ ...DEMO_DEFAULTS, maxBoardBytes: 2 * size });
-    fits.add(stroke('a'));
-    fits.add(stroke('b'));
-    expect(fits.size).toBe(2);
-    const over = new Whiteboard({ ...DEMO_DEFAULTS, maxBoardBytes: 2 * size - 1 });
-    over.add(stroke('a'));
-    over.add(stroke('b'));
-    expect(over.strokes().map((s) => s.id)).toEqual(['b']);
-  });
 });
 
-describe('PhotoStore', () => {
+describe('PhotoStore (the full-size bytes this node took)', () => {
   const photo = (id: string, size: number): [Photo, Buffer] => [
     { id, nick: 'n', name: 'p.png', type: 'image/png', size, thumbnail: null, url: `/photos/${id}`, ts: 1 },
     Buffer.alloc(size),
@@ -250,10 +183,10 @@ describe('PhotoStore', () => {
     const store = new PhotoStore({ ...DEMO_DEFAULTS, photosKept: 2 });
     store.add(...photo('a', 10));
     store.add(...photo('b', 10));
-    expect(store.recent().map((p) => p.id)).toEqual(['a', 'b']);
+    expect(store.size).toBe(2);
     store.add(...photo('c', 10));
-    expect(store.recent().map((p) => p.id)).toEqual(['b', 'c']);
     expect(store.get('a')).toBeUndefined();
+    expect([store.get('b')?.meta.id, store.get('c')?.meta.id]).toEqual(['b', 'c']);
   });
 
   it('maxPhotoStoreBytes crossed by one byte drops the oldest (the newest always stays)', () => {
@@ -264,7 +197,8 @@ describe('PhotoStore', () => {
     const over = new PhotoStore({ ...DEMO_DEFAULTS, maxPhotoStoreBytes: 19 });
     over.add(...photo('a', 10));
     over.add(...photo('b', 10));
-    expect(over.recent().map((p) => p.id)).toEqual(['b']);
+    expect(over.get('a')).toBeUndefined();
+    expect(over.get('b')?.meta.id).toBe('b');
     expect(over.bytes).toBe(10);
   });
 });

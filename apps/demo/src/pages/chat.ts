@@ -1,14 +1,18 @@
 // /chat: nickname, rooms, presence, typing indicator, recent messages on join, on any technique. Bayeux
-// techniques talk to the /service/chat/* services and listen on /chat/<room>/*; the raw WebSocket technique
+// techniques give their nickname in the handshake (the server's presence shows it), join a room by
+// subscribing to /chat/messages/<room> (a presence member; the server's /presence/chat/messages/<room>
+// events say who joins and leaves), and talk to the /service/chat/* services; the raw WebSocket technique
 // speaks small JSON frames on /ws/chat, bridged by the server into the same rooms.
 
 import {
   CHANNELS,
+  type ChatHandshakeExt,
   type ChatMessage,
   type ChatWelcome,
   type Member,
   PATHS,
   type PresenceEvent,
+  presenceEvent,
   type RawClientFrame,
   type RawServerFrame,
   ROOM_PATTERN,
@@ -94,6 +98,9 @@ function createView(self: string): ChatView {
   const typingEl = byId('typing');
   const errorEl = byId('chat-error');
   const seen = new Set<string>();
+  /** Who is in the room, by member id: the welcome's list, then each join and leave. */
+  const members = new Map<string, Member>();
+  let count = 0;
   const typers = new Map<string, number>();
 
   const renderTyping = (): void => {
@@ -133,18 +140,26 @@ function createView(self: string): ChatView {
     while (messages.children.length > MAX_SHOWN) messages.firstElementChild?.remove();
     if (atBottom) messages.scrollTop = messages.scrollHeight;
   };
-  const renderMembers = (members: Member[]): void => {
-    presence.replaceChildren(
-      ...members.map((m) =>
-        h(
-          'li',
-          { 'data-testid': 'member', class: m.nick === self ? 'me' : undefined },
-          h('span', { class: 'dot', 'aria-hidden': 'true' }),
-          h('span', { class: 'member-nick' }, m.nick),
-          h('span', { class: 'badge', title: TECHNIQUE_LABELS[m.technique] }, shortLabel(m.technique)),
-        ),
+  const renderMembers = (): void => {
+    const list = [...members.values()].sort(
+      (a, b) => a.nick.localeCompare(b.nick) || a.id.localeCompare(b.id),
+    );
+    const items = list.map((m) =>
+      h(
+        'li',
+        { 'data-testid': 'member', class: m.nick === self ? 'me' : undefined },
+        h('span', { class: 'dot', 'aria-hidden': 'true' }),
+        h('span', { class: 'member-nick' }, m.nick),
+        m.technique === null
+          ? ''
+          : h('span', { class: 'badge', title: TECHNIQUE_LABELS[m.technique] }, shortLabel(m.technique)),
       ),
     );
+    // A large room lists nobody (the server's presence gives the count only): say how many are here.
+    if (count > list.length) {
+      items.push(h('li', { class: 'more' }, `${count - list.length} more online`));
+    }
+    presence.replaceChildren(...items);
   };
   const note = (text: string): void => {
     activity.prepend(h('li', {}, h('time', {}, timeOf(Date.now())), ' ', text));
@@ -153,14 +168,21 @@ function createView(self: string): ChatView {
   return {
     welcome(w) {
       for (const m of w.recent) addMessage(m);
-      renderMembers(w.members);
+      members.clear();
+      for (const m of w.members) members.set(m.id, m);
+      count = w.count;
+      renderMembers();
       note(`you joined ${w.room} as ${w.nick}`);
       messages.scrollTop = messages.scrollHeight;
     },
     message: addMessage,
     presence(p) {
-      renderMembers(p.members);
-      if (p.nick !== self || p.event === 'leave') note(`${p.nick} ${p.event === 'join' ? 'joined' : 'left'}`);
+      if (p.event === 'join') members.set(p.member.id, p.member);
+      else members.delete(p.member.id);
+      count = p.count;
+      renderMembers();
+      const who = p.member.nick;
+      if (who !== self || p.event === 'leave') note(`${who} ${p.event === 'join' ? 'joined' : 'left'}`);
     },
     typing(t) {
       if (t.typing) typers.set(t.nick, Date.now() + TYPING_SHOWN_MS);
@@ -235,26 +257,26 @@ function bayeuxLink(
   view: ChatView,
   m: Meter,
 ): ChatLink {
-  const client = connectBayeux(t, m);
+  // The nickname travels in the handshake: the server's presence shows it with this session.
+  const ext: ChatHandshakeExt = { chat: { nick: nickname, technique: t } };
+  const client = connectBayeux(t, m, ext);
   const subs = [
-    client.subscribe(CHANNELS.chatMessages(roomName), (data) => view.message(data as ChatMessage)),
-    client.subscribe(CHANNELS.chatPresence(roomName), (data) => view.presence(data as PresenceEvent)),
+    client.subscribe(CHANNELS.chatPresence(roomName), (data) => {
+      const event = presenceEvent(data);
+      if (event !== null) view.presence(event);
+    }),
     client.subscribe(CHANNELS.chatTypingEvents(roomName), (data) => view.typing(data as TypingEvent)),
+    // Subscribing to the room's messages is joining it: the session becomes a presence member.
+    client.subscribe(CHANNELS.chatMessages(roomName), (data) => view.message(data as ChatMessage)),
   ];
-  // Join after subscribing, so nothing said between the welcome and the subscriptions is missed (the
-  // welcome's recent messages and live ones are merged by id).
+  // The welcome after subscribing, so nothing said between the welcome and the subscriptions is missed
+  // (the welcome's recent messages, from the room's history, and live ones are merged by id).
   const join = async (): Promise<void> => {
     await Promise.all(subs);
-    view.welcome(
-      await client.remoteCall<ChatWelcome>(CHANNELS.chatJoin, {
-        room: roomName,
-        nick: nickname,
-        technique: t,
-      }),
-    );
+    view.welcome(await client.remoteCall<ChatWelcome>(CHANNELS.chatJoin, { room: roomName }));
   };
   const joined = join().catch((err: unknown) => view.error(`could not join: ${reason(err)}`));
-  // A new session (server restart, expiry) is a new member: join again.
+  // A new session (server restart, expiry) is a new member: its subscriptions are renewed; welcome again.
   client.on('handshake', (_reply, reestablished) => {
     if (reestablished) joined.then(() => join()).catch((err: unknown) => view.error(reason(err)));
   });

@@ -2,7 +2,14 @@
 // piece starting where the last ended so the line is continuous; a late joiner asks for the current drawing
 // (/service/whiteboard/state) after subscribing, and pieces are merged by id.
 
-import { type BayeuxTechnique, CHANNELS, PALETTE, type Stroke } from '../shared/protocol.js';
+import {
+  type BayeuxTechnique,
+  type BoardEvent,
+  CHANNELS,
+  isBoardClear,
+  PALETTE,
+  type Stroke,
+} from '../shared/protocol.js';
 import { byId, h } from './common/dom.js';
 import {
   connectBayeux,
@@ -165,9 +172,13 @@ canvas.addEventListener('pointerup', end);
 canvas.addEventListener('pointercancel', end);
 
 // Live strokes first, then the drawing so far, merged.
+// One stream of strokes and clear-board markers, in order (the server keeps it as the board's history).
 const live = [
-  client.subscribe(CHANNELS.boardStrokes, (data) => add(data as Stroke)),
-  client.subscribe(CHANNELS.boardCleared, () => wipe()),
+  client.subscribe(CHANNELS.boardStrokes, (data) => {
+    const event = data as BoardEvent;
+    if (isBoardClear(event)) wipe();
+    else add(event);
+  }),
 ];
 async function loadState(): Promise<void> {
   await Promise.all(live);

@@ -4,8 +4,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { CHANNELS, type GamePlayer, type GameState, type GameWelcome, PALETTE } from '../shared/protocol.js';
-import type { Publisher } from './chat.js';
 import { cleanNick } from './text.js';
+
+export interface Publisher {
+  publish(channel: string, data: unknown): Promise<number>;
+}
 
 export interface GameLimits {
   maxPlayers: number;

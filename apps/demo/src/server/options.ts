@@ -18,16 +18,16 @@ export interface DemoServerOptions {
   maxPhotoBytes?: number;
   /** Largest thumbnail sent with an upload in bytes; larger ones are dropped (the photo is kept). Default 48 KiB. */
   maxThumbnailBytes?: number;
-  /** Photos kept for late joiners (the oldest goes first). Default 12. */
+  /** Photos kept for late joiners (the history of /photos/new, and the bytes on this node). Default 12. */
   photosKept?: number;
-  /** Bytes of photos kept in memory at most (the oldest goes first). Default 40 MiB. */
+  /** Bytes of full-size photos this node keeps at most (the oldest goes first). Default 40 MiB. */
   maxPhotoStoreBytes?: number;
-  /** Recent chat messages kept per room for late joiners. Default 50. */
+  /** Recent chat messages per room for late joiners (the room channel's history size). Default 50. */
   chatRecent?: number;
-  /** Bytes of recent chat messages kept per room (JSON). Default 64 KiB. */
+  /** Bytes of a room's history (its stored messages' JSON; the oldest go first). Default 64 KiB. */
   chatRecentBytes?: number;
-  /** Rooms remembered at once (an empty room is forgotten first). Default 100. */
-  maxRooms?: number;
+  /** Members a room's presence list shows; past it only the count. Default 100. */
+  maxListedMembers?: number;
   /** Longest nickname in characters. Default 32. */
   maxNickLength?: number;
   /** Longest chat message in characters. Default 500. */
@@ -36,9 +36,9 @@ export interface DemoServerOptions {
   chatRatePer10s?: number;
   /** Typing events one chatter may send per 10 s (the page sends one every 2 s at most). Default 20. */
   typingRatePer10s?: number;
-  /** Strokes kept on the whiteboard (the oldest goes first). Default 5000. */
+  /** Strokes kept on the whiteboard (the board channel's history size; the oldest goes first). Default 5000. */
   maxStrokes?: number;
-  /** Bytes of strokes kept (JSON). Default 2 MiB. */
+  /** Bytes of the board's history (stored JSON). Default 2 MiB. */
   maxBoardBytes?: number;
   /** Most points in one stroke message. Default 256. */
   maxStrokePoints?: number;
@@ -75,7 +75,7 @@ export const DEMO_DEFAULTS = {
   maxPhotoStoreBytes: 40 * 1024 * 1024,
   chatRecent: 50,
   chatRecentBytes: 64 * 1024,
-  maxRooms: 100,
+  maxListedMembers: 100,
   maxNickLength: 32,
   maxMessageLength: 500,
   chatRatePer10s: 30,

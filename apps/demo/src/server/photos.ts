@@ -1,9 +1,13 @@
-// Photo sharing: uploads over HTTP POST (bounded, typed by their bytes), kept in memory for late joiners
-// (the last `photosKept`, at most `maxPhotoStoreBytes`), announced to every viewer on /photos/new with a
-// thumbnail, and served back at /photos/<id>.
+// Photo sharing: uploads over HTTP POST (bounded, typed by their bytes), announced to every viewer on
+// /photos/new with a thumbnail, and served back at /photos/<id>. What a late joiner sees is the HISTORY of
+// /photos/new (the last `photosKept` announcements, thumbnails inside), so every node of a cluster shows
+// the same gallery. The full-size bytes stay with the node that took the upload (the last `photosKept`, at
+// most `maxPhotoStoreBytes`): megabytes of images belong in a blob store, not in a message bus's history
+// (the memory engine's history is bounded to 64 MiB over every channel, chat rooms included).
 
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BayeuxServer, ChannelOptions } from '@pushwire/server';
 import { CHANNELS, PATHS, type Photo, type PhotoType } from '../shared/protocol.js';
 import { BodyTooLarge, readBody } from './http-body.js';
 import { describeBytes, sniffImageType } from './magic.js';
@@ -28,6 +32,25 @@ export interface PhotoLimits {
 const FORM_OVERHEAD = 16 * 1024;
 const MAX_NAME = 80;
 
+/** Bytes of one announcement besides its thumbnail (ids, names, the message envelope), generously. */
+const ANNOUNCEMENT_OVERHEAD = 2048;
+
+/** The server's `channels` option: /photos/new keeps the last photosKept announcements, whatever their thumbnails. */
+export function photoChannels(limits: PhotoLimits): Record<string, ChannelOptions> {
+  // A thumbnail travels as a base64 data: URL (4/3 of its bytes).
+  const each = Math.ceil((limits.maxThumbnailBytes * 4) / 3) + ANNOUNCEMENT_OVERHEAD;
+  return {
+    [CHANNELS.photosNew]: { history: { size: limits.photosKept, maxBytes: limits.photosKept * each } },
+  };
+}
+
+/** The photos a late joiner gets, oldest first: the history of /photos/new. */
+export async function recentPhotos(hub: Pick<BayeuxServer, 'history'>): Promise<Photo[]> {
+  const { messages } = await hub.history(CHANNELS.photosNew);
+  return messages.map((m) => m.data as Photo);
+}
+
+/** The full-size photos this node took (see the top of the file). */
 export class PhotoStore {
   readonly #photos: Stored[] = [];
   #bytes = 0;
@@ -62,11 +85,6 @@ export class PhotoStore {
 
   get(id: string): Stored | undefined {
     return this.#photos.find((p) => p.meta.id === id);
-  }
-
-  /** Oldest first. */
-  recent(): Photo[] {
-    return this.#photos.map((p) => p.meta);
   }
 }
 

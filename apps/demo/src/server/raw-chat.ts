@@ -1,27 +1,32 @@
 // The raw WebSocket chat technique, on the component framework (@pushwire/components, Ratchet-style): no
-// Bayeux on the wire, just JSON frames on ws://host/ws/chat. A BayeuxBridge (one in-process session of the
-// Bayeux server, bayeux.localSession(), in the engine like any client, so it works across nodes with a
-// shared engine) makes such a chatter a member of the same rooms: what it says is published on the room's
-// Bayeux channels (every Bayeux client sees it, on any transport), and what is published there is
-// forwarded to the room's sockets, formatted once and framed once.
+// Bayeux on the wire, just JSON frames on ws://host/ws/chat. Each chatter is an in-process Bayeux session
+// of its own (bayeux.localSession({info}), an engine client like any other, so it works across nodes with
+// a shared engine): subscribed to its room's /chat/messages/<room> it is a presence member (others see it
+// join and leave, with its nick); its welcome carries the room's recent messages, read from the channel's
+// history after subscribing (gap-free: what is in both is dropped by its position). What it says is
+// published as that session. The room's typing
+// and presence events reach the room's sockets through one BayeuxBridge (one more local session),
+// formatted once and framed once.
 //
 // Stack on the App's route: RawChatGate (same origin, maxRawChatters) -> WsServer (maxRawFrameBytes) ->
 // RawChat (this component).
 
+import { type Message as BayeuxMessage, type HistoryPosition, parsePosition } from '@pushwire/bayeux';
 import {
   BayeuxBridge,
   type Component,
   type Connection,
   HttpLayer,
   type HttpRequest,
-  type LocalSessionSource,
   type Message,
   WsServer,
 } from '@pushwire/components';
+import type { BayeuxServer, LocalSession } from '@pushwire/server';
 import {
   CHANNELS,
+  type ChatInfo,
   type ChatMessage,
-  type PresenceEvent,
+  presenceEvent,
   type RawServerFrame,
   type TypingEvent,
 } from '../shared/protocol.js';
@@ -30,40 +35,71 @@ import { ChatError, type ChatRooms } from './chat.js';
 export interface RawChatLimits {
   maxRawChatters: number;
   maxRawFrameBytes: number;
+  chatRecent: number;
 }
 
 /** RFC 6455 §7.4.1: 1008 = policy violation (a refused join). */
 const POLICY_VIOLATION = 1008;
-const CHANNEL = /^\/chat\/([a-z0-9-]+)\/(messages|presence|typing)$/;
+/** RFC 6455 §7.4.1 (IANA registry): 1013 = try again later. */
+const TRY_AGAIN_LATER = 1013;
+/** Live messages held for a chatter while its welcome is made (a few ms); past it the socket is closed. */
+const LIVE_DURING_JOIN = 100;
 
 interface Chatter {
-  key: string;
+  session: LocalSession;
   room: string;
+  info: ChatInfo;
+  /** The session's client id: the rate limits' key. */
+  key: string;
+  /** Live messages delivered before the welcome went, oldest first (null once it went). */
+  early: BayeuxMessage[] | null;
+  /** The welcome's history read: what is at or before it came in the welcome. */
+  upTo: HistoryPosition | undefined;
 }
 
-/** A Bayeux message on /chat/<room>/<kind> as the raw frame a chatter gets. */
+/** A message of the room's typing or presence channel as the raw frame a chatter gets. */
 export function rawFrame(data: unknown, channel: string): string {
-  const kind = CHANNEL.exec(channel)?.[2];
-  const frame: RawServerFrame =
-    kind === 'messages'
-      ? { type: 'message', ...(data as ChatMessage) }
-      : kind === 'presence'
-        ? { type: 'presence', ...(data as PresenceEvent) }
-        : { type: 'typing', ...(data as TypingEvent) };
-  return JSON.stringify(frame);
+  if (channel.startsWith('/presence/')) {
+    const event = presenceEvent(data);
+    // The server's own events: always well formed; anything else is said as an error frame, not dropped.
+    if (event !== null) return JSON.stringify({ type: 'presence', ...event } satisfies RawServerFrame);
+    return JSON.stringify({ type: 'error', message: 'unreadable presence event' } satisfies RawServerFrame);
+  }
+  return JSON.stringify({ type: 'typing', ...(data as TypingEvent) } satisfies RawServerFrame);
+}
+
+function messageFrame(data: unknown): string {
+  return JSON.stringify({ type: 'message', ...(data as ChatMessage) } satisfies RawServerFrame);
+}
+
+/** False for a message at or before `upTo` in the same epoch (it was in the welcome's history read). */
+function isAfter(message: BayeuxMessage, upTo: HistoryPosition | undefined): boolean {
+  if (upTo === undefined) return true;
+  const at = parsePosition((message.ext as { history?: unknown } | undefined)?.history);
+  return at === undefined || at.epoch !== upTo.epoch || at.offset > upTo.offset;
 }
 
 export class RawChat implements Component {
   readonly #chatters = new Map<Connection, Chatter>();
   readonly #chat: ChatRooms;
+  readonly #bayeux: Pick<BayeuxServer, 'localSession'>;
+  readonly #history: Pick<BayeuxServer, 'history'>;
+  readonly #limits: RawChatLimits;
   readonly bridge: BayeuxBridge;
   readonly #onError: (err: unknown) => void;
   /** Opened and not yet closed (joins in progress included): what maxRawChatters counts. */
   #open = 0;
-  #next = 0;
 
-  constructor(chat: ChatRooms, bayeux: LocalSessionSource, onError: (err: unknown) => void) {
+  constructor(
+    chat: ChatRooms,
+    bayeux: Pick<BayeuxServer, 'localSession' | 'history'>,
+    limits: RawChatLimits,
+    onError: (err: unknown) => void,
+  ) {
     this.#chat = chat;
+    this.#bayeux = bayeux;
+    this.#history = bayeux;
+    this.#limits = limits;
     this.bridge = new BayeuxBridge(bayeux, { format: rawFrame });
     this.#onError = onError;
   }
@@ -74,28 +110,57 @@ export class RawChat implements Component {
 
   async onOpen(conn: Connection, request?: HttpRequest): Promise<void> {
     this.#open++;
-    const key = `raw:${++this.#next}`;
     const query = request?.query ?? new URLSearchParams();
-    const room = query.get('room') ?? 'lobby';
+    const rawRoom = query.get('room') ?? 'lobby';
     try {
-      this.#chat.check(room, query.get('nick'));
-      // Forward first, then join: nothing said in the room between the two is missed (the page merges
-      // the welcome's recent messages with live ones by id).
-      await this.bridge.forward(conn, `/chat/${room}/*`);
-      const welcome = this.#chat.join(key, room, query.get('nick'), 'raw-websocket');
-      this.#chatters.set(conn, { key, room });
-      this.#send(conn, { type: 'welcome', ...welcome });
+      const { room, nick } = this.#chat.check(rawRoom, query.get('nick'));
+      const info: ChatInfo = { nick, technique: 'raw-websocket' };
+      // Typing and presence first: no join or leave between them and the welcome's member list is missed.
+      await this.bridge.forward(conn, CHANNELS.chatTypingEvents(room));
+      await this.bridge.forward(conn, CHANNELS.chatPresence(room));
+      if (!conn.open) return;
+      const session = this.#bayeux.localSession({ info });
+      const chatter: Chatter = { session, room, info, key: '', early: [], upTo: undefined };
+      this.#chatters.set(conn, chatter);
+      const channel = CHANNELS.chatMessages(room);
+      // Subscribed first, then the history read: every message is in the read or arrives after it; one in
+      // both (at or before the read's position, same epoch) is dropped, so none is missed or doubled.
+      await session.subscribe(channel, (data, _channel, message) => {
+        if (!isAfter(message, chatter.upTo)) return;
+        if (chatter.early === null) conn.send(messageFrame(data));
+        else if (chatter.early.push(message) > LIVE_DURING_JOIN) {
+          // Held messages are bounded; dropping some would be a silent gap: the page reconnects instead.
+          conn.close(TRY_AGAIN_LATER, 'the room is too busy to join now; try again');
+        }
+      });
+      chatter.key = await session.ready();
+      const [history, members] = await Promise.all([
+        this.#history.history(channel, { limit: this.#limits.chatRecent }),
+        this.#chat.members(room),
+      ]);
+      if (!conn.open) return;
+      chatter.upTo = { epoch: history.epoch, offset: history.offset };
+      const after = (chatter.early ?? []).filter((m) => isAfter(m, chatter.upTo));
+      chatter.early = null;
+      this.#send(conn, {
+        type: 'welcome',
+        room,
+        nick,
+        recent: history.messages.map((m) => m.data as ChatMessage),
+        ...members,
+      });
+      for (const m of after) conn.send(messageFrame(m.data));
     } catch (err) {
+      if (!conn.open) return; // closed while joining: onClose has cleaned up
       if (!(err instanceof ChatError)) throw err;
-      await this.bridge.stopForwarding(conn);
       conn.close(POLICY_VIOLATION, err.message.slice(0, 120));
     }
   }
 
   onMessage(conn: Connection, message: Message): void {
     const chatter = this.#chatters.get(conn);
-    if (chatter === undefined) return;
-    const { key, room } = chatter;
+    if (chatter === undefined || chatter.early !== null) return;
+    const { key, room, info, session } = chatter;
     let frame: unknown;
     try {
       if (typeof message !== 'string') throw new ChatError('frames are JSON text');
@@ -107,11 +172,11 @@ export class RawChat implements Component {
     const type = (frame as { type?: unknown } | null)?.type;
     try {
       if (type === 'message') {
-        const said = this.#chat.message(key, room, frame);
-        this.bridge.publish(CHANNELS.chatMessages(room), said).catch(this.#onError);
+        const said = this.#chat.message(key, info, frame);
+        session.publish(CHANNELS.chatMessages(room), said).catch(this.#onError);
       } else if (type === 'typing') {
-        const typing = this.#chat.typing(key, room, frame);
-        this.bridge.publish(CHANNELS.chatTypingEvents(room), typing).catch(this.#onError);
+        const typing = this.#chat.typing(key, info, frame);
+        session.publish(CHANNELS.chatTypingEvents(room), typing).catch(this.#onError);
       } else if (type === 'echo') {
         const sent = (frame as { sent?: unknown }).sent;
         this.#send(conn, {
@@ -131,11 +196,21 @@ export class RawChat implements Component {
     const chatter = this.#chatters.get(conn);
     if (chatter === undefined) return;
     this.#chatters.delete(conn);
-    this.#chat.leave(chatter.key);
+    if (chatter.key !== '') this.#chat.forget(chatter.key);
+    // Its presence leave: the engine's `left` when the session goes, like an expired client's.
+    chatter.session.close().catch(this.#onError);
   }
 
   onError(_conn: Connection, error: Error): void {
     this.#onError(error);
+  }
+
+  /** Every chatter's session, then the bridge's. */
+  async close(): Promise<void> {
+    const sessions = [...this.#chatters.values()].map((c) => c.session.close());
+    this.#chatters.clear();
+    await Promise.allSettled(sessions);
+    await this.bridge.close();
   }
 
   #send(conn: Connection, frame: RawServerFrame): void {

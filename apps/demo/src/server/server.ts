@@ -18,14 +18,14 @@ import {
 } from '@pushwire/server';
 import { CHANNELS, PATHS } from '../shared/protocol.js';
 import { loadPageBundles } from './assets.js';
-import { ChatRooms } from './chat.js';
+import { ChatRooms, chatChannels, chatPresenceInfo } from './chat.js';
 import { Game } from './game.js';
 import { type DemoServerOptions, type ResolvedDemoOptions, resolveDemoOptions } from './options.js';
 import { PageSite } from './pages.js';
-import { handleUpload, PhotoStore, sendJson, servePhoto } from './photos.js';
+import { handleUpload, PhotoStore, photoChannels, sendJson, servePhoto } from './photos.js';
 import { RawChat, RawChatGate } from './raw-chat.js';
 import { type DemoState, demoSecurityPolicy, registerServices } from './services.js';
-import { Whiteboard } from './whiteboard.js';
+import { boardChannels, Whiteboard } from './whiteboard.js';
 
 const debug = debuglog('pushwire:demo');
 
@@ -96,16 +96,20 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     engine: o.engine,
     maxSessionsPerBrowser: SESSIONS_PER_BROWSER,
     securityPolicy: demoSecurityPolicy,
+    // What late joiners need lives in the engine (issue 9), so every node of a cluster answers the same:
+    // chat rooms keep history and presence, the board and the photos keep history.
+    channels: { ...chatChannels(o), ...boardChannels(o), ...photoChannels(o) },
+    presenceInfo: chatPresenceInfo(o),
   });
   bayeux.on('error', ({ error }) => reportError(error));
   const state: DemoState = {
-    chat: new ChatRooms(o, bayeux, reportError),
+    chat: new ChatRooms(o, bayeux),
     board: new Whiteboard(o),
     photos: new PhotoStore(o),
     game: new Game(o, bayeux, reportError),
   };
   registerServices(bayeux, state, reportError);
-  const rawChat = new RawChat(state.chat, bayeux, reportError);
+  const rawChat = new RawChat(state.chat, bayeux, o, reportError);
   const gate = new RawChatGate(rawChat, o);
 
   const clock = setInterval(() => {
@@ -138,7 +142,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
         clearInterval(clock);
         state.game.close();
         await gate.ws.close();
-        await rawChat.bridge.close();
+        await rawChat.close();
         await app.close();
       })();
       return closed;

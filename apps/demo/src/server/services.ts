@@ -1,13 +1,13 @@
 // The Bayeux side of the demos: the /service/** channels pages call, the security policy (pages publish to
 // services only; broadcasts come from the server), and the bookkeeping on server events (a session that
-// ends leaves its chat room and the game).
+// ends leaves the game; its chat presence leave is the server's own).
 
 import type { BayeuxServer, SecurityPolicy } from '@pushwire/server';
-import { CHANNELS, type ChatMessage, isTechnique } from '../shared/protocol.js';
+import { type BoardClear, CHANNELS } from '../shared/protocol.js';
 import { ChatError, type ChatRooms } from './chat.js';
 import { type Game, GameError } from './game.js';
-import type { PhotoStore } from './photos.js';
-import { BoardError, type Whiteboard } from './whiteboard.js';
+import { type PhotoStore, recentPhotos } from './photos.js';
+import { BoardError, boardStrokes, type Whiteboard } from './whiteboard.js';
 
 export interface DemoState {
   chat: ChatRooms;
@@ -21,8 +21,7 @@ export interface DemoState {
  * others is the server's checked version. Any other channel is a plain Bayeux channel (the endpoint is the
  * same as `pushwire serve`'s, so the README's client example works against `npm start`).
  */
-const DEMO_BROADCAST =
-  /^\/(chat\/[^/]+\/(messages|presence|typing)|whiteboard\/.+|photos\/.+|game\/.+|clock)$/;
+const DEMO_BROADCAST = /^\/(chat\/(messages|typing)\/[^/]+|whiteboard\/.+|photos\/.+|game\/.+|clock)$/;
 
 export function isDemoBroadcast(channel: string): boolean {
   return DEMO_BROADCAST.test(channel);
@@ -46,12 +45,12 @@ export function registerServices(
   state: DemoState,
   onError: (err: unknown) => void,
 ): void {
-  const { chat, board, photos, game } = state;
+  const { chat, board, game } = state;
   const guard =
-    <T>(fn: (data: unknown, clientId: string) => T) =>
-    (data: unknown, ctx: { clientId: string }): T => {
+    <T>(fn: (data: unknown, clientId: string) => T | Promise<T>) =>
+    async (data: unknown, ctx: { clientId: string }): Promise<T> => {
       try {
-        return fn(data, ctx.clientId);
+        return await fn(data, ctx.clientId);
       } catch (err) {
         if (userError(err)) throw err;
         onError(err);
@@ -64,39 +63,32 @@ export function registerServices(
 
   bayeux.addService(CHANNELS.echo, (data) => data);
 
+  // A page joins a room by subscribing to /chat/messages/<room> (presence makes it a member, with the
+  // info its handshake gave); this answers what it needs to show at once: recent messages and members.
   bayeux.addService(
     CHANNELS.chatJoin,
-    guard((data, clientId) => {
-      const technique = field(data, 'technique');
-      return chat.join(
-        clientId,
-        field(data, 'room'),
-        field(data, 'nick'),
-        isTechnique(technique) && technique !== 'raw-websocket' ? technique : 'long-polling',
-      );
-    }),
-  );
-  bayeux.addService(
-    CHANNELS.chatLeave,
-    guard((_data, clientId) => {
-      chat.leave(clientId);
-      return { left: true };
+    guard(async (data, clientId) => {
+      const room = chat.room(field(data, 'room'));
+      return chat.welcome(room, await chat.sender(clientId, room));
     }),
   );
   bayeux.addService(
     CHANNELS.chatSend,
-    guard((data, clientId) => {
-      const room = String(field(data, 'room'));
-      const message = chat.message(clientId, room, data);
+    guard(async (data, clientId) => {
+      const room = chat.room(field(data, 'room'));
+      const message = chat.message(clientId, await chat.sender(clientId, room), data);
       publish(CHANNELS.chatMessages(room), message);
       return { id: message.id };
     }),
   );
   bayeux.addService(
     CHANNELS.chatTyping,
-    guard((data, clientId) => {
-      const room = String(field(data, 'room'));
-      publish(CHANNELS.chatTypingEvents(room), chat.typing(clientId, room, data));
+    guard(async (data, clientId) => {
+      const room = chat.room(field(data, 'room'));
+      publish(
+        CHANNELS.chatTypingEvents(room),
+        chat.typing(clientId, await chat.sender(clientId, room), data),
+      );
       return { ok: true };
     }),
   );
@@ -106,7 +98,6 @@ export function registerServices(
     guard((data, clientId) => {
       const stroke = board.check(data);
       board.allow(clientId);
-      board.add(stroke);
       publish(CHANNELS.boardStrokes, stroke);
       return { id: stroke.id };
     }),
@@ -115,14 +106,20 @@ export function registerServices(
     CHANNELS.boardClear,
     guard((_data, clientId) => {
       board.allow(clientId);
-      board.clear();
-      publish(CHANNELS.boardCleared, { at: Date.now() });
+      // In the strokes' own stream: the history's drawing restarts after it, in the engine's order.
+      publish(CHANNELS.boardStrokes, { clear: true, at: Date.now() } satisfies BoardClear);
       return { cleared: true };
     }),
   );
-  bayeux.addService(CHANNELS.boardState, () => ({ strokes: board.strokes() }));
+  bayeux.addService(
+    CHANNELS.boardState,
+    guard(async () => ({ strokes: await boardStrokes(bayeux) })),
+  );
 
-  bayeux.addService(CHANNELS.photosRecent, () => ({ photos: photos.recent() }));
+  bayeux.addService(
+    CHANNELS.photosRecent,
+    guard(async () => ({ photos: await recentPhotos(bayeux) })),
+  );
 
   bayeux.addService(
     CHANNELS.gameJoin,
@@ -143,12 +140,8 @@ export function registerServices(
     }),
   );
 
-  bayeux.on('publish', ({ channel, data }) => {
-    const match = /^\/chat\/([a-z0-9-]+)\/messages$/.exec(channel);
-    if (match?.[1] !== undefined) chat.record(match[1], data as ChatMessage);
-  });
   bayeux.on('disconnect', ({ clientId }) => {
-    chat.leave(clientId);
+    chat.forget(clientId);
     game.leave(clientId);
     board.forget(clientId);
   });

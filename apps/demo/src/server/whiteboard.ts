@@ -1,8 +1,30 @@
-// The shared whiteboard: strokes are checked (palette colour, width, normalised points), kept so a late
-// joiner gets the current drawing (bounded in count and bytes, oldest dropped), and cleared for everyone.
+// The shared whiteboard: strokes are checked (palette colour, width, normalised points) and published on
+// /whiteboard/strokes, whose HISTORY (bounded: maxStrokes, maxBoardBytes; oldest dropped) is the drawing a
+// late joiner gets, on any node of a cluster. A clear-board is a marker in the same stream, so the drawing
+// is what followed the last marker, in the engine's order: no per-node snapshot to keep in step.
 
-import { PALETTE, type Stroke } from '../shared/protocol.js';
+import type { BayeuxServer, ChannelOptions } from '@pushwire/server';
+import { type BoardEvent, CHANNELS, isBoardClear, PALETTE, type Stroke } from '../shared/protocol.js';
 import { RateLimiter } from './rate.js';
+
+/** The server's `channels` option for the board. */
+export function boardChannels(limits: BoardLimits): Record<string, ChannelOptions> {
+  return {
+    [CHANNELS.boardStrokes]: { history: { size: limits.maxStrokes, maxBytes: limits.maxBoardBytes } },
+  };
+}
+
+/** The current drawing: the strokes of the board's history after its last clear-board marker. */
+export async function boardStrokes(hub: Pick<BayeuxServer, 'history'>): Promise<Stroke[]> {
+  const { messages } = await hub.history(CHANNELS.boardStrokes);
+  const strokes: Stroke[] = [];
+  for (const m of messages) {
+    const event = m.data as BoardEvent;
+    if (isBoardClear(event)) strokes.length = 0;
+    else strokes.push(event);
+  }
+  return strokes;
+}
 
 export interface BoardLimits {
   maxStrokes: number;
@@ -17,9 +39,6 @@ const ID = /^[A-Za-z0-9_-]{1,32}$/;
 const MAX_WIDTH = 40;
 
 export class Whiteboard {
-  readonly #strokes: Stroke[] = [];
-  readonly #sizes: number[] = [];
-  #bytes = 0;
   readonly #limits: BoardLimits;
   /** One drawer cannot push everyone else's ink off the bounded board in a moment. */
   readonly #rate: RateLimiter;
@@ -38,14 +57,6 @@ export class Whiteboard {
 
   forget(sender: string): void {
     this.#rate.forget(sender);
-  }
-
-  get size(): number {
-    return this.#strokes.length;
-  }
-
-  get bytes(): number {
-    return this.#bytes;
   }
 
   /** The stroke as everyone will get it, or a BoardError saying what is wrong. */
@@ -75,26 +86,5 @@ export class Whiteboard {
       clean.push(Math.round(p * 10_000) / 10_000);
     }
     return { id, color, width: Math.round(width * 10) / 10, points: clean };
-  }
-
-  add(stroke: Stroke): void {
-    const bytes = Buffer.byteLength(JSON.stringify(stroke));
-    this.#strokes.push(stroke);
-    this.#sizes.push(bytes);
-    this.#bytes += bytes;
-    while (this.#strokes.length > this.#limits.maxStrokes || this.#bytes > this.#limits.maxBoardBytes) {
-      this.#strokes.shift();
-      this.#bytes -= this.#sizes.shift() ?? 0;
-    }
-  }
-
-  clear(): void {
-    this.#strokes.length = 0;
-    this.#sizes.length = 0;
-    this.#bytes = 0;
-  }
-
-  strokes(): Stroke[] {
-    return [...this.#strokes];
   }
 }

@@ -1,6 +1,8 @@
 // The demo's vocabulary, shared by the server and the pages (defined once): techniques, channels, and the
 // shapes of what travels on them. Pure TypeScript: it is bundled into the pages too.
 
+import { presenceChannelOf } from '@pushwire/bayeux';
+
 /** The push techniques a page can use. The first four are @pushwire/client `transports` names. */
 export const TECHNIQUES = [
   'websocket',
@@ -43,17 +45,19 @@ export const CHANNELS = {
   echo: '/service/echo',
   clock: '/clock',
   chatJoin: '/service/chat/join',
-  chatLeave: '/service/chat/leave',
   chatSend: '/service/chat/send',
   chatTyping: '/service/chat/typing',
-  chatMessages: (room: string) => `/chat/${room}/messages`,
-  chatPresence: (room: string) => `/chat/${room}/presence`,
-  chatTypingEvents: (room: string) => `/chat/${room}/typing`,
+  /** A room's messages: kept in the channel's history (the recent messages) and tracked by presence. */
+  chatMessages: (room: string) => `/chat/messages/${room}`,
+  /** The server's presence events of a room (`/presence/chat/messages/<room>`): joins and leaves. */
+  chatPresence: (room: string) => presenceChannelOf(`/chat/messages/${room}`),
+  chatTypingEvents: (room: string) => `/chat/typing/${room}`,
   boardStroke: '/service/whiteboard/stroke',
   boardClear: '/service/whiteboard/clear',
   boardState: '/service/whiteboard/state',
+  /** Strokes and clear-board markers, in order, kept in the channel's history (the late joiner's drawing). */
   boardStrokes: '/whiteboard/strokes',
-  boardCleared: '/whiteboard/cleared',
+  /** New photos, the last `photosKept` kept in the channel's history for late joiners. */
   photosNew: '/photos/new',
   photosRecent: '/service/photos/recent',
   gameJoin: '/service/game/join',
@@ -74,15 +78,56 @@ export interface ChatMessage {
   technique: Technique;
 }
 
-export interface Member {
+/** What the server's presence shows about a chatter (its `info`: from the handshake, or the raw chat's). */
+export interface ChatInfo {
   nick: string;
   technique: Technique;
 }
 
+/**
+ * A member of a room: the presence member's public id (one per session) and its info. A session that
+ * subscribed without being a chatter (a plain Bayeux client, no nickname at its handshake) is shown as
+ * 'anonymous' with no technique.
+ */
+export interface Member {
+  id: string;
+  nick: string;
+  technique: Technique | null;
+}
+
+export const ANONYMOUS = 'anonymous';
+
+/** One join or leave, as the page and the raw chat see it (made from the server's presence event). */
 export interface PresenceEvent {
   event: 'join' | 'leave';
-  nick: string;
-  members: Member[];
+  member: Member;
+  /** Members of the room after it. */
+  count: number;
+}
+
+/** The chat info in a presence member's `info`, or null when it is not a chatter's. */
+export function chatInfo(info: unknown): ChatInfo | null {
+  if (typeof info !== 'object' || info === null) return null;
+  const { nick, technique } = info as { nick?: unknown; technique?: unknown };
+  return typeof nick === 'string' && isTechnique(technique) ? { nick, technique } : null;
+}
+
+/** A presence member `{id, info}` as a room member (null when it has no public id). */
+export function chatMember(value: unknown): Member | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { id, info } = value as { id?: unknown; info?: unknown };
+  if (typeof id !== 'string') return null;
+  const chatter = chatInfo(info);
+  return { id, nick: chatter?.nick ?? ANONYMOUS, technique: chatter?.technique ?? null };
+}
+
+/** The server's `/presence<channel>` data `{action, channel, member, count}` as a PresenceEvent (or null). */
+export function presenceEvent(data: unknown): PresenceEvent | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const { action, member, count } = data as { action?: unknown; member?: unknown; count?: unknown };
+  const m = chatMember(member);
+  if (m === null || (action !== 'join' && action !== 'leave') || typeof count !== 'number') return null;
+  return { event: action, member: m, count };
 }
 
 export interface TypingEvent {
@@ -94,8 +139,11 @@ export interface TypingEvent {
 export interface ChatWelcome {
   room: string;
   nick: string;
+  /** The newest messages of the room's history, oldest first (bounded: chatRecent, chatRecentBytes). */
   recent: ChatMessage[];
+  /** Who is in the room (empty past the presence list's bound: then only `count`). */
   members: Member[];
+  count: number;
 }
 
 /** Raw WebSocket chat frames (JSON text). Client to server: */
@@ -119,6 +167,20 @@ export interface Stroke {
   color: string;
   width: number;
   points: number[];
+}
+
+/** The clear-board marker, in the strokes' own stream: a late joiner's drawing is what followed the last one. */
+export interface BoardClear {
+  clear: true;
+  /** Server time, ms since the epoch. */
+  at: number;
+}
+
+/** What travels on /whiteboard/strokes: a stroke piece or a clear-board marker. */
+export type BoardEvent = Stroke | BoardClear;
+
+export function isBoardClear(event: BoardEvent): event is BoardClear {
+  return (event as BoardClear).clear === true;
 }
 
 export interface Photo {
@@ -161,3 +223,11 @@ export interface GameWelcome {
 }
 
 export const PALETTE = ['#e4572e', '#2e86ab', '#43aa8b', '#f3a712', '#8e44ad', '#1b1b1e', '#ff6f91'] as const;
+
+/**
+ * What a Bayeux chat page sends in its handshake's `ext` (the server's `presenceInfo` hook makes the
+ * presence info of it, cleaned): the nickname and technique others see in the room.
+ */
+export interface ChatHandshakeExt {
+  chat: { nick: string; technique: BayeuxTechnique };
+}

@@ -58,10 +58,17 @@ export function createMeter(technique: Technique): Meter {
 }
 
 /** A Bayeux client on exactly one technique, counted by the meter, probing the round trip. */
-export function connectBayeux(technique: BayeuxTechnique, meter: Meter): Client {
+export function connectBayeux(technique: BayeuxTechnique, meter: Meter, handshakeExt?: object): Client {
   const { Client } = pushwire();
   const client = new Client(`${location.origin}${bayeuxPath()}`, {
     transports: [technique],
+    // Every handshake (a re-handshake too) says it again: e.g. the chat's nickname for presence.
+    onBeforeHandshake:
+      handshakeExt === undefined
+        ? undefined
+        : (message) => {
+            message.ext = { ...(message.ext as Record<string, unknown> | undefined), ...handshakeExt };
+          },
     fetch: meter.fetch,
     // The DOM's WebSocket types its handlers with `this`; the client's constructor type is the WHATWG shape.
     WebSocket: meter.WebSocket as unknown as WebSocketConstructor,
