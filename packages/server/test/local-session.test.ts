@@ -177,6 +177,22 @@ describe('LocalSession', () => {
       await watcher.close();
     });
 
+    it('comes back as a member, with its info, after the engine destroys it', async () => {
+      harness = await startServer({ channels }, createMemoryEngine() as never);
+      const local = harness.bayeux.localSession({ info: { nick: 'back' } });
+      await local.subscribe('/room/f', () => {});
+      const first = await local.ready();
+      await harness.bayeux.engine.destroyClient(first, 'disconnect');
+      await vi.waitUntil(async () => local.clientId !== undefined && local.clientId !== first);
+      await local.ready();
+      const members = await vi.waitUntil(async () => {
+        const p = await harness?.bayeux.presence('/room/f');
+        return p?.count === 1 ? p.members : undefined;
+      });
+      expect(members).toEqual([{ clientId: local.clientId, id: expect.any(String), info: { nick: 'back' } }]);
+      await local.close();
+    });
+
     it('info is bounded by maxPresenceInfoBytes, crossed by one', async () => {
       harness = await startServer({ channels, maxPresenceInfoBytes: 12 }, createMemoryEngine() as never);
       // JSON '"xxxxxxxxxx"' is 12 bytes: allowed; one more is refused.
