@@ -92,7 +92,7 @@ export class LocalSession {
   #ready: Promise<string>;
   #closed = false;
   #closing: Promise<void> | undefined;
-  /** The presence info as JSON text (validated by the server before the session is made). */
+  /** The presence info as JSON text (checked against maxPresenceInfoBytes when the session is made). */
   readonly #info: string | undefined;
 
   /** Made by `BayeuxServer.localSession()`. */
