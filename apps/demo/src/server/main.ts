@@ -2,19 +2,30 @@
 // cleanly on SIGINT/SIGTERM.
 
 import { parseArgs } from 'node:util';
+import { EngineUsageError, openDemoEngine } from './engine-option.js';
 import { DEMO_DEFAULTS } from './options.js';
 import { startDemoServer } from './server.js';
 
-const usage = `Usage: npm start -- [--port N] [--host H] [--mount PATH]
+const usage = `Usage: npm start -- [--port N] [--host H] [--mount PATH] [--engine memory|redis://H:P] [--redis-prefix P]
 
-  --port N       port to listen on (default ${DEMO_DEFAULTS.port}, or $PORT; 0 picks a free port)
-  --host H       address to bind (default ${DEMO_DEFAULTS.host}, or $HOST)
-  --mount PATH   path of the Bayeux endpoint (default ${DEMO_DEFAULTS.mount})
+  --port N          port to listen on (default ${DEMO_DEFAULTS.port}, or $PORT; 0 picks a free port)
+  --host H          address to bind (default ${DEMO_DEFAULTS.host}, or $HOST)
+  --mount PATH      path of the Bayeux endpoint (default ${DEMO_DEFAULTS.mount})
+  --engine E        memory (default, one process) or redis://host:port: several demo processes share
+                    sessions, chat history and presence, the drawing and the photo list
+  --redis-prefix P  key prefix in Redis (default pushwire); processes with the same prefix form one cluster
 
 Prints the URL once listening; stops cleanly on SIGINT/SIGTERM.`;
 
 export async function main(args: string[]): Promise<number> {
-  let values: { port?: string; host?: string; mount?: string; help?: boolean };
+  let values: {
+    port?: string;
+    host?: string;
+    mount?: string;
+    engine?: string;
+    'redis-prefix'?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args,
@@ -22,6 +33,8 @@ export async function main(args: string[]): Promise<number> {
         port: { type: 'string' },
         host: { type: 'string' },
         mount: { type: 'string' },
+        engine: { type: 'string' },
+        'redis-prefix': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -41,16 +54,26 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   const host = values.host ?? process.env.HOST ?? DEMO_DEFAULTS.host;
+  let engine: Awaited<ReturnType<typeof openDemoEngine>>;
+  try {
+    engine = await openDemoEngine(values.engine, values['redis-prefix'], DEMO_DEFAULTS.bayeuxMaxInterval);
+  } catch (err) {
+    const usageError = err instanceof EngineUsageError;
+    process.stderr.write(`pushwire demo: ${(err as Error).message}\n${usageError ? `\n${usage}\n` : ''}`);
+    return usageError ? 2 : 1;
+  }
   let server: Awaited<ReturnType<typeof startDemoServer>>;
   try {
-    server = await startDemoServer({ port, host, mount: values.mount });
+    server = await startDemoServer({ port, host, mount: values.mount, engine: engine.engine });
   } catch (err) {
+    await engine.close();
     process.stderr.write(`pushwire demo: ${(err as Error).message}\n`);
     return 1;
   }
   process.stdout.write(
     `pushwire demo listening on ${server.url}\n` +
       `  Bayeux at ${server.bayeuxUrl} (websocket, long-polling, callback-polling; /service/echo)\n` +
+      `  engine ${engine.engine === undefined ? 'memory' : (values.engine ?? '')}\n` +
       `  chat ${server.url}chat   whiteboard ${server.url}whiteboard   photos ${server.url}photos   game ${server.url}game\n`,
   );
   await new Promise<void>((resolve) => {
@@ -63,5 +86,6 @@ export async function main(args: string[]): Promise<number> {
     process.on('SIGTERM', stop);
   });
   await server.close();
+  await engine.close();
   return 0;
 }
