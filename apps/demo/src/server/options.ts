@@ -52,6 +52,8 @@ export interface DemoServerOptions {
   maxRawChatters?: number;
   /** Largest raw WebSocket chat message in bytes (close 1009 above). Default 4 KiB. */
   maxRawFrameBytes?: number;
+  /** Live messages held for a raw chatter while its welcome is made; one more closes it with 1013. Default 100. */
+  maxRawJoinBacklog?: number;
   /** Ms between /clock ticks (the landing page's live meter). Default 2000. */
   clockMs?: number;
   /** Bayeux: ms a /meta/connect is held. Default 25000. */
@@ -88,6 +90,7 @@ export const DEMO_DEFAULTS = {
   gameTickMs: 50,
   maxRawChatters: 500,
   maxRawFrameBytes: 4 * 1024,
+  maxRawJoinBacklog: 100,
   clockMs: 2000,
   bayeuxTimeout: 25_000,
   bayeuxMaxInterval: 10_000,

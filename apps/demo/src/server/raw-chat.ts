@@ -9,7 +9,7 @@
 // formatted once and framed once.
 //
 // Stack on the App's route: RawChatGate (same origin, maxRawChatters) -> WsServer (maxRawFrameBytes) ->
-// RawChat (this component).
+// RawChat (this component; maxRawJoinBacklog via JoinBacklog).
 
 import { type Message as BayeuxMessage, type HistoryPosition, parsePosition } from '@pushwire/bayeux';
 import {
@@ -31,10 +31,12 @@ import {
   type TypingEvent,
 } from '../shared/protocol.js';
 import { ChatError, type ChatRooms } from './chat.js';
+import { JoinBacklog } from './join-backlog.js';
 
 export interface RawChatLimits {
   maxRawChatters: number;
   maxRawFrameBytes: number;
+  maxRawJoinBacklog: number;
   chatRecent: number;
 }
 
@@ -42,8 +44,6 @@ export interface RawChatLimits {
 const POLICY_VIOLATION = 1008;
 /** RFC 6455 §7.4.1 (IANA registry): 1013 = try again later. */
 const TRY_AGAIN_LATER = 1013;
-/** Live messages held for a chatter while its welcome is made (a few ms); past it the socket is closed. */
-const LIVE_DURING_JOIN = 100;
 
 interface Chatter {
   session: LocalSession;
@@ -51,8 +51,8 @@ interface Chatter {
   info: ChatInfo;
   /** The session's client id: the rate limits' key. */
   key: string;
-  /** Live messages delivered before the welcome went, oldest first (null once it went). */
-  early: BayeuxMessage[] | null;
+  /** Live messages delivered before the welcome went (maxRawJoinBacklog). */
+  early: JoinBacklog<BayeuxMessage>;
   /** The welcome's history read: what is at or before it came in the welcome. */
   upTo: HistoryPosition | undefined;
 }
@@ -120,15 +120,22 @@ export class RawChat implements Component {
       await this.bridge.forward(conn, CHANNELS.chatPresence(room));
       if (!conn.open) return;
       const session = this.#bayeux.localSession({ info });
-      const chatter: Chatter = { session, room, info, key: '', early: [], upTo: undefined };
+      const chatter: Chatter = {
+        session,
+        room,
+        info,
+        key: '',
+        early: new JoinBacklog(this.#limits.maxRawJoinBacklog),
+        upTo: undefined,
+      };
       this.#chatters.set(conn, chatter);
       const channel = CHANNELS.chatMessages(room);
       // Subscribed first, then the history read: every message is in the read or arrives after it; one in
       // both (at or before the read's position, same epoch) is dropped, so none is missed or doubled.
       await session.subscribe(channel, (data, _channel, message) => {
         if (!isAfter(message, chatter.upTo)) return;
-        if (chatter.early === null) conn.send(messageFrame(data));
-        else if (chatter.early.push(message) > LIVE_DURING_JOIN) {
+        if (!chatter.early.holding) conn.send(messageFrame(data));
+        else if (!chatter.early.hold(message)) {
           // Held messages are bounded; dropping some would be a silent gap: the page reconnects instead.
           conn.close(TRY_AGAIN_LATER, 'the room is too busy to join now; try again');
         }
@@ -140,8 +147,7 @@ export class RawChat implements Component {
       ]);
       if (!conn.open) return;
       chatter.upTo = { epoch: history.epoch, offset: history.offset };
-      const after = (chatter.early ?? []).filter((m) => isAfter(m, chatter.upTo));
-      chatter.early = null;
+      const after = chatter.early.release().filter((m) => isAfter(m, chatter.upTo));
       this.#send(conn, {
         type: 'welcome',
         room,
@@ -159,7 +165,7 @@ export class RawChat implements Component {
 
   onMessage(conn: Connection, message: Message): void {
     const chatter = this.#chatters.get(conn);
-    if (chatter === undefined || chatter.early !== null) return;
+    if (chatter === undefined || chatter.early.holding) return;
     const { key, room, info, session } = chatter;
     let frame: unknown;
     try {
