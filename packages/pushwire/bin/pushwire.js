@@ -1,38 +1,13 @@
 #!/usr/bin/env node
-// The pushwire CLI, in this one process (no child process: a signal sent to it stops the server).
-// A published package, or the clone after `npm install` (its `prepare` builds), runs the compiled dist/.
-// Inside the repository without a build, or asked to (PUSHWIRE_FROM_SOURCE=1, or the `pushwire-source`
-// condition), it runs the TypeScript sources through tsx registered in-process: tsx is a devDependency of
-// the repository, never needed by the published package.
-import { existsSync } from 'node:fs';
+// The pushwire CLI: dist/cli.js when built, else src/cli.ts through tsx (run-entry.js says when and why).
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { runEntry } from './run-entry.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'dist', 'cli.js');
-// Under the `pushwire-source` condition, `@pushwire/*` resolve to TypeScript sources, which compiled code
-// cannot load: run from source then too.
-const sourceCondition = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) =>
-  a.includes('pushwire-source'),
-);
-let mod;
-if (existsSync(built) && !sourceCondition && !process.env.PUSHWIRE_FROM_SOURCE) {
-  mod = await import(pathToFileURL(built).href);
-} else {
-  let tsx;
-  try {
-    tsx = await import('tsx/esm/api');
-  } catch {
-    process.stderr.write(
-      `pushwire: ${built} is missing and tsx (to run the sources) is not installed: run \`npm run build\`.\n`,
-    );
-    process.exit(1);
-  }
-  // tsx compiles the TypeScript; the hook registered after it runs first and adds the source condition.
-  tsx.register();
-  const { register: registerHook } = await import('node:module');
-  registerHook('./source-conditions.mjs', import.meta.url);
-  mod = await import(pathToFileURL(join(root, 'src', 'cli.ts')).href);
-}
-const code = await mod.main(process.argv.slice(2));
-if (typeof code === 'number') process.exitCode = code;
+await runEntry({
+  name: 'pushwire',
+  built: join(root, 'dist', 'cli.js'),
+  source: join(root, 'src', 'cli.ts'),
+  argv: process.argv.slice(2),
+});
