@@ -2,6 +2,7 @@
 import { request } from 'node:http';
 import { Client, type TransportName } from '@pushwire/client';
 import { WebSocket } from '@pushwire/websocket';
+import { afterAll, beforeAll } from 'vitest';
 import type { DemoServerOptions } from '../src/server/options.js';
 import { type DemoServer, startDemoServer } from '../src/server/server.js';
 import type { RawServerFrame } from '../src/shared/protocol.js';
@@ -122,4 +123,44 @@ export function waitFor<T>(fn: () => T | undefined, what: string, ms = 10_000): 
     };
     tick();
   });
+}
+
+/** A PNG by its signature, `size` bytes in all: what the upload checks look at (the type is in the bytes). */
+export function png(size: number): Buffer {
+  const head = Buffer.from('89504e470d0a1a0a', 'hex');
+  return Buffer.concat([head, Buffer.alloc(size - head.length, 7)]);
+}
+
+export interface DemoFixture {
+  /** The file's server (set before its first test). */
+  readonly server: DemoServer;
+  /** A Bayeux client of the server, disconnected after the file's tests. */
+  client(transport?: TransportName): Client;
+  /** Disconnects `c` after the file's tests. */
+  track(c: Client): Client;
+}
+
+/** One demo server for a test file: started before its tests, closed (with its tracked clients) after. */
+export function demoPerFile(options: DemoServerOptions = {}): DemoFixture {
+  let server: DemoServer | undefined;
+  const clients: Client[] = [];
+  beforeAll(async () => {
+    server = await demo(options);
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.disconnect()));
+    await server?.close();
+  });
+  const fixture: DemoFixture = {
+    get server() {
+      if (server === undefined) throw new Error('demoPerFile: the server starts in beforeAll');
+      return server;
+    },
+    client: (transport = 'long-polling') => fixture.track(bayeuxClient(fixture.server, transport)),
+    track: (c) => {
+      clients.push(c);
+      return c;
+    },
+  };
+  return fixture;
 }
