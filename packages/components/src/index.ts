@@ -41,4 +41,4 @@ export {
   type SessionStore,
 } from './session.js';
 export { SessionProvider, type SessionProviderOptions } from './session-provider.js';
-export { broadcast, CLOSE_CODES, WsServer, type WsServerOptions } from './ws-server.js';
+export { broadcast, CLOSE_CODES, SLOW_CONSUMER_REASON, WsServer, type WsServerOptions } from './ws-server.js';

@@ -20,6 +20,13 @@ export const DEFAULTS = Object.freeze({
   maxPayload: 1024 * 1024,
   /** WsServer: ms between keep-alive pings (Ratchet's enableKeepAlive: 30 s); a peer that missed one is closed. */
   keepAlive: 30_000,
+  /**
+   * WsServer: unread output in bytes (the socket's bufferedAmount plus the message being sent) a connection
+   * may hold; a send past it closes the connection with 1008 instead of queueing (a peer that never reads
+   * while a bridge or broadcast forwards a flood). Above the websocket layer's 4 MiB maxBufferedAmount, which
+   * only pauses reading and fails the connection after its 30 s backpressureTimeout.
+   */
+  maxSendBuffer: 8 * 1024 * 1024,
   /** WsServer: messages that may arrive while an async onOpen runs; close 1008 above. */
   maxPendingMessages: 64,
   /** IpBlackList: most addresses and ranges held. */

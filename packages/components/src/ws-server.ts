@@ -34,12 +34,39 @@ export interface WsServerOptions {
   keepAlive?: number | false;
   /** Messages that may arrive while an async onOpen runs (reading is paused meanwhile); 1008 above. Default 64. */
   maxPendingMessages?: number;
+  /**
+   * Unread output in bytes a connection may hold (bufferedAmount plus the message being sent); a send past
+   * it closes the connection with 1008 ('slow consumer') and drops the message. Default 8 MiB.
+   */
+  maxSendBuffer?: number;
   /** Wait for the peer's close frame before dropping the socket (ms). Default: the websocket package's 30 s. */
   closeTimeout?: number;
 }
 
 /** Every open WebSocket connection, whichever WsServer holds it: what broadcast() needs to frame once. */
-const sockets = new WeakMap<Connection, { ws: WebSocket; wss: WebSocketServer }>();
+const sockets = new WeakMap<Connection, { ws: WebSocket; wss: WebSocketServer; maxSendBuffer: number }>();
+
+/** The reason of the 1008 close of a connection past maxSendBuffer. */
+export const SLOW_CONSUMER_REASON = 'slow consumer: unread output past maxSendBuffer';
+
+function byteLength(data: SendData): number {
+  return typeof data === 'string'
+    ? Buffer.byteLength(data)
+    : (data as ArrayBufferView | ArrayBuffer).byteLength;
+}
+
+/**
+ * Whether `ws` may take `length` more bytes of output. Past maxSendBuffer the connection is closed with 1008
+ * (RFC 6455 7.4.1 policy violation): the websocket layer's own backpressure only pauses reading and waits
+ * backpressureTimeout, during which a flood forwarded to a peer that never reads would grow without bound.
+ * A closing socket takes nothing more, so its output stays at most maxSendBuffer (plus the close frame).
+ */
+function admits(ws: WebSocket, length: number, maxSendBuffer: number): boolean {
+  if (ws.readyState !== 1) return false;
+  if (ws.bufferedAmount + length <= maxSendBuffer) return true;
+  ws.close(CLOSE_CODES.policyViolation, SLOW_CONSUMER_REASON);
+  return false;
+}
 
 /**
  * Sends one message to many connections (DESIGN.md "Encode once"): the WebSocket connections of each
@@ -48,12 +75,15 @@ const sockets = new WeakMap<Connection, { ws: WebSocket; wss: WebSocketServer }>
  */
 export function broadcast(connections: Iterable<Connection>, data: SendData): void {
   let groups: Map<WebSocketServer, WebSocket[]> | undefined;
+  let length = -1;
   for (const conn of connections) {
     const bound = sockets.get(conn);
     if (bound === undefined) {
       if (conn.open) conn.send(data);
       continue;
     }
+    if (length === -1) length = byteLength(data);
+    if (!admits(bound.ws, length, bound.maxSendBuffer)) continue;
     groups ??= new Map();
     let list = groups.get(bound.wss);
     if (list === undefined) groups.set(bound.wss, (list = []));
@@ -78,11 +108,13 @@ function toMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Me
 /** The WebSocket transport of a connection: send frames, close with a code. */
 class WsTransport {
   readonly #ws: WebSocket;
-  constructor(ws: WebSocket) {
+  readonly #maxSendBuffer: number;
+  constructor(ws: WebSocket, maxSendBuffer: number) {
     this.#ws = ws;
+    this.#maxSendBuffer = maxSendBuffer;
   }
   send(data: SendData): void {
-    if (this.#ws.readyState === 1) this.#ws.send(data);
+    if (admits(this.#ws, byteLength(data), this.#maxSendBuffer)) this.#ws.send(data);
   }
   close(code: number = CLOSE_CODES.normal, reason?: string): void {
     if (this.#ws.readyState === 0 || this.#ws.readyState === 1) this.#ws.close(code, reason);
@@ -96,6 +128,7 @@ export class WsServer implements HttpComponent {
   readonly #protocols: readonly string[];
   readonly #strict: boolean;
   readonly #maxPending: number;
+  readonly #maxSendBuffer: number;
   readonly #open = new WeakMap<Connection, Open>();
   readonly #requests = new WeakMap<IncomingMessage, HttpRequest>();
   readonly #connections = new Set<Connection>();
@@ -109,6 +142,7 @@ export class WsServer implements HttpComponent {
       options.maxPendingMessages,
       DEFAULTS.maxPendingMessages,
     );
+    this.#maxSendBuffer = positive('maxSendBuffer', options.maxSendBuffer, DEFAULTS.maxSendBuffer);
     const keepAlive =
       options.keepAlive === false ? undefined : positive('keepAlive', options.keepAlive, DEFAULTS.keepAlive);
     const protocols = this.#protocols;
@@ -168,8 +202,8 @@ export class WsServer implements HttpComponent {
     const state: Open = { ws, pending: [], opened: true };
     this.#open.set(conn, state);
     this.#connections.add(conn);
-    sockets.set(conn, { ws, wss: this.#wss });
-    conn[kSetTransport](new WsTransport(ws));
+    sockets.set(conn, { ws, wss: this.#wss, maxSendBuffer: this.#maxSendBuffer });
+    conn[kSetTransport](new WsTransport(ws, this.#maxSendBuffer));
     conn[kSetProtocol](ws.protocol);
     const component = this.component;
     ws.on('message', (data, isBinary) => {

@@ -15,8 +15,11 @@ import type {
 } from './engine.js';
 import { encodePosition } from './engine.js';
 
-/** Bytes charged per stream besides its messages (the Map entry, epoch, arrays): empty streams count too. */
-const STREAM_OVERHEAD = 128;
+/**
+ * Bytes charged per stream besides its messages and its channel name (the Map entry, epoch, arrays): empty
+ * streams count too. Exported for the tests that cross maxHistoryBytes by one.
+ */
+export const STREAM_OVERHEAD = 128;
 /** Bytes charged per retained message besides its text (the entry object and its slot). */
 const ENTRY_OVERHEAD = 48;
 
@@ -188,6 +191,10 @@ export class HistoryStore {
     let stream = this.#streams.get(channel);
     if (stream === undefined) {
       stream = new Stream(now);
+      // The channel name is the Map key, held as long as the stream: a peer subscribing to long names on a
+      // history channel pattern would otherwise hold up to 512 characters (maxLength, up to 2 KiB of UTF-8)
+      // each for 128 bytes charged.
+      stream.bytes += Buffer.byteLength(channel);
       this.#streams.set(channel, stream);
       this.#bytes += stream.bytes;
       this.#evict(stream);
