@@ -164,17 +164,12 @@ return items`,
 );
 
 /**
- * KEYS client, subs, queue, presence channels; ARGV presence key prefix, clientId. Deletes them all and
- * removes the client from its presence sets; returns {existed, node, lostCount, lostBytes, info,
- * {channel, count after the leave, ...}, patterns...}.
- * Only the call that found the client (existed = 1) tells a sink: of racing destroys exactly one does.
+ * Lua shared by DESTROY and EXPIRE_IDLE (needs locals `pprefix`, `pid`, `node`; KEYS client, subs, queue,
+ * presence channels): deletes the client's keys, leaves its presence sets, and leaves in `subs` the reply
+ * {node, lostCount, lostBytes, info, {channel, count after the leave, ...}, patterns...}; the caller
+ * inserts its status first.
  */
-export const DESTROY = lua(
-  'destroy',
-  `local pprefix, pid = ARGV[1], ARGV[2]
-local existed = redis.call('EXISTS', KEYS[1])
-local node = redis.call('HGET', KEYS[1], 'node') or ''
-local lostBytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0')
+const DELETE_CLIENT = `local lostBytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0')
 local lost = redis.call('LLEN', KEYS[3])
 local subs = redis.call('SMEMBERS', KEYS[2])
 local info = redis.call('HGET', KEYS[1], 'info') or 'null'
@@ -193,7 +188,20 @@ table.insert(subs, 1, present)
 table.insert(subs, 1, info)
 table.insert(subs, 1, lostBytes)
 table.insert(subs, 1, lost)
-table.insert(subs, 1, node)
+table.insert(subs, 1, node)`;
+
+/**
+ * KEYS client, subs, queue, presence channels; ARGV presence key prefix, clientId. Deletes them all and
+ * removes the client from its presence sets; returns {existed, node, lostCount, lostBytes, info,
+ * {channel, count after the leave, ...}, patterns...}.
+ * Only the call that found the client (existed = 1) tells a sink: of racing destroys exactly one does.
+ */
+export const DESTROY = lua(
+  'destroy',
+  `local pprefix, pid = ARGV[1], ARGV[2]
+local existed = redis.call('EXISTS', KEYS[1])
+local node = redis.call('HGET', KEYS[1], 'node') or ''
+${DELETE_CLIENT}
 table.insert(subs, 1, existed)
 return subs`,
 );
@@ -216,26 +224,7 @@ if node ~= '' and node ~= ARGV[2] then
   end
 end
 local pprefix, pid = ARGV[3], ARGV[4]
-local lostBytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0')
-local lost = redis.call('LLEN', KEYS[3])
-local subs = redis.call('SMEMBERS', KEYS[2])
-local info = redis.call('HGET', KEYS[1], 'info') or 'null'
-local present = {}
--- Presence sets are other slots (presence needs a non-cluster Redis, README): left in the same step, so
--- the leave is decided once with the destroy. A client without presence touches only its own slot.
-for _, channel in ipairs(redis.call('SMEMBERS', KEYS[4])) do
-  local set = pprefix .. channel
-  if redis.call('ZREM', set, pid) == 1 then
-    present[#present + 1] = channel
-    present[#present + 1] = redis.call('ZCARD', set)
-  end
-end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-table.insert(subs, 1, present)
-table.insert(subs, 1, info)
-table.insert(subs, 1, lostBytes)
-table.insert(subs, 1, lost)
-table.insert(subs, 1, node)
+${DELETE_CLIENT}
 table.insert(subs, 1, 1)
 return subs`,
 );
