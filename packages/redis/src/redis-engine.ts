@@ -1,14 +1,12 @@
 // The Redis engine: sessions, subscriptions and queues in Redis, so any node answers any request of any
 // client (no sticky sessions). Per client: a HASH (the node that last heard from it), a SET of patterns and
 // a LIST queue, all under the hash tag `{clientId}` (keys.ts); multi-step changes are Lua scripts on that
-// one slot (scripts.ts). A publish reads the pattern index sets of `expand(channel)` only (O(patterns)),
-// then queues for every recipient in ONE pipeline; a message with several recipients is stored ONCE and
-// queued by reference. Each recipient's node (the one that last pinged it) is woken over ITS pub/sub
-// channel only, never every node (faye-redis wakes all). History and presence (one script each, several
-// slots) are in channel-features.ts.
+// one slot (scripts.ts). Publishing, queueing and wakes are in queues.ts (each recipient's node is woken
+// over ITS pub/sub channel only, never every node as faye-redis does); client state fields and browser
+// holds in client-state.ts; the expiry sweep in sweeper.ts; history and presence (one script each,
+// several slots) in channel-features.ts.
 
-import { randomBytes } from 'node:crypto';
-import { expand, type Message } from '@pushwire/bayeux';
+import type { Message } from '@pushwire/bayeux';
 import {
   type CreateClientOptions,
   type DeliverySink,
@@ -26,45 +24,20 @@ import {
   type PresenceChange,
   type PresenceMember,
   type PresenceSnapshot,
-  type QueueLimit,
   type SubscribeResult,
 } from '@pushwire/server';
 import { ChannelFeatures } from './channel-features.js';
-import { connectionChannel, destroyChannel, dropChannel, errorChannel } from './diagnostics.js';
+import { ClientStateStore } from './client-state.js';
+import { connectionChannel, destroyChannel, errorChannel } from './diagnostics.js';
+import { newId } from './ids.js';
 import { IoredisPort } from './ioredis-port.js';
 import { Keys } from './keys.js';
 import { type RedisEngineOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options.js';
 import type { RedisCommand, RedisPort, RedisReply } from './port.js';
-import {
-  BROWSER_HOLDS,
-  CREATE,
-  DESTROY,
-  ENQUEUE,
-  PING,
-  SET_STATE,
-  SUBSCRIBE,
-  TAKE,
-  TAKE_STATE,
-} from './scripts.js';
+import { Queues } from './queues.js';
+import { CREATE, DESTROY, PING, SUBSCRIBE } from './scripts.js';
 import { Sweeper } from './sweeper.js';
 import { decodeNodeMessage, nodeMessage } from './wire.js';
-
-const ID_BYTES = 20;
-const ID_LENGTH = 31; // 160 bits in base36 (Bayeux §2.4 wants >= 128 random bits, alphanumeric)
-
-function newId(): string {
-  return BigInt(`0x${randomBytes(ID_BYTES).toString('hex')}`)
-    .toString(36)
-    .padStart(ID_LENGTH, '0');
-}
-
-/** Queue entry tags: `=<json>` the message itself, or `@<bytes> <key>` a body shared by several queues. */
-const INLINE = '=';
-const SHARED = '@';
-
-function sharedKey(entry: string): string {
-  return entry.slice(entry.indexOf(' ') + 1);
-}
 
 export class RedisEngine implements Engine {
   readonly options: Readonly<ResolvedRedisOptions>;
@@ -76,6 +49,8 @@ export class RedisEngine implements Engine {
   readonly #onError: ((error: Error) => void) | undefined;
   readonly #sweeper: Sweeper;
   readonly #channels: ChannelFeatures;
+  readonly #queues: Queues;
+  readonly #state: ClientStateStore;
   #sink: DeliverySink | undefined;
   #closed = false;
 
@@ -100,11 +75,21 @@ export class RedisEngine implements Engine {
         connectionChannel.publish({ state: 'reconnecting', delay: event.delay });
       else connectionChannel.publish({ state: 'ready' });
     });
+    this.#queues = new Queues({
+      keys: this.keys,
+      options: this.options,
+      nodeId: this.nodeId,
+      run: (op, commands) => this.run(op, commands),
+      sink: () => this.#sink,
+      destroy: (clientId, reason) => this.destroyClient(clientId, reason),
+      newId,
+    });
+    this.#state = new ClientStateStore({ keys: this.keys, run: (op, commands) => this.run(op, commands) });
     this.#channels = new ChannelFeatures({
       keys: this.keys,
       options: this.options,
       run: (op, commands) => this.run(op, commands),
-      afterEnqueue: (ids, replies, patterns) => this.#afterEnqueue(ids, replies, patterns),
+      afterEnqueue: (ids, replies, patterns) => this.#queues.afterEnqueue(ids, replies, patterns),
       newId,
     });
     this.#sweeper = new Sweeper(this, {
@@ -264,108 +249,17 @@ export class RedisEngine implements Engine {
 
   async publish(message: Message, encoded: EncodedMessage): Promise<number> {
     await this.#enter();
-    // Exactly two round trips for every publish (index reads, then queueing): publishes issued in order
-    // reach every queue in that order, awaited or not.
-    const patterns = expand(message.channel);
-    const sets = await this.run(
-      'publish',
-      patterns.map((p) => ['SMEMBERS', this.keys.index(p)] as const),
-    );
-    let targets: string[] = [];
-    let seen: Set<string> | undefined;
-    for (const set of sets as string[][]) {
-      if (set.length === 0) continue;
-      if (targets.length === 0) targets = set;
-      else {
-        seen ??= new Set(targets);
-        for (const id of set) seen.add(id);
-      }
-    }
-    if (seen !== undefined) targets = [...seen];
-    if (targets.length === 0) return 0;
-    const commands: RedisCommand[] = [];
-    let entry = INLINE + encoded;
-    if (targets.length > 1) {
-      // Stored once; every recipient's queue holds its key and size (README: "one copy per publish").
-      const body = this.keys.body(newId());
-      commands.push(['SET', body, encoded, 'PX', this.options.bodyTtl]);
-      entry = `${SHARED}${Buffer.byteLength(encoded)} ${body}`;
-    }
-    for (const id of targets) commands.push(this.#enqueue(id, [entry], false));
-    const replies = await this.run('publish', commands);
-    return this.#afterEnqueue(targets, replies.slice(commands.length - targets.length), patterns);
+    return this.#queues.publish(message, encoded);
   }
 
   async deliver(clientId: string, encoded: EncodedMessage[]): Promise<void> {
     await this.#enter();
-    if (encoded.length === 0) return;
-    const entries = encoded.map((e) => INLINE + e);
-    const replies = await this.run('deliver', [this.#enqueue(clientId, entries, false)]);
-    await this.#afterEnqueue([clientId], replies, []);
+    return this.#queues.deliver(clientId, encoded);
   }
 
-  /**
-   * Puts messages taken but not delivered back at the HEAD of the queue, in their order, ahead of what
-   * was queued meanwhile (an interrupted delivery must not reorder).
-   */
   async requeue(clientId: string, encoded: EncodedMessage[]): Promise<void> {
     await this.#enter();
-    if (encoded.length === 0) return;
-    const entries = encoded.map((e) => INLINE + e);
-    const replies = await this.run('requeue', [this.#enqueue(clientId, entries, true)]);
-    await this.#afterEnqueue([clientId], replies, []);
-  }
-
-  #enqueue(clientId: string, entries: string[], head: boolean): RedisCommand {
-    const o = this.options;
-    return {
-      script: ENQUEUE,
-      keys: [this.keys.client(clientId), this.keys.queue(clientId)],
-      args: [o.maxQueue, o.maxQueueBytes, o.queuePolicy, o.keyTtl, head ? '1' : '0', ...entries],
-    };
-  }
-
-  /** Wakes the recipients' nodes, drops slow clients, unindexes vanished ones; the number queued for. */
-  async #afterEnqueue(ids: string[], replies: RedisReply[], patterns: string[]): Promise<number> {
-    const local: string[] = [];
-    const remote = new Map<string, string[]>();
-    const slow: string[] = [];
-    const commands: RedisCommand[] = [];
-    let queued = 0;
-    ids.forEach((id, i) => {
-      const r = replies[i];
-      if (r === null || r === undefined) {
-        // Unknown client (destroyed meanwhile, or its keys expired): drop it from the indexes we read.
-        for (const p of patterns) commands.push(['SREM', this.keys.index(p), id]);
-        return;
-      }
-      if (r === 'slow') {
-        slow.push(id);
-        return;
-      }
-      queued++;
-      const [node, dropped, bytes, limit] = r as [string, number, number, QueueLimit];
-      if (dropped > 0) {
-        // A documented loss, told on this node (the one whose delivery made the queue overflow).
-        if (dropChannel.hasSubscribers) dropChannel.publish({ clientId: id, dropped, bytes, limit });
-        this.#sink?.dropped?.(id, { dropped, bytes, limit });
-      }
-      if (node === '' || node === this.nodeId) local.push(id);
-      else {
-        let list = remote.get(node);
-        if (list === undefined) remote.set(node, (list = []));
-        list.push(id);
-      }
-    });
-    for (const [node, list] of remote) {
-      commands.push(['PUBLISH', this.keys.wakeChannel(node), nodeMessage({ kind: 'wake', ids: list })]);
-    }
-    for (const id of local) this.#sink?.wake(id);
-    await Promise.all([
-      commands.length > 0 ? this.run('wake', commands) : undefined,
-      ...slow.map((id) => this.destroyClient(id, 'slow')),
-    ]);
-    return queued;
+    return this.#queues.requeue(clientId, encoded);
   }
 
   async publishHistory(
@@ -409,108 +303,37 @@ export class RedisEngine implements Engine {
 
   async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {
     await this.#enter();
-    const [items] = await this.run('takeQueue', [
-      {
-        script: TAKE,
-        keys: [this.keys.client(clientId), this.keys.queue(clientId)],
-        args: [
-          maxBytes === undefined ? 0 : Math.max(1, Math.floor(maxBytes)),
-          journal === undefined ? '' : this.keys.stateField(journal),
-        ],
-      },
-    ]);
-    return this.#resolve(clientId, items as string[]);
+    return this.#queues.takeQueue(clientId, maxBytes, journal);
   }
 
   async readJournal(clientId: string, journal: string): Promise<EncodedMessage[]> {
     await this.#enter();
-    const [text] = await this.run('readJournal', [
-      ['HGET', this.keys.client(clientId), this.keys.stateField(journal)],
-    ]);
-    if (typeof text !== 'string') return [];
-    // Lua's cjson writes an empty array as {}; entries are strings either way.
-    const parsed = JSON.parse(text) as unknown;
-    return this.#resolve(clientId, Array.isArray(parsed) ? (parsed as string[]) : []);
-  }
-
-  /** Queue entries to messages: inline ones as they are, shared ones read by key (one round trip). */
-  async #resolve(clientId: string, entries: string[]): Promise<EncodedMessage[]> {
-    const shared = [...new Set(entries.filter((e) => e.startsWith(SHARED)).map(sharedKey))];
-    const bodies = new Map<string, string | null>();
-    if (shared.length > 0) {
-      const got = await this.run(
-        'takeQueue',
-        shared.map((key) => ['GET', key] as const),
-      );
-      shared.forEach((key, i) => {
-        bodies.set(key, got[i] as string | null);
-      });
-    }
-    const out: EncodedMessage[] = [];
-    let lost = 0;
-    for (const e of entries) {
-      if (e.startsWith(INLINE)) out.push(e.slice(1));
-      else {
-        const body = bodies.get(sharedKey(e));
-        if (typeof body === 'string') out.push(body);
-        else lost++;
-      }
-    }
-    if (lost > 0 && dropChannel.hasSubscribers) {
-      dropChannel.publish({ clientId, dropped: lost, reason: 'body-expired' });
-    }
-    return out;
+    return this.#queues.readJournal(clientId, journal);
   }
 
   async getClientState(clientId: string, key: string): Promise<string | undefined> {
     await this.#enter();
-    const [v] = await this.run('getClientState', [
-      ['HGET', this.keys.client(clientId), this.keys.stateField(key)],
-    ]);
-    return typeof v === 'string' ? v : undefined;
+    return this.#state.getClientState(clientId, key);
   }
 
   async setClientState(clientId: string, key: string, value: string | undefined): Promise<void> {
     await this.#enter();
-    const client = this.keys.client(clientId);
-    const field = this.keys.stateField(key);
-    await this.run('setClientState', [
-      value === undefined
-        ? ['HDEL', client, field]
-        : { script: SET_STATE, keys: [client], args: [field, value] },
-    ]);
+    return this.#state.setClientState(clientId, key, value);
   }
 
   async takeClientState(clientId: string, key: string): Promise<string | undefined> {
     await this.#enter();
-    const [v] = await this.run('takeClientState', [
-      { script: TAKE_STATE, keys: [this.keys.client(clientId)], args: [this.keys.stateField(key)] },
-    ]);
-    return typeof v === 'string' ? v : undefined;
+    return this.#state.takeClientState(clientId, key);
   }
 
   async setBrowserHold(browserId: string, clientId: string, untilMs: number | undefined): Promise<void> {
     await this.#enter();
-    const key = this.keys.browser(browserId);
-    if (untilMs === undefined) {
-      await this.run('setBrowserHold', [['ZREM', key, clientId]]);
-      return;
-    }
-    // The key outlives its latest hold by a little, so an abandoned browser leaves nothing behind.
-    const ttl = Math.max(1, Math.ceil(untilMs - Date.now())) + 1000;
-    await this.run('setBrowserHold', [
-      ['ZADD', key, untilMs, clientId],
-      ['PEXPIRE', key, ttl, 'GT'],
-      ['PEXPIRE', key, ttl, 'NX'],
-    ]);
+    return this.#state.setBrowserHold(browserId, clientId, untilMs);
   }
 
   async browserHolds(browserId: string, exceptClientId: string): Promise<number> {
     await this.#enter();
-    const [n] = await this.run('browserHolds', [
-      { script: BROWSER_HOLDS, keys: [this.keys.browser(browserId)], args: [Date.now(), exceptClientId] },
-    ]);
-    return n as number;
+    return this.#state.browserHolds(browserId, exceptClientId);
   }
 
   async clientCount(): Promise<number> {
