@@ -28,7 +28,7 @@ import {
 } from '@pushwire/server';
 import { ChannelFeatures } from './channel-features.js';
 import { ClientStateStore } from './client-state.js';
-import { connectionChannel, destroyChannel, errorChannel } from './diagnostics.js';
+import { destroyChannel, errorChannel } from './diagnostics.js';
 import { newId } from './ids.js';
 import { IoredisPort } from './ioredis-port.js';
 import { Keys } from './keys.js';
@@ -36,6 +36,7 @@ import { type RedisEngineOptions, type ResolvedRedisOptions, resolveRedisOptions
 import type { RedisCommand, RedisPort, RedisReply } from './port.js';
 import { Queues } from './queues.js';
 import { CREATE, DESTROY, PING, SUBSCRIBE } from './scripts.js';
+import { storage, watchConnection } from './storage.js';
 import { Sweeper } from './sweeper.js';
 import { decodeNodeMessage, nodeMessage } from './wire.js';
 
@@ -68,13 +69,7 @@ export class RedisEngine implements Engine {
         ...(opts.url === undefined ? {} : { url: opts.url }),
         ...(maxRetries === undefined ? {} : { maxRetriesPerRequest: maxRetries }),
       });
-    this.#port.onEvent((event) => {
-      if (!connectionChannel.hasSubscribers) return;
-      if (event.type === 'error') connectionChannel.publish({ state: 'error', error: event.error });
-      else if (event.type === 'reconnecting')
-        connectionChannel.publish({ state: 'reconnecting', delay: event.delay });
-      else connectionChannel.publish({ state: 'ready' });
-    });
+    watchConnection(this.#port);
     this.#queues = new Queues({
       keys: this.keys,
       options: this.options,
@@ -104,7 +99,7 @@ export class RedisEngine implements Engine {
 
   /** Subscribes to this node's wake channel, marks the node alive and starts the sweeper. */
   async start(): Promise<void> {
-    await this.#storage('start', async () => {
+    await storage('start', async () => {
       await this.#port.subscribe(this.keys.wakeChannel(this.nodeId), (text) => this.#onNodeMessage(text));
     });
     await this.run('start', [['ZADD', this.keys.nodes, Date.now(), this.nodeId]]);
@@ -362,20 +357,7 @@ export class RedisEngine implements Engine {
 
   /** Runs commands in one round trip; a failure becomes EngineError ENGINE_STORAGE (and a diagnostic). */
   run(operation: string, commands: readonly RedisCommand[]): Promise<RedisReply[]> {
-    return this.#storage(operation, () => this.#port.batch(commands));
-  }
-
-  async #storage<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (cause) {
-      const message = cause instanceof Error ? cause.message : String(cause);
-      const error = new EngineError('ENGINE_STORAGE', `pushwire redis: ${operation} failed: ${message}`, {
-        cause,
-      });
-      if (errorChannel.hasSubscribers) errorChannel.publish({ operation, error });
-      throw error;
-    }
+    return storage(operation, () => this.#port.batch(commands));
   }
 
   /** Background failures (sweeps, wake messages): reported, never swallowed, never thrown into a timer. */
