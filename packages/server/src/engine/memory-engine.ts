@@ -4,20 +4,17 @@
 // Liveness is one Map kept in order of last activity (a ping moves the client to the end), so the single
 // sweeper timer stops at the first client that is still fresh: O(expired) per sweep, not O(clients).
 
-import { randomBytes } from 'node:crypto';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Message } from '@pushwire/bayeux';
 import { channelExpansions } from '../channel-cache.js';
+import { BrowserHolds } from './browser-holds.js';
 import {
   type CreateClientOptions,
-  checkQueuePolicy,
-  DEFAULT_ENGINE_OPTIONS,
   type DeliverySink,
   type DestroyReason,
   type EncodedMessage,
   type Engine,
   EngineError,
-  type EngineOptions,
   type HistoryLimits,
   type HistoryPosition,
   type HistoryQuery,
@@ -30,8 +27,15 @@ import {
   type SubscribeResult,
 } from './engine.js';
 import { HistoryStore } from './history-store.js';
+import { checkOptions, type MemoryEngineOptions, newClientId } from './memory-options.js';
 import { MessageQueue } from './message-queue.js';
 import { PresenceStore } from './presence-store.js';
+
+export {
+  DEFAULT_MAX_HISTORY_BYTES,
+  type MemoryEngineOptions,
+  resolveEngineOptions,
+} from './memory-options.js';
 
 /**
  * `pushwire:engine:destroy` gets `{ clientId, reason, dropped, bytes }` whenever a client goes away: the
@@ -58,60 +62,14 @@ interface ClientRecord {
   readonly info: string;
 }
 
-/** Options of the memory engine beyond the shared EngineOptions. */
-export interface MemoryEngineOptions extends EngineOptions {
-  /** Bytes of channel history kept over all channels; past it whole channels lose theirs, least recently published first. Default 64 MiB. */
-  maxHistoryBytes: number;
-}
-
-export const DEFAULT_MAX_HISTORY_BYTES = 64 * 1024 * 1024;
-
-/** 160 bits from crypto (Bayeux §2.4 asks for >= 128), base36 so it stays `alphanum` as the BNF says. */
-const ID_BYTES = 20;
-const ID_LENGTH = 31; // ceil(160 / log2(36))
-
-function newClientId(): string {
-  return BigInt(`0x${randomBytes(ID_BYTES).toString('hex')}`)
-    .toString(36)
-    .padStart(ID_LENGTH, '0');
-}
-
-/** Fills in the defaults and checks the given options (every engine validates the shared ones the same way). */
-function checkOptions(opts: Partial<MemoryEngineOptions>): MemoryEngineOptions {
-  const o: MemoryEngineOptions = { ...DEFAULT_ENGINE_OPTIONS, maxHistoryBytes: DEFAULT_MAX_HISTORY_BYTES };
-  for (const key of [
-    'maxInterval',
-    'maxQueue',
-    'maxQueueBytes',
-    'maxSubscriptions',
-    'sweepInterval',
-    'maxHistoryBytes',
-  ] as const) {
-    const v = opts[key];
-    if (v === undefined) continue;
-    if (typeof v !== 'number') throw new TypeError(`pushwire engine: ${key} must be a number`);
-    if (!Number.isInteger(v) || v < 1)
-      throw new RangeError(`pushwire engine: ${key} must be a positive integer`);
-    o[key] = v;
-  }
-  if (opts.queuePolicy !== undefined) o.queuePolicy = checkQueuePolicy(opts.queuePolicy, 'pushwire engine:');
-  return o;
-}
-
-/** Fills in DEFAULT_ENGINE_OPTIONS and checks the given ones, for other engines (no memory-only options). */
-export function resolveEngineOptions(opts: Partial<EngineOptions>): EngineOptions {
-  const { maxHistoryBytes: _memoryOnly, ...shared } = checkOptions(opts);
-  return shared;
-}
-
 export class MemoryEngine implements Engine {
   readonly options: Readonly<MemoryEngineOptions>;
   private sink: DeliverySink | undefined;
   private readonly clients = new Map<string, ClientRecord>();
   /** clientId -> ms of last activity, in ascending order of that time (a ping re-inserts at the end). */
   private readonly lastSeen = new Map<string, number>();
-  /** browserId -> clientId -> deadline of its held connect (maxSessionsPerBrowser). */
-  private readonly browsers = new Map<string, Map<string, number>>();
+  /** Per browser, the clients holding a connect and until when (maxSessionsPerBrowser). */
+  private readonly browsers = new BrowserHolds();
   /** pattern -> subscribed clients. */
   private readonly index = new Map<string, Set<string>>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
@@ -396,28 +354,12 @@ export class MemoryEngine implements Engine {
 
   async setBrowserHold(browserId: string, clientId: string, untilMs: number | undefined): Promise<void> {
     this.assertOpen();
-    let holds = this.browsers.get(browserId);
-    if (untilMs === undefined) {
-      holds?.delete(clientId);
-      if (holds?.size === 0) this.browsers.delete(browserId);
-      return;
-    }
-    if (holds === undefined) this.browsers.set(browserId, (holds = new Map()));
-    holds.set(clientId, untilMs);
+    this.browsers.set(browserId, clientId, untilMs);
   }
 
   async browserHolds(browserId: string, exceptClientId: string): Promise<number> {
     this.assertOpen();
-    const holds = this.browsers.get(browserId);
-    if (holds === undefined) return 0;
-    const now = Date.now();
-    let n = 0;
-    for (const [id, until] of holds) {
-      if (until <= now) holds.delete(id);
-      else if (id !== exceptClientId) n++;
-    }
-    if (holds.size === 0) this.browsers.delete(browserId);
-    return n;
+    return this.browsers.count(browserId, exceptClientId, Date.now());
   }
 
   async clientCount(): Promise<number> {
