@@ -23,13 +23,13 @@ import {
   type PositionTemplate,
   type PresenceChange,
   type PresenceSnapshot,
-  type QueueLimit,
   type SubscribeResult,
 } from './engine.js';
 import { HistoryStore } from './history-store.js';
 import { checkOptions, type MemoryEngineOptions, newClientId } from './memory-options.js';
 import { MessageQueue } from './message-queue.js';
 import { PresenceStore } from './presence-store.js';
+import { pushUnderPolicy, type QueueDrop, trimUnderPolicy } from './queue-policy.js';
 
 export {
   DEFAULT_MAX_HISTORY_BYTES,
@@ -280,23 +280,12 @@ export class MemoryEngine implements Engine {
       encoded,
       encoded.map((item) => Buffer.byteLength(item)),
     );
-    const { maxQueue, maxQueueBytes } = this.options;
-    if (queue.length > maxQueue || queue.bytes > maxQueueBytes) {
-      if (this.options.queuePolicy === 'disconnect') {
-        this.remove(clientId, 'slow');
-        return;
-      }
-      // Drop-oldest: the oldest are the ones just put back.
-      const limit: QueueLimit = queue.length > maxQueue ? 'maxQueue' : 'maxQueueBytes';
-      let dropped = 0;
-      let bytes = 0;
-      while (queue.length > 0 && (queue.length > maxQueue || queue.bytes > maxQueueBytes)) {
-        bytes += queue.oldestSize() ?? 0;
-        queue.dropOldest();
-        dropped++;
-      }
-      this.reportDrop(clientId, dropped, bytes, limit);
+    const result = trimUnderPolicy(queue, this.options);
+    if (!result.ok) {
+      this.remove(clientId, 'slow');
+      return;
     }
+    if (result.drop !== undefined) this.reportDrop(clientId, result.drop);
     this.sink?.wake(clientId);
   }
 
@@ -405,40 +394,17 @@ export class MemoryEngine implements Engine {
     }
   }
 
-  /**
-   * Queues one message of `size` bytes under the queue policy (maxQueue and maxQueueBytes); false when the
-   * client must be dropped as slow. Under drop-oldest, a message larger than maxQueueBytes on its own is
-   * the one dropped (it could never fit), and reported as such.
-   */
+  /** Queues one message under the queue policy (queue-policy.ts); false when the client must go as slow. */
   private enqueue(clientId: string, client: ClientRecord, item: EncodedMessage, size: number): boolean {
-    const { queue } = client;
-    const { maxQueue, maxQueueBytes } = this.options;
-    if (queue.length < maxQueue && queue.bytes + size <= maxQueueBytes) {
-      queue.push(item, size);
-      return true;
-    }
-    if (this.options.queuePolicy === 'disconnect') return false;
-    const limit: QueueLimit = queue.length >= maxQueue ? 'maxQueue' : 'maxQueueBytes';
-    if (size > maxQueueBytes) {
-      this.reportDrop(clientId, 1, size, limit);
-      return true;
-    }
-    let dropped = 0;
-    let bytes = 0;
-    while (queue.length > 0 && (queue.length >= maxQueue || queue.bytes + size > maxQueueBytes)) {
-      bytes += queue.oldestSize() ?? 0;
-      queue.dropOldest();
-      dropped++;
-    }
-    queue.push(item, size);
-    this.reportDrop(clientId, dropped, bytes, limit);
-    return true;
+    const result = pushUnderPolicy(client.queue, item, size, this.options);
+    if (result.drop !== undefined) this.reportDrop(clientId, result.drop);
+    return result.ok;
   }
 
-  private reportDrop(clientId: string, dropped: number, bytes: number, limit: QueueLimit): void {
-    if (dropped === 0) return;
-    if (engineDropChannel.hasSubscribers) engineDropChannel.publish({ clientId, dropped, bytes, limit });
-    this.sink?.dropped?.(clientId, { dropped, bytes, limit });
+  private reportDrop(clientId: string, drop: QueueDrop): void {
+    if (drop.dropped === 0) return;
+    if (engineDropChannel.hasSubscribers) engineDropChannel.publish({ clientId, ...drop });
+    this.sink?.dropped?.(clientId, drop);
   }
 
   private remove(clientId: string, reason: DestroyReason): void {
