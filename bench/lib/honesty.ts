@@ -3,6 +3,8 @@
 // better. The functions that decide are pure (tested in test/bench/harness.test.ts); `checkLoad` is the
 // one place that reads the machine and prints.
 import { loadavg } from 'node:os';
+import { setTimeout } from 'node:timers/promises';
+import { cpuSnapshot, foreignCores } from './cpu-share.js';
 
 /** Load average (1 min) above which a figure is not a result. 2 cores: 1 means about half of one busy. */
 export const QUIET_LOAD = 1;
@@ -36,19 +38,74 @@ export function checkLoad(label: string, when: 'before' | 'after'): LoadReading 
   return r;
 }
 
-/** The 1-minute load before and after one run, and whether both were quiet. */
+/**
+ * CPU (in cores) that processes outside the bench may take during a run before its figure stops being a
+ * result: half a core, as the load-average gate's "half of one busy elsewhere".
+ */
+export const QUIET_FOREIGN_CORES = 0.5;
+
+/**
+ * The longest wait for the load average to settle before a run (BENCH_COOLDOWN_S, seconds; 0: no wait).
+ * The previous run's own server and generator leave the 1-minute average near 2 on 2 cores; it decays
+ * by e^(-t/60), so from 2 to 1 takes about 42 s.
+ */
+export function coolDownMs(env: NodeJS.ProcessEnv = process.env): number {
+  const s = Number(env.BENCH_COOLDOWN_S ?? 60);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 0;
+}
+
+/** The 1-minute load before and after one run, the CPU others took during it, and the verdict. */
 export interface RunLoad {
   before: number;
   after: number;
+  /** Cores used by processes outside the bench's own tree during the run (NaN: unknown). */
+  foreign?: number;
   quiet: boolean;
 }
 
-/** Runs `fn` between two load readings. */
+/**
+ * The verdict of one run. With the foreign share known: quiet when the machine was quiet before (load
+ * average at most QUIET_LOAD) and others took at most QUIET_FOREIGN_CORES during the run; the load AFTER is
+ * then the run's own doing (its server and generator) and does not count. Unknown share: both readings.
+ */
+export function runVerdict(before: number, after: number, foreign: number): boolean {
+  const quietBefore = Number.isFinite(before) && before <= QUIET_LOAD;
+  if (!Number.isFinite(foreign)) return quietBefore && Number.isFinite(after) && after <= QUIET_LOAD;
+  return quietBefore && foreign <= QUIET_FOREIGN_CORES;
+}
+
+/** Waits (bounded) until the 1-minute load average is at most QUIET_LOAD. */
+export async function coolDown(maxMs = coolDownMs()): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while ((loadavg()[0] ?? 0) > QUIET_LOAD && Date.now() < deadline) await setTimeout(1000);
+}
+
+/**
+ * Runs `fn` between two load readings, after letting the load average settle (`coolDown`), and measures
+ * the CPU other processes took meanwhile.
+ */
 export async function withLoad<T>(label: string, fn: () => Promise<T>): Promise<{ value: T; load: RunLoad }> {
+  await coolDown();
   const before = checkLoad(label, 'before');
+  const start = cpuSnapshot();
   const value = await fn();
-  const after = checkLoad(label, 'after');
-  return { value, load: { before: before.avg[0], after: after.avg[0], quiet: before.quiet && after.quiet } };
+  const foreign = foreignCores(start, cpuSnapshot());
+  const afterReading = loadVerdict(loadavg());
+  const quiet = runVerdict(before.avg[0], afterReading.avg[0], foreign);
+  console.log(afterLine(label, afterReading, foreign, quiet));
+  return { value, load: { before: before.avg[0], after: afterReading.avg[0], foreign, quiet } };
+}
+
+/** The line after a run: the load average (raised by the run itself), the others' CPU, the verdict. */
+export function afterLine(label: string, r: LoadReading, foreign: number, quiet: boolean): string {
+  const figures = r.avg.map((x) => x.toFixed(2)).join(' ');
+  const others = Number.isFinite(foreign)
+    ? `; other processes used ${foreign.toFixed(2)} cores meanwhile`
+    : '';
+  const base = `  load average after ${label}: ${figures} (includes this run's own server and generator)${others}`;
+  return quiet
+    ? base
+    : `${base}\n  !!! NOT A RESULT: the machine was busy (load before > ${QUIET_LOAD} or others > ${QUIET_FOREIGN_CORES} cores): rerun on a quiet machine !!!`;
 }
 
 /** Summary of the loads of several runs: the highest reading, and whether every run was quiet. */
@@ -57,6 +114,10 @@ export function worstLoad(loads: readonly RunLoad[]): RunLoad | null {
   return {
     before: Math.max(...loads.map((l) => l.before)),
     after: Math.max(...loads.map((l) => l.after)),
+    // The worst share, known only when every run's is.
+    ...(loads.every((l) => Number.isFinite(l.foreign))
+      ? { foreign: Math.max(...loads.map((l) => l.foreign as number)) }
+      : {}),
     quiet: loads.every((l) => l.quiet),
   };
 }
@@ -64,7 +125,8 @@ export function worstLoad(loads: readonly RunLoad[]): RunLoad | null {
 /** How a row's load is shown next to its figures. */
 export function loadNote(load: RunLoad | null): string {
   if (!load) return '';
-  const range = `load ${load.before.toFixed(1)}/${load.after.toFixed(1)}`;
+  const others = Number.isFinite(load.foreign) ? ` others ${(load.foreign as number).toFixed(2)} cores` : '';
+  const range = `load ${load.before.toFixed(1)}/${load.after.toFixed(1)}${others}`;
   return load.quiet ? range : `${range} UNDER LOAD: not a result`;
 }
 
