@@ -19,6 +19,20 @@ export interface TransportResult {
   load?: RunLoad | null;
 }
 
+/** A step is sustained when nothing was lost, no error came back and p99 stayed under `bound` ms. */
+export function isSustained(s: StepResult, bound: number): boolean {
+  return s.p99 < bound && s.received >= s.expected && s.errors === 0;
+}
+
+/** The sustained step with the highest delivered rate, or null when none was. */
+export function sustained<S extends StepResult>(steps: readonly S[], bound: number): S | null {
+  let best: S | null = null;
+  for (const s of steps) {
+    if (isSustained(s, bound) && (!best || s.rate > best.rate)) best = s;
+  }
+  return best;
+}
+
 /** The median of several runs of one contender: per step (by offered rate) and per figure. */
 export function medianResult(runs: TransportResult[]): TransportResult | undefined {
   const first = runs[0];

@@ -1,6 +1,7 @@
 // The Bayeux load generator (CometD benchmark's chat workload): clients join rooms, 50-byte messages are
 // published at a fixed rate per step, and every delivery's publish-to-receive latency is recorded.
 import { performance } from 'node:perf_hooks';
+import { nodeFor } from '../cluster/spread.js';
 import { serveParent } from '../lib/proc.js';
 import { round, Samples } from '../lib/stats.js';
 import {
@@ -20,6 +21,11 @@ interface SetupArgs extends Target {
   clients: number;
   roomSize: number;
   concurrency: number;
+  /**
+   * Cluster bench: the nodes' ports (all on `host`). Client i connects to ports[nodeFor(i)], round-robin
+   * with no stickiness, so rooms (consecutive clients) span the nodes. Absent: every client uses `port`.
+   */
+  ports?: number[];
 }
 
 interface StepArgs {
@@ -85,14 +91,17 @@ async function setup(args: SetupArgs): Promise<{ clients: number; ms: number }> 
     while (next < args.clients) {
       const i = next++;
       const local = `127.0.0.${2 + (i % 8)}`;
+      const target = args.ports
+        ? { ...args, port: args.ports[nodeFor(i, args.ports.length)] as number }
+        : args;
       const c =
         args.protocol === 'socketio'
           ? args.transport === 'websocket'
-            ? await wsSocketIoClient(args, sink, local)
-            : await pollingSocketIoClient(args, sink)
+            ? await wsSocketIoClient(target, sink, local)
+            : await pollingSocketIoClient(target, sink)
           : args.transport === 'websocket'
-            ? await wsChatClient(args, sink, local)
-            : await lpChatClient(args, sink);
+            ? await wsChatClient(target, sink, local)
+            : await lpChatClient(target, sink);
       await c.subscribe(`/chat/room${Math.floor(i / args.roomSize)}`);
       made[i] = c;
     }

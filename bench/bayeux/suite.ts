@@ -7,7 +7,7 @@ import type { BenchOptions } from '../lib/options.js';
 import { type Child, snapshot, startChild } from '../lib/proc.js';
 import { round } from '../lib/stats.js';
 import { type Row, renderTable, writeResults } from '../lib/table.js';
-import { medianResult, type TransportResult } from './aggregate.js';
+import { medianResult, sustained, type TransportResult } from './aggregate.js';
 import { type ClientCost, type ClientCostResult, runClientCost } from './client-cost.js';
 import type { StepResult } from './load-child.js';
 
@@ -62,15 +62,6 @@ const PEER_NAMES: Record<string, string> = { faye: 'Faye', socketio: 'Socket.IO 
 interface Mem {
   heapUsed: number;
   rss: number;
-}
-
-function sustained(steps: StepResult[], bound: number): StepResult | null {
-  let best: StepResult | null = null;
-  for (const s of steps) {
-    const ok = s.p99 < bound && s.received >= s.expected && s.errors === 0;
-    if (ok && (!best || s.rate > best.rate)) best = s;
-  }
-  return best;
 }
 
 async function benchTransport(

@@ -20,9 +20,12 @@ export interface Row {
   load?: RunLoad | null;
   /** The figures are instruction counts (callgrind): the load is shown for the record, never disqualifies. */
   loadIndependent?: boolean;
+  /** The two figures were taken at different rates (e.g. each at its own sustained step): no ratio. */
+  noRatio?: boolean;
 }
 
 export function ratio(row: Row): number | null {
+  if (row.noRatio === true) return null;
   return orientedRatio(row.ours, row.peer, row.higherIsBetter);
 }
 
@@ -37,8 +40,8 @@ function fmt(n: number | null): string {
  * Renders rows as a Markdown table (readable in a terminal and pasteable into bench/README.md). A target
  * is never reported as met when the row was measured under load: it says "not a result" instead.
  */
-export function renderTable(rows: Row[], peerName: string): string {
-  const head = ['scenario', 'metric', 'ours', peerName, 'ratio', 'target', 'load avg before/after', ''];
+export function renderTable(rows: Row[], peerName: string, oursName = 'ours'): string {
+  const head = ['scenario', 'metric', oursName, peerName, 'ratio', 'target', 'load avg before/after', ''];
   const lines = [head, head.map(() => '---')];
   for (const row of rows) {
     const r = ratio(row);
@@ -56,7 +59,7 @@ export function renderTable(rows: Row[], peerName: string): string {
       `${row.metric} (${row.unit})`,
       fmt(row.ours),
       fmt(row.peer),
-      r === null ? 'n/a' : `${r.toFixed(2)}x`,
+      row.noRatio === true ? '-' : r === null ? 'n/a' : `${r.toFixed(2)}x`,
       row.target === undefined ? '' : `>= ${row.target}x`,
       row.loadIndependent === true && row.load
         ? `load ${row.load.before.toFixed(1)}/${row.load.after.toFixed(1)} (instruction counts: load-independent)`

@@ -1,0 +1,109 @@
+// A dedicated redis-server for one cluster run, started by the bench on a free 127.0.0.1 port (never the
+// shared 6379, so its CPU is the cluster's alone and it can be read from /proc/<pid>/stat), without
+// persistence, bounded in memory, killed when the run ends or the harness exits.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseProcessStat, USER_HZ } from '../lib/cpu-share.js';
+
+export const REDIS_SERVER = process.env.BENCH_REDIS_SERVER ?? '/usr/bin/redis-server';
+/** Memory the bench's Redis may use: a run stores at most a few MB (1,000 clients, bounded queues). */
+export const REDIS_MAXMEMORY = '256mb';
+/** How long redis-server may take to answer PING after spawning (the machine is loaded). */
+export const REDIS_READY_MS = 15_000;
+
+export interface RedisChild {
+  port: number;
+  pid: number;
+  /** CPU seconds redis-server (all its threads) has used so far, from /proc/<pid>/stat. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const cp of live) cp.kill('SIGKILL');
+});
+
+/** A port the kernel just handed out on 127.0.0.1 (closed again: redis-server binds it right after). */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', resolve);
+  });
+  const addr = srv.address();
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  if (!addr || typeof addr === 'string') throw new Error('no port');
+  return addr.port;
+}
+
+/** True when a PING on `port` gets +PONG within 1 s. */
+function pong(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    const done = (ok: boolean): void => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(1000, () => done(false));
+    sock.on('error', () => done(false));
+    sock.on('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d: Buffer) => done(d.toString().startsWith('+PONG')));
+  });
+}
+
+async function startOnce(): Promise<RedisChild> {
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  args.push('--maxmemory', REDIS_MAXMEMORY, '--maxmemory-policy', 'noeviction', '--loglevel', 'warning');
+  const cp = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  live.add(cp);
+  const exited = new Promise<void>((resolve) => cp.once('exit', () => resolve()));
+  void exited.then(() => live.delete(cp));
+  const spawnError = new Promise<Error>((resolve) => cp.once('error', resolve));
+  const deadline = Date.now() + REDIS_READY_MS;
+  let failure: Error | null = null;
+  void spawnError.then((e) => {
+    failure = new Error(`cannot start ${REDIS_SERVER}: ${e.message}`);
+  });
+  while (!(await pong(port))) {
+    if (failure) throw failure;
+    if (cp.exitCode !== null) throw new Error(`${REDIS_SERVER} exited (${cp.exitCode}) on port ${port}`);
+    if (Date.now() > deadline) {
+      cp.kill('SIGKILL');
+      throw new Error(`${REDIS_SERVER} not answering PING after ${REDIS_READY_MS} ms`);
+    }
+    await sleep(50);
+  }
+  const pid = cp.pid ?? 0;
+  return {
+    port,
+    pid,
+    cpuSeconds() {
+      const p = parseProcessStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      if (!p) throw new Error(`cannot read /proc/${pid}/stat`);
+      return p.ticks / USER_HZ;
+    },
+    async stop() {
+      if (cp.exitCode !== null || cp.signalCode !== null) return;
+      cp.kill('SIGKILL'); // nothing to save (no persistence)
+      await exited;
+    },
+  };
+}
+
+/** Starts redis-server on a free port; retries twice if another process took the port in between. */
+export async function startRedis(): Promise<RedisChild> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await startOnce();
+    } catch (err) {
+      last = err;
+      if (err instanceof Error && err.message.startsWith('cannot start')) break;
+    }
+  }
+  throw last instanceof Error ? last : new Error(String(last));
+}
