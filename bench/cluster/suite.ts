@@ -39,7 +39,7 @@ export function clusterPlan(quick: boolean): ClusterPlan {
     ? { clients: 100, steps: [1000, 3000], stepMs: 1000, drainMs: 1500, warmMs: 500, rounds: 1 }
     : {
         clients: 1000,
-        steps: [1000, 2000, 5000, 10_000, 15_000, 20_000, 30_000, 40_000, 60_000],
+        steps: [1000, 2000, 5000, 10_000, 20_000, 40_000],
         stepMs: 3000,
         drainMs: 3000,
         warmMs: 1000,
