@@ -1,0 +1,43 @@
+// The cluster bench's own redis-server (bench/cluster/redis-server.ts): a fresh process on a free port,
+// never the shared 6379, whose CPU is readable from /proc, and which is gone once stopped.
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { REDIS_SERVER, startRedis } from '../../bench/cluster/redis-server.js';
+
+/** Sends one inline command and resolves with the first reply chunk, or the connection error's code. */
+function ask(port: number, command: string): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    sock.setTimeout(5000, () => {
+      sock.destroy();
+      resolve('timeout');
+    });
+    sock.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    sock.on('connect', () => sock.write(`${command}\r\n`));
+    sock.on('data', (d: Buffer) => {
+      sock.destroy();
+      resolve(d.toString());
+    });
+  });
+}
+
+describe.skipIf(!existsSync(REDIS_SERVER) && !process.env.CI)('bench redis-server', () => {
+  it('starts on a free port without persistence, reports its CPU, and is gone after stop', async () => {
+    const redis = await startRedis();
+    try {
+      expect(redis.port).not.toBe(6379);
+      expect(await ask(redis.port, 'PING')).toBe('+PONG\r\n');
+      const save = await ask(redis.port, 'CONFIG GET save');
+      expect(save).toBe('*2\r\n$4\r\nsave\r\n$0\r\n\r\n');
+      expect(await ask(redis.port, 'CONFIG GET appendonly')).toContain('no');
+      const cpu = redis.cpuSeconds();
+      expect(Number.isFinite(cpu)).toBe(true);
+      expect(cpu).toBeGreaterThanOrEqual(0);
+    } finally {
+      await redis.stop();
+    }
+    expect(existsSync(`/proc/${redis.pid}`)).toBe(false);
+    expect(await ask(redis.port, 'PING')).toBe('ECONNREFUSED');
+  }, 30_000);
+});
