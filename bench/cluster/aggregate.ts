@@ -17,6 +17,13 @@ export interface ClusterStep extends StepResult {
   redisCpu: number;
   /** Deliveries per CPU-second of the nodes and Redis together (the generator is not counted). */
   perTotalCpuSecond: number;
+  /**
+   * Redis commands executed per delivered message (INFO commandstats, script-internal calls included): a
+   * load-independent measure of how much Redis work a delivery costs.
+   */
+  redisCommandsPerDelivery?: number;
+  /** Redis commands over the step, per command, total under `*`. */
+  redisCommands?: Record<string, number>;
 }
 
 /** One run: one contender on `nodes` node processes sharing one fresh redis-server. */
@@ -106,6 +113,7 @@ export function medianSteps(runs: readonly ClusterRun[]): ClusterStep[] {
       nodeCpu: Array.from({ length: width }, (_v, i) => m((s) => s.nodeCpu[i])),
       redisCpu: m((s) => s.redisCpu),
       perTotalCpuSecond: m((s) => s.perTotalCpuSecond),
+      redisCommandsPerDelivery: m((s) => s.redisCommandsPerDelivery, 2),
     });
   }
   return out;
@@ -152,5 +160,5 @@ export function commonFullStep(summaries: readonly (ClusterSummary | null | unde
 /** One line per step for the console. */
 export function stepLine(impl: string, nodes: number, s: ClusterStep): string {
   const sus = isSustained(s, CLUSTER_P99_BOUND_MS) ? 'sustained' : 'not sustained';
-  return `  ${impl} x${nodes} target ${s.target}/s: delivered ${s.rate}/s (${(s.fraction * 100).toFixed(2)}%) p50 ${s.p50} ms p99 ${s.p99} ms errors ${s.errors} [${sus}]; cpu nodes ${s.nodeCpu.map((c) => `${c}%`).join(' ')} redis ${s.redisCpu}% generator ${s.loadCpu}%; ${s.perTotalCpuSecond} deliveries per CPU-second (nodes+redis); ${s.perResponse} per response`;
+  return `  ${impl} x${nodes} target ${s.target}/s: delivered ${s.rate}/s (${(s.fraction * 100).toFixed(2)}%) p50 ${s.p50} ms p99 ${s.p99} ms errors ${s.errors} [${sus}]; cpu nodes ${s.nodeCpu.map((c) => `${c}%`).join(' ')} redis ${s.redisCpu}% generator ${s.loadCpu}%; ${s.perTotalCpuSecond} deliveries per CPU-second (nodes+redis); ${s.redisCommandsPerDelivery ?? '-'} redis commands per delivery; ${s.perResponse} per response`;
 }

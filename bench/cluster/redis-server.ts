@@ -18,6 +18,8 @@ export interface RedisChild {
   pid: number;
   /** CPU seconds redis-server (all its threads) has used so far, from /proc/<pid>/stat. */
   cpuSeconds(): number;
+  /** Commands executed so far, per command (INFO commandstats; commands run inside scripts included). */
+  commandCalls(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,58 @@ function pong(port: number): Promise<boolean> {
   });
 }
 
+/** Calls per command from `INFO commandstats` text (`cmdstat_<name>:calls=<n>,...` lines). */
+export function parseCommandStats(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out[m[1] as string] = Number(m[2]);
+  return out;
+}
+
+/** Per-command calls between two readings, without the bench's own INFO calls; the total under `*`. */
+export function commandDelta(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  let total = 0;
+  for (const [name, calls] of Object.entries(after)) {
+    if (name === 'info') continue;
+    const d = calls - (before[name] ?? 0);
+    if (d > 0) {
+      out[name] = d;
+      total += d;
+    }
+  }
+  out['*'] = total;
+  return out;
+}
+
+/** Sends one inline command and reads its bulk-string reply in full (bounded: 1 MiB, 5 s). */
+function bulkCommand(port: number, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1');
+    let buf = Buffer.alloc(0);
+    const fail = (err: Error): void => {
+      sock.destroy();
+      reject(err);
+    };
+    sock.setTimeout(5000, () => fail(new Error(`redis ${command}: no reply in 5 s`)));
+    sock.on('error', fail);
+    sock.on('connect', () => sock.write(`${command}\r\n`));
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length > 1 << 20) return fail(new Error(`redis ${command}: reply over 1 MiB`));
+      const eol = buf.indexOf('\r\n');
+      if (eol < 0) return;
+      if (buf[0] !== 0x24) return fail(new Error(`redis ${command}: ${buf.subarray(0, eol).toString()}`));
+      const len = Number(buf.subarray(1, eol).toString());
+      if (buf.length < eol + 2 + len) return;
+      sock.destroy();
+      resolve(buf.subarray(eol + 2, eol + 2 + len).toString());
+    });
+  });
+}
+
 async function startOnce(): Promise<RedisChild> {
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
@@ -85,6 +139,9 @@ async function startOnce(): Promise<RedisChild> {
       const p = parseProcessStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
       if (!p) throw new Error(`cannot read /proc/${pid}/stat`);
       return p.ticks / USER_HZ;
+    },
+    async commandCalls() {
+      return parseCommandStats(await bulkCommand(port, 'INFO commandstats'));
     },
     async stop() {
       if (cp.exitCode !== null || cp.signalCode !== null) return;

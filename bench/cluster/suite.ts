@@ -9,9 +9,10 @@ import type { StepResult } from '../bayeux/load-child.js';
 import { interleave, withLoad } from '../lib/honesty.js';
 import type { BenchOptions } from '../lib/options.js';
 import { type Child, startChild } from '../lib/proc.js';
+import { round } from '../lib/stats.js';
 import { type Row, renderTable, writeResults } from '../lib/table.js';
 import { type ClusterRun, type ClusterStep, stepCpu, stepLine, summarise } from './aggregate.js';
-import { type RedisChild, startRedis } from './redis-server.js';
+import { commandDelta, type RedisChild, startRedis } from './redis-server.js';
 import { type Summaries, scaleRows, versusRows } from './rows.js';
 import { roomsSpanningNodes, spreadCounts } from './spread.js';
 
@@ -69,14 +70,14 @@ async function cpuOf(nodes: Child[]): Promise<number[]> {
   return u.map((x) => x.user + x.system);
 }
 
-async function clusterRun(impl: string, n: number, plan: ClusterPlan, round: number): Promise<ClusterRun> {
+async function clusterRun(impl: string, n: number, plan: ClusterPlan, rep: number): Promise<ClusterRun> {
   const out: ClusterRun = { impl, nodes: n, clients: plan.clients, steps: [] };
   let redis: RedisChild | null = null;
   const nodes: Child[] = [];
   let load: Child | null = null;
   try {
     redis = await startRedis();
-    const prefix = `bench-${impl}-${n}-${round}`;
+    const prefix = `bench-${impl}-${n}-${rep}`;
     const started = await Promise.allSettled(
       Array.from({ length: n }, (_v, k) =>
         startChild(
@@ -116,6 +117,7 @@ async function clusterRun(impl: string, n: number, plan: ClusterPlan, round: num
     let bad = 0;
     for (const rate of plan.steps) {
       const node0 = await cpuOf(nodes);
+      const cmds0 = await redis.commandCalls();
       const redis0 = redis.cpuSeconds();
       const t0 = performance.now();
       const s = await load.call<StepResult>('step', {
@@ -126,6 +128,7 @@ async function clusterRun(impl: string, n: number, plan: ClusterPlan, round: num
       const node1 = await cpuOf(nodes);
       const redisS = redis.cpuSeconds() - redis0;
       const wall = performance.now() - t0;
+      const commands = commandDelta(cmds0, await redis.commandCalls());
       const step: ClusterStep = {
         ...s,
         ...stepCpu(
@@ -134,6 +137,8 @@ async function clusterRun(impl: string, n: number, plan: ClusterPlan, round: num
           node1.map((x, i) => x - (node0[i] ?? 0)),
           redisS,
         ),
+        redisCommands: commands,
+        redisCommandsPerDelivery: round((commands['*'] ?? 0) / Math.max(1, s.received), 2),
       };
       out.steps.push(step);
       console.log(stepLine(impl, n, step));

@@ -10,6 +10,7 @@ import {
   stepCpu,
   summarise,
 } from '../../bench/cluster/aggregate.js';
+import { commandDelta, parseCommandStats } from '../../bench/cluster/redis-server.js';
 import { SCALE_TARGET, type Summaries, scaleRows, versusRows } from '../../bench/cluster/rows.js';
 import { nodeFor, roomsSpanningNodes, spreadCounts } from '../../bench/cluster/spread.js';
 import { renderTable } from '../../bench/lib/table.js';
@@ -210,5 +211,34 @@ describe('tables', () => {
     const rows = versusRows(failed, [1], 'pushwire', 'faye', 'faye-redis');
     expect(rows[0]?.peer).toBeNull();
     expect(rows[0]?.note).toBe('faye-redis: FAILED faye-redis is not installed (npm install)');
+  });
+});
+
+describe('Redis commands per step', () => {
+  const info = (evalsha: number, lpop: number, infoCalls: number): string =>
+    [
+      '# Commandstats',
+      `cmdstat_evalsha:calls=${evalsha},usec=900,usec_per_call=9.00,rejected_calls=0,failed_calls=0`,
+      `cmdstat_lpop:calls=${lpop},usec=10,usec_per_call=1.00,rejected_calls=0,failed_calls=0`,
+      `cmdstat_info:calls=${infoCalls},usec=10,usec_per_call=1.00,rejected_calls=0,failed_calls=0`,
+      `cmdstat_client|setname:calls=2,usec=1,usec_per_call=0.50,rejected_calls=0,failed_calls=0`,
+    ].join('\r\n');
+
+  it('parses INFO commandstats, subcommands included', () => {
+    expect(parseCommandStats(info(100, 7, 3))).toEqual({
+      evalsha: 100,
+      lpop: 7,
+      info: 3,
+      'client|setname': 2,
+    });
+    expect(parseCommandStats('# Commandstats\r\n')).toEqual({});
+  });
+
+  it("counts what ran between two readings, not the bench's own INFO calls, a new command from 0", () => {
+    const d = commandDelta(parseCommandStats(info(100, 7, 3)), {
+      ...parseCommandStats(info(160, 7, 5)),
+      publish: 4,
+    });
+    expect(d).toEqual({ evalsha: 60, publish: 4, '*': 64 });
   });
 });

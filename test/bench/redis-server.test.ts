@@ -31,6 +31,10 @@ describe.skipIf(!existsSync(REDIS_SERVER) && !process.env.CI)('bench redis-serve
       const save = await ask(redis.port, 'CONFIG GET save');
       expect(save).toBe('*2\r\n$4\r\nsave\r\n$0\r\n\r\n');
       expect(await ask(redis.port, 'CONFIG GET appendonly')).toContain('no');
+      const before = await redis.commandCalls();
+      await ask(redis.port, 'PING');
+      const after = await redis.commandCalls();
+      expect((after.ping ?? 0) - (before.ping ?? 0)).toBe(1);
       const cpu = redis.cpuSeconds();
       expect(Number.isFinite(cpu)).toBe(true);
       expect(cpu).toBeGreaterThanOrEqual(0);
