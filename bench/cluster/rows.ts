@@ -83,6 +83,14 @@ export function versusRows(
     });
     rows.push({
       ...base,
+      metric: `Redis commands per delivery at ${at ?? '-'}/s offered (INFO commandstats, scripts' inner calls included)`,
+      unit: 'count',
+      ours: step(o)?.redisCommandsPerDelivery ?? null,
+      peer: step(p)?.redisCommandsPerDelivery ?? null,
+      higherIsBetter: false,
+    });
+    rows.push({
+      ...base,
       metric: `CPU per node at ${at ?? '-'}/s offered`,
       unit: '% of a core',
       ours: finite(mean(step(o)?.nodeCpu ?? [])),

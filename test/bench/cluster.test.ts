@@ -15,7 +15,7 @@ import { SCALE_TARGET, type Summaries, scaleRows, versusRows } from '../../bench
 import { nodeFor, roomsSpanningNodes, spreadCounts } from '../../bench/cluster/spread.js';
 import { renderTable } from '../../bench/lib/table.js';
 
-function step(target: number, over: Partial<ClusterStep> = {}): ClusterStep {
+function step(target: number, over: Partial<ClusterStep> = {}, impl = 'pushwire'): ClusterStep {
   return {
     target,
     published: target / 10,
@@ -33,6 +33,7 @@ function step(target: number, over: Partial<ClusterStep> = {}): ClusterStep {
     nodeCpu: [20],
     redisCpu: 5,
     perTotalCpuSecond: 4000,
+    redisCommandsPerDelivery: impl === 'faye' ? 7 : 13,
     ...over,
   };
 }
@@ -150,7 +151,7 @@ describe('tables', () => {
     },
     faye: {
       1: summarise([run('faye', 1, [step(1000)])]),
-      2: summarise([run('faye', 2, [step(1000), step(2000, { p99: 70 })])]),
+      2: summarise([run('faye', 2, [step(1000, {}, 'faye'), step(2000, { p99: 70 }, 'faye')])]),
     },
   };
 
@@ -196,7 +197,10 @@ describe('tables', () => {
     expect(two.find((r) => r.metric.startsWith('sustained'))).toMatchObject({ ours: 5000, peer: 1000 });
     const same = two.find((r) => r.metric.startsWith('deliveries per CPU-second (nodes + Redis) at 2000/s'));
     expect(same).toMatchObject({ ours: 4000, peer: 4000, higherIsBetter: true });
+    const cmds = two.find((r) => r.metric.startsWith('Redis commands per delivery at 2000/s'));
+    expect(cmds).toMatchObject({ ours: 13, peer: 7, higherIsBetter: false });
     const table = renderTable(two, 'faye-redis');
+    expect(table).toContain('| 13.0 | 7.00 | 0.54x |');
     expect(table).toContain('CPU per node at that step (% of a core) | 45.0 | 20.0 | - |');
     expect(table).toContain(
       'sustained deliveries/s at p99 < 50 ms, none lost (msg/s) | 5,000 | 1,000 | 5.00x |',
