@@ -27,6 +27,21 @@ const live = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const cp of live) cp.kill('SIGKILL');
 });
+// Node children die with the harness through their IPC channel; redis-server has none, and a signal (e.g.
+// `timeout` sending SIGTERM) ends Node without 'exit' handlers. So while one runs, a signal kills it and
+// exits, which also runs proc.ts's 'exit' handler for the Node children.
+function onSignal(signal: NodeJS.Signals): void {
+  for (const cp of live) cp.kill('SIGKILL');
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+function guard(): void {
+  if (live.size !== 1) return;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, onSignal);
+}
+function unguard(): void {
+  if (live.size !== 0) return;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(sig, onSignal);
+}
 
 /** A port the kernel just handed out on 127.0.0.1 (closed again: redis-server binds it right after). */
 async function freePort(): Promise<number> {
@@ -114,8 +129,12 @@ async function startOnce(): Promise<RedisChild> {
   args.push('--maxmemory', REDIS_MAXMEMORY, '--maxmemory-policy', 'noeviction', '--loglevel', 'warning');
   const cp = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   live.add(cp);
+  guard();
   const exited = new Promise<void>((resolve) => cp.once('exit', () => resolve()));
-  void exited.then(() => live.delete(cp));
+  void exited.then(() => {
+    live.delete(cp);
+    unguard();
+  });
   const spawnError = new Promise<Error>((resolve) => cp.once('error', resolve));
   const deadline = Date.now() + REDIS_READY_MS;
   let failure: Error | null = null;

@@ -1,9 +1,15 @@
 // The cluster bench's own redis-server (bench/cluster/redis-server.ts): a fresh process on a free port,
 // never the shared 6379, whose CPU is readable from /proc, and which is gone once stopped.
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { REDIS_SERVER, startRedis } from '../../bench/cluster/redis-server.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 /** Sends one inline command and resolves with the first reply chunk, or the connection error's code. */
 function ask(port: number, command: string): Promise<string> {
@@ -44,4 +50,34 @@ describe.skipIf(!existsSync(REDIS_SERVER) && !process.env.CI)('bench redis-serve
     expect(existsSync(`/proc/${redis.pid}`)).toBe(false);
     expect(await ask(redis.port, 'PING')).toBe('ECONNREFUSED');
   }, 30_000);
+
+  it('dies with the harness when the harness gets SIGTERM (no orphaned redis-server)', async () => {
+    const holder = spawn(process.execPath, ['--import', 'tsx', join(here, 'redis-holder.fixture.ts')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      holder.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /redis-pid (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      holder.once('exit', (code) => reject(new Error(`holder exited (${code}) before starting redis`)));
+    });
+    expect(existsSync(`/proc/${pid}`)).toBe(true);
+    const exited = new Promise<number | null>((resolve) => holder.once('exit', (code) => resolve(code)));
+    holder.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    // SIGKILLed by the holder on its way out; gone once the kernel has reaped it (init adopts it).
+    for (let i = 0; i < 100 && existsSync(`/proc/${pid}`) && !isZombie(pid); i++) await sleep(50);
+    expect(!existsSync(`/proc/${pid}`) || isZombie(pid)).toBe(true);
+  }, 60_000);
 });
+
+function isZombie(pid: number): boolean {
+  try {
+    return / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
