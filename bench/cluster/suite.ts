@@ -12,6 +12,7 @@ import { type Child, startChild } from '../lib/proc.js';
 import { round } from '../lib/stats.js';
 import { type Row, renderTable, writeResults } from '../lib/table.js';
 import { type ClusterRun, type ClusterStep, stepCpu, stepLine, summarise } from './aggregate.js';
+import { type ClusterPlan, clusterPlan, stepBudgetMs, WARM_DRAIN_MS } from './plan.js';
 import { commandDelta, type RedisChild, startRedis } from './redis-server.js';
 import { type Summaries, scaleRows, versusRows } from './rows.js';
 import { roomsSpanningNodes, spreadCounts } from './spread.js';
@@ -20,33 +21,6 @@ const IMPLS = ['pushwire', 'faye'] as const;
 const NAMES: Record<string, string> = { pushwire: 'ours (@pushwire/redis)', faye: 'faye-redis' };
 const NODE_COUNTS = [1, 2, 3] as const;
 const ROOM_SIZE = 10;
-
-interface ClusterPlan {
-  clients: number;
-  /** Offered deliveries/s per step, rising. */
-  steps: number[];
-  stepMs: number;
-  drainMs: number;
-  warmMs: number;
-  rounds: number;
-}
-
-/**
- * Default: 2 interleaved rounds x 2 contenders x 3 node counts = 12 runs of a rising climb (about 8 minutes
- * on this machine); --quick: 1 round, 100 clients, two short steps (under 2 minutes).
- */
-export function clusterPlan(quick: boolean): ClusterPlan {
-  return quick
-    ? { clients: 100, steps: [1000, 3000], stepMs: 1000, drainMs: 1500, warmMs: 500, rounds: 1 }
-    : {
-        clients: 1000,
-        steps: [1000, 2000, 5000, 10_000, 20_000, 40_000],
-        stepMs: 3000,
-        drainMs: 3000,
-        warmMs: 1000,
-        rounds: 2,
-      };
-}
 
 export const CAVEAT =
   'CAVEAT: this machine has ' +
@@ -112,7 +86,7 @@ async function clusterRun(impl: string, n: number, plan: ClusterPlan, rep: numbe
     await load.call<StepResult>('step', {
       deliveredRate: plan.steps[0],
       durationMs: plan.warmMs,
-      drainMs: 2000,
+      drainMs: WARM_DRAIN_MS,
     });
     let bad = 0;
     for (const rate of plan.steps) {
@@ -177,6 +151,10 @@ export async function runClusterBench(opts: BenchOptions): Promise<void> {
   }
   console.log(
     `cluster bench (${opts.quick ? 'quick' : 'full'}): ${impls.join(', ')} on ${nodeCounts.join('/')} node(s), ${plan.clients} websocket chat clients round-robin over the nodes, rooms of ${ROOM_SIZE}, ${plan.rounds} interleaved round(s), medians`,
+  );
+  const budget = stepBudgetMs(plan, plan.rounds * nodeCounts.length * impls.length);
+  console.log(
+    `bounded: warm-ups and steps take at most ${(budget / 60_000).toFixed(1)} min (plus child start-up)`,
   );
   console.log(CAVEAT);
   const runs: Record<string, Record<number, ClusterRun[]>> = {};

@@ -10,6 +10,7 @@ import {
   stepCpu,
   summarise,
 } from '../../bench/cluster/aggregate.js';
+import { clusterPlan, stepBudgetMs } from '../../bench/cluster/plan.js';
 import { commandDelta, parseCommandStats } from '../../bench/cluster/redis-server.js';
 import { SCALE_TARGET, type Summaries, scaleRows, versusRows } from '../../bench/cluster/rows.js';
 import { nodeFor, roomsSpanningNodes, spreadCounts } from '../../bench/cluster/spread.js';
@@ -244,5 +245,22 @@ describe('Redis commands per step', () => {
       publish: 4,
     });
     expect(d).toEqual({ evalsha: 60, publish: 4, '*': 64 });
+  });
+});
+
+describe('plan', () => {
+  it("is bounded: the full run's 12 runs of steps fit in 6.6 minutes, --quick's 6 in 45 s", () => {
+    const full = clusterPlan(false);
+    expect(full).toMatchObject({ clients: 1000, rounds: 2 });
+    expect(full.steps.length).toBeLessThanOrEqual(6);
+    expect(stepBudgetMs(full, 2 * 3 * 2)).toBe(396_000);
+    const quick = clusterPlan(true);
+    expect(quick).toMatchObject({ clients: 100, rounds: 1 });
+    expect(stepBudgetMs(quick, 3 * 2)).toBe(45_000);
+  });
+
+  it('rises: every step offers more than the one before', () => {
+    for (const plan of [clusterPlan(false), clusterPlan(true)])
+      expect(plan.steps.every((r, i) => i === 0 || r > (plan.steps[i - 1] as number))).toBe(true);
   });
 });
