@@ -27,7 +27,7 @@ import {
 import type { Core } from './core.js';
 import type { HistoryQuery } from './engine/engine.js';
 import type { BayeuxEvents } from './events.js';
-import { announcePresence } from './presence.js';
+import { joinPresence, leavePresence } from './presence.js';
 import { publishFromServer } from './publish.js';
 import type { SocketBinding, SocketPush } from './socket-push.js';
 
@@ -185,12 +185,7 @@ export class LocalSession {
           : 'pushwire: the local session is unknown to the engine',
       );
     }
-    if (!isWildcard(pattern) && core.features.presence(pattern) !== undefined) {
-      const change = await core.engine.presenceJoin(pattern, clientId);
-      if (change.changed && change.member !== undefined) {
-        await announcePresence(core, pattern, 'join', change.member, change.count);
-      }
-    }
+    await joinPresence(core, pattern, clientId);
     return out;
   }
 
@@ -260,12 +255,7 @@ export class LocalSession {
     if (clientId === undefined || this.#closed) return;
     const core = this.#core;
     if (await core.engine.unsubscribe(clientId, pattern)) {
-      if (!isWildcard(pattern) && core.features.presence(pattern) !== undefined) {
-        const change = await core.engine.presenceLeave(pattern, clientId);
-        if (change.changed && change.member !== undefined) {
-          await announcePresence(core, pattern, 'leave', change.member, change.count);
-        }
-      }
+      await leavePresence(core, pattern, clientId);
       core.events.emit('unsubscribe', { clientId, subscription: pattern });
     }
   }

@@ -17,7 +17,7 @@ import type { BatchContext, Core } from './core.js';
 import { clientIdOf, FIRST_CONNECT_STATE, failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
 import type { HistoryQuery, HistoryRead } from './engine/engine.js';
 import { recoveryExt, recoveryQuery } from './history.js';
-import { announcePresence } from './presence.js';
+import { joinPresence, leavePresence } from './presence.js';
 
 /** Bayeux §4.1. */
 export async function handshake(core: Core, message: Message, ctx: BatchContext): Promise<Message> {
@@ -227,12 +227,7 @@ export async function subscribe(core: Core, message: Message, ctx: BatchContext)
       // A channel without history cannot recover: the app learns it must reload its state.
       else if (query !== undefined) replyExt = { recover: { recovered: false } };
     }
-    if (!isWildcard(pattern) && core.features.presence(pattern) !== undefined) {
-      const change = await core.engine.presenceJoin(pattern, clientId);
-      if (change.changed && change.member !== undefined) {
-        await announcePresence(core, pattern, 'join', change.member, change.count);
-      }
-    }
+    await joinPresence(core, pattern, clientId);
     if (!before.has(pattern)) {
       before.add(pattern);
       core.events.emit('subscribe', { clientId, subscription: pattern });
@@ -256,12 +251,7 @@ export async function unsubscribe(core: Core, message: Message): Promise<Message
   }
   for (const pattern of list) {
     if (await core.engine.unsubscribe(clientId, pattern)) {
-      if (!isWildcard(pattern) && core.features.presence(pattern) !== undefined) {
-        const change = await core.engine.presenceLeave(pattern, clientId);
-        if (change.changed && change.member !== undefined) {
-          await announcePresence(core, pattern, 'leave', change.member, change.count);
-        }
-      }
+      await leavePresence(core, pattern, clientId);
       core.events.emit('unsubscribe', { clientId, subscription: pattern });
     }
   }

@@ -6,7 +6,7 @@
 // The query is the service `/service/presence` (CometD remoteCall, `client.presence()`).
 
 import { createHash } from 'node:crypto';
-import { type Message, PRESENCE_SERVICE, presenceChannelOf } from '@pushwire/bayeux';
+import { isWildcard, type Message, PRESENCE_SERVICE, presenceChannelOf } from '@pushwire/bayeux';
 import type { Core } from './core.js';
 import type { PresenceMember } from './engine/engine.js';
 import type { RequestContext } from './options.js';
@@ -47,6 +47,28 @@ export async function announcePresence(
   const out = await core.extensions.outgoing(message, ctx);
   if (out === null) return;
   await core.engine.publish(out, JSON.stringify(out));
+}
+
+/**
+ * Makes `clientId` a member of `channel`'s presence after it subscribed there, and announces the join when
+ * it is new. Remote clients (/meta/subscribe) and local sessions both come here, so a member is one thing
+ * whatever it is. Only exact channels with presence have members (a wildcard is not a room).
+ */
+export async function joinPresence(core: Core, channel: string, clientId: string): Promise<void> {
+  if (isWildcard(channel) || core.features.presence(channel) === undefined) return;
+  const change = await core.engine.presenceJoin(channel, clientId);
+  if (change.changed && change.member !== undefined) {
+    await announcePresence(core, channel, 'join', change.member, change.count);
+  }
+}
+
+/** The counterpart of joinPresence after an unsubscribe: the leave is announced when it is real. */
+export async function leavePresence(core: Core, channel: string, clientId: string): Promise<void> {
+  if (isWildcard(channel) || core.features.presence(channel) === undefined) return;
+  const change = await core.engine.presenceLeave(channel, clientId);
+  if (change.changed && change.member !== undefined) {
+    await announcePresence(core, channel, 'leave', change.member, change.count);
+  }
 }
 
 export interface PresenceQueryResult {
