@@ -138,6 +138,44 @@ describe('handshake rates and session caps', () => {
     expect(seen).toEqual(['203.0.113.1', '203.0.113.2']);
   });
 
+  it('IPv6: the addresses of one /64 share maxSessionsPerAddress and maxHandshakesPerAddress (ipv6PrefixLength)', async () => {
+    // Regression: each IPv6 address counted alone, so one /64 (2^64 addresses) had no limit at all.
+    freezeDate();
+    h = await startBayeux({ maxSessionsPerAddress: 3, maxHandshakesPerAddress: 5, trustProxy: true });
+    const from = (address: string) => httpHandshake(h!.port, { 'X-Forwarded-For': address });
+    for (const a of ['2001:db8:7:1::1', '2001:db8:7:1::2', '2001:db8:7:1:ffff:1:2:3']) {
+      expect((await from(a)).successful).toBe(true);
+    }
+    expect(await from('2001:db8:7:1:dead:beef::4')).toMatchObject({
+      successful: false,
+      error: '403:address,3:sessions_exceeded',
+      advice: { reconnect: 'none' },
+    });
+    // The rate is per /64 too: the fifth handshake this second passes the rate (and hits the cap), the
+    // sixth is past the rate.
+    expect((await from('2001:db8:7:1::5')).error).toBe('403:address,3:sessions_exceeded');
+    expect((await from('2001:db8:7:1::6')).error).toBe('403:address,5:handshake_rate_exceeded');
+    // Another /64 is another address.
+    expect((await from('2001:db8:7:2::1')).successful).toBe(true);
+    expect(h.bayeux.stats.sessions).toBe(2);
+  });
+
+  it('an IPv4-mapped IPv6 peer (::ffff:a.b.c.d) counts as its IPv4 address', async () => {
+    h = await startBayeux({ maxSessionsPerAddress: 1, trustProxy: true });
+    expect((await httpHandshake(h.port, { 'X-Forwarded-For': '203.0.113.50' })).successful).toBe(true);
+    expect((await httpHandshake(h.port, { 'X-Forwarded-For': '::ffff:203.0.113.50' })).error).toBe(
+      '403:address,1:sessions_exceeded',
+    );
+  });
+
+  it('ipv6PrefixLength: 128 counts each IPv6 address alone', async () => {
+    h = await startBayeux({ maxSessionsPerAddress: 1, trustProxy: true, ipv6PrefixLength: 128 });
+    for (const a of ['2001:db8:7:1::1', '2001:db8:7:1::2']) {
+      expect((await httpHandshake(h.port, { 'X-Forwarded-For': a })).successful).toBe(true);
+    }
+    expect((await httpHandshake(h.port, { 'X-Forwarded-For': '2001:db8:7:1::1' })).successful).toBe(false);
+  });
+
   it('without trustProxy X-Forwarded-For is ignored: ctx.remoteAddress is the socket address', async () => {
     const seen: (string | undefined)[] = [];
     const cross: (boolean | undefined)[] = [];

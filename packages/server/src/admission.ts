@@ -8,8 +8,12 @@
 // Per node: with a shared engine (Redis), maxSessions counts every node's sessions (engine.clientCount()),
 // while the per-address counts and rates are this node's own (a balancer spreading one address over N nodes
 // lets it hold N x maxSessionsPerAddress).
+//
+// "Address" means the key addressGroup() gives (address-group.ts): an IPv6 peer counts with its whole
+// /ipv6PrefixLength (default /64), an IPv4-mapped IPv6 peer as its IPv4 address.
 
 import type { Advice } from '@pushwire/bayeux';
+import { addressGroup } from './address-group.js';
 import type { ResolvedOptions } from './options.js';
 import type { StatsCounter } from './stats.js';
 
@@ -85,8 +89,9 @@ export class Admission {
    * Checks a handshake against the rate limits and the per-address session cap, and reserves a session slot
    * for the address when it passes (bind it with sessionCreated, or give it back with cancelReservation).
    */
-  admitHandshake(connection: object | undefined, address: string, now: number): HandshakeRefusal | undefined {
+  admitHandshake(connection: object | undefined, peer: string, now: number): HandshakeRefusal | undefined {
     const o = this.#options;
+    const address = this.#key(peer);
     if (connection !== undefined) {
       let w = this.#perConnection.get(connection);
       if (w === undefined || now - w.start >= 1000) {
@@ -114,12 +119,12 @@ export class Admission {
 
   /** A reserved slot that did not become a session (another check refused, the engine failed). */
   cancelReservation(address: string): void {
-    this.#decrement(address);
+    this.#decrement(this.#key(address));
   }
 
   /** The reserved slot now belongs to `clientId`, until sessionEnded. */
   sessionCreated(clientId: string, address: string): void {
-    this.#addressOf.set(clientId, address);
+    this.#addressOf.set(clientId, this.#key(address));
     // More sessions remembered here than the engine may hold at all (maxSessions) means some ended without
     // this node hearing it (a shared engine whose sink tells only the node that holds the client): the
     // oldest go first. So both maps stay bounded by maxSessions whatever the engine reports.
@@ -144,12 +149,17 @@ export class Admission {
 
   /** Live sessions this node counts for `address` (tests, metrics). */
   sessionsOf(address: string): number {
-    return this.#sessionsPerAddress.get(address) ?? 0;
+    return this.#sessionsPerAddress.get(this.#key(address)) ?? 0;
   }
 
   /** Addresses with live sessions here (the per-address map's size: bounded by the sessions). */
   get trackedAddresses(): number {
     return this.#sessionsPerAddress.size;
+  }
+
+  /** The key an address counts under: its IPv6 prefix, or the IPv4 address (address-group.ts). */
+  #key(address: string): string {
+    return addressGroup(address, this.#options.ipv6PrefixLength);
   }
 
   #decrement(address: string): void {

@@ -165,6 +165,13 @@ export interface BayeuxServerOptions {
    */
   maxSessionsPerAddress?: number;
   /**
+   * Bits of an IPv6 address that make one "address" for maxHandshakesPerAddress and maxSessionsPerAddress:
+   * a host (or an attacker) gets a whole /64 (RFC 6177), 2^64 addresses, so every address of one prefix
+   * counts together. An IPv4-mapped address (`::ffff:a.b.c.d`) counts as its IPv4 address. 1..128; 128
+   * counts each IPv6 address alone. Default 64.
+   */
+  ipv6PrefixLength?: number;
+  /**
    * Connections to the mount at once on this node: WebSockets plus HTTP requests in flight (held connects
    * included). Past it an upgrade or request gets 503 with Retry-After. Default 10000.
    */
@@ -222,6 +229,7 @@ export interface ResolvedOptions {
   maxHandshakesPerAddress: number;
   maxSessions: number;
   maxSessionsPerAddress: number;
+  ipv6PrefixLength: number;
   maxConnections: number;
   handshakeDeadline: number;
   bodyTimeout: number;
@@ -261,6 +269,7 @@ export const DEFAULTS = {
   maxHandshakesPerAddress: 1000,
   maxSessions: 100_000,
   maxSessionsPerAddress: 10_000,
+  ipv6PrefixLength: 64,
   maxConnections: 10_000,
   handshakeDeadline: 10_000,
   bodyTimeout: 20_000,
@@ -313,6 +322,12 @@ function booleanOption(name: string, value: unknown, fallback: boolean): boolean
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') throw new TypeError(`pushwire: option ${name} must be a boolean`);
   return value;
+}
+
+function ipv6PrefixOption(value: number | undefined): number {
+  const n = positive('ipv6PrefixLength', value, DEFAULTS.ipv6PrefixLength);
+  if (n > 128) throw new RangeError('pushwire: option ipv6PrefixLength must be at most 128');
+  return n;
 }
 
 function allowedHostsOption(value: unknown): readonly string[] | 'all' {
@@ -425,6 +440,7 @@ export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
       o.maxSessionsPerAddress,
       DEFAULTS.maxSessionsPerAddress,
     ),
+    ipv6PrefixLength: ipv6PrefixOption(o.ipv6PrefixLength),
     maxConnections: positive('maxConnections', o.maxConnections, DEFAULTS.maxConnections),
     handshakeDeadline: positive('handshakeDeadline', o.handshakeDeadline, DEFAULTS.handshakeDeadline),
     bodyTimeout: positive('bodyTimeout', o.bodyTimeout, DEFAULTS.bodyTimeout),

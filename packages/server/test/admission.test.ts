@@ -74,4 +74,34 @@ describe('Admission', () => {
     expect(hit({}, 40)).toEqual({ kind: 'rate', scope: 'address', limit: 3 });
     expect(hit(conn, 1000)).toBeUndefined();
   });
+
+  it('IPv6: one /64 (ipv6PrefixLength) is one address for the session cap and the rate; ::ffff:v4 is v4', () => {
+    const { a } = admission({ maxSessionsPerAddress: 2, maxHandshakesPerAddress: 3 });
+    expect(a.admitHandshake(undefined, '2001:db8:1:2::1', 0)).toBeUndefined();
+    a.sessionCreated('c1', '2001:db8:1:2::1');
+    expect(a.admitHandshake(undefined, '2001:db8:1:2::2', 0)).toBeUndefined();
+    a.sessionCreated('c2', '2001:db8:1:2::2');
+    expect(a.admitHandshake(undefined, '2001:db8:1:2:ffff::3', 0)).toEqual({
+      kind: 'sessions',
+      scope: 'address',
+      limit: 2,
+    });
+    // The fourth handshake from the /64 this second: past the rate, whatever the address.
+    expect(a.admitHandshake(undefined, '2001:db8:1:2::4', 0)).toMatchObject({ kind: 'rate' });
+    expect(a.admitHandshake(undefined, '2001:db8:1:3::1', 0)).toBeUndefined();
+    a.cancelReservation('2001:db8:1:3::1');
+    expect(a.sessionsOf('2001:db8:1:2::99')).toBe(2);
+    a.sessionEnded('c1');
+    expect(a.sessionsOf('2001:db8:1:2::1')).toBe(1);
+    a.sessionEnded('c2');
+    expect(a.trackedAddresses).toBe(0);
+
+    expect(a.admitHandshake(undefined, '::ffff:10.0.0.9', 0)).toBeUndefined();
+    a.sessionCreated('c3', '::ffff:10.0.0.9');
+    expect(a.sessionsOf('10.0.0.9')).toBe(1);
+
+    const { a: exact } = admission({ maxSessionsPerAddress: 1, ipv6PrefixLength: 128 });
+    expect(exact.admitHandshake(undefined, '2001:db8::1', 0)).toBeUndefined();
+    expect(exact.admitHandshake(undefined, '2001:db8::2', 0)).toBeUndefined();
+  });
 });

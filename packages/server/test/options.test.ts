@@ -47,6 +47,7 @@ describe('resolveOptions', () => {
       'maxHandshakesPerAddress',
       'maxSessions',
       'maxSessionsPerAddress',
+      'ipv6PrefixLength',
       'handshakeDeadline',
       'bodyTimeout',
       'maxChannelSegments',
@@ -55,6 +56,8 @@ describe('resolveOptions', () => {
       expect(bad({ [name]: 0 })).toThrow(`pushwire: option ${name} must be an integer >= 1`);
       expect(resolveOptions({ [name]: 1 })[name as 'maxConnections']).toBe(1);
     }
+    expect(bad({ ipv6PrefixLength: 129 })).toThrow('pushwire: option ipv6PrefixLength must be at most 128');
+    expect(resolveOptions({ ipv6PrefixLength: 128 }).ipv6PrefixLength).toBe(128);
     expect(bad({ trustProxy: 'yes' })).toThrow(TypeError);
     expect(bad({ allowedHosts: 'example.com' })).toThrow(TypeError);
     expect(bad({ allowedHosts: [1] })).toThrow(TypeError);
@@ -75,12 +78,13 @@ describe('resolveOptions', () => {
       o.maxHandshakesPerAddress,
       o.maxSessions,
       o.maxSessionsPerAddress,
+      o.ipv6PrefixLength,
       o.handshakeDeadline,
       o.bodyTimeout,
       o.maxChannelSegments,
       o.allowedHosts,
       o.trustProxy,
-    ]).toEqual([10_000, 50, 1000, 100_000, 10_000, 10_000, 20_000, 32, [], false]);
+    ]).toEqual([10_000, 50, 1000, 100_000, 10_000, 64, 10_000, 20_000, 32, [], false]);
   });
 
   it('accepts the defaults and the edges', () => {
