@@ -1,7 +1,7 @@
 // An in-process session: server code (a raw WebSocket component, a bridge) that subscribes and publishes
 // on Bayeux channels through the SAME engine as remote clients (DESIGN.md "One hub"). It is an engine
 // client like any other, bound to this node like a websocket: a publish queues in the engine and wakes
-// the sink, SocketPush flushes the queue to the binding below, which hands each message to the handlers
+// the sink, SocketPush flushes the queue to the binding (local-delivery.ts), which hands each message to the handlers
 // whose pattern matches. So it works across nodes with a shared engine (Redis): the engine routes, this
 // node only holds the binding. It pings the engine every maxInterval / 2, so it never expires while it
 // lives; if the engine destroys it anyway (disconnected elsewhere), it comes back with a new client id and
@@ -20,19 +20,18 @@ import {
   isServiceChannel,
   isValidPattern,
   isWildcard,
-  type Message,
   matches,
   parsePosition,
 } from '@pushwire/bayeux';
 import type { Core } from './core.js';
 import type { HistoryQuery } from './engine/engine.js';
 import type { BayeuxEvents } from './events.js';
+import { LocalDelivery, type LocalMessageHandler, type LocalReceiver } from './local-delivery.js';
 import { joinPresence, leavePresence } from './presence.js';
 import { publishFromServer } from './publish.js';
-import type { SocketBinding, SocketPush } from './socket-push.js';
+import type { SocketPush } from './socket-push.js';
 
-/** Receives a message published on a channel matching the subscription's pattern. */
-export type LocalMessageHandler = (data: unknown, channel: string, message: Message) => void | Promise<void>;
+export type { LocalMessageHandler };
 
 /** Options of `bayeux.localSession(options)`. */
 export interface LocalSessionOptions {
@@ -60,32 +59,11 @@ export interface LocalSubscribeResult {
   history?: { epoch: string; offset: number; recovered: boolean };
 }
 
-/** Delivery over the engine's wake path: SocketPush "sends" a JSON array of queued messages. */
-class LocalBinding implements SocketBinding {
-  readonly #session: LocalSession;
-  constructor(session: LocalSession) {
-    this.#session = session;
-  }
-  send(text: string): void {
-    this.#session._deliver(text);
-  }
-  get open(): boolean {
-    return !this.#session.closed;
-  }
-  /** Messages are handled synchronously as they are pushed: nothing is ever buffered here. */
-  get bufferedAmount(): number {
-    return 0;
-  }
-  onceDrained(listener: () => void): void {
-    queueMicrotask(listener);
-  }
-}
-
 export class LocalSession {
   readonly #core: Core;
   readonly #sockets: SocketPush;
   readonly #onClosed: (session: LocalSession) => void;
-  readonly #binding: LocalBinding;
+  readonly #binding: LocalDelivery;
   readonly #handlers = new Map<string, Set<LocalMessageHandler>>();
   readonly #keepAlive: NodeJS.Timeout;
   #clientId: string | undefined;
@@ -106,7 +84,7 @@ export class LocalSession {
     this.#info = localInfo(options.info, core.options.maxPresenceInfoBytes);
     this.#sockets = sockets;
     this.#onClosed = onClosed;
-    this.#binding = new LocalBinding(this);
+    this.#binding = new LocalDelivery(this.#receiver, core.options.maxPendingHandlers);
     this.#ready = this.#establish();
     // A failed first handshake (engine closed) surfaces on the next call; never as an unhandled rejection.
     this.#ready.catch((err: unknown) => core.reportError(err));
@@ -286,34 +264,21 @@ export class LocalSession {
     await this.#core.engine.destroyClient(clientId, 'disconnect');
   }
 
-  /** @internal The binding's send: one JSON array of queued messages. */
-  _deliver(text: string): void {
-    let messages: unknown;
-    try {
-      messages = JSON.parse(text);
-    } catch (err) {
-      this.#core.reportError(err);
-      return;
-    }
-    if (!Array.isArray(messages)) return;
-    for (const message of messages as Message[]) {
-      const channel = message?.channel;
-      if (typeof channel !== 'string') continue;
-      for (const [pattern, handlers] of this.#handlers) {
-        if (!matches(pattern, channel)) continue;
-        for (const handler of handlers) this.#call(handler, message.data, channel, message);
-      }
-    }
+  /** Handler promises not yet settled (at most about maxPendingHandlers: local-delivery.ts). */
+  get pendingHandlers(): number {
+    return this.#binding.pendingHandlers;
   }
 
-  #call(handler: LocalMessageHandler, data: unknown, channel: string, message: Message): void {
-    try {
-      const result = handler(data, channel, message);
-      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-        (result as Promise<void>).catch((err: unknown) => this.#core.reportError(err));
-      }
-    } catch (err) {
-      this.#core.reportError(err);
+  /** What the delivery (the session's binding) sees of it: no private field is shared. */
+  readonly #receiver: LocalReceiver = {
+    isClosed: () => this.#closed,
+    handlersFor: (channel) => this.#handlersFor(channel),
+    reportError: (err) => this.#core.reportError(err),
+  };
+
+  *#handlersFor(channel: string): Generator<LocalMessageHandler> {
+    for (const [pattern, handlers] of this.#handlers) {
+      if (matches(pattern, channel)) yield* handlers;
     }
   }
 }

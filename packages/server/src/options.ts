@@ -112,6 +112,12 @@ export interface BayeuxServerOptions {
    * answered `400:<max>:too_many_messages`. Default 10000.
    */
   maxMessagesPerRequest?: number;
+  /**
+   * Promises of async local-session handlers (`bayeux.localSession()`, the components' Bayeux bridge) not yet
+   * settled, per session, past which the session takes no more from its engine queue (back-pressure, as a
+   * WebSocket that stops reading): later messages wait in the engine under maxQueue / queuePolicy. Default 64.
+   */
+  maxPendingHandlers?: number;
   /** Subscriptions per client. Default 100. */
   maxSubscriptionsPerClient?: number;
   /** Messages queued per client. Default 1000. */
@@ -214,6 +220,7 @@ export interface ResolvedOptions {
   maxPendingFrames: number;
   perMessageDeflate: WebSocketServerOptions['perMessageDeflate'];
   maxMessagesPerRequest: number;
+  maxPendingHandlers: number;
   maxSubscriptionsPerClient: number;
   maxQueue: number;
   maxQueueBytes: number;
@@ -258,6 +265,7 @@ export const DEFAULTS = {
   maxPendingFrames: 16,
   // The same guard as the protocol layer's (one number): requests are bounded by maxMessageSize bytes.
   maxMessagesPerRequest: DEFAULT_VALIDATION_LIMITS.maxMessages,
+  maxPendingHandlers: 64,
   maxSubscriptionsPerClient: 100,
   maxQueue: 1000,
   maxQueueBytes: 16 * 1024 * 1024,
@@ -401,6 +409,7 @@ export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
       o.maxMessagesPerRequest,
       DEFAULTS.maxMessagesPerRequest,
     ),
+    maxPendingHandlers: positive('maxPendingHandlers', o.maxPendingHandlers, DEFAULTS.maxPendingHandlers),
     maxSubscriptionsPerClient: positive(
       'maxSubscriptionsPerClient',
       o.maxSubscriptionsPerClient,

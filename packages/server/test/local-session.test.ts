@@ -5,7 +5,7 @@
 import { Client } from '@pushwire/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryEngine } from '../src/index.js';
-import { type Harness, startServer } from './helpers/http.js';
+import { type Harness, startServer, until } from './helpers/http.js';
 
 let harness: Harness | undefined;
 const clients: Client[] = [];
@@ -260,5 +260,104 @@ describe('LocalSession', () => {
       );
       await local.close();
     });
+  });
+
+  describe('async handlers (maxPendingHandlers)', () => {
+    it('at the limit the session takes no more from its engine queue; each settled handler lets one more in, in order', async () => {
+      // Regression: handler promises were not awaited, so a slow async handler piled up without bound.
+      const engine = createMemoryEngine();
+      harness = await startServer({ maxPendingHandlers: 2 }, engine as never);
+      const local = harness.bayeux.localSession();
+      const started: unknown[] = [];
+      const release: Array<() => void> = [];
+      await local.subscribe('/slow', (data) => {
+        started.push(data);
+        return new Promise<void>((r) => release.push(r));
+      });
+      const id = await local.ready();
+      const client = new Client(harness.url, { transports: ['websocket'] });
+      clients.push(client);
+      for (let i = 1; i <= 6; i++) await client.publish('/slow', i);
+      await until(
+        () => started.length === 2 && engine.queuedSync(id) === 4,
+        'two handlers pending, 4 queued',
+      );
+      expect(local.pendingHandlers).toBe(2);
+      // Nothing more is delivered while both stay pending (the flush waits for onceDrained, not a timer).
+      await new Promise((r) => setImmediate(r));
+      expect(started).toEqual([1, 2]);
+      for (let n = 3; n <= 6; n++) {
+        release.shift()?.();
+        await until(() => started.length === n, `handler ${n} once one settled`);
+        expect(local.pendingHandlers).toBe(2);
+      }
+      expect(started).toEqual([1, 2, 3, 4, 5, 6]);
+      for (const r of release.splice(0)) r();
+      await until(() => local.pendingHandlers === 0, 'all settled');
+      expect(engine.queuedSync(id)).toBe(0);
+      await local.close();
+    });
+
+    it('past the engine queue the queue policy applies (drop-oldest: drop events), the pending count stays bounded', async () => {
+      harness = await startServer({ maxPendingHandlers: 1 }, createMemoryEngine({ maxQueue: 3 }) as never);
+      const local = harness.bayeux.localSession();
+      const started: unknown[] = [];
+      let release: () => void = () => {};
+      let dropped = 0;
+      harness.bayeux.on('drop', (e) => {
+        dropped += e.dropped;
+      });
+      await local.subscribe('/slow', (data) => {
+        started.push(data);
+        return new Promise<void>((r) => {
+          release = r;
+        });
+      });
+      for (let i = 1; i <= 10; i++) await harness.bayeux.publish('/slow', i);
+      await until(() => started.length === 1, 'the first handler');
+      expect(local.pendingHandlers).toBe(1);
+      expect(dropped).toBeGreaterThan(0);
+      // The newest 3 survive in the queue (drop-oldest) and come after the one pending.
+      while (started.at(-1) !== 10) {
+        const n = started.length;
+        release();
+        await until(() => started.length === n + 1, 'the next message');
+        expect(local.pendingHandlers).toBe(1);
+      }
+      expect(started.length).toBeLessThanOrEqual(5);
+      expect(started.slice(-3)).toEqual([8, 9, 10]);
+      await local.close();
+    });
+
+    it('errors of sync and async handlers are reported, never unhandled; the slots are freed', async () => {
+      harness = await startServer({ maxPendingHandlers: 1 }, createMemoryEngine() as never);
+      const errors: unknown[] = [];
+      harness.bayeux.on('error', (e) => void errors.push(e));
+      const local = harness.bayeux.localSession();
+      let calls = 0;
+      await local.subscribe('/e', async () => {
+        calls++;
+        throw new Error('async boom');
+      });
+      await local.subscribe('/e', () => {
+        throw new Error('sync boom');
+      });
+      for (let i = 0; i < 3; i++) await harness.bayeux.publish('/e', i);
+      await until(() => calls === 3 && errors.length === 6, 'three deliveries, six errors');
+      expect(local.pendingHandlers).toBe(0);
+      await local.close();
+    });
+  });
+
+  it('a message of 16 KiB or more reaches a local session (SocketPush sends such batches as shared pieces)', async () => {
+    // Regression: the binding took every push for a string; a PreparedFrame failed JSON.parse and was lost.
+    harness = await startServer({}, createMemoryEngine() as never);
+    const local = harness.bayeux.localSession();
+    const got = waiter<unknown>();
+    await local.subscribe('/big', (data) => got.resolve(data));
+    const big = { text: 'é'.repeat(40_000) };
+    await harness.bayeux.publish('/big', big);
+    expect(await got.promise).toEqual(big);
+    await local.close();
   });
 });
