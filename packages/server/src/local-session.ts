@@ -30,6 +30,7 @@ import { LocalDelivery, type LocalMessageHandler, type LocalReceiver } from './l
 import { joinPresence, leavePresence } from './presence.js';
 import { publishFromServer } from './publish.js';
 import type { SocketPush } from './socket-push.js';
+import { exceedsSubscriptionBytes } from './subscription-bytes.js';
 
 export type { LocalMessageHandler };
 
@@ -206,6 +207,13 @@ export class LocalSession {
       }
       set.add(handler);
       return {};
+    }
+    // The same byte bound as a remote client's (subscription-bytes.ts); the handler map holds its patterns.
+    const maxBytes = this.#core.options.maxSubscriptionBytesPerClient;
+    if (exceedsSubscriptionBytes(this.#handlers.keys(), [pattern], maxBytes)) {
+      throw new Error(
+        `pushwire: the local session's subscriptions would pass maxSubscriptionBytesPerClient (${maxBytes} bytes)`,
+      );
     }
     set = new Set([handler]);
     this.#handlers.set(pattern, set);

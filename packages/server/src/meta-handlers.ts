@@ -18,6 +18,7 @@ import { clientIdOf, FIRST_CONNECT_STATE, failure, HANDSHAKE_ADVICE, replyTo } f
 import type { HistoryQuery, HistoryRead } from './engine/engine.js';
 import { recoveryExt, recoveryQuery } from './history.js';
 import { joinPresence, leavePresence } from './presence.js';
+import { exceedsSubscriptionBytes } from './subscription-bytes.js';
 
 /** Bayeux §4.1. */
 export async function handshake(core: Core, message: Message, ctx: BatchContext): Promise<Message> {
@@ -198,6 +199,14 @@ export async function subscribe(core: Core, message: Message, ctx: BatchContext)
   let replyExt: Record<string, unknown> | undefined;
   // The event fires for real changes only (like Faye): a repeated subscription is acknowledged silently.
   const before = new Set(await core.engine.subscriptions(clientId));
+  // Bytes as well as count (subscription-bytes.ts); /service/** names are not recorded, so not counted.
+  const recorded = list.filter((p) => !isServiceChannel(p));
+  const maxBytes = core.options.maxSubscriptionBytesPerClient;
+  if (exceedsSubscriptionBytes(before, recorded, maxBytes)) {
+    return failure(message, errorString('subscriptionsExceeded', 'bytes', String(maxBytes)), {
+      subscription,
+    });
+  }
   for (const pattern of list) {
     // Bayeux §2.2.3: /service/** subscriptions succeed but are not recorded.
     if (isServiceChannel(pattern)) continue;

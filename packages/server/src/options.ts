@@ -120,6 +120,11 @@ export interface BayeuxServerOptions {
   maxPendingHandlers?: number;
   /** Subscriptions per client. Default 100. */
   maxSubscriptionsPerClient?: number;
+  /**
+   * Bytes of the names of one client's subscriptions together (a name may be 512 characters): past it the
+   * subscribe gets `403:bytes,<n>:subscriptions_exceeded`; local sessions throw. Default 32 KiB.
+   */
+  maxSubscriptionBytesPerClient?: number;
   /** Messages queued per client. Default 1000. */
   maxQueue?: number;
   /** Bytes (UTF-8 of the encoded messages) queued per client; past it queuePolicy applies. Default 16 MiB. */
@@ -222,6 +227,7 @@ export interface ResolvedOptions {
   maxMessagesPerRequest: number;
   maxPendingHandlers: number;
   maxSubscriptionsPerClient: number;
+  maxSubscriptionBytesPerClient: number;
   maxQueue: number;
   maxQueueBytes: number;
   maxReplyBytes: number;
@@ -267,6 +273,7 @@ export const DEFAULTS = {
   maxMessagesPerRequest: DEFAULT_VALIDATION_LIMITS.maxMessages,
   maxPendingHandlers: 64,
   maxSubscriptionsPerClient: 100,
+  maxSubscriptionBytesPerClient: 32 * 1024,
   maxQueue: 1000,
   maxQueueBytes: 16 * 1024 * 1024,
   maxReplyBytes: 4 * 1024 * 1024,
@@ -414,6 +421,11 @@ export function resolveOptions(o: BayeuxServerOptions): ResolvedOptions {
       'maxSubscriptionsPerClient',
       o.maxSubscriptionsPerClient,
       DEFAULTS.maxSubscriptionsPerClient,
+    ),
+    maxSubscriptionBytesPerClient: positive(
+      'maxSubscriptionBytesPerClient',
+      o.maxSubscriptionBytesPerClient,
+      DEFAULTS.maxSubscriptionBytesPerClient,
     ),
     maxQueue: positive('maxQueue', o.maxQueue, DEFAULTS.maxQueue),
     maxQueueBytes: positive('maxQueueBytes', o.maxQueueBytes, DEFAULTS.maxQueueBytes),

@@ -48,6 +48,8 @@ describe('resolveOptions', () => {
       'maxSessions',
       'maxSessionsPerAddress',
       'ipv6PrefixLength',
+      'maxSubscriptionBytesPerClient',
+      'maxPendingHandlers',
       'handshakeDeadline',
       'bodyTimeout',
       'maxChannelSegments',
@@ -79,12 +81,14 @@ describe('resolveOptions', () => {
       o.maxSessions,
       o.maxSessionsPerAddress,
       o.ipv6PrefixLength,
+      o.maxSubscriptionBytesPerClient,
+      o.maxPendingHandlers,
       o.handshakeDeadline,
       o.bodyTimeout,
       o.maxChannelSegments,
       o.allowedHosts,
       o.trustProxy,
-    ]).toEqual([10_000, 50, 1000, 100_000, 10_000, 64, 10_000, 20_000, 32, [], false]);
+    ]).toEqual([10_000, 50, 1000, 100_000, 10_000, 64, 32 * 1024, 64, 10_000, 20_000, 32, [], false]);
   });
 
   it('accepts the defaults and the edges', () => {
