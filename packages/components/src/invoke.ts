@@ -32,7 +32,12 @@ export function invoke(run: () => unknown, fail: (err: Error) => void): boolean 
   );
 }
 
-/** An error nobody handled: published for observers, the connection closed by the caller. */
+/** Errors published already: a layer that reports and rethrows (SessionProvider) is not reported twice. */
+const reported = new WeakSet<Error>();
+
+/** An error nobody handled: published for observers (once per error), the connection closed by the caller. */
 export function reportUnhandled(conn: Connection, error: Error): void {
+  if (reported.has(error)) return;
+  reported.add(error);
   if (errorChannel.hasSubscribers) errorChannel.publish({ conn, error });
 }

@@ -15,6 +15,7 @@ import {
   newSessionId,
   SESSION_ID_PATTERN,
   Session,
+  type SessionData,
   type SessionStore,
 } from './session.js';
 
@@ -56,7 +57,7 @@ export class SessionProvider extends HttpLayer {
     const id = request.cookies[this.cookieName];
     let session: Session | undefined;
     if (id !== undefined && SESSION_ID_PATTERN.test(id)) {
-      const data = await this.store.load(id);
+      const data = await this.#load(conn, id);
       if (data !== undefined) session = new Session(id, this.store, data, false);
     }
     if (session === undefined && this.#create) {
@@ -68,6 +69,21 @@ export class SessionProvider extends HttpLayer {
     }
     conn[kSetSession](session);
     await this.openInner(conn, request, this.component);
+  }
+
+  /**
+   * The store's answer. A failure (Redis down, a corrupt value) happens before any inner component has the
+   * connection, so no onError down the chain hears it: it is published on `pushwire:components:error`
+   * here, then rethrown so the HttpServer answers the upgrade 500.
+   */
+  async #load(conn: Connection, id: string): Promise<SessionData | undefined> {
+    try {
+      return await this.store.load(id);
+    } catch (err) {
+      const error = toError(err);
+      reportUnhandled(conn, error);
+      throw error;
+    }
   }
 
   override onClose(conn: Connection): Awaitable {

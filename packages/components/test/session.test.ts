@@ -2,6 +2,7 @@
 // saved back, read (and written again) by the next connection with the cookie. MemorySessionStore
 // bounds (maxSessionBytes, maxSessions, maxStoreBytes) crossed by one.
 
+import diagnostics from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type Connection,
@@ -11,9 +12,10 @@ import {
   Session,
   SessionError,
   SessionProvider,
+  type SessionStore,
   WsServer,
 } from '../src/index.js';
-import { listen, nextMessage, openWs, until, type WS } from './helpers.js';
+import { listen, nextMessage, openWs, refusedStatus, until, type WS } from './helpers.js';
 
 let server: IoServer | undefined;
 const clients: WS[] = [];
@@ -73,6 +75,54 @@ describe('SessionProvider', () => {
     clients.push(stranger);
     expect(await nextMessage(stranger)).toBe('hello stranger (new)');
     expect(store.load('AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).toBeUndefined();
+  });
+
+  it('a failing store load is published on pushwire:components:error (once) and the upgrade gets 500', async () => {
+    // Regression: the load failed before any inner component had the connection, so no onError heard it
+    // and nothing was published: the 500 had no trace.
+    const failures = [new Error('store down'), 'not an Error'];
+    let loads = 0;
+    const store: SessionStore = {
+      load: (id) => {
+        loads++;
+        const f = failures.shift();
+        if (typeof f === 'string') throw f; // a sync throw of a non-Error
+        return Promise.reject(Object.assign(f as Error, { id }));
+      },
+      save: () => {},
+      destroy: () => {},
+    };
+    let opened = 0;
+    const seen: Array<{ conn: unknown; error: Error }> = [];
+    const onError = (m: unknown): void => void seen.push(m as { conn: unknown; error: Error });
+    diagnostics.subscribe('pushwire:components:error', onError);
+    try {
+      server = IoServer.factory(
+        new HttpServer(
+          new SessionProvider(
+            new WsServer({
+              onOpen: () => {
+                opened++;
+              },
+            }),
+            store,
+            { cookieName: 'sid' },
+          ),
+        ),
+        0,
+        '127.0.0.1',
+      );
+      const url = await listen(server);
+      const cookie = { headers: { Cookie: 'sid=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } };
+      expect(await refusedStatus(url, cookie)).toBe(500);
+      expect(await refusedStatus(url, cookie)).toBe(500);
+      expect(loads).toBe(2);
+      expect(opened).toBe(0);
+      expect(seen.map((m) => m.error.message)).toEqual(['store down', 'not an Error']);
+      expect(seen[0]?.conn).toBeDefined();
+    } finally {
+      diagnostics.unsubscribe('pushwire:components:error', onError);
+    }
   });
 
   it('saves a changed session when the connection closes', async () => {
