@@ -48,6 +48,18 @@ describe('raw WebSocket limits', () => {
     expect(await upgradeStatus(fixture.server, '/elsewhere')).toBe(404);
   });
 
+  it('a lying Host (DNS rebinding: Host and Origin both rebind.evil.example) is refused on the raw chat too', async () => {
+    // Regression: the raw chat compared Origin with Host, which a rebinding page makes equal; the Bayeux
+    // mount already refused such a Host (allowedHosts loopback guard), the raw chat did not.
+    const port = new URL(fixture.server.url).port;
+    const evil = { Host: `rebind.evil.example:${port}`, Origin: `http://rebind.evil.example:${port}` };
+    expect(await upgradeStatus(fixture.server, '/ws/chat?room=x&nick=y', evil)).toBe(403);
+    expect(await upgradeStatus(fixture.server, '/bayeux', evil)).toBe(403);
+    // Loopback names and IP literals are still served (the page as opened on this machine).
+    const local = { Host: `localhost:${port}`, Origin: `http://localhost:${port}` };
+    expect(await upgradeStatus(fixture.server, '/ws/chat?room=x&nick=y', local)).toBe(101);
+  });
+
   it('maxRawChatters crossed by one is 503', async () => {
     const open = [0, 1, 2].map((i) => rawChatter(fixture.server, `room=full&nick=n${i}`));
     await Promise.all(open.map((r) => r.next('welcome')));

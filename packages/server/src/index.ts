@@ -63,6 +63,8 @@ export {
   type PresenceQueryResult,
   type PublicMember,
 } from './presence.js';
+// The DNS-rebinding guard, for other HTTP layers on the same port (the demo's raw WebSocket chat).
+export { hostRefusal } from './request-info.js';
 export { BayeuxServer, createBayeuxServer } from './server.js';
 export type { ServiceContext, ServiceHandler } from './services.js';
 export type { SocketBinding } from './socket-push.js';

@@ -21,7 +21,7 @@ import {
   type Message,
   WsServer,
 } from '@pushwire/components';
-import type { BayeuxServer, LocalSession } from '@pushwire/server';
+import { type BayeuxServer, hostRefusal, type LocalSession } from '@pushwire/server';
 import {
   CHANNELS,
   type ChatInfo,
@@ -227,21 +227,30 @@ export class RawChat implements Component {
 /**
  * The HTTP layer in front of the raw chat's WsServer: browsers open cross-site WebSockets freely, so only
  * pages of this server may join (the Origin's host must be the Host asked for, whatever name or address the
- * demo is reached by: a fixed OriginCheck list cannot know it); and at most maxRawChatters at once (503).
+ * demo is reached by: a fixed OriginCheck list cannot know it), and the Host itself must be one this server
+ * serves: a DNS-rebinding page makes Origin and Host agree on its own name, so the Bayeux mount's guard
+ * (hostRefusal, the server's allowedHosts) applies here too; and at most maxRawChatters at once (503).
  */
 export class RawChatGate extends HttpLayer {
   readonly ws: WsServer;
   readonly #chat: RawChat;
   readonly #limits: RawChatLimits;
+  readonly #allowedHosts: readonly string[] | 'all';
 
-  constructor(chat: RawChat, limits: RawChatLimits) {
+  constructor(chat: RawChat, limits: RawChatLimits, allowedHosts: readonly string[] | 'all') {
     super();
     this.#chat = chat;
     this.#limits = limits;
+    this.#allowedHosts = allowedHosts;
     this.ws = new WsServer(chat, { maxPayload: limits.maxRawFrameBytes });
   }
 
   onOpen(conn: Connection, request: HttpRequest): void | Promise<void> {
+    const badHost = hostRefusal(request.raw, this.#allowedHosts);
+    if (badHost !== undefined) {
+      this.refuse(conn, request, 403, badHost);
+      return;
+    }
     if (!sameOrigin(request.headers.origin, request.headers.host)) {
       this.refuse(conn, request, 403, 'origin not allowed');
       return;

@@ -110,7 +110,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   };
   registerServices(bayeux, state, reportError);
   const rawChat = new RawChat(state.chat, bayeux, o, reportError);
-  const gate = new RawChatGate(rawChat, o);
+  const gate = new RawChatGate(rawChat, o, bayeux.options.allowedHosts);
 
   const clock = setInterval(() => {
     bayeux.publish(CHANNELS.clock, { t: Date.now() }).catch(reportError);
