@@ -24,18 +24,38 @@ export const FULL_ADVICE: Advice = { reconnect: 'handshake', interval: 5000 };
 /** Advice when one address holds too many sessions: a real client never needs that many; stop. */
 export const ADDRESS_FULL_ADVICE: Advice = { reconnect: 'none' };
 
-/** A fixed one-second window per key. */
-class RateWindow {
+/**
+ * Addresses one rate window remembers (fixed): a flood from more distinct addresses than this in one second
+ * (an attacker with a /48 has 65,536 /64s) would otherwise grow the map with the flood. Past it, the new
+ * addresses of that second share ONE count (OVERFLOW_KEY) under the same limit: the counts already held
+ * are kept (a reset would let an address past its limit start again), and memory stays bounded.
+ */
+export const RATE_WINDOW_MAX_ADDRESSES = 100_000;
+const OVERFLOW_KEY = '\0overflow';
+
+/** A fixed one-second window per key, remembering at most `maxKeys` keys (and the shared overflow count). */
+export class RateWindow {
   #start = 0;
   readonly #counts = new Map<string, number>();
+  readonly #maxKeys: number;
+
+  constructor(maxKeys = RATE_WINDOW_MAX_ADDRESSES) {
+    this.#maxKeys = maxKeys;
+  }
+
+  /** Keys remembered in the current window (tests). */
+  get size(): number {
+    return this.#counts.size;
+  }
 
   /** Counts one event for `key` at `now`; true when it is within `limit` for this second. */
-  hit(key: string, limit: number, now: number): boolean {
+  hit(peer: string, limit: number, now: number): boolean {
     if (now - this.#start >= 1000) {
       // A new window: the old counts go, so the map never holds more than one second's addresses.
       this.#counts.clear();
       this.#start = now;
     }
+    const key = this.#counts.has(peer) || this.#counts.size < this.#maxKeys ? peer : OVERFLOW_KEY;
     const n = (this.#counts.get(key) ?? 0) + 1;
     this.#counts.set(key, n);
     return n <= limit;

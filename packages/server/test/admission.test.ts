@@ -1,6 +1,6 @@
 // Admission: the connection count, the handshake windows and the per-address session counts, without sockets.
 import { describe, expect, it } from 'vitest';
-import { Admission } from '../src/admission.js';
+import { Admission, RATE_WINDOW_MAX_ADDRESSES, RateWindow } from '../src/admission.js';
 import { resolveOptions } from '../src/options.js';
 import { StatsCounter } from '../src/stats.js';
 
@@ -103,5 +103,19 @@ describe('Admission', () => {
     const { a: exact } = admission({ maxSessionsPerAddress: 1, ipv6PrefixLength: 128 });
     expect(exact.admitHandshake(undefined, '2001:db8::1', 0)).toBeUndefined();
     expect(exact.admitHandshake(undefined, '2001:db8::2', 0)).toBeUndefined();
+  });
+
+  it('a rate window remembers at most maxKeys addresses a second; the rest share one count under the limit', () => {
+    expect(RATE_WINDOW_MAX_ADDRESSES).toBe(100_000);
+    const w = new RateWindow(3);
+    for (const a of ['a', 'b', 'c']) expect(w.hit(a, 2, 0)).toBe(true);
+    // Past 3 addresses: d, e and f count together (2 pass, the third is over), the known ones go on alone.
+    expect([w.hit('d', 2, 0), w.hit('e', 2, 0), w.hit('f', 2, 0)]).toEqual([true, true, false]);
+    expect(w.hit('a', 2, 0)).toBe(true);
+    expect(w.hit('a', 2, 0)).toBe(false);
+    expect(w.size).toBe(4);
+    // The next second starts empty.
+    expect(w.hit('f', 2, 1000)).toBe(true);
+    expect(w.size).toBe(1);
   });
 });
