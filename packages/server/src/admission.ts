@@ -111,6 +111,7 @@ export class Admission {
    */
   admitHandshake(connection: object | undefined, peer: string, now: number): HandshakeRefusal | undefined {
     const o = this.#options;
+    // Counted under its group; reported (diagnostics) with the peer's own address.
     const address = this.#key(peer);
     if (connection !== undefined) {
       let w = this.#perConnection.get(connection);
@@ -120,17 +121,17 @@ export class Admission {
       }
       w.count++;
       if (w.count > o.maxHandshakesPerConnection) {
-        this.#stats.count('handshake-rate', address);
+        this.#stats.count('handshake-rate', peer);
         return { kind: 'rate', scope: 'connection', limit: o.maxHandshakesPerConnection };
       }
     }
     if (!this.#perAddressRate.hit(address, o.maxHandshakesPerAddress, now)) {
-      this.#stats.count('handshake-rate', address);
+      this.#stats.count('handshake-rate', peer);
       return { kind: 'rate', scope: 'address', limit: o.maxHandshakesPerAddress };
     }
     const live = this.#sessionsPerAddress.get(address) ?? 0;
     if (live >= o.maxSessionsPerAddress) {
-      this.#stats.count('sessions', address);
+      this.#stats.count('sessions', peer);
       return { kind: 'sessions', scope: 'address', limit: o.maxSessionsPerAddress };
     }
     this.#sessionsPerAddress.set(address, live + 1);

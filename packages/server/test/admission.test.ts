@@ -1,8 +1,9 @@
 // Admission: the connection count, the handshake windows and the per-address session counts, without sockets.
+import diagnostics from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { Admission, RATE_WINDOW_MAX_ADDRESSES, RateWindow } from '../src/admission.js';
 import { resolveOptions } from '../src/options.js';
-import { StatsCounter } from '../src/stats.js';
+import { REFUSED_CHANNEL, StatsCounter } from '../src/stats.js';
 
 function admission(o: Parameters<typeof resolveOptions>[0]): { a: Admission; stats: StatsCounter } {
   const stats = new StatsCounter();
@@ -81,6 +82,9 @@ describe('Admission', () => {
     a.sessionCreated('c1', '2001:db8:1:2::1');
     expect(a.admitHandshake(undefined, '2001:db8:1:2::2', 0)).toBeUndefined();
     a.sessionCreated('c2', '2001:db8:1:2::2');
+    const reported: unknown[] = [];
+    const onRefused = (m: unknown): void => void reported.push(m);
+    diagnostics.subscribe(REFUSED_CHANNEL, onRefused);
     expect(a.admitHandshake(undefined, '2001:db8:1:2:ffff::3', 0)).toEqual({
       kind: 'sessions',
       scope: 'address',
@@ -88,6 +92,12 @@ describe('Admission', () => {
     });
     // The fourth handshake from the /64 this second: past the rate, whatever the address.
     expect(a.admitHandshake(undefined, '2001:db8:1:2::4', 0)).toMatchObject({ kind: 'rate' });
+    diagnostics.unsubscribe(REFUSED_CHANNEL, onRefused);
+    // Counted under the /64, reported with the peer's own address.
+    expect(reported).toEqual([
+      { reason: 'sessions', remoteAddress: '2001:db8:1:2:ffff::3' },
+      { reason: 'handshake-rate', remoteAddress: '2001:db8:1:2::4' },
+    ]);
     expect(a.admitHandshake(undefined, '2001:db8:1:3::1', 0)).toBeUndefined();
     a.cancelReservation('2001:db8:1:3::1');
     expect(a.sessionsOf('2001:db8:1:2::99')).toBe(2);
