@@ -3,8 +3,10 @@
 // second, live sessions per address and in total. A refused handshake is a Bayeux reply with advice, and the
 // per-address counts go when the sessions die. Date is faked so the one-second windows do not depend on the
 // machine's speed; sockets and the engine's timers stay real.
-import { Agent } from 'node:http';
+import { Agent, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Message } from '@pushwire/bayeux';
+import { createBayeuxServer } from '@pushwire/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type BayeuxHarness, RawBayeuxWs, startBayeux } from './bayeux-support.js';
 import { HANDSHAKE, postMessages } from './http-support.js';
@@ -166,6 +168,41 @@ describe('handshake rates and session caps', () => {
     expect((await httpHandshake(h.port, { 'X-Forwarded-For': '::ffff:203.0.113.50' })).error).toBe(
       '403:address,1:sessions_exceeded',
     );
+  });
+
+  it('over real sockets: an IPv4 peer counts the same on an IPv4 listener and on a dual-stack one (::ffff:), ::1 apart', async () => {
+    // One server on two listeners: 127.0.0.1 (the peer is `127.0.0.1`) and `::` dual-stack (the same peer
+    // is `::ffff:127.0.0.1`, an IPv6 client `::1`).
+    const bayeux = createBayeuxServer({ maxSessionsPerAddress: 1 });
+    const v4 = createServer();
+    const dual = createServer();
+    bayeux.attach(v4);
+    bayeux.attach(dual);
+    await new Promise<void>((r) => v4.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => dual.listen(0, '::', r));
+    const hs = async (url: string): Promise<Message> => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify([HANDSHAKE]),
+      });
+      return ((await res.json()) as Message[])[0] as Message;
+    };
+    try {
+      const dualPort = (dual.address() as AddressInfo).port;
+      expect((await hs(`http://127.0.0.1:${(v4.address() as AddressInfo).port}/bayeux`)).successful).toBe(
+        true,
+      );
+      expect((await hs(`http://127.0.0.1:${dualPort}/bayeux`)).error).toBe('403:address,1:sessions_exceeded');
+      expect((await hs(`http://[::1]:${dualPort}/bayeux`)).successful).toBe(true);
+      expect((await hs(`http://[::1]:${dualPort}/bayeux`)).error).toBe('403:address,1:sessions_exceeded');
+    } finally {
+      await bayeux.close();
+      for (const server of [v4, dual]) {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+      }
+    }
   });
 
   it('ipv6PrefixLength: 128 counts each IPv6 address alone', async () => {
