@@ -19,7 +19,7 @@ beforeAll(async () => {
   for (let i = 0; i < 2; i++) {
     const e = await openDemoEngine(REDIS, prefix, 10_000);
     engines.push(e);
-    nodes.push(await demo({ engine: e.engine }));
+    nodes.push(await demo({ engine: e.engine, cluster: e.cluster }));
   }
 });
 afterAll(async () => {
@@ -78,6 +78,30 @@ describe('two demo nodes on one Redis', () => {
 
     rob.ws.close();
     await waitFor(() => (seen.includes('leave rob') ? true : undefined), 'rob leaving, seen on node a');
+  });
+});
+
+describe('photos on two nodes', () => {
+  it('a photo uploaded on node a is served byte-identical by node b (and by a), with its checked type', async () => {
+    const [a, b] = nodes as [DemoServer, DemoServer];
+    // Every byte value, so a text or encoding round trip that loses one shows.
+    const body = Buffer.concat([
+      Buffer.from('89504e470d0a1a0a', 'hex'),
+      Buffer.from(Array.from({ length: 256 * 40 }, (_, i) => i % 256)),
+    ]);
+    const up = await fetch(`${a.url}api/photos?nick=ann&name=bytes.png`, { method: 'POST', body });
+    expect(up.status).toBe(201);
+    const { photo } = (await up.json()) as { photo: Photo };
+    for (const node of [b, a]) {
+      const res = await fetch(`${node.url}${photo.url.slice(1)}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/png');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(Buffer.from(await res.arrayBuffer()).equals(body)).toBe(true);
+    }
+    const head = await fetch(`${b.url}${photo.url.slice(1)}`, { method: 'HEAD' });
+    expect(head.headers.get('content-length')).toBe(String(body.length));
+    expect((await fetch(`${b.url}photos/not-a-photo`)).status).toBe(404);
   });
 });
 

@@ -22,7 +22,8 @@ import { ChatRooms, chatChannels, chatPresenceInfo } from './chat.js';
 import { Game } from './game.js';
 import { type DemoServerOptions, type ResolvedDemoOptions, resolveDemoOptions } from './options.js';
 import { PageSite } from './pages.js';
-import { handleUpload, PhotoStore, photoChannels, sendJson, servePhoto } from './photos.js';
+import { handleUpload, photoChannels, sendJson, servePhoto } from './photos.js';
+import { RateLimiter } from './rate.js';
 import { RawChat, RawChatGate } from './raw-chat.js';
 import { type DemoState, demoSecurityPolicy, registerServices } from './services.js';
 import { boardChannels, Whiteboard } from './whiteboard.js';
@@ -75,7 +76,13 @@ function siteMount(
           });
         }
       } else if (path.startsWith(PATHS.photo) && read) {
-        servePhoto(req, res, state.photos, path.slice(PATHS.photo.length));
+        await servePhoto(req, res, state.photos.store, path.slice(PATHS.photo.length)).catch(
+          (err: unknown) => {
+            reportError(err);
+            if (!res.headersSent)
+              res.writeHead(503, { 'Retry-After': '1' }).end('the photo store is unavailable\n');
+          },
+        );
       } else if (!site.serve(req, res, path)) {
         res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
         res.end('not found: the demos are at /, /chat, /whiteboard, /photos and /game\n');
@@ -105,7 +112,10 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const state: DemoState = {
     chat: new ChatRooms(o, bayeux),
     board: new Whiteboard(o),
-    photos: new PhotoStore(o),
+    photos: {
+      store: o.cluster.photos(o),
+      uploads: new RateLimiter(o.uploadRatePer10s, 10_000, 10_000),
+    },
     game: new Game(o, bayeux, reportError),
   };
   registerServices(bayeux, state, reportError);
