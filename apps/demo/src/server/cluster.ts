@@ -20,10 +20,28 @@ export interface DemoCluster {
   lease(name: string): Lease;
 }
 
-/** One process: photos in memory; every lease is this process's. */
+/** A lease in this process: one holder until `ttlMs` after its last hold (the same rules as in Redis). */
+export class MemoryLease implements Lease {
+  #owner: string | undefined;
+  #until = 0;
+
+  async hold(owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    if (this.#owner !== undefined && this.#owner !== owner && now < this.#until) return false;
+    this.#owner = owner;
+    this.#until = now + ttlMs;
+    return true;
+  }
+
+  async release(owner: string): Promise<void> {
+    if (this.#owner === owner) this.#owner = undefined;
+  }
+}
+
+/** One process: each call makes a new store or lease, so two demo servers in one process stay apart. */
 export const localCluster: DemoCluster = {
   photos: (limits) => new MemoryPhotoStore(limits),
-  lease: () => ({ hold: async () => true, release: async () => undefined }),
+  lease: () => new MemoryLease(),
 };
 
 class RedisLease implements Lease {

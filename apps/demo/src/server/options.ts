@@ -58,6 +58,11 @@ export interface DemoServerOptions {
   maxPlayers?: number;
   /** Ms between game ticks. Default 50 (20 Hz). */
   gameTickMs?: number;
+  /**
+   * Ms the node that steps the game's world holds its lease without renewing it (it renews every quarter):
+   * how long the game pauses when that node dies before another takes over. Default 2000.
+   */
+  gameLeaseMs?: number;
   /** Raw WebSocket chatters at once. Default 500. */
   maxRawChatters?: number;
   /** Largest raw WebSocket chat message in bytes (close 1009 above). Default 4 KiB. */
@@ -99,6 +104,7 @@ export const DEMO_DEFAULTS = {
   strokeRatePer10s: 400,
   maxPlayers: 32,
   gameTickMs: 50,
+  gameLeaseMs: 2000,
   maxRawChatters: 500,
   maxRawFrameBytes: 4 * 1024,
   maxRawJoinBacklog: 100,

@@ -19,7 +19,7 @@ import {
 import { CHANNELS, PATHS } from '../shared/protocol.js';
 import { loadPageBundles } from './assets.js';
 import { ChatRooms, chatChannels, chatPresenceInfo } from './chat.js';
-import { Game } from './game.js';
+import { Game, type GameHub } from './game.js';
 import { type DemoServerOptions, type ResolvedDemoOptions, resolveDemoOptions } from './options.js';
 import { PageSite } from './pages.js';
 import { handleUpload, photoChannels, sendJson, servePhoto } from './photos.js';
@@ -109,6 +109,12 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     presenceInfo: chatPresenceInfo(o),
   });
   bayeux.on('error', ({ error }) => reportError(error));
+  // The game's nodes talk through the hub (game.ts): an in-process session reads /game/roster and /game/state.
+  const gameSession = bayeux.localSession();
+  const gameHub: GameHub = {
+    publish: (channel, data) => bayeux.publish(channel, data),
+    subscribe: (channel, handler) => gameSession.subscribe(channel, (data) => handler(data)),
+  };
   const state: DemoState = {
     chat: new ChatRooms(o, bayeux),
     board: new Whiteboard(o),
@@ -116,7 +122,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       store: o.cluster.photos(o),
       uploads: new RateLimiter(o.uploadRatePer10s, 10_000, 10_000),
     },
-    game: new Game(o, bayeux, reportError),
+    game: new Game(o, gameHub, o.cluster.lease('game'), reportError),
   };
   registerServices(bayeux, state, reportError);
   const rawChat = new RawChat(state.chat, bayeux, o, reportError);
@@ -135,6 +141,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     await app.run();
   } catch (err) {
     clearInterval(clock);
+    await state.game.close();
+    await gameSession.close();
     await bayeux.close();
     throw err;
   }
@@ -150,7 +158,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     close() {
       closed ??= (async () => {
         clearInterval(clock);
-        state.game.close();
+        await state.game.close();
+        await gameSession.close();
         await gate.ws.close();
         await rawChat.close();
         await app.close();
