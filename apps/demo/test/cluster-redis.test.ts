@@ -1,8 +1,10 @@
-// RedisPhotoStore on the real local Redis (unique key prefix, cleaned up): the bounds are enforced in one Lua
-// script, crossed by one; the bytes come back exactly. With CI set a missing Redis fails the file.
+// What the demo keeps in the engine's Redis (cluster.ts), on the real local Redis (unique key prefix, cleaned
+// up): the photo store's bounds, enforced in one Lua script, crossed by one, the bytes back exactly; the game's
+// lease held by one owner at a time, renewed, released, lapsing after its TTL. A missing Redis fails the file.
 import { randomBytes } from 'node:crypto';
 import { IoredisPort } from '@pushwire/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisCluster } from '../src/server/cluster.js';
 import type { StoredPhoto } from '../src/server/photo-store.js';
 import { RedisPhotoStore } from '../src/server/photo-store-redis.js';
 
@@ -74,5 +76,28 @@ describe('RedisPhotoStore', () => {
     await s.add('a', photo(30, 2));
     expect(await s.usage()).toEqual({ count: 1, bytes: stored(30) });
     expect((await s.get('a'))?.bytes[0]).toBe(1);
+  });
+});
+
+describe('the game lease in Redis', () => {
+  it('one owner at a time: renewed by its owner, released only by it, free again after its TTL', async () => {
+    const lease = redisCluster(port, `${prefix}-lease`).lease('game');
+    expect(await lease.hold('a', 60_000)).toBe(true);
+    expect(await lease.hold('b', 60_000)).toBe(false);
+    expect(await lease.hold('a', 60_000)).toBe(true);
+    await lease.release('b');
+    expect(await lease.hold('b', 60_000)).toBe(false);
+    await lease.release('a');
+    expect(await lease.hold('b', 60_000)).toBe(true);
+    const [ttl] = await port.batch([['PTTL', `${prefix}-lease:demo:lease:game`]]);
+    expect(Number(ttl)).toBeGreaterThan(50_000);
+    // A short TTL lapses in Redis itself (a dead holder): polled, generous bound, no timing asserted.
+    expect(await lease.hold('b', 100)).toBe(true);
+    const started = Date.now();
+    while (!(await lease.hold('c', 60_000))) {
+      if (Date.now() - started > 10_000) throw new Error('the lease never lapsed');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await lease.hold('b', 60_000)).toBe(false);
   });
 });
