@@ -6,8 +6,15 @@ import type { Client } from '@pushwire/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoEngine, openDemoEngine } from '../src/server/engine-option.js';
 import type { DemoServer } from '../src/server/server.js';
-import { type ChatMessage, type ChatWelcome, type Photo, presenceEvent } from '../src/shared/protocol.js';
-import { chatClient, demo, rawChatter, waitFor } from './helpers.js';
+import {
+  type ChatMessage,
+  type ChatWelcome,
+  type GameState,
+  type GameWelcome,
+  type Photo,
+  presenceEvent,
+} from '../src/shared/protocol.js';
+import { bayeuxClient, chatClient, demo, rawChatter, waitFor } from './helpers.js';
 
 const REDIS = 'redis://127.0.0.1:6379';
 const prefix = `demo-test-${randomBytes(6).toString('hex')}`;
@@ -19,7 +26,7 @@ beforeAll(async () => {
   for (let i = 0; i < 2; i++) {
     const e = await openDemoEngine(REDIS, prefix, 10_000);
     engines.push(e);
-    nodes.push(await demo({ engine: e.engine }));
+    nodes.push(await demo({ engine: e.engine, cluster: e.cluster }));
   }
 });
 afterAll(async () => {
@@ -78,6 +85,74 @@ describe('two demo nodes on one Redis', () => {
 
     rob.ws.close();
     await waitFor(() => (seen.includes('leave rob') ? true : undefined), 'rob leaving, seen on node a');
+  });
+});
+
+describe('photos on two nodes', () => {
+  it('a photo uploaded on node a is served byte-identical by node b (and by a), with its checked type', async () => {
+    const [a, b] = nodes as [DemoServer, DemoServer];
+    // Every byte value, so a text or encoding round trip that loses one shows.
+    const body = Buffer.concat([
+      Buffer.from('89504e470d0a1a0a', 'hex'),
+      Buffer.from(Array.from({ length: 256 * 40 }, (_, i) => i % 256)),
+    ]);
+    const up = await fetch(`${a.url}api/photos?nick=ann&name=bytes.png`, { method: 'POST', body });
+    expect(up.status).toBe(201);
+    const { photo } = (await up.json()) as { photo: Photo };
+    for (const node of [b, a]) {
+      const res = await fetch(`${node.url}${photo.url.slice(1)}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/png');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(Buffer.from(await res.arrayBuffer()).equals(body)).toBe(true);
+    }
+    const head = await fetch(`${b.url}${photo.url.slice(1)}`, { method: 'HEAD' });
+    expect(head.headers.get('content-length')).toBe(String(body.length));
+    expect((await fetch(`${b.url}photos/not-a-photo`)).status).toBe(404);
+  });
+});
+
+describe('the game on two nodes', () => {
+  it('a player on node a sees a player on node b move; when the stepping node stops the other goes on', async () => {
+    const [a, b] = nodes as [DemoServer, DemoServer];
+    const onA = bayeuxClient(a, 'websocket');
+    const onB = bayeuxClient(b, 'long-polling');
+    clients.push(onA, onB);
+    const seenOnA: GameState[] = [];
+    const seenOnB: GameState[] = [];
+    await onA.subscribe('/game/state', (d) => seenOnA.push(d as GameState));
+    await onB.subscribe('/game/state', (d) => seenOnB.push(d as GameState));
+    const ann = await onA.remoteCall<GameWelcome>('/service/game/join', { nick: 'ann' });
+    const bob = await onB.remoteCall<GameWelcome>('/service/game/join', { nick: 'bob' });
+    const bobOnA = () => seenOnA.at(-1)?.players.find((p) => p.id === bob.id);
+    const start = await waitFor(bobOnA, "bob (node b) in the world node a's client sees");
+    const dx = start.x > 400 ? -1 : 1;
+    await onB.remoteCall('/service/game/input', { dx, dy: 0 });
+    await waitFor(() => {
+      const p = bobOnA();
+      return p !== undefined && (dx > 0 ? p.x > start.x + 60 : p.x < start.x - 60) ? p : undefined;
+    }, 'bob moving, seen on node a');
+    // One world: both players in the same state, stepped by exactly one node, seen alike on both nodes.
+    const both = await waitFor(
+      () =>
+        seenOnB.find((s) => s.players.some((p) => p.id === ann.id) && s.players.some((p) => p.id === bob.id)),
+      'both players in a state node b delivers',
+    );
+    expect(seenOnA.some((s) => s.tick === both.tick)).toBe(true);
+    expect([a.state.game.leader, b.state.game.leader].filter(Boolean)).toHaveLength(1);
+
+    // The stepping node stops: the other takes the lease and continues the world, with its own player.
+    const [leader, other, otherSeen, otherPlayer] = a.state.game.leader
+      ? [a, b, seenOnB, bob]
+      : [b, a, seenOnA, ann];
+    const lastTick = otherSeen.at(-1)?.tick ?? 0;
+    await leader.close();
+    await waitFor(() => (other.state.game.leader ? true : undefined), 'the other node taking the world');
+    const after = await waitFor(
+      () => otherSeen.find((s) => s.tick > lastTick && s.players.length === 1),
+      'the world going on without the stopped node’s player',
+    );
+    expect(after.players.map((p) => p.id)).toEqual([otherPlayer.id]);
   });
 });
 

@@ -1,24 +1,12 @@
 // The demo server's bounded stores and checks, each limit crossed by exactly one.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChatError, ChatRooms, chatPresenceInfo } from '../src/server/chat.js';
-import { Game, GameError, WORLD } from '../src/server/game.js';
 import { DEMO_DEFAULTS, resolveDemoOptions } from '../src/server/options.js';
-import { PhotoStore } from '../src/server/photos.js';
+import { MemoryPhotoStore, type StoredPhoto } from '../src/server/photo-store.js';
 import { RateLimiter } from '../src/server/rate.js';
 import { cleanNick, cleanText } from '../src/server/text.js';
 import { BoardError, Whiteboard } from '../src/server/whiteboard.js';
-import { type ChatInfo, chatMember, type Photo, presenceEvent } from '../src/shared/protocol.js';
-
-function recorder() {
-  const published: [string, unknown][] = [];
-  return {
-    published,
-    publish: async (channel: string, data: unknown) => {
-      published.push([channel, data]);
-      return 1;
-    },
-  };
-}
+import { type ChatInfo, chatMember, presenceEvent } from '../src/shared/protocol.js';
 
 const chatLimits = (over: Partial<Record<keyof typeof DEMO_DEFAULTS, number>> = {}) => ({
   ...DEMO_DEFAULTS,
@@ -173,73 +161,33 @@ describe('Whiteboard', () => {
   });
 });
 
-describe('PhotoStore (the full-size bytes this node took)', () => {
-  const photo = (id: string, size: number): [Photo, Buffer] => [
-    { id, nick: 'n', name: 'p.png', type: 'image/png', size, thumbnail: null, url: `/photos/${id}`, ts: 1 },
-    Buffer.alloc(size),
-  ];
+describe('MemoryPhotoStore (the full-size bytes on one node)', () => {
+  const photo = (size: number): StoredPhoto => ({ type: 'image/png', bytes: Buffer.alloc(size) });
 
   it('photosKept crossed by one drops the oldest', () => {
-    const store = new PhotoStore({ ...DEMO_DEFAULTS, photosKept: 2 });
-    store.add(...photo('a', 10));
-    store.add(...photo('b', 10));
+    const store = new MemoryPhotoStore({ ...DEMO_DEFAULTS, photosKept: 2 });
+    store.add('a', photo(10));
+    store.add('b', photo(10));
     expect(store.size).toBe(2);
-    store.add(...photo('c', 10));
+    store.add('c', photo(10));
     expect(store.get('a')).toBeUndefined();
-    expect([store.get('b')?.meta.id, store.get('c')?.meta.id]).toEqual(['b', 'c']);
+    expect([store.get('b')?.bytes.length, store.get('c')?.bytes.length]).toEqual([10, 10]);
+    expect(store.size).toBe(2);
   });
 
   it('maxPhotoStoreBytes crossed by one byte drops the oldest (the newest always stays)', () => {
-    const fits = new PhotoStore({ ...DEMO_DEFAULTS, maxPhotoStoreBytes: 20 });
-    fits.add(...photo('a', 10));
-    fits.add(...photo('b', 10));
+    const fits = new MemoryPhotoStore({ ...DEMO_DEFAULTS, maxPhotoStoreBytes: 20 });
+    fits.add('a', photo(10));
+    fits.add('b', photo(10));
     expect(fits.size).toBe(2);
-    const over = new PhotoStore({ ...DEMO_DEFAULTS, maxPhotoStoreBytes: 19 });
-    over.add(...photo('a', 10));
-    over.add(...photo('b', 10));
+    const over = new MemoryPhotoStore({ ...DEMO_DEFAULTS, maxPhotoStoreBytes: 19 });
+    over.add('a', photo(10));
+    over.add('b', photo(10));
     expect(over.get('a')).toBeUndefined();
-    expect(over.get('b')?.meta.id).toBe('b');
+    expect(over.get('b')?.type).toBe('image/png');
     expect(over.bytes).toBe(10);
-  });
-});
-
-describe('Game', () => {
-  it('maxPlayers crossed by one', () => {
-    const game = new Game({ ...DEMO_DEFAULTS, maxPlayers: 2 }, recorder(), () => undefined);
-    game.join('a', 'ann');
-    game.join('b', 'bob');
-    expect(() => game.join('c', 'cat')).toThrow(/full \(2 players\)/);
-    game.leave('a');
-    expect(game.join('c', 'cat').id).toMatch(/^[\w-]+$/);
-    game.close();
-  });
-
-  it('a tick moves a steering player by speed x tick, clamped to the world', () => {
-    const game = new Game(DEMO_DEFAULTS, recorder(), () => undefined);
-    const { id } = game.join('a', 'ann');
-    const before = game.step().players.find((p) => p.id === id)!;
-    game.input('a', { dx: 10, dy: 0 }); // clamped to length 1
-    const after = game.step().players.find((p) => p.id === id)!;
-    const expected = Math.min(WORLD.width - 16, before.x + (240 * DEMO_DEFAULTS.gameTickMs) / 1000);
-    expect(after.x).toBeCloseTo(expected, 0);
-    expect(after.y).toBe(before.y);
-    expect(() => game.input('nobody', { dx: 1, dy: 0 })).toThrow(GameError);
-    expect(() => game.input('a', { dx: 'x', dy: 0 })).toThrow(/numbers/);
-    game.close();
-  });
-
-  it('ticks (publishes /game/state) only while someone plays', () => {
-    vi.useFakeTimers();
-    const pub = recorder();
-    const game = new Game(DEMO_DEFAULTS, pub, () => undefined);
-    expect(game.running).toBe(false);
-    game.join('a', 'ann');
-    vi.advanceTimersByTime(DEMO_DEFAULTS.gameTickMs * 3);
-    expect(pub.published.filter(([c]) => c === '/game/state')).toHaveLength(3);
-    game.leave('a');
-    expect(game.running).toBe(false);
-    vi.advanceTimersByTime(DEMO_DEFAULTS.gameTickMs * 3);
-    expect(pub.published).toHaveLength(3);
+    over.add('big', photo(50));
+    expect([over.size, over.bytes, over.get('big')?.bytes.length]).toEqual([1, 50, 50]);
   });
 });
 

@@ -12,7 +12,7 @@ const usage = `Usage: npm start -- [--port N] [--host H] [--mount PATH] [--engin
   --host H          address to bind (default ${DEMO_DEFAULTS.host}, or $HOST)
   --mount PATH      path of the Bayeux endpoint (default ${DEMO_DEFAULTS.mount})
   --engine E        memory (default, one process) or redis://host:port: several demo processes share
-                    sessions, chat history and presence, the drawing and the photo list
+                    sessions, chat history and presence, the drawing, the photos and the game
   --redis-prefix P  key prefix in Redis (default pushwire); processes with the same prefix form one cluster
 
 Prints the URL once listening; stops cleanly on SIGINT/SIGTERM.`;
@@ -64,7 +64,13 @@ export async function main(args: string[]): Promise<number> {
   }
   let server: Awaited<ReturnType<typeof startDemoServer>>;
   try {
-    server = await startDemoServer({ port, host, mount: values.mount, engine: engine.engine });
+    server = await startDemoServer({
+      port,
+      host,
+      mount: values.mount,
+      engine: engine.engine,
+      cluster: engine.cluster,
+    });
   } catch (err) {
     await engine.close();
     process.stderr.write(`pushwire demo: ${(err as Error).message}\n`);

@@ -2,6 +2,7 @@
 // "Bounded everything"); each has a test that crosses it by one.
 
 import type { Engine } from '@pushwire/server';
+import { type DemoCluster, localCluster } from './cluster.js';
 
 export interface DemoServerOptions {
   /** Port to listen on. Default 8000 (0 picks a free port). */
@@ -12,15 +13,24 @@ export interface DemoServerOptions {
   mount?: string;
   /** Bayeux engine. Default: the in-memory engine. */
   engine?: Engine;
+  /**
+   * What the nodes share besides the engine: the full-size photos and the game's lease (cluster.ts). Default:
+   * this process only. With a Redis engine pass `redisCluster(port, prefix)` on the engine's port and prefix
+   * (`openDemoEngine` does), so that any node serves any photo and all nodes play one game world.
+   */
+  cluster?: DemoCluster;
   /** Uploads one client address may make per 10 s (each is pushed to every viewer); one more is 429. Default 10. */
   uploadRatePer10s?: number;
   /** Largest photo upload in bytes; one more is refused with 413. Default 5 MiB. */
   maxPhotoBytes?: number;
   /** Largest thumbnail sent with an upload in bytes; larger ones are dropped (the photo is kept). Default 48 KiB. */
   maxThumbnailBytes?: number;
-  /** Photos kept for late joiners (the history of /photos/new, and the bytes on this node). Default 12. */
+  /** Photos kept for late joiners (the history of /photos/new, and their full-size bytes). Default 12. */
   photosKept?: number;
-  /** Bytes of full-size photos this node keeps at most (the oldest goes first). Default 40 MiB. */
+  /**
+   * Bytes of full-size photos kept at most (in memory, or in Redis as base64: what Redis stores is counted);
+   * the oldest goes first, the newest always stays. Default 40 MiB.
+   */
   maxPhotoStoreBytes?: number;
   /** Recent chat messages per room for late joiners (the room channel's history size). Default 50. */
   chatRecent?: number;
@@ -48,6 +58,11 @@ export interface DemoServerOptions {
   maxPlayers?: number;
   /** Ms between game ticks. Default 50 (20 Hz). */
   gameTickMs?: number;
+  /**
+   * Ms the node that steps the game's world holds its lease without renewing it (it renews every quarter):
+   * how long the game pauses when that node dies before another takes over. Default 2000.
+   */
+  gameLeaseMs?: number;
   /** Raw WebSocket chatters at once. Default 500. */
   maxRawChatters?: number;
   /** Largest raw WebSocket chat message in bytes (close 1009 above). Default 4 KiB. */
@@ -62,8 +77,9 @@ export interface DemoServerOptions {
   bayeuxMaxInterval?: number;
 }
 
-export type ResolvedDemoOptions = Required<Omit<DemoServerOptions, 'engine'>> & {
+export type ResolvedDemoOptions = Required<Omit<DemoServerOptions, 'engine' | 'cluster'>> & {
   engine: Engine | undefined;
+  cluster: DemoCluster;
 };
 
 export const DEMO_DEFAULTS = {
@@ -88,6 +104,7 @@ export const DEMO_DEFAULTS = {
   strokeRatePer10s: 400,
   maxPlayers: 32,
   gameTickMs: 50,
+  gameLeaseMs: 2000,
   maxRawChatters: 500,
   maxRawFrameBytes: 4 * 1024,
   maxRawJoinBacklog: 100,
@@ -113,7 +130,7 @@ const RESERVED = [
 export function resolveDemoOptions(o: DemoServerOptions = {}): ResolvedDemoOptions {
   const out: Record<string, unknown> = { ...DEMO_DEFAULTS };
   for (const [key, value] of Object.entries(o)) {
-    if (value === undefined || key === 'engine' || key === 'host' || key === 'mount') continue;
+    if (value === undefined || ['engine', 'cluster', 'host', 'mount'].includes(key)) continue;
     const min = key === 'port' || key === 'bayeuxTimeout' ? 0 : 1;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
       throw new TypeError(`pushwire demo: option ${key} must be an integer >= ${min}`);
@@ -130,5 +147,6 @@ export function resolveDemoOptions(o: DemoServerOptions = {}): ResolvedDemoOptio
   }
   out.mount = mount;
   out.engine = o.engine;
+  out.cluster = o.cluster ?? localCluster;
   return out as ResolvedDemoOptions;
 }

@@ -1,9 +1,8 @@
 // Photo sharing: uploads over HTTP POST (bounded, typed by their bytes), announced to every viewer on
 // /photos/new with a thumbnail, and served back at /photos/<id>. What a late joiner sees is the HISTORY of
 // /photos/new (the last `photosKept` announcements, thumbnails inside), so every node of a cluster shows
-// the same gallery. The full-size bytes stay with the node that took the upload (the last `photosKept`, at
-// most `maxPhotoStoreBytes`): megabytes of images belong in a blob store, not in a message bus's history
-// (the memory engine's history is bounded to 64 MiB over every channel, chat rooms included).
+// the same gallery. The full-size bytes are kept beside it in a PhotoBytes store (photo-store.ts: this
+// process's memory, or the engine's Redis so that any node serves any photo).
 
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,12 +10,15 @@ import type { BayeuxServer, ChannelOptions } from '@pushwire/server';
 import { CHANNELS, PATHS, type Photo, type PhotoType } from '../shared/protocol.js';
 import { BodyTooLarge, readBody } from './http-body.js';
 import { describeBytes, sniffImageType } from './magic.js';
-import { RateLimiter } from './rate.js';
+import type { PhotoBytes } from './photo-store.js';
+import type { RateLimiter } from './rate.js';
 import { cleanNick } from './text.js';
 
-interface Stored {
-  meta: Photo;
-  bytes: Buffer;
+/** The photo side of the demo: the bytes store and the upload rate (per client address: every upload is
+ * pushed to every viewer, so a flood would be multiplied). */
+export interface PhotoDesk {
+  store: PhotoBytes;
+  uploads: RateLimiter;
 }
 
 export interface PhotoLimits {
@@ -48,44 +50,6 @@ export function photoChannels(limits: PhotoLimits): Record<string, ChannelOption
 export async function recentPhotos(hub: Pick<BayeuxServer, 'history'>): Promise<Photo[]> {
   const { messages } = await hub.history(CHANNELS.photosNew);
   return messages.map((m) => m.data as Photo);
-}
-
-/** The full-size photos this node took (see the top of the file). */
-export class PhotoStore {
-  readonly #photos: Stored[] = [];
-  #bytes = 0;
-  readonly #limits: PhotoLimits;
-  /** Per client address: every upload is pushed to every viewer, so a flood would be multiplied. */
-  readonly uploads: RateLimiter;
-
-  constructor(limits: PhotoLimits) {
-    this.#limits = limits;
-    this.uploads = new RateLimiter(limits.uploadRatePer10s, 10_000, 10_000);
-  }
-
-  get size(): number {
-    return this.#photos.length;
-  }
-
-  get bytes(): number {
-    return this.#bytes;
-  }
-
-  add(meta: Photo, bytes: Buffer): void {
-    this.#photos.push({ meta, bytes });
-    this.#bytes += bytes.length;
-    while (
-      this.#photos.length > this.#limits.photosKept ||
-      (this.#bytes > this.#limits.maxPhotoStoreBytes && this.#photos.length > 1)
-    ) {
-      const old = this.#photos.shift();
-      if (old) this.#bytes -= old.bytes.length;
-    }
-  }
-
-  get(id: string): Stored | undefined {
-    return this.#photos.find((p) => p.meta.id === id);
-  }
 }
 
 export class UploadRefused extends Error {
@@ -197,11 +161,11 @@ export interface PhotoPublisher {
 export async function handleUpload(
   req: IncomingMessage,
   res: ServerResponse,
-  store: PhotoStore,
+  desk: PhotoDesk,
   limits: PhotoLimits,
   bayeux: PhotoPublisher,
 ): Promise<void> {
-  if (!store.uploads.take(req.socket.remoteAddress ?? '')) {
+  if (!desk.uploads.take(req.socket.remoteAddress ?? '')) {
     req.resume();
     sendJson(res, 429, { error: `slow down: at most ${limits.uploadRatePer10s} uploads in 10 seconds` });
     return;
@@ -225,14 +189,20 @@ export async function handleUpload(
     url: `${PATHS.photo}${id}`,
     ts: Date.now(),
   };
-  store.add(meta, upload.bytes);
+  // Stored before it is announced: a viewer that fetches it on the announcement finds it on any node.
+  await desk.store.add(id, { type: upload.type, bytes: upload.bytes });
   await bayeux.publish(CHANNELS.photosNew, meta);
   sendJson(res, 201, { photo: meta });
 }
 
 /** GET /photos/<id>: the bytes with the type they were checked to be; sandboxed so nothing in them runs. */
-export function servePhoto(req: IncomingMessage, res: ServerResponse, store: PhotoStore, id: string): void {
-  const photo = store.get(id);
+export async function servePhoto(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: PhotoBytes,
+  id: string,
+): Promise<void> {
+  const photo = await store.get(id);
   if (!photo) {
     res
       .writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' })
@@ -240,7 +210,7 @@ export function servePhoto(req: IncomingMessage, res: ServerResponse, store: Pho
     return;
   }
   res.writeHead(200, {
-    'Content-Type': photo.meta.type,
+    'Content-Type': photo.type,
     'Content-Length': photo.bytes.length,
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': "default-src 'none'; sandbox",

@@ -19,10 +19,11 @@ import {
 import { CHANNELS, PATHS } from '../shared/protocol.js';
 import { loadPageBundles } from './assets.js';
 import { ChatRooms, chatChannels, chatPresenceInfo } from './chat.js';
-import { Game } from './game.js';
+import { Game, type GameHub } from './game.js';
 import { type DemoServerOptions, type ResolvedDemoOptions, resolveDemoOptions } from './options.js';
 import { PageSite } from './pages.js';
-import { handleUpload, PhotoStore, photoChannels, sendJson, servePhoto } from './photos.js';
+import { handleUpload, photoChannels, sendJson, servePhoto } from './photos.js';
+import { RateLimiter } from './rate.js';
 import { RawChat, RawChatGate } from './raw-chat.js';
 import { type DemoState, demoSecurityPolicy, registerServices } from './services.js';
 import { boardChannels, Whiteboard } from './whiteboard.js';
@@ -75,7 +76,13 @@ function siteMount(
           });
         }
       } else if (path.startsWith(PATHS.photo) && read) {
-        servePhoto(req, res, state.photos, path.slice(PATHS.photo.length));
+        await servePhoto(req, res, state.photos.store, path.slice(PATHS.photo.length)).catch(
+          (err: unknown) => {
+            reportError(err);
+            if (!res.headersSent)
+              res.writeHead(503, { 'Retry-After': '1' }).end('the photo store is unavailable\n');
+          },
+        );
       } else if (!site.serve(req, res, path)) {
         res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
         res.end('not found: the demos are at /, /chat, /whiteboard, /photos and /game\n');
@@ -102,11 +109,20 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     presenceInfo: chatPresenceInfo(o),
   });
   bayeux.on('error', ({ error }) => reportError(error));
+  // The game's nodes talk through the hub (game.ts): an in-process session reads /game/roster and /game/state.
+  const gameSession = bayeux.localSession();
+  const gameHub: GameHub = {
+    publish: (channel, data) => bayeux.publish(channel, data),
+    subscribe: (channel, handler) => gameSession.subscribe(channel, (data) => handler(data)),
+  };
   const state: DemoState = {
     chat: new ChatRooms(o, bayeux),
     board: new Whiteboard(o),
-    photos: new PhotoStore(o),
-    game: new Game(o, bayeux, reportError),
+    photos: {
+      store: o.cluster.photos(o),
+      uploads: new RateLimiter(o.uploadRatePer10s, 10_000, 10_000),
+    },
+    game: new Game(o, gameHub, o.cluster.lease('game'), reportError),
   };
   registerServices(bayeux, state, reportError);
   const rawChat = new RawChat(state.chat, bayeux, o, reportError);
@@ -125,6 +141,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     await app.run();
   } catch (err) {
     clearInterval(clock);
+    await state.game.close();
+    await gameSession.close();
     await bayeux.close();
     throw err;
   }
@@ -140,7 +158,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     close() {
       closed ??= (async () => {
         clearInterval(clock);
-        state.game.close();
+        await state.game.close();
+        await gameSession.close();
         await gate.ws.close();
         await rawChat.close();
         await app.close();

@@ -6,13 +6,13 @@ import type { BayeuxServer, SecurityPolicy } from '@pushwire/server';
 import { type BoardClear, CHANNELS } from '../shared/protocol.js';
 import { ChatError, type ChatRooms } from './chat.js';
 import { type Game, GameError } from './game.js';
-import { type PhotoStore, recentPhotos } from './photos.js';
+import { type PhotoDesk, recentPhotos } from './photos.js';
 import { BoardError, boardStrokes, type Whiteboard } from './whiteboard.js';
 
 export interface DemoState {
   chat: ChatRooms;
   board: Whiteboard;
-  photos: PhotoStore;
+  photos: PhotoDesk;
   game: Game;
 }
 

@@ -64,6 +64,8 @@ export const CHANNELS = {
   gameInput: '/service/game/input',
   gameLeave: '/service/game/leave',
   gameState: '/game/state',
+  /** Server to server: each node's players and their steering (game.ts); clients may only read it. */
+  gameRoster: '/game/roster',
 } as const;
 
 /** Room names: lower-case letters, digits and dashes (one valid Bayeux channel segment). */
@@ -213,6 +215,21 @@ export interface GameState {
   t: number;
   players: GamePlayer[];
   star: { x: number; y: number };
+}
+
+/** A player as the node it joined through announces it on /game/roster: who, and where it steers. */
+export interface RosterPlayer {
+  id: string;
+  nick: string;
+  color: string;
+  dx: number;
+  dy: number;
+}
+
+/** One node's whole roster (its players replace what it announced before). */
+export interface GameRoster {
+  node: string;
+  players: RosterPlayer[];
 }
 
 export interface GameWelcome {
