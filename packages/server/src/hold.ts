@@ -5,6 +5,7 @@
 // HEAD of the queue (Engine.requeue), so nothing is lost or reordered. The answer (the connect reply and
 // the messages riding it) is built here too, for held and immediate connects alike.
 
+import { IncomingMessage } from 'node:http';
 import type { Advice, Message } from '@pushwire/bayeux';
 import { errorString } from '@pushwire/bayeux';
 import type { BatchContext, Core } from './core.js';
@@ -129,6 +130,15 @@ async function goneReply(
   }
   const out = await core.extensions.outgoing(reply, { ...request.ctx, request: message });
   return out === null ? [] : [JSON.stringify(out)];
+}
+
+/**
+ * An HTTP peer whose socket is already gone (reset; the response's 'close' has not fired yet). Over a
+ * WebSocket `req` is the upgrade's RequestInfo, not a request: the session's CloseSignal says it instead.
+ */
+function peerGone(ctx: BatchContext): boolean {
+  const { req } = ctx;
+  return req instanceof IncomingMessage && req.socket?.destroyed === true;
 }
 
 function onHoldTimeout(held: HeldConnect): void {
@@ -264,7 +274,7 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
       reason === 'destroyed' ||
       reason === 'closing' ||
       reason === 'replaced' ||
-      this.ctx.req?.socket?.destroyed === true
+      peerGone(this.ctx)
     );
     if (takes) await this.#catchUp;
     const mine = this.#carried ?? [];
@@ -278,7 +288,7 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
       }
       // A replaced request may already be abandoned by the client: it carries no messages. A peer whose
       // socket is already gone (reset; the response's 'close' has not fired yet) could not receive them.
-      if (reason === 'replaced' || this.ctx.req?.socket?.destroyed === true) {
+      if (reason === 'replaced' || peerGone(this.ctx)) {
         this.#putBack(mine);
         return await answerAlone(core, this);
       }
