@@ -214,7 +214,10 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
       .takeQueue(this.clientId, core.options.maxReplyBytes, journalOf(core, this.clientId))
       .then(
         (queue) => this.#caughtUp(queue),
-        (err: unknown) => core.reportError(err),
+        (err: unknown) => {
+          this.#catchUp = undefined;
+          core.reportError(err);
+        },
       );
   }
 
@@ -255,6 +258,8 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
   }
 
   #caughtUp(queue: string[]): void {
+    // Settled: an idle hold keeps no promise (the answer awaits it only while the take is in flight).
+    this.#catchUp = undefined;
     if (queue.length === 0) return;
     if (this.#consumed) {
       this.#putBack(queue); // answered without it: nothing newer was sent, so the head keeps the order
