@@ -91,6 +91,9 @@ describe('websocket: what policies and extensions see of the upgrade request', (
       // Not the request object: no stream, no socket kept per connected client.
       expect(s.req).not.toBeInstanceOf(IncomingMessage);
       expect(Object.isFrozen(s.req)).toBe(true);
+      // The opening handshake's own headers are not kept (RFC 6455 4.1: done before any frame).
+      expect(s.req?.headers['sec-websocket-key']).toBeUndefined();
+      expect(s.req?.headers.host).toMatch(/^127\.0\.0\.1:\d+$/);
     }
     // Built once per socket: the same object on every frame.
     expect(new Set(seen.map((s) => s.req)).size).toBe(1);
@@ -114,17 +117,22 @@ describe('websocket: what policies and extensions see of the upgrade request', (
     expect(seen[0]?.req?.headers['x-token']).toBe('lp');
   });
 
-  it('requestInfoOf keeps method, URL and headers only, frozen', () => {
-    const req = {
-      method: 'GET',
-      url: '/bayeux',
-      headers: { host: 'h' },
-      socket: {},
-      rawHeaders: ['Host', 'h'],
+  it("requestInfoOf keeps method, URL and headers, without the opening handshake's own, all frozen", () => {
+    const headers = {
+      host: 'h',
+      cookie: 'c=1',
+      'sec-websocket-protocol': 'bayeux',
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      'sec-websocket-version': '13',
+      'sec-websocket-extensions': 'permessage-deflate',
     };
+    const req = { method: 'GET', url: '/bayeux', headers, socket: {}, rawHeaders: ['Host', 'h'] };
     const info = requestInfoOf(req as unknown as IncomingMessage);
     expect(Object.keys(info)).toEqual(['method', 'url', 'headers']);
-    expect(info.headers).toBe(req.headers);
+    expect(info.headers).toEqual({ host: 'h', cookie: 'c=1', 'sec-websocket-protocol': 'bayeux' });
     expect(Object.isFrozen(info)).toBe(true);
+    expect(Object.isFrozen(info.headers)).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
 // What each socket keeps is one SocketSession (socket-session.ts); the listeners here are made once per
 // transport, not per socket, and find their session by the WebSocket they are called on.
 
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from '@pushwire/websocket';
 import type { Core } from '../core.js';
@@ -18,12 +18,28 @@ import { CLOSE, type ReplyTracker, SocketSession } from './socket-session.js';
 function ignoreSocketError(): void {}
 
 /**
+ * RFC 6455 4.1 / 4.2.1: headers that only carry the opening handshake itself (done by the websocket layer
+ * before any frame): not kept per socket (the key alone is 24 characters per client).
+ */
+const HANDSHAKE_ONLY: ReadonlySet<string> = new Set([
+  'connection',
+  'upgrade',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-extensions',
+]);
+
+/**
  * What a socket keeps of its upgrade request for the security policy and extensions (`ctx.req`): the
- * method, URL and headers, frozen. The IncomingMessage itself (its stream state, listener table, raw header
+ * method, URL and headers (without the handshake's own), frozen. The IncomingMessage itself (its stream state, listener table, raw header
  * arrays: 0.6-1 KB) is let go once the opening handshake is done.
  */
 export function requestInfoOf(req: IncomingMessage): RequestInfo {
-  return Object.freeze({ method: req.method, url: req.url, headers: req.headers });
+  const headers: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!HANDSHAKE_ONLY.has(name)) headers[name] = value;
+  }
+  return Object.freeze({ method: req.method, url: req.url, headers: Object.freeze(headers) });
 }
 
 export class WebSocketTransport implements ReplyTracker {
