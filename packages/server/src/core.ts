@@ -20,6 +20,13 @@ export interface ClientBinder {
   bindClient(clientId: string): void;
 }
 
+/** Where held connect replies go: told when a hold starts, then given its reply (and what rides it). */
+export interface HeldReplySink {
+  /** A connect is now held (its heldReply follows, exactly once). */
+  heldStarted(): void;
+  heldReply(messages: string[]): void;
+}
+
 /** Context of one incoming batch (one HTTP request or one WebSocket frame). */
 export interface BatchContext extends RequestContext {
   transport: TransportName;
@@ -29,6 +36,11 @@ export interface BatchContext extends RequestContext {
   signal?: HoldSignal;
   /** The socket a handshake or connect over a WebSocket binds its client to (pushes go there). */
   binder?: ClientBinder;
+  /**
+   * Where a held connect's reply goes when released (the websocket's per-socket object). Without it the
+   * dispatcher hands back a Promise instead (HTTP: the response waits on it).
+   */
+  replies?: HeldReplySink;
   /** The connection the batch came over (the TCP socket), keying maxHandshakesPerConnection. */
   connection?: object;
 }

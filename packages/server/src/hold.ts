@@ -8,7 +8,7 @@
 import { IncomingMessage } from 'node:http';
 import type { Advice, Message } from '@pushwire/bayeux';
 import { errorString } from '@pushwire/bayeux';
-import type { BatchContext, Core } from './core.js';
+import type { BatchContext, Core, HeldReplySink } from './core.js';
 import { failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
 import type { DestroyReason } from './engine/engine.js';
 import type { HeldEntry, ReleaseReason } from './held-connects.js';
@@ -36,6 +36,23 @@ export function holdConnect(core: Core, input: HoldInput): Promise<string[]> {
     new HeldConnect(core, input, resolve).start(input.timeoutMs);
   });
 }
+
+/**
+ * Holds the connect and hands the reply to `sink` once released: no promise, resolving function or
+ * reaction kept per held connect (over a WebSocket every idle client holds one all the time).
+ */
+export function holdConnectTo(core: Core, input: HoldInput, sink: HeldReplySink): void {
+  sink.heldStarted();
+  new HeldConnect(core, input, sink).start(input.timeoutMs);
+}
+
+function deliverReply(target: ReplyTarget, messages: string[]): void {
+  if (typeof target === 'function') target(messages);
+  else target.heldReply(messages);
+}
+
+/** A promise's resolve function (HTTP), or a sink object (websocket). */
+type ReplyTarget = ((messages: string[]) => void) | HeldReplySink;
 
 /** The journal an extension asks takes for this client to keep (DeliveryHook.journal), if any. */
 function journalOf(core: Core, clientId: string): string | undefined {
@@ -161,7 +178,7 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
   readonly clientId: string;
   readonly advice: Advice;
   readonly #core: Core;
-  readonly #resolve: (messages: string[]) => void;
+  readonly #target: ReplyTarget;
   #timer: NodeJS.Timeout | undefined;
   /** Messages the catch-up take found: they ride the reply (ahead of anything taken later). */
   #carried: string[] | undefined;
@@ -178,13 +195,13 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
   /** A wake re-armed the timer for the delivery window: later wakes ride it. */
   #waking = false;
 
-  constructor(core: Core, request: ConnectRequest, resolve: (messages: string[]) => void) {
+  constructor(core: Core, request: ConnectRequest, target: ReplyTarget) {
     this.message = request.message;
     this.ctx = request.ctx;
     this.clientId = request.clientId;
     this.advice = request.advice;
     this.#core = core;
-    this.#resolve = resolve;
+    this.#target = target;
   }
 
   /** Per-browser counts apply to the HTTP transports only (a WebSocket holds no extra HTTP connection). */
@@ -253,8 +270,11 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
         .setBrowserHold(browserId, this.clientId, undefined)
         .catch((err: unknown) => this.#core.reportError(err));
     }
-    const resolve = this.#resolve;
-    this.#answer(reason, detail).then(resolve, () => resolve([]));
+    const target = this.#target;
+    this.#answer(reason, detail).then(
+      (messages) => deliverReply(target, messages),
+      () => deliverReply(target, []),
+    );
   }
 
   #caughtUp(queue: string[]): void {

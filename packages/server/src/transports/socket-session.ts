@@ -7,7 +7,7 @@
 import type { Duplex } from 'node:stream';
 import type { PreparedFrame, WebSocket } from '@pushwire/websocket';
 import { batchFrame } from '../batch-frame.js';
-import type { BatchContext, ClientBinder, Core } from '../core.js';
+import type { BatchContext, ClientBinder, Core, HeldReplySink } from '../core.js';
 import { processBatch } from '../dispatcher.js';
 import type { RequestInfo } from '../options.js';
 import type { SocketBinding } from '../socket-push.js';
@@ -40,7 +40,7 @@ function onHandshakeDeadline(session: SocketSession): void {
   session.handshakeDeadlineReached();
 }
 
-export class SocketSession extends CloseSignal implements SocketBinding, ClientBinder {
+export class SocketSession extends CloseSignal implements SocketBinding, ClientBinder, HeldReplySink {
   readonly #core: Core;
   readonly #tracker: ReplyTracker;
   readonly #ws: WebSocket;
@@ -175,21 +175,18 @@ export class SocketSession extends CloseSignal implements SocketBinding, ClientB
     }
     const outcome = await processBatch(core, batch.messages, this.#context());
     this.sendBatch(withOverflow(outcome.messages, batch));
-    const { held } = outcome;
-    if (held === undefined) return;
-    // Not awaited: the frames after a held connect go on. One reaction per held connect, none per socket.
-    const tracker = this.#tracker;
-    tracker.started();
-    held.then(
-      (messages) => {
-        tracker.settled();
-        this.sendBatch(messages);
-      },
-      (err: unknown) => {
-        tracker.settled();
-        core.reportError(err);
-      },
-    );
+    // A held connect's reply comes to heldReply when released: the frames after it go on meanwhile.
+  }
+
+  /** HeldReplySink: a connect is held over this socket (hold.ts). */
+  heldStarted(): void {
+    this.#tracker.started();
+  }
+
+  /** HeldReplySink: a connect held over this socket was released (hold.ts). */
+  heldReply(messages: string[]): void {
+    this.#tracker.settled();
+    this.sendBatch(messages);
   }
 
   /** A fresh context per frame (the dispatcher copies it per message): nothing of it is kept per socket. */
@@ -199,6 +196,7 @@ export class SocketSession extends CloseSignal implements SocketBinding, ClientB
       req: this.#request,
       signal: this,
       binder: this,
+      replies: this,
       remoteAddress: this.#remoteAddress,
       crossSite: this.#crossSite,
       connection: this.#connection,
