@@ -12,6 +12,7 @@ import type { BatchContext, Core, HeldReplySink } from './core.js';
 import { failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
 import type { DestroyReason } from './engine/engine.js';
 import type { HeldEntry, ReleaseReason } from './held-connects.js';
+import type { Expiring, TimerNode } from './hold-timers.js';
 import type { HoldListener } from './transports/close-signal.js';
 
 /** What a connect reply is built from: the request and what the decision said. */
@@ -158,28 +159,20 @@ function peerGone(ctx: BatchContext): boolean {
   return req instanceof IncomingMessage && req.socket?.destroyed === true;
 }
 
-function onHoldTimeout(held: HeldConnect): void {
-  held.release('timeout');
-}
-
-function onDeliveryWindow(held: HeldConnect): void {
-  held.release('wake');
-}
-
 /**
  * One held connect. A class rather than closures: an idle client holds a connect all the time, so what a
  * hold allocates is paid per connected client. It is its own abort listener (`handleEvent`, DOM
- * EventListener objects), its timer calls a shared function with it as argument, and it is the
+ * EventListener objects), its deadline is a 40-byte node in a shared list (hold-timers.ts), and it is the
  * ConnectRequest its reply is built from.
  */
-export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
+export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Expiring {
   readonly message: Message;
   readonly ctx: BatchContext;
   readonly clientId: string;
   readonly advice: Advice;
   readonly #core: Core;
   readonly #target: ReplyTarget;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: TimerNode | undefined;
   /** Messages the catch-up take found: they ride the reply (ahead of anything taken later). */
   #carried: string[] | undefined;
   /**
@@ -220,7 +213,7 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
         .setBrowserHold(browserId, this.clientId, Date.now() + timeoutMs + BROWSER_HOLD_SLACK_MS)
         .catch((err: unknown) => core.reportError(err));
     }
-    this.#timer = setTimeout(onHoldTimeout, timeoutMs, this);
+    this.#timer = core.held.timers.arm(timeoutMs, this);
     const { signal } = this.ctx;
     // A closed request must not take the queue with it (the messages would be written to nobody).
     if (signal?.aborted === true) queueMicrotask(() => this.release('replaced'));
@@ -249,8 +242,15 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
       return;
     }
     this.#waking = true;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(onDeliveryWindow, windowMs, this);
+    const { timers } = this.#core.held;
+    timers.cancel(this.#timer);
+    this.#timer = timers.arm(windowMs, this);
+  }
+
+  /** Its timer ran out: the hold's timeout, or the delivery window after a wake. */
+  deadlineReached(): void {
+    this.#timer = undefined;
+    this.release(this.#waking ? 'wake' : 'timeout');
   }
 
   /** The HoldSignal fired: the transport went away. */
@@ -261,7 +261,8 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
   release(reason: ReleaseReason, detail?: DestroyReason): void {
     if (this.#released) return;
     this.#released = true;
-    clearTimeout(this.#timer);
+    this.#core.held.timers.cancel(this.#timer);
+    this.#timer = undefined;
     this.ctx.signal?.removeEventListener('abort', this);
     this.#core.held.forget(this);
     const browserId = this.browserId;
