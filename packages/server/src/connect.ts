@@ -46,7 +46,7 @@ export async function decideConnect(
   // left. When the bound socket closes, the binding goes with it (websocket.ts) and messages wait in the
   // queue for the next connect, wherever it comes from: an older socket gets them again only once it
   // sends a connect itself (before, an old socket kept receiving pushes for a session that had moved).
-  if (ctx.transport === 'websocket') ctx.bindClient?.(clientId);
+  if (ctx.transport === 'websocket') ctx.binder?.bindClient(clientId);
   else core.sockets.forgetClient(clientId);
   const { options } = core;
   // Reference §2.2 "client advice honoured": the client's timeout and interval, the timeout never longer

@@ -15,6 +15,18 @@ import type { SocketPush } from './socket-push.js';
 import type { StatsCounter } from './stats.js';
 import type { HoldSignal } from './transports/close-signal.js';
 
+/** What binds a client named over a WebSocket to that socket (the transport's per-socket object). */
+export interface ClientBinder {
+  bindClient(clientId: string): void;
+}
+
+/** Where held connect replies go: told when a hold starts, then given its reply (and what rides it). */
+export interface HeldReplySink {
+  /** A connect is now held (its heldReply follows, exactly once). */
+  heldStarted(): void;
+  heldReply(messages: string[]): void;
+}
+
 /** Context of one incoming batch (one HTTP request or one WebSocket frame). */
 export interface BatchContext extends RequestContext {
   transport: TransportName;
@@ -22,8 +34,13 @@ export interface BatchContext extends RequestContext {
   browserId?: string;
   /** Aborted when the request or socket goes away; a held connect is then dropped without its queue. */
   signal?: HoldSignal;
-  /** Called when a handshake or connect over a WebSocket names a client (binds pushes to this socket). */
-  bindClient?: (clientId: string) => void;
+  /** The socket a handshake or connect over a WebSocket binds its client to (pushes go there). */
+  binder?: ClientBinder;
+  /**
+   * Where a held connect's reply goes when released (the websocket's per-socket object). Without it the
+   * dispatcher hands back a Promise instead (HTTP: the response waits on it).
+   */
+  replies?: HeldReplySink;
   /** The connection the batch came over (the TCP socket), keying maxHandshakesPerConnection. */
   connection?: object;
 }

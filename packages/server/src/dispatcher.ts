@@ -8,7 +8,7 @@ import type { ConnectDecision } from './connect.js';
 import { decideConnect } from './connect.js';
 import type { BatchContext, Core } from './core.js';
 import { clientIdOf, failure } from './core.js';
-import { answerWithQueue, holdConnect } from './hold.js';
+import { answerWithQueue, holdConnect, holdConnectTo } from './hold.js';
 import { disconnect, handshake, subscribe, unsubscribe } from './meta-handlers.js';
 import { handlePublish } from './publish.js';
 
@@ -90,6 +90,11 @@ export async function processBatch(
   try {
     if (decision.kind === 'hold') {
       const { clientId, advice, timeoutMs } = decision;
+      const sink = connectCtx.replies;
+      if (sink !== undefined) {
+        holdConnectTo(core, { message, ctx: connectCtx, clientId, advice, timeoutMs }, sink);
+        return { messages: out };
+      }
       return {
         messages: out,
         held: holdConnect(core, { message, ctx: connectCtx, clientId, advice, timeoutMs }),

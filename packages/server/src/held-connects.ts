@@ -5,6 +5,7 @@
 // put-back, its browser count) lives in hold.ts; this file only knows who is held here.
 
 import type { DestroyReason } from './engine/engine.js';
+import { HoldTimers } from './hold-timers.js';
 
 /** Why a held connect was answered. */
 export type ReleaseReason = 'timeout' | 'wake' | 'replaced' | 'destroyed' | 'closing';
@@ -20,6 +21,8 @@ export interface HeldEntry {
 
 export class HeldConnects {
   readonly #held = new Map<string, HeldEntry>();
+  /** The holds' deadlines: one timer per duration, not one per hold (hold-timers.ts). */
+  readonly timers = new HoldTimers();
 
   /** Registers a hold, releasing the client's older one first as 'replaced' (Bayeux §4.2). */
   add(entry: HeldEntry): void {

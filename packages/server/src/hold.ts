@@ -5,12 +5,14 @@
 // HEAD of the queue (Engine.requeue), so nothing is lost or reordered. The answer (the connect reply and
 // the messages riding it) is built here too, for held and immediate connects alike.
 
+import { IncomingMessage } from 'node:http';
 import type { Advice, Message } from '@pushwire/bayeux';
 import { errorString } from '@pushwire/bayeux';
-import type { BatchContext, Core } from './core.js';
+import type { BatchContext, Core, HeldReplySink } from './core.js';
 import { failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
 import type { DestroyReason } from './engine/engine.js';
 import type { HeldEntry, ReleaseReason } from './held-connects.js';
+import type { Expiring, TimerNode } from './hold-timers.js';
 import type { HoldListener } from './transports/close-signal.js';
 
 /** What a connect reply is built from: the request and what the decision said. */
@@ -35,6 +37,23 @@ export function holdConnect(core: Core, input: HoldInput): Promise<string[]> {
     new HeldConnect(core, input, resolve).start(input.timeoutMs);
   });
 }
+
+/**
+ * Holds the connect and hands the reply to `sink` once released: no promise, resolving function or
+ * reaction kept per held connect (over a WebSocket every idle client holds one all the time).
+ */
+export function holdConnectTo(core: Core, input: HoldInput, sink: HeldReplySink): void {
+  sink.heldStarted();
+  new HeldConnect(core, input, sink).start(input.timeoutMs);
+}
+
+function deliverReply(target: ReplyTarget, messages: string[]): void {
+  if (typeof target === 'function') target(messages);
+  else target.heldReply(messages);
+}
+
+/** A promise's resolve function (HTTP), or a sink object (websocket). */
+type ReplyTarget = ((messages: string[]) => void) | HeldReplySink;
 
 /** The journal an extension asks takes for this client to keep (DeliveryHook.journal), if any. */
 function journalOf(core: Core, clientId: string): string | undefined {
@@ -131,28 +150,29 @@ async function goneReply(
   return out === null ? [] : [JSON.stringify(out)];
 }
 
-function onHoldTimeout(held: HeldConnect): void {
-  held.release('timeout');
-}
-
-function onDeliveryWindow(held: HeldConnect): void {
-  held.release('wake');
+/**
+ * An HTTP peer whose socket is already gone (reset; the response's 'close' has not fired yet). Over a
+ * WebSocket `req` is the upgrade's RequestInfo, not a request: the session's CloseSignal says it instead.
+ */
+function peerGone(ctx: BatchContext): boolean {
+  const { req } = ctx;
+  return req instanceof IncomingMessage && req.socket?.destroyed === true;
 }
 
 /**
  * One held connect. A class rather than closures: an idle client holds a connect all the time, so what a
  * hold allocates is paid per connected client. It is its own abort listener (`handleEvent`, DOM
- * EventListener objects), its timer calls a shared function with it as argument, and it is the
+ * EventListener objects), its deadline is a 40-byte node in a shared list (hold-timers.ts), and it is the
  * ConnectRequest its reply is built from.
  */
-export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
+export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Expiring {
   readonly message: Message;
   readonly ctx: BatchContext;
   readonly clientId: string;
   readonly advice: Advice;
   readonly #core: Core;
-  readonly #resolve: (messages: string[]) => void;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #target: ReplyTarget;
+  #timer: TimerNode | undefined;
   /** Messages the catch-up take found: they ride the reply (ahead of anything taken later). */
   #carried: string[] | undefined;
   /**
@@ -168,13 +188,13 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
   /** A wake re-armed the timer for the delivery window: later wakes ride it. */
   #waking = false;
 
-  constructor(core: Core, request: ConnectRequest, resolve: (messages: string[]) => void) {
+  constructor(core: Core, request: ConnectRequest, target: ReplyTarget) {
     this.message = request.message;
     this.ctx = request.ctx;
     this.clientId = request.clientId;
     this.advice = request.advice;
     this.#core = core;
-    this.#resolve = resolve;
+    this.#target = target;
   }
 
   /** Per-browser counts apply to the HTTP transports only (a WebSocket holds no extra HTTP connection). */
@@ -193,7 +213,7 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
         .setBrowserHold(browserId, this.clientId, Date.now() + timeoutMs + BROWSER_HOLD_SLACK_MS)
         .catch((err: unknown) => core.reportError(err));
     }
-    this.#timer = setTimeout(onHoldTimeout, timeoutMs, this);
+    this.#timer = core.held.timers.arm(timeoutMs, this);
     const { signal } = this.ctx;
     // A closed request must not take the queue with it (the messages would be written to nobody).
     if (signal?.aborted === true) queueMicrotask(() => this.release('replaced'));
@@ -204,7 +224,10 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
       .takeQueue(this.clientId, core.options.maxReplyBytes, journalOf(core, this.clientId))
       .then(
         (queue) => this.#caughtUp(queue),
-        (err: unknown) => core.reportError(err),
+        (err: unknown) => {
+          this.#catchUp = undefined;
+          core.reportError(err);
+        },
       );
   }
 
@@ -219,8 +242,15 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
       return;
     }
     this.#waking = true;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(onDeliveryWindow, windowMs, this);
+    const { timers } = this.#core.held;
+    timers.cancel(this.#timer);
+    this.#timer = timers.arm(windowMs, this);
+  }
+
+  /** Its timer ran out: the hold's timeout, or the delivery window after a wake. */
+  deadlineReached(): void {
+    this.#timer = undefined;
+    this.release(this.#waking ? 'wake' : 'timeout');
   }
 
   /** The HoldSignal fired: the transport went away. */
@@ -231,7 +261,8 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
   release(reason: ReleaseReason, detail?: DestroyReason): void {
     if (this.#released) return;
     this.#released = true;
-    clearTimeout(this.#timer);
+    this.#core.held.timers.cancel(this.#timer);
+    this.#timer = undefined;
     this.ctx.signal?.removeEventListener('abort', this);
     this.#core.held.forget(this);
     const browserId = this.browserId;
@@ -240,11 +271,16 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
         .setBrowserHold(browserId, this.clientId, undefined)
         .catch((err: unknown) => this.#core.reportError(err));
     }
-    const resolve = this.#resolve;
-    this.#answer(reason, detail).then(resolve, () => resolve([]));
+    const target = this.#target;
+    this.#answer(reason, detail).then(
+      (messages) => deliverReply(target, messages),
+      () => deliverReply(target, []),
+    );
   }
 
   #caughtUp(queue: string[]): void {
+    // Settled: an idle hold keeps no promise (the answer awaits it only while the take is in flight).
+    this.#catchUp = undefined;
     if (queue.length === 0) return;
     if (this.#consumed) {
       this.#putBack(queue); // answered without it: nothing newer was sent, so the head keeps the order
@@ -264,7 +300,7 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
       reason === 'destroyed' ||
       reason === 'closing' ||
       reason === 'replaced' ||
-      this.ctx.req?.socket?.destroyed === true
+      peerGone(this.ctx)
     );
     if (takes) await this.#catchUp;
     const mine = this.#carried ?? [];
@@ -278,7 +314,7 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest {
       }
       // A replaced request may already be abandoned by the client: it carries no messages. A peer whose
       // socket is already gone (reset; the response's 'close' has not fired yet) could not receive them.
-      if (reason === 'replaced' || this.ctx.req?.socket?.destroyed === true) {
+      if (reason === 'replaced' || peerGone(this.ctx)) {
         this.#putBack(mine);
         return await answerAlone(core, this);
       }

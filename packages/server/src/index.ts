@@ -52,6 +52,7 @@ export type {
   CorsOptions,
   PresenceInfoHook,
   RequestContext,
+  RequestInfo,
   SecurityPolicy,
   TransportName,
 } from './options.js';

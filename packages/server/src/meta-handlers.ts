@@ -99,7 +99,7 @@ export async function handshake(core: Core, message: Message, ctx: BatchContext)
   core.admission.sessionCreated(clientId, address);
   await core.engine.setClientState(clientId, FIRST_CONNECT_STATE, '1');
   ctx.clientId = clientId;
-  ctx.bindClient?.(clientId);
+  ctx.binder?.bindClient(clientId);
   core.events.emit('handshake', { clientId });
   return replyTo(message, {
     version: BAYEUX_VERSION,

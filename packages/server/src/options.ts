@@ -1,7 +1,7 @@
 // Options of createBayeuxServer, with their defaults. Every size/count limit is a named option with a safe
 // default (DESIGN.md "Bounded everything"); the timing defaults follow CometD's (bayeux-reference §2.1).
 
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import {
   type ChannelOptions as ChannelNameOptions,
   CONNECTION_TYPE_NAMES,
@@ -22,11 +22,27 @@ import { checkQueuePolicy, type Engine, type QueuePolicy } from './engine/engine
 export type TransportName = ConnectionType;
 
 /** Everything a hook learns about where a message came from. */
+/**
+ * What policies and extensions can read of the request a message came with. An `IncomingMessage` is one;
+ * over a WebSocket it is what the upgrade request said (method, URL, headers), frozen, built once per socket:
+ * the request object itself (stream state, listeners, raw header arrays, about 0.6-1 KB) is not kept per
+ * connected client. The peer's address is `RequestContext.remoteAddress`.
+ */
+export interface RequestInfo {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly headers: Readonly<IncomingHttpHeaders>;
+}
+
 export interface RequestContext {
   /** The transport the message arrived on; 'local' for server code (`bayeux.publish`). */
   transport: TransportName | 'local';
-  /** The HTTP request (or the WebSocket upgrade request); absent for server code. */
-  req?: IncomingMessage;
+  /**
+   * The HTTP request the message came with: the `IncomingMessage` itself on long-polling and
+   * callback-polling; on websocket a frozen RequestInfo (method, URL, headers) of the upgrade request, kept
+   * for the socket's life instead of the whole request. Absent for server code.
+   */
+  req?: RequestInfo;
   /** The sender's client id once known (absent on a handshake request). */
   clientId?: string;
   /**

@@ -30,6 +30,14 @@ import { checkOptions, type MemoryEngineOptions, newClientId } from './memory-op
 import { MessageQueue } from './message-queue.js';
 import { PresenceStore } from './presence-store.js';
 import { pushUnderPolicy, type QueueDrop, trimUnderPolicy } from './queue-policy.js';
+import {
+  hasSubscription,
+  type SubscriptionList,
+  subscriptionCount,
+  subscriptionPatterns,
+  withoutSubscription,
+  withSubscription,
+} from './subscription-list.js';
 
 export {
   DEFAULT_MAX_HISTORY_BYTES,
@@ -53,9 +61,15 @@ export const engineHistoryEvictChannel = diagnosticsChannel.channel('pushwire:en
  */
 export const engineDropChannel = diagnosticsChannel.channel('pushwire:engine:drop');
 
+/**
+ * One client. An idle client is what a push server holds most of, so nothing is allocated before it is
+ * needed: its subscriptions are one pattern until there are two (subscription-list.ts), its queue exists
+ * only while messages wait in it.
+ */
 interface ClientRecord {
-  readonly subscriptions: Set<string>;
-  readonly queue: MessageQueue;
+  subscriptions: SubscriptionList;
+  /** Made by the first message queued, dropped again once a take empties it. */
+  queue: MessageQueue | undefined;
   /** Session state (Engine.getClientState), made on first use. */
   state?: Map<string, string>;
   /** JSON text shown in presence sets. */
@@ -97,8 +111,8 @@ export class MemoryEngine implements Engine {
     // Bayeux §2.4: ids MUST be unique. A collision of 160 random bits will not happen, but it costs nothing.
     while (this.clients.has(id)) id = newClientId();
     this.clients.set(id, {
-      subscriptions: new Set(),
-      queue: new MessageQueue(),
+      subscriptions: undefined,
+      queue: undefined,
       info: options.info ?? 'null',
     });
     this.lastSeen.set(id, Date.now());
@@ -130,11 +144,11 @@ export class MemoryEngine implements Engine {
   private subscribeNow(clientId: string, pattern: string): SubscribeResult {
     const client = this.clients.get(clientId);
     if (client === undefined) return { ok: false, reason: 'unknown-client' };
-    if (client.subscriptions.has(pattern)) return { ok: true };
-    if (client.subscriptions.size >= this.options.maxSubscriptions) {
+    if (hasSubscription(client.subscriptions, pattern)) return { ok: true };
+    if (subscriptionCount(client.subscriptions) >= this.options.maxSubscriptions) {
       return { ok: false, reason: 'too-many-subscriptions' };
     }
-    client.subscriptions.add(pattern);
+    client.subscriptions = withSubscription(client.subscriptions, pattern);
     let set = this.index.get(pattern);
     if (set === undefined) this.index.set(pattern, (set = new Set()));
     set.add(clientId);
@@ -144,7 +158,8 @@ export class MemoryEngine implements Engine {
   async unsubscribe(clientId: string, pattern: string): Promise<boolean> {
     this.assertOpen();
     const client = this.clients.get(clientId);
-    if (client === undefined || !client.subscriptions.delete(pattern)) return false;
+    if (client === undefined || !hasSubscription(client.subscriptions, pattern)) return false;
+    client.subscriptions = withoutSubscription(client.subscriptions, pattern);
     this.unindex(clientId, pattern);
     return true;
   }
@@ -152,7 +167,7 @@ export class MemoryEngine implements Engine {
   async subscriptions(clientId: string): Promise<string[]> {
     this.assertOpen();
     const client = this.clients.get(clientId);
-    return client === undefined ? [] : [...client.subscriptions];
+    return client === undefined ? [] : subscriptionPatterns(client.subscriptions);
   }
 
   async publish(message: Message, encoded: EncodedMessage): Promise<number> {
@@ -189,11 +204,9 @@ export class MemoryEngine implements Engine {
     for (const size of sizes) bytes += size;
     // A replay the queue cannot hold whole would be cut by the queue policy (drop-oldest loses its start
     // silently): it is refused instead, and the client told it must reload (complete false).
-    const { queue } = client;
-    if (
-      queue.length + sizes.length > this.options.maxQueue ||
-      queue.bytes + bytes > this.options.maxQueueBytes
-    ) {
+    const queued = client.queue?.length ?? 0;
+    const queuedBytes = client.queue?.bytes ?? 0;
+    if (queued + sizes.length > this.options.maxQueue || queuedBytes + bytes > this.options.maxQueueBytes) {
       return { ok: true, read: { position: read.position, messages: [], complete: false } };
     }
     read.messages.forEach((text, i) => {
@@ -275,12 +288,13 @@ export class MemoryEngine implements Engine {
     this.assertOpen();
     const client = this.clients.get(clientId);
     if (client === undefined || encoded.length === 0) return;
-    const { queue } = client;
+    const queue = (client.queue ??= new MessageQueue());
     queue.unshift(
       encoded,
       encoded.map((item) => Buffer.byteLength(item)),
     );
     const result = trimUnderPolicy(queue, this.options);
+    if (queue.length === 0) client.queue = undefined;
     if (!result.ok) {
       this.remove(clientId, 'slow');
       return;
@@ -297,7 +311,11 @@ export class MemoryEngine implements Engine {
     this.assertOpen();
     const client = this.clients.get(clientId);
     if (client === undefined) return [];
-    const taken = maxBytes === undefined ? client.queue.drain() : client.queue.take(maxBytes);
+    const { queue } = client;
+    if (queue === undefined) return [];
+    const taken = maxBytes === undefined ? queue.drain() : queue.take(maxBytes);
+    // Emptied: an idle client keeps no queue (the next message makes a new one).
+    if (queue.length === 0) client.queue = undefined;
     if (journal !== undefined && taken.length > 0) {
       const state = (client.state ??= new Map());
       const before = state.get(journal);
@@ -317,7 +335,7 @@ export class MemoryEngine implements Engine {
 
   queuedSync(clientId: string): number {
     this.assertOpen();
-    return this.clients.get(clientId)?.queue.length ?? 0;
+    return this.clients.get(clientId)?.queue?.length ?? 0;
   }
 
   async getClientState(clientId: string, key: string): Promise<string | undefined> {
@@ -329,16 +347,27 @@ export class MemoryEngine implements Engine {
     this.assertOpen();
     const client = this.clients.get(clientId);
     if (client === undefined) return;
-    if (value === undefined) client.state?.delete(key);
+    if (value === undefined) this.deleteState(client, key);
     else (client.state ??= new Map()).set(key, value);
   }
 
   async takeClientState(clientId: string, key: string): Promise<string | undefined> {
     this.assertOpen();
-    const state = this.clients.get(clientId)?.state;
-    const value = state?.get(key);
-    if (value !== undefined) state?.delete(key);
+    const client = this.clients.get(clientId);
+    const value = client?.state?.get(key);
+    if (client !== undefined && value !== undefined) this.deleteState(client, key);
     return value;
+  }
+
+  /**
+   * An emptied state Map goes: every client gets one at handshake (FIRST_CONNECT_STATE) that its first
+   * connect takes again, and an empty Map with its hash table is about 130 bytes per idle client.
+   */
+  private deleteState(client: ClientRecord, key: string): void {
+    const { state } = client;
+    if (state === undefined) return;
+    state.delete(key);
+    if (state.size === 0) client.state = undefined;
   }
 
   async setBrowserHold(browserId: string, clientId: string, untilMs: number | undefined): Promise<void> {
@@ -396,7 +425,9 @@ export class MemoryEngine implements Engine {
 
   /** Queues one message under the queue policy (queue-policy.ts); false when the client must go as slow. */
   private enqueue(clientId: string, client: ClientRecord, item: EncodedMessage, size: number): boolean {
-    const result = pushUnderPolicy(client.queue, item, size, this.options);
+    const queue = (client.queue ??= new MessageQueue());
+    const result = pushUnderPolicy(queue, item, size, this.options);
+    if (queue.length === 0) client.queue = undefined; // drop-oldest dropped the message itself
     if (result.drop !== undefined) this.reportDrop(clientId, result.drop);
     return result.ok;
   }
@@ -412,9 +443,9 @@ export class MemoryEngine implements Engine {
     if (client === undefined) return;
     this.clients.delete(clientId);
     this.lastSeen.delete(clientId);
-    for (const pattern of client.subscriptions) this.unindex(clientId, pattern);
+    for (const pattern of subscriptionPatterns(client.subscriptions)) this.unindex(clientId, pattern);
     const left = this.presenceSets.leaveAll(clientId);
-    const lost = { dropped: client.queue.length, bytes: client.queue.bytes };
+    const lost = { dropped: client.queue?.length ?? 0, bytes: client.queue?.bytes ?? 0 };
     if (engineDestroyChannel.hasSubscribers) engineDestroyChannel.publish({ clientId, reason, ...lost });
     this.sink?.destroyed(clientId, reason, lost);
     for (const { channel, change } of left) {

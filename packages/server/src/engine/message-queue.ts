@@ -8,9 +8,15 @@ import type { EncodedMessage } from './engine.js';
 
 const COMPACT_AT = 1024;
 
+/**
+ * What an empty queue points at instead of two fresh arrays: a queue that exists may still be empty most of
+ * its life (drained after every delivery). Never written to, never handed out (drain() returns a new array).
+ */
+const NONE = Object.freeze([]) as never[];
+
 export class MessageQueue {
-  private items: EncodedMessage[] = [];
-  private sizes: number[] = [];
+  private items: EncodedMessage[] = NONE;
+  private sizes: number[] = NONE;
   private head = 0;
   /** Sum of the UTF-8 sizes of the queued messages. */
   bytes = 0;
@@ -21,6 +27,10 @@ export class MessageQueue {
 
   /** Appends one message of `size` UTF-8 bytes. */
   push(item: EncodedMessage, size: number): void {
+    if (this.items === NONE) {
+      this.items = [];
+      this.sizes = [];
+    }
     this.items.push(item);
     this.sizes.push(size);
     this.bytes += size;
@@ -68,6 +78,7 @@ export class MessageQueue {
 
   /** Removes and returns everything, oldest first. */
   drain(): EncodedMessage[] {
+    if (this.items === NONE) return [];
     const out = this.head === 0 ? this.items : this.items.slice(this.head);
     this.reset();
     return out;
@@ -100,8 +111,8 @@ export class MessageQueue {
   }
 
   private reset(): void {
-    this.items = [];
-    this.sizes = [];
+    this.items = NONE;
+    this.sizes = NONE;
     this.head = 0;
     this.bytes = 0;
   }

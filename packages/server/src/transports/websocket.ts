@@ -3,84 +3,58 @@
 // does not block the frames after it (its reply is sent when released: it stays the heartbeat). Pushes go
 // out as soon as messages are queued, several queued messages in ONE frame (server.ts wake ->
 // SocketPush.flushSocket in socket-push.ts). Size limit: maxMessageSize as the WebSocket maxPayload (close 1009).
+// What each socket keeps is one SocketSession (socket-session.ts); the listeners here are made once per
+// transport, not per socket, and find their session by the WebSocket they are called on.
 
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type PreparedFrame, type WebSocket, WebSocketServer } from '@pushwire/websocket';
-import { batchFrame, type SharedPayloads } from '../batch-frame.js';
-import type { BatchContext, Core } from '../core.js';
-import { processBatch } from '../dispatcher.js';
+import { type WebSocket, WebSocketServer } from '@pushwire/websocket';
+import type { Core } from '../core.js';
+import type { RequestInfo } from '../options.js';
 import { isCrossSite } from '../request-info.js';
-import type { SocketBinding } from '../socket-push.js';
-import { CloseSignal } from './close-signal.js';
-import { withOverflow } from './http-batch.js';
-import { type ParsedBatch, parseMessages } from './http-body.js';
-import { ReadGate } from './read-gate.js';
-
-/** RFC 6455 7.4.1 close codes used here. */
-const CLOSE = { goingAway: 1001, unsupportedData: 1003, policyViolation: 1008, tooBig: 1009 } as const;
+import { CLOSE, type ReplyTracker, SocketSession } from './socket-session.js';
 
 /** The 'close' event follows an 'error'; nothing else to do (errors are the websocket layer's to report). */
 function ignoreSocketError(): void {}
 
 /**
- * One upgraded socket as SocketPush sees it, and the CloseSignal of the connects held over it (fired on
- * close). A class (prototype methods and getters) rather than an object literal of closures: every
- * connected client has one for as long as its socket is open.
+ * RFC 6455 4.1 / 4.2.1: headers that only carry the opening handshake itself (done by the websocket layer
+ * before any frame): not kept per socket (the key alone is 24 characters per client).
  */
-class SocketSession extends CloseSignal implements SocketBinding {
-  readonly #ws: WebSocket;
-  readonly #payloads: SharedPayloads;
-  /** The first client bound to this socket; any further ones in #more (usually there are none). */
-  #first: string | undefined;
-  #more: Set<string> | undefined;
+const HANDSHAKE_ONLY: ReadonlySet<string> = new Set([
+  'connection',
+  'upgrade',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-extensions',
+]);
 
-  constructor(ws: WebSocket, payloads: SharedPayloads) {
-    super();
-    this.#ws = ws;
-    this.#payloads = payloads;
+/**
+ * What a socket keeps of its upgrade request for the security policy and extensions (`ctx.req`): the
+ * method, URL and headers (without the handshake's own), frozen. The IncomingMessage itself (its stream state, listener table, raw header
+ * arrays: 0.6-1 KB) is let go once the opening handshake is done.
+ */
+export function requestInfoOf(req: IncomingMessage): RequestInfo {
+  const headers: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!HANDSHAKE_ONLY.has(name)) headers[name] = value;
   }
-
-  send(frame: string | PreparedFrame): void {
-    if (typeof frame === 'string') this.#ws.send(frame);
-    else this.#ws.sendPrepared(frame);
-  }
-
-  bind(clientId: string): void {
-    if (this.#first === undefined) this.#first = clientId;
-    else if (this.#first !== clientId) (this.#more ??= new Set()).add(clientId);
-  }
-
-  /** Every client bound to this socket. */
-  boundClients(): string[] {
-    if (this.#first === undefined) return [];
-    return this.#more === undefined ? [this.#first] : [this.#first, ...this.#more];
-  }
-
-  /** Replies and released connects: one frame, nothing when empty or the socket is gone. */
-  sendBatch(messages: string[]): void {
-    if (messages.length > 0 && this.open) this.send(batchFrame(messages, this.#payloads));
-  }
-
-  get open(): boolean {
-    return this.#ws.readyState === 1;
-  }
-
-  get bufferedAmount(): number {
-    return this.#ws.bufferedAmount;
-  }
-
-  onceDrained(listener: () => void): void {
-    this.#ws.once('drain', listener);
-  }
+  return Object.freeze({ method: req.method, url: req.url, headers: Object.freeze(headers) });
 }
 
-export class WebSocketTransport {
+export class WebSocketTransport implements ReplyTracker {
   readonly #core: Core;
   readonly #wss: WebSocketServer;
-  readonly #sockets = new Set<WebSocket>();
+  readonly #sessions = new Map<WebSocket, SocketSession>();
   /** Held connect replies not yet written (close() waits for them before closing sockets). */
-  readonly #inFlight = new Set<Promise<void>>();
+  #inFlight = 0;
+  #allSent: (() => void) | undefined;
+  #whenAllSent: Promise<void> | undefined;
+  // One listener of each kind for every socket of this transport: EventEmitter calls them with the
+  // WebSocket as `this`, which keys its session.
+  readonly #onMessage: (this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void;
+  readonly #onClose: (this: WebSocket) => void;
+  readonly #releaseSlot: () => void;
 
   constructor(core: Core) {
     this.#core = core;
@@ -94,51 +68,10 @@ export class WebSocketTransport {
       // flight, the same number) refuses first.
       maxConnections: core.options.maxConnections,
     });
-  }
-
-  /**
-   * Takes an upgrade that holds one of admission's connection slots (server.ts took it): the slot goes back
-   * when the socket closes, whether or not the opening handshake completed.
-   */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, remoteAddress: string): void {
-    const core = this.#core;
-    socket.once('close', () => core.admission.closeConnection());
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req, socket, remoteAddress));
-  }
-
-  #onConnection(ws: WebSocket, req: IncomingMessage, socket: Duplex, remoteAddress: string): void {
-    const core = this.#core;
-    // Issue 8 item 5: an upgraded socket that never handshakes must not hold a descriptor for ever. The
-    // deadline ends when a handshake or connect names a session on this socket (bindClient).
-    let deadline: NodeJS.Timeout | undefined = setTimeout(() => {
-      deadline = undefined;
-      core.stats.count('handshake-deadline', remoteAddress);
-      ws.close(CLOSE.policyViolation, 'no Bayeux handshake in time');
-    }, core.options.handshakeDeadline);
-    // Pausing the upgraded socket stops the websocket layer's reads: TCP backpressure on a flooding peer.
-    const gate = new ReadGate(core.options.maxPendingFrames, socket);
-    this.#sockets.add(ws);
-    const binding = new SocketSession(ws, core.sockets.payloads);
-    // One per socket, reused by every held connect's reply.
-    const send = (messages: string[]): void => binding.sendBatch(messages);
-    const ctx: BatchContext = {
-      transport: 'websocket',
-      req,
-      signal: binding,
-      remoteAddress,
-      crossSite: isCrossSite(req),
-      connection: socket,
-      bindClient: (clientId) => {
-        if (deadline !== undefined) clearTimeout(deadline);
-        deadline = undefined;
-        binding.bind(clientId);
-        core.sockets.bindSocket(clientId, binding);
-      },
-    };
-    let chain: Promise<void> = Promise.resolve();
-    ws.on('message', (data, isBinary) => {
+    const sessions = this.#sessions;
+    this.#onMessage = function onMessage(data, isBinary) {
       if (isBinary) {
-        ws.close(CLOSE.unsupportedData, 'text frames only');
+        this.close(CLOSE.unsupportedData, 'text frames only');
         return;
       }
       const text = Array.isArray(data)
@@ -146,41 +79,62 @@ export class WebSocketTransport {
         : Buffer.isBuffer(data)
           ? data.toString('utf8')
           : Buffer.from(data).toString('utf8');
-      gate.add();
-      chain = chain.then(async () => {
-        if (!binding.open) return;
-        let batch: ParsedBatch;
-        try {
-          batch = parseMessages(text, core.options.maxMessagesPerRequest);
-        } catch (err) {
-          // Not JSON, or not messages: nothing to answer in Bayeux terms (size is maxPayload's 1009).
-          ws.close(CLOSE.policyViolation, err instanceof Error ? err.message : 'bad input');
-          return;
-        }
-        const outcome = await processBatch(core, batch.messages, { ...ctx });
-        binding.sendBatch(withOverflow(outcome.messages, batch));
-        if (outcome.held !== undefined) {
-          const sent = outcome.held.then(send, (err: unknown) => core.reportError(err));
-          this.#inFlight.add(sent);
-          sent.finally(() => this.#inFlight.delete(sent));
-        }
-      });
-      chain = chain.catch((err: unknown) => core.reportError(err)).finally(() => gate.done());
+      sessions.get(this)?.receive(text);
+    };
+    this.#onClose = function onClose() {
+      const session = sessions.get(this);
+      sessions.delete(this);
+      session?.closed();
+    };
+    this.#releaseSlot = () => core.admission.closeConnection();
+  }
+
+  /**
+   * Takes an upgrade that holds one of admission's connection slots (server.ts took it): the slot goes back
+   * when the socket closes, whether or not the opening handshake completed.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, remoteAddress: string): void {
+    // `on`, not `once`: a socket closes once, and `once` would wrap the listener per socket.
+    socket.on('close', this.#releaseSlot);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, req, socket, remoteAddress));
+  }
+
+  #onConnection(ws: WebSocket, req: IncomingMessage, socket: Duplex, remoteAddress: string): void {
+    const session = new SocketSession(this.#core, this, {
+      ws,
+      connection: socket,
+      request: requestInfoOf(req),
+      remoteAddress,
+      crossSite: isCrossSite(req),
     });
+    this.#sessions.set(ws, session);
+    ws.on('message', this.#onMessage);
     ws.on('error', ignoreSocketError);
-    ws.on('close', () => {
-      if (deadline !== undefined) clearTimeout(deadline);
-      this.#sockets.delete(ws);
-      binding.abort();
-      for (const clientId of binding.boundClients()) core.sockets.unbindSocket(clientId, binding);
-    });
+    ws.on('close', this.#onClose);
+  }
+
+  started(): void {
+    this.#inFlight++;
+  }
+
+  settled(): void {
+    this.#inFlight--;
+    if (this.#inFlight === 0 && this.#allSent !== undefined) {
+      this.#allSent();
+      this.#allSent = undefined;
+      this.#whenAllSent = undefined;
+    }
   }
 
   /** Closes every socket with 1001 (going away) and stops the WebSocket server. */
   async close(): Promise<void> {
     // The held connects were released just before: let their replies reach the sockets first.
-    await Promise.allSettled([...this.#inFlight]);
-    for (const ws of this.#sockets) ws.close(CLOSE.goingAway, 'server closing');
+    if (this.#inFlight > 0) {
+      await (this.#whenAllSent ??= new Promise<void>((resolve) => {
+        this.#allSent = resolve;
+      }));
+    }
+    for (const ws of this.#sessions.keys()) ws.close(CLOSE.goingAway, 'server closing');
     await this.#wss.close();
   }
 }
