@@ -64,6 +64,11 @@ function journalOf(core: Core, clientId: string): string | undefined {
   return undefined;
 }
 
+function connectOnly(core: Core, clientId: string): boolean {
+  for (const hook of core.extensions.deliveryHooks()) if (hook.connectOnly(clientId)) return true;
+  return false;
+}
+
 /**
  * The connect reply with the queued messages riding it: `[...carried, ...queued, reply]` (`carried`:
  * messages already taken from the queue, oldest first). At most maxReplyBytes of messages ride one reply
@@ -93,6 +98,9 @@ export async function answerWithQueue(
       } else queue.push(...more);
     }
   }
+  // Until the response is written these are in flight (taken-messages.ts). A connect-only hook (the ack
+  // extension) keeps what it sends unacknowledged and sends it again itself: giving it back would double it.
+  if (!connectOnly(core, clientId)) request.ctx.taken?.record(clientId, queue);
   const reply = replyTo(request.message, { clientId, successful: true, advice: request.advice });
   for (const hook of core.extensions.deliveryHooks()) queue = hook.beforeConnectReply(clientId, queue, reply);
   return finishReply(core, request, reply, queue);

@@ -10,7 +10,8 @@ import type { Core } from '../core.js';
 import { encodeBatch } from '../dispatcher.js';
 import type { CorsOptions } from '../options.js';
 import { isCrossSite, refererOrigin, remoteAddressOf } from '../request-info.js';
-import { noCache, runHttpBatch } from './http-batch.js';
+import { TakenMessages } from '../taken-messages.js';
+import { noCache, responseGone, runHttpBatch } from './http-batch.js';
 import { HttpError, parseFormMessages } from './http-body.js';
 
 export const DEFAULT_JSONP_CALLBACK = 'jsonpcallback';
@@ -70,6 +71,7 @@ export async function serveCallbackPolling(
   }
   const batch = parseFormMessages(query, core.options.maxMessagesPerRequest);
   let out: string[];
+  const taken = new TakenMessages();
   if (isCrossSite(req) && !crossSiteAllowed(req, core.options.cors)) {
     // Refused before anything runs (no handshake, no publish with the user's cookies). The answer is a
     // script all the same: a 403 would only fire the tag's onerror and the client would retry forever;
@@ -77,9 +79,12 @@ export async function serveCallbackPolling(
     core.stats.count('cross-site', remoteAddressOf(req, core.options.trustProxy));
     out = batch.messages.map((m) => JSON.stringify(crossSiteDenied(m)));
   } else {
-    out = await runHttpBatch(core, req, res, batch, 'callback-polling');
+    out = await runHttpBatch(core, req, res, batch, 'callback-polling', taken);
   }
-  if (res.destroyed || res.writableEnded) return;
+  if (responseGone(req, res)) {
+    taken.putBack(core); // as long-polling: what this reply took waits for the next connect
+    return;
+  }
   const text = jsonpBody(callback, encodeBatch(out));
   noCache(res);
   res.writeHead(200, {

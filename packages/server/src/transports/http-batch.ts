@@ -8,6 +8,7 @@ import type { BatchContext, Core } from '../core.js';
 import { processBatch } from '../dispatcher.js';
 import type { TransportName } from '../options.js';
 import { isCrossSite, remoteAddressOf } from '../request-info.js';
+import type { TakenMessages } from '../taken-messages.js';
 import { CloseSignal } from './close-signal.js';
 import type { ParsedBatch } from './http-body.js';
 
@@ -17,6 +18,7 @@ export async function runHttpBatch(
   res: ServerResponse,
   batch: ParsedBatch,
   transport: TransportName,
+  taken?: TakenMessages,
 ): Promise<string[]> {
   const { messages } = batch;
   const closed = new CloseSignal();
@@ -38,6 +40,7 @@ export async function runHttpBatch(
   // per-connection handshake limit then applies to WebSockets only (each is its own connection end to end).
   if (!core.options.trustProxy) ctx.connection = req.socket;
   if (browserId !== undefined) ctx.browserId = browserId;
+  if (taken !== undefined) ctx.taken = taken;
   let outcome: Awaited<ReturnType<typeof processBatch>>;
   try {
     outcome = await processBatch(core, messages, ctx);
@@ -71,6 +74,15 @@ export function withOverflow(replies: string[], batch: ParsedBatch): string[] {
   if (batch.overflow.length === 0) return replies;
   for (const m of batch.overflow) replies.push(JSON.stringify(m));
   return replies;
+}
+
+/**
+ * True when a reply can no longer reach the peer: the response ended or was destroyed, or its socket is
+ * gone (a reset peer: `res.destroyed` stays false until the response's own 'close', a tick later, and a
+ * write would go nowhere).
+ */
+export function responseGone(req: IncomingMessage, res: ServerResponse): boolean {
+  return res.destroyed || res.writableEnded || req.socket.destroyed;
 }
 
 /** Headers every Bayeux HTTP reply carries: polling replies must never be cached. */

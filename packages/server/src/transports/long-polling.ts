@@ -5,7 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../core.js';
 import { encodeBatch } from '../dispatcher.js';
 import { applyCorsHeaders } from './cors.js';
-import { noCache, runHttpBatch } from './http-batch.js';
+import { TakenMessages } from '../taken-messages.js';
+import { noCache, responseGone, runHttpBatch } from './http-batch.js';
 import {
   decodePostBody,
   HttpError,
@@ -55,11 +56,24 @@ export async function serveLongPolling(core: Core, req: IncomingMessage, res: Se
     batch = decodePostBody(req.headers['content-type'], body, maxMessagesPerRequest);
   }
   // Returned, not awaited: nothing stays suspended here while a connect is held (http-batch.ts).
-  return runHttpBatch(core, req, res, batch, 'long-polling').then((out) => writeReply(core, req, res, out));
+  const taken = new TakenMessages();
+  return runHttpBatch(core, req, res, batch, 'long-polling', taken).then((out) =>
+    writeReply(core, req, res, out, taken),
+  );
 }
 
-function writeReply(core: Core, req: IncomingMessage, res: ServerResponse, out: string[]): void {
-  if (res.destroyed || res.writableEnded) return;
+function writeReply(
+  core: Core,
+  req: IncomingMessage,
+  res: ServerResponse,
+  out: string[],
+  taken: TakenMessages,
+): void {
+  if (responseGone(req, res)) {
+    // Messages taken for this reply would be written to nobody: back to the head of the queue.
+    taken.putBack(core);
+    return;
+  }
   const text = encodeBatch(out);
   applyCorsHeaders(req, res, core.options.cors);
   noCache(res);
