@@ -4,8 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../core.js';
 import { encodeBatch } from '../dispatcher.js';
-import { applyCorsHeaders } from './cors.js';
 import { TakenMessages } from '../taken-messages.js';
+import { applyCorsHeaders } from './cors.js';
 import { noCache, responseGone, runHttpBatch } from './http-batch.js';
 import {
   decodePostBody,
