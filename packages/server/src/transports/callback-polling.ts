@@ -11,10 +11,18 @@ import { encodeBatch } from '../dispatcher.js';
 import type { CorsOptions } from '../options.js';
 import { isCrossSite, refererOrigin, remoteAddressOf } from '../request-info.js';
 import { TakenMessages } from '../taken-messages.js';
-import { noCache, responseGone, runHttpBatch } from './http-batch.js';
+import { responseGone, runHttpBatch, writeOk } from './http-batch.js';
 import { HttpError, parseFormMessages } from './http-body.js';
 
 export const DEFAULT_JSONP_CALLBACK = 'jsonpcallback';
+
+/** No sniffing a script into something else, and a download, never a page, if opened directly. */
+const JSONP_HEADERS = [
+  'X-Content-Type-Options',
+  'nosniff',
+  'Content-Disposition',
+  'attachment; filename=f.txt',
+];
 
 const CALLBACK = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
@@ -85,13 +93,5 @@ export async function serveCallbackPolling(
     taken.putBack(core); // as long-polling: what this reply took waits for the next connect
     return;
   }
-  const text = jsonpBody(callback, encodeBatch(out));
-  noCache(res);
-  res.writeHead(200, {
-    'Content-Type': 'text/javascript; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(text)),
-    'X-Content-Type-Options': 'nosniff',
-    'Content-Disposition': 'attachment; filename=f.txt',
-  });
-  res.end(text);
+  writeOk(res, 'text/javascript; charset=utf-8', jsonpBody(callback, encodeBatch(out)), JSONP_HEADERS);
 }

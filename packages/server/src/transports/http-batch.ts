@@ -85,10 +85,33 @@ export function responseGone(req: IncomingMessage, res: ServerResponse): boolean
   return res.destroyed || res.writableEnded || req.socket.destroyed;
 }
 
-/** Headers every Bayeux HTTP reply carries: polling replies must never be cached. */
-export function noCache(res: ServerResponse): void {
-  res.setHeader('Cache-Control', 'no-cache, no-store');
-  res.setHeader('Pragma', 'no-cache');
+/**
+ * Writes a 200 reply in ONE `writeHead` with a flat header array (`[name, value, ...]`): the headers every
+ * Bayeux HTTP reply carries (never cached: Cache-Control, and Pragma for HTTP/1.0 caches), the type and the
+ * length. When nothing was set with `setHeader` before (no CORS, no cookie: every connect and publish of a
+ * same-origin client), Node writes the array as given: no header map, no lower-cased copies, no per-call
+ * validation of several setHeader calls (issue 13: they were among the top Node frames per reply). Headers
+ * set before (CORS, Set-Cookie) are merged by Node as usual. `extra`: more pairs, flat.
+ */
+export function writeOk(
+  res: ServerResponse,
+  contentType: string,
+  body: string,
+  extra?: readonly string[],
+): void {
+  const headers = [
+    'Content-Type',
+    contentType,
+    'Content-Length',
+    String(Buffer.byteLength(body)),
+    'Cache-Control',
+    'no-cache, no-store',
+    'Pragma',
+    'no-cache',
+  ];
+  if (extra !== undefined) for (const h of extra) headers.push(h);
+  res.writeHead(200, headers);
+  res.end(body);
 }
 
 /** A short plain-text refusal (400 / 413 / 403 / 405). */

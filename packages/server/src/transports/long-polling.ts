@@ -6,7 +6,7 @@ import type { Core } from '../core.js';
 import { encodeBatch } from '../dispatcher.js';
 import { TakenMessages } from '../taken-messages.js';
 import { applyCorsHeaders } from './cors.js';
-import { noCache, responseGone, runHttpBatch } from './http-batch.js';
+import { responseGone, runHttpBatch, writeOk } from './http-batch.js';
 import {
   decodePostBody,
   HttpError,
@@ -15,6 +15,8 @@ import {
   parseMessages,
   readBody,
 } from './http-body.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * Messages from a body a framework's parser already consumed (Express `express.json()`, `text()`,
@@ -74,12 +76,6 @@ function writeReply(
     taken.putBack(core);
     return;
   }
-  const text = encodeBatch(out);
   applyCorsHeaders(req, res, core.options.cors);
-  noCache(res);
-  res.writeHead(200, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(text)),
-  });
-  res.end(text);
+  writeOk(res, JSON_TYPE, encodeBatch(out));
 }
