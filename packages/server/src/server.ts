@@ -25,7 +25,7 @@ import { type ServiceHandler, ServiceRegistry } from './services.js';
 import { type FlushSource, SocketPush } from './socket-push.js';
 import { type ServerStats, StatsCounter } from './stats.js';
 import { originAllowed } from './transports/cors.js';
-import { matchMount, RETRY_AFTER_SECONDS, serveHttp } from './transports/http.js';
+import { mountQuery, RETRY_AFTER_SECONDS, serveHttp } from './transports/http.js';
 import { WebSocketTransport } from './transports/websocket.js';
 
 const debug = debuglog('pushwire:bayeux');
@@ -174,7 +174,7 @@ export class BayeuxServer {
   matches(req: IncomingMessage): boolean {
     const { clientScript } = this.options;
     if (clientScript !== false && isClientScriptRequest(req, this.options.mount)) return true;
-    return matchMount(req.url, this.options.mount) !== undefined;
+    return mountQuery(req.url, this.options.mount) !== undefined;
   }
 
   /**
@@ -187,7 +187,7 @@ export class BayeuxServer {
       await this.#track(serveClientScript(req, res, clientScript, (err) => this.#reportError(err)));
       return true;
     }
-    const query = matchMount(req.url, this.options.mount);
+    const query = mountQuery(req.url, this.options.mount);
     if (query === undefined) return false;
     // Returned, not awaited: nothing stays suspended here while a connect is held (http-batch.ts).
     return this.#track(serveHttp(this.#core, req, res, query)).then(answered);
@@ -198,7 +198,7 @@ export class BayeuxServer {
    * mount. An upgrade to the mount with WebSocket disabled is refused with 400.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    if (matchMount(req.url, this.options.mount) === undefined) return false;
+    if (mountQuery(req.url, this.options.mount) === undefined) return false;
     if (this.#websocket === undefined || this.#core.closing) {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return true;
@@ -241,7 +241,7 @@ export class BayeuxServer {
     server.removeAllListeners('request');
     server.removeAllListeners('upgrade');
     const request = (req: IncomingMessage, res: ServerResponse): void => {
-      if (matchMount(req.url, this.options.mount) !== undefined) {
+      if (mountQuery(req.url, this.options.mount) !== undefined) {
         this.handle(req, res).catch((err: unknown) => this.#reportError(err));
         return;
       }

@@ -169,6 +169,22 @@ export function parseFormMessages(form: URLSearchParams, maxMessages: number): P
   return limitBatch(into, maxMessages);
 }
 
+/** What the clients send, as sent: matched before any string is built (one per request otherwise). */
+const JSON_TYPES = new Set([
+  'application/json',
+  'application/json;charset=UTF-8', // CometD
+  'application/json; charset=utf-8',
+  'application/json;charset=utf-8',
+]);
+
+/** The media type of a Content-Type (RFC 9110 8.3.1: case-insensitive, parameters after `;`). */
+function mediaType(contentType: string | undefined): string {
+  if (contentType === undefined) return '';
+  if (JSON_TYPES.has(contentType)) return 'application/json';
+  const semi = contentType.indexOf(';');
+  return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
 /**
  * Decodes a POST body by content type: `application/json` is JSON; `application/x-www-form-urlencoded` is
  * `message=`; `text/plain` (what a cross-origin XHR without a content type sends, e.g. Faye's
@@ -179,7 +195,7 @@ export function decodePostBody(
   body: Buffer,
   maxMessages: number,
 ): ParsedBatch {
-  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const type = mediaType(contentType);
   const text = body.toString('utf8');
   if (type === 'application/json') return parseMessages(text, maxMessages);
   if (type === 'application/x-www-form-urlencoded')

@@ -20,14 +20,25 @@ export const RETRY_AFTER_SECONDS = 5;
  * option appendMessageTypeToURL, on by default).
  */
 export function matchMount(url: string | undefined, mount: string): URLSearchParams | undefined {
+  const query = mountQuery(url, mount);
+  return query === undefined ? undefined : new URLSearchParams(query);
+}
+
+/**
+ * matchMount without parsing the query: the raw query string ('' when none), undefined when not the mount.
+ * Every request is matched (twice when attached: the listener, then handle()), and only callback-polling
+ * GETs read the query, so a POST never builds a URLSearchParams (issue 13, per-request allocations).
+ */
+export function mountQuery(url: string | undefined, mount: string): string | undefined {
   if (url === undefined) return undefined;
+  if (url === mount) return ''; // every POST of a client that does not append the message type
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   if (path !== mount) {
     const base = mount === '/' ? '/' : `${mount}/`;
     if (!path.startsWith(base) || path.indexOf('/', base.length) !== -1) return undefined;
   }
-  return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+  return q < 0 ? '' : url.slice(q + 1);
 }
 
 /** Serves a request already known to be for the mount. */
@@ -35,7 +46,7 @@ export async function serveHttp(
   core: Core,
   req: IncomingMessage,
   res: ServerResponse,
-  query: URLSearchParams,
+  query: URLSearchParams | string,
 ): Promise<void> {
   const address = remoteAddressOf(req, core.options.trustProxy);
   const badHost = hostRefusal(req, core.options.allowedHosts);
@@ -68,7 +79,8 @@ export async function serveHttp(
     }
     if (req.method === 'GET' && core.options.transports.includes('callback-polling')) {
       // JSON-P is cross-origin by design (a <script> tag sends no Origin); the hardening is in the reply.
-      await serveCallbackPolling(core, req, res, query);
+      const params = typeof query === 'string' ? new URLSearchParams(query) : query;
+      await serveCallbackPolling(core, req, res, params);
       return;
     }
     throw new HttpError(405, 'BAD_METHOD', 'use POST (long-polling) or GET (callback-polling)');
