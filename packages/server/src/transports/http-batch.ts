@@ -25,7 +25,9 @@ export async function runHttpBatch(
   const onClose = (): void => {
     if (!res.writableFinished) closed.abort();
   };
-  res.once('close', onClose);
+  // `on`, not `once`: a response emits 'close' once, and `once` wraps every listener in a bound function
+  // and its state object (two allocations per request, on the hot path of every long-poll).
+  res.on('close', onClose);
   // The browser id is issued with the handshake (CometD) and read on every later request.
   const handshaking = messages.some((m) => m.channel === META.handshake);
   const browserId = handshaking ? ensureBrowserId(req, res) : browserIdOf(req);

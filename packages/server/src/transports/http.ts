@@ -63,7 +63,8 @@ export async function serveHttp(
     });
     return;
   }
-  res.once('close', () => core.admission.closeConnection());
+  // `on`: 'close' fires once per response; `once` would wrap the listener (http-batch.ts).
+  res.on('close', () => core.admission.closeConnection());
   try {
     if (req.method === 'OPTIONS') {
       answerPreflight(req, res, core.options.cors);
