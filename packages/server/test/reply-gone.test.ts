@@ -6,7 +6,16 @@
 import { request } from 'node:http';
 import type { Message } from '@pushwire/bayeux';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, connectedClient, type Harness, post, startServer, until } from './helpers/http.js';
+import { ackExtension } from '../src/index.js';
+import {
+  connect,
+  connectedClient,
+  HANDSHAKE,
+  type Harness,
+  post,
+  startServer,
+  until,
+} from './helpers/http.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -107,6 +116,25 @@ describe('long-polling: a reply whose response is gone gives its messages back',
     expect(gone).toBeInstanceOf(Error);
     expect(kill.fired).toBe(true);
     const next = await post(h.url, [connect(clientId, 'c2')]);
+    expect(next.messages.filter((m) => m.channel === '/chat').map((m) => m.data)).toEqual([{ n: 1 }]);
+  });
+
+  it('with the ack extension the unacknowledged batch is sent again once, not requeued as well', async () => {
+    h = await startServer({ timeout: 3000 });
+    h.bayeux.addExtension(ackExtension());
+    const hs = await post(h.url, [{ ...HANDSHAKE, ext: { ack: true } }]);
+    const clientId = hs.messages[0]!.clientId as string;
+    await post(h.url, [
+      connect(clientId, 'c0', { ext: { ack: 0 } }),
+      { channel: '/meta/subscribe', clientId, subscription: '/chat', id: 's' },
+    ]);
+    await h.bayeux.publish('/chat', { n: 1 });
+    const kill = killNextConnectReply(h, clientId);
+    expect(await rawPost(h.url, [connect(clientId, 'c1', { ext: { ack: 0 } })])).toBeInstanceOf(Error);
+    expect(kill.fired).toBe(true);
+    // Batch 1 never arrived: the client acknowledges batch 0 again and gets {n:1} once, as the ack
+    // extension resends it (a requeue on top would deliver it twice).
+    const next = await post(h.url, [connect(clientId, 'c2', { ext: { ack: 0 } })]);
     expect(next.messages.filter((m) => m.channel === '/chat').map((m) => m.data)).toEqual([{ n: 1 }]);
   });
 });
