@@ -3,7 +3,7 @@
 // HEAD of the client's queue (Engine.requeue), in order, and ride the next connect. The window is forced
 // deterministically: an outgoing extension destroys the request's socket while the /meta/connect reply
 // (its messages already taken) passes through the pipeline, i.e. between the take and the write.
-import { request } from 'node:http';
+import { type IncomingMessage, request } from 'node:http';
 import type { Message } from '@pushwire/bayeux';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ackExtension } from '../src/index.js';
@@ -45,7 +45,8 @@ function killNextConnectReply(h: Harness, clientId: string): { fired: boolean } 
     async outgoing(message: Message, ctx) {
       if (state.fired || message.channel !== '/meta/connect' || message.clientId !== clientId) return message;
       state.fired = true;
-      ctx.req?.socket.destroy();
+      // Over HTTP the context's request is the IncomingMessage itself (RequestContext.req).
+      (ctx.req as IncomingMessage | undefined)?.socket.destroy();
       // Let the close propagate (res 'close', the CloseSignal) before the reply goes on to be written.
       await new Promise((r) => setImmediate(r));
       return message;
