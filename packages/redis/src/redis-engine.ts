@@ -30,8 +30,8 @@ import { ChannelFeatures } from './channel-features.js';
 import { ClientStateStore } from './client-state.js';
 import { destroyChannel, errorChannel } from './diagnostics.js';
 import { newId } from './ids.js';
-import { IoredisPort } from './ioredis-port.js';
 import { Keys } from './keys.js';
+import { openPort } from './open-port.js';
 import { type RedisEngineOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options.js';
 import type { RedisCommand, RedisPort, RedisReply } from './port.js';
 import { Queues } from './queues.js';
@@ -62,13 +62,7 @@ export class RedisEngine implements Engine {
     this.nodeId = newId();
     this.#onError = opts.onError;
     this.#ownsPort = opts.redis === undefined;
-    const maxRetries = opts.maxRetriesPerRequest;
-    this.#port =
-      opts.redis ??
-      new IoredisPort({
-        ...(opts.url === undefined ? {} : { url: opts.url }),
-        ...(maxRetries === undefined ? {} : { maxRetriesPerRequest: maxRetries }),
-      });
+    this.#port = opts.redis ?? openPort(opts);
     watchConnection(this.#port);
     this.#queues = new Queues({
       keys: this.keys,
