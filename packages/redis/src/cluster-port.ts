@@ -8,12 +8,13 @@
 // slots of one batch run concurrently: the engine never relies on an order across slots within a batch
 // (README "Redis Cluster": steps that must be ordered across slots are separate batches).
 //
-// Pub/sub: classic SUBSCRIBE/PUBLISH (ioredis Cluster subscribes on one node and moves to another if it
-// fails; a PUBLISH on any node reaches every node's subscribers over the cluster bus). Sharded pub/sub
+// Pub/sub: classic SUBSCRIBE/PUBLISH on one node (cluster-subscriber.ts; it moves to another node if that
+// one fails); a PUBLISH on any node reaches every node's subscribers over the cluster bus. Sharded pub/sub
 // (Redis 7 SSUBSCRIBE) would spare the bus; a node's wake channel gets few messages (one per publish per
 // node), so the simpler, Redis 6 compatible choice is taken.
 
 import { Cluster, type ClusterOptions } from 'ioredis';
+import { ClusterSubscriber } from './cluster-subscriber.js';
 import { keySlot } from './keyslot.js';
 import { execSettled, type Settled, unwrap } from './pipeline.js';
 import type { PortEvent, RedisCommand, RedisPort, RedisReply } from './port.js';
@@ -60,6 +61,7 @@ export function commandSlot(command: RedisCommand): number {
 
 export class ClusterPort implements RedisPort {
   readonly #cluster: Cluster;
+  readonly #subscriber: ClusterSubscriber;
   readonly #listeners = new Map<string, (message: string) => void>();
   #onEvent: (event: PortEvent) => void = () => undefined;
 
@@ -82,9 +84,19 @@ export class ClusterPort implements RedisPort {
     this.#cluster.on('node error', (error: Error) => this.#onEvent({ type: 'error', error }));
     this.#cluster.on('reconnecting', (delay: number) => this.#onEvent({ type: 'reconnecting', delay }));
     this.#cluster.on('ready', () => this.#onEvent({ type: 'ready' }));
-    this.#cluster.on('message', (channel: string, message: string) => {
-      this.#listeners.get(channel)?.(message);
-    });
+    const configured = options.nodes.map((n) => ({ host: n.host, port: n.port }));
+    this.#subscriber = new ClusterSubscriber(
+      () => {
+        const masters = this.#cluster.nodes('master').map((r) => ({
+          host: r.options.host ?? '127.0.0.1',
+          port: r.options.port ?? 6379,
+        }));
+        return masters.length > 0 ? masters : configured;
+      },
+      options.connectTimeout ?? 5000,
+      (channel, message) => this.#listeners.get(channel)?.(message),
+      (error) => this.#onEvent({ type: 'error', error }),
+    );
   }
 
   onEvent(listener: (event: PortEvent) => void): void {
@@ -116,10 +128,11 @@ export class ClusterPort implements RedisPort {
 
   async subscribe(channel: string, listener: (message: string) => void): Promise<void> {
     this.#listeners.set(channel, listener);
-    await this.#cluster.subscribe(channel);
+    await this.#subscriber.subscribe(channel);
   }
 
   async close(): Promise<void> {
+    await this.#subscriber.close();
     try {
       await this.#cluster.quit();
     } catch {
