@@ -10,21 +10,11 @@ import type {
   HistoryRead,
   HistorySubscribeResult,
   PositionTemplate,
-  PresenceChange,
-  PresenceMember,
-  PresenceSnapshot,
 } from '@pushwire/server';
 import type { Keys } from './keys.js';
 import type { ResolvedRedisOptions } from './options.js';
 import type { RedisCommand, RedisReply } from './port.js';
-import {
-  PRESENCE_JOIN,
-  PRESENCE_LEAVE,
-  PRESENCE_READ,
-  PUBLISH_HISTORY,
-  READ_HISTORY,
-  SUBSCRIBE_HISTORY,
-} from './scripts-history.js';
+import { PUBLISH_HISTORY, READ_HISTORY, SUBSCRIBE_HISTORY } from './scripts-history.js';
 
 /** What the engine lends: its keys, options, round trips, and the wakes after an enqueue. */
 export interface ChannelHost {
@@ -47,11 +37,6 @@ function queryArgs(query: HistoryQuery | undefined): [string, number, string] {
   if (query === undefined) return ['', 0, ''];
   if ('last' in query) return ['last', query.last, ''];
   return ['after', query.after.offset, query.after.epoch];
-}
-
-function presenceChange(clientId: string, [changed, count, info]: [number, number, string?]): PresenceChange {
-  if (changed !== 1 || info === undefined) return { changed: false, count };
-  return { changed: true, count, member: { clientId, info } };
 }
 
 export class ChannelFeatures {
@@ -185,42 +170,5 @@ export class ChannelFeatures {
    */
   #historyKeep(limits: HistoryLimits): number {
     return limits.ttl + this.#host.options.keyTtl;
-  }
-
-  async presenceJoin(channel: string, clientId: string): Promise<PresenceChange> {
-    const k = this.#host.keys;
-    const [reply] = await this.#host.run('presenceJoin', [
-      {
-        script: PRESENCE_JOIN,
-        keys: [k.client(clientId), k.clientPresence(clientId), k.presence(channel), k.presenceSeq],
-        args: [channel, clientId, this.#host.options.keyTtl],
-      },
-    ]);
-    return presenceChange(clientId, reply as [number, number, string?]);
-  }
-
-  async presenceLeave(channel: string, clientId: string): Promise<PresenceChange> {
-    const k = this.#host.keys;
-    const [reply] = await this.#host.run('presenceLeave', [
-      {
-        script: PRESENCE_LEAVE,
-        keys: [k.client(clientId), k.clientPresence(clientId), k.presence(channel)],
-        args: [channel, clientId],
-      },
-    ]);
-    return presenceChange(clientId, reply as [number, number, string?]);
-  }
-
-  async presence(channel: string, maxMembers: number): Promise<PresenceSnapshot> {
-    const [c0, c1] = this.#host.keys.clientKeyParts();
-    const [reply] = await this.#host.run('presence', [
-      { script: PRESENCE_READ, keys: [this.#host.keys.presence(channel)], args: [maxMembers, c0, c1] },
-    ]);
-    const [count, ...pairs] = reply as [number, ...string[]];
-    if (count > maxMembers) return { count };
-    const members: PresenceMember[] = [];
-    for (let i = 0; i + 1 < pairs.length; i += 2)
-      members.push({ clientId: pairs[i] as string, info: pairs[i + 1] as string });
-    return { count, members };
   }
 }

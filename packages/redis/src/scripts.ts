@@ -164,25 +164,16 @@ return items`,
 );
 
 /**
- * Lua shared by DESTROY and EXPIRE_IDLE (needs locals `pprefix`, `pid`, `node`; KEYS client, subs, queue,
- * presence channels): deletes the client's keys, leaves its presence sets, and leaves in `subs` the reply
- * {node, lostCount, lostBytes, info, {channel, count after the leave, ...}, patterns...}; the caller
- * inserts its status first.
+ * Lua shared by DESTROY and EXPIRE_IDLE (needs local `node`; KEYS client, subs, queue, presence channels):
+ * deletes the client's keys and leaves in `subs` the reply {node, lostCount, lostBytes, info, {presence
+ * channels...}, patterns...}; the caller inserts its status first. The presence sets are other slots:
+ * the engine leaves them AFTER this step (presence.ts says why that order).
  */
 const DELETE_CLIENT = `local lostBytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0')
 local lost = redis.call('LLEN', KEYS[3])
 local subs = redis.call('SMEMBERS', KEYS[2])
 local info = redis.call('HGET', KEYS[1], 'info') or 'null'
-local present = {}
--- Presence sets are other slots (presence needs a non-cluster Redis, README): left in the same step, so
--- the leave is decided once with the destroy. A client without presence touches only its own slot.
-for _, channel in ipairs(redis.call('SMEMBERS', KEYS[4])) do
-  local set = pprefix .. channel
-  if redis.call('ZREM', set, pid) == 1 then
-    present[#present + 1] = channel
-    present[#present + 1] = redis.call('ZCARD', set)
-  end
-end
+local present = redis.call('SMEMBERS', KEYS[4])
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 table.insert(subs, 1, present)
 table.insert(subs, 1, info)
@@ -191,15 +182,13 @@ table.insert(subs, 1, lost)
 table.insert(subs, 1, node)`;
 
 /**
- * KEYS client, subs, queue, presence channels; ARGV presence key prefix, clientId. Deletes them all and
- * removes the client from its presence sets; returns {existed, node, lostCount, lostBytes, info,
- * {channel, count after the leave, ...}, patterns...}.
+ * KEYS client, subs, queue, presence channels. Deletes them all; returns {existed, node, lostCount,
+ * lostBytes, info, {presence channels...}, patterns...}.
  * Only the call that found the client (existed = 1) tells a sink: of racing destroys exactly one does.
  */
 export const DESTROY = lua(
   'destroy',
-  `local pprefix, pid = ARGV[1], ARGV[2]
-local existed = redis.call('EXISTS', KEYS[1])
+  `local existed = redis.call('EXISTS', KEYS[1])
 local node = redis.call('HGET', KEYS[1], 'node') or ''
 ${DELETE_CLIENT}
 table.insert(subs, 1, existed)
@@ -207,9 +196,10 @@ return subs`,
 );
 
 /**
- * KEYS client, subs, queue, presence channels; ARGV deadline, me, presence key prefix, clientId, then '*' (every other node is alive) or the live nodes.
- * Destroys the client only if it is still idle (seen < deadline) and no OTHER live node holds it:
- * {1, node, lostCount, lostBytes, info, {channel, count, ...} (presence left), patterns...} destroyed; {0, node} held by that live node (ask it); {2} active; {-1} unknown.
+ * KEYS client, subs, queue, presence channels; ARGV deadline, me, then '*' (every other node is alive) or
+ * the live nodes. Destroys the client only if it is still idle (seen < deadline) and no OTHER live node
+ * holds it: {1, node, lostCount, lostBytes, info, {presence channels...}, patterns...} destroyed; {0, node}
+ * held by that live node (ask it); {2} active; {-1} unknown.
  */
 export const EXPIRE_IDLE = lua(
   'expire-idle',
@@ -218,12 +208,11 @@ local seen = tonumber(redis.call('HGET', KEYS[1], 'seen') or '0')
 if seen >= tonumber(ARGV[1]) then return {2} end
 local node = redis.call('HGET', KEYS[1], 'node') or ''
 if node ~= '' and node ~= ARGV[2] then
-  if ARGV[5] == '*' then return {0, node} end
-  for i = 5, #ARGV do
+  if ARGV[3] == '*' then return {0, node} end
+  for i = 3, #ARGV do
     if ARGV[i] == node then return {0, node} end
   end
 end
-local pprefix, pid = ARGV[3], ARGV[4]
 ${DELETE_CLIENT}
 table.insert(subs, 1, 1)
 return subs`,
