@@ -1,5 +1,6 @@
-// History and presence of the Redis engine (issue 9): what RedisEngine's Engine methods of the same names
-// do once the engine is known to be open. Each is ONE script (scripts-history.ts says why several slots).
+// Channel history of the Redis engine (issue 9): what RedisEngine's Engine methods of the same names do
+// once the engine is known to be open. On one Redis server each is ONE script (scripts-history.ts says why
+// several slots); on a Redis Cluster, publish and subscribe go through history-cluster.ts.
 
 import { randomBytes } from 'node:crypto';
 import { expand, type Message } from '@pushwire/bayeux';
@@ -11,6 +12,7 @@ import type {
   HistorySubscribeResult,
   PositionTemplate,
 } from '@pushwire/server';
+import { ClusterHistory } from './history-cluster.js';
 import type { Keys } from './keys.js';
 import type { ResolvedRedisOptions } from './options.js';
 import type { RedisCommand, RedisReply } from './port.js';
@@ -25,6 +27,8 @@ export interface ChannelHost {
   afterEnqueue(ids: string[], replies: RedisReply[], patterns: string[]): Promise<number>;
   /** A fresh random id (the shared body key of a publish). */
   newId(): string;
+  /** True on a Redis Cluster: history goes through history-cluster.ts. */
+  readonly cluster: boolean;
 }
 
 /** 64 random bits, hex: a channel's history epoch (a lost history never comes back under the same one). */
@@ -41,9 +45,12 @@ function queryArgs(query: HistoryQuery | undefined): [string, number, string] {
 
 export class ChannelFeatures {
   readonly #host: ChannelHost;
+  /** The one-slot-per-step history of a Redis Cluster; undefined on one Redis server. */
+  readonly cluster: ClusterHistory | undefined;
 
   constructor(host: ChannelHost) {
     this.#host = host;
+    this.cluster = host.cluster ? new ClusterHistory(host, newEpoch) : undefined;
   }
 
   async publishHistory(
@@ -51,6 +58,8 @@ export class ChannelFeatures {
     template: PositionTemplate,
     limits: HistoryLimits,
   ): Promise<{ count: number; position: HistoryPosition }> {
+    if (this.cluster !== undefined)
+      return this.cluster.publishHistory(message, template, limits, this.#historyKeep(limits));
     const k = this.#host.keys;
     const o = this.#host.options;
     const channel = message.channel;
@@ -98,6 +107,8 @@ export class ChannelFeatures {
     query: HistoryQuery | undefined,
     limits: HistoryLimits,
   ): Promise<HistorySubscribeResult> {
+    if (this.cluster !== undefined)
+      return this.cluster.subscribeHistory(clientId, channel, this.#readArgs(query, limits));
     const k = this.#host.keys;
     const o = this.#host.options;
     const [reply] = await this.#host.run('subscribeHistory', [
@@ -148,20 +159,25 @@ export class ChannelFeatures {
       {
         script: READ_HISTORY,
         keys: [this.#host.keys.history(channel), this.#host.keys.historyList(channel)],
-        args: [
-          newEpoch(),
-          Date.now(),
-          limits.size,
-          limits.ttl,
-          limits.maxBytes,
-          limits.maxRecovery,
-          this.#historyKeep(limits),
-          ...queryArgs(query),
-        ],
+        args: this.#readArgs(query, limits),
       },
     ]);
     const [epoch, last, complete, ...messages] = reply as [string, number, number, ...string[]];
     return { position: { offset: last, epoch }, messages, complete: complete === 1 };
+  }
+
+  /** READ_HISTORY's arguments. */
+  #readArgs(query: HistoryQuery | undefined, limits: HistoryLimits): (string | number)[] {
+    return [
+      newEpoch(),
+      Date.now(),
+      limits.size,
+      limits.ttl,
+      limits.maxBytes,
+      limits.maxRecovery,
+      this.#historyKeep(limits),
+      ...queryArgs(query),
+    ];
   }
 
   /**

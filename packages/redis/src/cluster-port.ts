@@ -60,6 +60,7 @@ export function commandSlot(command: RedisCommand): number {
 }
 
 export class ClusterPort implements RedisPort {
+  readonly cluster = true;
   readonly #cluster: Cluster;
   readonly #subscriber: ClusterSubscriber;
   readonly #listeners = new Map<string, (message: string) => void>();

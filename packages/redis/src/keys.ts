@@ -16,6 +16,14 @@ export class Keys {
   }
 
   /**
+   * Field of the client HASH holding its mark on a history channel on a Redis Cluster (history-cluster.ts):
+   * `<epoch> <offset>`, the highest offset of the channel taken for delivery.
+   */
+  mark(channel: string): string {
+    return `w:${channel}`;
+  }
+
+  /**
    * HASH: `node` (the node that last heard from the client: wakes go there), `seen` (ms of its last
    * activity) and `x:<name>` state fields.
    */
@@ -66,6 +74,14 @@ export class Keys {
   /** ZSET of a channel's present clients, scored by join order (one above the highest present). */
   presence(channel: string): string {
     return `${this.prefix}:p:{${channel}}`;
+  }
+
+  /**
+   * What presence(channel) and presenceInfo(channel) put before the channel name (the destroy script of
+   * one Redis server builds them; after the name comes `}`).
+   */
+  presenceParts(): [string, string] {
+    return [`${this.prefix}:p:{`, `${this.prefix}:pi:{`];
   }
 
   /** HASH clientId -> presence info JSON of a channel's present clients (same slot as presence()). */

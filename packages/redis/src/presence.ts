@@ -9,7 +9,8 @@
 //              left the sets before step 2) 4. remove it again.
 //           Dying after 1: a stale `pc` entry; the destroy's removal finds nothing, no leave is told.
 //   leave   1. channel slot: remove  2. client slot: unmark. Dying after 1: a stale `pc` entry (harmless).
-//   destroy 1. client slot: delete the client's keys, read `pc` (DESTROY/EXPIRE_IDLE: decided once)
+//   destroy 1. client slot: delete the client's keys, read `pc` (DESTROY/EXPIRE_IDLE: decided once; on ONE
+//              Redis server that script also leaves the sets, atomically, and step 2 is not needed)
 //           2. channel slots: remove from each set; the removal that found the member tells the leave.
 //           Dying after 1: members whose client keys are gone. A listing finds them (EXISTS on their client
 //           keys), removes them and tells their leave on ITS node (reason 'expired'): still once, since
@@ -37,6 +38,8 @@ export interface PresenceHost {
   readonly options: Readonly<ResolvedRedisOptions>;
   run(operation: string, commands: readonly RedisCommand[]): Promise<RedisReply[]>;
   sink(): DeliverySink | undefined;
+  /** True on a Redis Cluster (else one Redis server: a destroy leaves the sets in its own script). */
+  readonly cluster: boolean;
 }
 
 /** PRESENCE_REMOVE's reply. */
@@ -129,7 +132,16 @@ export class Presence {
     return { count: live.length, members: live };
   }
 
-  /** Step 2 of a destroy: leave every set the client marked (run AFTER the step that deleted it). */
+  /**
+   * The presence arguments of DESTROY / EXPIRE_IDLE: on one Redis server the key parts, so the script
+   * leaves the sets itself (atomic, and no extra round trip); on a Cluster none (step 2 below).
+   */
+  destroyArgs(clientId: string): string[] {
+    if (this.#h.cluster) return ['', '', clientId];
+    return [...this.#h.keys.presenceParts(), clientId];
+  }
+
+  /** Step 2 of a destroy on a Cluster: leave every set the client marked (run AFTER the step that deleted it). */
   removeCommands(clientId: string, channels: readonly string[]): RedisCommand[] {
     return channels.map((channel) => this.#remove(channel, clientId));
   }

@@ -6,6 +6,7 @@
 import { expand, type Message } from '@pushwire/bayeux';
 import type { DeliverySink, DestroyReason, EncodedMessage, QueueLimit } from '@pushwire/server';
 import { dropChannel } from './diagnostics.js';
+import { type ClusterHistory, plainEntry } from './history-cluster.js';
 import type { Keys } from './keys.js';
 import type { ResolvedRedisOptions } from './options.js';
 import type { RedisCommand, RedisReply } from './port.js';
@@ -29,6 +30,8 @@ export interface QueueHost {
   sink(): DeliverySink | undefined;
   destroy(clientId: string, reason: DestroyReason): Promise<void>;
   newId(): string;
+  /** The Cluster history (takes order history entries and fill gaps); undefined on one Redis server. */
+  history(): ClusterHistory | undefined;
 }
 
 export class Queues {
@@ -142,14 +145,18 @@ export class Queues {
   }
 
   async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {
+    const budget = maxBytes === undefined ? 0 : Math.max(1, Math.floor(maxBytes));
+    const field = journal === undefined ? '' : this.#h.keys.stateField(journal);
+    const history = this.#h.history();
+    if (history !== undefined) {
+      const [reply] = await this.#h.run('takeQueue', [history.takeCommand(clientId, budget, field)]);
+      return this.#resolve(clientId, await history.order(clientId, reply as RedisReply));
+    }
     const [items] = await this.#h.run('takeQueue', [
       {
         script: TAKE,
         keys: [this.#h.keys.client(clientId), this.#h.keys.queue(clientId)],
-        args: [
-          maxBytes === undefined ? 0 : Math.max(1, Math.floor(maxBytes)),
-          journal === undefined ? '' : this.#h.keys.stateField(journal),
-        ],
+        args: [budget, field],
       },
     ]);
     return this.#resolve(clientId, items as string[]);
@@ -166,7 +173,9 @@ export class Queues {
   }
 
   /** Queue entries to messages: inline ones as they are, shared ones read by key (one round trip). */
-  async #resolve(clientId: string, entries: string[]): Promise<EncodedMessage[]> {
+  async #resolve(clientId: string, taken: string[]): Promise<EncodedMessage[]> {
+    // A journal holds entries as queued: a Cluster history entry wraps a plain one.
+    const entries = taken.map(plainEntry);
     const shared = [...new Set(entries.filter((e) => e.startsWith(SHARED)).map(sharedKey))];
     const bodies = new Map<string, string | null>();
     if (shared.length > 0) {

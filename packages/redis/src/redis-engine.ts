@@ -73,6 +73,7 @@ export class RedisEngine implements Engine {
       sink: () => this.#sink,
       destroy: (clientId, reason) => this.destroyClient(clientId, reason),
       newId,
+      history: () => this.#channels.cluster,
     });
     this.#state = new ClientStateStore({ keys: this.keys, run: (op, commands) => this.run(op, commands) });
     this.#channels = new ChannelFeatures({
@@ -81,18 +82,21 @@ export class RedisEngine implements Engine {
       run: (op, commands) => this.run(op, commands),
       afterEnqueue: (ids, replies, patterns) => this.#queues.afterEnqueue(ids, replies, patterns),
       newId,
+      cluster: this.#port.cluster === true,
     });
     this.#presence = new Presence({
       keys: this.keys,
       options: this.options,
       run: (op, commands) => this.run(op, commands),
       sink: () => this.#sink,
+      cluster: this.#port.cluster === true,
     });
     this.#sweeper = new Sweeper(this, {
       run: (op, commands) => this.run(op, commands),
       sink: () => this.#sink,
       report: (err) => this.report(err),
       expired: (ids) => this.#expired(ids),
+      presenceArgs: (clientId) => this.#presence.destroyArgs(clientId),
       leaveCommands: (clientId, channels) => this.#presence.removeCommands(clientId, channels),
       reportLeaves: (clientId, channels, replies) =>
         this.#presence.reportLeaves(clientId, channels, replies, 'expired'),
@@ -140,20 +144,14 @@ export class RedisEngine implements Engine {
   async destroyClient(clientId: string, reason: DestroyReason): Promise<void> {
     await this.#enter();
     const [destroyed] = await this.run('destroyClient', [this.#destroyScript(clientId)]);
-    const [existed, node = '', dropped = 0, bytes = 0, , present = [], ...patterns] = destroyed as [
-      number,
-      string,
-      number,
-      number,
-      string,
-      string[],
-      ...string[],
-    ];
+    const [existed, node = '', dropped = 0, bytes = 0, , present = [], removals = [], ...patterns] =
+      destroyed as [number, string, number, number, string, string[], RedisReply[], ...string[]];
     const lost: DropInfo = { dropped, bytes };
     // The script decides who destroys: of racing destroys (this, a sweep, a slow publish, on any node)
     // only the one that found the client tells a sink; the others only clean up.
-    // Its presence sets are other slots: left in the next batch, after the step that deleted it.
-    const leaves = this.#presence.removeCommands(clientId, present);
+    // On a Cluster its presence sets are other slots: left in the next batch, after the step that
+    // deleted it (one Redis server: left in that step, `removals`).
+    const leaves = removals.length > 0 ? [] : this.#presence.removeCommands(clientId, present);
     const commands: RedisCommand[] = [...leaves, ['ZREM', this.keys.seen, clientId]];
     for (const p of patterns) commands.push(['SREM', this.keys.index(p), clientId]);
     if (existed === 1) {
@@ -166,7 +164,8 @@ export class RedisEngine implements Engine {
     }
     const replies = await this.run('destroyClient', commands);
     // After `destroyed`, on this node, once per leave (Engine contract).
-    this.#presence.reportLeaves(clientId, present, replies.slice(0, leaves.length), reason);
+    const won = removals.length > 0 ? removals : replies.slice(0, leaves.length);
+    this.#presence.reportLeaves(clientId, present, won, reason);
   }
 
   /** Tells this node's sink that the sweeper destroyed clients (held here, or by a node that is gone). */
@@ -182,7 +181,7 @@ export class RedisEngine implements Engine {
     return {
       script: DESTROY,
       keys: [k.client(clientId), k.subs(clientId), k.queue(clientId), k.clientPresence(clientId)],
-      args: [],
+      args: this.#presence.destroyArgs(clientId),
     };
   }
 
@@ -233,6 +232,7 @@ export class RedisEngine implements Engine {
     const [removed] = await this.run('unsubscribe', [
       ['SREM', this.keys.subs(clientId), pattern],
       ['SREM', this.keys.index(pattern), clientId],
+      ['HDEL', this.keys.client(clientId), this.keys.mark(pattern)], // Cluster history's mark, if any
     ]);
     return removed === 1;
   }

@@ -13,7 +13,7 @@ import { ENQUEUE_FN, lua } from './scripts.js';
  * Lua helpers. A history entry is `<ms published> <json>`; the meta HASH holds `epoch`, `last` (latest
  * offset) and `bytes` (UTF-8 bytes of the retained texts: Lua's # counts bytes).
  */
-const HISTORY_FN = `local function hopen(meta, list, newEpoch, keep)
+export const HISTORY_FN = `local function hopen(meta, list, newEpoch, keep)
   local epoch = redis.call('HGET', meta, 'epoch')
   if not epoch then
     -- No history (never had one, or it was lost: key expired, Redis restarted empty): a new epoch, so a

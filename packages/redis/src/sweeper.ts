@@ -29,6 +29,8 @@ export interface SweepActions {
   /** Tells this node's sink (and diagnostics) that these clients expired, with what went with them. */
   expired(expired: ReadonlyArray<readonly [string, DropInfo]>): void;
   ping(ids: string[]): Promise<void>;
+  /** DESTROY / EXPIRE_IDLE's presence arguments for a client (presence.ts). */
+  presenceArgs(clientId: string): string[];
   /** The commands removing a client the sweep destroyed from its presence sets (presence.ts). */
   leaveCommands(clientId: string, channels: readonly string[]): RedisCommand[];
   /** Tells this node's sink the leaves those commands' replies won. */
@@ -182,29 +184,32 @@ export class Sweeper {
             idle.map((id) => ({
               script: EXPIRE_IDLE,
               keys: [keys.client(id), keys.subs(id), keys.queue(id), keys.clientPresence(id)],
-              args: [deadline, nodeId, ...args],
+              args: [deadline, nodeId, ...this.#act.presenceArgs(id), ...args],
             })),
           ),
       this.#act.ping(held),
     ]);
     const expired: [string, DropInfo][] = [];
     const leaves: Array<[string, string[]]> = [];
+    const told: Array<[string, string[], RedisReply[]]> = [];
     const elsewhere = new Map<string, string[]>();
     idle.forEach((id, i) => {
       const reply = (replies[i] ?? [2]) as unknown as [number, string?, ...unknown[]];
       const [verdict, node] = reply;
       if (verdict === 1) {
-        const [, , dropped = 0, bytes = 0, , present = [], ...patterns] = reply as unknown as [
+        const [, , dropped = 0, bytes = 0, , present = [], removals = [], ...patterns] = reply as unknown as [
           number,
           string,
           number,
           number,
           string,
           string[],
+          RedisReply[],
           ...string[],
         ];
         expired.push([id, { dropped, bytes }]);
-        if (present.length > 0) leaves.push([id, present]);
+        if (removals.length > 0) told.push([id, present, removals]);
+        else if (present.length > 0) leaves.push([id, present]);
         after.add(['ZREM', keys.seen, id]);
         for (const p of patterns) after.add(['SREM', keys.index(p), id]);
       } else if (verdict === -1) {
@@ -224,7 +229,9 @@ export class Sweeper {
     }
     this.#act.expired(expired);
     // After `destroyed`, as the Engine contract says; on this node, the one that destroyed them.
-    // The presence sets are other slots: left in the closing batch, AFTER the step that deleted the client
+    // One Redis server: the script left the sets already.
+    for (const [id, channels, removals] of told) this.#act.reportLeaves(id, channels, removals);
+    // On a Cluster the presence sets are other slots: left in the closing batch, AFTER the step that deleted the client
     // (presence.ts), and told after `destroyed`, as the Engine contract says.
     for (const [id, channels] of leaves) {
       after.addThen(this.#act.leaveCommands(id, channels), (replies) =>

@@ -15,8 +15,11 @@ export class DyingPort implements RedisPort {
   #dieAt: string | undefined;
   #dead = false;
 
+  readonly cluster: boolean;
+
   constructor(inner: RedisPort) {
     this.#inner = inner;
+    this.cluster = inner.cluster === true;
   }
 
   /** From the first batch holding `what` (a script name, or a command name like 'SREM') on, fail. */
