@@ -24,7 +24,6 @@ import { expand, type Message } from '@pushwire/bayeux';
 import type {
   HistoryLimits,
   HistoryPosition,
-  HistoryQuery,
   HistorySubscribeResult,
   PositionTemplate,
 } from '@pushwire/server';

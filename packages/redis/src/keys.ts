@@ -31,6 +31,11 @@ export class Keys {
     return `${this.prefix}:c:{${id}}`;
   }
 
+  /** Every key of one client, in the order the scripts that touch them all take (PING, DESTROY, ...). */
+  ofClient(id: string): [string, string, string, string] {
+    return [this.client(id), this.subs(id), this.queue(id), this.clientPresence(id)];
+  }
+
   /** SET of the client's subscription patterns. */
   subs(id: string): string {
     return `${this.prefix}:s:{${id}}`;

@@ -143,7 +143,9 @@ export class RedisEngine implements Engine {
 
   async destroyClient(clientId: string, reason: DestroyReason): Promise<void> {
     await this.#enter();
-    const [destroyed] = await this.run('destroyClient', [this.#destroyScript(clientId)]);
+    const [destroyed] = await this.run('destroyClient', [
+      { script: DESTROY, keys: this.keys.ofClient(clientId), args: this.#presence.destroyArgs(clientId) },
+    ]);
     const [existed, node = '', dropped = 0, bytes = 0, , present = [], removals = [], ...patterns] =
       destroyed as [number, string, number, number, string, string[], RedisReply[], ...string[]];
     const lost: DropInfo = { dropped, bytes };
@@ -176,15 +178,6 @@ export class RedisEngine implements Engine {
     }
   }
 
-  #destroyScript(clientId: string): RedisCommand {
-    const k = this.keys;
-    return {
-      script: DESTROY,
-      keys: [k.client(clientId), k.subs(clientId), k.queue(clientId), k.clientPresence(clientId)],
-      args: this.#presence.destroyArgs(clientId),
-    };
-  }
-
   async ping(clientId: string): Promise<void> {
     await this.#enter();
     await this.#pingMany([clientId]);
@@ -199,7 +192,7 @@ export class RedisEngine implements Engine {
     for (const id of ids) {
       commands.push({
         script: PING,
-        keys: [k.client(id), k.subs(id), k.queue(id), k.clientPresence(id)],
+        keys: k.ofClient(id),
         args: [this.nodeId, this.options.keyTtl, now],
       });
       // XX: a ping never resurrects a destroyed client's liveness entry.

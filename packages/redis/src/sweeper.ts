@@ -183,7 +183,7 @@ export class Sweeper {
             'sweep',
             idle.map((id) => ({
               script: EXPIRE_IDLE,
-              keys: [keys.client(id), keys.subs(id), keys.queue(id), keys.clientPresence(id)],
+              keys: keys.ofClient(id),
               args: [deadline, nodeId, ...this.#act.presenceArgs(id), ...args],
             })),
           ),
