@@ -1,10 +1,10 @@
-// The Lua scripts of channel history and presence (issue 9). Unlike scripts.ts, these touch keys of SEVERAL
-// hash slots in one script: a history publish assigns the channel's next offset, appends to its history and
-// pushes onto every subscriber's queue in ONE atomic step, so two nodes publishing to one channel at once
-// cannot fill a queue out of offset order (the client drops anything at or before its last seen offset:
-// reordering would be loss). Redis runs a script atomically across keys on one server; a Redis Cluster
-// refuses keys of several slots in one script. History and presence therefore need a non-cluster Redis
-// (README "History and presence").
+// The Lua scripts of channel history on ONE Redis server (issue 9). Unlike scripts.ts, the publish and
+// subscribe scripts touch keys of SEVERAL hash slots in one script: a history publish assigns the
+// channel's next offset, appends to its history and pushes onto every subscriber's queue in ONE atomic
+// step, so two nodes publishing to one channel at once cannot fill a queue out of offset order (the client
+// drops anything at or before its last seen offset: reordering would be loss). A Redis Cluster refuses a
+// script whose keys span slots: there, history-cluster.ts splits these steps by slot (READ_HISTORY and
+// HISTORY_FN, on the channel's slot only, serve both).
 
 import type { LuaScript } from './port.js';
 import { ENQUEUE_FN, lua } from './scripts.js';

@@ -1,5 +1,7 @@
 // The Lua scripts of the engine. Each touches the keys of ONE client (one hash tag, one Cluster slot) or
 // one shared key, so it runs atomically on Redis Cluster too (Redis EVAL: all KEYS must be in one slot).
+// One exception, on one Redis server only: the destroy scripts also leave the client's presence sets
+// (DELETE_CLIENT; on a Cluster they are given no presence prefix and leave nothing).
 
 import { createHash } from 'node:crypto';
 import type { LuaScript } from './port.js';
