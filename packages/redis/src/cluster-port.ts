@@ -8,6 +8,11 @@
 // slots of one batch run concurrently: the engine never relies on an order across slots within a batch
 // (README "Redis Cluster": steps that must be ordered across slots are separate batches).
 //
+// Scripts: every master has its own script cache, so the first call of a script on a node is sent in full
+// (EVAL), not by sha: a NOSCRIPT retry would run it after commands sent later (publishes issued in order
+// would reach a queue out of order). The shas each node has run are remembered. A node restarted empty
+// answers NOSCRIPT and gets the script in full once, as a restarted single server does (ioredis-port.ts).
+//
 // Pub/sub: classic SUBSCRIBE/PUBLISH on one node (cluster-subscriber.ts; it moves to another node if that
 // one fails); a PUBLISH on any node reaches every node's subscribers over the cluster bus. Sharded pub/sub
 // (Redis 7 SSUBSCRIBE) would spare the bus; a node's wake channel gets few messages (one per publish per
@@ -17,7 +22,7 @@ import { Cluster, type ClusterOptions } from 'ioredis';
 import { ClusterSubscriber } from './cluster-subscriber.js';
 import { keySlot } from './keyslot.js';
 import { execSettled, type Settled, unwrap } from './pipeline.js';
-import type { PortEvent, RedisCommand, RedisPort, RedisReply } from './port.js';
+import type { LuaScript, PortEvent, RedisCommand, RedisPort, RedisReply } from './port.js';
 
 export interface ClusterNodeAddress {
   host: string;
@@ -64,6 +69,8 @@ export class ClusterPort implements RedisPort {
   readonly #cluster: Cluster;
   readonly #subscriber: ClusterSubscriber;
   readonly #listeners = new Map<string, (message: string) => void>();
+  /** `<node> <sha>` of the scripts each master is known to hold. */
+  readonly #loaded = new Set<string>();
   #onEvent: (event: PortEvent) => void = () => undefined;
 
   constructor(options: ClusterPortOptions) {
@@ -114,11 +121,29 @@ export class ClusterPort implements RedisPort {
     });
     const replies: Settled[] = new Array(commands.length);
     await Promise.all(
-      [...groups.values()].map(async (indexes) => {
+      [...groups].map(async ([slot, indexes]) => {
+        const group = indexes.map((i) => commands[i] as RedisCommand);
+        // The node serving the slot now (ioredis' map; a MOVED reply updates it).
+        const node = slot === ANY_NODE ? undefined : this.#cluster.slots[slot]?.[0];
+        const shaOf = (c: RedisCommand) =>
+          Array.isArray(c) ? undefined : (c as { script: LuaScript }).script.sha;
+        const unknown = (c: RedisCommand) => {
+          const sha = shaOf(c);
+          return sha !== undefined && (node === undefined || !this.#loaded.has(`${node} ${sha}`));
+        };
         const got = await execSettled(
           () => this.#cluster.pipeline(),
-          indexes.map((i) => commands[i] as RedisCommand),
+          group,
+          (j) => unknown(group[j] as RedisCommand),
         );
+        if (node !== undefined) {
+          group.forEach((c, j) => {
+            const sha = shaOf(c);
+            if (sha === undefined) return;
+            const [err] = got[j] as Settled;
+            if (err === null) this.#loaded.add(`${node} ${sha}`);
+          });
+        }
         indexes.forEach((i, j) => {
           replies[i] = got[j] as Settled;
         });

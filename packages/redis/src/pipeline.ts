@@ -16,10 +16,10 @@ function isNoScript(err: unknown): boolean {
 async function exec(
   pipeline: () => ChainableCommander,
   commands: readonly RedisCommand[],
-  full: boolean,
+  full: (index: number) => boolean,
 ): Promise<Settled[]> {
   const p = pipeline();
-  for (const command of commands) {
+  for (const [i, command] of commands.entries()) {
     if (Array.isArray(command)) {
       const [name, ...args] = command as readonly [string, ...(string | number)[]];
       p.call(name, ...args);
@@ -29,7 +29,7 @@ async function exec(
         keys: readonly string[];
         args: readonly (string | number)[];
       };
-      if (full) p.eval(script.source, keys.length, ...keys, ...args);
+      if (full(i)) p.eval(script.source, keys.length, ...keys, ...args);
       else p.evalsha(script.sha, keys.length, ...keys, ...args);
     }
   }
@@ -39,12 +39,16 @@ async function exec(
   return result as Settled[];
 }
 
-/** Runs `commands` in one pipeline (from `pipeline()`), retrying NOSCRIPT failures in full. */
+/**
+ * Runs `commands` in one pipeline (from `pipeline()`), retrying NOSCRIPT failures in full. `full(i)`: send
+ * script i in full at once (a server known not to have it yet: a retry would run it after later commands).
+ */
 export async function execSettled(
   pipeline: () => ChainableCommander,
   commands: readonly RedisCommand[],
+  full: (index: number) => boolean = () => false,
 ): Promise<Settled[]> {
-  const replies = await exec(pipeline, commands, false);
+  const replies = await exec(pipeline, commands, full);
   const retry: number[] = [];
   replies.forEach(([err], i) => {
     if (isNoScript(err)) retry.push(i);
@@ -53,7 +57,7 @@ export async function execSettled(
     const again = await exec(
       pipeline,
       retry.map((i) => commands[i] as RedisCommand),
-      true,
+      () => true,
     );
     retry.forEach((i, j) => {
       replies[i] = again[j] as Settled;

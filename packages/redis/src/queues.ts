@@ -7,6 +7,7 @@ import { expand, type Message } from '@pushwire/bayeux';
 import type { DeliverySink, DestroyReason, EncodedMessage, QueueLimit } from '@pushwire/server';
 import { dropChannel } from './diagnostics.js';
 import { type ClusterHistory, plainEntry } from './history-cluster.js';
+import { InOrder } from './in-order.js';
 import type { Keys } from './keys.js';
 import type { ResolvedRedisOptions } from './options.js';
 import type { RedisCommand, RedisReply } from './port.js';
@@ -34,44 +35,54 @@ export interface QueueHost {
   history(): ClusterHistory | undefined;
 }
 
+/** The clients of several index sets, each once (the first set is used as is when it is the only one). */
+function union(sets: string[][]): string[] {
+  let targets: string[] = [];
+  let seen: Set<string> | undefined;
+  for (const set of sets) {
+    if (set.length === 0) continue;
+    if (targets.length === 0) targets = set;
+    else {
+      seen ??= new Set(targets);
+      for (const id of set) seen.add(id);
+    }
+  }
+  return seen === undefined ? targets : [...seen];
+}
+
 export class Queues {
   readonly #h: QueueHost;
+  readonly #order = new InOrder();
 
   constructor(host: QueueHost) {
     this.#h = host;
   }
 
   async publish(message: Message, encoded: EncodedMessage): Promise<number> {
-    // Exactly two round trips for every publish (index reads, then queueing): publishes issued in order
-    // reach every queue in that order, awaited or not.
+    // Exactly two round trips for every publish (index reads, then queueing), the queueing sent in the
+    // order the publishes began (in-order.ts: on a Cluster the index reads span nodes): publishes issued
+    // in order reach every queue in that order, awaited or not.
     const patterns = expand(message.channel);
-    const sets = await this.#h.run(
-      'publish',
-      patterns.map((p) => ['SMEMBERS', this.#h.keys.index(p)] as const),
-    );
-    let targets: string[] = [];
-    let seen: Set<string> | undefined;
-    for (const set of sets as string[][]) {
-      if (set.length === 0) continue;
-      if (targets.length === 0) targets = set;
-      else {
-        seen ??= new Set(targets);
-        for (const id of set) seen.add(id);
+    const read = () =>
+      this.#h.run(
+        'publish',
+        patterns.map((p) => ['SMEMBERS', this.#h.keys.index(p)] as const),
+      );
+    return this.#order.run(read, async (sets) => {
+      const targets = union(sets as string[][]);
+      if (targets.length === 0) return 0;
+      const commands: RedisCommand[] = [];
+      let entry = INLINE + encoded;
+      if (targets.length > 1) {
+        // Stored once; every recipient's queue holds its key and size (README: "one copy per publish").
+        const body = this.#h.keys.body(this.#h.newId());
+        commands.push(['SET', body, encoded, 'PX', this.#h.options.bodyTtl]);
+        entry = `${SHARED}${Buffer.byteLength(encoded)} ${body}`;
       }
-    }
-    if (seen !== undefined) targets = [...seen];
-    if (targets.length === 0) return 0;
-    const commands: RedisCommand[] = [];
-    let entry = INLINE + encoded;
-    if (targets.length > 1) {
-      // Stored once; every recipient's queue holds its key and size (README: "one copy per publish").
-      const body = this.#h.keys.body(this.#h.newId());
-      commands.push(['SET', body, encoded, 'PX', this.#h.options.bodyTtl]);
-      entry = `${SHARED}${Buffer.byteLength(encoded)} ${body}`;
-    }
-    for (const id of targets) commands.push(this.#enqueue(id, [entry], false));
-    const replies = await this.#h.run('publish', commands);
-    return this.afterEnqueue(targets, replies.slice(commands.length - targets.length), patterns);
+      for (const id of targets) commands.push(this.#enqueue(id, [entry], false));
+      const replies = await this.#h.run('publish', commands);
+      return this.afterEnqueue(targets, replies.slice(commands.length - targets.length), patterns);
+    });
   }
 
   async deliver(clientId: string, encoded: EncodedMessage[]): Promise<void> {

@@ -60,6 +60,31 @@ describe.runIf(available)('ClusterPort on a real Redis Cluster', () => {
     expect(await port.batch(calls)).toEqual(keys.map(() => 4));
   });
 
+  it('the first use of a script on a node keeps the order of batches issued at once (no NOSCRIPT retry)', async () => {
+    const p = testPrefix();
+    // A script no node has seen (its source is unique to this run).
+    const script = lua('test-push', `-- ${p}\nreturn redis.call('RPUSH', KEYS[1], ARGV[1])`);
+    const fresh = new ClusterPort({ nodes: cluster.nodes });
+    try {
+      const key = `${p}:list`;
+      // Issued in order, spread out by round trips to another slot (as a publish's index read is): a
+      // NOSCRIPT retry of an early one would land after a later one sent once the script was loaded.
+      const other = Array.from({ length: 100 }, (_, i) => `${p}:o${i}`).find(
+        (k) => keySlot(k) !== keySlot(key),
+      );
+      const pushes: Promise<unknown>[] = [];
+      for (let i = 0; i < 30; i++) {
+        pushes.push(fresh.batch([{ script, keys: [key], args: [i] }]));
+        if (i % 3 === 0) await fresh.batch([['GET', other as string]]);
+      }
+      await Promise.all(pushes);
+      const [items] = await fresh.batch([['LRANGE', key, 0, -1]]);
+      expect(items).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('refuses a script whose keys span slots, without sending anything', async () => {
     const p = testPrefix();
     const script = lua('test-two', `redis.call('SET', KEYS[1], 1) return redis.call('SET', KEYS[2], 1)`);
