@@ -1,5 +1,6 @@
-// History and presence of the Redis engine (issue 9): what RedisEngine's Engine methods of the same names
-// do once the engine is known to be open. Each is ONE script (scripts-history.ts says why several slots).
+// Channel history of the Redis engine (issue 9): what RedisEngine's Engine methods of the same names do
+// once the engine is known to be open. On one Redis server each is ONE script (scripts-history.ts says why
+// several slots); on a Redis Cluster, publish and subscribe go through history-cluster.ts.
 
 import { randomBytes } from 'node:crypto';
 import { expand, type Message } from '@pushwire/bayeux';
@@ -10,21 +11,12 @@ import type {
   HistoryRead,
   HistorySubscribeResult,
   PositionTemplate,
-  PresenceChange,
-  PresenceMember,
-  PresenceSnapshot,
 } from '@pushwire/server';
+import { ClusterHistory } from './history-cluster.js';
 import type { Keys } from './keys.js';
 import type { ResolvedRedisOptions } from './options.js';
 import type { RedisCommand, RedisReply } from './port.js';
-import {
-  PRESENCE_JOIN,
-  PRESENCE_LEAVE,
-  PRESENCE_READ,
-  PUBLISH_HISTORY,
-  READ_HISTORY,
-  SUBSCRIBE_HISTORY,
-} from './scripts-history.js';
+import { PUBLISH_HISTORY, READ_HISTORY, SUBSCRIBE_HISTORY } from './scripts-history.js';
 
 /** What the engine lends: its keys, options, round trips, and the wakes after an enqueue. */
 export interface ChannelHost {
@@ -35,6 +27,8 @@ export interface ChannelHost {
   afterEnqueue(ids: string[], replies: RedisReply[], patterns: string[]): Promise<number>;
   /** A fresh random id (the shared body key of a publish). */
   newId(): string;
+  /** True on a Redis Cluster: history goes through history-cluster.ts. */
+  readonly cluster: boolean;
 }
 
 /** 64 random bits, hex: a channel's history epoch (a lost history never comes back under the same one). */
@@ -49,16 +43,14 @@ function queryArgs(query: HistoryQuery | undefined): [string, number, string] {
   return ['after', query.after.offset, query.after.epoch];
 }
 
-function presenceChange(clientId: string, [changed, count, info]: [number, number, string?]): PresenceChange {
-  if (changed !== 1 || info === undefined) return { changed: false, count };
-  return { changed: true, count, member: { clientId, info } };
-}
-
 export class ChannelFeatures {
   readonly #host: ChannelHost;
+  /** The one-slot-per-step history of a Redis Cluster; undefined on one Redis server. */
+  readonly cluster: ClusterHistory | undefined;
 
   constructor(host: ChannelHost) {
     this.#host = host;
+    this.cluster = host.cluster ? new ClusterHistory(host, newEpoch) : undefined;
   }
 
   async publishHistory(
@@ -66,6 +58,8 @@ export class ChannelFeatures {
     template: PositionTemplate,
     limits: HistoryLimits,
   ): Promise<{ count: number; position: HistoryPosition }> {
+    if (this.cluster !== undefined)
+      return this.cluster.publishHistory(message, template, limits, this.#historyKeep(limits));
     const k = this.#host.keys;
     const o = this.#host.options;
     const channel = message.channel;
@@ -113,6 +107,8 @@ export class ChannelFeatures {
     query: HistoryQuery | undefined,
     limits: HistoryLimits,
   ): Promise<HistorySubscribeResult> {
+    if (this.cluster !== undefined)
+      return this.cluster.subscribeHistory(clientId, channel, this.#readArgs(query, limits));
     const k = this.#host.keys;
     const o = this.#host.options;
     const [reply] = await this.#host.run('subscribeHistory', [
@@ -163,20 +159,25 @@ export class ChannelFeatures {
       {
         script: READ_HISTORY,
         keys: [this.#host.keys.history(channel), this.#host.keys.historyList(channel)],
-        args: [
-          newEpoch(),
-          Date.now(),
-          limits.size,
-          limits.ttl,
-          limits.maxBytes,
-          limits.maxRecovery,
-          this.#historyKeep(limits),
-          ...queryArgs(query),
-        ],
+        args: this.#readArgs(query, limits),
       },
     ]);
     const [epoch, last, complete, ...messages] = reply as [string, number, number, ...string[]];
     return { position: { offset: last, epoch }, messages, complete: complete === 1 };
+  }
+
+  /** READ_HISTORY's arguments. */
+  #readArgs(query: HistoryQuery | undefined, limits: HistoryLimits): (string | number)[] {
+    return [
+      newEpoch(),
+      Date.now(),
+      limits.size,
+      limits.ttl,
+      limits.maxBytes,
+      limits.maxRecovery,
+      this.#historyKeep(limits),
+      ...queryArgs(query),
+    ];
   }
 
   /**
@@ -185,42 +186,5 @@ export class ChannelFeatures {
    */
   #historyKeep(limits: HistoryLimits): number {
     return limits.ttl + this.#host.options.keyTtl;
-  }
-
-  async presenceJoin(channel: string, clientId: string): Promise<PresenceChange> {
-    const k = this.#host.keys;
-    const [reply] = await this.#host.run('presenceJoin', [
-      {
-        script: PRESENCE_JOIN,
-        keys: [k.client(clientId), k.clientPresence(clientId), k.presence(channel), k.presenceSeq],
-        args: [channel, clientId, this.#host.options.keyTtl],
-      },
-    ]);
-    return presenceChange(clientId, reply as [number, number, string?]);
-  }
-
-  async presenceLeave(channel: string, clientId: string): Promise<PresenceChange> {
-    const k = this.#host.keys;
-    const [reply] = await this.#host.run('presenceLeave', [
-      {
-        script: PRESENCE_LEAVE,
-        keys: [k.client(clientId), k.clientPresence(clientId), k.presence(channel)],
-        args: [channel, clientId],
-      },
-    ]);
-    return presenceChange(clientId, reply as [number, number, string?]);
-  }
-
-  async presence(channel: string, maxMembers: number): Promise<PresenceSnapshot> {
-    const [c0, c1] = this.#host.keys.clientKeyParts();
-    const [reply] = await this.#host.run('presence', [
-      { script: PRESENCE_READ, keys: [this.#host.keys.presence(channel)], args: [maxMembers, c0, c1] },
-    ]);
-    const [count, ...pairs] = reply as [number, ...string[]];
-    if (count > maxMembers) return { count };
-    const members: PresenceMember[] = [];
-    for (let i = 0; i + 1 < pairs.length; i += 2)
-      members.push({ clientId: pairs[i] as string, info: pairs[i + 1] as string });
-    return { count, members };
   }
 }

@@ -4,7 +4,8 @@
 // so a caller learns of an outage instead of hanging.
 
 import { Redis, type RedisOptions } from 'ioredis';
-import type { LuaScript, PortEvent, RedisCommand, RedisPort, RedisReply } from './port.js';
+import { execSettled, unwrap } from './pipeline.js';
+import type { PortEvent, RedisCommand, RedisPort, RedisReply } from './port.js';
 
 export interface IoredisPortOptions {
   /** `redis://[user:pass@]host:port[/db]` (default redis://127.0.0.1:6379). */
@@ -18,10 +19,6 @@ export interface IoredisPortOptions {
 }
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-
-function isNoScript(err: unknown): boolean {
-  return err instanceof Error && err.message.startsWith('NOSCRIPT');
-}
 
 export class IoredisPort implements RedisPort {
   readonly #commands: Redis;
@@ -56,50 +53,7 @@ export class IoredisPort implements RedisPort {
   }
 
   async batch(commands: readonly RedisCommand[]): Promise<RedisReply[]> {
-    const replies = await this.#exec(commands, false);
-    // After a Redis restart (or SCRIPT FLUSH) the script cache is empty: send the failed scripts in full
-    // (EVAL loads them), in their original order. Only scripts fail with NOSCRIPT, so nothing runs twice.
-    const retry: number[] = [];
-    replies.forEach(([err], i) => {
-      if (isNoScript(err)) retry.push(i);
-    });
-    if (retry.length > 0) {
-      const again = await this.#exec(
-        retry.map((i) => commands[i] as RedisCommand),
-        true,
-      );
-      retry.forEach((i, j) => {
-        replies[i] = again[j] as [Error | null, unknown];
-      });
-    }
-    const out: RedisReply[] = [];
-    for (const [err, value] of replies) {
-      if (err) throw err;
-      out.push(value as RedisReply);
-    }
-    return out;
-  }
-
-  async #exec(commands: readonly RedisCommand[], full: boolean): Promise<[Error | null, unknown][]> {
-    const pipeline = this.#commands.pipeline();
-    for (const command of commands) {
-      if (Array.isArray(command)) {
-        const [name, ...args] = command as readonly [string, ...(string | number)[]];
-        pipeline.call(name, ...args);
-      } else {
-        const { script, keys, args } = command as {
-          script: LuaScript;
-          keys: readonly string[];
-          args: readonly (string | number)[];
-        };
-        if (full) pipeline.eval(script.source, keys.length, ...keys, ...args);
-        else pipeline.evalsha(script.sha, keys.length, ...keys, ...args);
-      }
-    }
-    const result = await pipeline.exec();
-    // exec() resolves null only when the pipeline was discarded (never for a plain pipeline).
-    if (result === null) throw new Error('pushwire redis: pipeline discarded');
-    return result;
+    return unwrap(await execSettled(() => this.#commands.pipeline(), commands));
   }
 
   async subscribe(channel: string, listener: (message: string) => void): Promise<void> {

@@ -1,7 +1,8 @@
 // The key layout, defined once (README "Key layout"). Everything about ONE client shares the hash tag
 // `{<clientId>}`, so each multi-step change to a client is one Lua script on one Redis Cluster slot.
-// Keys shared by all clients (the liveness ZSET, the sweep lock, pattern indexes, message bodies) are
-// touched by single-key commands or single-key scripts, never together with a client's keys.
+// A channel's history and presence keys share the hash tag `{<channel>}`. Keys shared by all clients (the
+// liveness ZSET, the sweep lock, pattern indexes, message bodies) are touched by single-key commands or
+// single-key scripts, never together with a client's keys: no script spans two slots (Redis Cluster).
 
 export class Keys {
   readonly prefix: string;
@@ -15,11 +16,24 @@ export class Keys {
   }
 
   /**
+   * Field of the client HASH holding its mark on a history channel on a Redis Cluster (history-cluster.ts):
+   * `<epoch> <offset>`, the highest offset of the channel taken for delivery.
+   */
+  mark(channel: string): string {
+    return `w:${channel}`;
+  }
+
+  /**
    * HASH: `node` (the node that last heard from the client: wakes go there), `seen` (ms of its last
    * activity) and `x:<name>` state fields.
    */
   client(id: string): string {
     return `${this.prefix}:c:{${id}}`;
+  }
+
+  /** Every key of one client, in the order the scripts that touch them all take (PING, DESTROY, ...). */
+  ofClient(id: string): [string, string, string, string] {
+    return [this.client(id), this.subs(id), this.queue(id), this.clientPresence(id)];
   }
 
   /** SET of the client's subscription patterns. */
@@ -49,31 +63,35 @@ export class Keys {
 
   /**
    * HASH of a channel with history: `epoch` (random, renewed when the key is lost), `last` (the latest
-   * offset), `bytes` (UTF-8 bytes of the texts retained). Touched only by the history scripts, which also
-   * touch the subscribers' keys: history needs a non-cluster Redis (README "History and presence").
+   * offset), `bytes` (UTF-8 bytes of the texts retained). A channel's keys share the hash tag
+   * `{<channel>}` (one Cluster slot per channel). A lenient channel name may hold braces: the tag then
+   * ends at the first `}` of the name, the same for every key of the channel, so they still share a slot.
    */
   history(channel: string): string {
-    return `${this.prefix}:h:${channel}`;
+    return `${this.prefix}:h:{${channel}}`;
   }
 
   /** LIST of a channel's retained messages, oldest first, each `<ms published> <json>`. */
   historyList(channel: string): string {
-    return `${this.prefix}:hl:${channel}`;
+    return `${this.prefix}:hl:{${channel}}`;
   }
 
-  /** ZSET of a channel's present clients, scored by join sequence (join order); their info is in their HASH. */
+  /** ZSET of a channel's present clients, scored by join order (one above the highest present). */
   presence(channel: string): string {
-    return `${this.prefix}:p:${channel}`;
+    return `${this.prefix}:p:{${channel}}`;
   }
 
-  /** What presence(channel) puts before the channel name (scripts build the keys of a client's sets). */
-  get presencePrefix(): string {
-    return `${this.prefix}:p:`;
+  /**
+   * What presence(channel) and presenceInfo(channel) put before the channel name (the destroy script of
+   * one Redis server builds them; after the name comes `}`).
+   */
+  presenceParts(): [string, string] {
+    return [`${this.prefix}:p:{`, `${this.prefix}:pi:{`];
   }
 
-  /** STRING counter of presence joins (the join order of every set). */
-  get presenceSeq(): string {
-    return `${this.prefix}:pseq`;
+  /** HASH clientId -> presence info JSON of a channel's present clients (same slot as presence()). */
+  presenceInfo(channel: string): string {
+    return `${this.prefix}:pi:{${channel}}`;
   }
 
   /**

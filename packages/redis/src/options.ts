@@ -3,11 +3,17 @@
 
 import type { EngineOptions } from '@pushwire/server';
 import { resolveEngineOptions } from '@pushwire/server';
+import type { ClusterNodeAddress } from './cluster-port.js';
 import type { RedisPort } from './port.js';
 
 export interface RedisEngineOptions extends Partial<EngineOptions> {
   /** `redis://host:port[/db]` (default redis://127.0.0.1:6379). Ignored when `redis` is given. */
   url?: string;
+  /**
+   * Nodes of a Redis Cluster (some or all; the rest is discovered): the engine opens a ClusterPort
+   * instead of one connection to `url`. Ignored when `redis` is given.
+   */
+  cluster?: readonly ClusterNodeAddress[];
   /** Prefix of every key and channel (default `pushwire`): engines with the same prefix form one cluster. */
   prefix?: string;
   /** Your own port (another client library, a Cluster router); the engine does not close it. */

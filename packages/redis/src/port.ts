@@ -28,6 +28,11 @@ export type PortEvent =
 
 export interface RedisPort {
   /**
+   * True for a Redis Cluster: the engine then splits channel history into one-slot steps (history-cluster.ts)
+   * instead of one script across slots. Absent or false: one Redis server.
+   */
+  readonly cluster?: boolean;
+  /**
    * Sends `commands` in one round trip (a pipeline, not a transaction) and resolves with their replies in
    * order. Rejects with the first failed command's error (the others still ran).
    */

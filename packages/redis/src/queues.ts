@@ -6,6 +6,8 @@
 import { expand, type Message } from '@pushwire/bayeux';
 import type { DeliverySink, DestroyReason, EncodedMessage, QueueLimit } from '@pushwire/server';
 import { dropChannel } from './diagnostics.js';
+import { type ClusterHistory, plainEntry } from './history-cluster.js';
+import { InOrder } from './in-order.js';
 import type { Keys } from './keys.js';
 import type { ResolvedRedisOptions } from './options.js';
 import type { RedisCommand, RedisReply } from './port.js';
@@ -29,46 +31,58 @@ export interface QueueHost {
   sink(): DeliverySink | undefined;
   destroy(clientId: string, reason: DestroyReason): Promise<void>;
   newId(): string;
+  /** The Cluster history (takes order history entries and fill gaps); undefined on one Redis server. */
+  history(): ClusterHistory | undefined;
+}
+
+/** The clients of several index sets, each once (the first set is used as is when it is the only one). */
+function union(sets: string[][]): string[] {
+  let targets: string[] = [];
+  let seen: Set<string> | undefined;
+  for (const set of sets) {
+    if (set.length === 0) continue;
+    if (targets.length === 0) targets = set;
+    else {
+      seen ??= new Set(targets);
+      for (const id of set) seen.add(id);
+    }
+  }
+  return seen === undefined ? targets : [...seen];
 }
 
 export class Queues {
   readonly #h: QueueHost;
+  readonly #order = new InOrder();
 
   constructor(host: QueueHost) {
     this.#h = host;
   }
 
   async publish(message: Message, encoded: EncodedMessage): Promise<number> {
-    // Exactly two round trips for every publish (index reads, then queueing): publishes issued in order
-    // reach every queue in that order, awaited or not.
+    // Exactly two round trips for every publish (index reads, then queueing), the queueing sent in the
+    // order the publishes began (in-order.ts: on a Cluster the index reads span nodes): publishes issued
+    // in order reach every queue in that order, awaited or not.
     const patterns = expand(message.channel);
-    const sets = await this.#h.run(
-      'publish',
-      patterns.map((p) => ['SMEMBERS', this.#h.keys.index(p)] as const),
-    );
-    let targets: string[] = [];
-    let seen: Set<string> | undefined;
-    for (const set of sets as string[][]) {
-      if (set.length === 0) continue;
-      if (targets.length === 0) targets = set;
-      else {
-        seen ??= new Set(targets);
-        for (const id of set) seen.add(id);
+    const read = () =>
+      this.#h.run(
+        'publish',
+        patterns.map((p) => ['SMEMBERS', this.#h.keys.index(p)] as const),
+      );
+    return this.#order.run(read, async (sets) => {
+      const targets = union(sets as string[][]);
+      if (targets.length === 0) return 0;
+      const commands: RedisCommand[] = [];
+      let entry = INLINE + encoded;
+      if (targets.length > 1) {
+        // Stored once; every recipient's queue holds its key and size (README: "one copy per publish").
+        const body = this.#h.keys.body(this.#h.newId());
+        commands.push(['SET', body, encoded, 'PX', this.#h.options.bodyTtl]);
+        entry = `${SHARED}${Buffer.byteLength(encoded)} ${body}`;
       }
-    }
-    if (seen !== undefined) targets = [...seen];
-    if (targets.length === 0) return 0;
-    const commands: RedisCommand[] = [];
-    let entry = INLINE + encoded;
-    if (targets.length > 1) {
-      // Stored once; every recipient's queue holds its key and size (README: "one copy per publish").
-      const body = this.#h.keys.body(this.#h.newId());
-      commands.push(['SET', body, encoded, 'PX', this.#h.options.bodyTtl]);
-      entry = `${SHARED}${Buffer.byteLength(encoded)} ${body}`;
-    }
-    for (const id of targets) commands.push(this.#enqueue(id, [entry], false));
-    const replies = await this.#h.run('publish', commands);
-    return this.afterEnqueue(targets, replies.slice(commands.length - targets.length), patterns);
+      for (const id of targets) commands.push(this.#enqueue(id, [entry], false));
+      const replies = await this.#h.run('publish', commands);
+      return this.afterEnqueue(targets, replies.slice(commands.length - targets.length), patterns);
+    });
   }
 
   async deliver(clientId: string, encoded: EncodedMessage[]): Promise<void> {
@@ -142,14 +156,18 @@ export class Queues {
   }
 
   async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {
+    const budget = maxBytes === undefined ? 0 : Math.max(1, Math.floor(maxBytes));
+    const field = journal === undefined ? '' : this.#h.keys.stateField(journal);
+    const history = this.#h.history();
+    if (history !== undefined) {
+      const [reply] = await this.#h.run('takeQueue', [history.takeCommand(clientId, budget, field)]);
+      return this.#resolve(clientId, await history.order(clientId, reply as RedisReply));
+    }
     const [items] = await this.#h.run('takeQueue', [
       {
         script: TAKE,
         keys: [this.#h.keys.client(clientId), this.#h.keys.queue(clientId)],
-        args: [
-          maxBytes === undefined ? 0 : Math.max(1, Math.floor(maxBytes)),
-          journal === undefined ? '' : this.#h.keys.stateField(journal),
-        ],
+        args: [budget, field],
       },
     ]);
     return this.#resolve(clientId, items as string[]);
@@ -166,7 +184,9 @@ export class Queues {
   }
 
   /** Queue entries to messages: inline ones as they are, shared ones read by key (one round trip). */
-  async #resolve(clientId: string, entries: string[]): Promise<EncodedMessage[]> {
+  async #resolve(clientId: string, taken: string[]): Promise<EncodedMessage[]> {
+    // A journal holds entries as queued: a Cluster history entry wraps a plain one.
+    const entries = taken.map(plainEntry);
     const shared = [...new Set(entries.filter((e) => e.startsWith(SHARED)).map(sharedKey))];
     const bodies = new Map<string, string | null>();
     if (shared.length > 0) {

@@ -3,8 +3,8 @@
 // a LIST queue, all under the hash tag `{clientId}` (keys.ts); multi-step changes are Lua scripts on that
 // one slot (scripts.ts). Publishing, queueing and wakes are in queues.ts (each recipient's node is woken
 // over ITS pub/sub channel only, never every node as faye-redis does); client state fields and browser
-// holds in client-state.ts; the expiry sweep in sweeper.ts; history and presence (one script each,
-// several slots) in channel-features.ts.
+// holds in client-state.ts; the expiry sweep in sweeper.ts; history in channel-features.ts; presence in
+// presence.ts.
 
 import type { Message } from '@pushwire/bayeux';
 import {
@@ -22,7 +22,6 @@ import {
   type HistorySubscribeResult,
   type PositionTemplate,
   type PresenceChange,
-  type PresenceMember,
   type PresenceSnapshot,
   type SubscribeResult,
 } from '@pushwire/server';
@@ -30,10 +29,11 @@ import { ChannelFeatures } from './channel-features.js';
 import { ClientStateStore } from './client-state.js';
 import { destroyChannel, errorChannel } from './diagnostics.js';
 import { newId } from './ids.js';
-import { IoredisPort } from './ioredis-port.js';
 import { Keys } from './keys.js';
+import { openPort } from './open-port.js';
 import { type RedisEngineOptions, type ResolvedRedisOptions, resolveRedisOptions } from './options.js';
 import type { RedisCommand, RedisPort, RedisReply } from './port.js';
+import { Presence } from './presence.js';
 import { Queues } from './queues.js';
 import { CREATE, DESTROY, PING, SUBSCRIBE } from './scripts.js';
 import { storage, watchConnection } from './storage.js';
@@ -50,6 +50,7 @@ export class RedisEngine implements Engine {
   readonly #onError: ((error: Error) => void) | undefined;
   readonly #sweeper: Sweeper;
   readonly #channels: ChannelFeatures;
+  readonly #presence: Presence;
   readonly #queues: Queues;
   readonly #state: ClientStateStore;
   #sink: DeliverySink | undefined;
@@ -62,13 +63,7 @@ export class RedisEngine implements Engine {
     this.nodeId = newId();
     this.#onError = opts.onError;
     this.#ownsPort = opts.redis === undefined;
-    const maxRetries = opts.maxRetriesPerRequest;
-    this.#port =
-      opts.redis ??
-      new IoredisPort({
-        ...(opts.url === undefined ? {} : { url: opts.url }),
-        ...(maxRetries === undefined ? {} : { maxRetriesPerRequest: maxRetries }),
-      });
+    this.#port = opts.redis ?? openPort(opts);
     watchConnection(this.#port);
     this.#queues = new Queues({
       keys: this.keys,
@@ -78,6 +73,7 @@ export class RedisEngine implements Engine {
       sink: () => this.#sink,
       destroy: (clientId, reason) => this.destroyClient(clientId, reason),
       newId,
+      history: () => this.#channels.cluster,
     });
     this.#state = new ClientStateStore({ keys: this.keys, run: (op, commands) => this.run(op, commands) });
     this.#channels = new ChannelFeatures({
@@ -86,13 +82,24 @@ export class RedisEngine implements Engine {
       run: (op, commands) => this.run(op, commands),
       afterEnqueue: (ids, replies, patterns) => this.#queues.afterEnqueue(ids, replies, patterns),
       newId,
+      cluster: this.#port.cluster === true,
+    });
+    this.#presence = new Presence({
+      keys: this.keys,
+      options: this.options,
+      run: (op, commands) => this.run(op, commands),
+      sink: () => this.#sink,
+      cluster: this.#port.cluster === true,
     });
     this.#sweeper = new Sweeper(this, {
       run: (op, commands) => this.run(op, commands),
       sink: () => this.#sink,
       report: (err) => this.report(err),
       expired: (ids) => this.#expired(ids),
-      left: (clientId, info, left, reason) => this.#left(clientId, info, left, reason),
+      presenceArgs: (clientId) => this.#presence.destroyArgs(clientId),
+      leaveCommands: (clientId, channels) => this.#presence.removeCommands(clientId, channels),
+      reportLeaves: (clientId, channels, replies) =>
+        this.#presence.reportLeaves(clientId, channels, replies, 'expired'),
       ping: (ids) => this.#pingMany(ids),
     });
   }
@@ -136,13 +143,18 @@ export class RedisEngine implements Engine {
 
   async destroyClient(clientId: string, reason: DestroyReason): Promise<void> {
     await this.#enter();
-    const [destroyed] = await this.run('destroyClient', [this.#destroyScript(clientId)]);
-    const [existed, node = '', dropped = 0, bytes = 0, info = 'null', present = [], ...patterns] =
-      destroyed as [number, string, number, number, string, RedisReply[], ...string[]];
+    const [destroyed] = await this.run('destroyClient', [
+      { script: DESTROY, keys: this.keys.ofClient(clientId), args: this.#presence.destroyArgs(clientId) },
+    ]);
+    const [existed, node = '', dropped = 0, bytes = 0, , present = [], removals = [], ...patterns] =
+      destroyed as [number, string, number, number, string, string[], RedisReply[], ...string[]];
     const lost: DropInfo = { dropped, bytes };
     // The script decides who destroys: of racing destroys (this, a sweep, a slow publish, on any node)
     // only the one that found the client tells a sink; the others only clean up.
-    const commands: RedisCommand[] = [['ZREM', this.keys.seen, clientId]];
+    // On a Cluster its presence sets are other slots: left in the next batch, after the step that
+    // deleted it (one Redis server: left in that step, `removals`).
+    const leaves = removals.length > 0 ? [] : this.#presence.removeCommands(clientId, present);
+    const commands: RedisCommand[] = [...leaves, ['ZREM', this.keys.seen, clientId]];
     for (const p of patterns) commands.push(['SREM', this.keys.index(p), clientId]);
     if (existed === 1) {
       if (destroyChannel.hasSubscribers) destroyChannel.publish({ clientId, reason, ...lost });
@@ -152,20 +164,10 @@ export class RedisEngine implements Engine {
         commands.push(['PUBLISH', this.keys.wakeChannel(node), message]);
       }
     }
-    await this.run('destroyClient', commands);
-    if (existed === 1) this.#left(clientId, info, present, reason);
-  }
-
-  /**
-   * Tells THIS node's sink each presence leave of a client it destroyed (Engine: once per leave, on the
-   * node that destroyed it; its server publishes the leave event). `left`: channel, count after, ...
-   * as the destroy script removed the client from those sets in the same step.
-   */
-  #left(clientId: string, info: string, left: readonly RedisReply[], reason: DestroyReason): void {
-    const member: PresenceMember = { clientId, info };
-    for (let i = 0; i + 1 < left.length; i += 2) {
-      this.#sink?.left?.(left[i] as string, member, left[i + 1] as number, reason);
-    }
+    const replies = await this.run('destroyClient', commands);
+    // After `destroyed`, on this node, once per leave (Engine contract).
+    const won = removals.length > 0 ? removals : replies.slice(0, leaves.length);
+    this.#presence.reportLeaves(clientId, present, won, reason);
   }
 
   /** Tells this node's sink that the sweeper destroyed clients (held here, or by a node that is gone). */
@@ -174,15 +176,6 @@ export class RedisEngine implements Engine {
       if (destroyChannel.hasSubscribers) destroyChannel.publish({ clientId, reason: 'expired', ...lost });
       this.#sink?.destroyed(clientId, 'expired', lost);
     }
-  }
-
-  #destroyScript(clientId: string): RedisCommand {
-    const k = this.keys;
-    return {
-      script: DESTROY,
-      keys: [k.client(clientId), k.subs(clientId), k.queue(clientId), k.clientPresence(clientId)],
-      args: [k.presencePrefix, clientId],
-    };
   }
 
   async ping(clientId: string): Promise<void> {
@@ -199,7 +192,7 @@ export class RedisEngine implements Engine {
     for (const id of ids) {
       commands.push({
         script: PING,
-        keys: [k.client(id), k.subs(id), k.queue(id), k.clientPresence(id)],
+        keys: k.ofClient(id),
         args: [this.nodeId, this.options.keyTtl, now],
       });
       // XX: a ping never resurrects a destroyed client's liveness entry.
@@ -232,6 +225,7 @@ export class RedisEngine implements Engine {
     const [removed] = await this.run('unsubscribe', [
       ['SREM', this.keys.subs(clientId), pattern],
       ['SREM', this.keys.index(pattern), clientId],
+      ['HDEL', this.keys.client(clientId), this.keys.mark(pattern)], // Cluster history's mark, if any
     ]);
     return removed === 1;
   }
@@ -283,17 +277,17 @@ export class RedisEngine implements Engine {
 
   async presenceJoin(channel: string, clientId: string): Promise<PresenceChange> {
     await this.#enter();
-    return this.#channels.presenceJoin(channel, clientId);
+    return this.#presence.join(channel, clientId);
   }
 
   async presenceLeave(channel: string, clientId: string): Promise<PresenceChange> {
     await this.#enter();
-    return this.#channels.presenceLeave(channel, clientId);
+    return this.#presence.leave(channel, clientId);
   }
 
   async presence(channel: string, maxMembers: number): Promise<PresenceSnapshot> {
     await this.#enter();
-    return this.#channels.presence(channel, maxMembers);
+    return this.#presence.snapshot(channel, maxMembers);
   }
 
   async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {

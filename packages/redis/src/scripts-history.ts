@@ -1,10 +1,10 @@
-// The Lua scripts of channel history and presence (issue 9). Unlike scripts.ts, these touch keys of SEVERAL
-// hash slots in one script: a history publish assigns the channel's next offset, appends to its history and
-// pushes onto every subscriber's queue in ONE atomic step, so two nodes publishing to one channel at once
-// cannot fill a queue out of offset order (the client drops anything at or before its last seen offset:
-// reordering would be loss). Redis runs a script atomically across keys on one server; a Redis Cluster
-// refuses keys of several slots in one script. History and presence therefore need a non-cluster Redis
-// (README "History and presence").
+// The Lua scripts of channel history on ONE Redis server (issue 9). Unlike scripts.ts, the publish and
+// subscribe scripts touch keys of SEVERAL hash slots in one script: a history publish assigns the
+// channel's next offset, appends to its history and pushes onto every subscriber's queue in ONE atomic
+// step, so two nodes publishing to one channel at once cannot fill a queue out of offset order (the client
+// drops anything at or before its last seen offset: reordering would be loss). A Redis Cluster refuses a
+// script whose keys span slots: there, history-cluster.ts splits these steps by slot (READ_HISTORY and
+// HISTORY_FN, on the channel's slot only, serve both).
 
 import type { LuaScript } from './port.js';
 import { ENQUEUE_FN, lua } from './scripts.js';
@@ -13,7 +13,7 @@ import { ENQUEUE_FN, lua } from './scripts.js';
  * Lua helpers. A history entry is `<ms published> <json>`; the meta HASH holds `epoch`, `last` (latest
  * offset) and `bytes` (UTF-8 bytes of the retained texts: Lua's # counts bytes).
  */
-const HISTORY_FN = `local function hopen(meta, list, newEpoch, keep)
+export const HISTORY_FN = `local function hopen(meta, list, newEpoch, keep)
   local epoch = redis.call('HGET', meta, 'epoch')
   if not epoch then
     -- No history (never had one, or it was lost: key expired, Redis restarted empty): a new epoch, so a
@@ -163,52 +163,5 @@ local len = htrim(KEYS[1], KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumb
 local last, msgs, complete = hread(KEYS[1], KEYS[2], len, ARGV[8], ARGV[9], ARGV[10], tonumber(ARGV[6]), epoch)
 local out = {epoch, last, complete}
 for _, m in ipairs(msgs) do out[#out + 1] = m end
-return out`,
-);
-
-/**
- * KEYS client, client's presence channels, presence set, join counter; ARGV channel, clientId, clientTtl.
- * {changed, count, info?}. Only a known client joins; its channel is recorded with it (same slot), so
- * destroying it (any node, the sweeper of a crashed node's clients) removes it from every set.
- */
-export const PRESENCE_JOIN: LuaScript = lua(
-  'presence-join',
-  `local n = redis.call('ZCARD', KEYS[3])
-if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('ZSCORE', KEYS[3], ARGV[2]) then return {0, n} end
-redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return {1, n + 1, redis.call('HGET', KEYS[1], 'info') or 'null'}`,
-);
-
-/** KEYS client, client's presence channels, presence set; ARGV channel, clientId. {changed, count, info?}. */
-export const PRESENCE_LEAVE: LuaScript = lua(
-  'presence-leave',
-  `if not redis.call('ZSCORE', KEYS[3], ARGV[2]) then return {0, redis.call('ZCARD', KEYS[3])} end
-redis.call('ZREM', KEYS[3], ARGV[2])
-redis.call('SREM', KEYS[2], ARGV[1])
-return {1, redis.call('ZCARD', KEYS[3]), redis.call('HGET', KEYS[1], 'info') or 'null'}`,
-);
-
-/**
- * KEYS presence set; ARGV maxMembers, clientKey before/after id. {count} past maxMembers, else {count,
- * id, info, ...} in join order. A member whose client keys are gone (every node died, keyTtl passed) is
- * removed here: a safety net behind the sweeper, which removes expired clients with a leave event.
- */
-export const PRESENCE_READ: LuaScript = lua(
-  'presence-read',
-  `local n = redis.call('ZCARD', KEYS[1])
-if n > tonumber(ARGV[1]) then return {n} end
-local out = {0}
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local info = redis.call('HGET', ARGV[2] .. id .. ARGV[3], 'info')
-  if info then
-    out[#out + 1] = id
-    out[#out + 1] = info
-  else
-    redis.call('ZREM', KEYS[1], id)
-  end
-end
-out[1] = (#out - 1) / 2
 return out`,
 );

@@ -1,5 +1,7 @@
 // The Lua scripts of the engine. Each touches the keys of ONE client (one hash tag, one Cluster slot) or
 // one shared key, so it runs atomically on Redis Cluster too (Redis EVAL: all KEYS must be in one slot).
+// One exception, on one Redis server only: the destroy scripts also leave the client's presence sets
+// (DELETE_CLIENT; on a Cluster they are given no presence prefix and leave nothing).
 
 import { createHash } from 'node:crypto';
 import type { LuaScript } from './port.js';
@@ -45,6 +47,8 @@ return 2`,
  * history publish (scripts-history.ts) so both apply the queue bounds the same way.
  */
 export const ENQUEUE_FN = `local function entrySize(e)
+  -- A history entry on a Cluster (history-cluster.ts) is 'h<offset> <epoch> <channel>' LF, then an entry.
+  if string.sub(e, 1, 1) == 'h' then e = string.sub(e, string.find(e, '\\n', 1, true) + 1) end
   if string.sub(e, 1, 1) == '=' then return #e - 1 end
   return tonumber(string.match(e, '^@(%d+) '))
 end
@@ -119,14 +123,9 @@ for i = 6, #ARGV do entries[#entries + 1] = ARGV[i] end
 return enqueue(KEYS[1], KEYS[2], entries, tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5] == '1')`,
 );
 
-/**
- * KEYS client, queue; ARGV maxBytes (0: everything), journal field ('' for none). Removes and returns the
- * oldest entries whose sizes sum to at most maxBytes, and always at least one; the rest stay queued. With
- * a journal field, the entries taken are appended to it (a JSON array in the client HASH) in the same step.
- */
-export const TAKE = lua(
-  'take',
-  `local function size(e)
+/** Lua: `takeItems()` does TAKE's work (KEYS client, queue; ARGV maxBytes, journal field) and returns the entries. */
+export const TAKE_FN = `local function size(e)
+  if string.sub(e, 1, 1) == 'h' then e = string.sub(e, string.find(e, '\\n', 1, true) + 1) end
   if string.sub(e, 1, 1) == '=' then return #e - 1 end
   return tonumber(string.match(e, '^@(%d+) '))
 end
@@ -138,52 +137,71 @@ local function journal(items)
   for _, e in ipairs(items) do table.insert(all, e) end
   redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(all))
 end
-local maxBytes = tonumber(ARGV[1])
-local items
-if maxBytes == 0 then
-  items = redis.call('LRANGE', KEYS[2], 0, -1)
-  redis.call('DEL', KEYS[2])
-  if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'qbytes', 0) end
+local function takeItems()
+  local maxBytes = tonumber(ARGV[1])
+  local items
+  if maxBytes == 0 then
+    items = redis.call('LRANGE', KEYS[2], 0, -1)
+    redis.call('DEL', KEYS[2])
+    if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'qbytes', 0) end
+    journal(items)
+    return items
+  end
+  items = {}
+  local total = 0
+  while true do
+    local e = redis.call('LINDEX', KEYS[2], 0)
+    if not e then break end
+    local n = size(e)
+    if #items > 0 and total + n > maxBytes then break end
+    redis.call('LPOP', KEYS[2])
+    table.insert(items, e)
+    total = total + n
+  end
+  if #items > 0 and redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'qbytes', -total) end
   journal(items)
   return items
-end
-items = {}
-local total = 0
-while true do
-  local e = redis.call('LINDEX', KEYS[2], 0)
-  if not e then break end
-  local n = size(e)
-  if #items > 0 and total + n > maxBytes then break end
-  redis.call('LPOP', KEYS[2])
-  table.insert(items, e)
-  total = total + n
-end
-if #items > 0 and redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'qbytes', -total) end
-journal(items)
-return items`,
+end`;
+
+/**
+ * KEYS client, queue; ARGV maxBytes (0: everything), journal field ('' for none). Removes and returns the
+ * oldest entries whose sizes sum to at most maxBytes, and always at least one; the rest stay queued. With
+ * a journal field, the entries taken are appended to it (a JSON array in the client HASH) in the same step.
+ */
+export const TAKE = lua(
+  'take',
+  `${TAKE_FN}
+return takeItems()`,
 );
 
 /**
- * Lua shared by DESTROY and EXPIRE_IDLE (needs locals `pprefix`, `pid`, `node`; KEYS client, subs, queue,
- * presence channels): deletes the client's keys, leaves its presence sets, and leaves in `subs` the reply
- * {node, lostCount, lostBytes, info, {channel, count after the leave, ...}, patterns...}; the caller
- * inserts its status first.
+ * Lua shared by DESTROY and EXPIRE_IDLE (needs locals `node`, `pp`, `pip`, `pid`; KEYS client, subs,
+ * queue, presence channels): deletes the client's keys and leaves in `subs` the reply {node, lostCount,
+ * lostBytes, info, {presence channels...}, {removals...}, patterns...}; the caller inserts its status
+ * first. On ONE Redis server (`pp`, `pip`: the presence set and info key before the channel name) the
+ * client leaves its presence sets in the same step, each removal answered as PRESENCE_REMOVE does. On a
+ * Cluster (`pp` = '') the sets are other slots: the engine leaves them AFTER this step (presence.ts).
  */
 const DELETE_CLIENT = `local lostBytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0')
 local lost = redis.call('LLEN', KEYS[3])
 local subs = redis.call('SMEMBERS', KEYS[2])
 local info = redis.call('HGET', KEYS[1], 'info') or 'null'
-local present = {}
--- Presence sets are other slots (presence needs a non-cluster Redis, README): left in the same step, so
--- the leave is decided once with the destroy. A client without presence touches only its own slot.
-for _, channel in ipairs(redis.call('SMEMBERS', KEYS[4])) do
-  local set = pprefix .. channel
-  if redis.call('ZREM', set, pid) == 1 then
-    present[#present + 1] = channel
-    present[#present + 1] = redis.call('ZCARD', set)
+local present = redis.call('SMEMBERS', KEYS[4])
+local removals = {}
+if pp ~= '' then
+  for i, channel in ipairs(present) do
+    local set, infos = pp .. channel .. '}', pip .. channel .. '}'
+    if redis.call('ZREM', set, pid) == 1 then
+      local was = redis.call('HGET', infos, pid) or 'null'
+      redis.call('HDEL', infos, pid)
+      removals[i] = {1, redis.call('ZCARD', set), was}
+    else
+      removals[i] = {0, redis.call('ZCARD', set)}
+    end
   end
 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+table.insert(subs, 1, removals)
 table.insert(subs, 1, present)
 table.insert(subs, 1, info)
 table.insert(subs, 1, lostBytes)
@@ -191,14 +209,14 @@ table.insert(subs, 1, lost)
 table.insert(subs, 1, node)`;
 
 /**
- * KEYS client, subs, queue, presence channels; ARGV presence key prefix, clientId. Deletes them all and
- * removes the client from its presence sets; returns {existed, node, lostCount, lostBytes, info,
- * {channel, count after the leave, ...}, patterns...}.
+ * KEYS client, subs, queue, presence channels; ARGV presence set prefix ('' on a Cluster), presence info
+ * prefix, clientId. Deletes them all; returns {existed, node, lostCount, lostBytes, info, {presence
+ * channels...}, {removals...}, patterns...}.
  * Only the call that found the client (existed = 1) tells a sink: of racing destroys exactly one does.
  */
 export const DESTROY = lua(
   'destroy',
-  `local pprefix, pid = ARGV[1], ARGV[2]
+  `local pp, pip, pid = ARGV[1], ARGV[2], ARGV[3]
 local existed = redis.call('EXISTS', KEYS[1])
 local node = redis.call('HGET', KEYS[1], 'node') or ''
 ${DELETE_CLIENT}
@@ -207,9 +225,11 @@ return subs`,
 );
 
 /**
- * KEYS client, subs, queue, presence channels; ARGV deadline, me, presence key prefix, clientId, then '*' (every other node is alive) or the live nodes.
- * Destroys the client only if it is still idle (seen < deadline) and no OTHER live node holds it:
- * {1, node, lostCount, lostBytes, info, {channel, count, ...} (presence left), patterns...} destroyed; {0, node} held by that live node (ask it); {2} active; {-1} unknown.
+ * KEYS client, subs, queue, presence channels; ARGV deadline, me, presence set prefix ('' on a Cluster),
+ * presence info prefix, clientId, then '*' (every other node is alive) or the live nodes. Destroys the
+ * client only if it is still idle (seen < deadline) and no OTHER live node holds it: {1, node, lostCount,
+ * lostBytes, info, {presence channels...}, {removals...}, patterns...} destroyed; {0, node} held by that
+ * live node (ask it); {2} active; {-1} unknown.
  */
 export const EXPIRE_IDLE = lua(
   'expire-idle',
@@ -218,12 +238,12 @@ local seen = tonumber(redis.call('HGET', KEYS[1], 'seen') or '0')
 if seen >= tonumber(ARGV[1]) then return {2} end
 local node = redis.call('HGET', KEYS[1], 'node') or ''
 if node ~= '' and node ~= ARGV[2] then
-  if ARGV[5] == '*' then return {0, node} end
-  for i = 5, #ARGV do
+  if ARGV[6] == '*' then return {0, node} end
+  for i = 6, #ARGV do
     if ARGV[i] == node then return {0, node} end
   end
 end
-local pprefix, pid = ARGV[3], ARGV[4]
+local pp, pip, pid = ARGV[3], ARGV[4], ARGV[5]
 ${DELETE_CLIENT}
 table.insert(subs, 1, 1)
 return subs`,

@@ -8,7 +8,7 @@
 //      live node are handed to that node (`x` message): only it knows whether it holds their connect.
 // The clients destroyed are this node's or a dead node's: this node's sink is told.
 
-import type { DeliverySink, DestroyReason, DropInfo } from '@pushwire/server';
+import type { DeliverySink, DropInfo } from '@pushwire/server';
 import type { Keys } from './keys.js';
 import type { ResolvedRedisOptions } from './options.js';
 import type { RedisCommand, RedisReply } from './port.js';
@@ -29,8 +29,35 @@ export interface SweepActions {
   /** Tells this node's sink (and diagnostics) that these clients expired, with what went with them. */
   expired(expired: ReadonlyArray<readonly [string, DropInfo]>): void;
   ping(ids: string[]): Promise<void>;
-  /** Tells this node's sink the presence leaves of a client the sweep destroyed (channel, count, ...). */
-  left(clientId: string, info: string, left: readonly RedisReply[], reason: DestroyReason): void;
+  /** DESTROY / EXPIRE_IDLE's presence arguments for a client (presence.ts). */
+  presenceArgs(clientId: string): string[];
+  /** The commands removing a client the sweep destroyed from its presence sets (presence.ts). */
+  leaveCommands(clientId: string, channels: readonly string[]): RedisCommand[];
+  /** Tells this node's sink the leaves those commands' replies won. */
+  reportLeaves(clientId: string, channels: readonly string[], replies: readonly RedisReply[]): void;
+}
+
+/** A sweep's closing batch: clean-up commands, and what to tell once their replies are in. */
+class Closing {
+  readonly commands: RedisCommand[] = [];
+  readonly #then: Array<(replies: RedisReply[]) => void> = [];
+
+  add(...commands: RedisCommand[]): void {
+    this.commands.push(...commands);
+  }
+
+  /** Adds `commands`; `then` gets their replies after the batch ran. */
+  addThen(commands: RedisCommand[], then: (replies: RedisReply[]) => void): void {
+    const at = this.commands.length;
+    this.commands.push(...commands);
+    this.#then.push((replies) => then(replies.slice(at, at + commands.length)));
+  }
+
+  async run(run: SweepActions['run']): Promise<void> {
+    if (this.commands.length === 0) return;
+    const replies = await run('sweep', this.commands);
+    for (const then of this.#then) then(replies);
+  }
 }
 
 export class Sweeper {
@@ -112,25 +139,24 @@ export class Sweeper {
       ['ZRANGEBYSCORE', keys.nodes, `(${now - options.nodeTtl}`, '+inf'],
     ]);
     if (lock !== 'OK') return;
-    const after: RedisCommand[] = [
-      // Nodes silent for 10 x nodeTtl are forgotten (the live test above already ignores them).
-      ['ZREMRANGEBYSCORE', keys.nodes, '-inf', now - 10 * options.nodeTtl],
-    ];
+    const after = new Closing();
+    // Nodes silent for 10 x nodeTtl are forgotten (the live test above already ignores them).
+    after.add(['ZREMRANGEBYSCORE', keys.nodes, '-inf', now - 10 * options.nodeTtl]);
     try {
       const alive = (live as string[]).filter((n) => n !== nodeId);
       await this.#check(found as string[], deadline, alive, after);
     } finally {
-      after.push({ script: UNLOCK, keys: [keys.sweepLock], args: [nodeId] });
-      await this.#act.run('sweep', after);
+      after.add({ script: UNLOCK, keys: [keys.sweepLock], args: [nodeId] });
+      await after.run(this.#act.run);
     }
   }
 
   /** An `x` message from the sweeping node: these idle clients were last seen by this node. */
   async checkHere(ids: readonly string[], deadline: number): Promise<void> {
     if (ids.length === 0 || this.#host.closed) return;
-    const after: RedisCommand[] = [];
+    const after = new Closing();
     await this.#check(ids, deadline, '*', after);
-    if (after.length > 0) await this.#act.run('sweep', after);
+    await after.run(this.#act.run);
   }
 
   /**
@@ -141,7 +167,7 @@ export class Sweeper {
     ids: readonly string[],
     deadline: number,
     alive: string[] | '*',
-    after: RedisCommand[],
+    after: Closing,
   ): Promise<void> {
     if (ids.length === 0) return;
     const { keys, nodeId } = this.#host;
@@ -157,34 +183,37 @@ export class Sweeper {
             'sweep',
             idle.map((id) => ({
               script: EXPIRE_IDLE,
-              keys: [keys.client(id), keys.subs(id), keys.queue(id), keys.clientPresence(id)],
-              args: [deadline, nodeId, keys.presencePrefix, id, ...args],
+              keys: keys.ofClient(id),
+              args: [deadline, nodeId, ...this.#act.presenceArgs(id), ...args],
             })),
           ),
       this.#act.ping(held),
     ]);
     const expired: [string, DropInfo][] = [];
-    const leaves: Array<[string, string, RedisReply[]]> = [];
+    const leaves: Array<[string, string[]]> = [];
+    const told: Array<[string, string[], RedisReply[]]> = [];
     const elsewhere = new Map<string, string[]>();
     idle.forEach((id, i) => {
       const reply = (replies[i] ?? [2]) as unknown as [number, string?, ...unknown[]];
       const [verdict, node] = reply;
       if (verdict === 1) {
-        const [, , dropped = 0, bytes = 0, info = 'null', present = [], ...patterns] = reply as unknown as [
+        const [, , dropped = 0, bytes = 0, , present = [], removals = [], ...patterns] = reply as unknown as [
           number,
           string,
           number,
           number,
           string,
+          string[],
           RedisReply[],
           ...string[],
         ];
         expired.push([id, { dropped, bytes }]);
-        if (present.length > 0) leaves.push([id, info, present]);
-        after.push(['ZREM', keys.seen, id]);
-        for (const p of patterns) after.push(['SREM', keys.index(p), id]);
+        if (removals.length > 0) told.push([id, present, removals]);
+        else if (present.length > 0) leaves.push([id, present]);
+        after.add(['ZREM', keys.seen, id]);
+        for (const p of patterns) after.add(['SREM', keys.index(p), id]);
       } else if (verdict === -1) {
-        after.push(['ZREM', keys.seen, id]); // its keys expired (keyTtl): only the index entry is left
+        after.add(['ZREM', keys.seen, id]); // its keys expired (keyTtl): only the index entry is left
       } else if (verdict === 0 && node !== undefined) {
         let list = elsewhere.get(node);
         if (list === undefined) elsewhere.set(node, (list = []));
@@ -192,7 +221,7 @@ export class Sweeper {
       }
     });
     for (const [node, list] of elsewhere) {
-      after.push([
+      after.add([
         'PUBLISH',
         keys.wakeChannel(node),
         nodeMessage({ kind: 'check-expired', deadline, ids: list }),
@@ -200,6 +229,14 @@ export class Sweeper {
     }
     this.#act.expired(expired);
     // After `destroyed`, as the Engine contract says; on this node, the one that destroyed them.
-    for (const [id, info, present] of leaves) this.#act.left(id, info, present, 'expired');
+    // One Redis server: the script left the sets already.
+    for (const [id, channels, removals] of told) this.#act.reportLeaves(id, channels, removals);
+    // On a Cluster the presence sets are other slots: left in the closing batch, AFTER the step that deleted the client
+    // (presence.ts), and told after `destroyed`, as the Engine contract says.
+    for (const [id, channels] of leaves) {
+      after.addThen(this.#act.leaveCommands(id, channels), (replies) =>
+        this.#act.reportLeaves(id, channels, replies),
+      );
+    }
   }
 }

@@ -2,14 +2,18 @@
 // answers; publishes from two nodes at once reach every subscriber's queue in offset order (the client
 // drops anything at or before its last seen offset, so a reordering would be a loss); a recovery works
 // through the other node; a dead node's members leave within maxInterval + sweepInterval, told once.
+// The same tests run on one Redis server and on a real 3-master Redis Cluster (redis-cluster.ts), where
+// history and presence take one-slot steps (history-cluster.ts, presence.ts).
 
 import type { HistoryLimits, HistoryPosition, PositionTemplate } from '@pushwire/server';
 import { RecordingSink } from '@pushwire/server/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createRedisEngine, type RedisEngine } from '../src/index.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisEngine, type RedisEngine, type RedisEngineOptions } from '../src/index.js';
+import { RedisCluster, redisClusterAvailable } from './redis-cluster.js';
 import { deleteKeys, REDIS_URL, redisAvailable, testPrefix } from './redis-helpers.js';
 
 const available = await redisAvailable();
+const clusterAvailable = redisClusterAvailable();
 
 const LIMITS: HistoryLimits = { size: 1000, ttl: 3_600_000, maxBytes: 1024 * 1024, maxRecovery: 1000 };
 
@@ -32,12 +36,18 @@ async function until(check: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-describe.runIf(available)('redis engine: history and presence on two nodes', () => {
+/** Where the engines of `twoNodes` meet, and how a test's keys are removed after it. */
+interface Store {
+  options(): RedisEngineOptions;
+  cleanup(prefix: string): Promise<void>;
+}
+
+function twoNodes(store: Store): void {
   let prefix: string;
   const engines: RedisEngine[] = [];
 
   async function node(opts: Parameters<typeof createRedisEngine>[0] = {}) {
-    const engine = await createRedisEngine({ url: REDIS_URL, prefix, maxQueue: 5000, ...opts });
+    const engine = await createRedisEngine({ ...store.options(), prefix, maxQueue: 5000, ...opts });
     engines.push(engine);
     const sink = new RecordingSink();
     engine.setSink(sink);
@@ -50,7 +60,7 @@ describe.runIf(available)('redis engine: history and presence on two nodes', () 
 
   afterEach(async () => {
     for (const e of engines.splice(0)) await e.close();
-    if (prefix !== undefined) await deleteKeys(prefix);
+    if (prefix !== undefined) await store.cleanup(prefix);
   });
 
   it('publishes from two nodes at once fill every queue in offset order, one epoch, no gap', async () => {
@@ -166,5 +176,30 @@ describe.runIf(available)('redis engine: history and presence on two nodes', () 
       count: 1,
       members: [{ clientId: stays, info: 'null' }],
     });
+  });
+}
+
+describe.runIf(available)('redis engine: history and presence on two nodes', () => {
+  twoNodes({
+    options: () => ({ url: REDIS_URL }),
+    cleanup: (prefix) => deleteKeys(prefix).then(() => undefined),
+  });
+});
+
+describe.runIf(clusterAvailable)('redis engine on a Redis Cluster: history and presence on two nodes', () => {
+  let cluster: RedisCluster | undefined;
+  beforeAll(async () => {
+    cluster = await RedisCluster.start();
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  twoNodes({
+    options: () => {
+      if (cluster === undefined) throw new Error('the cluster did not start');
+      return { cluster: cluster.nodes };
+    },
+    // The cluster is private to this block and killed after it: its keys go with it.
+    cleanup: async () => undefined,
   });
 });

@@ -1,0 +1,189 @@
+// A private 3-master Redis Cluster for the tests: three `redis-server --cluster-enabled yes` children on
+// free ports in a temp dir (their nodes.conf files live there), joined with `redis-cli --cluster create`,
+// ready once every node says `cluster_state:ok`. Never the shared 127.0.0.1:6379. Every wait is bounded;
+// stop() kills -9 and removes the temp dir. Like redis-server.ts: no binary -> skipped loudly, or a
+// failure when CI is set.
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { ClusterNodeAddress } from '../src/index.js';
+
+const REDIS_SERVER = '/usr/bin/redis-server';
+const REDIS_CLI = '/usr/bin/redis-cli';
+/** Ms one node may take to accept connections, and the cluster to reach cluster_state:ok. */
+const START_TIMEOUT = 15_000;
+const CLUSTER_OK_TIMEOUT = 30_000;
+
+/** True when a cluster can be started; in CI a missing binary throws, elsewhere it is reported loudly. */
+export function redisClusterAvailable(): boolean {
+  const ok = [REDIS_SERVER, REDIS_CLI].every(
+    (bin) => spawnSync(bin, ['--version'], { stdio: 'ignore' }).status === 0,
+  );
+  if (ok) return true;
+  if (process.env.CI)
+    throw new Error('redis-server/redis-cli missing, and CI is set: the Cluster tests must run');
+  process.stderr.write(
+    '\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n' +
+      `!! SKIPPING @pushwire/redis Cluster tests: no ${REDIS_SERVER} / ${REDIS_CLI}\n` +
+      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n',
+  );
+  return false;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startServer(dir: string, port: number): Promise<ChildProcess> {
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    join(dir, `nodes-${port}.conf`),
+    '--cluster-node-timeout',
+    '2000',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+  ];
+  const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`redis-server :${port} did not start: ${out}`));
+    }, START_TIMEOUT);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server :${port} exited with ${code}: ${out}`));
+    });
+  });
+}
+
+function run(bin: string, args: string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${bin} ${args.join(' ')} exited with ${code}: ${out}`));
+    });
+  });
+}
+
+export class RedisCluster {
+  /** Every node started (a killed one stays listed: clients still try it). */
+  readonly nodes: ClusterNodeAddress[] = [];
+  readonly #dir: string;
+  readonly #children = new Map<number, ChildProcess>();
+
+  private constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  /** Starts `size` masters (no replicas), creates the cluster and waits for cluster_state:ok on all. */
+  static async start(size = 3): Promise<RedisCluster> {
+    const dir = mkdtempSync(join(tmpdir(), 'pushwire-cluster-'));
+    const cluster = new RedisCluster(dir);
+    try {
+      for (let i = 0; i < size; i++) {
+        const port = await freePort();
+        cluster.#children.set(port, await startServer(dir, port));
+        cluster.nodes.push({ host: '127.0.0.1', port });
+      }
+      const addrs = cluster.nodes.map((n) => `${n.host}:${n.port}`);
+      await run(
+        REDIS_CLI,
+        ['--cluster', 'create', ...addrs, '--cluster-replicas', '0', '--cluster-yes'],
+        30_000,
+      );
+      await cluster.#waitOk();
+      return cluster;
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+  }
+
+  async #waitOk(): Promise<void> {
+    const deadline = Date.now() + CLUSTER_OK_TIMEOUT;
+    for (const { port } of this.nodes) {
+      const redis = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, lazyConnect: true });
+      try {
+        await redis.connect();
+        for (;;) {
+          const info = await redis.call('CLUSTER', 'INFO');
+          if (String(info).includes('cluster_state:ok')) break;
+          if (Date.now() > deadline) throw new Error(`cluster not ok on :${port}: ${String(info)}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        redis.disconnect();
+      }
+    }
+  }
+
+  /** `key`'s hash slot as the cluster computes it (CLUSTER KEYSLOT). */
+  async slotOf(key: string): Promise<number> {
+    const first = this.nodes[0] as ClusterNodeAddress;
+    const redis = new Redis({ ...first, maxRetriesPerRequest: 1 });
+    try {
+      return Number(await redis.call('CLUSTER', 'KEYSLOT', key));
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /** kill -9 one node (a master dies: its slots fail until it comes back; no replicas here). */
+  async killNode(port: number): Promise<void> {
+    const child = this.#children.get(port);
+    this.#children.delete(port);
+    if (child === undefined || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
+  /** kill -9 every node and remove the temp dir. */
+  async stop(): Promise<void> {
+    for (const port of [...this.#children.keys()]) await this.killNode(port);
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
