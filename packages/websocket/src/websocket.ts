@@ -17,7 +17,6 @@ import {
   socketOnClose,
   socketOnData,
   socketOnDrain,
-  socketOnEnd,
   socketOnError,
   type TaggedSocket,
   tagSocket,
@@ -159,8 +158,12 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     // Small frames must not wait for Nagle; the sender already coalesces one tick's frames.
     s.setNoDelay?.(true);
     s.setTimeout?.(0);
+    // RFC 6455 7.1.1: a peer's FIN is answered by ending our side too (no half-open WebSocket). Streams do
+    // that themselves when allowHalfOpen is false (the documented Duplex option, read when the readable side
+    // ends), and then close: 'close' reports 1006. This saves an 'end' listener, which on an upgraded
+    // net.Socket would be a second one (net's own) and so a listener array per connection (64 bytes).
+    socket.allowHalfOpen = false;
     socket.on('data', socketOnData);
-    socket.on('end', socketOnEnd);
     socket.on('close', socketOnClose);
     socket.on('error', socketOnError);
     socket.on('drain', socketOnDrain);
@@ -382,13 +385,6 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     // fragmentTimeout: only a message spanning reads arms a deadline (and needs flow control for it).
     if (receiver.inMessage) this.flow().messageProgress(true);
     else this._flow?.messageProgress(false);
-  }
-
-  /** @internal The peer sent FIN: RFC 6455 7.1.1, close our side too (upgraded sockets allow half-open). */
-  _peerEnded(): void {
-    this._readyState = READY_STATE.CLOSING;
-    this.stopReceiving();
-    this._socket?.end();
   }
 
   /** @internal The socket drained: the sender decides whether bufferedAmount is back to 0. */
