@@ -34,8 +34,14 @@ import type { ConnectionLimits } from './options.js';
 import type { PreparedFrame } from './prepared-frame.js';
 import { Receiver } from './receiver.js';
 import { type SendCallback, Sender } from './sender.js';
+import { isValidUtf8 } from './utf8.js';
 
 export type { WebSocketData } from './connection-io.js';
+
+export interface SendOptions {
+  /** Binary (opcode 2) or text (opcode 1) frame; default: text for a string, binary for bytes. */
+  binary?: boolean;
+}
 export type BinaryType = 'nodebuffer' | 'arraybuffer';
 
 export type WebSocketEvents = {
@@ -218,13 +224,27 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     this._receiver = STOPPED;
   }
 
-  /** Sends a message: strings as text, bytes as binary. `cb` runs once the bytes are written (or failed). */
-  send(data: WebSocketData, cb?: SendCallback): void {
+  /**
+   * Sends a message: strings as text, bytes as binary, unless `options.binary` says otherwise (as ws's
+   * `send(data, { binary })`). `{ binary: false }` sends bytes that are already UTF-8 as a text frame without
+   * a decode and re-encode, e.g. echoing a text message's Buffer; they are checked (one native call) and
+   * invalid UTF-8 throws WS_ERR_INVALID_UTF8, since RFC 6455 8.1 makes a peer fail the connection (1007)
+   * on such a frame. `cb` runs once the bytes are written (or failed).
+   */
+  send(data: WebSocketData, cb?: SendCallback): void;
+  send(data: WebSocketData, options: SendOptions, cb?: SendCallback): void;
+  send(data: WebSocketData, optionsOrCb?: SendOptions | SendCallback, callback?: SendCallback): void {
     if (this._readyState === READY_STATE.CONNECTING) {
       throw new WebSocketError('WS_ERR_NOT_OPEN', 'send() before the connection is open');
     }
-    const text = typeof data === 'string';
-    const bytes = text ? data : toBuffer(data);
+    let cb = callback;
+    let text = typeof data === 'string';
+    if (typeof optionsOrCb === 'function') cb = optionsOrCb;
+    else if (optionsOrCb?.binary !== undefined) text = !optionsOrCb.binary;
+    const bytes = typeof data === 'string' ? data : toBuffer(data);
+    if (text && typeof bytes !== 'string' && !isValidUtf8(bytes)) {
+      throw new WebSocketError('WS_ERR_INVALID_UTF8', 'send() with binary: false needs valid UTF-8 bytes');
+    }
     if (this._readyState !== READY_STATE.OPEN || this.closeSent) {
       // WHATWG: sending on a closing socket is not an exception; the data is discarded.
       if (cb)
