@@ -280,12 +280,16 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     if (this._readyState === READY_STATE.OPEN) this.emit('drain');
   }
 
-  /** @internal Sends a complete frame as is (broadcast: one encoding for many connections). */
+  /**
+   * @internal Sends a complete frame as is (broadcast: one encoding for many connections), written at once
+   * when nothing of this connection's waits (Sender.sendShared).
+   */
   _sendRaw(frame: Buffer): void {
-    if (this._readyState === READY_STATE.OPEN && !this.closeSent) {
-      this.sender().sendRaw(frame);
-      this.updateFlow();
-    }
+    if (this._readyState !== READY_STATE.OPEN || this.closeSent) return;
+    const sender = this.sender();
+    // Written at once and taken whole by the kernel: bufferedAmount is 0, flow control has nothing to do.
+    if (sender.sendShared(frame) && this._flow === null && this._socket!.writableLength === 0) return;
+    this.updateFlow();
   }
 
   /** Sends a ping (RFC 6455 5.5.2); the payload is at most 125 bytes. */
