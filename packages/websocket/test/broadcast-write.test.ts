@@ -42,8 +42,8 @@ async function crowd(n: number): Promise<Array<{ server: WebSocket; client: WebS
 function messages(client: WebSocket, count: number): Promise<string[]> {
   const got: string[] = [];
   return new Promise((resolve) => {
-    client.on('message', (data: Buffer) => {
-      got.push(data.toString());
+    client.on('message', (data) => {
+      got.push((data as Buffer).toString());
       if (got.length === count) resolve(got);
     });
   });

@@ -14,7 +14,7 @@ const internals = (ws: WebSocket): Internals => ws as unknown as Internals;
 
 /** A masked client frame (RFC 6455 5.3: every client frame is masked). */
 function clientFrame(opcode: number, payload: Buffer): Buffer {
-  return encodeFrame(opcode, payload, { mask: Buffer.from([1, 2, 3, 4]) });
+  return encodeFrame(opcode, payload, { mask: true, maskKey: Buffer.from([1, 2, 3, 4]) });
 }
 
 let wss: WebSocketServer | null = null;

@@ -89,7 +89,7 @@ describe('send(data, { binary })', () => {
   it('echoes a received text message as text with the received Buffer', async () => {
     const { ws, client, frames } = await connect();
     ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary }));
-    client.write(encodeFrame(OPCODE.TEXT, HELLO, { mask: Buffer.from([9, 8, 7, 6]) }));
+    client.write(encodeFrame(OPCODE.TEXT, HELLO, { mask: true, maskKey: Buffer.from([9, 8, 7, 6]) }));
     await until(client, () => frames().length >= 2 + HELLO.length);
     expect(frames().toString('hex')).toBe(`81${LEN}${HELLO.toString('hex')}`);
   });
