@@ -218,7 +218,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     this.flow().update();
   }
 
-  /** The parser stops for good (close frame, failure, peer FIN, TCP gone): later bytes are dropped. */
+  /** The parser stops for good (close frame, failure, TCP gone): later bytes are dropped. */
   private stopReceiving(): void {
     if (this._receiver !== null) this._receiver.stop();
     this._receiver = STOPPED;
