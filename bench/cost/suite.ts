@@ -142,7 +142,8 @@ async function broadcastCost(impl: string, crowd: number, dir: string): Promise<
     const load = await startChild('cost-ws-load', 'websocket/load-child.ts');
     try {
       const port = (server.info as { port: number }).port;
-      await load.call('connect', { port, count: crowd }, READY_MS);
+      // Handshakes with a server under valgrind on a loaded machine can take longer than rawConnect's 30 s.
+      await load.call('connect', { port, count: crowd, timeoutMs: READY_MS }, READY_MS);
       const once = async (): Promise<void> => {
         await load.call('expect', { total: crowd });
         await server.call('broadcast', { size: 32, count: 1 }, READY_MS);

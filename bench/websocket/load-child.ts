@@ -171,7 +171,12 @@ let got = 0;
 let lastAt = 0;
 let onAll: (() => void) | null = null;
 
-async function connectCrowd(args: { port: number; count: number }): Promise<{ opened: number; ms: number }> {
+/** `timeoutMs`: per handshake (default rawConnect's); the cost bench raises it for a server under valgrind. */
+async function connectCrowd(args: {
+  port: number;
+  count: number;
+  timeoutMs?: number;
+}): Promise<{ opened: number; ms: number }> {
   const t0 = performance.now();
   const more = await openMany(args.count, (_i, localAddress) =>
     rawConnect({
@@ -180,6 +185,7 @@ async function connectCrowd(args: { port: number; count: number }): Promise<{ op
       path: '/',
       localAddress,
       wantPayload: false,
+      timeoutMs: args.timeoutMs,
       handlers: {
         onMessage: () => {
           got++;
@@ -197,7 +203,7 @@ async function connectCrowd(args: { port: number; count: number }): Promise<{ op
 
 serveParent({
   echo: (args: EchoArgs) => echo(args),
-  connect: (args: { port: number; count: number }) => connectCrowd(args),
+  connect: (args: { port: number; count: number; timeoutMs?: number }) => connectCrowd(args),
   /** Arms the receipt counter: the next `total` messages across the crowd. */
   expect: (args: { total: number }) => {
     expected = args.total;

@@ -47,7 +47,7 @@ async function startWs(): Promise<ServerUnderTest> {
 interface PushwireSocket {
   on(event: 'message', cb: (data: Buffer, isBinary: boolean) => void): void;
   on(event: 'error', cb: (err: Error) => void): void;
-  send(data: string | Buffer): void;
+  send(data: string | Buffer, options?: { binary?: boolean }): void;
 }
 interface PushwireServer {
   on(event: 'connection', cb: (ws: PushwireSocket) => void): void;
@@ -63,7 +63,9 @@ async function startPushwire(): Promise<ServerUnderTest> {
   const mod = (await import('@pushwire/websocket')) as unknown as PushwireModule;
   const wss = new mod.WebSocketServer({ host: '127.0.0.1', port: 0 });
   wss.on('connection', (ws) => {
-    ws.on('message', (data, isBinary) => ws.send(isBinary ? data : data.toString()));
+    // The received Buffer goes back as it came, text as text (send's `binary` option, as ws's handler
+    // above): no UTF-8 decode and re-encode per echo (the bytes are only checked, one native isUtf8 call).
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
     ws.on('error', () => {});
   });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));

@@ -31,7 +31,6 @@ export interface AttachOptions {
  */
 export interface ConnectionHost extends EventEmitter {
   _socketData(chunk: Buffer): void;
-  _peerEnded(): void;
   _socketClosed(): void;
   _socketDrained(): void;
   _messageReceived(data: Buffer, isBinary: boolean): void;
@@ -47,10 +46,6 @@ export type TaggedSocket = Duplex & { [kConnection]?: ConnectionHost };
 // Hot-path socket listeners are module-level functions, so a connection allocates no closures (STYLE.md).
 export function socketOnData(this: TaggedSocket, chunk: Buffer): void {
   this[kConnection]!._socketData(chunk);
-}
-
-export function socketOnEnd(this: TaggedSocket): void {
-  this[kConnection]!._peerEnded();
 }
 
 export function socketOnClose(this: TaggedSocket): void {

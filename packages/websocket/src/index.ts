@@ -22,4 +22,10 @@ export { PreparedFrame } from './prepared-frame.js';
 export { type Inflater, Receiver, type ReceiverLimits, type ReceiverSink } from './receiver.js';
 export { type ServerEvents, type ServerOptions, type VerifyClientInfo, WebSocketServer } from './server.js';
 export { Utf8Validator } from './utf8.js';
-export { type BinaryType, WebSocket, type WebSocketData, type WebSocketEvents } from './websocket.js';
+export {
+  type BinaryType,
+  type SendOptions,
+  WebSocket,
+  type WebSocketData,
+  type WebSocketEvents,
+} from './websocket.js';

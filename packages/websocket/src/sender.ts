@@ -35,6 +35,16 @@ interface Pending {
 let dirty: Sender[] = [];
 let flushScheduled = false;
 
+// Ticks in which shared frames were written at once (sendShared), counted so that a connection writes at
+// most one of them directly per tick and coalesces the rest (a burst of 100 broadcasts: 2 writes, not 100).
+let sharedTick = 1;
+let sharedTickScheduled = false;
+
+function nextSharedTick(): void {
+  sharedTick++;
+  sharedTickScheduled = false;
+}
+
 function flushAll(): void {
   const senders = dirty;
   dirty = [];
@@ -69,6 +79,8 @@ export class Sender {
   private endRequested = false;
   /** bufferedAmount went above 0 since the last 'drain': the next return to 0 is reported. */
   private drainPending = false;
+  /** The tick (sharedTick) of this connection's last shared frame written at once. */
+  private sharedWrittenIn = 0;
 
   constructor(
     socket: Duplex,
@@ -124,6 +136,34 @@ export class Sender {
   sendRaw(frame: Buffer, cb?: SendCallback): void {
     if (this.queue !== null) this.enqueue({ data: frame, opcode: 0, raw: true, compress: false, cb });
     else this.push(frame, cb);
+  }
+
+  /**
+   * Sends a complete frame shared by many connections (broadcast). With nothing of this connection's
+   * waiting (no frame this tick, no compression queue) and none written so this tick yet, it is written at
+   * once, as a bare `socket.write` loop would: no flush-tick bookkeeping and, when the kernel takes it all,
+   * bufferedAmount never rises above 0, so no 'drain' follows. Otherwise it queues behind what waits
+   * (order kept) and this tick's frames go out in one write. Returns whether it was written at once.
+   */
+  sendShared(frame: Buffer): boolean {
+    if (this.first !== null || this.queue !== null || this.sharedWrittenIn === sharedTick) {
+      this.sendRaw(frame);
+      return false;
+    }
+    this.sharedWrittenIn = sharedTick;
+    if (!sharedTickScheduled) {
+      sharedTickScheduled = true;
+      process.nextTick(nextSharedTick);
+    }
+    const socket = this.socket;
+    socket.write(frame);
+    if (socket.writableLength !== 0) {
+      // The kernel did not take it all: report the return to 0 as a flush does (empty write's callback,
+      // or the socket's own 'drain' if it pushed back).
+      this.drainPending = true;
+      socket.write(EMPTY, this.#completion());
+    }
+    return true;
   }
 
   /**

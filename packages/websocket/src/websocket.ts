@@ -17,7 +17,6 @@ import {
   socketOnClose,
   socketOnData,
   socketOnDrain,
-  socketOnEnd,
   socketOnError,
   type TaggedSocket,
   tagSocket,
@@ -35,8 +34,14 @@ import type { ConnectionLimits } from './options.js';
 import type { PreparedFrame } from './prepared-frame.js';
 import { Receiver } from './receiver.js';
 import { type SendCallback, Sender } from './sender.js';
+import { isValidUtf8 } from './utf8.js';
 
 export type { WebSocketData } from './connection-io.js';
+
+export interface SendOptions {
+  /** Binary (opcode 2) or text (opcode 1) frame; default: text for a string, binary for bytes. */
+  binary?: boolean;
+}
 export type BinaryType = 'nodebuffer' | 'arraybuffer';
 
 export type WebSocketEvents = {
@@ -87,6 +92,10 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
   private _extensions = '';
   // `_socket` keeps its name: tests reach the raw socket through it to write what a peer would not.
   private _socket: TaggedSocket | null = null;
+  // The frame parser, the output queue and flow control are allocated when first needed (the first byte
+  // from the peer, the first send, the first pause or backpressure): an idle connection, what a push server
+  // holds most of, holds none of them (bench/README.md, heap per idle connection).
+  /** The frame parser, from the first byte read; STOPPED once nothing more may be parsed. */
   private _receiver: Receiver | null = null;
   /** Whether and why the socket is not read: pause(), backpressure, and their deadlines. */
   private _flow: FlowControl | null = null;
@@ -151,15 +160,16 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     this._protocol = options.protocol ?? '';
     this._extensions = options.extensions ?? '';
     this._abortHandshake = null;
-    this._receiver = new Receiver(new Sink(this), isServer, limits, deflate);
-    this._sender = new Sender(socket, !isServer, deflate, this);
-    this._flow = new FlowControl(socket, limits, this);
     const s = socket as Duplex & { setNoDelay?: (v: boolean) => void; setTimeout?: (ms: number) => void };
     // Small frames must not wait for Nagle; the sender already coalesces one tick's frames.
     s.setNoDelay?.(true);
     s.setTimeout?.(0);
+    // RFC 6455 7.1.1: a peer's FIN is answered by ending our side too (no half-open WebSocket). Streams do
+    // that themselves when allowHalfOpen is false (the documented Duplex option, read when the readable side
+    // ends), and then close: 'close' reports 1006. This saves an 'end' listener, which on an upgraded
+    // net.Socket would be a second one (net's own) and so a listener array per connection (64 bytes).
+    socket.allowHalfOpen = false;
     socket.on('data', socketOnData);
-    socket.on('end', socketOnEnd);
     socket.on('close', socketOnClose);
     socket.on('error', socketOnError);
     socket.on('drain', socketOnDrain);
@@ -186,24 +196,63 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
   }
 
   get bufferedAmount(): number {
-    return this._sender === null ? 0 : this._sender.bufferedAmount;
+    // Before the first send, only what the socket holds (the tail of the 101 response, say).
+    if (this._sender !== null) return this._sender.bufferedAmount;
+    return this._socket === null ? 0 : this._socket.writableLength;
   }
 
-  /** Sends a message: strings as text, bytes as binary. `cb` runs once the bytes are written (or failed). */
-  send(data: WebSocketData, cb?: SendCallback): void {
+  /** The output side, created on the first frame sent. Only called once the socket is attached. */
+  private sender(): Sender {
+    return (this._sender ??= new Sender(this._socket!, !this._isServer, this._deflate, this));
+  }
+
+  /** Flow control, created on the first pause(), backpressure or message spanning reads. */
+  private flow(): FlowControl {
+    return (this._flow ??= new FlowControl(this._socket!, this._limits!, this));
+  }
+
+  /** Output grew or drained: flow control pauses above maxBufferedAmount and resumes under it. */
+  private updateFlow(): void {
+    // Never paused and under the bound: nothing to do, and no FlowControl needed to know it.
+    if (this._flow === null && this.bufferedAmount <= this._limits!.maxBufferedAmount) return;
+    this.flow().update();
+  }
+
+  /** The parser stops for good (close frame, failure, TCP gone): later bytes are dropped. */
+  private stopReceiving(): void {
+    if (this._receiver !== null) this._receiver.stop();
+    this._receiver = STOPPED;
+  }
+
+  /**
+   * Sends a message: strings as text, bytes as binary, unless `options.binary` says otherwise (as ws's
+   * `send(data, { binary })`). `{ binary: false }` sends bytes that are already UTF-8 as a text frame without
+   * a decode and re-encode, e.g. echoing a text message's Buffer; they are checked (one native call) and
+   * invalid UTF-8 throws WS_ERR_INVALID_UTF8, since RFC 6455 8.1 makes a peer fail the connection (1007)
+   * on such a frame. `cb` runs once the bytes are written (or failed).
+   */
+  send(data: WebSocketData, cb?: SendCallback): void;
+  send(data: WebSocketData, options: SendOptions, cb?: SendCallback): void;
+  send(data: WebSocketData, optionsOrCb?: SendOptions | SendCallback, callback?: SendCallback): void {
     if (this._readyState === READY_STATE.CONNECTING) {
       throw new WebSocketError('WS_ERR_NOT_OPEN', 'send() before the connection is open');
     }
-    const text = typeof data === 'string';
-    const bytes = text ? data : toBuffer(data);
+    let cb = callback;
+    let text = typeof data === 'string';
+    if (typeof optionsOrCb === 'function') cb = optionsOrCb;
+    else if (optionsOrCb?.binary !== undefined) text = !optionsOrCb.binary;
+    const bytes = typeof data === 'string' ? data : toBuffer(data);
+    if (text && typeof bytes !== 'string' && !isValidUtf8(bytes)) {
+      throw new WebSocketError('WS_ERR_INVALID_UTF8', 'send() with binary: false needs valid UTF-8 bytes');
+    }
     if (this._readyState !== READY_STATE.OPEN || this.closeSent) {
       // WHATWG: sending on a closing socket is not an exception; the data is discarded.
       if (cb)
         process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
       return;
     }
-    this._sender!.sendMessage(bytes, !text, cb);
-    this._flow!.update();
+    this.sender().sendMessage(bytes, !text, cb);
+    this.updateFlow();
   }
 
   /**
@@ -221,8 +270,8 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
         process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
       return;
     }
-    this._sender!.sendPrepared(prepared, cb);
-    this._flow!.update();
+    this.sender().sendPrepared(prepared, cb);
+    this.updateFlow();
   }
 
   /** @internal The sender's bufferedAmount returned to 0 (see the 'drain' event). */
@@ -231,12 +280,16 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     if (this._readyState === READY_STATE.OPEN) this.emit('drain');
   }
 
-  /** @internal Sends a complete frame as is (broadcast: one encoding for many connections). */
+  /**
+   * @internal Sends a complete frame as is (broadcast: one encoding for many connections), written at once
+   * when nothing of this connection's waits (Sender.sendShared).
+   */
   _sendRaw(frame: Buffer): void {
-    if (this._readyState === READY_STATE.OPEN && !this.closeSent) {
-      this._sender!.sendRaw(frame);
-      this._flow!.update();
-    }
+    if (this._readyState !== READY_STATE.OPEN || this.closeSent) return;
+    const sender = this.sender();
+    // Written at once and taken whole by the kernel: bufferedAmount is 0, flow control has nothing to do.
+    if (sender.sendShared(frame) && this._flow === null && this._socket!.writableLength === 0) return;
+    this.updateFlow();
   }
 
   /** Sends a ping (RFC 6455 5.5.2); the payload is at most 125 bytes. */
@@ -256,13 +309,13 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
    * The connection also stops reading by itself while its output is above maxBufferedAmount.
    */
   pause(): void {
-    if (this._readyState === READY_STATE.OPEN) this._flow?.pause();
+    if (this._readyState === READY_STATE.OPEN) this.flow().pause();
   }
 
   /** Reads from the socket again after pause() (once the output is under maxBufferedAmount). */
   resume(): void {
     if (this._readyState === READY_STATE.OPEN || this._readyState === READY_STATE.CLOSING) {
-      this._flow?.resume();
+      this.flow().resume();
     }
   }
 
@@ -284,8 +337,8 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
         process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
       return;
     }
-    this._sender!.sendControl(opcode, payload, cb);
-    this._flow!.update();
+    this.sender().sendControl(opcode, payload, cb);
+    this.updateFlow();
   }
 
   /**
@@ -305,7 +358,8 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     this.closingStarts().start(payload);
     // RFC 6455 7.1.2: the handshake completes with the peer's close frame, which a paused socket never reads.
     // Reading while closing adds no output: nothing is answered once our close frame is sent.
-    this._flow?.resumeForClose();
+    if (this._flow !== null) this._flow.resumeForClose();
+    else this._socket?.resume();
   }
 
   /** Destroys the connection at once, without a closing handshake. */
@@ -332,7 +386,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     this._flow?.stop();
     this._closing ??= new CloseHandshake({
       owner: this,
-      sender: this._sender!,
+      sender: this.sender(),
       socket: this._socket!,
       isServer: this._isServer,
       closeTimeout: this._limits!.closeTimeout,
@@ -344,17 +398,17 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
 
   /** @internal Bytes from the socket, for the frame parser. */
   _socketData(chunk: Buffer): void {
-    const receiver = this._receiver;
-    if (receiver === null) return;
+    let receiver = this._receiver;
+    if (receiver === null) {
+      if (this._limits === null) return; // not attached
+      receiver = new Receiver(new Sink(this), this._isServer, this._limits, this._deflate);
+      this._receiver = receiver;
+    }
     receiver.write(chunk);
-    if (this._readyState === READY_STATE.OPEN) this._flow?.messageProgress(receiver.inMessage);
-  }
-
-  /** @internal The peer sent FIN: RFC 6455 7.1.1, close our side too (upgraded sockets allow half-open). */
-  _peerEnded(): void {
-    this._readyState = READY_STATE.CLOSING;
-    this._receiver?.stop();
-    this._socket?.end();
+    if (this._readyState !== READY_STATE.OPEN) return;
+    // fragmentTimeout: only a message spanning reads arms a deadline (and needs flow control for it).
+    if (receiver.inMessage) this.flow().messageProgress(true);
+    else this._flow?.messageProgress(false);
   }
 
   /** @internal The socket drained: the sender decides whether bufferedAmount is back to 0. */
@@ -375,12 +429,12 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
 
   /** @internal RFC 6455 5.5.2/5.5.3: answer with a pong carrying the same payload, unless closing. */
   _pingReceived(data: Buffer): void {
-    if (!this.closeSent && this._sender !== null) {
+    if (!this.closeSent && this._socket !== null) {
       // RFC 6455 5.5.3: while the output is above its bound, only the latest ping is answered (flow-control.ts).
-      if (this._flow!.backpressured) this._flow!.holdPong(data);
+      if (this._flow?.backpressured === true) this._flow.holdPong(data);
       else {
-        this._sender.sendControl(OPCODE.PONG, data);
-        this._flow!.update();
+        this.sender().sendControl(OPCODE.PONG, data);
+        this.updateFlow();
       }
     }
     this.emit('ping', data);
@@ -389,8 +443,8 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
   /** @internal The output is back under maxBufferedAmount: answer the latest ping held meanwhile. */
   _relieved(pong: Buffer | null): void {
     if (pong === null || this.closeSent || this._readyState !== READY_STATE.OPEN) return;
-    this._sender!.sendControl(OPCODE.PONG, pong);
-    this._flow!.update();
+    this.sender().sendControl(OPCODE.PONG, pong);
+    this.updateFlow();
   }
 
   /** @internal RFC 6455 5.5.3: an unsolicited pong needs no answer; it still counts as a sign of life. */
@@ -407,7 +461,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
   /** @internal Fail the WebSocket connection (RFC 6455 7.1.7): close frame with the error's code, then TCP. */
   _fail(err: WebSocketError): void {
     if (this._readyState === READY_STATE.CLOSED) return;
-    this._receiver?.stop();
+    this.stopReceiving();
     this.closingStarts().fail(err);
     reportError(this, err);
   }
@@ -417,7 +471,7 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     if (this._readyState === READY_STATE.CLOSED) return;
     this._readyState = READY_STATE.CLOSED;
     this._closing?.stop();
-    this._receiver?.stop();
+    this.stopReceiving();
     this._flow?.stop();
     this._sender?.abort(
       new WebSocketError('WS_ERR_NOT_OPEN', 'the connection closed before the data was sent'),
@@ -480,6 +534,14 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     return this._closing?.clean === true;
   }
 }
+
+/** The receiver of every connection that stopped parsing: it drops whatever it is given. */
+const STOPPED = new Receiver(
+  new Sink(null as unknown as WebSocket), // never called: a stopped receiver reports nothing
+  true,
+  { maxPayload: 1, maxFragments: 1, maxBufferedChunks: 1 },
+);
+STOPPED.stop();
 
 function writeHead(ws: WebSocket, head: Buffer): void {
   ws._socketData(head);

@@ -34,6 +34,12 @@ describe('public types', () => {
     ws.onclose = (ev) => expectTypeOf(ev).toEqualTypeOf<WsCloseEvent>();
     expectTypeOf(ws.readyState).toEqualTypeOf<0 | 1 | 2 | 3>();
     expectTypeOf(ws.send).parameter(0).toEqualTypeOf<string | Buffer | ArrayBuffer | ArrayBufferView>();
+    ws.send(Buffer.from('ok'), { binary: false }, (err) =>
+      expectTypeOf(err).toEqualTypeOf<Error | undefined>(),
+    );
+    ws.send('ok', { binary: true });
+    // @ts-expect-error binary is a boolean
+    ws.send('ok', { binary: 1 });
   });
 
   it('types server events and errors', () => {
