@@ -6,6 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { parseProcessStat, USER_HZ } from '../lib/cpu-share.js';
 import { type RunLoad, withLoad } from '../lib/honesty.js';
 import type { BenchOptions } from '../lib/options.js';
 import { type Child, startChild } from '../lib/proc.js';
@@ -17,6 +18,7 @@ import {
   type CrowdPlan,
   type DeliverySummary,
   deliverySummary,
+  deliveryTimeoutMs,
   fdProblem,
   memoryFigures,
   memoryProblem,
@@ -62,7 +64,28 @@ export interface CrowdResult {
   generatorHeapPerClient: number;
   redisPerClient: number | null;
   delivery: DeliverySummary;
+  /** CPU ms per connected client over the ramp (load-independent, unlike its duration). */
+  rampCpuPerClient: CpuReading;
+  /** CPU ms of the one publish, from the publish to the last receipt. */
+  deliveryCpu: CpuReading;
   load?: RunLoad;
+}
+
+/** CPU ms (user + system) a process used so far, from /proc/<pid>/stat; NaN once it is gone. */
+function cpuMsOf(pid: number): number {
+  try {
+    const p = parseProcessStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return p ? (p.ticks * 1000) / USER_HZ : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU ms of the servers, the generators and redis-server, read now. */
+interface CpuReading {
+  servers: number;
+  generators: number;
+  redis: number;
 }
 
 function rssOf(pid: number): number {
@@ -110,6 +133,15 @@ class Crowd {
         );
       }
     }, 1000);
+  }
+
+  cpu(): CpuReading {
+    const sum = (cs: Child[]): number => cs.reduce((a, c) => a + cpuMsOf(c.pid), 0);
+    return {
+      servers: sum(this.servers),
+      generators: sum(this.generators),
+      redis: this.redis ? cpuMsOf(this.redis.pid) : 0,
+    };
   }
 
   guard<T>(p: Promise<T>): Promise<T> {
@@ -201,6 +233,17 @@ async function ramp(crowd: Crowd, mode: Mode, plan: CrowdPlan): Promise<OpenResu
   return results;
 }
 
+function cpuDelta(a: CpuReading, b: CpuReading, per: number): CpuReading {
+  return {
+    servers: round((b.servers - a.servers) / per, 3),
+    generators: round((b.generators - a.generators) / per, 3),
+    redis: round((b.redis - a.redis) / per, 3),
+  };
+}
+
+const cpuNote = (c: CpuReading): string =>
+  `servers ${c.servers} / generators ${c.generators} / redis ${c.redis}`;
+
 async function memOf(children: Child[]): Promise<Mem[]> {
   return Promise.all(children.map((c) => c.call<Mem>('mem', {}, MEM_TIMEOUT_MS)));
 }
@@ -219,8 +262,10 @@ async function runMode(mode: Mode, plan: CrowdPlan): Promise<CrowdResult> {
     const genBefore = await crowd.guard(memOf(crowd.generators));
     const redisBefore = (await crowd.redis?.usedMemory()) ?? Number.NaN;
     const t0 = monoMs();
+    const cpu0 = crowd.cpu();
     const opened = await ramp(crowd, mode, plan);
     const rampMs = monoMs() - t0;
+    const cpu1 = crowd.cpu();
     const after = await crowd.guard(memOf(crowd.servers));
     const genAfter = await crowd.guard(memOf(crowd.generators));
     const redisAfter = (await crowd.redis?.usedMemory()) ?? Number.NaN;
@@ -235,6 +280,7 @@ async function runMode(mode: Mode, plan: CrowdPlan): Promise<CrowdResult> {
     }));
     const genHeap = genAfter.reduce((a, m, i) => a + m.heapUsed - (genBefore[i]?.heapUsed ?? 0), 0);
     // Prove the crowd is live: one message, every client counted once, in every generator.
+    const cpu2 = crowd.cpu();
     let publishedAt: number;
     if (mode === 'bayeux') {
       publishedAt = (await first.call<{ at: number }>('publish', { channel: CHANNEL })).at;
@@ -247,12 +293,13 @@ async function runMode(mode: Mode, plan: CrowdPlan): Promise<CrowdResult> {
         crowd.generators.map((g) =>
           g.call<Receipts>(
             'receipts',
-            { timeoutMs: CROWD_LIMITS.DELIVERY_TIMEOUT_MS },
-            CROWD_LIMITS.DELIVERY_TIMEOUT_MS + 30_000,
+            { timeoutMs: deliveryTimeoutMs(plan.clients) },
+            deliveryTimeoutMs(plan.clients) + 30_000,
           ),
         ),
       ),
     );
+    const cpu3 = crowd.cpu();
     await Promise.allSettled(crowd.generators.map((g) => g.call('teardown', {}, 60_000)));
     return {
       mode,
@@ -268,6 +315,8 @@ async function runMode(mode: Mode, plan: CrowdPlan): Promise<CrowdResult> {
       generatorHeapPerClient: total > 0 ? genHeap / total : Number.NaN,
       redisPerClient: mode === 'bayeux' ? (redisAfter - redisBefore) / Math.max(1, total) : null,
       delivery: deliverySummary(receipts, publishedAt),
+      rampCpuPerClient: cpuDelta(cpu0, cpu1, Math.max(1, total)),
+      deliveryCpu: cpuDelta(cpu2, cpu3, 1),
     };
   } finally {
     await crowd.stop();
@@ -303,6 +352,13 @@ export function renderCrowd(results: readonly CrowdResult[]): string {
       (r.rampMs / 1000).toFixed(1),
       `${int(r.opened / (r.rampMs / 1000))} clients/s, ${CROWD_LIMITS.INFLIGHT} handshakes in flight`,
       wall,
+    );
+    const rc = r.rampCpuPerClient;
+    row(
+      'CPU per client over the ramp (ms)',
+      String(round(rc.servers + rc.generators + rc.redis, 2)),
+      cpuNote(rc),
+      `${load} (CPU time: steadier than wall clock)`,
     );
     row(
       'server heap per client (bytes)',
@@ -340,6 +396,13 @@ export function renderCrowd(results: readonly CrowdResult[]): string {
       int(r.delivery.ms),
       'publish to the last receipt, machine-wide monotonic clock',
       wall,
+    );
+    const dc = r.deliveryCpu;
+    row(
+      'CPU for that one delivery (ms)',
+      int(dc.servers + dc.generators + dc.redis),
+      cpuNote(dc),
+      `${load} (CPU time)`,
     );
   }
   return lines.join('\n');
