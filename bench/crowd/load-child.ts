@@ -28,6 +28,7 @@ export interface OpenArgs {
 export interface OpenResult {
   opened: number;
   failed: number;
+  lost: number;
   firstError: string;
   stoppedBy: 'done' | 'deadline' | 'failures';
   ms: number;
@@ -41,6 +42,8 @@ let deliveries = 0;
 let lastAt = Number.NaN;
 let opened = 0;
 let failed = 0;
+/** Clients that were subscribed, then got a failed reply (and were closed). */
+let lost = 0;
 let firstError = '';
 let publisher: ChatClient | null = null;
 
@@ -93,16 +96,29 @@ async function openOne(args: OpenArgs, i: number): Promise<ChatClient | RawWs> {
       handlers: { onMessage: () => receipt(i) },
     });
   }
+  // A failed reply (a refused connect, an unknown session) ends this client: raw-bayeux's client would
+  // re-connect at once, and a crowd of those is a storm, not an idle crowd. It is counted as lost.
+  let made: ChatClient | null = null;
+  let gone = false;
   const sink = {
     delivery: () => receipt(i),
     error: (text: string) => {
-      failed++;
+      if (gone) return;
+      gone = true;
+      if (made) lost++;
+      else failed++;
       if (!firstError) firstError = text;
+      made?.close();
     },
   };
   const make = async (): Promise<ChatClient> => {
     const c = await wsChatClient(target, sink, localAddress);
+    if (gone) {
+      c.close();
+      throw new Error(firstError || 'failed reply');
+    }
     await c.subscribe(args.channel);
+    made = c;
     return c;
   };
   return bounded(make(), CROWD_LIMITS.CLIENT_TIMEOUT_MS);
@@ -135,7 +151,7 @@ async function open(args: OpenArgs): Promise<OpenResult> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(args.inflight, args.count) }, worker));
-  return { opened, failed, firstError, stoppedBy, ms: round(monoMs() - t0, 0) };
+  return { opened, failed, lost, firstError, stoppedBy, ms: round(monoMs() - t0, 0) };
 }
 
 /** The soft open-files limit this process runs with (after the shell raised it to the hard limit). */
@@ -150,7 +166,7 @@ function fdLimit(): number {
 serveParent(
   {
     open: (args: OpenArgs) => open(args),
-    progress: () => ({ opened, failed, firstError }),
+    progress: () => ({ opened, failed, lost, firstError }),
     /** A Bayeux client that is not subscribed: it publishes the one message. */
     publisher: async (args: { port: number; path: string }) => {
       publisher = await bounded(
@@ -169,10 +185,10 @@ serveParent(
     /** Waits until every connected client received the message (or `timeoutMs`), then reports. */
     receipts: async (args: { timeoutMs: number }) => {
       const until = monoMs() + args.timeoutMs;
-      while (received < opened && monoMs() < until) await new Promise((r) => setTimeout(r, 50));
+      while (received < opened - lost && monoMs() < until) await new Promise((r) => setTimeout(r, 50));
       // A little longer, bounded, so duplicates (a client served twice) would show.
       await new Promise((r) => setTimeout(r, 200));
-      return { connected: opened, received, deliveries, lastAt };
+      return { connected: opened - lost, received, deliveries, lastAt };
     },
     mem: () => measureMemory(),
     teardown: () => {

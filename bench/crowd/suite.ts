@@ -56,6 +56,8 @@ export interface CrowdResult {
   plan: CrowdPlan;
   opened: number;
   failed: number;
+  /** Subscribed, then refused (a failed connect reply) and closed. */
+  lost: number;
   firstError: string;
   stoppedBy: string[];
   rampMs: number;
@@ -182,7 +184,7 @@ async function startAll(crowd: Crowd, mode: Mode, plan: CrowdPlan): Promise<void
 
 async function ramp(crowd: Crowd, mode: Mode, plan: CrowdPlan): Promise<OpenResult[]> {
   const ports = crowd.servers.map((s) => (s.info as { port: number }).port);
-  const rampMs = rampDeadlineMs(plan.clients);
+  const rampMs = rampDeadlineMs(plan.clients, process.env);
   const deadline = monoMs() + rampMs;
   const t0 = monoMs();
   const opening = Promise.all(
@@ -216,15 +218,24 @@ async function ramp(crowd: Crowd, mode: Mode, plan: CrowdPlan): Promise<OpenResu
       if (done) return;
       const ps = await Promise.all(
         crowd.generators.map((g) =>
-          g.call<{ opened: number; failed: number }>('progress', {}, 30_000).catch(() => null),
+          g
+            .call<{ opened: number; failed: number; lost: number; firstError: string }>(
+              'progress',
+              {},
+              30_000,
+            )
+            .catch(() => null),
         ),
       );
       const opened = ps.reduce((a, p) => a + (p?.opened ?? 0), 0);
       const failed = ps.reduce((a, p) => a + (p?.failed ?? 0), 0);
+      const lost = ps.reduce((a, p) => a + (p?.lost ?? 0), 0);
+      const error = ps.map((p) => p?.firstError).find((e) => e);
       const s = (monoMs() - t0) / 1000;
       console.log(
         `  ${mode}: ${opened.toLocaleString('en-US')} / ${plan.clients.toLocaleString('en-US')} connected, ` +
-          `${failed} failed, ${s.toFixed(0)} s, children RSS ${(crowd.rss() / 1024 ** 3).toFixed(2)} GiB`,
+          `${failed} failed, ${lost} lost, ${s.toFixed(0)} s, children RSS ${(crowd.rss() / 1024 ** 3).toFixed(2)} GiB` +
+          (error ? `; first error: ${error.slice(0, 160)}` : ''),
       );
     }
   })();
@@ -269,7 +280,7 @@ async function runMode(mode: Mode, plan: CrowdPlan): Promise<CrowdResult> {
     const after = await crowd.guard(memOf(crowd.servers));
     const genAfter = await crowd.guard(memOf(crowd.generators));
     const redisAfter = (await crowd.redis?.usedMemory()) ?? Number.NaN;
-    const total = opened.reduce((a, r) => a + r.opened, 0);
+    const total = opened.reduce((a, r) => a + r.opened - r.lost, 0);
     const perNode = after.map((m) => m.connections ?? 0);
     const nodes: NodeMemory[] = after.map((m, i) => ({
       clients: perNode[i] ?? 0,
@@ -307,6 +318,7 @@ async function runMode(mode: Mode, plan: CrowdPlan): Promise<CrowdResult> {
       plan,
       opened: total,
       failed: opened.reduce((a, r) => a + r.failed, 0),
+      lost: opened.reduce((a, r) => a + r.lost, 0),
       firstError: opened.map((r) => r.firstError).find((e) => e) ?? '',
       stoppedBy: opened.map((r) => r.stoppedBy),
       rampMs: round(rampMs, 0),
@@ -344,7 +356,7 @@ export function renderCrowd(results: readonly CrowdResult[]): string {
     row(
       'clients connected',
       `${int(r.opened)} of ${int(r.target)}`,
-      `${int(r.failed)} failed${r.firstError ? ` (first: ${r.firstError.slice(0, 80)})` : ''}; ramp ended: ${stopped}; servers hold ${r.serverConnections.map(int).join(' / ')}`,
+      `${int(r.failed)} failed, ${int(r.lost)} lost${r.firstError ? ` (first: ${r.firstError.slice(0, 80)})` : ''}; ramp ended: ${stopped}; servers hold ${r.serverConnections.map(int).join(' / ')}`,
       load,
     );
     row(

@@ -154,6 +154,8 @@ describe('limits of the machine', () => {
     expect(rampDeadlineMs(10_000)).toBe(210_000);
     expect(rampDeadlineMs(100_000)).toBe(1_560_000);
     expect(deliveryTimeoutMs(100_000)).toBe(360_000);
+    expect(rampDeadlineMs(100_000, { BENCH_CROWD_RAMP_S: '600' })).toBe(600_000);
+    expect(rampDeadlineMs(100_000, { BENCH_CROWD_RAMP_S: 'x' })).toBe(1_560_000);
   });
 });
 
