@@ -17,12 +17,11 @@ export const PATH = '/bayeux';
  */
 const HOLD_MS = 60 * 60_000;
 /**
- * maxInterval (and so the Redis engine's expiry): an hour by default, BENCH_CROWD_MAX_INTERVAL (ms) to
- * change it. Why not the default 10 s: the engine keeps a held client alive by its sweeper pinging it
- * once it has been idle for maxInterval, at most sweepBatch (1,000) clients per sweepInterval (1 s), and
- * calls on the sweeping node wait for its sweep. Above sweepBatch x maxInterval / sweepInterval = 10,000
- * held clients in the cluster the sweeper can never catch up: at 10 s the 100,000 ramp stalled at 13,800
- * clients with handshakes timing out (bench/README.md, crowd). An hour keeps the sweeper out of the run.
+ * maxInterval, given to the server AND to the engine (the server passes its own only to the memory engine
+ * it makes; an engine it is given keeps its own, and the Redis engine's key TTL is max(60 s, 6 x its
+ * maxInterval)): an hour by default, BENCH_CROWD_MAX_INTERVAL (ms) to change it. An hour keeps the
+ * keep-alive of held connects (every maxInterval / 2) and the engine's sweeper out of an idle crowd; at the
+ * default 10 s the 100,000 ramp stalled at 13,800 clients at load average 20 (bench/README.md, crowd).
  */
 const MAX_INTERVAL_MS = Number(process.env.BENCH_CROWD_MAX_INTERVAL ?? 60 * 60_000);
 
@@ -41,7 +40,7 @@ async function startBayeux(
 ): Promise<Running> {
   const { createBayeuxServer } = await import('@pushwire/server');
   const { createRedisEngine } = await import('@pushwire/redis');
-  const engine = await createRedisEngine({ url, prefix });
+  const engine = await createRedisEngine({ url, prefix, maxInterval: MAX_INTERVAL_MS });
   const bayeux = createBayeuxServer({
     engine,
     mount: PATH,
