@@ -1,10 +1,11 @@
-// `npm run bench -- [websocket|bayeux|cost|cluster] [--quick] [--only=a,b] [--servers=x,y] [--no-build]`: dispatches
+// `npm run bench -- [websocket|bayeux|cost|cluster|crowd] [--quick] [--only=a,b] [--servers=x,y] [--no-build]`: dispatches
 // to the suites; no name runs them all. --only picks scenarios, --servers picks implementations (for quick
 // iterations). Our packages are built first and loaded from dist/ (BENCH_SOURCE=1: from the sources).
 import { spawnSync } from 'node:child_process';
 import { runBayeuxBench } from './bayeux/suite.js';
 import { runClusterBench } from './cluster/suite.js';
 import { runCostBench } from './cost/suite.js';
+import { runCrowdBench } from './crowd/suite.js';
 import type { BenchOptions } from './lib/options.js';
 import { runWebsocketBench } from './websocket/suite.js';
 
@@ -25,9 +26,11 @@ const suites: Record<string, (o: BenchOptions) => Promise<void>> = {
   bayeux: runBayeuxBench,
   cost: runCostBench,
   cluster: runClusterBench,
+  crowd: runCrowdBench,
 };
 // `cost` (callgrind instruction counts) is asked for by name only: it needs valgrind and BENCH_CALLGRIND;
 // `cluster` too (issue 12: it starts its own redis-server and up to 3 nodes per contender).
+// `crowd` too (100,000 idle clients over a dozen processes: several GiB and minutes of ramp).
 const chosen = names.length === 0 ? ['websocket', 'bayeux'] : names;
 // Our servers run compiled (dist): build first, so the figures are those of the code in the tree.
 if (process.env.BENCH_SOURCE !== '1' && !argv.includes('--no-build')) {
