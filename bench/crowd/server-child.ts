@@ -17,9 +17,9 @@ export const PATH = '/bayeux';
  */
 const HOLD_MS = 60 * 60_000;
 /**
- * maxInterval, given to the server AND to the engine (the server passes its own only to the memory engine
- * it makes; an engine it is given keeps its own, and the Redis engine's key TTL is max(60 s, 6 x its
- * maxInterval)): an hour by default, BENCH_CROWD_MAX_INTERVAL (ms) to change it. An hour keeps the
+ * maxInterval, given to the server AND to the engine (a server passes its own only to the memory engine
+ * it makes; an engine it is given keeps its own, and the server refuses one with a shorter maxInterval;
+ * the Redis engine's key TTL is max(60 s, 6 x its maxInterval)): an hour by default, BENCH_CROWD_MAX_INTERVAL (ms) to change it. An hour keeps the
  * keep-alive of held connects (every maxInterval / 2) and the engine's sweeper out of an idle crowd; at the
  * default 10 s the 100,000 ramp stalled at 13,800 clients at load average 20 (bench/README.md, crowd).
  */

@@ -42,6 +42,10 @@ import { decodeNodeMessage, nodeMessage } from './wire.js';
 
 export class RedisEngine implements Engine {
   readonly options: Readonly<ResolvedRedisOptions>;
+  /** Engine contract: the ms without a connect after which a client expires. */
+  get maxInterval(): number {
+    return this.options.maxInterval;
+  }
   /** This process's id in the cluster: its wake channel and liveness key are named after it. */
   readonly nodeId: string;
   readonly keys: Keys;

@@ -9,7 +9,7 @@ import { type Authorizer, AuthorizerRegistry } from './authorizers.js';
 import { ChannelFeatures } from './channel-features.js';
 import { isClientScriptRequest, serveClientScript } from './client-script.js';
 import type { Core } from './core.js';
-import { createDefaultEngine } from './default-engine.js';
+import { checkEngineInterval, createDefaultEngine } from './default-engine.js';
 import type { DestroyReason, DropInfo, Engine, PresenceMember } from './engine/engine.js';
 import { BayeuxEmitter, type BayeuxEventName, type BayeuxListener } from './events.js';
 import { type BayeuxExtension, ExtensionPipeline } from './extensions.js';
@@ -57,6 +57,7 @@ export class BayeuxServer {
     this.options = resolveOptions(options);
     const ownsEngine = options.engine === undefined;
     this.engine = options.engine ?? createDefaultEngine(this.options);
+    checkEngineInterval(this.engine, this.options.maxInterval);
     this.#events = new BayeuxEmitter((err) => this.#reportError(err));
     const stats = new StatsCounter();
     const core: Core = {

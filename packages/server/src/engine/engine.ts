@@ -215,6 +215,13 @@ export interface SubscribeResult {
  * After close() every call rejects with EngineError `ENGINE_CLOSED`.
  */
 export interface Engine {
+  /**
+   * Ms without a connect after which this engine expires a client (its `maxInterval` option). A server
+   * refuses an engine that would expire clients sooner than the server's own `maxInterval` advice lets them
+   * wait (Bayeux §4.2: a client following the advice must not lose its session). Optional for engines
+   * written before it existed: the server then cannot check.
+   */
+  readonly maxInterval?: number;
   /** Sets the sink that learns about deliveries and destroyed clients. One per server. */
   setSink(sink: DeliverySink): void;
   /** Registers a new client with a fresh id of at least 128 random bits from crypto. */

@@ -78,6 +78,10 @@ interface ClientRecord {
 
 export class MemoryEngine implements Engine {
   readonly options: Readonly<MemoryEngineOptions>;
+  /** Engine contract: the ms without a connect after which a client expires. */
+  get maxInterval(): number {
+    return this.options.maxInterval;
+  }
   private sink: DeliverySink | undefined;
   private readonly clients = new Map<string, ClientRecord>();
   /** clientId -> ms of last activity, in ascending order of that time (a ping re-inserts at the end). */
