@@ -57,7 +57,10 @@ export async function tarList(tarball: string): Promise<string[]> {
 
 /**
  * A fresh ES-module project in `dir` with every tarball installed in ONE `npm install` (they depend on each
- * other at the same version, so none is fetched), offline: there is no third-party runtime dependency.
+ * other at the same version, so none of ours is fetched). The one third-party runtime dependency,
+ * `@pushwire/redis`'s ioredis, comes from npm's cache when it is there and from the registry otherwise
+ * (`--prefer-offline`): a fresh machine's cache, filled by `npm ci` from the lockfile's tarball URLs, holds
+ * the tarballs but not the registry metadata an install by range needs, so `--offline` failed there.
  */
 export async function installApp(dir: string, tarballs: string[]): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -65,7 +68,7 @@ export async function installApp(dir: string, tarballs: string[]): Promise<void>
     join(dir, 'package.json'),
     `${JSON.stringify({ name: 'readme-examples', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
   );
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', ...tarballs], {
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', ...tarballs], {
     cwd: dir,
     env: cleanEnv(),
   });
