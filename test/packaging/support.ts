@@ -68,10 +68,14 @@ export async function installApp(dir: string, tarballs: string[]): Promise<void>
     join(dir, 'package.json'),
     `${JSON.stringify({ name: 'readme-examples', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
   );
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', ...tarballs], {
-    cwd: dir,
-    env: cleanEnv(),
-  });
+  await run(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', ...tarballs],
+    {
+      cwd: dir,
+      env: cleanEnv(),
+    },
+  );
 }
 
 /** The code blocks of a README that name their file on the first line (`// server.js`, `<!-- index.html`). */

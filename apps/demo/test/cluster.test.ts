@@ -141,6 +141,25 @@ describe('the game on two nodes', () => {
     expect(seenOnA.some((s) => s.tick === both.tick)).toBe(true);
     expect([a.state.game.leader, b.state.game.leader].filter(Boolean)).toHaveLength(1);
 
+    // No stickiness: ann's steering sent through node b, which never saw her join, still moves her (b relays
+    // it on /game/relay to the node she joined through). A raw Bayeux POST with ann's session, as a balancer
+    // that moved her request would deliver it.
+    const annStart = await waitFor(() => seenOnB.at(-1)?.players.find((p) => p.id === ann.id), 'ann on b');
+    const annDx = annStart.x > 400 ? -1 : 1;
+    const reply = await fetch(`${b.url}bayeux`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { channel: '/service/game/input', clientId: onA.clientId, data: { dx: annDx, dy: 0 }, id: 'x1' },
+      ]),
+    });
+    const [answer] = (await reply.json()) as { successful?: boolean; channel: string }[];
+    expect(answer).toMatchObject({ channel: '/service/game/input', successful: true });
+    await waitFor(() => {
+      const p = seenOnA.at(-1)?.players.find((q) => q.id === ann.id);
+      return p !== undefined && (annDx > 0 ? p.x > annStart.x + 60 : p.x < annStart.x - 60) ? p : undefined;
+    }, 'ann moving after an input sent through node b');
+
     // The stepping node stops: the other takes the lease and continues the world, with its own player.
     const [leader, other, otherSeen, otherPlayer] = a.state.game.leader
       ? [a, b, seenOnB, bob]

@@ -160,6 +160,32 @@ describe('Game on several nodes (one world)', () => {
     await b.close();
   });
 
+  it('steering that reaches another node (no stickiness) is relayed to the owner under a digest, never the session id', async () => {
+    vi.useFakeTimers();
+    const hub = fakeHub();
+    const lease = new MemoryLease();
+    const a = new Game(DEMO_DEFAULTS, hub.node('a'), lease, noError);
+    const b = new Game(DEMO_DEFAULTS, hub.node('b'), lease, noError);
+    await Promise.all([a.ready, b.ready]);
+    const session = 'secret-bayeux-client-id';
+    const ann = a.join(session, 'ann');
+    await vi.advanceTimersByTimeAsync(tick * 3);
+    const last = (): GameState => hub.states().at(-1)?.[1] as GameState;
+    const x0 = last().players.find((p) => p.id === ann.id)!.x;
+    // The player's next request lands on b, which never saw the join.
+    b.input(session, { dx: 1, dy: 0 });
+    await vi.advanceTimersByTimeAsync(tick * 4);
+    expect(last().players.find((p) => p.id === ann.id)!.x).toBeGreaterThan(x0);
+    const relays = hub.published.filter(([c]) => c === CHANNELS.gameRelay);
+    expect(relays).toHaveLength(1);
+    expect(JSON.stringify(hub.published)).not.toContain(session);
+    // A relay naming nobody moves nobody; bad input is refused before any relay.
+    b.input('never-joined', { dx: -1, dy: 0 });
+    expect(() => b.input(session, { dx: 'x', dy: 0 })).toThrow(/numbers/);
+    expect(hub.published.filter(([c]) => c === CHANNELS.gameRelay)).toHaveLength(2);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('counts every node’s players against maxPlayers', async () => {
     vi.useFakeTimers();
     const hub = fakeHub();

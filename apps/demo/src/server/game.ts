@@ -9,10 +9,13 @@
 //     gameLeaseMs / 4; a node that stops releases it, a node that dies lets it lapse after gameLeaseMs, and the
 //     next node with players takes it and continues from the last /game/state it saw (positions, scores).
 //   - Only nodes with players tick or compete for the lease, so an idle cluster is silent.
-// Inputs go to the node the player joined through (the one holding its Bayeux session's join): a node that
-// never saw the join answers "join the game first".
+// Inputs may reach any node (a balancer without stickiness moves long-polling requests between nodes). The
+// node the player joined through applies them; any other node relays them on /game/relay to every node,
+// naming the player by a SHA-256 digest of its Bayeux client id (the channel is readable by clients: the
+// id itself is a session credential and never goes on it). Only servers may publish on /game/ (services.ts).
+// A one-node game answers "join the game first" to an input from a session that never joined.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   CHANNELS,
   type GameRoster,
@@ -41,6 +44,28 @@ export interface GameLimits {
 }
 
 export class GameError extends Error {}
+
+/** How a relayed input names its player: a digest of the session, not the session id itself. */
+function ownerDigest(key: string): string {
+  return createHash('sha256').update(key).digest('base64url').slice(0, 22);
+}
+
+interface Relayed {
+  owner: string;
+  dx: number;
+  dy: number;
+}
+
+function isRelayed(data: unknown): data is Relayed {
+  const r = data as Relayed;
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.owner === 'string' &&
+    Number.isFinite(r.dx) &&
+    Number.isFinite(r.dy)
+  );
+}
 
 /** A node's roster is re-announced this often even when nothing changed: its liveness. */
 export const ROSTER_HEARTBEAT_MS = 1000;
@@ -74,6 +99,8 @@ function isRoster(data: unknown, maxPlayers: number): data is GameRoster {
 export class Game {
   /** This node's players, by the Bayeux client id that joined. */
   readonly #local = new Map<string, RosterPlayer>();
+  /** The same players by the digest relayed inputs name them with (ownerDigest). */
+  readonly #byDigest = new Map<string, RosterPlayer>();
   /** Every other node's last roster (bounded: at most maxPlayers nodes, each with players). */
   readonly #rosters = new Map<string, Heard>();
   readonly #world = new World();
@@ -99,6 +126,7 @@ export class Game {
     this.#onError = onError;
     this.ready = Promise.all([
       hub.subscribe(CHANNELS.gameRoster, (data) => this.#heard(data)),
+      hub.subscribe(CHANNELS.gameRelay, (data) => this.#relayed(data)),
       hub.subscribe(CHANNELS.gameState, (data) => {
         this.#lastState = data as GameState;
       }),
@@ -142,6 +170,7 @@ export class Game {
       }
       player = { id: randomBytes(6).toString('base64url'), nick, color: leastUsed(everyone), dx: 0, dy: 0 };
       this.#local.set(key, player);
+      this.#byDigest.set(ownerDigest(key), player);
     } else player.nick = nick;
     this.#dirty = true;
     this.#start();
@@ -150,12 +179,26 @@ export class Game {
 
   /** Steering: a direction, clamped to length 1. */
   input(key: string, data: unknown): void {
-    const player = this.#local.get(key);
-    if (player === undefined) throw new GameError('join the game first');
     const { dx, dy } = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
     if (typeof dx !== 'number' || typeof dy !== 'number' || !Number.isFinite(dx) || !Number.isFinite(dy)) {
       throw new GameError('input is {dx, dy} numbers');
     }
+    const player = this.#local.get(key);
+    if (player !== undefined) return this.#steer(player, dx, dy);
+    // Not joined here: with no other node heard from, nobody owns it; else its owner may be another node.
+    this.players(); // drops the rosters of nodes not heard from for ROSTER_TTL_MS
+    if (this.#rosters.size === 0) throw new GameError('join the game first');
+    const relayed: Relayed = { owner: ownerDigest(key), dx, dy };
+    this.#hub.publish(CHANNELS.gameRelay, relayed).then(() => undefined, this.#onError);
+  }
+
+  #relayed(data: unknown): void {
+    if (!isRelayed(data)) return;
+    const player = this.#byDigest.get(data.owner);
+    if (player !== undefined) this.#steer(player, data.dx, data.dy);
+  }
+
+  #steer(player: RosterPlayer, dx: number, dy: number): void {
     const length = Math.hypot(dx, dy);
     const scale = length > 1 ? 1 / length : 1;
     player.dx = dx * scale;
@@ -166,6 +209,7 @@ export class Game {
 
   leave(key: string): void {
     if (!this.#local.delete(key)) return;
+    this.#byDigest.delete(ownerDigest(key));
     this.#dirty = true;
     if (this.#local.size === 0) void this.#stop();
   }

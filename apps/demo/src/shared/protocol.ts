@@ -66,6 +66,11 @@ export const CHANNELS = {
   gameState: '/game/state',
   /** Server to server: each node's players and their steering (game.ts); clients may only read it. */
   gameRoster: '/game/roster',
+  /**
+   * Server to server: steering that reached a node other than the one the player joined through (a
+   * balancer without stickiness), relayed to its owner under a digest of the session (game.ts).
+   */
+  gameRelay: '/game/relay',
 } as const;
 
 /** Room names: lower-case letters, digits and dashes (one valid Bayeux channel segment). */
