@@ -184,7 +184,10 @@ export class Game {
       throw new GameError('input is {dx, dy} numbers');
     }
     const player = this.#local.get(key);
-    if (player !== undefined) return this.#steer(player, dx, dy);
+    if (player !== undefined) {
+      this.#steer(player, dx, dy);
+      return;
+    }
     // Not joined here: with no other node heard from, nobody owns it; else its owner may be another node.
     this.players(); // drops the rosters of nodes not heard from for ROSTER_TTL_MS
     if (this.#rosters.size === 0) throw new GameError('join the game first');
