@@ -16,7 +16,8 @@ export function redisServerAvailable(): boolean {
   return false;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now (shared by the cluster helper). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
