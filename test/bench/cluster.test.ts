@@ -12,7 +12,13 @@ import {
 } from '../../bench/cluster/aggregate.js';
 import { clusterPlan, stepBudgetMs } from '../../bench/cluster/plan.js';
 import { commandDelta, parseCommandStats } from '../../bench/cluster/redis-server.js';
-import { SCALE_TARGET, type Summaries, scaleRows, versusRows } from '../../bench/cluster/rows.js';
+import {
+  projectedCapacity,
+  SCALE_TARGET,
+  type Summaries,
+  scaleRows,
+  versusRows,
+} from '../../bench/cluster/rows.js';
 import { nodeFor, roomsSpanningNodes, spreadCounts } from '../../bench/cluster/spread.js';
 import { renderTable } from '../../bench/lib/table.js';
 
@@ -170,11 +176,34 @@ describe('tables', () => {
     expect(table).toContain('| 3,000 | 4,000 | 0.75x |');
     // No 3-node run: its rows show n/a rather than vanish.
     const three = rows.filter((r) => r.scenario.startsWith('ours: 3 nodes'));
-    expect(three).toHaveLength(2);
-    expect(three.every((r) => r.ours === null && r.peer !== null)).toBe(true);
+    expect(three).toHaveLength(3);
+    const measured = three.filter((r) => !r.metric.startsWith('projected'));
+    expect(measured.every((r) => r.ours === null && r.peer !== null)).toBe(true);
+    // Without a 3-node run there is no common offered rate, so no projection on either side.
+    expect(three.find((r) => r.metric.startsWith('projected'))).toMatchObject({ ours: null, peer: null });
     expect(scaleRows(all, 'faye', 'faye-redis', [1, 2], false).every((r) => r.target === undefined)).toBe(
       true,
     );
+  });
+
+  it('projects capacity from CPU per delivery at the highest rate both delivered in full', () => {
+    // 2000/s at 20 % of a core on one node -> 10,000/s per core; Redis 5 % -> 40,000/s: nodes bound it.
+    expect(projectedCapacity(step(2000))).toBe(10_000);
+    // Two nodes at 40 % and 50 %: 0.9 cores for 2000/s -> 2 cores carry 4,444/s; Redis at 20 % caps 10,000.
+    expect(projectedCapacity(step(2000, { nodeCpu: [40, 50], redisCpu: 20 }))).toBe(4444);
+    // Redis is the bound when it costs more than the nodes: 2000/s at 50 % of a core -> 4,000/s.
+    expect(projectedCapacity(step(2000, { nodeCpu: [10, 10], redisCpu: 50 }))).toBe(4000);
+    // A step that lost messages, or one without CPU figures, projects nothing.
+    expect(projectedCapacity(step(2000, { received: 1999 }))).toBeNull();
+    expect(projectedCapacity(step(2000, { nodeCpu: [0] }))).toBeNull();
+    expect(projectedCapacity(undefined)).toBeNull();
+    const rows = scaleRows(all, 'pushwire', 'ours', [1, 2], true);
+    const projected = rows.find((r) => r.metric.startsWith('projected capacity'));
+    // 1 and 2 nodes both delivered 2000/s in full: the 2-node step there is step(2000) with one node's
+    // figures in this fixture, so both sides project 10,000/s; no target on a model.
+    expect(projected).toMatchObject({ ours: 10_000, peer: 10_000 });
+    expect(projected?.metric).toContain('at 2000/s offered');
+    expect(projected?.target).toBeUndefined();
   });
 
   it('scale-out under load never says met', () => {
