@@ -36,6 +36,7 @@ import {
   APPEND_HISTORY,
   ENQUEUE_HISTORY,
   HISTORY_RANGE,
+  JOURNAL_DELIVERED,
   REPLAY_HISTORY,
   TAKE_MARKED,
 } from './scripts-history-cluster.js';
@@ -70,6 +71,11 @@ export function historyEntry(offset: number, epoch: string, channel: string, ent
 /** The plain entry inside a history entry (journals hold taken entries as they were queued). */
 export function plainEntry(e: string): string {
   return untag(e)?.entry ?? e;
+}
+
+/** Whether the delivered entries are the taken ones, unwrapped, in the same order (no fill, no reorder). */
+function samePlain(taken: readonly string[], delivered: readonly string[]): boolean {
+  return taken.length === delivered.length && taken.every((e, i) => plainEntry(e) === delivered[i]);
 }
 
 export class ClusterHistory {
@@ -199,9 +205,10 @@ export class ClusterHistory {
   /**
    * The entries TAKE_MARKED took, as plain entries in delivery order: each channel's history messages
    * sorted by offset at the place of its first one, without those at or before the old mark, with the
-   * gaps filled from the history.
+   * gaps filled from the history. With a journal (`journalField`, the one given to takeCommand), the
+   * journal is made to hold what is delivered, fills included (JOURNAL_DELIVERED).
    */
-  async order(clientId: string, reply: RedisReply): Promise<string[]> {
+  async order(clientId: string, reply: RedisReply, journalField = ''): Promise<string[]> {
     const [items, marks] = reply as [string[], string[]];
     if (marks.length === 0) return items;
     const old = new Map<string, [string, number] | undefined>();
@@ -263,7 +270,20 @@ export class ClusterHistory {
       out.push(...g.stale);
       for (const off of [...g.byOffset.keys()].sort((x, y) => x - y)) out.push(g.byOffset.get(off) as string);
     }
+    if (journalField !== '' && !samePlain(items, out))
+      await this.#journal(clientId, journalField, items, out);
     return out;
+  }
+
+  /** Rewrites this take's journal entries as the delivered ones (one command, only when they differ). */
+  async #journal(clientId: string, field: string, taken: string[], delivered: string[]): Promise<void> {
+    await this.#host.run('takeQueue', [
+      {
+        script: JOURNAL_DELIVERED,
+        keys: [this.#host.keys.client(clientId)],
+        args: [field, taken.length, ...taken, ...delivered],
+      },
+    ]);
   }
 
   async #fill(

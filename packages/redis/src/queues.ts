@@ -161,7 +161,7 @@ export class Queues {
     const history = this.#h.history();
     if (history !== undefined) {
       const [reply] = await this.#h.run('takeQueue', [history.takeCommand(clientId, budget, field)]);
-      return this.#resolve(clientId, await history.order(clientId, reply as RedisReply));
+      return this.#resolve(clientId, await history.order(clientId, reply as RedisReply, field));
     }
     const [items] = await this.#h.run('takeQueue', [
       {

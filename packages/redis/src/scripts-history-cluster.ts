@@ -150,3 +150,35 @@ for _, e in ipairs(redis.call('LRANGE', KEYS[2], from - first, to - first)) do
 end
 return out`,
 );
+
+/**
+ * KEYS client; ARGV journal field, n, the n entries the take journalled (as queued), then the entries it
+ * delivers (plain, in delivery order). The ack journal must hold what was DELIVERED, not only what was
+ * taken: a gap filled from the history (history-cluster.ts) was never in the queue, and a node that dies
+ * after replying would otherwise lose it for good (issue 12 item 3). When the journal ends with the n
+ * taken entries (the usual case: one take at a time per client), they are replaced by the delivered ones,
+ * so a replay keeps the offset order; else (another take journalled meanwhile) the entries not taken
+ * (the fills) are appended. A client gone meanwhile has no journal to fix. {} always.
+ */
+export const JOURNAL_DELIVERED: LuaScript = lua(
+  'journal-delivered',
+  `if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+local all = {}
+if old then all = cjson.decode(old) end
+local n = tonumber(ARGV[2])
+local tail = #all >= n
+for i = 1, n do
+  if tail and all[#all - n + i] ~= ARGV[2 + i] then tail = false end
+end
+if tail then
+  for _ = 1, n do table.remove(all) end
+  for i = 3 + n, #ARGV do table.insert(all, ARGV[i]) end
+else
+  local taken = {}
+  for i = 3, 2 + n do taken[ARGV[i]] = true end
+  for i = 3 + n, #ARGV do if not taken[ARGV[i]] then table.insert(all, ARGV[i]) end end
+end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(all))
+return {}`,
+);

@@ -129,6 +129,27 @@ describe.runIf(available)(
       expect(dataOf(await slow.takeQueue(id))).toEqual(['three']);
     });
 
+    it('a gap filled from the history is in the ack journal, in delivery order (issue 12 item 3)', async () => {
+      const { held, slow, fast } = await nodes();
+      const id = await fast.createClient();
+      await fast.subscribeHistory(id, '/journal', undefined, LIMITS);
+      held.hold('enqueue-history');
+      const first = pub(slow, '/journal', 'one');
+      await held.whenHeld();
+      await pub(fast, '/journal', 'two');
+      expect(dataOf(await fast.takeQueue(id, undefined, 'taken'))).toEqual(['one', 'two']);
+      // The node that took them dies before storing them: any node reads back both, 'one' (the fill) first.
+      expect(dataOf(await slow.readJournal(id, 'taken'))).toEqual(['one', 'two']);
+      held.release();
+      await first;
+      // The late arrival is not taken again, and the journal is not grown by it.
+      expect(await fast.takeQueue(id, undefined, 'taken')).toEqual([]);
+      expect(dataOf(await fast.readJournal(id, 'taken'))).toEqual(['one', 'two']);
+      await pub(fast, '/journal', 'three');
+      expect(dataOf(await fast.takeQueue(id, undefined, 'taken'))).toEqual(['three']);
+      expect(dataOf(await fast.readJournal(id, 'taken'))).toEqual(['one', 'two', 'three']);
+    });
+
     it('a take cut by maxBytes keeps the order; the late arrival is dropped at the next take', async () => {
       const { held, slow, fast } = await nodes();
       const id = await fast.createClient();
