@@ -7,7 +7,11 @@
 //
 // Per node: with a shared engine (Redis), maxSessions counts every node's sessions (engine.clientCount()),
 // while the per-address counts and rates are this node's own (a balancer spreading one address over N nodes
-// lets it hold N x maxSessionsPerAddress).
+// lets it hold N x maxSessionsPerAddress). A session made here may end through another node (it expired
+// while its connects went there, no stickiness): the engine tells the node that held it, not this one, so
+// the count here would only grow (issue 12 item 4). Before refusing an address at its cap, settleSessions
+// asks the engine which of the sessions counted here still exist (oldest first, at most
+// RECHECK_MAX_SESSIONS a refusal) and forgets the rest.
 //
 // "Address" means the key addressGroup() gives (address-group.ts): an IPv6 peer counts with its whole
 // /ipv6PrefixLength (default /64), an IPv4-mapped IPv6 peer as its IPv4 address.
@@ -32,6 +36,13 @@ export const ADDRESS_FULL_ADVICE: Advice = { reconnect: 'none' };
  */
 export const RATE_WINDOW_MAX_ADDRESSES = 100_000;
 const OVERFLOW_KEY = '\0overflow';
+
+/**
+ * Sessions of one address that one refused handshake checks against the engine (fixed): a cap of 10,000
+ * must not cost 10,000 lookups a handshake. The ones checked and alive go to the back, so a refused
+ * address's successive handshakes (bounded by maxHandshakesPerAddress a second) walk all of them.
+ */
+export const RECHECK_MAX_SESSIONS = 64;
 
 /** A fixed one-second window per key, remembering at most `maxKeys` keys (and the shared overflow count). */
 export class RateWindow {
@@ -81,6 +92,8 @@ export class Admission {
   /** Live sessions (and handshakes in progress) per address; no entry at zero. */
   readonly #sessionsPerAddress = new Map<string, number>();
   readonly #addressOf = new Map<string, string>();
+  /** The sessions made here, per address, oldest first (what settleSessions checks). */
+  readonly #idsOf = new Map<string, Set<string>>();
 
   constructor(options: ResolvedOptions, stats: StatsCounter) {
     this.#options = options;
@@ -108,6 +121,7 @@ export class Admission {
   /**
    * Checks a handshake against the rate limits and the per-address session cap, and reserves a session slot
    * for the address when it passes (bind it with sessionCreated, or give it back with cancelReservation).
+   * A `sessions` refusal is not final: settleSessions decides (and counts it).
    */
   admitHandshake(connection: object | undefined, peer: string, now: number): HandshakeRefusal | undefined {
     const o = this.#options;
@@ -129,11 +143,38 @@ export class Admission {
       this.#stats.count('handshake-rate', peer);
       return { kind: 'rate', scope: 'address', limit: o.maxHandshakesPerAddress };
     }
+    return this.#reserve(address);
+  }
+
+  /**
+   * After admitHandshake refused `peer` for its session cap: forgets the sessions counted here that the
+   * engine no longer holds (ended through another node), then reserves a slot if one is free now. The
+   * refusal that stands is counted.
+   */
+  async settleSessions(
+    peer: string,
+    exists: (clientId: string) => Promise<boolean>,
+  ): Promise<HandshakeRefusal | undefined> {
+    const address = this.#key(peer);
+    const ids = [...(this.#idsOf.get(address) ?? [])].slice(0, RECHECK_MAX_SESSIONS);
+    const alive = await Promise.all(ids.map((id) => exists(id)));
+    ids.forEach((id, i) => {
+      if (!alive[i]) this.sessionEnded(id);
+      else {
+        // Checked: to the back, so the next refusal checks others.
+        const set = this.#idsOf.get(address);
+        if (set?.delete(id)) set.add(id);
+      }
+    });
+    const refusal = this.#reserve(address);
+    if (refusal !== undefined) this.#stats.count('sessions', peer);
+    return refusal;
+  }
+
+  #reserve(address: string): HandshakeRefusal | undefined {
+    const limit = this.#options.maxSessionsPerAddress;
     const live = this.#sessionsPerAddress.get(address) ?? 0;
-    if (live >= o.maxSessionsPerAddress) {
-      this.#stats.count('sessions', peer);
-      return { kind: 'sessions', scope: 'address', limit: o.maxSessionsPerAddress };
-    }
+    if (live >= limit) return { kind: 'sessions', scope: 'address', limit };
     this.#sessionsPerAddress.set(address, live + 1);
     return undefined;
   }
@@ -145,7 +186,11 @@ export class Admission {
 
   /** The reserved slot now belongs to `clientId`, until sessionEnded. */
   sessionCreated(clientId: string, address: string): void {
-    this.#addressOf.set(clientId, this.#key(address));
+    const key = this.#key(address);
+    this.#addressOf.set(clientId, key);
+    let ids = this.#idsOf.get(key);
+    if (ids === undefined) this.#idsOf.set(key, (ids = new Set()));
+    ids.add(clientId);
     // More sessions remembered here than the engine may hold at all (maxSessions) means some ended without
     // this node hearing it (a shared engine whose sink tells only the node that holds the client): the
     // oldest go first. So both maps stay bounded by maxSessions whatever the engine reports.
@@ -160,6 +205,9 @@ export class Admission {
     const address = this.#addressOf.get(clientId);
     if (address === undefined) return;
     this.#addressOf.delete(clientId);
+    const ids = this.#idsOf.get(address);
+    ids?.delete(clientId);
+    if (ids?.size === 0) this.#idsOf.delete(address);
     this.#decrement(address);
   }
 

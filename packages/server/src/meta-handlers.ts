@@ -62,7 +62,9 @@ export async function handshake(core: Core, message: Message, ctx: BatchContext)
   }
   // Limits before the policy: a flood must not reach a policy that may be costly (a database, a token check).
   const address = ctx.remoteAddress ?? 'local';
-  const refusal = core.admission.admitHandshake(ctx.connection, address, Date.now());
+  let refusal = core.admission.admitHandshake(ctx.connection, address, Date.now());
+  if (refusal?.kind === 'sessions')
+    refusal = await core.admission.settleSessions(address, (id) => core.engine.clientExists(id));
   if (refusal !== undefined) return refusedHandshake(message, refusal);
   let clientId: string;
   try {

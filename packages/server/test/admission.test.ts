@@ -1,7 +1,7 @@
 // Admission: the connection count, the handshake windows and the per-address session counts, without sockets.
 import diagnostics from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
-import { Admission, RATE_WINDOW_MAX_ADDRESSES, RateWindow } from '../src/admission.js';
+import { Admission, RATE_WINDOW_MAX_ADDRESSES, RateWindow, RECHECK_MAX_SESSIONS } from '../src/admission.js';
 import { resolveOptions } from '../src/options.js';
 import { REFUSED_CHANNEL, StatsCounter } from '../src/stats.js';
 
@@ -47,6 +47,54 @@ describe('Admission', () => {
     expect(a.trackedAddresses).toBe(0);
   });
 
+  it('settleSessions: sessions the engine no longer holds (ended through another node) are forgotten', async () => {
+    const { a, stats } = admission({ maxSessionsPerAddress: 2, maxHandshakesPerAddress: 1000 });
+    for (const id of ['c1', 'c2']) {
+      expect(a.admitHandshake(undefined, '10.0.0.1', 0)).toBeUndefined();
+      a.sessionCreated(id, '10.0.0.1');
+    }
+    expect(a.admitHandshake(undefined, '10.0.0.1', 0)).toMatchObject({ kind: 'sessions' });
+    const asked: string[] = [];
+    const gone = new Set(['c1']);
+    const exists = async (id: string) => {
+      asked.push(id);
+      return !gone.has(id);
+    };
+    // c1 expired elsewhere: its slot is free, and this handshake has it (reserved).
+    expect(await a.settleSessions('10.0.0.1', exists)).toBeUndefined();
+    expect(asked).toEqual(['c1', 'c2']);
+    expect(a.sessionsOf('10.0.0.1')).toBe(2);
+    expect(stats.snapshot().sessions).toBe(0);
+    a.sessionCreated('c3', '10.0.0.1');
+    a.sessionEnded('c1'); // told late as well: counted once
+    expect(a.sessionsOf('10.0.0.1')).toBe(2);
+    expect(await a.settleSessions('10.0.0.1', exists)).toMatchObject({ kind: 'sessions', limit: 2 });
+    expect(stats.snapshot().sessions).toBe(1);
+  });
+
+  it('settleSessions checks at most RECHECK_MAX_SESSIONS a refusal, oldest first, then the others', async () => {
+    const cap = RECHECK_MAX_SESSIONS + 1;
+    const { a } = admission({ maxSessionsPerAddress: cap, maxHandshakesPerAddress: 10_000 });
+    for (let i = 0; i < cap; i++) {
+      expect(a.admitHandshake(undefined, '10.0.0.2', 0)).toBeUndefined();
+      a.sessionCreated(`c${i}`, '10.0.0.2');
+    }
+    const newest = `c${cap - 1}`;
+    const asked: string[] = [];
+    const exists = async (id: string) => {
+      asked.push(id);
+      return id !== newest;
+    };
+    // The first refusal checks the RECHECK_MAX_SESSIONS oldest (all alive): refused.
+    expect(await a.settleSessions('10.0.0.2', exists)).toMatchObject({ kind: 'sessions' });
+    expect(asked).toHaveLength(RECHECK_MAX_SESSIONS);
+    expect(asked).not.toContain(newest);
+    // The next one reaches the session past them, gone: admitted.
+    asked.length = 0;
+    expect(await a.settleSessions('10.0.0.2', exists)).toBeUndefined();
+    expect(asked[0]).toBe(newest);
+  });
+
   it('never remembers more sessions than maxSessions: the oldest are forgotten first', () => {
     const { a } = admission({ maxSessions: 2, maxSessionsPerAddress: 10 });
     for (const [id, address] of [
@@ -76,7 +124,7 @@ describe('Admission', () => {
     expect(hit(conn, 1000)).toBeUndefined();
   });
 
-  it('IPv6: one /64 (ipv6PrefixLength) is one address for the session cap and the rate; ::ffff:v4 is v4', () => {
+  it('IPv6: one /64 (ipv6PrefixLength) is one address for the session cap and the rate; ::ffff:v4 is v4', async () => {
     const { a } = admission({ maxSessionsPerAddress: 2, maxHandshakesPerAddress: 3 });
     expect(a.admitHandshake(undefined, '2001:db8:1:2::1', 0)).toBeUndefined();
     a.sessionCreated('c1', '2001:db8:1:2::1');
@@ -89,6 +137,10 @@ describe('Admission', () => {
       kind: 'sessions',
       scope: 'address',
       limit: 2,
+    });
+    // Both sessions still exist: the refusal stands, and is counted.
+    expect(await a.settleSessions('2001:db8:1:2:ffff::3', async () => true)).toMatchObject({
+      kind: 'sessions',
     });
     // The fourth handshake from the /64 this second: past the rate, whatever the address.
     expect(a.admitHandshake(undefined, '2001:db8:1:2::4', 0)).toMatchObject({ kind: 'rate' });
