@@ -187,7 +187,9 @@ describe('--engine and --redis-prefix', () => {
     } finally {
       process.stderr.write = write;
     }
-    expect(errors.join('')).toMatch(/--engine must be memory or redis:\/\/host:port, not mongodb:\/\/x/);
+    expect(errors.join('')).toMatch(
+      /--engine must be memory, redis:\/\/host:port or redis-cluster:\/\/host:port,host:port, not mongodb:\/\/x/,
+    );
     expect(errors.join('')).toMatch(/--redis-prefix needs --engine redis:\/\/\.\.\./);
   });
 });

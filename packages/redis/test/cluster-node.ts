@@ -1,4 +1,4 @@
-// A `pushwire serve --engine redis://...` child process for the cluster tests (cluster*.test.ts).
+// A `pushwire serve --engine redis://...` (or redis-cluster://...) child process for the cluster tests (cluster*.test.ts).
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -66,7 +66,7 @@ describe.runIf(available)('pushwire serve --engine redis', () => {
     const bad = serve(['--engine', 'mongodb://x']);
     expect(await bad.exit).toEqual([
       2,
-      expect.stringContaining('--engine must be memory or redis://host:port'),
+      expect.stringContaining('--engine must be memory, redis://host:port or redis-cluster://'),
     ]);
     const orphan = serve(['--redis-prefix', 'p']);
     expect(await orphan.exit).toEqual([2, expect.stringContaining('--redis-prefix needs --engine redis://')]);

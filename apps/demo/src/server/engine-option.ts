@@ -1,5 +1,7 @@
-// `--engine` of the demo (as `pushwire serve`): `memory` (default, one process) or a `redis://` / `rediss://`
-// URL (@pushwire/redis: several demo processes behind any load balancer share sessions, subscriptions,
+// `--engine` of the demo (as `pushwire serve`): `memory` (default, one process), a `redis://` / `rediss://`
+// URL, or `redis-cluster://HOST:PORT,HOST:PORT` (a Redis Cluster's seed nodes; @pushwire/redis engine-spec.ts
+// reads both forms; the demo's own keys are one hash tag each, so they run on a Cluster as they are)
+// (@pushwire/redis: several demo processes behind any load balancer share sessions, subscriptions,
 // queues, and the channel history and presence the demos keep their state in). On Redis the demo also keeps
 // its photos and the game's lease there (cluster.ts), through the engine's own Redis port.
 
@@ -27,12 +29,21 @@ export async function openDemoEngine(
     if (prefix !== undefined) throw new EngineUsageError('--redis-prefix needs --engine redis://...');
     return { engine: undefined, cluster: localCluster, close: async () => undefined };
   }
-  if (!/^rediss?:\/\//.test(spec)) {
-    throw new EngineUsageError(`--engine must be memory or redis://host:port, not ${spec}`);
+  const { ClusterPort, createRedisEngine, IoredisPort, redisTarget } = await import('@pushwire/redis');
+  let target: ReturnType<typeof redisTarget>;
+  try {
+    target = redisTarget(spec);
+  } catch (err) {
+    throw new EngineUsageError(`--engine ${(err as Error).message}`);
   }
-  const { createRedisEngine, IoredisPort } = await import('@pushwire/redis');
+  if (target === undefined) {
+    throw new EngineUsageError(
+      `--engine must be memory, redis://host:port or redis-cluster://host:port,host:port, not ${spec}`,
+    );
+  }
   // One port for the engine and the demo's own keys; the engine does not close a port it was given.
-  const port = new IoredisPort({ url: spec });
+  const port =
+    'url' in target ? new IoredisPort({ url: target.url }) : new ClusterPort({ nodes: target.cluster });
   const engine = await createRedisEngine({
     redis: port,
     ...(prefix === undefined ? {} : { prefix }),

@@ -6,13 +6,15 @@ import { EngineUsageError, openDemoEngine } from './engine-option.js';
 import { DEMO_DEFAULTS } from './options.js';
 import { startDemoServer } from './server.js';
 
-const usage = `Usage: npm start -- [--port N] [--host H] [--mount PATH] [--engine memory|redis://H:P] [--redis-prefix P]
+const usage = `Usage: npm start -- [--port N] [--host H] [--mount PATH] [--engine memory|redis://H:P|redis-cluster://H:P,H:P]
+       [--redis-prefix P]
 
   --port N          port to listen on (default ${DEMO_DEFAULTS.port}, or $PORT; 0 picks a free port)
   --host H          address to bind (default ${DEMO_DEFAULTS.host}, or $HOST)
   --mount PATH      path of the Bayeux endpoint (default ${DEMO_DEFAULTS.mount})
-  --engine E        memory (default, one process) or redis://host:port: several demo processes share
-                    sessions, chat history and presence, the drawing, the photos and the game
+  --engine E        memory (default, one process), redis://host:port, or redis-cluster://h:p,h:p (some
+                    nodes of a Redis Cluster): several demo processes share sessions, chat history
+                    and presence, the drawing, the photos and the game
   --redis-prefix P  key prefix in Redis (default pushwire); processes with the same prefix form one cluster
 
 Prints the URL once listening; stops cleanly on SIGINT/SIGTERM.`;

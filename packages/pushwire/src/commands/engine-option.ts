@@ -1,5 +1,6 @@
-// `--engine` of `pushwire serve`: `memory` (default, one process) or a `redis://` / `rediss://` URL
-// (@pushwire/redis: several processes behind any load balancer share sessions, subscriptions, queues).
+// `--engine` of `pushwire serve`: `memory` (default, one process), a `redis://` / `rediss://` URL, or
+// `redis-cluster://HOST:PORT,HOST:PORT` (a Redis Cluster's seed nodes; @pushwire/redis engine-spec.ts reads
+// both forms): several processes behind any load balancer share sessions, subscriptions, queues.
 
 import type { Engine } from '@pushwire/server';
 import { UsageError } from './command.js';
@@ -21,11 +22,19 @@ export async function openEngine(
     if (prefix !== undefined) throw new UsageError('--redis-prefix needs --engine redis://...');
     return { engine: undefined, close: async () => undefined };
   }
-  if (!/^rediss?:\/\//.test(spec))
-    throw new UsageError(`--engine must be memory or redis://host:port, not ${spec}`);
-  const { createRedisEngine } = await import('@pushwire/redis');
+  const { createRedisEngine, redisTarget } = await import('@pushwire/redis');
+  let target: ReturnType<typeof redisTarget>;
+  try {
+    target = redisTarget(spec);
+  } catch (err) {
+    throw new UsageError(`--engine ${(err as Error).message}`);
+  }
+  if (target === undefined)
+    throw new UsageError(
+      `--engine must be memory, redis://host:port or redis-cluster://host:port,host:port, not ${spec}`,
+    );
   const engine = await createRedisEngine({
-    url: spec,
+    ...target,
     ...(prefix === undefined ? {} : { prefix }),
     ...(maxInterval === undefined
       ? {}

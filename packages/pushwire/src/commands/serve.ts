@@ -37,7 +37,9 @@ ${ADDRESS_HELP}
   --trust-proxy        behind your reverse proxy: client addresses from X-Forwarded-For
   --max-connections N  websockets plus HTTP requests in flight at once (default 10000; 503 above)
   --max-sessions N     live sessions (default 100000)
-  --engine E           memory (default) or redis://HOST:PORT: processes on one Redis share every session
+  --engine E           memory (default), redis://HOST:PORT, or redis-cluster://HOST:PORT,HOST:PORT (some
+                       nodes of a Redis Cluster; the rest are discovered): processes on one Redis or
+                       Cluster share every session
   --redis-prefix P     key prefix in Redis (default pushwire); servers with the same prefix form one cluster
 
 Clients that ask for the ack extension (ext.ack, CometD AckExtension) get it, on every engine.
