@@ -156,7 +156,12 @@ export class Admission {
     exists: (clientId: string) => Promise<boolean>,
   ): Promise<HandshakeRefusal | undefined> {
     const address = this.#key(peer);
-    const ids = [...(this.#idsOf.get(address) ?? [])].slice(0, RECHECK_MAX_SESSIONS);
+    // The oldest first, without copying the whole set (it may hold maxSessionsPerAddress ids).
+    const ids: string[] = [];
+    for (const id of this.#idsOf.get(address) ?? []) {
+      if (ids.length === RECHECK_MAX_SESSIONS) break;
+      ids.push(id);
+    }
     const alive = await Promise.all(ids.map((id) => exists(id)));
     ids.forEach((id, i) => {
       if (!alive[i]) this.sessionEnded(id);
