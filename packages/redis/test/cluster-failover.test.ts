@@ -79,7 +79,10 @@ describe.runIf(available)('a Redis Cluster master killed -9 while clients publis
     const [a, b] = nodes as [Node, Node];
     const errors: unknown[] = [];
     const onError = (m: unknown) => errors.push((m as { error: unknown }).error);
+    const states: string[] = [];
+    const onState = (m: unknown) => states.push((m as { state: string }).state);
     diagnosticsChannel.subscribe('pushwire:engine:error', onError);
+    diagnosticsChannel.subscribe('pushwire:engine:connection', onState);
     try {
       const client = (n: Node, transport: 'websocket' | 'long-polling') => {
         const c = new Client(n.url, { transports: [transport], ...OPTIONS });
@@ -121,6 +124,7 @@ describe.runIf(available)('a Redis Cluster master killed -9 while clients publis
       const id = subscribers['ws@a'].clientId as string;
       const slotKey = a.engine.keys.client(id);
       const master = await cluster.masterOf(slotKey);
+      states.length = 0;
       await cluster.killNode(master);
       const promoted = await cluster.waitFailover(master, slotKey);
       expect(promoted).not.toBe(master);
@@ -145,10 +149,13 @@ describe.runIf(available)('a Redis Cluster master killed -9 while clients publis
       // The outage was surfaced as EngineError (never swallowed), on the diagnostics channel.
       expect(errors.length).toBeGreaterThan(0);
       expect(errors.some((e) => e instanceof EngineError && e.code === 'ENGINE_STORAGE')).toBe(true);
+      // The lost connection was told on the connection channel (the port reconnects, then follows the map).
+      expect(states).toContain('error');
       // Publishes failed only during the outage (the clients were told, and went on).
       expect(failed).toBeLessThan(mark);
     } finally {
       diagnosticsChannel.unsubscribe('pushwire:engine:error', onError);
+      diagnosticsChannel.unsubscribe('pushwire:engine:connection', onState);
     }
   }, 120_000);
 });
