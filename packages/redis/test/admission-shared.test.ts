@@ -1,7 +1,8 @@
 // Per-address session counts with two servers on one engine (issue 12 item 4). A session made through
 // node A whose connects went to node B (no stickiness) ends through B: the engine tells B (the node that
 // holds it), never A. A's count for the address must not keep the dead session: A asks the engine before
-// refusing (admission.ts settleSessions), so the address can handshake through A again.
+// refusing (admission.ts settleSessions), so the address can handshake through A again. Both ways a
+// session ends elsewhere are covered: a disconnect through B, and an expiry by the engine's sweep.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,9 +50,19 @@ describe.runIf(available)('per-address session counts with two servers on one Re
     await redis?.kill();
   });
 
-  async function node(prefix: string): Promise<Node> {
-    const engine = await createRedisEngine({ url: redis.url, prefix });
-    const bayeux = createBayeuxServer({ engine, maxSessionsPerAddress: 1, timeout: 0 });
+  /** `maxInterval`: the server's and the engine's (the engine expires sessions; the server refuses less). */
+  async function node(prefix: string, maxInterval?: number): Promise<Node> {
+    const engine = await createRedisEngine({
+      url: redis.url,
+      prefix,
+      ...(maxInterval === undefined ? {} : { maxInterval, sweepInterval: 50 }),
+    });
+    const bayeux = createBayeuxServer({
+      engine,
+      maxSessionsPerAddress: 1,
+      timeout: 0,
+      ...(maxInterval === undefined ? {} : { maxInterval }),
+    });
     const http = createServer();
     bayeux.attach(http);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -81,6 +92,23 @@ describe.runIf(available)('per-address session counts with two servers on one Re
     // The cap still holds for sessions that do exist.
     expect((await handshake(a))[0]?.successful).toBe(false);
     expect(a.bayeux.stats.sessions).toBe(2);
+  });
+
+  it('a session made through A that expires through B frees its slot on A', async () => {
+    const prefix = testPrefix();
+    const a = await node(prefix, 300);
+    const b = await node(prefix, 300);
+    const clientId = (await handshake(a))[0]?.clientId as string;
+    expect((await handshake(a))[0]?.successful).toBe(false);
+    // One connect through B (B holds it now), then silence: the engine's sweep expires it.
+    const [connect] = await post(b, [{ channel: '/meta/connect', clientId, connectionType: 'long-polling' }]);
+    expect(connect?.successful).toBe(true);
+    const deadline = Date.now() + 10_000;
+    while (await a.bayeux.engine.clientExists(clientId)) {
+      if (Date.now() > deadline) throw new Error('the session did not expire within 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await handshake(a))[0]?.successful).toBe(true);
   });
 });
 
