@@ -48,7 +48,11 @@ class HoldingPort implements RedisPort {
     for (const go of this.#held.splice(0)) go();
   }
 
+  /** Commands sent (Redis command counts per operation). */
+  sent = 0;
+
   batch(commands: readonly RedisCommand[]): Promise<RedisReply[]> {
+    this.sent += commands.length;
     const name = this.#hold;
     const held =
       name !== undefined &&
@@ -102,12 +106,15 @@ describe.runIf(available)(
       const inner = new ClusterPort({ nodes: cluster.nodes });
       const held = new HoldingPort(inner);
       ports.push(held);
+      // The fast node's port is never held: it counts the commands of its takes.
+      const counted = new HoldingPort(new ClusterPort({ nodes: cluster.nodes }));
+      ports.push(counted);
       const slow = await createRedisEngine({ redis: held, prefix });
-      const fast = await createRedisEngine({ cluster: cluster.nodes, prefix });
+      const fast = await createRedisEngine({ redis: counted, prefix });
       engines.push(slow, fast);
       slow.setSink(new RecordingSink());
       fast.setSink(new RecordingSink());
-      return { held, slow, fast };
+      return { held, slow, fast, counted };
     }
 
     const pub = (engine: RedisEngine, channel: string, data: unknown, limits = LIMITS) =>
@@ -130,24 +137,32 @@ describe.runIf(available)(
     });
 
     it('a gap filled from the history is in the ack journal, in delivery order (issue 12 item 3)', async () => {
-      const { held, slow, fast } = await nodes();
+      const { held, slow, fast, counted } = await nodes();
       const id = await fast.createClient();
       await fast.subscribeHistory(id, '/journal', undefined, LIMITS);
+      await pub(fast, '/journal', 'zero');
+      // A take in order costs one command, journal included (nothing to rewrite).
+      const before = counted.sent;
+      expect(dataOf(await fast.takeQueue(id, undefined, 'taken'))).toEqual(['zero']);
+      expect(counted.sent - before).toBe(1);
       held.hold('enqueue-history');
       const first = pub(slow, '/journal', 'one');
       await held.whenHeld();
       await pub(fast, '/journal', 'two');
+      // A take that fills: the take, the history range, and one journal rewrite (JOURNAL_DELIVERED).
+      const filling = counted.sent;
       expect(dataOf(await fast.takeQueue(id, undefined, 'taken'))).toEqual(['one', 'two']);
+      expect(counted.sent - filling).toBe(3);
       // The node that took them dies before storing them: any node reads back both, 'one' (the fill) first.
-      expect(dataOf(await slow.readJournal(id, 'taken'))).toEqual(['one', 'two']);
+      expect(dataOf(await slow.readJournal(id, 'taken'))).toEqual(['zero', 'one', 'two']);
       held.release();
       await first;
       // The late arrival is not taken again, and the journal is not grown by it.
       expect(await fast.takeQueue(id, undefined, 'taken')).toEqual([]);
-      expect(dataOf(await fast.readJournal(id, 'taken'))).toEqual(['one', 'two']);
+      expect(dataOf(await fast.readJournal(id, 'taken'))).toEqual(['zero', 'one', 'two']);
       await pub(fast, '/journal', 'three');
       expect(dataOf(await fast.takeQueue(id, undefined, 'taken'))).toEqual(['three']);
-      expect(dataOf(await fast.readJournal(id, 'taken'))).toEqual(['one', 'two', 'three']);
+      expect(dataOf(await fast.readJournal(id, 'taken'))).toEqual(['zero', 'one', 'two', 'three']);
     });
 
     it('a take cut by maxBytes keeps the order; the late arrival is dropped at the next take', async () => {
