@@ -4,7 +4,7 @@
 // pub/sub channel only, never every node. Taking a queue resolves shared bodies in one round trip.
 
 import { expand, type Message } from '@pushwire/bayeux';
-import type { DeliverySink, DestroyReason, EncodedMessage, QueueLimit } from '@pushwire/server';
+import type { DeliverySink, DestroyReason, EncodedMessage, QueueLimit, QueueTake } from '@pushwire/server';
 import { dropChannel } from './diagnostics.js';
 import { type ClusterHistory, plainEntry } from './history-cluster.js';
 import { InOrder } from './in-order.js';
@@ -108,7 +108,7 @@ export class Queues {
     return {
       script: ENQUEUE,
       keys: [this.#h.keys.client(clientId), this.#h.keys.queue(clientId)],
-      args: [o.maxQueue, o.maxQueueBytes, o.queuePolicy, o.keyTtl, head ? '1' : '0', ...entries],
+      args: [o.maxQueue, o.maxQueueBytes, o.queuePolicy, head ? '1' : '0', ...entries],
     };
   }
 
@@ -156,21 +156,29 @@ export class Queues {
   }
 
   async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {
+    return (await this.takeQueueWithMore(clientId, maxBytes, journal)).messages;
+  }
+
+  /** One script (TAKE, or TAKE_MARKED on a Cluster) takes and says whether entries are left. */
+  async takeQueueWithMore(clientId: string, maxBytes?: number, journal?: string): Promise<QueueTake> {
     const budget = maxBytes === undefined ? 0 : Math.max(1, Math.floor(maxBytes));
     const field = journal === undefined ? '' : this.#h.keys.stateField(journal);
     const history = this.#h.history();
     if (history !== undefined) {
       const [reply] = await this.#h.run('takeQueue', [history.takeCommand(clientId, budget, field)]);
-      return this.#resolve(clientId, await history.order(clientId, reply as RedisReply, field));
+      const more = (reply as RedisReply[])[2] === 1;
+      const entries = await history.order(clientId, reply as RedisReply, field);
+      return { messages: await this.#resolve(clientId, entries), more };
     }
-    const [items] = await this.#h.run('takeQueue', [
+    const [reply] = await this.#h.run('takeQueue', [
       {
         script: TAKE,
         keys: [this.#h.keys.client(clientId), this.#h.keys.queue(clientId)],
         args: [budget, field],
       },
     ]);
-    return this.#resolve(clientId, items as string[]);
+    const [more, items] = reply as [number, string[]];
+    return { messages: await this.#resolve(clientId, items), more: more === 1 };
   }
 
   async readJournal(clientId: string, journal: string): Promise<EncodedMessage[]> {

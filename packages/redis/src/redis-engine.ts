@@ -23,6 +23,7 @@ import {
   type PositionTemplate,
   type PresenceChange,
   type PresenceSnapshot,
+  type QueueTake,
   type SubscribeResult,
 } from '@pushwire/server';
 import { ChannelFeatures } from './channel-features.js';
@@ -297,6 +298,11 @@ export class RedisEngine implements Engine {
   async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {
     await this.#enter();
     return this.#queues.takeQueue(clientId, maxBytes, journal);
+  }
+
+  async takeQueueWithMore(clientId: string, maxBytes?: number, journal?: string): Promise<QueueTake> {
+    await this.#enter();
+    return this.#queues.takeQueueWithMore(clientId, maxBytes, journal);
   }
 
   async readJournal(clientId: string, journal: string): Promise<EncodedMessage[]> {
