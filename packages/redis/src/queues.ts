@@ -1,6 +1,6 @@
 // Message queues of the Redis engine: a publish reads the pattern index sets of `expand(channel)` only
 // (O(patterns)), then queues for every recipient in ONE pipeline; a message with several recipients is
-// stored ONCE and queued by reference. Each recipient's node (the one that last pinged it) is woken over ITS
+// stored ONCE and queued by reference (from SHARE_MIN_BYTES on; a smaller one is queued inline). Each recipient's node (the one that last pinged it) is woken over ITS
 // pub/sub channel only, never every node. Taking a queue resolves shared bodies in one round trip.
 
 import { expand, type Message } from '@pushwire/bayeux';
@@ -8,7 +8,7 @@ import type { DeliverySink, DestroyReason, EncodedMessage, QueueLimit, QueueTake
 import { dropChannel } from './diagnostics.js';
 import { type ClusterHistory, plainEntry } from './history-cluster.js';
 import { InOrder } from './in-order.js';
-import type { Keys } from './keys.js';
+import { type Keys, SHARE_MIN_BYTES } from './keys.js';
 import type { ResolvedRedisOptions } from './options.js';
 import type { RedisCommand, RedisReply } from './port.js';
 import { ENQUEUE, TAKE } from './scripts.js';
@@ -73,7 +73,7 @@ export class Queues {
       if (targets.length === 0) return 0;
       const commands: RedisCommand[] = [];
       let entry = INLINE + encoded;
-      if (targets.length > 1) {
+      if (targets.length > 1 && Buffer.byteLength(encoded) >= SHARE_MIN_BYTES) {
         // Stored once; every recipient's queue holds its key and size (README: "one copy per publish").
         const body = this.#h.keys.body(this.#h.newId());
         commands.push(['SET', body, encoded, 'PX', this.#h.options.bodyTtl]);

@@ -6,6 +6,7 @@ import { RecordingSink } from '@pushwire/server/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createRedisEngine, Keys, type RedisEngine, RedisEngine as RedisEngineClass } from '../src/index.js';
+import { SHARE_MIN_BYTES } from '../src/keys.js';
 import { decodeNodeMessage, nodeMessage } from '../src/wire.js';
 import { deleteKeys, listKeys, REDIS_URL, redisAvailable, testPrefix } from './redis-helpers.js';
 
@@ -118,9 +119,10 @@ describe.runIf(available)('redis engine specifics', () => {
     await engine.subscribe(a, '/s');
     await engine.subscribe(b, '/s');
     await engine.subscribe(solo, '/solo');
-    await engine.publish({ channel: '/s', data: 1 }, 'shared');
+    const shared = 's'.repeat(SHARE_MIN_BYTES); // small bodies are queued inline
+    await engine.publish({ channel: '/s', data: 1 }, shared);
     await engine.publish({ channel: '/solo', data: 1 }, 'inline'); // one recipient: stored in the queue
-    expect(await engine.takeQueue(a)).toEqual(['shared']);
+    expect(await engine.takeQueue(a)).toEqual([shared]);
     const drops: unknown[] = [];
     const onDrop = (m: unknown) => drops.push(m);
     diagnosticsChannel.subscribe('pushwire:engine:drop', onDrop);
