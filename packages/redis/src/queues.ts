@@ -27,6 +27,8 @@ export interface QueueHost {
   readonly keys: Keys;
   readonly options: Readonly<ResolvedRedisOptions>;
   readonly nodeId: string;
+  /** True on a Redis Cluster (RedisPort.cluster): no command may span slots. */
+  readonly cluster: boolean;
   run(operation: string, commands: readonly RedisCommand[]): Promise<RedisReply[]>;
   sink(): DeliverySink | undefined;
   destroy(clientId: string, reason: DestroyReason): Promise<void>;
@@ -63,10 +65,13 @@ export class Queues {
     // order the publishes began (in-order.ts: on a Cluster the index reads span nodes): publishes issued
     // in order reach every queue in that order, awaited or not.
     const patterns = expand(message.channel);
+    const indexes = patterns.map((p) => this.#h.keys.index(p));
+    // One SUNION on one Redis server (one command for all of expand(channel), as faye-redis does); on a
+    // Cluster the index sets are in other slots, so one SMEMBERS each (a SUNION across slots is refused).
     const read = () =>
       this.#h.run(
         'publish',
-        patterns.map((p) => ['SMEMBERS', this.#h.keys.index(p)] as const),
+        this.#h.cluster ? indexes.map((key) => ['SMEMBERS', key] as const) : [['SUNION', ...indexes]],
       );
     return this.#order.run(read, async (sets) => {
       const targets = union(sets as string[][]);

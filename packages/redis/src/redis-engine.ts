@@ -74,6 +74,7 @@ export class RedisEngine implements Engine {
       keys: this.keys,
       options: this.options,
       nodeId: this.nodeId,
+      cluster: this.#port.cluster === true,
       run: (op, commands) => this.run(op, commands),
       sink: () => this.#sink,
       destroy: (clientId, reason) => this.destroyClient(clientId, reason),
