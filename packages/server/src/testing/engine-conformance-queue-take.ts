@@ -76,6 +76,16 @@ export function queueTakeConformance(ctx: ConformanceContext): void {
       expect(rest.more).toBe(false);
     });
 
+    it('long batches keep their order, appended or put back at the head', async () => {
+      const engine = await ctx.make({ maxQueue: 6000 });
+      const id = await engine.createClient();
+      const tail = Array.from({ length: 2500 }, (_, i) => `"t${i}"`);
+      const head = Array.from({ length: 2500 }, (_, i) => `"h${i}"`);
+      await engine.deliver(id, tail);
+      await engine.requeue(id, head);
+      expect(await engine.takeQueueWithMore(id)).toEqual({ messages: [...head, ...tail], more: false });
+    });
+
     it('records what it took in the journal, as takeQueue does', async () => {
       const engine = await ctx.make();
       const id = await engine.createClient();
