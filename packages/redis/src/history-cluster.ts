@@ -29,6 +29,7 @@ import type {
 } from '@pushwire/server';
 import type { ChannelHost } from './channel-features.js';
 import { dropChannel } from './diagnostics.js';
+import { SHARE_MIN_BYTES } from './keys.js';
 import type { RedisCommand, RedisReply } from './port.js';
 import { SUBSCRIBE } from './scripts.js';
 import { READ_HISTORY } from './scripts-history.js';
@@ -122,7 +123,7 @@ export class ClusterHistory {
     if (ids.length === 0) return { count: 0, position: { offset, epoch } };
     const commands: RedisCommand[] = [];
     let entry = `=${text}`;
-    if (ids.length > 1) {
+    if (ids.length > 1 && Buffer.byteLength(text) >= SHARE_MIN_BYTES) {
       // Stored once; every recipient's queue holds its key and size (README: "one copy per publish").
       const body = k.body(this.#host.newId());
       commands.push(['SET', body, text, 'PX', o.bodyTtl]);

@@ -4,6 +4,14 @@
 // liveness ZSET, the sweep lock, pattern indexes, message bodies) are touched by single-key commands or
 // single-key scripts, never together with a client's keys: no script spans two slots (Redis Cluster).
 
+/**
+ * Bytes from which a body with several recipients is stored once and queued by reference. A smaller one
+ * is queued inline in every queue (issue 13): a reference (`@<bytes> <prefix>:m:{<id>}`) is itself about
+ * 50 bytes, and sharing costs a SET per publish plus a GET and a second round trip per take. Queues are
+ * bounded by message bytes either way (maxQueueBytes counts the body's size, shared or not).
+ */
+export const SHARE_MIN_BYTES = 256;
+
 export class Keys {
   readonly prefix: string;
 

@@ -1,14 +1,14 @@
 // Message queues of the Redis engine: a publish reads the pattern index sets of `expand(channel)` only
 // (O(patterns)), then queues for every recipient in ONE pipeline; a message with several recipients is
-// stored ONCE and queued by reference. Each recipient's node (the one that last pinged it) is woken over ITS
+// stored ONCE and queued by reference (from SHARE_MIN_BYTES on; a smaller one is queued inline). Each recipient's node (the one that last pinged it) is woken over ITS
 // pub/sub channel only, never every node. Taking a queue resolves shared bodies in one round trip.
 
 import { expand, type Message } from '@pushwire/bayeux';
-import type { DeliverySink, DestroyReason, EncodedMessage, QueueLimit } from '@pushwire/server';
+import type { DeliverySink, DestroyReason, EncodedMessage, QueueLimit, QueueTake } from '@pushwire/server';
 import { dropChannel } from './diagnostics.js';
 import { type ClusterHistory, plainEntry } from './history-cluster.js';
 import { InOrder } from './in-order.js';
-import type { Keys } from './keys.js';
+import { type Keys, SHARE_MIN_BYTES } from './keys.js';
 import type { ResolvedRedisOptions } from './options.js';
 import type { RedisCommand, RedisReply } from './port.js';
 import { ENQUEUE, TAKE } from './scripts.js';
@@ -27,6 +27,8 @@ export interface QueueHost {
   readonly keys: Keys;
   readonly options: Readonly<ResolvedRedisOptions>;
   readonly nodeId: string;
+  /** True on a Redis Cluster (RedisPort.cluster): no command may span slots. */
+  readonly cluster: boolean;
   run(operation: string, commands: readonly RedisCommand[]): Promise<RedisReply[]>;
   sink(): DeliverySink | undefined;
   destroy(clientId: string, reason: DestroyReason): Promise<void>;
@@ -63,17 +65,20 @@ export class Queues {
     // order the publishes began (in-order.ts: on a Cluster the index reads span nodes): publishes issued
     // in order reach every queue in that order, awaited or not.
     const patterns = expand(message.channel);
+    const indexes = patterns.map((p) => this.#h.keys.index(p));
+    // One SUNION on one Redis server (one command for all of expand(channel), as faye-redis does); on a
+    // Cluster the index sets are in other slots, so one SMEMBERS each (a SUNION across slots is refused).
     const read = () =>
       this.#h.run(
         'publish',
-        patterns.map((p) => ['SMEMBERS', this.#h.keys.index(p)] as const),
+        this.#h.cluster ? indexes.map((key) => ['SMEMBERS', key] as const) : [['SUNION', ...indexes]],
       );
     return this.#order.run(read, async (sets) => {
       const targets = union(sets as string[][]);
       if (targets.length === 0) return 0;
       const commands: RedisCommand[] = [];
       let entry = INLINE + encoded;
-      if (targets.length > 1) {
+      if (targets.length > 1 && Buffer.byteLength(encoded) >= SHARE_MIN_BYTES) {
         // Stored once; every recipient's queue holds its key and size (README: "one copy per publish").
         const body = this.#h.keys.body(this.#h.newId());
         commands.push(['SET', body, encoded, 'PX', this.#h.options.bodyTtl]);
@@ -108,7 +113,7 @@ export class Queues {
     return {
       script: ENQUEUE,
       keys: [this.#h.keys.client(clientId), this.#h.keys.queue(clientId)],
-      args: [o.maxQueue, o.maxQueueBytes, o.queuePolicy, o.keyTtl, head ? '1' : '0', ...entries],
+      args: [o.maxQueue, o.maxQueueBytes, o.queuePolicy, head ? '1' : '0', ...entries],
     };
   }
 
@@ -156,21 +161,29 @@ export class Queues {
   }
 
   async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {
+    return (await this.takeQueueWithMore(clientId, maxBytes, journal)).messages;
+  }
+
+  /** One script (TAKE, or TAKE_MARKED on a Cluster) takes and says whether entries are left. */
+  async takeQueueWithMore(clientId: string, maxBytes?: number, journal?: string): Promise<QueueTake> {
     const budget = maxBytes === undefined ? 0 : Math.max(1, Math.floor(maxBytes));
     const field = journal === undefined ? '' : this.#h.keys.stateField(journal);
     const history = this.#h.history();
     if (history !== undefined) {
       const [reply] = await this.#h.run('takeQueue', [history.takeCommand(clientId, budget, field)]);
-      return this.#resolve(clientId, await history.order(clientId, reply as RedisReply, field));
+      const more = (reply as RedisReply[])[2] === 1;
+      const entries = await history.order(clientId, reply as RedisReply, field);
+      return { messages: await this.#resolve(clientId, entries), more };
     }
-    const [items] = await this.#h.run('takeQueue', [
+    const [reply] = await this.#h.run('takeQueue', [
       {
         script: TAKE,
         keys: [this.#h.keys.client(clientId), this.#h.keys.queue(clientId)],
         args: [budget, field],
       },
     ]);
-    return this.#resolve(clientId, items as string[]);
+    const [more, items] = reply as [number, string[]];
+    return { messages: await this.#resolve(clientId, items), more: more === 1 };
   }
 
   async readJournal(clientId: string, journal: string): Promise<EncodedMessage[]> {

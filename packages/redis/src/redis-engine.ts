@@ -23,6 +23,7 @@ import {
   type PositionTemplate,
   type PresenceChange,
   type PresenceSnapshot,
+  type QueueTake,
   type SubscribeResult,
 } from '@pushwire/server';
 import { ChannelFeatures } from './channel-features.js';
@@ -73,6 +74,7 @@ export class RedisEngine implements Engine {
       keys: this.keys,
       options: this.options,
       nodeId: this.nodeId,
+      cluster: this.#port.cluster === true,
       run: (op, commands) => this.run(op, commands),
       sink: () => this.#sink,
       destroy: (clientId, reason) => this.destroyClient(clientId, reason),
@@ -297,6 +299,11 @@ export class RedisEngine implements Engine {
   async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {
     await this.#enter();
     return this.#queues.takeQueue(clientId, maxBytes, journal);
+  }
+
+  async takeQueueWithMore(clientId: string, maxBytes?: number, journal?: string): Promise<QueueTake> {
+    await this.#enter();
+    return this.#queues.takeQueueWithMore(clientId, maxBytes, journal);
   }
 
   async readJournal(clientId: string, journal: string): Promise<EncodedMessage[]> {

@@ -36,8 +36,8 @@ const MARK_FN = `local function markOf(ckey, field)
 end`;
 
 /**
- * KEYS client, queue; ARGV maxQueue, maxQueueBytes, policy, ttl, mark field, epoch, offset, entry. As
- * ENQUEUE, except that a message at or before the mark (taken already: a gap fill delivered it from the
+ * KEYS client, queue; ARGV maxQueue, maxQueueBytes, policy, ttl (unused: PING gives queues their TTL),
+ * mark field, epoch, offset, entry. As ENQUEUE, except that a message at or before the mark (taken already: a gap fill delivered it from the
  * history) is not queued again.
  */
 export const ENQUEUE_HISTORY: LuaScript = lua(
@@ -49,7 +49,7 @@ local epoch, offset = markOf(KEYS[1], ARGV[5])
 if epoch == ARGV[6] and offset >= tonumber(ARGV[7]) then
   return {redis.call('HGET', KEYS[1], 'node') or '', 0, 0, ''}
 end
-return enqueue(KEYS[1], KEYS[2], {ARGV[8]}, tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], false)`,
+return enqueue(KEYS[1], KEYS[2], {ARGV[8]}, tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], false)`,
 );
 
 /**
@@ -76,7 +76,9 @@ end
 local total = 0
 for i = 8, #ARGV do total = total + #ARGV[i] end
 local qlen = redis.call('LLEN', KEYS[2])
-local qbytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0')
+-- qbytes is stale once a take emptied the queue (scripts.ts ENQUEUE_FN).
+local qbytes = 0
+if qlen > 0 then qbytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0') end
 -- A replay cut by the queue policy would be a silent gap: refused whole instead.
 if qlen + n > tonumber(ARGV[4]) or qbytes + total > tonumber(ARGV[5]) then
   if epoch ~= ARGV[2] then markAt(start + n) end
@@ -94,12 +96,12 @@ return {1, node, n}`,
 /**
  * KEYS client, queue; ARGV maxBytes, journal field, mark field prefix. TAKE, then for every channel with
  * history entries among those taken: its mark before, and the mark raised to the highest offset taken (a
- * newer epoch replaces an older one). {items, {channel, old mark or '', ...}}.
+ * newer epoch replaces an older one). {items, {channel, old mark or '', ...}, more (1: entries are left)}.
  */
 export const TAKE_MARKED: LuaScript = lua(
   'take-marked',
   `${TAKE_FN}
-local items = takeItems()
+local items, more = takeItems()
 local marks, old, order = {}, {}, {}
 for _, e in ipairs(items) do
   if string.sub(e, 1, 1) == 'h' then
@@ -128,7 +130,7 @@ for _, channel in ipairs(order) do
   out[#out + 1] = channel
   out[#out + 1] = old[channel]
 end
-return {items, out}`,
+return {items, out, more and 1 or 0}`,
 );
 
 /**

@@ -73,8 +73,8 @@ end`;
 
 /**
  * KEYS meta, list, body, index sets of expand(channel)...; ARGV newEpoch, now, size, ttl, maxBytes, keep,
- * head, tail, maxQueue, maxQueueBytes, policy, clientTtl, bodyTtl, clientKey before/after id, queueKey
- * before/after id. Returns {offset, epoch, {ids...}, {enqueue results...}} (results as ENQUEUE's).
+ * head, tail, maxQueue, maxQueueBytes, policy, clientTtl (unused: PING gives queues their TTL), bodyTtl,
+ * clientKey before/after id, queueKey before/after id. Returns {offset, epoch, {ids...}, {enqueue results...}} (results as ENQUEUE's).
  */
 export const PUBLISH_HISTORY: LuaScript = lua(
   'publish-history',
@@ -107,7 +107,7 @@ end
 local results = {}
 for i, id in ipairs(ids) do
   results[i] = enqueue(ARGV[14] .. id .. ARGV[15], ARGV[16] .. id .. ARGV[17], {entry},
-    tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11], ARGV[12], false)
+    tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11], false)
 end
 return {offset, epoch, ids, results}`,
 );
@@ -137,7 +137,9 @@ if #msgs > 0 then
   local total = 0
   for _, m in ipairs(msgs) do total = total + #m end
   local qlen = redis.call('LLEN', KEYS[6])
-  local qbytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0')
+  -- qbytes is stale once a take emptied the queue (scripts.ts ENQUEUE_FN).
+  local qbytes = 0
+  if qlen > 0 then qbytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0') end
   -- A replay cut by the queue policy would be a silent gap: refused whole instead.
   if qlen + #msgs > tonumber(ARGV[14]) or qbytes + total > tonumber(ARGV[15]) then
     return {1, epoch, last, 0, node}

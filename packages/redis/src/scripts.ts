@@ -20,14 +20,17 @@ return 1`,
 );
 
 /**
- * KEYS client, subs, queue, presence channels; ARGV node, ttl, now. Records the node and the time (the sweep reads `seen`
- * here, on the client's own slot) and refreshes the TTLs; 0 when unknown.
+ * KEYS client, subs, queue, presence channels; ARGV node, ttl, now. Records the node and the time (the sweep
+ * reads `seen` here, on the client's own slot) and refreshes the TTLs; 0 when unknown. This is where a
+ * queue gets its TTL (issue 13): queueing does not refresh it per delivery, so a queue made since the last
+ * connect has none until the next one, and a queue whose client's keys expired meanwhile is deleted by the
+ * next sweep (EXPIRE_IDLE): a queue outlives its client by one sweep at most, once any node runs.
  */
 export const PING = lua(
   'ping',
-  `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+  `if redis.call('PEXPIRE', KEYS[1], ARGV[2]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'node', ARGV[1], 'seen', ARGV[3])
-for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+for i = 2, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
 return 1`,
 );
 
@@ -43,8 +46,14 @@ return 2`,
 );
 
 /**
- * Lua: `enqueue(clientKey, queueKey, entries, max, maxBytes, policy, ttl, head)`, shared by ENQUEUE and the
- * history publish (scripts-history.ts) so both apply the queue bounds the same way.
+ * Lua: `enqueue(clientKey, queueKey, entries, max, maxBytes, policy, head)`, shared by ENQUEUE and the
+ * history publishes (scripts-history.ts, scripts-history-cluster.ts) so all apply the queue bounds the same
+ * way. Three commands when nothing overflows (issue 13; faye-redis spends about 7 per delivery): HMGET of
+ * the client's node and byte count, one RPUSH (or LPUSH) of every entry, HSET of the new byte count. The
+ * push's reply is the queue's new length, so the length is never read separately, and no TTL is refreshed
+ * here (PING does it). The client HASH field `qbytes` counts a queue that is NOT empty: a take that
+ * empties the queue leaves it stale (TAKE spends no command on it), so a push that finds the queue empty
+ * (its length is what it pushed) starts from 0. Readers of `qbytes` check the queue's length first.
  */
 export const ENQUEUE_FN = `local function entrySize(e)
   -- A history entry on a Cluster (history-cluster.ts) is 'h<offset> <epoch> <channel>' LF, then an entry.
@@ -52,78 +61,92 @@ export const ENQUEUE_FN = `local function entrySize(e)
   if string.sub(e, 1, 1) == '=' then return #e - 1 end
   return tonumber(string.match(e, '^@(%d+) '))
 end
-local function enqueue(ckey, qkey, entries, max, maxBytes, policy, ttl, head)
-  if redis.call('EXISTS', ckey) == 0 then return false end
-  local len = redis.call('LLEN', qkey)
-  local bytes = tonumber(redis.call('HGET', ckey, 'qbytes') or '0')
-  local dropped, droppedBytes, limit = 0, 0, ''
+-- Lua's unpack passes a few thousand values at most: long batches go in slices (same order).
+local function pushAll(cmd, key, list)
+  local len = 0
+  for i = 1, #list, 1000 do len = redis.call(cmd, key, unpack(list, i, math.min(i + 999, #list))) end
+  return len
+end
+local function enqueue(ckey, qkey, entries, max, maxBytes, policy, head)
+  -- createClient sets 'node': without it the client is unknown (destroyed, or its keys expired).
+  local got = redis.call('HMGET', ckey, 'node', 'qbytes')
+  local node = got[1]
+  if not node then return false end
+  local kept, added, dropped, droppedBytes, limit = {}, 0, 0, 0, ''
   if head then
+    -- LPUSH puts each value before the previous one: reversed, the entries end up in the order given.
     for i = #entries, 1, -1 do
-      redis.call('LPUSH', qkey, entries[i])
-      len = len + 1
-      bytes = bytes + entrySize(entries[i])
-    end
-    if len > max or bytes > maxBytes then
-      if policy == 'disconnect' then return 'slow' end
-      if len > max then limit = 'maxQueue' else limit = 'maxQueueBytes' end
-      while len > 0 and (len > max or bytes > maxBytes) do
-        local e = redis.call('LPOP', qkey)
-        bytes = bytes - entrySize(e)
-        len = len - 1
-        dropped = dropped + 1
-        droppedBytes = droppedBytes + entrySize(e)
-      end
+      kept[#kept + 1] = entries[i]
+      added = added + entrySize(entries[i])
     end
   else
     for _, e in ipairs(entries) do
       local n = entrySize(e)
-      if len < max and bytes + n <= maxBytes then
-        redis.call('RPUSH', qkey, e)
-        len = len + 1
-        bytes = bytes + n
-      else
+      if n > maxBytes then
+        -- As the memory engine: a message larger than maxQueueBytes on its own never fits.
         if policy == 'disconnect' then return 'slow' end
-        if len >= max then limit = 'maxQueue' else limit = 'maxQueueBytes' end
-        if n > maxBytes then
-          dropped = dropped + 1
-          droppedBytes = droppedBytes + n
-        else
-          while len > 0 and (len >= max or bytes + n > maxBytes) do
-            local old = redis.call('LPOP', qkey)
-            bytes = bytes - entrySize(old)
-            len = len - 1
-            dropped = dropped + 1
-            droppedBytes = droppedBytes + entrySize(old)
-          end
-          redis.call('RPUSH', qkey, e)
-          len = len + 1
-          bytes = bytes + n
-        end
+        dropped, droppedBytes, limit = dropped + 1, droppedBytes + n, 'maxQueueBytes'
+      else
+        kept[#kept + 1] = e
+        added = added + n
       end
     end
   end
+  if #kept == 0 then return {node, dropped, droppedBytes, limit} end
+  local len = pushAll(head and 'LPUSH' or 'RPUSH', qkey, kept)
+  local bytes = added
+  if len > #kept then bytes = bytes + tonumber(got[2] or '0') end
+  if len > max or bytes > maxBytes then
+    if policy == 'disconnect' then
+      -- The client goes as slow: none of this batch stays (the caller destroys it next).
+      redis.call(head and 'LPOP' or 'RPOP', qkey, #kept)
+      return 'slow'
+    end
+    if len > max then limit = 'maxQueue' else limit = 'maxQueueBytes' end
+    -- Drop-oldest from the head. Appending all, then dropping the oldest until within bounds, keeps what
+    -- appending message by message would (the longest newest run that fits); put-backs are the oldest.
+    while len > 0 and (len > max or bytes > maxBytes) do
+      local n = 1
+      if len > max then n = len - max end
+      local popped = redis.call('LPOP', qkey, n)
+      if not popped then break end
+      for _, e in ipairs(popped) do
+        local size = entrySize(e)
+        bytes, dropped, droppedBytes = bytes - size, dropped + 1, droppedBytes + size
+      end
+      len = len - #popped
+    end
+  end
   redis.call('HSET', ckey, 'qbytes', bytes)
-  redis.call('PEXPIRE', qkey, ttl)
-  return {redis.call('HGET', ckey, 'node') or '', dropped, droppedBytes, limit}
+  return {node, dropped, droppedBytes, limit}
 end`;
 
 /**
- * KEYS client, queue; ARGV maxQueue, maxQueueBytes, policy, ttl, head ('1': put back at the head),
- * entries... The client HASH field `qbytes` is the queue's size in bytes (UTF-8 of the messages, what an
- * entry's `=<json>` holds or `@<bytes> <key>` names). nil when the client is unknown; 'slow' when the
- * disconnect policy refuses; else {node, dropped, droppedBytes, limit}. As the memory engine: appending
- * goes message by message (drop-oldest drops the oldest until the new one fits, and drops a message larger
- * than maxQueueBytes itself); what is put back at the head counts as the oldest.
+ * KEYS client, queue; ARGV maxQueue, maxQueueBytes, policy, head ('1': put back at the head), entries...
+ * The client HASH field `qbytes` is the queue's size in bytes (UTF-8 of the messages, what an entry's
+ * `=<json>` holds or `@<bytes> <key>` names; see ENQUEUE_FN for when it is stale). nil when the client is
+ * unknown; 'slow' when the disconnect policy refuses; else {node, dropped, droppedBytes, limit}. As the
+ * memory engine: drop-oldest drops the oldest until the new messages fit, and drops a message larger than
+ * maxQueueBytes itself; what is put back at the head counts as the oldest.
  */
 export const ENQUEUE = lua(
   'enqueue',
   `${ENQUEUE_FN}
 local entries = {}
-for i = 6, #ARGV do entries[#entries + 1] = ARGV[i] end
-return enqueue(KEYS[1], KEYS[2], entries, tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5] == '1')`,
+for i = 5, #ARGV do entries[#entries + 1] = ARGV[i] end
+return enqueue(KEYS[1], KEYS[2], entries, tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4] == '1')`,
 );
 
-/** Lua: `takeItems()` does TAKE's work (KEYS client, queue; ARGV maxBytes, journal field) and returns the entries. */
+/** Entries one LPOP of a bounded take asks for (a larger backlog takes one more LPOP per this many). */
+const TAKE_CHUNK = 100;
+
+/**
+ * Lua: `takeItems()` does TAKE's work (KEYS client, queue; ARGV maxBytes, journal field) and returns the
+ * entries and whether entries are left. Without a budget one LPOP takes everything; with one, LPOPs of
+ * TAKE_CHUNK entries until the budget is reached, and what a chunk held beyond it goes back with one
+ * LPUSH. When the take empties the queue (the usual case) that is ONE command and `qbytes` is left stale
+ * (ENQUEUE_FN); a take that leaves entries updates it.
+ */
 export const TAKE_FN = `local function size(e)
   if string.sub(e, 1, 1) == 'h' then e = string.sub(e, string.find(e, '\\n', 1, true) + 1) end
   if string.sub(e, 1, 1) == '=' then return #e - 1 end
@@ -139,39 +162,45 @@ local function journal(items)
 end
 local function takeItems()
   local maxBytes = tonumber(ARGV[1])
-  local items
   if maxBytes == 0 then
-    items = redis.call('LRANGE', KEYS[2], 0, -1)
-    redis.call('DEL', KEYS[2])
-    if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'qbytes', 0) end
+    local items = redis.call('LPOP', KEYS[2], 2147483647) or {}
     journal(items)
-    return items
+    return items, false
   end
-  items = {}
-  local total = 0
+  local items, total = {}, 0
   while true do
-    local e = redis.call('LINDEX', KEYS[2], 0)
-    if not e then break end
-    local n = size(e)
-    if #items > 0 and total + n > maxBytes then break end
-    redis.call('LPOP', KEYS[2])
-    table.insert(items, e)
-    total = total + n
+    local got = redis.call('LPOP', KEYS[2], ${TAKE_CHUNK})
+    if not got then break end
+    for i, e in ipairs(got) do
+      local n = size(e)
+      if #items > 0 and total + n > maxBytes then
+        local rest = {}
+        for j = #got, i, -1 do rest[#rest + 1] = got[j] end
+        redis.call('LPUSH', KEYS[2], unpack(rest))
+        if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'qbytes', -total) end
+        journal(items)
+        return items, true
+      end
+      items[#items + 1] = e
+      total = total + n
+    end
+    if #got < ${TAKE_CHUNK} then break end
   end
-  if #items > 0 and redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'qbytes', -total) end
   journal(items)
-  return items
+  return items, false
 end`;
 
 /**
  * KEYS client, queue; ARGV maxBytes (0: everything), journal field ('' for none). Removes and returns the
  * oldest entries whose sizes sum to at most maxBytes, and always at least one; the rest stay queued. With
  * a journal field, the entries taken are appended to it (a JSON array in the client HASH) in the same step.
+ * {more (1: entries are left), {entries...}}.
  */
 export const TAKE = lua(
   'take',
   `${TAKE_FN}
-return takeItems()`,
+local items, more = takeItems()
+return {more and 1 or 0, items}`,
 );
 
 /**
@@ -182,8 +211,10 @@ return takeItems()`,
  * client leaves its presence sets in the same step, each removal answered as PRESENCE_REMOVE does. On a
  * Cluster (`pp` = '') the sets are other slots: the engine leaves them AFTER this step (presence.ts).
  */
-const DELETE_CLIENT = `local lostBytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0')
-local lost = redis.call('LLEN', KEYS[3])
+const DELETE_CLIENT = `local lost = redis.call('LLEN', KEYS[3])
+-- qbytes is stale once a take emptied the queue (ENQUEUE_FN).
+local lostBytes = 0
+if lost > 0 then lostBytes = tonumber(redis.call('HGET', KEYS[1], 'qbytes') or '0') end
 local subs = redis.call('SMEMBERS', KEYS[2])
 local info = redis.call('HGET', KEYS[1], 'info') or 'null'
 local present = redis.call('SMEMBERS', KEYS[4])
@@ -229,11 +260,16 @@ return subs`,
  * presence info prefix, clientId, then '*' (every other node is alive) or the live nodes. Destroys the
  * client only if it is still idle (seen < deadline) and no OTHER live node holds it: {1, node, lostCount,
  * lostBytes, info, {presence channels...}, {removals...}, patterns...} destroyed; {0, node} held by that
- * live node (ask it); {2} active; {-1} unknown.
+ * live node (ask it); {2} active; {-1} unknown (what is left of its keys deleted).
  */
 export const EXPIRE_IDLE = lua(
   'expire-idle',
-  `if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+  `if redis.call('EXISTS', KEYS[1]) == 0 then
+  -- Its keys expired (keyTtl: no sweep ran meanwhile). A queue made since its last ping has no TTL (PING):
+  -- deleted here with whatever else is left.
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+  return {-1}
+end
 local seen = tonumber(redis.call('HGET', KEYS[1], 'seen') or '0')
 if seen >= tonumber(ARGV[1]) then return {2} end
 local node = redis.call('HGET', KEYS[1], 'node') or ''

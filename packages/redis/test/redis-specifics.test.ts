@@ -6,6 +6,7 @@ import { RecordingSink } from '@pushwire/server/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createRedisEngine, Keys, type RedisEngine, RedisEngine as RedisEngineClass } from '../src/index.js';
+import { SHARE_MIN_BYTES } from '../src/keys.js';
 import { decodeNodeMessage, nodeMessage } from '../src/wire.js';
 import { deleteKeys, listKeys, REDIS_URL, redisAvailable, testPrefix } from './redis-helpers.js';
 
@@ -82,12 +83,32 @@ describe.runIf(available)('redis engine specifics', () => {
         `${prefix}:seen`,
       ].sort(),
     );
+    // Queueing refreshes no TTL (issue 13: one command fewer per delivery): the queue gets its TTL from
+    // the client's next connect (ping).
+    expect(await redis.pttl(engine.keys.queue(id))).toBe(-1);
+    await engine.ping(id);
     for (const key of [engine.keys.client(id), engine.keys.subs(id), engine.keys.queue(id)]) {
       const ttl = await redis.pttl(key);
       expect(ttl, key).toBeGreaterThan(45_000);
       expect(ttl, key).toBeLessThanOrEqual(50_000);
     }
     expect(await redis.hget(engine.keys.client(id), 'qbytes')).toBe('1');
+  });
+
+  it('a queue whose client keys expired before any sweep is deleted by the next sweep (no TTL is needed)', async () => {
+    // maxInterval 1: both clients are idle at the first tick, 300 ms after start, and go in one sweep.
+    const { engine, sink } = await make({ maxInterval: 1, sweepInterval: 300 });
+    const gone = await engine.createClient();
+    await engine.deliver(gone, ['"left behind"']);
+    expect(await redis.pttl(engine.keys.queue(gone))).toBe(-1);
+    // What keyTtl does when no node swept for that long: the client HASH expires, its queue (no TTL) stays.
+    await redis.del(engine.keys.client(gone));
+    const other = await engine.createClient();
+    await sink.waitDestroyed(other);
+    // The sweep that expired `other` found `gone` unknown: it deleted what was left, and told no sink.
+    expect(await redis.exists(engine.keys.queue(gone))).toBe(0);
+    expect(sink.destroyedLog).toEqual([{ clientId: other, reason: 'expired' }]);
+    expect(await engine.clientCount()).toBe(0);
   });
 
   it('a body shared by several queues expires after bodyTtl; its loss is reported, not hidden', async () => {
@@ -98,9 +119,10 @@ describe.runIf(available)('redis engine specifics', () => {
     await engine.subscribe(a, '/s');
     await engine.subscribe(b, '/s');
     await engine.subscribe(solo, '/solo');
-    await engine.publish({ channel: '/s', data: 1 }, 'shared');
+    const shared = 's'.repeat(SHARE_MIN_BYTES); // small bodies are queued inline
+    await engine.publish({ channel: '/s', data: 1 }, shared);
     await engine.publish({ channel: '/solo', data: 1 }, 'inline'); // one recipient: stored in the queue
-    expect(await engine.takeQueue(a)).toEqual(['shared']);
+    expect(await engine.takeQueue(a)).toEqual([shared]);
     const drops: unknown[] = [];
     const onDrop = (m: unknown) => drops.push(m);
     diagnosticsChannel.subscribe('pushwire:engine:drop', onDrop);

@@ -82,7 +82,8 @@ export class BayeuxServer {
     const queuedSync = engine.queuedSync?.bind(engine);
     this.#flushSource = {
       take:
-        engine.takeQueueSync?.bind(engine) ?? ((clientId, maxBytes) => engine.takeQueue(clientId, maxBytes)),
+        engine.takeQueueSync?.bind(engine) ??
+        ((clientId, maxBytes) => engine.takeQueueWithMore(clientId, maxBytes)),
       hasMore: queuedSync === undefined ? undefined : (clientId) => queuedSync(clientId) > 0,
       putBack: (clientId, messages) => {
         engine.requeue(clientId, messages).catch((err: unknown) => this.#reportError(err));

@@ -7,6 +7,7 @@
 
 import type { PreparedFrame } from '@pushwire/websocket';
 import { batchFrame, SharedPayloads } from './batch-frame.js';
+import type { QueueTake } from './engine/engine.js';
 
 /** A WebSocket bound to a client: pushes go out as soon as messages are queued. */
 export interface SocketBinding {
@@ -27,12 +28,13 @@ export interface SocketBinding {
 export interface FlushSource {
   /**
    * Removes and returns the client's oldest messages within `maxBytes` (at least one), oldest first: a
-   * plain array when the engine answers synchronously (Engine.takeQueue).
+   * plain array when the engine answers synchronously (Engine.takeQueueSync), or a promise of them with
+   * whether more is queued (Engine.takeQueueWithMore: no second take to find out, issue 13).
    */
-  take(clientId: string, maxBytes: number): string[] | Promise<string[]>;
+  take(clientId: string, maxBytes: number): string[] | Promise<string[] | QueueTake>;
   /**
    * Optional: whether messages are still queued (engines with a synchronous count). Without it, a flush
-   * under a finite byte bound takes once more to find out.
+   * under a finite byte bound whose take answered a plain array takes once more to find out.
    */
   hasMore?(clientId: string): boolean;
   /** Messages taken but not sent (the socket closed meanwhile): back at the head of the queue, in order. */
@@ -127,7 +129,8 @@ export class SocketPush {
           return;
         }
         const taken = source.take(clientId, this.#maxFrame);
-        const queue = Array.isArray(taken) ? taken : await taken;
+        const got = Array.isArray(taken) ? taken : await taken;
+        const queue = Array.isArray(got) ? got : got.messages;
         if (!socket.open) {
           // The socket closed while the queue was being taken: hand the messages back for the next connect.
           if (queue.length > 0) source.putBack?.(clientId, queue);
@@ -136,7 +139,10 @@ export class SocketPush {
         if (queue.length > 0) socket.send(batchFrame(queue, this.payloads));
         // More than one frame's worth was queued: go on (the top of the loop waits for room first).
         const more =
-          queue.length > 0 && (source.hasMore?.(clientId) ?? this.#maxFrame !== Number.POSITIVE_INFINITY);
+          queue.length > 0 &&
+          (Array.isArray(got)
+            ? (source.hasMore?.(clientId) ?? this.#maxFrame !== Number.POSITIVE_INFINITY)
+            : got.more);
         if (more) continue;
         if (this.#flushing.get(clientId) !== true) return;
         this.#flushing.set(clientId, false);

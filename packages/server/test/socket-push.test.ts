@@ -180,4 +180,25 @@ describe('SocketPush frame bound (maxReplyBytes)', () => {
     expect(queue).toEqual([]);
     expect(source.takes.every((m) => m === 4)).toBe(true);
   });
+
+  it('a take that says whether more is queued (Engine.takeQueueWithMore) is not followed by a take to find out', async () => {
+    const c = new SocketPush(Number.POSITIVE_INFINITY, 4);
+    const socket = new FakeSocket();
+    c.bindSocket('a', socket);
+    const queue = ['"1"', '"2"', '"3"'];
+    const inner = bounded(queue);
+    let takes = 0;
+    const source: FlushSource = {
+      take: async (id, maxBytes) => {
+        takes++;
+        const messages = inner.take(id, maxBytes) as string[];
+        return { messages, more: queue.length > 0 };
+      },
+      onError: rethrow,
+    };
+    await c.flushSocket('a', source);
+    expect(socket.frames).toEqual(['["1"]', '["2"]', '["3"]']);
+    // Three frames, three takes: the last said nothing was left (a plain array would cost a fourth).
+    expect(takes).toBe(3);
+  });
 });

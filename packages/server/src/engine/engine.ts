@@ -12,6 +12,14 @@ export type { HistoryPosition };
 /** One queued delivery: the JSON text of a single Bayeux message, serialised once per publish. */
 export type EncodedMessage = string;
 
+/** What Engine.takeQueueWithMore took, and whether it left messages queued. */
+export interface QueueTake {
+  /** As takeQueue returns them: oldest first. */
+  messages: EncodedMessage[];
+  /** True when messages are still queued after this take. */
+  more: boolean;
+}
+
 /** What to do when a client's queue is full. */
 export const QUEUE_POLICY = {
   /** Drop the oldest queued message to make room. */
@@ -257,6 +265,14 @@ export interface Engine {
    * alone); the rest stay queued, in order. That is what bounds one connect reply or push frame.
    */
   takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]>;
+  /**
+   * takeQueue, and whether messages are still queued after it, learnt in the same atomic step (issue 13):
+   * a socket flush bounded by maxBytes needs to know whether to send another frame, and with remote
+   * storage a second take only to find out costs a round trip per flush. `more` is true exactly when the
+   * take left messages queued (the budget stopped it); messages queued by others after the take are told
+   * by a wake, as always.
+   */
+  takeQueueWithMore(clientId: string, maxBytes?: number, journal?: string): Promise<QueueTake>;
   /**
    * With `journal` (a client-state key) takeQueue also records what it took there, in the same atomic
    * step: messages taken by a node that dies before they are safe elsewhere (the ack extension's state)

@@ -23,6 +23,7 @@ import {
   type PositionTemplate,
   type PresenceChange,
   type PresenceSnapshot,
+  type QueueTake,
   type SubscribeResult,
 } from './engine.js';
 import { HistoryStore } from './history-store.js';
@@ -309,6 +310,11 @@ export class MemoryEngine implements Engine {
 
   async takeQueue(clientId: string, maxBytes?: number, journal?: string): Promise<EncodedMessage[]> {
     return this.takeQueueSync(clientId, maxBytes, journal);
+  }
+
+  async takeQueueWithMore(clientId: string, maxBytes?: number, journal?: string): Promise<QueueTake> {
+    const messages = this.takeQueueSync(clientId, maxBytes, journal);
+    return { messages, more: this.queuedSync(clientId) > 0 };
   }
 
   takeQueueSync(clientId: string, maxBytes?: number, journal?: string): EncodedMessage[] {

@@ -9,6 +9,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DeliverySink, DestroyReason, Engine, EngineOptions, PresenceMember } from '../engine/engine.js';
 import { EngineError } from '../engine/engine.js';
+import { queueTakeConformance } from './engine-conformance-queue-take.js';
 import { historyConformance } from './history-conformance.js';
 import { presenceConformance } from './presence-conformance.js';
 
@@ -576,6 +577,7 @@ export function engineConformance(name: string, factory: EngineFactory): void {
     });
     historyConformance({ make, sink: () => sink });
     presenceConformance({ make, sink: () => sink });
+    queueTakeConformance({ make, sink: () => sink });
 
     describe('close', () => {
       it('later calls reject with ENGINE_CLOSED', async () => {

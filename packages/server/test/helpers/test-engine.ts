@@ -9,6 +9,7 @@ import type {
   DestroyReason,
   EncodedMessage,
   Engine,
+  QueueTake,
   SubscribeResult,
 } from '../../src/engine/engine.js';
 import { EngineError } from '../../src/engine/engine.js';
@@ -126,6 +127,10 @@ export class TestEngine implements Engine {
       c.state.set(journal, JSON.stringify([...(await this.readJournal(clientId, journal)), ...taken]));
     }
     return taken;
+  }
+  async takeQueueWithMore(clientId: string, maxBytes?: number, journal?: string): Promise<QueueTake> {
+    const messages = await this.takeQueue(clientId, maxBytes, journal);
+    return { messages, more: (this.clients.get(clientId)?.queue.length ?? 0) > 0 };
   }
   async readJournal(clientId: string, journal: string): Promise<EncodedMessage[]> {
     return JSON.parse(this.clients.get(clientId)?.state.get(journal) ?? '[]') as string[];
