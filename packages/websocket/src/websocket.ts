@@ -61,6 +61,9 @@ export type WebSocketEvents = {
 
 const EMPTY = Buffer.alloc(0);
 
+/** The connection whose socket read is being parsed (its replies wait for the read's end), if any. */
+let reading: WebSocket | null = null;
+
 // Structurally a ConnectionHost (connection-io.ts), a HandshakeTarget (client.ts) and a DrainListener
 // (sender.ts), checked where `this` is passed to them; no `implements` clause, whose members the published
 // types would not show (the `_` transitions are marked internal and stripped from the .d.ts).
@@ -203,7 +206,15 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
 
   /** The output side, created on the first frame sent. Only called once the socket is attached. */
   private sender(): Sender {
-    return (this._sender ??= new Sender(this._socket!, !this._isServer, this._deflate, this));
+    let sender = this._sender;
+    if (sender === null) {
+      sender = new Sender(this._socket!, !this._isServer, this._deflate, this);
+      // First send from inside a read of this connection (a message handler's reply): it waits for the
+      // read's end like the rest of that read's replies.
+      if (reading === this) sender.holdForRead();
+      this._sender = sender;
+    }
+    return sender;
   }
 
   /** Flow control, created on the first pause(), backpressure or message spanning reads. */
@@ -404,7 +415,17 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
       receiver = new Receiver(new Sink(this), this._isServer, this._limits, this._deflate);
       this._receiver = receiver;
     }
-    receiver.write(chunk);
+    // Per-read send batching: what the handlers of this chunk's messages send to this connection goes out
+    // in one write when the chunk is parsed (sender.ts), not one write per reply nor on a later tick.
+    const outer = reading;
+    reading = this;
+    this._sender?.holdForRead();
+    try {
+      receiver.write(chunk);
+    } finally {
+      reading = outer;
+      this._sender?.releaseAfterRead();
+    }
     if (this._readyState !== READY_STATE.OPEN) return;
     // fragmentTimeout: only a message spanning reads arms a deadline (and needs flow control for it).
     if (receiver.inMessage) this.flow().messageProgress(true);
