@@ -147,12 +147,14 @@ export class Sender {
   /**
    * Sends a complete frame shared by many connections (broadcast): the same Buffer for all of them, never
    * copied, through the path every frame takes (written at once when nothing of this connection's waits,
-   * else queued behind what does). Returns whether bufferedAmount is 0 afterwards, so the caller can skip
-   * its flow-control check.
+   * else queued behind what does). Returns whether it was written at once and the socket kept none of it
+   * (bufferedAmount 0), so the caller can skip its flow-control check.
    */
   sendShared(frame: Buffer): boolean {
+    if (this.queue === null && this.first === null && this.canWriteNow())
+      return this.writeNow(frame, undefined);
     this.sendRaw(frame);
-    return this.first === null && this.queue === null && this.socket.writableLength === 0;
+    return false;
   }
 
   /**

@@ -190,14 +190,6 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
     this._tracker = clients;
   }
 
-  /**
-   * @internal Smallest message the connection compresses (Infinity without permessage-deflate): a
-   * broadcast sends smaller ones as one shared frame.
-   */
-  get _compressionThreshold(): number {
-    return this._deflate === null ? Number.POSITIVE_INFINITY : this._deflate.threshold;
-  }
-
   get bufferedAmount(): number {
     // Before the first send, only what the socket holds (the tail of the 101 response, say).
     if (this._sender !== null) return this._sender.bufferedAmount;
@@ -292,15 +284,19 @@ export class WebSocket extends WsEventTarget<WebSocketEvents> {
   }
 
   /**
-   * @internal Sends a complete frame as is (broadcast: one encoding for many connections), written at once
-   * when nothing of this connection's waits (Sender.sendShared).
+   * @internal Broadcast's one path per connection: `frame` is a complete unmasked frame of `length`
+   * payload bytes, shared by every connection (never copied), written at once when nothing of this
+   * connection's waits (Sender.sendShared). Skipped unless open. Returns false when this connection
+   * compresses a message that large (RFC 7692): the caller sends it through send() instead.
    */
-  _sendRaw(frame: Buffer): void {
-    if (this._readyState !== READY_STATE.OPEN || this.closeSent) return;
-    const sender = this.sender();
-    // Written at once and taken whole by the kernel: bufferedAmount is 0, flow control has nothing to do.
-    if (sender.sendShared(frame) && this._flow === null && this._socket!.writableLength === 0) return;
-    this.updateFlow();
+  _sendShared(frame: Buffer, length: number): boolean {
+    // OPEN implies no close frame sent: the closing handshake leaves OPEN as it starts.
+    if (this._readyState !== READY_STATE.OPEN) return true;
+    const deflate = this._deflate;
+    if (deflate !== null && length >= deflate.threshold) return false;
+    // Taken whole by the kernel and never paused: flow control has nothing to do.
+    if (!this.sender().sendShared(frame) || this._flow !== null) this.updateFlow();
+    return true;
   }
 
   /** Sends a ping (RFC 6455 5.5.2); the payload is at most 125 bytes. */

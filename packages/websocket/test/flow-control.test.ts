@@ -93,7 +93,7 @@ describe('backpressure: maxBufferedAmount', () => {
     const { ws } = attach(socket, { maxBufferedAmount: 102 });
     ws.sendPrepared(new PreparedFrame(Buffer.alloc(100), true)); // a 102-byte frame: at the bound
     expect(ws.isPaused).toBe(false);
-    ws._sendRaw(Buffer.from([0x82, 0x00])); // 2 more bytes
+    ws._sendShared(Buffer.from([0x82, 0x00]), 0); // 2 more bytes
     expect(ws.isPaused).toBe(true);
     ws.terminate();
   });
