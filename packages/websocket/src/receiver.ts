@@ -8,6 +8,7 @@
 import { decodeClosePayload } from './close-payload.js';
 import { WebSocketError } from './errors.js';
 import { applyMaskBytes, OPCODE } from './frame.js';
+import { wholeSmallFrame } from './small-frame.js';
 import { isValidUtf8, Utf8Validator } from './utf8.js';
 
 export interface ReceiverSink {
@@ -95,6 +96,13 @@ export class Receiver {
   /** Feeds bytes from the wire. */
   write(chunk: Buffer): void {
     if (this.state === STATE.DONE || chunk.length === 0) return;
+    if (this.bufferedBytes === 0 && this.state === STATE.INFO && this.messageOpcode === 0 && !this.looping) {
+      // Nothing held and no message begun: whole small frames at the head of the chunk are delivered
+      // straight from it (wholeSmallFrame), with no chunk queue and no payload array.
+      const from = this.readWholeFrames(chunk);
+      if (from === chunk.length || (this.state as State) === STATE.DONE) return;
+      chunk = from === 0 ? chunk : chunk.subarray(from);
+    }
     this.buffers.push(chunk);
     this.bufferedBytes += chunk.length;
     if (!this.looping && this.state !== STATE.INFLATING) this.run();
@@ -116,6 +124,60 @@ export class Receiver {
     this.offset = 0;
     this.chunks = null;
     this.frameChunks = null;
+  }
+
+  /**
+   * The fast path of write(): delivers every whole small data frame at the head of `chunk` (header and
+   * payload in it, FIN set, no RSV bit, not compressed) and returns the offset of the first byte it did not
+   * take, which the state machine then parses as usual (a frame of any other kind, or one cut off by the
+   * end of the chunk). Bytes written to the receiver meanwhile (by a handler) queue behind the rest.
+   */
+  private readWholeFrames(chunk: Buffer): number {
+    let off = 0;
+    this.looping = true;
+    try {
+      while (off < chunk.length) {
+        const header = wholeSmallFrame(chunk, off, this.isServer, this.limits.maxPayload);
+        if (header === 0) break;
+        const start = off + header;
+        const end = start + (chunk[off + 1]! & 0x7f);
+        const isText = (chunk[off]! & 0x0f) === OPCODE.TEXT;
+        const payload = start === end ? EMPTY : chunk.subarray(start, end);
+        // RFC 6455 5.3: the masking key is the 4 bytes before the payload.
+        if (header === 6 && start !== end) {
+          applyMaskBytes(
+            payload,
+            0,
+            payload.length,
+            chunk[start - 4]!,
+            chunk[start - 3]!,
+            chunk[start - 2]!,
+            chunk[start - 1]!,
+            0,
+          );
+        }
+        off = end;
+        // RFC 6455 8.1: a text message that is not valid UTF-8 fails the connection (1007).
+        if (isText && !isValidUtf8(payload)) {
+          this.fail('WS_ERR_INVALID_UTF8', 'text message is not valid UTF-8');
+          return off;
+        }
+        this.sink.onMessage(payload, !isText);
+        if ((this.state as State) === STATE.DONE) return off;
+      }
+    } finally {
+      this.looping = false;
+    }
+    // A handler's write (while looping) queued bytes that come after the rest of this chunk.
+    if (this.bufferedBytes > 0) {
+      if (off < chunk.length) {
+        this.buffers.unshift(off === 0 ? chunk : chunk.subarray(off));
+        this.bufferedBytes += chunk.length - off;
+      }
+      this.run();
+      return chunk.length;
+    }
+    return off;
   }
 
   private run(): void {

@@ -1,6 +1,10 @@
 // The outgoing side of a connection: frames messages, keeps them in order behind permessage-deflate, and
-// coalesces everything a connection sends during one tick into a single socket write (a burst of 100
-// messages costs one syscall, not 100). No protocol state lives here; websocket.ts decides what to send.
+// decides when bytes reach the socket. A connection with nothing waiting writes its first frame of a tick
+// at once (a bare socket.write would do no less); what follows in the same tick is coalesced into one write
+// on the shared flush tick (a burst of 100 messages costs 2 syscalls, not 100). While the connection
+// handles a read (holdForRead .. releaseAfterRead), its frames wait for the end of that read and go out in
+// one write then: an echo of every message in a chunk is one write, with no tick scheduled.
+// No protocol state lives here; websocket.ts decides what to send.
 import type { Duplex } from 'node:stream';
 import { encodeFrameHeader, frame, OPCODE } from './frame.js';
 import type { PreparedFrame } from './prepared-frame.js';
@@ -35,14 +39,14 @@ interface Pending {
 let dirty: Sender[] = [];
 let flushScheduled = false;
 
-// Ticks in which shared frames were written at once (sendShared), counted so that a connection writes at
-// most one of them directly per tick and coalesces the rest (a burst of 100 broadcasts: 2 writes, not 100).
-let sharedTick = 1;
-let sharedTickScheduled = false;
+// Ticks in which frames were written at once, counted so that a connection writes at most one frame
+// directly per tick and coalesces the rest (a burst of 100 sends or broadcasts: 2 writes, not 100).
+let writeTick = 1;
+let writeTickScheduled = false;
 
-function nextSharedTick(): void {
-  sharedTick++;
-  sharedTickScheduled = false;
+function nextWriteTick(): void {
+  writeTick++;
+  writeTickScheduled = false;
 }
 
 function flushAll(): void {
@@ -79,8 +83,10 @@ export class Sender {
   private endRequested = false;
   /** bufferedAmount went above 0 since the last 'drain': the next return to 0 is reported. */
   private drainPending = false;
-  /** The tick (sharedTick) of this connection's last shared frame written at once. */
-  private sharedWrittenIn = 0;
+  /** The tick (writeTick) of this connection's last frame written at once. */
+  private writtenIn = 0;
+  /** A read is being handled: frames wait for its end (releaseAfterRead), not for the flush tick. */
+  private held = false;
 
   constructor(
     socket: Duplex,
@@ -139,31 +145,16 @@ export class Sender {
   }
 
   /**
-   * Sends a complete frame shared by many connections (broadcast). With nothing of this connection's
-   * waiting (no frame this tick, no compression queue) and none written so this tick yet, it is written at
-   * once, as a bare `socket.write` loop would: no flush-tick bookkeeping and, when the kernel takes it all,
-   * bufferedAmount never rises above 0, so no 'drain' follows. Otherwise it queues behind what waits
-   * (order kept) and this tick's frames go out in one write. Returns whether it was written at once.
+   * Sends a complete frame shared by many connections (broadcast): the same Buffer for all of them, never
+   * copied, through the path every frame takes (written at once when nothing of this connection's waits,
+   * else queued behind what does). Returns whether it was written at once and the socket kept none of it
+   * (bufferedAmount 0), so the caller can skip its flow-control check.
    */
   sendShared(frame: Buffer): boolean {
-    if (this.first !== null || this.queue !== null || this.sharedWrittenIn === sharedTick) {
-      this.sendRaw(frame);
-      return false;
-    }
-    this.sharedWrittenIn = sharedTick;
-    if (!sharedTickScheduled) {
-      sharedTickScheduled = true;
-      process.nextTick(nextSharedTick);
-    }
-    const socket = this.socket;
-    socket.write(frame);
-    if (socket.writableLength !== 0) {
-      // The kernel did not take it all: report the return to 0 as a flush does (empty write's callback,
-      // or the socket's own 'drain' if it pushed back).
-      this.drainPending = true;
-      socket.write(EMPTY, this.#completion());
-    }
-    return true;
+    if (this.queue === null && this.first === null && this.canWriteNow())
+      return this.writeNow(frame, undefined);
+    this.sendRaw(frame);
+    return false;
   }
 
   /**
@@ -178,6 +169,11 @@ export class Sender {
       return;
     }
     const { payload } = prepared;
+    if (this.queue === null && this.first === null && this.canWriteNow()) {
+      // The header and the shared pieces in one corked writev, as the first frame of a tick is written.
+      this.writeNow(prepared.header, cb, payload);
+      return;
+    }
     this.sendRaw(prepared.header, payload.length === 0 ? cb : undefined);
     for (let i = 0; i < payload.length; i++) {
       this.sendRaw(payload[i] as Buffer, i === payload.length - 1 ? cb : undefined);
@@ -225,13 +221,30 @@ export class Sender {
     this.push(frame(opcode, data, true, rsv1, this.mask), cb);
   }
 
+  /** The connection handles a read: frames wait for its end (one write for all the replies it causes). */
+  holdForRead(): void {
+    this.held = true;
+  }
+
+  /** The read is handled: what it sent goes out now, in one write. */
+  releaseAfterRead(): void {
+    this.held = false;
+    this.flush();
+  }
+
   private push(bytes: Buffer, cb: SendCallback | undefined): void {
     if (this.first === null) {
+      if (this.canWriteNow()) {
+        this.writeNow(bytes, cb);
+        return;
+      }
       this.first = bytes;
-      dirty.push(this);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        process.nextTick(flushAll);
+      if (!this.held) {
+        dirty.push(this);
+        if (!flushScheduled) {
+          flushScheduled = true;
+          process.nextTick(flushAll);
+        }
       }
     } else {
       (this.rest ??= []).push(bytes);
@@ -239,6 +252,53 @@ export class Sender {
     this.outBytes += bytes.length;
     this.drainPending = true;
     if (cb !== undefined) (this.outCallbacks ??= []).push(cb);
+  }
+
+  /** Nothing of this connection's waits (the caller checked first/queue), no read is being handled, and
+   *  no frame was written at once this tick yet. */
+  private canWriteNow(): boolean {
+    return !this.held && this.writtenIn !== writeTick && this.socket.writableLength === 0;
+  }
+
+  /**
+   * The first frame of a connection with nothing waiting (`bytes`, then the pieces of `more` if any),
+   * written before send() returns. When the kernel takes it all, bufferedAmount never rises above 0 and no
+   * 'drain' follows (none is owed: nothing was buffered); otherwise 'drain' comes once the socket has
+   * written it, as after a flush. Returns whether the socket kept none of it.
+   */
+  private writeNow(
+    bytes: Buffer,
+    cb: SendCallback | undefined,
+    more: readonly Buffer[] | null = null,
+  ): boolean {
+    this.writtenIn = writeTick;
+    if (!writeTickScheduled) {
+      writeTickScheduled = true;
+      process.nextTick(nextWriteTick);
+    }
+    const socket = this.socket;
+    // The closing window: the socket ended or was destroyed, and its 'close' (which closes the connection)
+    // has not come yet. A write now would be an ERR_STREAM_WRITE_AFTER_END or ERR_STREAM_DESTROYED error on
+    // the socket; the frame is dropped instead, as flush() drops a tick's frames then.
+    if (!socket.writable) {
+      if (cb !== undefined) process.nextTick(cb, new Error('the socket is closed'));
+      return true;
+    }
+    const completion = cb === undefined ? undefined : this.#completion([cb]);
+    if (more === null || more.length === 0) {
+      socket.write(bytes, completion);
+    } else {
+      socket.cork();
+      socket.write(bytes);
+      for (let i = 0; i < more.length - 1; i++) socket.write(more[i]!);
+      socket.write(more[more.length - 1]!, completion);
+      socket.uncork();
+    }
+    if (socket.writableLength === 0) return true;
+    this.drainPending = true;
+    // Nobody's callback marks the end of this write: an empty write's does (see flush()).
+    if (completion === undefined) socket.write(EMPTY, this.#completion());
+    return false;
   }
 
   /** Writes this tick's frames now: one write for small batches, one corked writev for large ones. */

@@ -321,29 +321,25 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
    * (DESIGN.md "Encode once"). Clients with permessage-deflate get their own compressed frame.
    */
   broadcast(data: WebSocketData, clients: Iterable<WebSocket> = this.clients): void {
+    // Framed once, on the first client: header and payload in one Buffer that every connection writes.
     let frame: Buffer | null = null;
-    let length = -1;
+    let length = 0;
     for (const ws of clients) {
-      if (ws.readyState !== 1) continue;
-      const threshold = ws._compressionThreshold;
-      if (threshold !== Number.POSITIVE_INFINITY) {
-        if (length === -1)
-          length =
-            typeof data === 'string'
-              ? Buffer.byteLength(data)
-              : (data as ArrayBufferView | ArrayBuffer).byteLength;
-        if (length >= threshold) {
-          ws.send(data);
-          continue;
+      if (frame === null) {
+        if (typeof data === 'string') {
+          frame = encodeFrame(OPCODE.TEXT, data);
+          length = Buffer.byteLength(data);
+        } else {
+          const bytes =
+            data instanceof ArrayBuffer
+              ? new Uint8Array(data)
+              : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+          frame = encodeFrame(OPCODE.BINARY, bytes);
+          length = bytes.byteLength;
         }
       }
-      if (frame === null) {
-        if (typeof data === 'string') frame = encodeFrame(OPCODE.TEXT, data);
-        else if (data instanceof ArrayBuffer) frame = encodeFrame(OPCODE.BINARY, new Uint8Array(data));
-        else
-          frame = encodeFrame(OPCODE.BINARY, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      }
-      ws._sendRaw(frame);
+      // A connection that compresses messages this large gets its own compressed frame (RFC 7692).
+      if (!ws._sendShared(frame, length)) ws.send(data);
     }
   }
 

@@ -137,7 +137,7 @@ describe('ping/pong (RFC 6455 5.5.2, 5.5.3)', () => {
 });
 
 describe('sending', () => {
-  it('coalesces one tick of frames into one write, in order, and calls back', async () => {
+  it('writes the first frame of a tick at once and coalesces the rest into one write, in order', async () => {
     const s = serverSide();
     const writes: number[] = [];
     const write = s.local.write.bind(s.local);
@@ -147,12 +147,55 @@ describe('sending', () => {
     }) as typeof s.local.write;
     const done: number[] = [];
     for (let i = 0; i < 100; i++) s.ws.send(`m${i % 10}`, () => done.push(i));
-    expect(s.ws.bufferedAmount).toBe(400);
+    // The first went to the socket before send() returned (nothing of this connection's waited).
+    expect(writes).toEqual([4]);
+    expect(s.ws.bufferedAmount).toBe(396);
     await tick();
-    expect(writes).toEqual([400]);
-    expect(done.length).toBe(100);
+    expect(writes).toEqual([4, 396]);
+    expect(done).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(s.wire.bytes().subarray(0, 8).toString('hex')).toBe('81026d3081026d31');
     expect(s.ws.bufferedAmount).toBe(0);
+    // A later tick writes at once again.
+    s.ws.send('x');
+    expect(writes).toEqual([4, 396, 3]);
+  });
+
+  it('batches the replies to one read into one write at the end of that read (no tick waited for)', async () => {
+    const s = serverSide();
+    const writes: string[] = [];
+    const write = s.local.write.bind(s.local);
+    s.local.write = ((chunk: Buffer, ...rest: unknown[]) => {
+      writes.push(chunk.toString('hex'));
+      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof s.local.write;
+    s.ws.on('message', (data) => s.ws.send(data, { binary: false }));
+    await tick(); // the socket is flowing from here: a push emits 'data' synchronously
+    // Three text messages in one chunk.
+    s.local.push(
+      Buffer.concat([
+        fromClient(OPCODE.TEXT, 'a'),
+        fromClient(OPCODE.TEXT, 'b'),
+        fromClient(OPCODE.TEXT, 'c'),
+      ]),
+    );
+    expect(writes).toEqual(['810161810162810163']);
+    expect(s.ws.bufferedAmount).toBe(0);
+  });
+
+  it('drops a send into the closing window (socket ended, its close not come yet) without a socket error', async () => {
+    // A send written at once must check the socket first: writing to an ended socket is
+    // ERR_STREAM_WRITE_AFTER_END, an 'error' on the socket that destroys it.
+    const s = serverSide();
+    const socketErrors: string[] = [];
+    s.local.on('error', (e) => socketErrors.push((e as { code?: string }).code ?? e.message));
+    s.local.end();
+    expect(s.ws.readyState).toBe(WebSocket.OPEN);
+    const err = await new Promise<Error | undefined>((r) => s.ws.send('late', r));
+    s.ws.send('later, no callback');
+    await tick();
+    expect(err?.message).toBe('the socket is closed');
+    expect(socketErrors).toEqual([]);
+    expect(s.events).toEqual([]);
   });
 
   it('sends binary from Buffer, ArrayBuffer and views', async () => {

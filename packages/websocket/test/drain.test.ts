@@ -16,7 +16,9 @@ afterEach(async () => {
 });
 
 describe("'drain'", () => {
-  it('fires after a small send, once its frame is written (the socket never pushed back)', async () => {
+  it('owes no drain for a send written at once that the socket took whole', async () => {
+    // The first frame of a tick on a connection with nothing waiting goes to the socket before send()
+    // returns (sender.ts): bufferedAmount never rose above 0, so no 'drain' is owed.
     const [local, remote] = duplexPair();
     const ws = new WebSocket(null);
     ws._attach(local, Buffer.alloc(0), { isServer: true, limits: resolveLimits({}), deflate: null });
@@ -24,10 +26,47 @@ describe("'drain'", () => {
     let drains = 0;
     ws.on('drain', () => drains++);
     ws.send('hello');
+    expect(ws.bufferedAmount).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(wire.bytes().toString('hex')).toBe('810568656c6c6f');
+    expect(drains).toBe(0);
+  });
+
+  it('fires after a small send that waited for the flush tick, once its frame is written', async () => {
+    const [local, remote] = duplexPair();
+    const ws = new WebSocket(null);
+    ws._attach(local, Buffer.alloc(0), { isServer: true, limits: resolveLimits({}), deflate: null });
+    const wire = collect(remote);
+    let drains = 0;
+    ws.on('drain', () => drains++);
+    ws.send('a'); // written at once
+    ws.send('hello'); // the same tick: waits for the flush tick
     expect(ws.bufferedAmount).toBe(7);
     await once(ws, 'drain');
     expect(ws.bufferedAmount).toBe(0);
-    expect(wire.bytes().toString('hex')).toBe('810568656c6c6f');
+    expect(wire.bytes().toString('hex')).toBe('810161810568656c6c6f');
+    expect(drains).toBe(1);
+  });
+
+  it("fires after a reply sent while a read is handled, once the read's frames are written", async () => {
+    const [local, remote] = duplexPair();
+    const ws = new WebSocket(null);
+    ws._attach(local, Buffer.alloc(0), { isServer: true, limits: resolveLimits({}), deflate: null });
+    const wire = collect(remote);
+    let drains = 0;
+    let during = -1;
+    ws.on('drain', () => drains++);
+    ws.on('message', (data) => {
+      ws.send(data, { binary: false });
+      during = ws.bufferedAmount; // waits for the end of the read
+    });
+    // "hi", masked with key 00000000 (RFC 6455 5.3: a zero key leaves the payload as it is).
+    const drained = once(ws, 'drain');
+    remote.write(Buffer.from('81820000000068690000', 'hex').subarray(0, 8));
+    await drained;
+    expect(during).toBe(4);
+    expect(ws.bufferedAmount).toBe(0);
+    expect(wire.bytes().toString('hex')).toBe('81026869');
     expect(drains).toBe(1);
   });
 

@@ -229,3 +229,85 @@ describe('Receiver: compressed messages', () => {
     expect(events).toEqual([['error', 'WS_ERR_INFLATE_FAILED', 1007]]);
   });
 });
+
+describe('Receiver: whole small frames read straight from the chunk (fast path)', () => {
+  it('delivers several whole frames of one chunk, then hands a cut-off frame to the state machine', () => {
+    const { receiver, events } = make(true);
+    const tail = masked(OPCODE.TEXT, 'tail');
+    receiver.write(
+      Buffer.concat([masked(OPCODE.TEXT, 'a'), masked(OPCODE.BINARY, hex('0102')), tail.subarray(0, 3)]),
+    );
+    expect(events).toEqual([
+      ['message', 'a', false],
+      ['message', '0102', true],
+    ]);
+    receiver.write(tail.subarray(3));
+    expect(events.at(-1)).toEqual(['message', 'tail', false]);
+  });
+
+  it('leaves control frames, fragments and 126-byte payloads to the state machine, in order', () => {
+    const { receiver, events } = make(true);
+    receiver.write(
+      Buffer.concat([
+        masked(OPCODE.TEXT, 'x'),
+        masked(OPCODE.PING, 'p'),
+        masked(OPCODE.TEXT, 'y'),
+        masked(OPCODE.TEXT, 'fr', false),
+        masked(OPCODE.CONTINUATION, 'ag'),
+        masked(OPCODE.TEXT, 'z'.repeat(126)),
+        masked(OPCODE.TEXT, 'w'),
+      ]),
+    );
+    expect(events).toEqual([
+      ['message', 'x', false],
+      ['ping', Buffer.from('p').toString('hex')],
+      ['message', 'y', false],
+      ['message', 'frag', false],
+      ['message', 'z'.repeat(126), false],
+      ['message', 'w', false],
+    ]);
+  });
+
+  it('fails 1007 on invalid UTF-8, 1009 over maxPayload, 1002 unmasked, and reads nothing after', () => {
+    const cases: Array<[Buffer, Partial<ReceiverLimits>, string, number]> = [
+      [masked(OPCODE.TEXT, hex('c3')), {}, 'WS_ERR_INVALID_UTF8', 1007],
+      [masked(OPCODE.TEXT, 'abc'), { maxPayload: 2 }, 'WS_ERR_MESSAGE_TOO_BIG', 1009],
+      [encodeFrame(OPCODE.TEXT, 'abc'), {}, 'WS_ERR_EXPECTED_MASK', 1002],
+    ];
+    for (const [frame, limits, code, closeCode] of cases) {
+      const { receiver, events } = make(true, limits);
+      receiver.write(Buffer.concat([masked(OPCODE.TEXT, 'ok'), frame, masked(OPCODE.TEXT, 'after')]));
+      expect(events).toEqual([
+        ['message', 'ok', false],
+        ['error', code, closeCode],
+      ]);
+    }
+  });
+
+  it('keeps bytes a handler writes meanwhile behind the rest of the chunk', () => {
+    const events: string[] = [];
+    let nested = true;
+    const receiver: Receiver = new Receiver(
+      {
+        onMessage: (data) => {
+          events.push(data.toString());
+          if (nested) {
+            nested = false;
+            receiver.write(masked(OPCODE.TEXT, 'nested'));
+          }
+        },
+        onPing: () => {},
+        onPong: () => {},
+        onClose: () => {},
+        onError: (err) => events.push(err.code),
+      },
+      true,
+      LIMITS,
+    );
+    receiver.write(
+      Buffer.concat([masked(OPCODE.TEXT, 'one'), masked(OPCODE.TEXT, 'two'), masked(OPCODE.TEXT, 'three')]),
+    );
+    // 'nested' was written while 'one' was delivered: its bytes follow the whole first chunk.
+    expect(events).toEqual(['one', 'two', 'three', 'nested']);
+  });
+});

@@ -338,7 +338,8 @@ describe('backpressure', () => {
     const chunk = Buffer.alloc(1024 * 1024, 1);
     let written = 0;
     for (let i = 0; i < 32; i++) ws.send(chunk, (err) => (err ? undefined : written++));
-    expect(ws.bufferedAmount).toBeGreaterThanOrEqual(32 * chunk.length);
+    // The first frame went to the socket at once and the kernel took some of it; the rest waits.
+    expect(ws.bufferedAmount).toBeGreaterThanOrEqual(31 * chunk.length);
     await new Promise((r) => setTimeout(r, 50));
     expect(ws.bufferedAmount).toBeGreaterThan(0); // the kernel cannot take 32 MiB from a paused reader
     const drained = once(ws, 'drain');
