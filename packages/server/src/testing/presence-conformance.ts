@@ -2,9 +2,7 @@
 // expired clients told to the sink. Part of engineConformance (every engine runs it).
 
 import { describe, expect, it, vi } from 'vitest';
-import type { ConformanceContext } from './engine-conformance.js';
-
-const FAKE = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] } as const;
+import { type ConformanceContext, useEngineFakeTimers } from './conformance-context.js';
 
 export function presenceConformance(ctx: ConformanceContext): void {
   describe('presence', () => {
@@ -75,7 +73,7 @@ export function presenceConformance(ctx: ConformanceContext): void {
     });
 
     it('an expired client leaves within maxInterval + sweepInterval', async () => {
-      vi.useFakeTimers({ toFake: [...FAKE.toFake] });
+      useEngineFakeTimers();
       const engine = await ctx.make({ maxInterval: 1000, sweepInterval: 100 });
       const a = await engine.createClient();
       await engine.presenceJoin('/e', a);
