@@ -4,20 +4,12 @@
 // Usage (spawned by the harness): server-child.ts <faye|pushwire|pushwire-history|socketio>
 // (pushwire-history: history on the rooms)
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { writeHeapSnapshot } from 'node:v8';
-import { measureMemory, serveParent } from '../lib/proc.js';
+import { closeHttp, listenLocal, type RunningServer, serveServer } from '../lib/server-child.js';
 import { SOCKETIO_PATH } from './raw-socketio.js';
 
 const PATH = '/bayeux';
 
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-async function startFaye(): Promise<{ port: number; close: () => Promise<void> }> {
+async function startFaye(): Promise<RunningServer> {
   // faye ships no types; the NodeAdapter surface used here is attach() and close().
   const faye = (await import('faye')) as unknown as {
     default: { NodeAdapter: new (o: { mount: string; timeout: number }) => { attach(s: Server): void } };
@@ -25,33 +17,23 @@ async function startFaye(): Promise<{ port: number; close: () => Promise<void> }
   const bayeux = new faye.default.NodeAdapter({ mount: PATH, timeout: 25 });
   const server = createServer();
   bayeux.attach(server);
-  const port = await listen(server);
-  return {
-    port,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { port: await listenLocal(server), close: () => closeHttp(server) };
 }
 
-async function startPushwire(history = false): Promise<{ port: number; close: () => Promise<void> }> {
+async function startPushwire(history = false): Promise<RunningServer> {
   const { startPushwireBayeux } = await import('./pushwire-server.js');
   const server = createServer();
   const detach = await startPushwireBayeux(server, PATH, history);
-  const port = await listen(server);
   return {
-    port,
+    port: await listenLocal(server),
     close: async () => {
       await detach();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeHttp(server);
     },
   };
 }
 
-async function startSocketIo(): Promise<{ port: number; close: () => Promise<void> }> {
+async function startSocketIo(): Promise<RunningServer> {
   const { Server: Io } = await import('socket.io');
   const server = createServer();
   // Both transports allowed; the generator picks one per run (no upgrade). Ping interval as Faye/ours
@@ -71,9 +53,8 @@ async function startSocketIo(): Promise<{ port: number; close: () => Promise<voi
       io.to(room).emit('chat', data);
     });
   });
-  const port = await listen(server);
   return {
-    port,
+    port: await listenLocal(server),
     close: () =>
       new Promise((resolve) => {
         void io.close(() => resolve());
@@ -93,19 +74,4 @@ const server =
         : null;
 if (!server) throw new Error(`unknown server ${impl}`);
 
-serveParent(
-  {
-    cpu: () => process.cpuUsage(),
-    /** Writes a heap snapshot into `dir` (BENCH_SNAPSHOT); summarise it with bench/heap-summary.ts. */
-    snapshot: (args: { dir: string; label: string }) => {
-      measureMemory();
-      return { file: writeHeapSnapshot(join(args.dir, `${args.label}-${process.pid}.heapsnapshot`)) };
-    },
-    mem: () => measureMemory(),
-    close: async () => {
-      await server.close();
-      return {};
-    },
-  },
-  { port: server.port, path: impl === 'socketio' ? SOCKETIO_PATH : PATH },
-);
+serveServer(server, { path: impl === 'socketio' ? SOCKETIO_PATH : PATH });

@@ -3,20 +3,14 @@
 // NodeAdapter with the faye-redis engine. Nodes of one run share one redis-server and one key prefix.
 // Usage (spawned by the harness): node-child.ts <pushwire|faye> <redis port> <prefix>
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { measureMemory, serveParent } from '../lib/proc.js';
+import { closeHttp, listenLocal, type RunningServer, serveServer } from '../lib/server-child.js';
 
 const PATH = '/bayeux';
 const [impl, portArg, prefix = 'bench'] = process.argv.slice(2);
 const redisPort = Number(portArg);
 if (!Number.isInteger(redisPort) || redisPort <= 0) throw new Error(`bad redis port ${portArg}`);
 
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-async function startPushwire(): Promise<{ port: number; close: () => Promise<void> }> {
+async function startPushwire(): Promise<RunningServer> {
   const { createBayeuxServer } = await import('@pushwire/server');
   const { createRedisEngine } = await import('@pushwire/redis');
   const engine = await createRedisEngine({ url: `redis://127.0.0.1:${redisPort}`, prefix });
@@ -24,19 +18,17 @@ async function startPushwire(): Promise<{ port: number; close: () => Promise<voi
   const bayeux = createBayeuxServer({ mount: PATH, timeout: 25_000, engine });
   const server = createServer();
   bayeux.attach(server);
-  const port = await listen(server);
   return {
-    port,
+    port: await listenLocal(server),
     close: async () => {
       await bayeux.close();
       await engine.close(); // the server does not close an engine it was given
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeHttp(server);
     },
   };
 }
 
-async function startFaye(): Promise<{ port: number; close: () => Promise<void> }> {
+async function startFaye(): Promise<RunningServer> {
   // faye and faye-redis ship no types; the surface used is NodeAdapter({mount, timeout, engine}), attach
   // and close. faye-redis 0.2.0 is pinned to node-redis 3 by the root package.json `overrides` (it was
   // written for that callback API; a modern node-redis would break it).
@@ -62,29 +54,16 @@ async function startFaye(): Promise<{ port: number; close: () => Promise<void> }
   });
   const server = createServer();
   bayeux.attach(server);
-  const port = await listen(server);
   return {
-    port,
-    close: () =>
-      new Promise((resolve) => {
-        bayeux.close();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    port: await listenLocal(server),
+    close: () => {
+      bayeux.close();
+      return closeHttp(server);
+    },
   };
 }
 
 const node = impl === 'pushwire' ? await startPushwire() : impl === 'faye' ? await startFaye() : null;
 if (!node) throw new Error(`unknown cluster node ${impl}`);
 
-serveParent(
-  {
-    cpu: () => process.cpuUsage(),
-    mem: () => measureMemory(),
-    close: async () => {
-      await node.close();
-      return {};
-    },
-  },
-  { port: node.port, path: PATH },
-);
+serveServer(node, { path: PATH });

@@ -3,9 +3,10 @@
 // persistence, bounded in memory, killed when the run ends or the harness exits.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseProcessStat, USER_HZ } from '../lib/cpu-share.js';
+import { freePort } from '../lib/free-port.js';
 
 export const REDIS_SERVER = process.env.BENCH_REDIS_SERVER ?? '/usr/bin/redis-server';
 /** Memory the bench's Redis may use: a run stores at most a few MB (1,000 clients, bounded queues). */
@@ -41,19 +42,6 @@ function guard(): void {
 function unguard(): void {
   if (live.size !== 0) return;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(sig, onSignal);
-}
-
-/** A port the kernel just handed out on 127.0.0.1 (closed again: redis-server binds it right after). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', resolve);
-  });
-  const addr = srv.address();
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  if (!addr || typeof addr === 'string') throw new Error('no port');
-  return addr.port;
 }
 
 /** True when a PING on `port` gets +PONG within 1 s. */

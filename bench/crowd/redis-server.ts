@@ -3,10 +3,10 @@
 // through `redis-cli` (bounded by a timeout), so the harness needs no Redis client of its own.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../lib/free-port.js';
 import { infoField } from './plan.js';
 
 /** Ms redis-server may take to answer PING after it was started. */
@@ -23,18 +23,6 @@ export interface BenchRedis {
   /** INFO memory `used_memory` (bytes). */
   usedMemory(): Promise<number>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', resolve);
-  });
-  const addr = srv.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 function cli(port: number, args: string[]): Promise<string> {

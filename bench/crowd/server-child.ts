@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { measureMemory, serveParent } from '../lib/proc.js';
+import { closeHttp, listenLocal } from '../lib/server-child.js';
 import { monoMs } from '../lib/stats.js';
 import { parseOpenFilesLimit } from './plan.js';
 
@@ -53,15 +54,13 @@ async function startBayeux(
   });
   const http = createServer();
   bayeux.attach(http);
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', 4096, resolve));
   return {
-    port: (http.address() as AddressInfo).port,
+    port: await listenLocal(http, 4096),
     connections: () => bayeux.connections,
     close: async () => {
       await bayeux.close();
       await engine.close();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await closeHttp(http);
     },
   };
 }

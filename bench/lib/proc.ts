@@ -146,7 +146,7 @@ export async function startChild(
   };
 }
 
-type Handler = (args: never) => unknown;
+export type Handler = (args: never) => unknown;
 
 /** Child side: announces `info` as ready and answers the parent's commands with `handlers`. */
 export function serveParent(handlers: Record<string, Handler>, info: unknown = {}): void {

@@ -3,20 +3,16 @@
 // Usage (spawned by the harness): server-child.ts <ws|pushwire>
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { join } from 'node:path';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { writeHeapSnapshot } from 'node:v8';
-import { measureMemory, serveParent } from '../lib/proc.js';
+import { closeHttp, listenLocal, type RunningServer, serveServer } from '../lib/server-child.js';
 import { monoMs } from '../lib/stats.js';
 
 /** The little the bench needs from a server, so both implementations are driven identically. */
-interface ServerUnderTest {
-  port: number;
+interface ServerUnderTest extends RunningServer {
   clientCount(): number;
   /** Sends the same bytes to every connected client (binary message). */
   broadcast(data: Buffer): void;
-  close(): Promise<void>;
 }
 
 async function startWs(): Promise<ServerUnderTest> {
@@ -98,9 +94,8 @@ async function startBare(): Promise<ServerUnderTest> {
     socket.on('error', () => {});
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   return {
-    port: (http.address() as AddressInfo).port,
+    port: await listenLocal(http),
     clientCount: () => sockets.size,
     broadcast(data) {
       // Payloads under 126 bytes: a 2-byte header (RFC 6455 5.2), binary, FIN.
@@ -109,7 +104,7 @@ async function startBare(): Promise<ServerUnderTest> {
     },
     close: async () => {
       for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await closeHttp(http);
     },
   };
 }
@@ -125,15 +120,10 @@ const server =
         : null;
 if (!server) throw new Error(`unknown server ${impl}`);
 
-serveParent(
+serveServer(
+  server,
+  {},
   {
-    cpu: () => process.cpuUsage(),
-    /** Writes a heap snapshot into `dir` (BENCH_SNAPSHOT); summarise it with bench/heap-summary.ts. */
-    snapshot: (args: { dir: string; label: string }) => {
-      measureMemory();
-      return { file: writeHeapSnapshot(join(args.dir, `${args.label}-${process.pid}.heapsnapshot`)) };
-    },
-    mem: () => ({ ...measureMemory(), clients: server.clientCount() }),
     /**
      * Broadcasts `count` messages of `size` bytes. Returns monotonic times: t0 before the loop, t1 once
      * the loop and any writes it deferred to the next tick are done (the server's own share of the work).
@@ -148,10 +138,6 @@ serveParent(
       const cpu = process.cpuUsage(cpu0);
       return { t0, t1, cpuMs: (cpu.user + cpu.system) / 1000, clients: server.clientCount() };
     },
-    close: async () => {
-      await server.close();
-      return {};
-    },
   },
-  { port: server.port },
+  () => ({ clients: server.clientCount() }),
 );

@@ -42,22 +42,40 @@ export function browserBundle(format: BundleFormat = 'iife'): Promise<string> {
   return promise;
 }
 
+/**
+ * The esbuild options every browser build of the project shares (this bundle, the demo's page scripts):
+ * in memory, for `platform: 'browser'` at ES2022, workspace packages resolved to their TypeScript sources
+ * (the `pushwire-source` export condition). A fresh object each call: esbuild may keep what it is given.
+ */
+export function browserBuildOptions(): {
+  bundle: true;
+  write: false;
+  platform: 'browser';
+  target: string[];
+  sourcemap: false;
+  conditions: string[];
+  logLevel: 'silent';
+} {
+  return {
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    target: ['es2022'],
+    sourcemap: false,
+    conditions: ['pushwire-source'],
+    logLevel: 'silent',
+  };
+}
+
 /** Builds the bundle with esbuild (in memory). */
 export async function buildBrowserBundle(format: BundleFormat, minify = false): Promise<string> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
+    ...browserBuildOptions(),
     entryPoints: [ENTRY],
-    bundle: true,
-    write: false,
     format,
     globalName: format === 'iife' ? 'Pushwire' : undefined,
-    platform: 'browser',
-    target: ['es2022'],
     minify,
-    sourcemap: false,
-    // Resolve workspace packages to their TypeScript sources (the `pushwire-source` export condition).
-    conditions: ['pushwire-source'],
-    logLevel: 'silent',
     plugins: [
       {
         name: 'pushwire-browser-only',

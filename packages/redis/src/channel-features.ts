@@ -122,18 +122,12 @@ export class ChannelFeatures {
           k.historyList(channel),
           k.queue(clientId),
         ],
+        // SUBSCRIBE_HISTORY's ARGV 4-13 are READ_HISTORY's ARGV.
         args: [
           channel,
           o.maxSubscriptions,
           o.keyTtl,
-          newEpoch(),
-          Date.now(),
-          limits.size,
-          limits.ttl,
-          limits.maxBytes,
-          limits.maxRecovery,
-          this.#historyKeep(limits),
-          ...queryArgs(query),
+          ...this.#readArgs(query, limits),
           o.maxQueue,
           o.maxQueueBytes,
           clientId,
@@ -166,7 +160,7 @@ export class ChannelFeatures {
     return { position: { offset: last, epoch }, messages, complete: complete === 1 };
   }
 
-  /** READ_HISTORY's arguments. */
+  /** READ_HISTORY's arguments (SUBSCRIBE_HISTORY's and the Cluster's read too). */
   #readArgs(query: HistoryQuery | undefined, limits: HistoryLimits): (string | number)[] {
     return [
       newEpoch(),

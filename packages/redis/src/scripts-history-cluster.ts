@@ -15,15 +15,9 @@ import { HISTORY_FN } from './scripts-history.js';
 export const APPEND_HISTORY: LuaScript = lua(
   'append-history',
   `${HISTORY_FN}
-local epoch = hopen(KEYS[1], KEYS[2], ARGV[1], ARGV[6])
-local offset = redis.call('HINCRBY', KEYS[1], 'last', 1)
--- encodePosition byte for byte; epochs are hex made by the engine (no JSON escaping needed).
-local text = ARGV[7] .. '{"offset":' .. string.format('%d', offset) .. ',"epoch":"' .. epoch .. '"}' .. ARGV[8]
-redis.call('RPUSH', KEYS[2], ARGV[2] .. ' ' .. text)
-redis.call('HINCRBY', KEYS[1], 'bytes', #text)
-htrim(KEYS[1], KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[2]))
-redis.call('PEXPIRE', KEYS[1], ARGV[6])
-redis.call('PEXPIRE', KEYS[2], ARGV[6])
+-- ARGV 1-8 as PUBLISH_HISTORY's: newEpoch, now, size, ttl, maxBytes, keep, head, tail.
+local offset, epoch, text = happend(KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]),
+  tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7], ARGV[8])
 return {offset, epoch, text}`,
 );
 

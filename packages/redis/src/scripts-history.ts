@@ -69,6 +69,21 @@ local function hread(meta, list, len, kind, qa, qepoch, maxRecovery, epoch)
     end
   end
   return last, msgs, complete
+end
+-- Assigns the channel's next offset, appends the text with its position and trims: the history half of a
+-- publish, the same on one server (PUBLISH_HISTORY) and on a Cluster (APPEND_HISTORY). now is ARGV text:
+-- the entry keeps the ms exactly as the engine sent them.
+local function happend(meta, list, newEpoch, now, size, ttl, maxBytes, keep, head, tail)
+  local epoch = hopen(meta, list, newEpoch, keep)
+  local offset = redis.call('HINCRBY', meta, 'last', 1)
+  -- encodePosition byte for byte; epochs are hex made by the engine (no JSON escaping needed).
+  local text = head .. '{"offset":' .. string.format('%d', offset) .. ',"epoch":"' .. epoch .. '"}' .. tail
+  redis.call('RPUSH', list, now .. ' ' .. text)
+  redis.call('HINCRBY', meta, 'bytes', #text)
+  htrim(meta, list, size, ttl, maxBytes, tonumber(now))
+  redis.call('PEXPIRE', meta, keep)
+  redis.call('PEXPIRE', list, keep)
+  return offset, epoch, text
 end`;
 
 /**
@@ -80,15 +95,9 @@ export const PUBLISH_HISTORY: LuaScript = lua(
   'publish-history',
   `${ENQUEUE_FN}
 ${HISTORY_FN}
-local epoch = hopen(KEYS[1], KEYS[2], ARGV[1], ARGV[6])
-local offset = redis.call('HINCRBY', KEYS[1], 'last', 1)
--- encodePosition byte for byte; epochs are hex made by the engine (no JSON escaping needed).
-local text = ARGV[7] .. '{"offset":' .. string.format('%d', offset) .. ',"epoch":"' .. epoch .. '"}' .. ARGV[8]
-redis.call('RPUSH', KEYS[2], ARGV[2] .. ' ' .. text)
-redis.call('HINCRBY', KEYS[1], 'bytes', #text)
-htrim(KEYS[1], KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[2]))
-redis.call('PEXPIRE', KEYS[1], ARGV[6])
-redis.call('PEXPIRE', KEYS[2], ARGV[6])
+-- ARGV 1-8: newEpoch, now, size, ttl, maxBytes, keep, head, tail (APPEND_HISTORY's too).
+local offset, epoch, text = happend(KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]),
+  tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7], ARGV[8])
 -- The recipients are read HERE, in the same atomic step: a subscribeHistory cannot slip in between.
 local seen, ids = {}, {}
 for i = 4, #KEYS do

@@ -3,33 +3,16 @@
 // in bursts (short polling: all the ticks of one interval in one poll) there is nothing to interpolate
 // between bursts, the players freeze and then jump, and the page says why.
 
-import {
-  type BayeuxTechnique,
-  CHANNELS,
-  type GamePlayer,
-  type GameState,
-  type GameWelcome,
-} from '../shared/protocol.js';
+import { CHANNELS, type GamePlayer, type GameState, type GameWelcome } from '../shared/protocol.js';
 import { byId, h } from './common/dom.js';
-import {
-  connectBayeux,
-  createMeter,
-  params,
-  reason,
-  renderSwitcher,
-  techniqueFromUrl,
-} from './common/page.js';
+import { params, reason, startBayeuxPage } from './common/page.js';
 
-const TECHNIQUES: BayeuxTechnique[] = ['websocket', 'long-polling', 'callback-polling', 'short-polling'];
 const INTERP_DELAY_MS = 100;
 const BUFFER = 80;
 /** A gap between state arrivals above this is a stutter. */
 const STUTTER_GAP_MS = 250;
 
-const technique = techniqueFromUrl(TECHNIQUES) as BayeuxTechnique;
-renderSwitcher(technique, TECHNIQUES);
-const meter = createMeter(technique);
-const client = connectBayeux(technique, meter);
+const { technique, client } = startBayeuxPage();
 
 const canvas = byId<HTMLCanvasElement>('field');
 const ctx = canvas.getContext('2d')!;

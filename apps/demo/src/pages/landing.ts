@@ -3,7 +3,7 @@
 
 import { CHANNELS, type Technique } from '../shared/protocol.js';
 import { byId, h } from './common/dom.js';
-import { connectBayeux, createMeter, renderSwitcher, techniqueFromUrl } from './common/page.js';
+import { startBayeuxPage } from './common/page.js';
 
 interface Card {
   name: string;
@@ -78,7 +78,7 @@ const DEMOS: [href: string, glyph: string, color: string, title: string, text: s
   ['/game', '★', '#f3a712', 'Game', 'A 20 Hz multiplayer world. Watch short polling stutter.'],
 ];
 
-const technique = techniqueFromUrl(['websocket', 'long-polling', 'callback-polling', 'short-polling']);
+const { technique, client } = startBayeuxPage();
 
 byId('techniques').replaceChildren(
   ...CARDS.map((c) =>
@@ -131,9 +131,6 @@ byId('demos').replaceChildren(
   ),
 );
 
-renderSwitcher(technique, ['websocket', 'long-polling', 'callback-polling', 'short-polling']);
-const meter = createMeter(technique);
-const client = connectBayeux(technique as Exclude<Technique, 'raw-websocket'>, meter);
 const clock = byId('clock');
 client.subscribe(CHANNELS.clock, (data) => {
   const t = (data as { t?: unknown }).t;

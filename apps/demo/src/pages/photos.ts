@@ -2,20 +2,16 @@
 // the server checks the bytes and pushes the photo to every viewer on /photos/new; a late joiner gets the
 // last few from /service/photos/recent.
 
-import { type BayeuxTechnique, CHANNELS, PATHS, type Photo } from '../shared/protocol.js';
+import { CHANNELS, PATHS, type Photo } from '../shared/protocol.js';
 import { byId, h, timeOf } from './common/dom.js';
 import { formatBytes } from './common/meter.js';
-import { connectBayeux, createMeter, reason, renderSwitcher, techniqueFromUrl } from './common/page.js';
+import { reason, startBayeuxPage } from './common/page.js';
 
-const TECHNIQUES: BayeuxTechnique[] = ['websocket', 'long-polling', 'callback-polling', 'short-polling'];
 /** Longest side of the thumbnail made before upload. */
 const THUMB_SIZE = 320;
 const SHOWN = 24;
 
-const technique = techniqueFromUrl(TECHNIQUES) as BayeuxTechnique;
-renderSwitcher(technique, TECHNIQUES);
-const meter = createMeter(technique);
-const client = connectBayeux(technique, meter);
+const { meter, client } = startBayeuxPage();
 
 const gallery = byId('gallery');
 const status = byId('upload-status');

@@ -2,33 +2,15 @@
 // piece starting where the last ended so the line is continuous; a late joiner asks for the current drawing
 // (/service/whiteboard/state) after subscribing, and pieces are merged by id.
 
-import {
-  type BayeuxTechnique,
-  type BoardEvent,
-  CHANNELS,
-  isBoardClear,
-  PALETTE,
-  type Stroke,
-} from '../shared/protocol.js';
+import { type BoardEvent, CHANNELS, isBoardClear, PALETTE, type Stroke } from '../shared/protocol.js';
 import { byId, h } from './common/dom.js';
-import {
-  connectBayeux,
-  createMeter,
-  randomId,
-  reason,
-  renderSwitcher,
-  techniqueFromUrl,
-} from './common/page.js';
+import { randomId, reason, startBayeuxPage } from './common/page.js';
 
-const TECHNIQUES: BayeuxTechnique[] = ['websocket', 'long-polling', 'callback-polling', 'short-polling'];
 const PIECE_MS = 60;
 const MAX_PIECE_POINTS = 120;
 const WIDTHS = [3, 8, 18] as const;
 
-const technique = techniqueFromUrl(TECHNIQUES) as BayeuxTechnique;
-renderSwitcher(technique, TECHNIQUES);
-const meter = createMeter(technique);
-const client = connectBayeux(technique, meter);
+const { client } = startBayeuxPage();
 
 const canvas = byId<HTMLCanvasElement>('board');
 const ctx = canvas.getContext('2d')!;

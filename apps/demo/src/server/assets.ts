@@ -4,6 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { browserBuildOptions } from '@pushwire/client/bundle';
 
 /** Page scripts by name (served at /assets/<name>.js). */
 export const BUNDLES = ['landing', 'chat', 'whiteboard', 'photos', 'game'] as const;
@@ -24,18 +25,12 @@ function entry(name: BundleName): string {
 export async function buildPageBundles(minify = true): Promise<Map<BundleName, string>> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
+    // Pages use the client served at /pushwire.js (global `Pushwire`); they import only its types.
+    ...browserBuildOptions(),
     entryPoints: Object.fromEntries(BUNDLES.map((name) => [name, entry(name)])),
-    bundle: true,
-    write: false,
     outdir: BUILT_ASSETS_DIR,
     format: 'esm',
-    platform: 'browser',
-    target: ['es2022'],
     minify,
-    sourcemap: false,
-    // Pages use the client served at /pushwire.js (global `Pushwire`); they import only its types.
-    conditions: ['pushwire-source'],
-    logLevel: 'silent',
   });
   const out = new Map<BundleName, string>();
   for (const file of result.outputFiles) {

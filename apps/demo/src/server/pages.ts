@@ -1,4 +1,5 @@
-// Static pages: the HTML shells (public/*.html), the stylesheet, and the page scripts. Every page response
+// Static pages: public/layout.html (head, navigation, meter) around each page's <main> (public/*.html),
+// the stylesheet, and the page scripts. Every page response
 // carries a Content-Security-Policy that allows scripts from this origin only (the JSON-P transport loads
 // its scripts from /bayeux, same origin), so even a missed escape could not run injected markup's script.
 
@@ -6,14 +7,49 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BUNDLES, type BundleName, PUBLIC_DIR } from './assets.js';
 
-/** Page paths (deep links keep their query) -> HTML file in public/. */
-export const PAGES: Record<string, string> = {
-  '/': 'index.html',
-  '/chat': 'chat.html',
-  '/whiteboard': 'whiteboard.html',
-  '/photos': 'photos.html',
-  '/game': 'game.html',
+interface PageEntry {
+  /** Its <main> in public/. */
+  file: string;
+  /** `data-page`, and the page script served at /assets/<bundle>.js. */
+  bundle: BundleName;
+  title: string;
+  /** Its label in the navigation. */
+  label: string;
+}
+
+/** Page paths (deep links keep their query), in navigation order. */
+export const PAGES: Record<string, PageEntry> = {
+  '/': { file: 'index.html', bundle: 'landing', title: 'pushwire: four ways to push', label: 'Home' },
+  '/chat': { file: 'chat.html', bundle: 'chat', title: 'Chat · pushwire demo', label: 'Chat' },
+  '/whiteboard': {
+    file: 'whiteboard.html',
+    bundle: 'whiteboard',
+    title: 'Whiteboard · pushwire demo',
+    label: 'Whiteboard',
+  },
+  '/photos': { file: 'photos.html', bundle: 'photos', title: 'Photos · pushwire demo', label: 'Photos' },
+  '/game': { file: 'game.html', bundle: 'game', title: 'Game · pushwire demo', label: 'Game' },
 };
+
+/**
+ * One page's HTML: the layout with its title, script, navigation (the current page marked) and <main>.
+ * Every value is a constant of this file, not input: nothing here needs escaping.
+ */
+export function renderPage(layout: string, path: string, main: string): string {
+  const page = PAGES[path];
+  if (page === undefined) throw new Error(`pushwire demo: no page ${path}`);
+  const nav = Object.entries(PAGES)
+    .map(
+      ([href, p]) => `        <a href="${href}"${href === path ? ' aria-current="page"' : ''}>${p.label}</a>`,
+    )
+    .join('\n');
+  // Functions as replacements: a `$` in the page's markup stays as written.
+  return layout
+    .replace('{{title}}', () => page.title)
+    .replaceAll('{{page}}', () => page.bundle)
+    .replace('{{nav}}', () => nav)
+    .replace('{{main}}', () => main.replace(/\n$/, ''));
+}
 
 const FILES: Record<string, readonly [file: string, type: string]> = {
   '/style.css': ['style.css', 'text/css; charset=utf-8'],
@@ -30,11 +66,10 @@ export class PageSite {
   /** `mount` (checked by resolveDemoOptions: safe in an attribute) tells the pages where Bayeux is. */
   static async load(bundles: Map<BundleName, string>, mount: string): Promise<PageSite> {
     const site = new PageSite();
-    for (const [path, file] of Object.entries(PAGES)) {
-      const html = (await readFile(`${PUBLIC_DIR}${file}`, 'utf8')).replace(
-        'data-bayeux="/bayeux"',
-        `data-bayeux="${mount}"`,
-      );
+    const layout = await readFile(`${PUBLIC_DIR}layout.html`, 'utf8');
+    for (const [path, { file }] of Object.entries(PAGES)) {
+      const main = await readFile(`${PUBLIC_DIR}${file}`, 'utf8');
+      const html = renderPage(layout, path, main).replace('data-bayeux="/bayeux"', `data-bayeux="${mount}"`);
       site.#files.set(path, [Buffer.from(html), 'text/html; charset=utf-8']);
     }
     for (const [path, [file, type]] of Object.entries(FILES)) {

@@ -13,6 +13,10 @@ export const TECHNIQUES = [
 ] as const;
 export type Technique = (typeof TECHNIQUES)[number];
 export type BayeuxTechnique = Exclude<Technique, 'raw-websocket'>;
+/** The techniques of a Bayeux-only page (every one but raw WebSocket), in switcher order. */
+export const BAYEUX_TECHNIQUES: readonly BayeuxTechnique[] = TECHNIQUES.filter(
+  (t): t is BayeuxTechnique => t !== 'raw-websocket',
+);
 
 export const TECHNIQUE_LABELS: Record<Technique, string> = {
   websocket: 'Bayeux over WebSocket',

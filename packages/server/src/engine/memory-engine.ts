@@ -1,12 +1,9 @@
-// The in-memory engine: one process, no I/O. Subscriptions are indexed by pattern
-// (Map<pattern, Set<clientId>>), and a publish looks up only the keys `expand(channel)` lists (remembered per name, channel-cache.ts) (exact name,
-// `/*` at the parent, `/**` at every ancestor: O(depth) lookups), never a scan of all clients.
+// The in-memory engine: one process, no I/O. Subscriptions are indexed by pattern (pattern-index.ts), so a
+// publish does O(depth) lookups, never a scan of all clients; clients and their state are memory-client.ts.
 // Liveness is one Map kept in order of last activity (a ping moves the client to the end), so the single
 // sweeper timer stops at the first client that is still fresh: O(expired) per sweep, not O(clients).
 
-import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Message } from '@pushwire/bayeux';
-import { channelExpansions } from '../channel-cache.js';
 import { BrowserHolds } from './browser-holds.js';
 import {
   type CreateClientOptions,
@@ -27,13 +24,15 @@ import {
   type SubscribeResult,
 } from './engine.js';
 import { HistoryStore } from './history-store.js';
+import { appendJournal, type ClientRecord, readJournal, setState, takeState } from './memory-client.js';
+import { engineDestroyChannel, engineDropChannel, engineHistoryEvictChannel } from './memory-diagnostics.js';
 import { checkOptions, type MemoryEngineOptions, newClientId } from './memory-options.js';
 import { MessageQueue } from './message-queue.js';
+import { PatternIndex } from './pattern-index.js';
 import { PresenceStore } from './presence-store.js';
 import { pushUnderPolicy, type QueueDrop, trimUnderPolicy } from './queue-policy.js';
 import {
   hasSubscription,
-  type SubscriptionList,
   subscriptionCount,
   subscriptionPatterns,
   withoutSubscription,
@@ -41,41 +40,15 @@ import {
 } from './subscription-list.js';
 
 export {
+  engineDestroyChannel,
+  engineDropChannel,
+  engineHistoryEvictChannel,
+} from './memory-diagnostics.js';
+export {
   DEFAULT_MAX_HISTORY_BYTES,
   type MemoryEngineOptions,
   resolveEngineOptions,
 } from './memory-options.js';
-
-/**
- * `pushwire:engine:destroy` gets `{ clientId, reason, dropped, bytes }` whenever a client goes away: the
- * messages still queued for it (discarded with it).
- */
-export const engineDestroyChannel = diagnosticsChannel.channel('pushwire:engine:destroy');
-/**
- * `pushwire:engine:history-evict` gets `{ channel, epoch }` when `maxHistoryBytes` takes a channel's whole
- * history (its next recovery says `recovered: false`).
- */
-export const engineHistoryEvictChannel = diagnosticsChannel.channel('pushwire:engine:history-evict');
-/**
- * `pushwire:engine:drop` gets `{ clientId, dropped, bytes, limit }` when drop-oldest discards queued
- * messages (`limit`: 'maxQueue' or 'maxQueueBytes', the bound that was crossed).
- */
-export const engineDropChannel = diagnosticsChannel.channel('pushwire:engine:drop');
-
-/**
- * One client. An idle client is what a push server holds most of, so nothing is allocated before it is
- * needed: its subscriptions are one pattern until there are two (subscription-list.ts), its queue exists
- * only while messages wait in it.
- */
-interface ClientRecord {
-  subscriptions: SubscriptionList;
-  /** Made by the first message queued, dropped again once a take empties it. */
-  queue: MessageQueue | undefined;
-  /** Session state (Engine.getClientState), made on first use. */
-  state?: Map<string, string>;
-  /** JSON text shown in presence sets. */
-  readonly info: string;
-}
 
 export class MemoryEngine implements Engine {
   readonly options: Readonly<MemoryEngineOptions>;
@@ -89,8 +62,7 @@ export class MemoryEngine implements Engine {
   private readonly lastSeen = new Map<string, number>();
   /** Per browser, the clients holding a connect and until when (maxSessionsPerBrowser). */
   private readonly browsers = new BrowserHolds();
-  /** pattern -> subscribed clients. */
-  private readonly index = new Map<string, Set<string>>();
+  private readonly index = new PatternIndex();
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private readonly history: HistoryStore;
@@ -154,9 +126,7 @@ export class MemoryEngine implements Engine {
       return { ok: false, reason: 'too-many-subscriptions' };
     }
     client.subscriptions = withSubscription(client.subscriptions, pattern);
-    let set = this.index.get(pattern);
-    if (set === undefined) this.index.set(pattern, (set = new Set()));
-    set.add(clientId);
+    this.index.add(pattern, clientId);
     return { ok: true };
   }
 
@@ -165,7 +135,7 @@ export class MemoryEngine implements Engine {
     const client = this.clients.get(clientId);
     if (client === undefined || !hasSubscription(client.subscriptions, pattern)) return false;
     client.subscriptions = withoutSubscription(client.subscriptions, pattern);
-    this.unindex(clientId, pattern);
+    this.index.remove(pattern, clientId);
     return true;
   }
 
@@ -245,20 +215,7 @@ export class MemoryEngine implements Engine {
 
   /** Queues `encoded` for every matching client (see Engine.publish); returns how many. */
   private fanOut(message: Message, encoded: EncodedMessage): number {
-    // De-duplicate across the matching patterns only when more than one has subscribers (the common case,
-    // one exact-name set, needs no copy).
-    let first: Set<string> | undefined;
-    let union: Set<string> | undefined;
-    for (const key of channelExpansions.get(message.channel)) {
-      const set = this.index.get(key);
-      if (set === undefined) continue;
-      if (first === undefined) first = set;
-      else {
-        union ??= new Set(first);
-        for (const id of set) union.add(id);
-      }
-    }
-    const targets = union ?? first;
+    const targets = this.index.matching(message.channel);
     if (targets === undefined) return 0;
     // Wakes and destroys run after the loop: a sink reacting synchronously cannot change what we iterate.
     const woken: string[] = [];
@@ -326,21 +283,13 @@ export class MemoryEngine implements Engine {
     const taken = maxBytes === undefined ? queue.drain() : queue.take(maxBytes);
     // Emptied: an idle client keeps no queue (the next message makes a new one).
     if (queue.length === 0) client.queue = undefined;
-    if (journal !== undefined && taken.length > 0) {
-      const state = (client.state ??= new Map());
-      const before = state.get(journal);
-      state.set(
-        journal,
-        JSON.stringify(before === undefined ? taken : [...(JSON.parse(before) as string[]), ...taken]),
-      );
-    }
+    if (journal !== undefined && taken.length > 0) appendJournal(client, journal, taken);
     return taken;
   }
 
   async readJournal(clientId: string, journal: string): Promise<EncodedMessage[]> {
     this.assertOpen();
-    const text = this.clients.get(clientId)?.state?.get(journal);
-    return text === undefined ? [] : (JSON.parse(text) as string[]);
+    return readJournal(this.clients.get(clientId), journal);
   }
 
   queuedSync(clientId: string): number {
@@ -356,28 +305,13 @@ export class MemoryEngine implements Engine {
   async setClientState(clientId: string, key: string, value: string | undefined): Promise<void> {
     this.assertOpen();
     const client = this.clients.get(clientId);
-    if (client === undefined) return;
-    if (value === undefined) this.deleteState(client, key);
-    else (client.state ??= new Map()).set(key, value);
+    if (client !== undefined) setState(client, key, value);
   }
 
   async takeClientState(clientId: string, key: string): Promise<string | undefined> {
     this.assertOpen();
     const client = this.clients.get(clientId);
-    const value = client?.state?.get(key);
-    if (client !== undefined && value !== undefined) this.deleteState(client, key);
-    return value;
-  }
-
-  /**
-   * An emptied state Map goes: every client gets one at handshake (FIRST_CONNECT_STATE) that its first
-   * connect takes again, and an empty Map with its hash table is about 130 bytes per idle client.
-   */
-  private deleteState(client: ClientRecord, key: string): void {
-    const { state } = client;
-    if (state === undefined) return;
-    state.delete(key);
-    if (state.size === 0) client.state = undefined;
+    return client === undefined ? undefined : takeState(client, key);
   }
 
   async setBrowserHold(browserId: string, clientId: string, untilMs: number | undefined): Promise<void> {
@@ -453,7 +387,7 @@ export class MemoryEngine implements Engine {
     if (client === undefined) return;
     this.clients.delete(clientId);
     this.lastSeen.delete(clientId);
-    for (const pattern of subscriptionPatterns(client.subscriptions)) this.unindex(clientId, pattern);
+    for (const pattern of subscriptionPatterns(client.subscriptions)) this.index.remove(pattern, clientId);
     const left = this.presenceSets.leaveAll(clientId);
     const lost = { dropped: client.queue?.length ?? 0, bytes: client.queue?.bytes ?? 0 };
     if (engineDestroyChannel.hasSubscribers) engineDestroyChannel.publish({ clientId, reason, ...lost });
@@ -461,13 +395,6 @@ export class MemoryEngine implements Engine {
     for (const { channel, change } of left) {
       if (change.member !== undefined) this.sink?.left?.(channel, change.member, change.count, reason);
     }
-  }
-
-  private unindex(clientId: string, pattern: string): void {
-    const set = this.index.get(pattern);
-    if (set === undefined) return;
-    set.delete(clientId);
-    if (set.size === 0) this.index.delete(pattern);
   }
 
   private assertOpen(): void {

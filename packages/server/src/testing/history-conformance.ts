@@ -4,9 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Engine, HistoryLimits, HistoryPosition, PositionTemplate } from '../engine/engine.js';
 import { encodePosition } from '../engine/engine.js';
-import type { ConformanceContext } from './engine-conformance.js';
-
-const FAKE = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] } as const;
+import { type ConformanceContext, useEngineFakeTimers } from './conformance-context.js';
 
 export const LIMITS: HistoryLimits = { size: 100, ttl: 3_600_000, maxBytes: 1024 * 1024, maxRecovery: 100 };
 
@@ -190,7 +188,7 @@ export function historyConformance(ctx: ConformanceContext): void {
     });
 
     it('ttl: messages older than ttl are not replayed', async () => {
-      vi.useFakeTimers({ toFake: [...FAKE.toFake] });
+      useEngineFakeTimers();
       const engine = await ctx.make();
       const limits = { ...LIMITS, ttl: 1000 };
       const { position } = await pub(engine, '/t', 1, limits);
@@ -214,7 +212,7 @@ export function historyConformance(ctx: ConformanceContext): void {
     });
 
     it('ttl is crossed by one ms: kept while younger than ttl, gone at ttl', async () => {
-      vi.useFakeTimers({ toFake: [...FAKE.toFake] });
+      useEngineFakeTimers();
       const engine = await ctx.make();
       const limits = { ...LIMITS, ttl: 1000 };
       await pub(engine, '/t1', 'x', limits);

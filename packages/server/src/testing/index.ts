@@ -6,6 +6,7 @@ export {
   type ConformanceContext,
   type EngineFactory,
   engineConformance,
+  type LeftEvent,
   RecordingSink,
 } from './engine-conformance.js';
 export { historyConformance, LIMITS } from './history-conformance.js';

@@ -3,6 +3,7 @@
 // the meter counts.
 
 import {
+  BAYEUX_TECHNIQUES,
   type BayeuxTechnique,
   CHANNELS,
   isTechnique,
@@ -55,6 +56,17 @@ export function renderSwitcher(current: Technique, allowed: readonly Technique[]
 
 export function createMeter(technique: Technique): Meter {
   return new Meter(technique, byId('meter'), bayeuxPath());
+}
+
+/**
+ * The start of a Bayeux-only page: its technique from the URL (any but raw WebSocket), the switcher, the
+ * meter, and a client on that technique.
+ */
+export function startBayeuxPage(): { technique: BayeuxTechnique; meter: Meter; client: Client } {
+  const technique = techniqueFromUrl(BAYEUX_TECHNIQUES) as BayeuxTechnique;
+  renderSwitcher(technique, BAYEUX_TECHNIQUES);
+  const meter = createMeter(technique);
+  return { technique, meter, client: connectBayeux(technique, meter) };
 }
 
 /** A Bayeux client on exactly one technique, counted by the meter, probing the round trip. */
