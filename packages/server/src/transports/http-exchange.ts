@@ -11,7 +11,7 @@ import type { BatchContext, Core, HeldReplySink } from '../core.js';
 import { type BatchOutcome, encodeBatch, processBatch } from '../dispatcher.js';
 import type { TransportName } from '../options.js';
 import { isCrossSite } from '../request-info.js';
-import { TakenMessages } from '../taken-messages.js';
+import { addTake, putBackTakes, type TakeRecorder, type Takes } from '../taken-messages.js';
 import { jsonpBody, writeJsonp } from './callback-polling.js';
 import { CloseSignal } from './close-signal.js';
 import { applyCorsHeaders } from './cors.js';
@@ -60,20 +60,23 @@ export class HttpInFlight implements ExchangeDone {
  * hands the held reply to (as a websocket's SocketSession is): the replies written now and the held
  * connect's reply go out together in ONE response, in that order.
  */
-export class HttpExchange extends CloseSignal implements BodySink, HeldReplySink {
+export class HttpExchange extends CloseSignal implements BodySink, HeldReplySink, TakeRecorder {
   readonly #core: Core;
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
   readonly #address: string;
   readonly #done: ExchangeDone | undefined;
   /** What this request's connect replies took from the queue, given back if the response is gone. */
-  readonly #taken = new TakenMessages();
-  #batch: ParsedBatch | undefined;
+  #takes: Takes;
+  /** Kept only when some messages were refused before processing: their replies go after the rest. */
+  #overflow: ParsedBatch | undefined;
   /** Callback-polling: the JSON-P callback name the reply calls. */
   #callback: string | undefined;
   /** A connect of this request is held: the response waits for its reply. */
   #holding = false;
-  /** The replies of the other messages, once processed, while the held connect is not answered. */
+  /** processBatch returned while the held connect is not answered yet. */
+  #processedFirst = false;
+  /** The replies of the other messages, then (usually none: a held connect travels alone). */
   #now: string[] | undefined;
   /** The held connect's reply, if it came before processBatch returned. */
   #held: string[] | undefined;
@@ -124,7 +127,7 @@ export class HttpExchange extends CloseSignal implements BodySink, HeldReplySink
 
   /** Processes the batch; the response is written once every reply, held ones included, is ready. */
   run(batch: ParsedBatch, transport: TransportName): void {
-    this.#batch = batch;
+    if (batch.overflow.length > 0) this.#overflow = batch;
     processBatch(this.#core, batch.messages, this.#context(batch.messages, transport)).then(
       (outcome) => this.#processed(outcome),
       (err: unknown) => this.fail(err),
@@ -141,13 +144,17 @@ export class HttpExchange extends CloseSignal implements BodySink, HeldReplySink
   }
 
   heldReply(messages: string[]): void {
-    const now = this.#now;
-    if (now === undefined) {
+    if (!this.#processedFirst) {
       this.#held = messages; // processBatch has not returned yet: it writes both
       return;
     }
+    const now = this.#now;
     this.#now = undefined;
-    this.#write(now.concat(messages));
+    this.#write(now === undefined ? messages : now.concat(messages));
+  }
+
+  record(clientId: string, messages: readonly string[]): void {
+    this.#takes = addTake(this.#takes, clientId, messages);
   }
 
   #processed(outcome: BatchOutcome): void {
@@ -157,7 +164,9 @@ export class HttpExchange extends CloseSignal implements BodySink, HeldReplySink
     }
     const held = this.#held;
     if (held === undefined) {
-      this.#now = outcome.messages; // the held connect's reply writes them
+      // The held connect's reply writes them (an empty list is not kept: idle clients hold one each).
+      this.#processedFirst = true;
+      if (outcome.messages.length > 0) this.#now = outcome.messages;
       return;
     }
     this.#held = undefined;
@@ -173,7 +182,7 @@ export class HttpExchange extends CloseSignal implements BodySink, HeldReplySink
       signal: this,
       remoteAddress: this.#address,
       crossSite: isCrossSite(req),
-      taken: this.#taken,
+      taken: this,
       replies: this,
     };
     // Behind a proxy (trustProxy) an HTTP connection is the proxy's, shared by many clients: the
@@ -200,11 +209,12 @@ export class HttpExchange extends CloseSignal implements BodySink, HeldReplySink
     const core = this.#core;
     const req = this.#req;
     const res = this.#res;
-    const batch = this.#batch;
-    const out = batch === undefined ? messages : withOverflow(messages, batch);
+    const overflow = this.#overflow;
+    const out = overflow === undefined ? messages : withOverflow(messages, overflow);
     if (responseGone(req, res)) {
       // Messages taken for this reply would be written to nobody: back to the head of the queue.
-      this.#taken.putBack(core);
+      putBackTakes(core, this.#takes);
+      this.#takes = undefined;
       this.#end();
       return;
     }
