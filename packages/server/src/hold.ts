@@ -122,11 +122,13 @@ async function finishReply(
   reply: Message,
   queue: string[],
 ): Promise<string[]> {
-  const out = await core.extensions.outgoing(reply, {
-    ...request.ctx,
-    clientId: request.clientId,
-    request: request.message,
-  });
+  const out = core.extensions.hasOutgoing
+    ? await core.extensions.outgoing(reply, {
+        ...request.ctx,
+        clientId: request.clientId,
+        request: request.message,
+      })
+    : reply;
   // The reply left: expiry counts from now (Bayeux §4.2, CometD scheduleExpiration).
   await core.engine.ping(request.clientId);
   if (out !== null) queue.push(JSON.stringify(out));
@@ -154,7 +156,9 @@ async function goneReply(
   } else {
     reply = failure(message, errorString('sessionUnknown'), { advice: { ...HANDSHAKE_ADVICE } });
   }
-  const out = await core.extensions.outgoing(reply, { ...request.ctx, request: message });
+  const out = core.extensions.hasOutgoing
+    ? await core.extensions.outgoing(reply, { ...request.ctx, request: message })
+    : reply;
   return out === null ? [] : [JSON.stringify(out)];
 }
 
