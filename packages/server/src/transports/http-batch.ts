@@ -20,6 +20,18 @@ export function responseGone(req: IncomingMessage, res: ServerResponse): boolean
   return res.destroyed || res.writableEnded || req.socket.destroyed;
 }
 
+/** The pairs of every 200 reply; the type (1) and the length (3) are filled per reply. */
+const OK_HEADERS: string[] = [
+  'Content-Type',
+  '',
+  'Content-Length',
+  '',
+  'Cache-Control',
+  'no-cache, no-store',
+  'Pragma',
+  'no-cache',
+];
+
 /**
  * Writes a 200 reply in ONE `writeHead` with a flat header array (`[name, value, ...]`): the headers every
  * Bayeux HTTP reply carries (never cached: Cache-Control, and Pragma for HTTP/1.0 caches), the type and the
@@ -34,17 +46,19 @@ export function writeOk(
   body: string,
   extra?: readonly string[],
 ): void {
-  const headers = [
-    'Content-Type',
-    contentType,
-    'Content-Length',
-    String(Buffer.byteLength(body)),
-    'Cache-Control',
-    'no-cache, no-store',
-    'Pragma',
-    'no-cache',
-  ];
-  if (extra !== undefined) for (const h of extra) headers.push(h);
+  const length = String(Buffer.byteLength(body));
+  let headers: string[];
+  if (extra === undefined) {
+    // Node reads the array inside writeHead and keeps none of it: one shared array, two slots per reply.
+    headers = OK_HEADERS;
+    headers[1] = contentType;
+    headers[3] = length;
+  } else {
+    headers = OK_HEADERS.slice();
+    headers[1] = contentType;
+    headers[3] = length;
+    for (const h of extra) headers.push(h);
+  }
   res.writeHead(200, headers);
   res.end(body);
 }
