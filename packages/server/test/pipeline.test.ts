@@ -194,6 +194,27 @@ describe('extension pipeline, skipped per direction when no hook is there', () =
   });
 });
 
+describe('connect advice shared between connects', () => {
+  it("an outgoing hook editing one connect reply's advice changes that reply only", async () => {
+    h = await startServer({ timeout: 30_000 });
+    const a = await connectedClient(h.url);
+    const b = await connectedClient(h.url);
+    h.bayeux.addExtension({
+      outgoing(m) {
+        if (m.channel === '/meta/connect' && m.clientId === a && m.advice) m.advice.interval = 999;
+        return m;
+      },
+    });
+    const ra = await post(h.url, [connect(a, 'a1', { advice: { timeout: 0 } })]);
+    const rb = await post(h.url, [connect(b, 'b1', { advice: { timeout: 0 } })]);
+    expect(ra.messages.at(-1)).toMatchObject({ successful: true, advice: { interval: 999 } });
+    expect(rb.messages.at(-1)).toMatchObject({
+      successful: true,
+      advice: { reconnect: 'retry', interval: 0 },
+    });
+  });
+});
+
 describe('security policy', () => {
   it('canHandshake false: 403::handshake_denied with reconnect none', async () => {
     h = await startServer({ securityPolicy: { canHandshake: async (m) => m.ext?.key === 'k' } });

@@ -20,6 +20,13 @@ import { BodyReader, type BodySink, decodePostBody, HttpError, type ParsedBatch 
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** HttpExchange states (bits). A connect of this request is held: the response waits for its reply. */
+const HOLDING = 1;
+/** processBatch returned while the held connect was not answered yet. */
+const PROCESSED = 2;
+/** The exchange is over (answered, refused or abandoned): `done` was told. */
+const OVER = 4;
+
 /** Told once when an exchange is over (answered, refused, or its peer gone). */
 export interface ExchangeDone {
   exchangeDone(): void;
@@ -72,15 +79,13 @@ export class HttpExchange extends CloseSignal implements BodySink, HeldReplySink
   #overflow: ParsedBatch | undefined;
   /** Callback-polling: the JSON-P callback name the reply calls. */
   #callback: string | undefined;
-  /** A connect of this request is held: the response waits for its reply. */
-  #holding = false;
-  /** processBatch returned while the held connect is not answered yet. */
-  #processedFirst = false;
-  /** The replies of the other messages, then (usually none: a held connect travels alone). */
-  #now: string[] | undefined;
-  /** The held connect's reply, if it came before processBatch returned. */
-  #held: string[] | undefined;
-  #over = false;
+  /** HOLDING | PROCESSED | OVER: one field, not three (an idle client's request holds this record). */
+  #state = 0;
+  /**
+   * What waits for the other half of the response: before PROCESSED the held connect's reply (it came
+   * first); after it the other messages' replies (usually none: a held connect travels alone).
+   */
+  #waiting: string[] | undefined;
   // One listener for the response's 'close' (`on`: it fires once; `once` would wrap it in two more objects).
   readonly #onClose = (): void => this.#closed();
 
@@ -140,16 +145,16 @@ export class HttpExchange extends CloseSignal implements BodySink, HeldReplySink
   }
 
   heldStarted(): void {
-    this.#holding = true;
+    this.#state |= HOLDING;
   }
 
   heldReply(messages: string[]): void {
-    if (!this.#processedFirst) {
-      this.#held = messages; // processBatch has not returned yet: it writes both
+    if ((this.#state & PROCESSED) === 0) {
+      this.#waiting = messages; // processBatch has not returned yet: it writes both
       return;
     }
-    const now = this.#now;
-    this.#now = undefined;
+    const now = this.#waiting;
+    this.#waiting = undefined;
     this.#write(now === undefined ? messages : now.concat(messages));
   }
 
@@ -158,18 +163,18 @@ export class HttpExchange extends CloseSignal implements BodySink, HeldReplySink
   }
 
   #processed(outcome: BatchOutcome): void {
-    if (!this.#holding) {
+    if ((this.#state & HOLDING) === 0) {
       this.#write(outcome.messages);
       return;
     }
-    const held = this.#held;
+    const held = this.#waiting;
     if (held === undefined) {
       // The held connect's reply writes them (an empty list is not kept: idle clients hold one each).
-      this.#processedFirst = true;
-      if (outcome.messages.length > 0) this.#now = outcome.messages;
+      this.#state |= PROCESSED;
+      if (outcome.messages.length > 0) this.#waiting = outcome.messages;
       return;
     }
-    this.#held = undefined;
+    this.#waiting = undefined;
     this.#write(outcome.messages.concat(held));
   }
 
@@ -268,8 +273,8 @@ export class HttpExchange extends CloseSignal implements BodySink, HeldReplySink
 
   /** The exchange is over for the server (answered or abandoned); its 'close' still frees the slot. */
   #end(): void {
-    if (this.#over) return;
-    this.#over = true;
+    if ((this.#state & OVER) !== 0) return;
+    this.#state |= OVER;
     this.#done?.exchangeDone();
   }
 
