@@ -10,16 +10,30 @@ export const BROWSER_COOKIE = 'BAYEUX_BROWSER';
 
 const VALUE = /^[A-Za-z0-9_-]{16,64}$/;
 
-/** The browser id from the request's Cookie header, if present and well formed. */
+/**
+ * The browser id from the request's Cookie header, if present and well formed. Read on every connect (the
+ * per-browser hold count): scanned in place, pair by pair (RFC 6265 4.2.1: `name=value` pairs separated by
+ * `;` and optional spaces), with no split array and no slice per pair; the first pair of that name wins.
+ */
 export function browserIdOf(req: IncomingMessage): string | undefined {
   const header = req.headers.cookie;
   if (header === undefined) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() !== BROWSER_COOKIE) continue;
-    const value = part.slice(eq + 1).trim();
-    return VALUE.test(value) ? value : undefined;
+  const length = header.length;
+  let start = 0;
+  while (start < length) {
+    let end = header.indexOf(';', start);
+    if (end < 0) end = length;
+    let i = start;
+    while (i < end && (header.charCodeAt(i) === 0x20 || header.charCodeAt(i) === 0x09)) i++;
+    if (header.startsWith(BROWSER_COOKIE, i)) {
+      let eq = i + BROWSER_COOKIE.length;
+      while (eq < end && (header.charCodeAt(eq) === 0x20 || header.charCodeAt(eq) === 0x09)) eq++;
+      if (eq < end && header.charCodeAt(eq) === 0x3d /* = */) {
+        const value = header.slice(eq + 1, end).trim();
+        return VALUE.test(value) ? value : undefined;
+      }
+    }
+    start = end + 1;
   }
   return undefined;
 }

@@ -27,6 +27,23 @@ function clientAdvice(message: Message): { timeout?: number; interval?: number }
   return out;
 }
 
+/** The last retry advice made: every connect with the same interval and timeout shares it. */
+let shared: Advice | undefined;
+
+/**
+ * `{reconnect: 'retry', interval, timeout}`, one frozen object for as long as the values repeat (they do:
+ * the server's own unless a client asks for its interval). A held connect keeps its advice until
+ * answered, so a fresh one per connect was paid per idle client; replies copy it when an outgoing
+ * extension could edit it (hold.ts replyAdvice).
+ */
+function retryAdvice(interval: number, timeout: number): Advice {
+  const last = shared;
+  if (last !== undefined && last.interval === interval && last.timeout === timeout) return last;
+  const advice: Advice = Object.freeze({ reconnect: 'retry', interval, timeout });
+  shared = advice;
+  return advice;
+}
+
 export async function decideConnect(
   core: Core,
   message: Message,
@@ -60,7 +77,7 @@ export async function decideConnect(
     asked.interval === undefined
       ? options.interval
       : Math.min(asked.interval, Math.floor(options.maxInterval / 2));
-  const advice: Advice = { reconnect: 'retry', interval, timeout: options.timeout };
+  const advice = retryAdvice(interval, options.timeout);
   const first = (await core.engine.takeClientState(clientId, FIRST_CONNECT_STATE)) !== undefined;
   if (first || !alone || timeoutMs === 0 || core.closing) return { kind: 'now', clientId, advice };
   for (const hook of core.extensions.deliveryHooks()) {

@@ -39,7 +39,7 @@ export async function processBatch(
   messages: Message[],
   ctx: BatchContext,
 ): Promise<BatchOutcome> {
-  const hs = messages.find((m) => m.channel === META.handshake);
+  const hs = handshakeOf(messages);
   const batch = hs !== undefined ? [hs] : messages;
   const out: string[] = [];
   let pendingConnect: { message: Message; decision: ConnectDecision; ctx: BatchContext } | undefined;
@@ -57,7 +57,8 @@ export async function processBatch(
     let reply: Message;
     let request: Message = raw;
     try {
-      const incoming = await core.extensions.incoming(raw, msgCtx);
+      // No incoming hook: no pipeline run, no await per message.
+      const incoming = core.extensions.hasIncoming ? await core.extensions.incoming(raw, msgCtx) : raw;
       if (incoming === null) {
         reply = failure(raw, errorString('messageDeleted'));
       } else {
@@ -82,7 +83,9 @@ export async function processBatch(
       core.reportError(err);
       reply = failure(raw, errorString('internalError'));
     }
-    const sent = await encodeReply(core, reply, request, msgCtx);
+    const sent = core.extensions.hasOutgoing
+      ? await encodeReply(core, reply, request, msgCtx)
+      : JSON.stringify(reply);
     if (sent !== undefined) out.push(sent);
   }
   if (pendingConnect === undefined) return { messages: out };
@@ -112,6 +115,12 @@ export async function processBatch(
     out.push(JSON.stringify(failure(message, errorString('internalError'))));
   }
   return { messages: out };
+}
+
+/** The batch's handshake, if any: a plain loop (a find() callback is one more function per batch). */
+function handshakeOf(messages: readonly Message[]): Message | undefined {
+  for (const m of messages) if (m.channel === META.handshake) return m;
+  return undefined;
 }
 
 async function encodeReply(

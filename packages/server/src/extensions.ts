@@ -52,6 +52,8 @@ export class ExtensionPipeline {
   readonly #extensions: BayeuxExtension[] = [];
   /** Cached: asked on every delivery, changed only by add/remove. */
   #hooks: DeliveryHook[] = [];
+  #anyIncoming = false;
+  #anyOutgoing = false;
 
   add(extension: BayeuxExtension): void {
     this.#extensions.push(extension);
@@ -66,6 +68,21 @@ export class ExtensionPipeline {
 
   #refresh(): void {
     this.#hooks = this.#extensions.flatMap((e) => (e.delivery ? [e.delivery] : []));
+    this.#anyIncoming = this.#extensions.some((e) => e.incoming !== undefined);
+    this.#anyOutgoing = this.#extensions.some((e) => e.outgoing !== undefined);
+  }
+
+  /**
+   * False when no extension has an `incoming` hook: callers skip the pipeline (its Promise, its await and
+   * the context they would build for it) on every message, the common case of a server without extensions.
+   */
+  get hasIncoming(): boolean {
+    return this.#anyIncoming;
+  }
+
+  /** False when no extension has an `outgoing` hook (see hasIncoming). */
+  get hasOutgoing(): boolean {
+    return this.#anyOutgoing;
   }
 
   get size(): number {

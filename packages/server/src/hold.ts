@@ -70,6 +70,14 @@ function connectOnly(core: Core, clientId: string): boolean {
 }
 
 /**
+ * The advice of a connect reply. The decision's advice may be shared by every held connect (connect.ts,
+ * frozen): an outgoing extension may edit the reply, so it then gets a copy of its own.
+ */
+function replyAdvice(core: Core, request: ConnectRequest): Advice {
+  return core.extensions.hasOutgoing ? { ...request.advice } : request.advice;
+}
+
+/**
  * The connect reply with the queued messages riding it: `[...carried, ...queued, reply]` (`carried`:
  * messages already taken from the queue, oldest first). At most maxReplyBytes of messages ride one reply
  * (a single larger message goes alone): a reply is never built larger than that, and what does not fit
@@ -101,7 +109,7 @@ export async function answerWithQueue(
   // Until the response is written these are in flight (taken-messages.ts). A connect-only hook (the ack
   // extension) keeps what it sends unacknowledged and sends it again itself: giving it back would double it.
   if (!connectOnly(core, clientId)) request.ctx.taken?.record(clientId, queue);
-  const reply = replyTo(request.message, { clientId, successful: true, advice: request.advice });
+  const reply = replyTo(request.message, { clientId, successful: true, advice: replyAdvice(core, request) });
   for (const hook of core.extensions.deliveryHooks()) queue = hook.beforeConnectReply(clientId, queue, reply);
   return finishReply(core, request, reply, queue);
 }
@@ -112,7 +120,7 @@ export async function answerWithQueue(
  */
 export async function answerAlone(core: Core, request: ConnectRequest): Promise<string[]> {
   const { clientId } = request;
-  const reply = replyTo(request.message, { clientId, successful: true, advice: request.advice });
+  const reply = replyTo(request.message, { clientId, successful: true, advice: replyAdvice(core, request) });
   return finishReply(core, request, reply, []);
 }
 
@@ -122,11 +130,13 @@ async function finishReply(
   reply: Message,
   queue: string[],
 ): Promise<string[]> {
-  const out = await core.extensions.outgoing(reply, {
-    ...request.ctx,
-    clientId: request.clientId,
-    request: request.message,
-  });
+  const out = core.extensions.hasOutgoing
+    ? await core.extensions.outgoing(reply, {
+        ...request.ctx,
+        clientId: request.clientId,
+        request: request.message,
+      })
+    : reply;
   // The reply left: expiry counts from now (Bayeux §4.2, CometD scheduleExpiration).
   await core.engine.ping(request.clientId);
   if (out !== null) queue.push(JSON.stringify(out));
@@ -154,7 +164,9 @@ async function goneReply(
   } else {
     reply = failure(message, errorString('sessionUnknown'), { advice: { ...HANDSHAKE_ADVICE } });
   }
-  const out = await core.extensions.outgoing(reply, { ...request.ctx, request: message });
+  const out = core.extensions.hasOutgoing
+    ? await core.extensions.outgoing(reply, { ...request.ctx, request: message })
+    : reply;
   return out === null ? [] : [JSON.stringify(out)];
 }
 
@@ -166,6 +178,12 @@ function peerGone(ctx: BatchContext): boolean {
   const { req } = ctx;
   return req instanceof IncomingMessage && req.socket?.destroyed === true;
 }
+
+/** HeldConnect flags. The answer has read #carried: a later catch-up result goes back to the queue. */
+const CONSUMED = 1;
+const RELEASED = 2;
+/** A wake re-armed the timer for the delivery window: later wakes ride it. */
+const WAKING = 4;
 
 /**
  * One held connect. A class rather than closures: an idle client holds a connect all the time, so what a
@@ -190,11 +208,8 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Exp
    * the client drops a message older than one it saw: a loss).
    */
   #catchUp: Promise<void> | undefined;
-  /** The answer has read #carried: a later catch-up result goes back to the queue. */
-  #consumed = false;
-  #released = false;
-  /** A wake re-armed the timer for the delivery window: later wakes ride it. */
-  #waking = false;
+  /** CONSUMED | RELEASED | WAKING, in one field (a held connect is kept per idle client). */
+  #flags = 0;
 
   constructor(core: Core, request: ConnectRequest, target: ReplyTarget) {
     this.message = request.message;
@@ -244,12 +259,12 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Exp
    * timer per client): what is published meanwhile is taken by the same answer.
    */
   wake(windowMs: number): void {
-    if (this.#released || this.#waking) return;
+    if ((this.#flags & (RELEASED | WAKING)) !== 0) return;
     if (windowMs <= 0) {
       this.release('wake');
       return;
     }
-    this.#waking = true;
+    this.#flags |= WAKING;
     const { timers } = this.#core.held;
     timers.cancel(this.#timer);
     this.#timer = timers.arm(windowMs, this);
@@ -258,7 +273,7 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Exp
   /** Its timer ran out: the hold's timeout, or the delivery window after a wake. */
   deadlineReached(): void {
     this.#timer = undefined;
-    this.release(this.#waking ? 'wake' : 'timeout');
+    this.release((this.#flags & WAKING) !== 0 ? 'wake' : 'timeout');
   }
 
   /** The HoldSignal fired: the transport went away. */
@@ -267,8 +282,8 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Exp
   }
 
   release(reason: ReleaseReason, detail?: DestroyReason): void {
-    if (this.#released) return;
-    this.#released = true;
+    if ((this.#flags & RELEASED) !== 0) return;
+    this.#flags |= RELEASED;
     this.#core.held.timers.cancel(this.#timer);
     this.#timer = undefined;
     this.ctx.signal?.removeEventListener('abort', this);
@@ -290,7 +305,7 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Exp
     // Settled: an idle hold keeps no promise (the answer awaits it only while the take is in flight).
     this.#catchUp = undefined;
     if (queue.length === 0) return;
-    if (this.#consumed) {
+    if ((this.#flags & CONSUMED) !== 0) {
       this.#putBack(queue); // answered without it: nothing newer was sent, so the head keeps the order
       return;
     }
@@ -313,7 +328,7 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Exp
     if (takes) await this.#catchUp;
     const mine = this.#carried ?? [];
     this.#carried = undefined;
-    this.#consumed = true;
+    this.#flags |= CONSUMED;
     try {
       if (reason === 'destroyed') return await goneReply(core, this, reason, detail);
       if (reason === 'closing') {

@@ -27,7 +27,7 @@ function broadcastCopy(message: Message): Message {
 
 /** Runs the outgoing pipeline on the copy, encodes it once and hands it to the engine. */
 async function broadcast(core: Core, copy: Message, ctx: RequestContext): Promise<number> {
-  const out = await core.extensions.outgoing(copy, ctx);
+  const out = core.extensions.hasOutgoing ? await core.extensions.outgoing(copy, ctx) : copy;
   if (out === null) return 0;
   const limits = core.features.history(out.channel);
   // The engine assigns the position as it stores the message (issue 9): one text for history and queues.

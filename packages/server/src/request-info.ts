@@ -124,6 +124,16 @@ function listed(name: string, allowed: readonly string[]): boolean {
 const HOST_REFUSED = 'host not allowed (see the allowedHosts option)';
 
 /**
+ * The last Host header that passed hostRefusal by its name alone (an IP literal or a listed name: true
+ * whatever address the request came to) and the allowedHosts list it passed against. Only a pass is
+ * remembered, so a refused Host is judged in full every time.
+ */
+const passed: { host: string | undefined; list: readonly string[] | undefined } = {
+  host: undefined,
+  list: undefined,
+};
+
+/**
  * The DNS-rebinding guard (what webpack-dev-server and Vite do): a request that arrived on a loopback
  * address is served only when its Host is a loopback name, an IP literal or listed in `allowedHosts`; a
  * page on `rebind.evil.example` whose name now resolves to 127.0.0.1 is refused, cookies or not. On other
@@ -138,8 +148,14 @@ export function hostRefusal(
   const host = req.headers.host;
   // RFC 9112 3.2: a request without Host is a 400 at the HTTP layer already; HTTP/1.0 may omit it.
   if (host === undefined || host.length === 0) return undefined;
+  // Every request of a client carries the same Host: one that passed by its name alone is not parsed again.
+  if (host === passed.host && allowedHosts === passed.list) return undefined;
   const name = hostName(host);
-  if (isIpLiteral(name) || listed(name, allowedHosts)) return undefined;
+  if (isIpLiteral(name) || listed(name, allowedHosts)) {
+    passed.host = host;
+    passed.list = allowedHosts;
+    return undefined;
+  }
   if (isLoopbackAddress(req.socket.localAddress)) {
     return isLoopbackName(name) ? undefined : HOST_REFUSED;
   }

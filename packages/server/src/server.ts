@@ -26,11 +26,10 @@ import { type FlushSource, SocketPush } from './socket-push.js';
 import { type ServerStats, StatsCounter } from './stats.js';
 import { originAllowed } from './transports/cors.js';
 import { mountQuery, RETRY_AFTER_SECONDS, serveHttp } from './transports/http.js';
+import { HttpInFlight } from './transports/http-exchange.js';
 import { WebSocketTransport } from './transports/websocket.js';
 
 const debug = debuglog('pushwire:bayeux');
-
-const answered = (): true => true;
 
 export class BayeuxServer {
   readonly options: ResolvedOptions;
@@ -48,6 +47,8 @@ export class BayeuxServer {
     }
   >();
   readonly #pending = new Set<Promise<unknown>>();
+  /** HTTP exchanges not yet answered: counted, not tracked as promises (http-exchange.ts). */
+  readonly #http = new HttpInFlight();
   readonly #keepAlive: NodeJS.Timeout;
   readonly #flushSource: FlushSource;
   readonly #localSessions = new Set<LocalSession>();
@@ -191,8 +192,16 @@ export class BayeuxServer {
     }
     const query = mountQuery(req.url, this.options.mount);
     if (query === undefined) return false;
-    // Returned, not awaited: nothing stays suspended here while a connect is held (http-batch.ts).
-    return this.#track(serveHttp(this.#core, req, res, query)).then(answered);
+    const http = this.#http;
+    http.begin();
+    return new Promise((resolve) => {
+      serveHttp(this.#core, req, res, query, {
+        exchangeDone() {
+          http.exchangeDone();
+          resolve(true);
+        },
+      });
+    });
   }
 
   /**
@@ -243,8 +252,16 @@ export class BayeuxServer {
     server.removeAllListeners('request');
     server.removeAllListeners('upgrade');
     const request = (req: IncomingMessage, res: ServerResponse): void => {
-      if (mountQuery(req.url, this.options.mount) !== undefined) {
-        this.handle(req, res).catch((err: unknown) => this.#reportError(err));
+      const query = mountQuery(req.url, this.options.mount);
+      if (query !== undefined) {
+        const { clientScript } = this.options;
+        if (clientScript !== false && isClientScriptRequest(req, this.options.mount)) {
+          this.handle(req, res).catch((err: unknown) => this.#reportError(err));
+          return;
+        }
+        // Straight to the exchange, without handle()'s promise: a held long-poll keeps none (issue 13).
+        this.#http.begin();
+        serveHttp(this.#core, req, res, query, this.#http);
         return;
       }
       if (previousRequest.length === 0) {
@@ -400,6 +417,7 @@ export class BayeuxServer {
     }
     this.#attached.clear();
     await Promise.allSettled([...this.#pending]);
+    await this.#http.idle();
     await Promise.allSettled([...this.#localSessions].map((s) => s.close()));
     if (this.#websocket) await this.#websocket.close();
     if (core.ownsEngine) await this.engine.close();

@@ -24,6 +24,21 @@ describe('BAYEUX_BROWSER cookie', () => {
     expect(browserIdOf(req('BAYEUX_BROWSER=<script>alert(1)</script>'))).toBeUndefined();
   });
 
+  it('matches the whole cookie name only, with optional spaces around the pair (scanned in place)', () => {
+    const req = (cookie: string) => ({ headers: { cookie } }) as never;
+    expect(browserIdOf(req('XBAYEUX_BROWSER=abcdefghijklmnop1'))).toBeUndefined();
+    expect(browserIdOf(req('BAYEUX_BROWSER2=abcdefghijklmnop1; x=1'))).toBeUndefined();
+    expect(browserIdOf(req('BAYEUX_BROWSER2=zzzzzzzzzzzzzzzzz;BAYEUX_BROWSER=abcdefghijklmnop1'))).toBe(
+      'abcdefghijklmnop1',
+    );
+    expect(browserIdOf(req('a=1;  BAYEUX_BROWSER = abcdefghijklmnop1 ;b=2'))).toBe('abcdefghijklmnop1');
+    expect(browserIdOf(req('BAYEUX_BROWSER=abcdefghijklmnop1; BAYEUX_BROWSER=qqqqqqqqqqqqqqqqq'))).toBe(
+      'abcdefghijklmnop1',
+    );
+    expect(browserIdOf(req(';;BAYEUX_BROWSER'))).toBeUndefined();
+    expect(browserIdOf(req(''))).toBeUndefined();
+  });
+
   it('keeps the cookie a browser already has', async () => {
     h = await startServer();
     const cookie = 'BAYEUX_BROWSER=abcdefghijklmnopqrst';

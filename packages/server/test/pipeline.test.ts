@@ -152,6 +152,69 @@ describe('extension pipeline', () => {
   });
 });
 
+describe('extension pipeline, skipped per direction when no hook is there', () => {
+  it('hasIncoming / hasOutgoing follow add and remove, each direction on its own', async () => {
+    const { ExtensionPipeline } = await import('../src/extensions.js');
+    const pipeline = new ExtensionPipeline();
+    expect([pipeline.hasIncoming, pipeline.hasOutgoing]).toEqual([false, false]);
+    const out = { outgoing: (m: Message) => m };
+    const inc = { incoming: (m: Message) => m };
+    pipeline.add(out);
+    expect([pipeline.hasIncoming, pipeline.hasOutgoing]).toEqual([false, true]);
+    pipeline.add(inc);
+    expect([pipeline.hasIncoming, pipeline.hasOutgoing]).toEqual([true, true]);
+    pipeline.remove(out);
+    expect([pipeline.hasIncoming, pipeline.hasOutgoing]).toEqual([true, false]);
+    pipeline.remove(inc);
+    expect([pipeline.hasIncoming, pipeline.hasOutgoing]).toEqual([false, false]);
+  });
+
+  it('an extension added while clients are connected runs on the next replies; removed, it no longer does', async () => {
+    h = await startServer({ timeout: 30_000 });
+    const clientId = await connectedClient(h.url);
+    const seen: string[] = [];
+    const ext = {
+      incoming(m: Message) {
+        seen.push(`in ${m.channel}`);
+        return m;
+      },
+      outgoing(m: Message) {
+        seen.push(`out ${m.channel}`);
+        return { ...m, ext: { tagged: true } };
+      },
+    };
+    h.bayeux.addExtension(ext);
+    const { messages } = await post(h.url, [connect(clientId, 'p', { advice: { timeout: 0 } })]);
+    expect(seen).toEqual(['in /meta/connect', 'out /meta/connect']);
+    expect(messages[0]?.ext).toEqual({ tagged: true });
+    h.bayeux.removeExtension(ext);
+    const again = await post(h.url, [connect(clientId, 'q', { advice: { timeout: 0 } })]);
+    expect(seen).toHaveLength(2);
+    expect(again.messages[0]?.ext).toBeUndefined();
+  });
+});
+
+describe('connect advice shared between connects', () => {
+  it("an outgoing hook editing one connect reply's advice changes that reply only", async () => {
+    h = await startServer({ timeout: 30_000 });
+    const a = await connectedClient(h.url);
+    const b = await connectedClient(h.url);
+    h.bayeux.addExtension({
+      outgoing(m) {
+        if (m.channel === '/meta/connect' && m.clientId === a && m.advice) m.advice.interval = 999;
+        return m;
+      },
+    });
+    const ra = await post(h.url, [connect(a, 'a1', { advice: { timeout: 0 } })]);
+    const rb = await post(h.url, [connect(b, 'b1', { advice: { timeout: 0 } })]);
+    expect(ra.messages.at(-1)).toMatchObject({ successful: true, advice: { interval: 999 } });
+    expect(rb.messages.at(-1)).toMatchObject({
+      successful: true,
+      advice: { reconnect: 'retry', interval: 0 },
+    });
+  });
+});
+
 describe('security policy', () => {
   it('canHandshake false: 403::handshake_denied with reconnect none', async () => {
     h = await startServer({ securityPolicy: { canHandshake: async (m) => m.ext?.key === 'k' } });

@@ -47,6 +47,21 @@ describe('request-info', () => {
     expect(hostRefusal(req({ host: '10.0.0.5:80' }, lan), ['chat.example'])).toBeUndefined();
   });
 
+  it('a Host that passed is remembered for its list only; refused Hosts are judged every time', () => {
+    const listA = ['chat.example'];
+    const listB: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      expect(hostRefusal(req({ host: 'chat.example' }), listA)).toBeUndefined();
+      expect(hostRefusal(req({ host: 'chat.example' }), listB)).toMatch(/not allowed/);
+      expect(hostRefusal(req({ host: '127.0.0.1:8000' }), listB)).toBeUndefined();
+      expect(hostRefusal(req({ host: 'rebind.evil.example' }), listB)).toMatch(/not allowed/);
+      expect(hostRefusal(req({ host: 'localhost:1' }), listB)).toBeUndefined();
+      expect(hostRefusal(req({ host: 'localhost:1' }, { localAddress: '10.0.0.5' }), ['x.example'])).toMatch(
+        /not allowed/,
+      );
+    }
+  });
+
   it('same origin is scheme, host and port', () => {
     const r = req({ host: 'a.example:8000' });
     expect(isSameOrigin('http://a.example:8000', r)).toBe(true);

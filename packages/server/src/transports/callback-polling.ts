@@ -7,12 +7,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorString, type Message } from '@pushwire/bayeux';
 import type { Core } from '../core.js';
-import { encodeBatch } from '../dispatcher.js';
 import type { CorsOptions } from '../options.js';
 import { isCrossSite, refererOrigin, remoteAddressOf } from '../request-info.js';
-import { TakenMessages } from '../taken-messages.js';
-import { responseGone, runHttpBatch, writeOk } from './http-batch.js';
+import { writeOk } from './http-batch.js';
 import { HttpError, parseFormMessages } from './http-body.js';
+import type { HttpExchange } from './http-exchange.js';
 
 export const DEFAULT_JSONP_CALLBACK = 'jsonpcallback';
 
@@ -65,12 +64,16 @@ function crossSiteDenied(message: Message): Message {
   return reply;
 }
 
-export async function serveCallbackPolling(
+/**
+ * Checks one GET and starts its exchange: the callback name and size first (HttpError: the router answers
+ * it), then the batch, or at once the refusals of a cross-site request that may not go on.
+ */
+export function serveCallbackPolling(
   core: Core,
   req: IncomingMessage,
-  res: ServerResponse,
+  exchange: HttpExchange,
   query: URLSearchParams,
-): Promise<void> {
+): void {
   const callback = jsonpCallbackOf(query, core.options.maxJsonpCallbackLength);
   let size = 0;
   for (const v of query.getAll('message')) size += Buffer.byteLength(v);
@@ -78,20 +81,19 @@ export async function serveCallbackPolling(
     throw new HttpError(413, 'BODY_TOO_LARGE', `message larger than ${core.options.maxMessageSize} bytes`);
   }
   const batch = parseFormMessages(query, core.options.maxMessagesPerRequest);
-  let out: string[];
-  const taken = new TakenMessages();
+  exchange.setCallback(callback);
   if (isCrossSite(req) && !crossSiteAllowed(req, core.options.cors)) {
     // Refused before anything runs (no handshake, no publish with the user's cookies). The answer is a
     // script all the same: a 403 would only fire the tag's onerror and the client would retry forever;
     // Bayeux errors with reconnect 'none' reach its callback and stop it (issue 8 item 9).
     core.stats.count('cross-site', remoteAddressOf(req, core.options.trustProxy));
-    out = batch.messages.map((m) => JSON.stringify(crossSiteDenied(m)));
-  } else {
-    out = await runHttpBatch(core, req, res, batch, 'callback-polling', taken);
-  }
-  if (responseGone(req, res)) {
-    taken.putBack(core); // as long-polling: what this reply took waits for the next connect
+    exchange.answer(batch.messages.map((m) => JSON.stringify(crossSiteDenied(m))));
     return;
   }
-  writeOk(res, 'text/javascript; charset=utf-8', jsonpBody(callback, encodeBatch(out)), JSONP_HEADERS);
+  exchange.run(batch, 'callback-polling');
+}
+
+/** Writes the script (`jsonpBody`) with the hardening headers. */
+export function writeJsonp(res: ServerResponse, script: string): void {
+  writeOk(res, 'text/javascript; charset=utf-8', script, JSONP_HEADERS);
 }

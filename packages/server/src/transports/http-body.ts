@@ -7,6 +7,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { errorString, type Message, overflowReplies } from '@pushwire/bayeux';
+import { type Expiring, type HoldTimers, TimerNode } from '../hold-timers.js';
 
 /** A parsed request: the messages to process, and the replies for those refused before processing. */
 export interface ParsedBatch {
@@ -46,58 +47,128 @@ export type HttpErrorCode =
   | 'BODY_TIMEOUT'
   | 'ABORTED';
 
+/** Where a BodyReader hands the body, or why there is none (exactly one of the two, once). */
+export interface BodySink {
+  bodyRead(body: Buffer): void;
+  bodyFailed(err: HttpError): void;
+}
+
+/** Fires a reader's deadline without a closure (setTimeout passes the reader as its argument). */
+function onBodyTimer(reader: BodyReader): void {
+  reader.deadlineReached();
+}
+
 /**
- * Reads the request body, failing with 413 as soon as more than `limit` bytes arrive, with 408 when it has
- * not arrived in full within `timeoutMs` (a slow body holds a socket and a buffer; Node's own requestTimeout
- * is 300 s), and with ABORTED when the peer goes away first (counted, not an internal error).
+ * Reads one request body into a sink, failing with 413 as soon as more than `limit` bytes arrive, with 408
+ * when it has not arrived in full within `timeoutMs` (a slow body holds a socket and a buffer; Node's own
+ * requestTimeout is 300 s), and with ABORTED when the peer goes away first (counted, not an internal
+ * error). No Promise: the long-polling path reads a body per request, so its deadline goes in the server's
+ * shared deadline list (`timers`, hold-timers.ts: one Node timer for every body being read) instead of a
+ * Timeout each, and its three listeners share one context.
  */
-export function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+export class BodyReader implements Expiring {
+  readonly #req: IncomingMessage;
+  readonly #limit: number;
+  readonly #sink: BodySink;
+  readonly #timers: HoldTimers | undefined;
+  readonly #timeoutMs: number;
+  #deadline: TimerNode | NodeJS.Timeout | undefined;
+  /** The one chunk (a small body comes in one), then a list once a second arrives. */
+  #chunks: Buffer | Buffer[] | undefined;
+  #size = 0;
+  #done = false;
+  readonly #onData = (chunk: Buffer): void => this.#data(chunk);
+  readonly #onEnd = (): void => this.#end();
+  // A reset mid-body is an 'error' (ECONNRESET "aborted") or a 'close' before 'end': the peer hung up.
+  readonly #onGone = (): void => {
+    if (!this.#req.readableEnded) this.#fail(new HttpError(400, 'ABORTED', 'request aborted by the client'));
+  };
+
+  constructor(req: IncomingMessage, limit: number, timeoutMs: number, sink: BodySink, timers?: HoldTimers) {
+    this.#req = req;
+    this.#limit = limit;
+    this.#sink = sink;
+    this.#timers = timers;
+    this.#timeoutMs = timeoutMs;
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      reject(new HttpError(413, 'BODY_TOO_LARGE', `body larger than ${limit} bytes`));
+      this.#done = true;
       req.resume();
+      sink.bodyFailed(tooLarge(limit));
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        req.resume(); // discard the rest without buffering it
-        reject(new HttpError(413, 'BODY_TOO_LARGE', `body larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    };
-    const onAbort = (): void => {
-      cleanup();
-      reject(new HttpError(400, 'ABORTED', 'request aborted by the client'));
-    };
-    const onClose = (): void => {
-      if (!req.readableEnded) onAbort();
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new HttpError(408, 'BODY_TIMEOUT', `body not received within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onAbort);
-      req.off('close', onClose);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    // A reset mid-body is an 'error' (ECONNRESET "aborted") or a 'close' before 'end': the peer hung up.
-    req.on('error', onAbort);
-    req.on('close', onClose);
+    this.#deadline =
+      timers !== undefined ? timers.arm(timeoutMs, this) : setTimeout(onBodyTimer, timeoutMs, this);
+    req.on('data', this.#onData);
+    req.on('end', this.#onEnd);
+    req.on('error', this.#onGone);
+    req.on('close', this.#onGone);
+  }
+
+  /** The deadline passed with the body still incomplete. */
+  deadlineReached(): void {
+    this.#deadline = undefined;
+    this.#fail(new HttpError(408, 'BODY_TIMEOUT', `body not received within ${this.#timeoutMs} ms`));
+  }
+
+  #data(chunk: Buffer): void {
+    this.#size += chunk.length;
+    if (this.#size > this.#limit) {
+      this.#cleanup();
+      this.#chunks = undefined;
+      this.#req.resume(); // discard the rest without buffering it
+      this.#sink.bodyFailed(tooLarge(this.#limit));
+      return;
+    }
+    const chunks = this.#chunks;
+    if (chunks === undefined) this.#chunks = chunk;
+    else if (Array.isArray(chunks)) chunks.push(chunk);
+    else this.#chunks = [chunks, chunk];
+  }
+
+  #end(): void {
+    if (this.#done) return;
+    this.#cleanup();
+    const chunks = this.#chunks;
+    this.#chunks = undefined;
+    const body =
+      chunks === undefined
+        ? Buffer.alloc(0)
+        : Array.isArray(chunks)
+          ? Buffer.concat(chunks, this.#size)
+          : chunks;
+    this.#sink.bodyRead(body);
+  }
+
+  #fail(err: HttpError): void {
+    if (this.#done) return;
+    this.#cleanup();
+    this.#chunks = undefined;
+    this.#sink.bodyFailed(err);
+  }
+
+  #cleanup(): void {
+    this.#done = true;
+    const deadline = this.#deadline;
+    this.#deadline = undefined;
+    if (deadline instanceof TimerNode) this.#timers?.cancel(deadline);
+    else if (deadline !== undefined) clearTimeout(deadline);
+    const req = this.#req;
+    req.off('data', this.#onData);
+    req.off('end', this.#onEnd);
+    req.off('error', this.#onGone);
+    req.off('close', this.#onGone);
+  }
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, 'BODY_TOO_LARGE', `body larger than ${limit} bytes`);
+}
+
+/** The body of `req` as a Promise (frameworks, components' HttpRequest): a BodyReader with its own timer. */
+export function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    new BodyReader(req, limit, timeoutMs, { bodyRead: resolve, bodyFailed: reject });
   });
 }
 

@@ -9,6 +9,7 @@ import { serveCallbackPolling } from './callback-polling.js';
 import { answerPreflight, originAllowed } from './cors.js';
 import { refuse } from './http-batch.js';
 import { HttpError } from './http-body.js';
+import { type ExchangeDone, HttpExchange } from './http-exchange.js';
 import { serveLongPolling } from './long-polling.js';
 
 /** Retry-After (seconds) of the 503 answered past maxConnections. */
@@ -41,18 +42,24 @@ export function mountQuery(url: string | undefined, mount: string): string | und
   return q < 0 ? '' : url.slice(q + 1);
 }
 
-/** Serves a request already known to be for the mount. */
-export async function serveHttp(
+/**
+ * Serves a request already known to be for the mount. Nothing waits on it: the request's HttpExchange
+ * carries it to its answer and tells `done` (server close counts them), so a held long-poll keeps no
+ * promise or suspended function here.
+ */
+export function serveHttp(
   core: Core,
   req: IncomingMessage,
   res: ServerResponse,
   query: URLSearchParams | string,
-): Promise<void> {
+  done?: ExchangeDone,
+): void {
   const address = remoteAddressOf(req, core.options.trustProxy);
   const badHost = hostRefusal(req, core.options.allowedHosts);
   if (badHost !== undefined) {
     core.stats.count('host', address);
     refuse(res, 403, badHost);
+    done?.exchangeDone();
     return;
   }
   if (!core.admission.openConnection(address)) {
@@ -61,63 +68,31 @@ export async function serveHttp(
       'Retry-After': String(RETRY_AFTER_SECONDS),
       Connection: 'close',
     });
+    done?.exchangeDone();
     return;
   }
-  // `on`: 'close' fires once per response; `once` would wrap the listener (http-batch.ts).
-  res.on('close', () => core.admission.closeConnection());
+  // From here the exchange's 'close' listener gives the connection slot back.
+  const exchange = new HttpExchange(core, req, res, address, done);
   try {
-    if (req.method === 'OPTIONS') {
-      answerPreflight(req, res, core.options.cors);
-      return;
-    }
     if (req.method === 'POST') {
       if (!originAllowed(req, core.options.cors))
         throw new HttpError(403, 'ORIGIN_REFUSED', 'origin not allowed');
-      // Returned, not awaited: nothing stays suspended here while a connect is held (http-batch.ts).
-      return serveLongPolling(core, req, res).catch((err: unknown) =>
-        answerFailure(core, req, res, err, address),
-      );
+      serveLongPolling(core, req, exchange);
+      return;
+    }
+    if (req.method === 'OPTIONS') {
+      answerPreflight(req, res, core.options.cors);
+      exchange.answered();
+      return;
     }
     if (req.method === 'GET' && core.options.transports.includes('callback-polling')) {
       // JSON-P is cross-origin by design (a <script> tag sends no Origin); the hardening is in the reply.
       const params = typeof query === 'string' ? new URLSearchParams(query) : query;
-      await serveCallbackPolling(core, req, res, params);
+      serveCallbackPolling(core, req, exchange, params);
       return;
     }
     throw new HttpError(405, 'BAD_METHOD', 'use POST (long-polling) or GET (callback-polling)');
   } catch (err) {
-    answerFailure(core, req, res, err, address);
+    exchange.fail(err);
   }
-}
-
-/** An HttpError becomes its short HTTP answer; anything else is reported and answered 500. */
-function answerFailure(
-  core: Core,
-  req: IncomingMessage,
-  res: ServerResponse,
-  err: unknown,
-  address: string,
-): void {
-  if (err instanceof HttpError && err.code === 'ABORTED') {
-    // The peer hung up mid-body: network weather, counted (server.stats), never an 'error' event.
-    core.stats.count('aborted-body', address);
-    res.destroy();
-    return;
-  }
-  if (err instanceof HttpError && err.code === 'BODY_TIMEOUT') {
-    core.stats.count('body-timeout', address);
-    refuse(res, 408, err.message, { Connection: 'close' });
-    // The rest of the body may never come: the socket goes once the 408 is out.
-    res.once('finish', () => req.socket.destroy());
-    return;
-  }
-  if (err instanceof HttpError) {
-    const extra: Record<string, string> = err.status === 405 ? { Allow: 'POST, GET, OPTIONS' } : {};
-    // After a 413 the rest of the body is discarded; close so the client does not pipeline behind it.
-    if (err.status === 413) extra.Connection = 'close';
-    refuse(res, err.status, err.message, extra);
-    return;
-  }
-  core.reportError(err);
-  refuse(res, 500, 'internal error');
 }

@@ -1,22 +1,16 @@
 // The long-polling transport (Bayeux §1.4.5.i, MUST): POST a JSON array (or one object) or a form with
 // `message=` values; the reply is a JSON array, never cached. A held /meta/connect keeps the request open.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Core } from '../core.js';
-import { encodeBatch } from '../dispatcher.js';
-import { TakenMessages } from '../taken-messages.js';
-import { applyCorsHeaders } from './cors.js';
-import { responseGone, runHttpBatch, writeOk } from './http-batch.js';
 import {
   decodePostBody,
   HttpError,
   type ParsedBatch,
   parseFormMessages,
   parseMessages,
-  readBody,
 } from './http-body.js';
-
-const JSON_TYPE = 'application/json; charset=utf-8';
+import type { HttpExchange } from './http-exchange.js';
 
 /**
  * Messages from a body a framework's parser already consumed (Express `express.json()`, `text()`,
@@ -50,32 +44,9 @@ function preParsedMessages(
 }
 
 /** Serves one POST; throws HttpError for 400/413 (the router answers it). */
-export async function serveLongPolling(core: Core, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const { maxMessageSize, maxMessagesPerRequest, bodyTimeout } = core.options;
-  let batch = preParsedMessages(req, maxMessageSize, maxMessagesPerRequest);
-  if (batch === undefined) {
-    const body = await readBody(req, maxMessageSize, bodyTimeout);
-    batch = decodePostBody(req.headers['content-type'], body, maxMessagesPerRequest);
-  }
-  // Returned, not awaited: nothing stays suspended here while a connect is held (http-batch.ts).
-  const taken = new TakenMessages();
-  return runHttpBatch(core, req, res, batch, 'long-polling', taken).then((out) =>
-    writeReply(core, req, res, out, taken),
-  );
-}
-
-function writeReply(
-  core: Core,
-  req: IncomingMessage,
-  res: ServerResponse,
-  out: string[],
-  taken: TakenMessages,
-): void {
-  if (responseGone(req, res)) {
-    // Messages taken for this reply would be written to nobody: back to the head of the queue.
-    taken.putBack(core);
-    return;
-  }
-  applyCorsHeaders(req, res, core.options.cors);
-  writeOk(res, JSON_TYPE, encodeBatch(out));
+export function serveLongPolling(core: Core, req: IncomingMessage, exchange: HttpExchange): void {
+  const { maxMessageSize, maxMessagesPerRequest } = core.options;
+  const batch = preParsedMessages(req, maxMessageSize, maxMessagesPerRequest);
+  if (batch === undefined) exchange.readBody();
+  else exchange.run(batch, 'long-polling');
 }
