@@ -13,6 +13,7 @@ import { failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
 import type { DestroyReason } from './engine/engine.js';
 import type { HeldEntry, ReleaseReason } from './held-connects.js';
 import type { Expiring, TimerNode } from './hold-timers.js';
+import { replyContext } from './message-context.js';
 import type { HoldListener } from './transports/close-signal.js';
 
 /** What a connect reply is built from: the request and what the decision said. */
@@ -122,11 +123,10 @@ async function finishReply(
   reply: Message,
   queue: string[],
 ): Promise<string[]> {
-  const out = await core.extensions.outgoing(reply, {
-    ...request.ctx,
-    clientId: request.clientId,
-    request: request.message,
-  });
+  const out = await core.extensions.outgoing(
+    reply,
+    replyContext(request.ctx, request.message, request.clientId),
+  );
   // The reply left: expiry counts from now (Bayeux §4.2, CometD scheduleExpiration).
   await core.engine.ping(request.clientId);
   if (out !== null) queue.push(JSON.stringify(out));
@@ -154,7 +154,7 @@ async function goneReply(
   } else {
     reply = failure(message, errorString('sessionUnknown'), { advice: { ...HANDSHAKE_ADVICE } });
   }
-  const out = await core.extensions.outgoing(reply, { ...request.ctx, request: message });
+  const out = await core.extensions.outgoing(reply, replyContext(request.ctx, message));
   return out === null ? [] : [JSON.stringify(out)];
 }
 
