@@ -8,6 +8,7 @@ import { errorString } from '@pushwire/bayeux';
 import type { BatchContext, Core } from './core.js';
 import { FIRST_CONNECT_STATE, failure } from './core.js';
 import { knownClient, unknownClient } from './meta-handlers.js';
+import type { ResolvedOptions } from './options.js';
 
 /** What the connect handler decided. */
 export type ConnectDecision =
@@ -25,6 +26,26 @@ function clientAdvice(message: Message): { timeout?: number; interval?: number }
   if (typeof a.interval === 'number' && Number.isFinite(a.interval) && a.interval >= 0)
     out.interval = a.interval;
   return out;
+}
+
+/** The usual connect advice, ONE frozen object per server (resolved options), not one per connect. */
+const sharedAdvice = new WeakMap<ResolvedOptions, Advice>();
+
+function retryWith(interval: number, timeout: number): Advice {
+  return Object.freeze({ reconnect: 'retry', interval, timeout });
+}
+
+/**
+ * Bayeux §5.2 advice `{reconnect: 'retry', interval, timeout}` with the server's own interval: every
+ * connect reply of every client carries the same values, and a held connect keeps its advice for as long
+ * as it is held (over a WebSocket, all the time): shared and frozen, so no reply or extension can change
+ * it for the others.
+ */
+function retryAdvice(options: ResolvedOptions): Advice {
+  let advice = sharedAdvice.get(options);
+  if (advice === undefined)
+    sharedAdvice.set(options, (advice = retryWith(options.interval, options.timeout)));
+  return advice;
 }
 
 export async function decideConnect(
@@ -60,7 +81,7 @@ export async function decideConnect(
     asked.interval === undefined
       ? options.interval
       : Math.min(asked.interval, Math.floor(options.maxInterval / 2));
-  const advice: Advice = { reconnect: 'retry', interval, timeout: options.timeout };
+  const advice = interval === options.interval ? retryAdvice(options) : retryWith(interval, options.timeout);
   const first = (await core.engine.takeClientState(clientId, FIRST_CONNECT_STATE)) !== undefined;
   if (first || !alone || timeoutMs === 0 || core.closing) return { kind: 'now', clientId, advice };
   for (const hook of core.extensions.deliveryHooks()) {

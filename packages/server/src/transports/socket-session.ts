@@ -5,6 +5,7 @@
 // small RequestInfo built from it), no frame queue or read gate while nothing waits (the idle case).
 
 import type { Duplex } from 'node:stream';
+import type { Message } from '@pushwire/bayeux';
 import type { PreparedFrame, WebSocket } from '@pushwire/websocket';
 import { batchFrame } from '../batch-frame.js';
 import type { BatchContext, ClientBinder, Core, HeldReplySink } from '../core.js';
@@ -173,9 +174,21 @@ export class SocketSession extends CloseSignal implements SocketBinding, ClientB
       this.#ws.close(CLOSE.policyViolation, err instanceof Error ? err.message : 'bad input');
       return;
     }
+    this.#shareClientId(batch.messages);
     const outcome = await processBatch(core, batch.messages, this.#context());
     this.sendBatch(withOverflow(outcome.messages, batch));
     // A held connect's reply comes to heldReply when released: the frames after it go on meanwhile.
+  }
+
+  /**
+   * Every message of a bound client carries its id as a fresh string out of JSON.parse; the id this socket
+   * was bound with stands in for it (same text), so the held connect, its context and the reply share
+   * one string per client instead of keeping one more per connect.
+   */
+  #shareClientId(messages: readonly Message[]): void {
+    const first = this.#first;
+    if (first === undefined) return;
+    for (const m of messages) if (m.clientId === first) m.clientId = first;
   }
 
   /** HeldReplySink: a connect is held over this socket (hold.ts). */
