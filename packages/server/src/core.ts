@@ -13,7 +13,7 @@ import type { RequestContext, ResolvedOptions, TransportName } from './options.j
 import type { ServiceRegistry } from './services.js';
 import type { SocketPush } from './socket-push.js';
 import type { StatsCounter } from './stats.js';
-import type { TakenMessages } from './taken-messages.js';
+import type { TakeRecorder } from './taken-messages.js';
 import type { HoldSignal } from './transports/close-signal.js';
 
 /** What binds a client named over a WebSocket to that socket (the transport's per-socket object). */
@@ -45,10 +45,10 @@ export interface BatchContext extends RequestContext {
   /** The connection the batch came over (the TCP socket), keying maxHandshakesPerConnection. */
   connection?: object;
   /**
-   * HTTP transports: what this request's connect replies take from the queue, given back if the response
-   * is gone before it is written (taken-messages.ts).
+   * What this batch's connect replies take from the queue, given back if the response or socket is gone
+   * before it is written (taken-messages.ts; the websocket's per-socket object, socket-session.ts).
    */
-  taken?: TakenMessages;
+  taken?: TakeRecorder;
 }
 
 export interface Core {

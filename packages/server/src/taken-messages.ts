@@ -12,7 +12,12 @@ interface Take {
   readonly messages: readonly string[];
 }
 
-export class TakenMessages {
+/** Where a connect reply records what it took from a queue until it is written (BatchContext.taken). */
+export interface TakeRecorder {
+  record(clientId: string, messages: readonly string[]): void;
+}
+
+export class TakenMessages implements TakeRecorder {
   /** Usually one take (one connect per request); undefined until a connect reply takes something. */
   #takes: Take | Take[] | undefined;
 

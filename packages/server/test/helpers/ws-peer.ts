@@ -47,8 +47,9 @@ export class WsPeer {
   }
 
   async subscribe(clientId: string, subscription: string): Promise<void> {
-    this.send([{ channel: '/meta/subscribe', clientId, subscription, id: `s-${subscription}` }]);
-    await this.next('subscribe reply', (m) => m.channel === '/meta/subscribe');
+    this.send([{ channel: '/meta/subscribe', clientId, subscription, id: 's' }]);
+    const reply = await this.next('subscribe reply', (m) => m.channel === '/meta/subscribe');
+    if (reply.successful !== true) throw new Error(`subscribe refused: ${JSON.stringify(reply)}`);
   }
 
   close(): void {
