@@ -81,17 +81,21 @@ export class WebSocketTransport implements ReplyTracker {
           : Buffer.from(data).toString('utf8');
       sessions.get(this)?.receive(text);
     };
+    const admission = core.admission;
     this.#onClose = function onClose() {
+      // The connection slot the upgrade took goes back with the WebSocket (see #onConnection).
+      admission.closeConnection();
       const session = sessions.get(this);
       sessions.delete(this);
       session?.closed();
     };
-    this.#releaseSlot = () => core.admission.closeConnection();
+    this.#releaseSlot = () => admission.closeConnection();
   }
 
   /**
    * Takes an upgrade that holds one of admission's connection slots (server.ts took it): the slot goes back
-   * when the socket closes, whether or not the opening handshake completed.
+   * when the TCP socket closes while the opening handshake is not done (refused, or the peer left), and
+   * with the WebSocket's 'close' once it is (which the websocket layer emits when that socket closes).
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, remoteAddress: string): void {
     // `on`, not `once`: a socket closes once, and `once` would wrap the listener per socket.
@@ -107,6 +111,9 @@ export class WebSocketTransport implements ReplyTracker {
       remoteAddress,
       crossSite: isCrossSite(req),
     });
+    // From here the WebSocket's 'close' gives the slot back: a second 'close' listener on the TCP socket
+    // (the websocket layer has one) would make its listener list an array, kept per connection.
+    socket.removeListener('close', this.#releaseSlot);
     this.#sessions.set(ws, session);
     ws.on('message', this.#onMessage);
     ws.on('error', ignoreSocketError);
