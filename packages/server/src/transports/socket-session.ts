@@ -5,7 +5,7 @@
 // small RequestInfo built from it), no frame queue or read gate while nothing waits (the idle case).
 
 import type { Duplex } from 'node:stream';
-import type { Message } from '@pushwire/bayeux';
+import { META, type Message } from '@pushwire/bayeux';
 import type { PreparedFrame, WebSocket } from '@pushwire/websocket';
 import { batchFrame } from '../batch-frame.js';
 import type { BatchContext, ClientBinder, Core, HeldReplySink } from '../core.js';
@@ -220,21 +220,24 @@ export class SocketSession
       this.#ws.close(CLOSE.policyViolation, err instanceof Error ? err.message : 'bad input');
       return;
     }
-    this.#shareClientId(batch.messages);
+    this.#shareStrings(batch.messages);
     const outcome = await processBatch(core, batch.messages, this.#context());
     this.sendBatch(withOverflow(outcome.messages, batch));
     // A held connect's reply comes to heldReply when released: the frames after it go on meanwhile.
   }
 
   /**
-   * Every message of a bound client carries its id as a fresh string out of JSON.parse; the id this socket
-   * was bound with stands in for it (same text), so the held connect, its context and the reply share
-   * one string per client instead of keeping one more per connect.
+   * Every message carries its strings fresh out of JSON.parse, and a held connect keeps its request for as
+   * long as it is held (over a WebSocket, all the time). The id this socket was bound with stands in for
+   * the client id, and the constant for `/meta/connect` (same text each), so a held connect keeps no
+   * string of its own for either.
    */
-  #shareClientId(messages: readonly Message[]): void {
+  #shareStrings(messages: readonly Message[]): void {
     const first = this.#first;
-    if (first === undefined) return;
-    for (const m of messages) if (m.clientId === first) m.clientId = first;
+    for (const m of messages) {
+      if (m.channel === META.connect) m.channel = META.connect;
+      if (first !== undefined && m.clientId === first) m.clientId = first;
+    }
   }
 
   /** HeldReplySink: a connect is held over this socket (hold.ts). */

@@ -37,9 +37,37 @@ const HANDSHAKE_ONLY: ReadonlySet<string> = new Set([
 export function requestInfoOf(req: IncomingMessage): RequestInfo {
   const headers: IncomingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (!HANDSHAKE_ONLY.has(name)) headers[name] = value;
+    if (!HANDSHAKE_ONLY.has(name)) headers[name] = typeof value === 'string' ? shared(name, value) : value;
   }
-  return Object.freeze({ method: req.method, url: req.url, headers: Object.freeze(headers) });
+  const url = req.url === undefined ? undefined : shared(':url', req.url);
+  return Object.freeze({ method: req.method, url, headers: Object.freeze(headers) });
+}
+
+/**
+ * The last value seen of the URL and of headers most sockets send alike (every client of a page upgrades
+ * to the same URL and Host, from a handful of browsers): a socket whose value is the same text keeps that
+ * one string instead of its own copy from the parser. A fixed set of names, one string each: bounded
+ * whatever the peers send.
+ */
+const lastValues = new Map<string, string>(
+  [
+    ':url',
+    'host',
+    'origin',
+    'user-agent',
+    'accept-encoding',
+    'accept-language',
+    'cache-control',
+    'pragma',
+  ].map((name) => [name, '']),
+);
+
+function shared(name: string, value: string): string {
+  const last = lastValues.get(name);
+  if (last === undefined) return value;
+  if (last === value) return last;
+  lastValues.set(name, value);
+  return value;
 }
 
 export class WebSocketTransport implements ReplyTracker {
