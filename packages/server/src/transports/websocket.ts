@@ -31,8 +31,9 @@ const HANDSHAKE_ONLY: ReadonlySet<string> = new Set([
 
 /**
  * What a socket keeps of its upgrade request for the security policy and extensions (`ctx.req`): the
- * method, URL and headers (without the handshake's own), frozen. The IncomingMessage itself (its stream state, listener table, raw header
- * arrays: 0.6-1 KB) is let go once the opening handshake is done.
+ * method, URL and headers (without the handshake's own), frozen. The IncomingMessage itself (its stream
+ * state, listener table, raw header arrays: 0.6-1 KB) is let go once the opening handshake is done.
+ * Sockets whose headers are the same (names and values) share one frozen headers object.
  */
 export function requestInfoOf(req: IncomingMessage): RequestInfo {
   const headers: IncomingHttpHeaders = {};
@@ -40,7 +41,27 @@ export function requestInfoOf(req: IncomingMessage): RequestInfo {
     if (!HANDSHAKE_ONLY.has(name)) headers[name] = typeof value === 'string' ? shared(name, value) : value;
   }
   const url = req.url === undefined ? undefined : shared(':url', req.url);
-  return Object.freeze({ method: req.method, url, headers: Object.freeze(headers) });
+  return Object.freeze({ method: req.method, url, headers: sharedHeaders(headers) });
+}
+
+/** The last socket's frozen headers: the next socket with the same names and values keeps that object. */
+let lastHeaders: Readonly<IncomingHttpHeaders> | undefined;
+
+function sharedHeaders(headers: IncomingHttpHeaders): Readonly<IncomingHttpHeaders> {
+  const last = lastHeaders;
+  if (last !== undefined) {
+    const names = Object.keys(headers);
+    let same = names.length === Object.keys(last).length;
+    // Values compare as strings (made the same objects by `shared`, else compared by content); a list
+    // value (a repeated header) only matches itself, so it is never taken for another socket's.
+    for (let i = 0; same && i < names.length; i++) {
+      const name = names[i] as string;
+      same = Object.hasOwn(last, name) && last[name] === headers[name];
+    }
+    if (same) return last;
+  }
+  lastHeaders = Object.freeze(headers);
+  return lastHeaders;
 }
 
 /**
