@@ -45,8 +45,8 @@ export interface BatchContext extends RequestContext {
   /** The connection the batch came over (the TCP socket), keying maxHandshakesPerConnection. */
   connection?: object;
   /**
-   * HTTP transports: what this request's connect replies take from the queue, given back if the response
-   * is gone before it is written (taken-messages.ts).
+   * What this batch's connect replies take from the queue, given back if the response or socket is gone
+   * before it is written (taken-messages.ts; the websocket's per-socket object, socket-session.ts).
    */
   taken?: TakeRecorder;
 }

@@ -9,6 +9,7 @@ import { decideConnect } from './connect.js';
 import type { BatchContext, Core } from './core.js';
 import { clientIdOf, failure } from './core.js';
 import { answerWithQueue, holdConnect, holdConnectTo } from './hold.js';
+import { messageContext, replyContext } from './message-context.js';
 import { disconnect, handshake, subscribe, unsubscribe } from './meta-handlers.js';
 import { handlePublish } from './publish.js';
 
@@ -51,9 +52,7 @@ export async function processBatch(
       out.push(JSON.stringify(failureReply(check)));
       continue;
     }
-    const msgCtx: BatchContext = { ...ctx };
-    const sender = clientIdOf(raw);
-    if (sender !== undefined) msgCtx.clientId = sender;
+    const msgCtx = messageContext(ctx, clientIdOf(raw));
     let reply: Message;
     let request: Message = raw;
     try {
@@ -130,7 +129,7 @@ async function encodeReply(
   ctx: BatchContext,
 ): Promise<string | undefined> {
   try {
-    const out = await core.extensions.outgoing(reply, { ...ctx, request });
+    const out = await core.extensions.outgoing(reply, replyContext(ctx, request));
     return out === null ? undefined : JSON.stringify(out);
   } catch (err) {
     core.reportError(err);

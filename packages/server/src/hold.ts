@@ -13,6 +13,7 @@ import { failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
 import type { DestroyReason } from './engine/engine.js';
 import type { HeldEntry, ReleaseReason } from './held-connects.js';
 import type { Expiring, TimerNode } from './hold-timers.js';
+import { replyContext } from './message-context.js';
 import type { HoldListener } from './transports/close-signal.js';
 
 /** What a connect reply is built from: the request and what the decision said. */
@@ -131,11 +132,7 @@ async function finishReply(
   queue: string[],
 ): Promise<string[]> {
   const out = core.extensions.hasOutgoing
-    ? await core.extensions.outgoing(reply, {
-        ...request.ctx,
-        clientId: request.clientId,
-        request: request.message,
-      })
+    ? await core.extensions.outgoing(reply, replyContext(request.ctx, request.message, request.clientId))
     : reply;
   // The reply left: expiry counts from now (Bayeux §4.2, CometD scheduleExpiration).
   await core.engine.ping(request.clientId);
@@ -165,7 +162,7 @@ async function goneReply(
     reply = failure(message, errorString('sessionUnknown'), { advice: { ...HANDSHAKE_ADVICE } });
   }
   const out = core.extensions.hasOutgoing
-    ? await core.extensions.outgoing(reply, { ...request.ctx, request: message })
+    ? await core.extensions.outgoing(reply, replyContext(request.ctx, message))
     : reply;
   return out === null ? [] : [JSON.stringify(out)];
 }

@@ -9,6 +9,7 @@ import { validChannels } from './channel-cache.js';
 import type { BatchContext, Core } from './core.js';
 import { failure, replyTo } from './core.js';
 import { positionTemplate } from './history.js';
+import { messageContext } from './message-context.js';
 import { knownClient, unknownClient } from './meta-handlers.js';
 import type { RequestContext } from './options.js';
 
@@ -73,7 +74,7 @@ export async function handlePublish(core: Core, message: Message, ctx: BatchCont
       return failure(message, errorString('serviceFailed'), { data: { message: text } });
     }
   }
-  await broadcast(core, broadcastCopy(message), { ...ctx, clientId });
+  await broadcast(core, broadcastCopy(message), messageContext(ctx, clientId));
   core.events.emit('publish', { clientId, channel, data: message.data });
   return replyTo(message, { successful: true });
 }

@@ -104,52 +104,90 @@ export class SocketPush {
     const batch = this.#scheduled;
     this.#scheduled = new Map();
     for (const [clientId, source] of batch) {
-      this.flushSocket(clientId, source).catch(source.onError);
+      this.flushSocket(clientId, source)?.catch(source.onError);
     }
   };
 
   /**
    * Pushes queued messages over the client's socket, several messages in ONE frame, at most maxFrameBytes
    * of them per frame: a larger backlog goes out frame after frame, each once the socket has room.
-   * Flushes are serialised per client so frames keep queue order. When `source.take` answers with a plain
-   * array (the memory engine's takeQueueSync) the whole flush runs without awaiting anything.
+   * Flushes are serialised per client so frames keep queue order. While `source.take` answers with plain
+   * arrays (the memory engine's takeQueueSync) the flush runs to its end synchronously and returns
+   * undefined: no promise, no reaction per woken client. A promise comes back once a take is a promise
+   * (Redis), or, rejected, when a take fails.
    */
-  async flushSocket(clientId: string, source: FlushSource): Promise<void> {
+  flushSocket(clientId: string, source: FlushSource): Promise<void> | undefined {
     if (this.#flushing.has(clientId)) {
       this.#flushing.set(clientId, true);
-      return;
+      return undefined;
     }
     this.#flushing.set(clientId, false);
+    let pending: Promise<void> | undefined;
     try {
-      for (;;) {
-        const socket = this.socketOf(clientId);
-        if (!socket) return;
-        if (socket.bufferedAmount > this.#maxBuffered) {
-          this.#awaitDrain(clientId, socket, source);
-          return;
-        }
-        const taken = source.take(clientId, this.#maxFrame);
-        const got = Array.isArray(taken) ? taken : await taken;
-        const queue = Array.isArray(got) ? got : got.messages;
-        if (!socket.open) {
-          // The socket closed while the queue was being taken: hand the messages back for the next connect.
-          if (queue.length > 0) source.putBack?.(clientId, queue);
-          return;
-        }
-        if (queue.length > 0) socket.send(batchFrame(queue, this.payloads));
-        // More than one frame's worth was queued: go on (the top of the loop waits for room first).
-        const more =
-          queue.length > 0 &&
-          (Array.isArray(got)
-            ? (source.hasMore?.(clientId) ?? this.#maxFrame !== Number.POSITIVE_INFINITY)
-            : got.more);
-        if (more) continue;
-        if (this.#flushing.get(clientId) !== true) return;
-        this.#flushing.set(clientId, false);
-      }
-    } finally {
+      pending = this.#flushLoop(clientId, source);
+    } catch (err) {
       this.#flushing.delete(clientId);
+      return Promise.reject(err);
     }
+    if (pending === undefined) {
+      this.#flushing.delete(clientId);
+      return undefined;
+    }
+    return pending.finally(() => this.#flushing.delete(clientId));
+  }
+
+  /** The flush, synchronous until a take answers with a promise (then the rest follows it). */
+  #flushLoop(clientId: string, source: FlushSource): Promise<void> | undefined {
+    for (;;) {
+      const socket = this.socketOf(clientId);
+      if (!socket) return undefined;
+      if (socket.bufferedAmount > this.#maxBuffered) {
+        this.#awaitDrain(clientId, socket, source);
+        return undefined;
+      }
+      const taken = source.take(clientId, this.#maxFrame);
+      if (!Array.isArray(taken)) return this.#flushAfter(clientId, source, socket, taken);
+      if (!this.#deliver(clientId, source, socket, taken, undefined)) return undefined;
+    }
+  }
+
+  async #flushAfter(
+    clientId: string,
+    source: FlushSource,
+    socket: SocketBinding,
+    taken: Promise<string[] | QueueTake>,
+  ): Promise<void> {
+    const got = await taken;
+    const queue = Array.isArray(got) ? got : got.messages;
+    const more = Array.isArray(got) ? undefined : got.more;
+    if (this.#deliver(clientId, source, socket, queue, more)) await this.#flushLoop(clientId, source);
+  }
+
+  /**
+   * Sends what one take found; true when the flush must go on (more queued, or asked for meanwhile).
+   * `queuedMore`: what the take said about the rest (takeQueueWithMore), undefined when it did not.
+   */
+  #deliver(
+    clientId: string,
+    source: FlushSource,
+    socket: SocketBinding,
+    queue: string[],
+    queuedMore: boolean | undefined,
+  ): boolean {
+    if (!socket.open) {
+      // The socket closed while the queue was being taken: hand the messages back for the next connect.
+      if (queue.length > 0) source.putBack?.(clientId, queue);
+      return false;
+    }
+    if (queue.length > 0) socket.send(batchFrame(queue, this.payloads));
+    // More than one frame's worth was queued: go on (the top of the loop waits for room first).
+    const more =
+      queue.length > 0 &&
+      (queuedMore ?? source.hasMore?.(clientId) ?? this.#maxFrame !== Number.POSITIVE_INFINITY);
+    if (more) return true;
+    if (this.#flushing.get(clientId) !== true) return false;
+    this.#flushing.set(clientId, false);
+    return true;
   }
 
   #awaitDrain(clientId: string, socket: SocketBinding, source: FlushSource): void {
@@ -157,7 +195,7 @@ export class SocketPush {
     this.#waitingDrain.add(clientId);
     socket.onceDrained(() => {
       this.#waitingDrain.delete(clientId);
-      this.flushSocket(clientId, source).catch(() => {
+      this.flushSocket(clientId, source)?.catch(() => {
         // take() failed (engine closed): the next wake retries; nothing to report per socket.
       });
     });

@@ -4,6 +4,7 @@ import { PreparedFrame } from '@pushwire/websocket';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   batchFrame,
+  SHARED_BATCH_ENTRIES,
   SHARED_FRAME_MIN,
   SHARED_PAYLOAD_ENTRIES,
   SHARED_PAYLOAD_IDLE_MS,
@@ -51,6 +52,48 @@ describe('batchFrame', () => {
     const shared = new Set(frames.map((f) => f.payload[1]));
     expect(shared.size).toBe(1);
     expect([...shared][0]?.length).toBe(message.length);
+  });
+});
+
+describe('batchFrame: one small batch to many sockets', () => {
+  const m1 = JSON.stringify({ channel: '/chat/1', data: { t: 'é' } });
+  const m2 = JSON.stringify({ channel: '/chat/1', data: { t: 2 } });
+
+  it('the first time a joined string; again: ONE PreparedFrame for every later socket, same bytes', () => {
+    const payloads = new SharedPayloads();
+    const first = batchFrame([m1, m2], payloads);
+    expect(first).toBe(`[${m1},${m2}]`);
+    const second = batchFrame([m1, m2], payloads);
+    expect(second).toBeInstanceOf(PreparedFrame);
+    expect(batchFrame([m1, m2], payloads)).toBe(second);
+    expect(bytesOf(second).equals(Buffer.from(first as string))).toBe(true);
+  });
+
+  it('a different batch is not mistaken for a remembered one', () => {
+    const payloads = new SharedPayloads();
+    batchFrame([m1, m2], payloads);
+    expect(batchFrame([m1], payloads)).toBe(`[${m1}]`);
+    expect(batchFrame([m2, m1], payloads)).toBe(`[${m2},${m1}]`);
+    expect(bytesOf(batchFrame([m1], payloads)).toString()).toBe(`[${m1}]`);
+  });
+
+  it("the caller's array may change afterwards: the remembered batch is a copy", () => {
+    const payloads = new SharedPayloads();
+    const queue = [m1];
+    batchFrame(queue, payloads);
+    queue.push(m2); // a held connect appends its reply to what it took
+    expect(bytesOf(batchFrame([m1], payloads)).toString()).toBe(`[${m1}]`);
+  });
+
+  it(`remembers at most ${SHARED_BATCH_ENTRIES} batches, and forgets them once idle`, () => {
+    vi.useFakeTimers();
+    const payloads = new SharedPayloads();
+    const batches = Array.from({ length: SHARED_BATCH_ENTRIES + 1 }, (_, i) => [`{"n":${i}}`]);
+    for (const b of batches) batchFrame(b, payloads);
+    expect(typeof batchFrame(batches[0]!, payloads)).toBe('string'); // the oldest went
+    expect(batchFrame(batches[SHARED_BATCH_ENTRIES]!, payloads)).toBeInstanceOf(PreparedFrame);
+    vi.advanceTimersByTime(SHARED_PAYLOAD_IDLE_MS);
+    expect(typeof batchFrame(batches[SHARED_BATCH_ENTRIES]!, payloads)).toBe('string');
   });
 });
 

@@ -202,3 +202,48 @@ describe('SocketPush frame bound (maxReplyBytes)', () => {
     expect(takes).toBe(3);
   });
 });
+
+describe('SocketPush: a synchronous take flushes without a promise', () => {
+  it('a take answered with an array is sent at once and flushSocket returns undefined', () => {
+    const c = new SocketPush();
+    const socket = new FakeSocket();
+    c.bindSocket('a', socket);
+    const queue = ['1', '2'];
+    const result = c.flushSocket('a', { take: () => queue.splice(0), onError: rethrow });
+    expect(result).toBeUndefined();
+    expect(socket.frames).toEqual(['[1,2]']);
+    // The flush is over: the next one runs too (nothing left marked as flushing).
+    queue.push('3');
+    expect(c.flushSocket('a', { take: () => queue.splice(0), onError: rethrow })).toBeUndefined();
+    expect(socket.frames).toEqual(['[1,2]', '[3]']);
+  });
+
+  it('a synchronous take that throws comes back as a rejected promise, and the client can flush again', async () => {
+    const c = new SocketPush();
+    const socket = new FakeSocket();
+    c.bindSocket('a', socket);
+    const failing: FlushSource = {
+      take: () => {
+        throw new Error('engine closed');
+      },
+      onError: rethrow,
+    };
+    await expect(c.flushSocket('a', failing)).rejects.toThrow('engine closed');
+    expect(c.flushSocket('a', { take: () => ['1'], onError: rethrow })).toBeUndefined();
+    expect(socket.frames).toEqual(['[1]']);
+  });
+
+  it('a take answered with a promise still flushes (Redis), and a wake meanwhile is not lost', async () => {
+    const c = new SocketPush();
+    const socket = new FakeSocket();
+    c.bindSocket('a', socket);
+    const queue = ['1'];
+    const source = queueOf(queue);
+    const first = c.flushSocket('a', source);
+    expect(first).toBeInstanceOf(Promise);
+    queue.push('2'); // queued while the take is in flight: asked for again
+    expect(c.flushSocket('a', source)).toBeUndefined();
+    await first;
+    expect(socket.frames.join('')).toBe('[1][2]');
+  });
+});

@@ -136,3 +136,35 @@ describe('websocket: what policies and extensions see of the upgrade request', (
     expect(Object.isFrozen(info.headers)).toBe(true);
   });
 });
+
+describe('requestInfoOf: sockets with the same upgrade headers share them', () => {
+  const upgrade = (headers: Record<string, string | string[]>): IncomingMessage =>
+    ({ method: 'GET', url: '/bayeux', headers }) as unknown as IncomingMessage;
+  const base = { host: 'example.org', 'user-agent': 'ua/1', 'sec-websocket-key': 'k' };
+
+  it('the same names and values: one frozen headers object (each socket keeps its own RequestInfo)', () => {
+    const a = requestInfoOf(upgrade({ ...base, 'sec-websocket-key': 'a' }));
+    const b = requestInfoOf(upgrade({ ...base, 'sec-websocket-key': 'b' }));
+    expect(b.headers).toBe(a.headers);
+    expect(b).not.toBe(a);
+    expect(Object.isFrozen(a.headers)).toBe(true);
+    expect(a.headers).toEqual({ host: 'example.org', 'user-agent': 'ua/1' });
+  });
+
+  it('a different value, an extra or a missing header, or a list value: its own headers', () => {
+    const a = requestInfoOf(upgrade(base));
+    const other = requestInfoOf(upgrade({ ...base, host: 'example.com' }));
+    expect(other.headers).not.toBe(a.headers);
+    expect(other.headers.host).toBe('example.com');
+    const extra = requestInfoOf(upgrade({ ...base, host: 'example.com', cookie: 'x=1' }));
+    expect(extra.headers).not.toBe(other.headers);
+    expect(extra.headers.cookie).toBe('x=1');
+    const missing = requestInfoOf(upgrade({ host: 'example.com', cookie: 'x=1' }));
+    expect(missing.headers).not.toBe(extra.headers);
+    expect(missing.headers['user-agent']).toBeUndefined();
+    const list1 = requestInfoOf(upgrade({ 'set-cookie': ['a=1'] }));
+    const list2 = requestInfoOf(upgrade({ 'set-cookie': ['a=2'] }));
+    expect(list2.headers).not.toBe(list1.headers);
+    expect(list2.headers['set-cookie']).toEqual(['a=2']);
+  });
+});

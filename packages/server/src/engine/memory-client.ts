@@ -14,7 +14,7 @@ export interface ClientRecord {
   /** Made by the first message queued, dropped again once a take empties it. */
   queue: MessageQueue | undefined;
   /** Session state (Engine.getClientState), made on first use. */
-  state?: Map<string, string>;
+  state: Map<string, string> | undefined;
   /** JSON text shown in presence sets. */
   readonly info: string;
 }

@@ -87,9 +87,12 @@ export class MemoryEngine implements Engine {
     let id = newClientId();
     // Bayeux §2.4: ids MUST be unique. A collision of 160 random bits will not happen, but it costs nothing.
     while (this.clients.has(id)) id = newClientId();
+    // Every field in the literal, `state` included: a field added later (the handshake's first-connect
+    // state) moves the record's fields to a PropertyArray of their own, kept per client after it is unset.
     this.clients.set(id, {
       subscriptions: undefined,
       queue: undefined,
+      state: undefined,
       info: options.info ?? 'null',
     });
     this.lastSeen.set(id, Date.now());

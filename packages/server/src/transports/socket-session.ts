@@ -5,12 +5,14 @@
 // small RequestInfo built from it), no frame queue or read gate while nothing waits (the idle case).
 
 import type { Duplex } from 'node:stream';
+import { META, type Message } from '@pushwire/bayeux';
 import type { PreparedFrame, WebSocket } from '@pushwire/websocket';
 import { batchFrame } from '../batch-frame.js';
 import type { BatchContext, ClientBinder, Core, HeldReplySink } from '../core.js';
 import { processBatch } from '../dispatcher.js';
 import type { RequestInfo } from '../options.js';
 import type { SocketBinding } from '../socket-push.js';
+import type { TakeRecorder } from '../taken-messages.js';
 import { CloseSignal } from './close-signal.js';
 import { withOverflow } from './http-batch.js';
 import { type ParsedBatch, parseMessages } from './http-body.js';
@@ -35,12 +37,21 @@ export interface SessionInit {
   readonly crossSite: boolean;
 }
 
+/** What one connect reply took from a client's queue, oldest first. */
+interface Take {
+  readonly clientId: string;
+  readonly messages: readonly string[];
+}
+
 /** Issue 8 item 5: an upgraded socket that never handshakes must not hold a descriptor for ever. */
 function onHandshakeDeadline(session: SocketSession): void {
   session.handshakeDeadlineReached();
 }
 
-export class SocketSession extends CloseSignal implements SocketBinding, ClientBinder, HeldReplySink {
+export class SocketSession
+  extends CloseSignal
+  implements SocketBinding, ClientBinder, HeldReplySink, TakeRecorder
+{
   readonly #core: Core;
   readonly #tracker: ReplyTracker;
   readonly #ws: WebSocket;
@@ -58,6 +69,8 @@ export class SocketSession extends CloseSignal implements SocketBinding, ClientB
   /** Counts frames in flight (pausing the socket past maxPendingFrames); only while there are some. */
   #gate: ReadGate | undefined;
   #pumping = false;
+  /** Messages connect replies took and have not yet written (record / sendBatch); usually undefined. */
+  #takes: Take[] | undefined;
 
   constructor(core: Core, tracker: ReplyTracker, init: SessionInit) {
     super();
@@ -112,9 +125,43 @@ export class SocketSession extends CloseSignal implements SocketBinding, ClientB
     return this.#more === undefined ? [this.#first] : [this.#first, ...this.#more];
   }
 
-  /** Replies and released connects: one frame, nothing when empty or the socket is gone. */
+  /**
+   * Replies and released connects: one frame, nothing when empty. When the socket is gone, what connect
+   * replies in `messages` took from queues goes back to the HEAD of those queues, in order, for the next
+   * connect (the socket closed while the reply was built: the take, the outgoing extensions, the ping).
+   */
   sendBatch(messages: string[]): void {
-    if (messages.length > 0 && this.open) this.send(batchFrame(messages, this.#core.sockets.payloads));
+    if (messages.length === 0) return;
+    const open = this.open;
+    if (open) this.send(batchFrame(messages, this.#core.sockets.payloads));
+    if (this.#takes !== undefined) this.#settleTakes(messages, !open);
+  }
+
+  // --- TakeRecorder: what connect replies over this socket took from queues, until they are written ---
+
+  record(clientId: string, messages: readonly string[]): void {
+    if (messages.length === 0) return;
+    // A copy: the caller goes on to append the connect reply to its array.
+    (this.#takes ??= []).push({ clientId, messages: messages.slice() });
+  }
+
+  /** The takes whose messages `sent` carries are settled: written, or (socket gone) given back. */
+  #settleTakes(sent: readonly string[], giveBack: boolean): void {
+    const takes = this.#takes as Take[];
+    const settled: Take[] = [];
+    for (let i = takes.length - 1; i >= 0; i--) {
+      const take = takes[i] as Take;
+      // The same string objects the take recorded ride the frame (one connect reply per take).
+      if (sent.includes(take.messages[0] as string)) settled.push(...takes.splice(i, 1));
+    }
+    if (takes.length === 0) this.#takes = undefined;
+    if (!giveBack) return;
+    // The latest take first (settled is newest first): each requeue puts its messages AHEAD of what is
+    // queued, so the older take ends up in front (Engine.requeue).
+    const core = this.#core;
+    for (const { clientId, messages } of settled) {
+      core.engine.requeue(clientId, messages as string[]).catch((err: unknown) => core.reportError(err));
+    }
   }
 
   // --- frames in, replies out ---
@@ -173,9 +220,24 @@ export class SocketSession extends CloseSignal implements SocketBinding, ClientB
       this.#ws.close(CLOSE.policyViolation, err instanceof Error ? err.message : 'bad input');
       return;
     }
+    this.#shareStrings(batch.messages);
     const outcome = await processBatch(core, batch.messages, this.#context());
     this.sendBatch(withOverflow(outcome.messages, batch));
     // A held connect's reply comes to heldReply when released: the frames after it go on meanwhile.
+  }
+
+  /**
+   * Every message carries its strings fresh out of JSON.parse, and a held connect keeps its request for as
+   * long as it is held (over a WebSocket, all the time). The id this socket was bound with stands in for
+   * the client id, and the constant for `/meta/connect` (same text each), so a held connect keeps no
+   * string of its own for either.
+   */
+  #shareStrings(messages: readonly Message[]): void {
+    const first = this.#first;
+    for (const m of messages) {
+      if (m.channel === META.connect) m.channel = META.connect;
+      if (first !== undefined && m.clientId === first) m.clientId = first;
+    }
   }
 
   /** HeldReplySink: a connect is held over this socket (hold.ts). */
@@ -200,6 +262,7 @@ export class SocketSession extends CloseSignal implements SocketBinding, ClientB
       remoteAddress: this.#remoteAddress,
       crossSite: this.#crossSite,
       connection: this.#connection,
+      taken: this,
     };
   }
 }

@@ -31,15 +31,64 @@ const HANDSHAKE_ONLY: ReadonlySet<string> = new Set([
 
 /**
  * What a socket keeps of its upgrade request for the security policy and extensions (`ctx.req`): the
- * method, URL and headers (without the handshake's own), frozen. The IncomingMessage itself (its stream state, listener table, raw header
- * arrays: 0.6-1 KB) is let go once the opening handshake is done.
+ * method, URL and headers (without the handshake's own), frozen. The IncomingMessage itself (its stream
+ * state, listener table, raw header arrays: 0.6-1 KB) is let go once the opening handshake is done.
+ * Sockets whose headers are the same (names and values) share one frozen headers object.
  */
 export function requestInfoOf(req: IncomingMessage): RequestInfo {
   const headers: IncomingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (!HANDSHAKE_ONLY.has(name)) headers[name] = value;
+    if (!HANDSHAKE_ONLY.has(name)) headers[name] = typeof value === 'string' ? shared(name, value) : value;
   }
-  return Object.freeze({ method: req.method, url: req.url, headers: Object.freeze(headers) });
+  const url = req.url === undefined ? undefined : shared(':url', req.url);
+  return Object.freeze({ method: req.method, url, headers: sharedHeaders(headers) });
+}
+
+/** The last socket's frozen headers: the next socket with the same names and values keeps that object. */
+let lastHeaders: Readonly<IncomingHttpHeaders> | undefined;
+
+function sharedHeaders(headers: IncomingHttpHeaders): Readonly<IncomingHttpHeaders> {
+  const last = lastHeaders;
+  if (last !== undefined) {
+    const names = Object.keys(headers);
+    let same = names.length === Object.keys(last).length;
+    // Values compare as strings (made the same objects by `shared`, else compared by content); a list
+    // value (a repeated header) only matches itself, so it is never taken for another socket's.
+    for (let i = 0; same && i < names.length; i++) {
+      const name = names[i] as string;
+      same = Object.hasOwn(last, name) && last[name] === headers[name];
+    }
+    if (same) return last;
+  }
+  lastHeaders = Object.freeze(headers);
+  return lastHeaders;
+}
+
+/**
+ * The last value seen of the URL and of headers most sockets send alike (every client of a page upgrades
+ * to the same URL and Host, from a handful of browsers): a socket whose value is the same text keeps that
+ * one string instead of its own copy from the parser. A fixed set of names, one string each: bounded
+ * whatever the peers send.
+ */
+const lastValues = new Map<string, string>(
+  [
+    ':url',
+    'host',
+    'origin',
+    'user-agent',
+    'accept-encoding',
+    'accept-language',
+    'cache-control',
+    'pragma',
+  ].map((name) => [name, '']),
+);
+
+function shared(name: string, value: string): string {
+  const last = lastValues.get(name);
+  if (last === undefined) return value;
+  if (last === value) return last;
+  lastValues.set(name, value);
+  return value;
 }
 
 export class WebSocketTransport implements ReplyTracker {
@@ -81,17 +130,21 @@ export class WebSocketTransport implements ReplyTracker {
           : Buffer.from(data).toString('utf8');
       sessions.get(this)?.receive(text);
     };
+    const admission = core.admission;
     this.#onClose = function onClose() {
+      // The connection slot the upgrade took goes back with the WebSocket (see #onConnection).
+      admission.closeConnection();
       const session = sessions.get(this);
       sessions.delete(this);
       session?.closed();
     };
-    this.#releaseSlot = () => core.admission.closeConnection();
+    this.#releaseSlot = () => admission.closeConnection();
   }
 
   /**
    * Takes an upgrade that holds one of admission's connection slots (server.ts took it): the slot goes back
-   * when the socket closes, whether or not the opening handshake completed.
+   * when the TCP socket closes while the opening handshake is not done (refused, or the peer left), and
+   * with the WebSocket's 'close' once it is (which the websocket layer emits when that socket closes).
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, remoteAddress: string): void {
     // `on`, not `once`: a socket closes once, and `once` would wrap the listener per socket.
@@ -107,6 +160,9 @@ export class WebSocketTransport implements ReplyTracker {
       remoteAddress,
       crossSite: isCrossSite(req),
     });
+    // From here the WebSocket's 'close' gives the slot back: a second 'close' listener on the TCP socket
+    // (the websocket layer has one) would make its listener list an array, kept per connection.
+    socket.removeListener('close', this.#releaseSlot);
     this.#sessions.set(ws, session);
     ws.on('message', this.#onMessage);
     ws.on('error', ignoreSocketError);
