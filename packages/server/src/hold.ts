@@ -93,13 +93,22 @@ export async function answerWithQueue(
   const { maxReplyBytes } = core.options;
   let queue: string[];
   const journal = journalOf(core, clientId);
-  if (carried.length === 0) queue = await core.engine.takeQueue(clientId, maxReplyBytes, journal);
-  else {
+  const { engine } = core;
+  // The in-process engine's take answers now (no promise per reply); it throws where takeQueue rejects.
+  if (carried.length === 0) {
+    queue =
+      engine.takeQueueSync !== undefined
+        ? engine.takeQueueSync(clientId, maxReplyBytes, journal)
+        : await engine.takeQueue(clientId, maxReplyBytes, journal);
+  } else {
     let budget = maxReplyBytes;
     for (const m of carried) budget -= Buffer.byteLength(m);
     queue = [...carried];
     if (budget > 0) {
-      const more = await core.engine.takeQueue(clientId, budget, journal);
+      const more =
+        engine.takeQueueSync !== undefined
+          ? engine.takeQueueSync(clientId, budget, journal)
+          : await engine.takeQueue(clientId, budget, journal);
       // The engine takes at least one: one larger than what is left waits for the next connect.
       if (more.length === 1 && Buffer.byteLength(more[0] as string) > budget) {
         await core.engine.requeue(clientId, more);
@@ -243,15 +252,27 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Exp
     else signal?.addEventListener('abort', this, { once: true });
     // A publish may have been queued between the decision and the registration above, and its `wake` found
     // nothing held. Taking the queue now closes that gap: anything found is answered at once.
-    this.#catchUp = core.engine
-      .takeQueue(this.clientId, core.options.maxReplyBytes, journalOf(core, this.clientId))
-      .then(
-        (queue) => this.#caughtUp(queue),
-        (err: unknown) => {
-          this.#catchUp = undefined;
-          core.reportError(err);
-        },
-      );
+    const { engine } = core;
+    const journal = journalOf(core, this.clientId);
+    if (engine.takeQueueSync !== undefined) {
+      // An in-process engine answers now: no promise and no reaction kept per hold (issue 13).
+      let queue: string[];
+      try {
+        queue = engine.takeQueueSync(this.clientId, core.options.maxReplyBytes, journal);
+      } catch (err) {
+        core.reportError(err);
+        return;
+      }
+      this.#caughtUp(queue);
+      return;
+    }
+    this.#catchUp = engine.takeQueue(this.clientId, core.options.maxReplyBytes, journal).then(
+      (queue) => this.#caughtUp(queue),
+      (err: unknown) => {
+        this.#catchUp = undefined;
+        core.reportError(err);
+      },
+    );
   }
 
   /**
@@ -325,7 +346,8 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Exp
       reason === 'replaced' ||
       peerGone(this.ctx)
     );
-    if (takes) await this.#catchUp;
+    // (Nothing to wait for, the usual case, costs no turn of the microtask queue.)
+    if (takes && this.#catchUp !== undefined) await this.#catchUp;
     const mine = this.#carried ?? [];
     this.#carried = undefined;
     this.#flags |= CONSUMED;
