@@ -6,7 +6,7 @@
 import type { Advice, Message } from '@pushwire/bayeux';
 import { errorString } from '@pushwire/bayeux';
 import type { BatchContext, Core } from './core.js';
-import { FIRST_CONNECT_STATE, failure } from './core.js';
+import { clientIdOf, FIRST_CONNECT_STATE, failure } from './core.js';
 import { knownClient, unknownClient } from './meta-handlers.js';
 
 /** What the connect handler decided. */
@@ -44,18 +44,33 @@ function retryAdvice(interval: number, timeout: number): Advice {
   return advice;
 }
 
+/**
+ * The sender, known and pinged (a connect arrived: expiry counts from now), or undefined when unknown. One
+ * engine call when the engine has touchClient. A connect without a connectionType is refused without a
+ * ping, as before: it is no sign of a working client.
+ */
+async function touchedClient(core: Core, message: Message): Promise<string | undefined> {
+  const { engine } = core;
+  const id = clientIdOf(message);
+  if (engine.touchClient !== undefined && id !== undefined && typeof message.connectionType === 'string') {
+    return (await engine.touchClient(id)) ? id : undefined;
+  }
+  const clientId = await knownClient(core, message);
+  if (clientId !== undefined && typeof message.connectionType === 'string') await engine.ping(clientId);
+  return clientId;
+}
+
 export async function decideConnect(
   core: Core,
   message: Message,
   ctx: BatchContext,
   alone: boolean,
 ): Promise<ConnectDecision> {
-  const clientId = await knownClient(core, message);
+  const clientId = await touchedClient(core, message);
   if (clientId === undefined) return { kind: 'reply', reply: unknownClient(message) };
   if (typeof message.connectionType !== 'string') {
     return { kind: 'reply', reply: failure(message, errorString('fieldMissing', 'connectionType')) };
   }
-  await core.engine.ping(clientId);
   // Deliveries follow the session's CURRENT connect (issue 8 item 10). A client id is a bearer token: any
   // socket or request that presents it speaks for the session, and the latest connect is where the session
   // is now. Over a WebSocket the connect binds pushes to its socket (replacing an older socket's binding);

@@ -239,6 +239,12 @@ export interface Engine {
   destroyClient(clientId: string, reason: DestroyReason): Promise<void>;
   /** Records activity now (a connect arrived or a reply left); expiry counts from the latest ping. */
   ping(clientId: string): Promise<void>;
+  /**
+   * Optional: clientExists and ping in one step: records activity now for a known client and resolves
+   * whether it is known (an unknown one stays unknown). A /meta/connect asks both on every round trip
+   * (issue 13); without it the server makes the two calls.
+   */
+  touchClient?(clientId: string): Promise<boolean>;
   /** Subscribes a client to a channel name or a wildcard pattern (already validated). Idempotent. */
   subscribe(clientId: string, pattern: string): Promise<SubscribeResult>;
   /** Removes one subscription; true if it existed. */

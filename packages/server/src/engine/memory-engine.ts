@@ -113,6 +113,14 @@ export class MemoryEngine implements Engine {
     this.lastSeen.set(clientId, Date.now());
   }
 
+  async touchClient(clientId: string): Promise<boolean> {
+    this.assertOpen();
+    if (!this.clients.has(clientId)) return false;
+    this.lastSeen.delete(clientId);
+    this.lastSeen.set(clientId, Date.now());
+    return true;
+  }
+
   async subscribe(clientId: string, pattern: string): Promise<SubscribeResult> {
     this.assertOpen();
     return this.subscribeNow(clientId, pattern);
