@@ -15,7 +15,17 @@ export type ConnectDecision =
   /** Answer now, after the other messages of the batch, with whatever is queued. */
   | { kind: 'now'; clientId: string; advice: Advice }
   /** Hold until released (only when the connect is alone in its request). */
-  | { kind: 'hold'; clientId: string; advice: Advice; timeoutMs: number };
+  | {
+      kind: 'hold';
+      clientId: string;
+      advice: Advice;
+      timeoutMs: number;
+      /** Its browser hold is recorded already (Engine.claimBrowserHold): the hold does not set it again. */
+      browserClaimed?: boolean;
+    };
+
+/** How long past its timeout a held connect still counts for its browser if its node never says it ended. */
+export const BROWSER_HOLD_SLACK_MS = 1000;
 
 function clientAdvice(message: Message): { timeout?: number; interval?: number } {
   const a = message.advice;
@@ -100,8 +110,19 @@ export async function decideConnect(
   }
   // CometD maxSessionsPerBrowser: extra tabs of one browser short-poll instead of holding a connection
   // each (HTTP/1.1 allows few connections per host).
+  let browserClaimed = false;
   if (ctx.browserId !== undefined && options.maxSessionsPerBrowser >= 0 && ctx.transport !== 'websocket') {
-    if ((await core.engine.browserHolds(ctx.browserId, clientId)) >= options.maxSessionsPerBrowser) {
+    const { engine } = core;
+    const max = options.maxSessionsPerBrowser;
+    // With claimBrowserHold the count and this connect's own hold are one engine call (hold.ts sets it
+    // otherwise, once held).
+    const until = Date.now() + timeoutMs + BROWSER_HOLD_SLACK_MS;
+    const holds =
+      engine.claimBrowserHold !== undefined
+        ? await engine.claimBrowserHold(ctx.browserId, clientId, until, max)
+        : await engine.browserHolds(ctx.browserId, clientId);
+    browserClaimed = engine.claimBrowserHold !== undefined;
+    if (holds >= max) {
       return {
         kind: 'now',
         clientId,
@@ -116,5 +137,7 @@ export async function decideConnect(
       };
     }
   }
-  return { kind: 'hold', clientId, advice, timeoutMs };
+  return browserClaimed
+    ? { kind: 'hold', clientId, advice, timeoutMs, browserClaimed }
+    : { kind: 'hold', clientId, advice, timeoutMs };
 }

@@ -8,6 +8,7 @@
 import { IncomingMessage } from 'node:http';
 import type { Advice, Message } from '@pushwire/bayeux';
 import { errorString } from '@pushwire/bayeux';
+import { BROWSER_HOLD_SLACK_MS } from './connect.js';
 import type { BatchContext, Core, HeldReplySink } from './core.js';
 import { failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
 import type { DestroyReason } from './engine/engine.js';
@@ -16,8 +17,6 @@ import type { Expiring, TimerNode } from './hold-timers.js';
 import type { HoldListener } from './transports/close-signal.js';
 
 /** What a connect reply is built from: the request and what the decision said. */
-/** How long past its timeout a held connect still counts for its browser if its node never says it ended. */
-const BROWSER_HOLD_SLACK_MS = 1000;
 
 export interface ConnectRequest {
   readonly message: Message;
@@ -29,12 +28,14 @@ export interface ConnectRequest {
 /** A connect to hold: the request and the longest it may be held. */
 export interface HoldInput extends ConnectRequest {
   readonly timeoutMs: number;
+  /** The decision recorded its browser hold already (connect.ts, Engine.claimBrowserHold). */
+  readonly browserClaimed?: boolean | undefined;
 }
 
 /** Holds the connect; resolves with the encoded reply (and what rides it) once released. */
 export function holdConnect(core: Core, input: HoldInput): Promise<string[]> {
   return new Promise<string[]>((resolve) => {
-    new HeldConnect(core, input, resolve).start(input.timeoutMs);
+    new HeldConnect(core, input, resolve).start(input.timeoutMs, input.browserClaimed === true);
   });
 }
 
@@ -44,7 +45,7 @@ export function holdConnect(core: Core, input: HoldInput): Promise<string[]> {
  */
 export function holdConnectTo(core: Core, input: HoldInput, sink: HeldReplySink): void {
   sink.heldStarted();
-  new HeldConnect(core, input, sink).start(input.timeoutMs);
+  new HeldConnect(core, input, sink).start(input.timeoutMs, input.browserClaimed === true);
 }
 
 function deliverReply(target: ReplyTarget, messages: string[]): void {
@@ -234,12 +235,13 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Exp
     return this.ctx.transport === 'websocket' ? undefined : this.ctx.browserId;
   }
 
-  start(timeoutMs: number): void {
+  /** `browserClaimed`: the decision recorded this connect's browser hold already (one engine call less). */
+  start(timeoutMs: number, browserClaimed = false): void {
     const core = this.#core;
     // Bayeux §4.2: one outstanding connect per client; the registry releases the older one as 'replaced'.
     core.held.add(this);
     const browserId = this.browserId;
-    if (browserId !== undefined) {
+    if (browserId !== undefined && !browserClaimed) {
       // Counted over every node until released; the deadline (hold + a second) covers a node dying here.
       core.engine
         .setBrowserHold(browserId, this.clientId, Date.now() + timeoutMs + BROWSER_HOLD_SLACK_MS)

@@ -314,6 +314,12 @@ export interface Engine {
   /** How many clients of the browser, other than `exceptClientId`, hold a connect now, on any node. */
   browserHolds(browserId: string, exceptClientId: string): Promise<number>;
   /**
+   * Optional: browserHolds and, when it is below `max`, setBrowserHold(browserId, clientId, untilMs), in one
+   * step; resolves with the count (the hold is recorded exactly when it is below `max`). A held long-poll
+   * asks both on every round trip (issue 13); without it the server makes the two calls.
+   */
+  claimBrowserHold?(browserId: string, clientId: string, untilMs: number, max: number): Promise<number>;
+  /**
    * Publishes a message on a channel with history, ATOMICALLY: assigns the next position (offset + 1 in the
    * channel's epoch, a new epoch and offset 1 when the channel has no history yet), builds the text
    * `head + encodePosition(position) + tail`, appends it to the channel's history (then trims it to

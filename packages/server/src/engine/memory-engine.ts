@@ -332,6 +332,13 @@ export class MemoryEngine implements Engine {
     return this.browsers.count(browserId, exceptClientId, Date.now());
   }
 
+  async claimBrowserHold(browserId: string, clientId: string, untilMs: number, max: number): Promise<number> {
+    this.assertOpen();
+    const n = this.browsers.count(browserId, clientId, Date.now());
+    if (n < max) this.browsers.set(browserId, clientId, untilMs);
+    return n;
+  }
+
   async clientCount(): Promise<number> {
     this.assertOpen();
     return this.clients.size;
