@@ -6,7 +6,7 @@
 import type { Advice, Message } from '@pushwire/bayeux';
 import { errorString } from '@pushwire/bayeux';
 import type { BatchContext, Core } from './core.js';
-import { FIRST_CONNECT_STATE, failure } from './core.js';
+import { clientIdOf, FIRST_CONNECT_STATE, failure } from './core.js';
 import { knownClient, unknownClient } from './meta-handlers.js';
 
 /** What the connect handler decided. */
@@ -15,7 +15,17 @@ export type ConnectDecision =
   /** Answer now, after the other messages of the batch, with whatever is queued. */
   | { kind: 'now'; clientId: string; advice: Advice }
   /** Hold until released (only when the connect is alone in its request). */
-  | { kind: 'hold'; clientId: string; advice: Advice; timeoutMs: number };
+  | {
+      kind: 'hold';
+      clientId: string;
+      advice: Advice;
+      timeoutMs: number;
+      /** Its browser hold is recorded already (Engine.claimBrowserHold): the hold does not set it again. */
+      browserClaimed?: boolean;
+    };
+
+/** How long past its timeout a held connect still counts for its browser if its node never says it ended. */
+export const BROWSER_HOLD_SLACK_MS = 1000;
 
 function clientAdvice(message: Message): { timeout?: number; interval?: number } {
   const a = message.advice;
@@ -44,18 +54,33 @@ function retryAdvice(interval: number, timeout: number): Advice {
   return advice;
 }
 
+/**
+ * The sender, known and pinged (a connect arrived: expiry counts from now), or undefined when unknown. One
+ * engine call when the engine has touchClient. A connect without a connectionType is refused without a
+ * ping, as before: it is no sign of a working client.
+ */
+async function touchedClient(core: Core, message: Message): Promise<string | undefined> {
+  const { engine } = core;
+  const id = clientIdOf(message);
+  if (engine.touchClient !== undefined && id !== undefined && typeof message.connectionType === 'string') {
+    return (await engine.touchClient(id)) ? id : undefined;
+  }
+  const clientId = await knownClient(core, message);
+  if (clientId !== undefined && typeof message.connectionType === 'string') await engine.ping(clientId);
+  return clientId;
+}
+
 export async function decideConnect(
   core: Core,
   message: Message,
   ctx: BatchContext,
   alone: boolean,
 ): Promise<ConnectDecision> {
-  const clientId = await knownClient(core, message);
+  const clientId = await touchedClient(core, message);
   if (clientId === undefined) return { kind: 'reply', reply: unknownClient(message) };
   if (typeof message.connectionType !== 'string') {
     return { kind: 'reply', reply: failure(message, errorString('fieldMissing', 'connectionType')) };
   }
-  await core.engine.ping(clientId);
   // Deliveries follow the session's CURRENT connect (issue 8 item 10). A client id is a bearer token: any
   // socket or request that presents it speaks for the session, and the latest connect is where the session
   // is now. Over a WebSocket the connect binds pushes to its socket (replacing an older socket's binding);
@@ -85,8 +110,19 @@ export async function decideConnect(
   }
   // CometD maxSessionsPerBrowser: extra tabs of one browser short-poll instead of holding a connection
   // each (HTTP/1.1 allows few connections per host).
+  let browserClaimed = false;
   if (ctx.browserId !== undefined && options.maxSessionsPerBrowser >= 0 && ctx.transport !== 'websocket') {
-    if ((await core.engine.browserHolds(ctx.browserId, clientId)) >= options.maxSessionsPerBrowser) {
+    const { engine } = core;
+    const max = options.maxSessionsPerBrowser;
+    // With claimBrowserHold the count and this connect's own hold are one engine call (hold.ts sets it
+    // otherwise, once held).
+    const until = Date.now() + timeoutMs + BROWSER_HOLD_SLACK_MS;
+    const holds =
+      engine.claimBrowserHold !== undefined
+        ? await engine.claimBrowserHold(ctx.browserId, clientId, until, max)
+        : await engine.browserHolds(ctx.browserId, clientId);
+    browserClaimed = engine.claimBrowserHold !== undefined;
+    if (holds >= max) {
       return {
         kind: 'now',
         clientId,
@@ -101,5 +137,7 @@ export async function decideConnect(
       };
     }
   }
-  return { kind: 'hold', clientId, advice, timeoutMs };
+  return browserClaimed
+    ? { kind: 'hold', clientId, advice, timeoutMs, browserClaimed }
+    : { kind: 'hold', clientId, advice, timeoutMs };
 }

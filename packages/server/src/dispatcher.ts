@@ -91,16 +91,14 @@ export async function processBatch(
   const { message, decision, ctx: connectCtx } = pendingConnect;
   try {
     if (decision.kind === 'hold') {
-      const { clientId, advice, timeoutMs } = decision;
+      const { clientId, advice, timeoutMs, browserClaimed } = decision;
+      const input = { message, ctx: connectCtx, clientId, advice, timeoutMs, browserClaimed };
       const sink = connectCtx.replies;
       if (sink !== undefined) {
-        holdConnectTo(core, { message, ctx: connectCtx, clientId, advice, timeoutMs }, sink);
+        holdConnectTo(core, input, sink);
         return { messages: out };
       }
-      return {
-        messages: out,
-        held: holdConnect(core, { message, ctx: connectCtx, clientId, advice, timeoutMs }),
-      };
+      return { messages: out, held: holdConnect(core, input) };
     }
     if (decision.kind === 'now') {
       const { clientId, advice } = decision;

@@ -8,6 +8,7 @@
 import { IncomingMessage } from 'node:http';
 import type { Advice, Message } from '@pushwire/bayeux';
 import { errorString } from '@pushwire/bayeux';
+import { BROWSER_HOLD_SLACK_MS } from './connect.js';
 import type { BatchContext, Core, HeldReplySink } from './core.js';
 import { failure, HANDSHAKE_ADVICE, replyTo } from './core.js';
 import type { DestroyReason } from './engine/engine.js';
@@ -17,8 +18,6 @@ import { replyContext } from './message-context.js';
 import type { HoldListener } from './transports/close-signal.js';
 
 /** What a connect reply is built from: the request and what the decision said. */
-/** How long past its timeout a held connect still counts for its browser if its node never says it ended. */
-const BROWSER_HOLD_SLACK_MS = 1000;
 
 export interface ConnectRequest {
   readonly message: Message;
@@ -30,12 +29,14 @@ export interface ConnectRequest {
 /** A connect to hold: the request and the longest it may be held. */
 export interface HoldInput extends ConnectRequest {
   readonly timeoutMs: number;
+  /** The decision recorded its browser hold already (connect.ts, Engine.claimBrowserHold). */
+  readonly browserClaimed?: boolean | undefined;
 }
 
 /** Holds the connect; resolves with the encoded reply (and what rides it) once released. */
 export function holdConnect(core: Core, input: HoldInput): Promise<string[]> {
   return new Promise<string[]>((resolve) => {
-    new HeldConnect(core, input, resolve).start(input.timeoutMs);
+    new HeldConnect(core, input, resolve).start(input.timeoutMs, input.browserClaimed === true);
   });
 }
 
@@ -45,7 +46,7 @@ export function holdConnect(core: Core, input: HoldInput): Promise<string[]> {
  */
 export function holdConnectTo(core: Core, input: HoldInput, sink: HeldReplySink): void {
   sink.heldStarted();
-  new HeldConnect(core, input, sink).start(input.timeoutMs);
+  new HeldConnect(core, input, sink).start(input.timeoutMs, input.browserClaimed === true);
 }
 
 function deliverReply(target: ReplyTarget, messages: string[]): void {
@@ -94,13 +95,22 @@ export async function answerWithQueue(
   const { maxReplyBytes } = core.options;
   let queue: string[];
   const journal = journalOf(core, clientId);
-  if (carried.length === 0) queue = await core.engine.takeQueue(clientId, maxReplyBytes, journal);
-  else {
+  const { engine } = core;
+  // The in-process engine's take answers now (no promise per reply); it throws where takeQueue rejects.
+  if (carried.length === 0) {
+    queue =
+      engine.takeQueueSync !== undefined
+        ? engine.takeQueueSync(clientId, maxReplyBytes, journal)
+        : await engine.takeQueue(clientId, maxReplyBytes, journal);
+  } else {
     let budget = maxReplyBytes;
     for (const m of carried) budget -= Buffer.byteLength(m);
     queue = [...carried];
     if (budget > 0) {
-      const more = await core.engine.takeQueue(clientId, budget, journal);
+      const more =
+        engine.takeQueueSync !== undefined
+          ? engine.takeQueueSync(clientId, budget, journal)
+          : await engine.takeQueue(clientId, budget, journal);
       // The engine takes at least one: one larger than what is left waits for the next connect.
       if (more.length === 1 && Buffer.byteLength(more[0] as string) > budget) {
         await core.engine.requeue(clientId, more);
@@ -222,12 +232,13 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Exp
     return this.ctx.transport === 'websocket' ? undefined : this.ctx.browserId;
   }
 
-  start(timeoutMs: number): void {
+  /** `browserClaimed`: the decision recorded this connect's browser hold already (one engine call less). */
+  start(timeoutMs: number, browserClaimed = false): void {
     const core = this.#core;
     // Bayeux §4.2: one outstanding connect per client; the registry releases the older one as 'replaced'.
     core.held.add(this);
     const browserId = this.browserId;
-    if (browserId !== undefined) {
+    if (browserId !== undefined && !browserClaimed) {
       // Counted over every node until released; the deadline (hold + a second) covers a node dying here.
       core.engine
         .setBrowserHold(browserId, this.clientId, Date.now() + timeoutMs + BROWSER_HOLD_SLACK_MS)
@@ -240,15 +251,27 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Exp
     else signal?.addEventListener('abort', this, { once: true });
     // A publish may have been queued between the decision and the registration above, and its `wake` found
     // nothing held. Taking the queue now closes that gap: anything found is answered at once.
-    this.#catchUp = core.engine
-      .takeQueue(this.clientId, core.options.maxReplyBytes, journalOf(core, this.clientId))
-      .then(
-        (queue) => this.#caughtUp(queue),
-        (err: unknown) => {
-          this.#catchUp = undefined;
-          core.reportError(err);
-        },
-      );
+    const { engine } = core;
+    const journal = journalOf(core, this.clientId);
+    if (engine.takeQueueSync !== undefined) {
+      // An in-process engine answers now: no promise and no reaction kept per hold (issue 13).
+      let queue: string[];
+      try {
+        queue = engine.takeQueueSync(this.clientId, core.options.maxReplyBytes, journal);
+      } catch (err) {
+        core.reportError(err);
+        return;
+      }
+      this.#caughtUp(queue);
+      return;
+    }
+    this.#catchUp = engine.takeQueue(this.clientId, core.options.maxReplyBytes, journal).then(
+      (queue) => this.#caughtUp(queue),
+      (err: unknown) => {
+        this.#catchUp = undefined;
+        core.reportError(err);
+      },
+    );
   }
 
   /**
@@ -322,7 +345,8 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Exp
       reason === 'replaced' ||
       peerGone(this.ctx)
     );
-    if (takes) await this.#catchUp;
+    // (Nothing to wait for, the usual case, costs no turn of the microtask queue.)
+    if (takes && this.#catchUp !== undefined) await this.#catchUp;
     const mine = this.#carried ?? [];
     this.#carried = undefined;
     this.#flags |= CONSUMED;

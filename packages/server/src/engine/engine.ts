@@ -239,6 +239,12 @@ export interface Engine {
   destroyClient(clientId: string, reason: DestroyReason): Promise<void>;
   /** Records activity now (a connect arrived or a reply left); expiry counts from the latest ping. */
   ping(clientId: string): Promise<void>;
+  /**
+   * Optional: clientExists and ping in one step: records activity now for a known client and resolves
+   * whether it is known (an unknown one stays unknown). A /meta/connect asks both on every round trip
+   * (issue 13); without it the server makes the two calls.
+   */
+  touchClient?(clientId: string): Promise<boolean>;
   /** Subscribes a client to a channel name or a wildcard pattern (already validated). Idempotent. */
   subscribe(clientId: string, pattern: string): Promise<SubscribeResult>;
   /** Removes one subscription; true if it existed. */
@@ -307,6 +313,12 @@ export interface Engine {
   setBrowserHold(browserId: string, clientId: string, untilMs: number | undefined): Promise<void>;
   /** How many clients of the browser, other than `exceptClientId`, hold a connect now, on any node. */
   browserHolds(browserId: string, exceptClientId: string): Promise<number>;
+  /**
+   * Optional: browserHolds and, when it is below `max`, setBrowserHold(browserId, clientId, untilMs), in one
+   * step; resolves with the count (the hold is recorded exactly when it is below `max`). A held long-poll
+   * asks both on every round trip (issue 13); without it the server makes the two calls.
+   */
+  claimBrowserHold?(browserId: string, clientId: string, untilMs: number, max: number): Promise<number>;
   /**
    * Publishes a message on a channel with history, ATOMICALLY: assigns the next position (offset + 1 in the
    * channel's epoch, a new epoch and offset 1 when the channel has no history yet), builds the text

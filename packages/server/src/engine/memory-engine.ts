@@ -116,6 +116,14 @@ export class MemoryEngine implements Engine {
     this.lastSeen.set(clientId, Date.now());
   }
 
+  async touchClient(clientId: string): Promise<boolean> {
+    this.assertOpen();
+    if (!this.clients.has(clientId)) return false;
+    this.lastSeen.delete(clientId);
+    this.lastSeen.set(clientId, Date.now());
+    return true;
+  }
+
   async subscribe(clientId: string, pattern: string): Promise<SubscribeResult> {
     this.assertOpen();
     return this.subscribeNow(clientId, pattern);
@@ -325,6 +333,13 @@ export class MemoryEngine implements Engine {
   async browserHolds(browserId: string, exceptClientId: string): Promise<number> {
     this.assertOpen();
     return this.browsers.count(browserId, exceptClientId, Date.now());
+  }
+
+  async claimBrowserHold(browserId: string, clientId: string, untilMs: number, max: number): Promise<number> {
+    this.assertOpen();
+    const n = this.browsers.count(browserId, clientId, Date.now());
+    if (n < max) this.browsers.set(browserId, clientId, untilMs);
+    return n;
   }
 
   async clientCount(): Promise<number> {

@@ -24,6 +24,22 @@ export function expiryConformance(ctx: ConformanceContext): void {
       expect(await engine.clientCount()).toBe(0);
     });
 
+    it('touchClient (when the engine has it) pings a known client and says whether it is known', async () => {
+      useEngineFakeTimers();
+      const engine = await ctx.make({ maxInterval: 1000, sweepInterval: 100 });
+      if (engine.touchClient === undefined) return; // optional: the server pings after clientExists
+      const idle = await engine.createClient();
+      const active = await engine.createClient();
+      await vi.advanceTimersByTimeAsync(600);
+      expect(await engine.touchClient(active)).toBe(true);
+      expect(await engine.touchClient('ghost')).toBe(false);
+      expect(await engine.clientExists('ghost')).toBe(false);
+      await vi.advanceTimersByTimeAsync(600);
+      expect(await engine.clientExists(idle)).toBe(false);
+      expect(await engine.clientExists(active)).toBe(true);
+      expect(await engine.touchClient(idle)).toBe(false);
+    });
+
     it('expires within maxInterval + sweepInterval, not before maxInterval', async () => {
       useEngineFakeTimers();
       const engine = await ctx.make({ maxInterval: 1000, sweepInterval: 250 });

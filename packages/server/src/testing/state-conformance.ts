@@ -79,5 +79,22 @@ export function stateConformance(ctx: ConformanceContext): void {
       expect(await engine.browserHolds('b1', 'x')).toBe(0);
       expect(await engine.browserHolds('b2', 'x')).toBe(1);
     });
+
+    it('claimBrowserHold (when the engine has it) counts, and records the hold only below max', async () => {
+      useEngineFakeTimers();
+      const engine = await ctx.make();
+      if (engine.claimBrowserHold === undefined) return; // optional: the server counts, then sets
+      const now = Date.now();
+      expect(await engine.claimBrowserHold('b1', 'a', now + 5000, 1)).toBe(0);
+      expect(await engine.browserHolds('b1', 'x')).toBe(1);
+      // Its own hold is not counted against it (a renewed connect of the same client).
+      expect(await engine.claimBrowserHold('b1', 'a', now + 5000, 1)).toBe(0);
+      expect(await engine.claimBrowserHold('b1', 'b', now + 5000, 1)).toBe(1);
+      expect(await engine.browserHolds('b1', 'a')).toBe(0); // b was refused: not recorded
+      expect(await engine.claimBrowserHold('b1', 'b', now + 5000, 2)).toBe(1);
+      expect(await engine.browserHolds('b1', 'x')).toBe(2);
+      await engine.setBrowserHold('b1', 'a', undefined);
+      expect(await engine.browserHolds('b1', 'x')).toBe(1);
+    });
   });
 }
