@@ -92,7 +92,7 @@ export interface BayeuxServerOptions {
   /**
    * Ms a held /meta/connect stays open after the first message is queued for it, so the messages published
    * meanwhile ride the same reply (CometD's lazy messages, Faye's delivery timeout): fewer polls per
-   * delivery under load, at most this much added latency. 0 answers at once. At most 1000. Default 0.
+   * delivery under load, at most this much added latency. 0 answers at once. At most 1000. Default 5.
    */
   deliveryWindow?: number;
   /** Ms after the last connect reply before a silent client expires. Default 10000. */

@@ -1,6 +1,6 @@
 // deliveryWindow (options.ts): a held long-poll connect woken by a message stays open for the window, so
-// messages published meanwhile ride the same reply (CometD lazy messages, Faye's delivery timeout); 0 (the
-// default) answers at once. The hold's timers are faked, so "not answered yet" cannot depend on speed.
+// messages published meanwhile ride the same reply (CometD lazy messages, Faye's delivery timeout); the
+// default is 5 ms, 0 answers at once. The hold's timers are faked, so "not answered yet" cannot depend on speed.
 import type { Message } from '@pushwire/bayeux';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_DELIVERY_WINDOW, resolveOptions } from '../src/options.js';
@@ -37,9 +37,26 @@ async function heldSubscriber(options: { deliveryWindow?: number }): Promise<{
 }
 
 describe('deliveryWindow', () => {
-  it('0 (default): the first message answers the held connect at once', async () => {
+  it('defaults to 5 ms: the woken connect is answered when the window ends, not before', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { reply, settled } = await heldSubscriber({});
+    await h!.bayeux.publish('/w', 'one');
+    expect(await turnsUntil(settled, 200)).toBe(false);
+    vi.advanceTimersByTime(4);
+    expect(await turnsUntil(settled, 200)).toBe(false);
+    await h!.bayeux.publish('/w', 'two');
+    vi.advanceTimersByTime(1);
+    expect(await turnsUntil(settled)).toBe(true);
+    expect((await reply).map((m) => [m.channel, m.data ?? m.id])).toEqual([
+      ['/w', 'one'],
+      ['/w', 'two'],
+      ['/meta/connect', 'held'],
+    ]);
+  });
+
+  it('0: the first message answers the held connect at once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { reply, settled } = await heldSubscriber({ deliveryWindow: 0 });
     await h!.bayeux.publish('/w', 'one');
     // No fake time passes: the answer cannot come from a timer.
     expect(await turnsUntil(settled)).toBe(true);
@@ -88,7 +105,7 @@ describe('deliveryWindow', () => {
 
   it('is validated: a number of ms from 0 to 1000', () => {
     expect(MAX_DELIVERY_WINDOW).toBe(1000);
-    expect(resolveOptions({}).deliveryWindow).toBe(0);
+    expect(resolveOptions({}).deliveryWindow).toBe(5);
     expect(resolveOptions({ deliveryWindow: 1000 }).deliveryWindow).toBe(1000);
     expect(() => resolveOptions({ deliveryWindow: 1001 })).toThrow(RangeError);
     expect(() => resolveOptions({ deliveryWindow: -1 })).toThrow(RangeError);
