@@ -158,6 +158,7 @@ describe('pushwire serve', () => {
       '--max-sessions-per-browser: expected an integer -1 to 65535, got "-2"',
     ],
     [['--timeout', '1.5'], '--timeout: expected an integer 0-3600000, got "1.5"'],
+    [['--delivery-window', '1001'], '--delivery-window: expected an integer 0-1000, got "1001"'],
     [['--mount', 'bayeux'], '--mount: expected a path starting with /, got "bayeux"'],
     [['--prot', '1'], "Unknown option '--prot'"],
   ])('%j is refused: %s', async (args, message) => {

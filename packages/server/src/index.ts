@@ -56,7 +56,7 @@ export type {
   SecurityPolicy,
   TransportName,
 } from './options.js';
-export { DEFAULTS as SERVER_DEFAULTS } from './options.js';
+export { DEFAULTS as SERVER_DEFAULTS, MAX_DELIVERY_WINDOW } from './options.js';
 export {
   memberId,
   PRESENCE_SERVICE,

@@ -8,6 +8,7 @@ import {
   bundledClientScript,
   type CorsOptions,
   createBayeuxServer,
+  MAX_DELIVERY_WINDOW,
   serveClientScript,
 } from '@pushwire/server';
 import { channelFlags } from './channel-flags.js';
@@ -23,6 +24,8 @@ ${ADDRESS_HELP}
   --timeout MS         how long a /meta/connect is held (default 30000)
   --interval MS        advised wait between connects (default 0)
   --max-interval MS    a client silent this long after its last connect reply expires (default 10000)
+  --delivery-window MS a woken long poll waits this long for more messages before it is answered
+                       (default 5; 0 = at once; at most ${MAX_DELIVERY_WINDOW})
   --cors ORIGIN        allow cross-origin requests from ORIGIN (e.g. https://app.example.com); repeat it
                        for several origins, or give * for any (default: same origin only)
   --max-sessions-per-browser N
@@ -100,6 +103,7 @@ export const command: Command = {
       timeout: { type: 'string' },
       interval: { type: 'string' },
       'max-interval': { type: 'string' },
+      'delivery-window': { type: 'string' },
       cors: { type: 'string', multiple: true },
       'max-sessions-per-browser': { type: 'string' },
       engine: { type: 'string' },
@@ -115,6 +119,12 @@ export const command: Command = {
     const timeout = integerOption('timeout', values.timeout, 0, MAX_MS);
     const interval = integerOption('interval', values.interval, 0, MAX_MS);
     const maxInterval = integerOption('max-interval', values['max-interval'], 0, MAX_MS);
+    const deliveryWindow = integerOption(
+      'delivery-window',
+      values['delivery-window'],
+      0,
+      MAX_DELIVERY_WINDOW,
+    );
     const maxSessionsPerBrowser = integerOption(
       'max-sessions-per-browser',
       values['max-sessions-per-browser'],
@@ -133,6 +143,7 @@ export const command: Command = {
     if (timeout !== undefined) options.timeout = timeout;
     if (interval !== undefined) options.interval = interval;
     if (maxInterval !== undefined) options.maxInterval = maxInterval;
+    if (deliveryWindow !== undefined) options.deliveryWindow = deliveryWindow;
     if (maxSessionsPerBrowser !== undefined) options.maxSessionsPerBrowser = maxSessionsPerBrowser;
     if (cors !== undefined) options.cors = cors;
     if (allowedHosts !== undefined) options.allowedHosts = allowedHosts;
