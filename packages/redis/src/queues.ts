@@ -259,21 +259,56 @@ export class Queues {
   readonly #runTakes = (): void => {
     const batch = this.#takes;
     this.#takes = [];
-    this.#takeMany(batch).catch((err: unknown) => {
-      for (const t of batch) t.reject(err);
-    });
+    this.#takeMany(
+      batch.map((t) => t.clientId),
+      (i) => (batch[i] as PendingTake).budget,
+      (i) => (batch[i] as PendingTake).field,
+    ).then(
+      (takes) => {
+        batch.forEach((t, i) => {
+          t.resolve(takes[i] as QueueTake);
+        });
+      },
+      (err: unknown) => {
+        for (const t of batch) t.reject(err);
+      },
+    );
   };
 
-  /** The takes of one turn: TAKE_MANY calls in one round trip, then their shared bodies in one more. */
-  async #takeMany(batch: readonly PendingTake[]): Promise<void> {
+  /**
+   * Engine.takeQueuesWithMore: the takes of many clients (a fan-out's sockets on this node) in one call,
+   * one promise for all. On a Cluster each is its own TAKE_MARKED (history marks, one slot per client).
+   */
+  async takeQueuesWithMore(clientIds: readonly string[], maxBytes?: number): Promise<QueueTake[]> {
+    if (this.#h.history() !== undefined) {
+      return Promise.all(clientIds.map((id) => this.takeQueueWithMore(id, maxBytes)));
+    }
+    const budget = maxBytes === undefined ? 0 : Math.max(1, Math.floor(maxBytes));
+    return this.#takeMany(
+      clientIds,
+      () => budget,
+      () => '',
+    );
+  }
+
+  /**
+   * Takes for `clientIds` (budget and journal field of the i-th by `budgetOf(i)`, `fieldOf(i)`): TAKE_MANY
+   * calls of FANOUT_BATCH clients in one round trip, then their shared bodies in one more.
+   */
+  async #takeMany(
+    clientIds: readonly string[],
+    budgetOf: (i: number) => number,
+    fieldOf: (i: number) => string,
+  ): Promise<QueueTake[]> {
+    if (clientIds.length === 0) return [];
     const commands: RedisCommand[] = [];
-    for (let i = 0; i < batch.length; i += FANOUT_BATCH) {
+    for (let i = 0; i < clientIds.length; i += FANOUT_BATCH) {
       const keys: string[] = [];
       const args: (string | number)[] = [];
-      for (let j = i; j < Math.min(i + FANOUT_BATCH, batch.length); j++) {
-        const t = batch[j] as PendingTake;
-        keys.push(this.#h.keys.client(t.clientId), this.#h.keys.queue(t.clientId));
-        args.push(t.budget, t.field);
+      for (let j = i; j < Math.min(i + FANOUT_BATCH, clientIds.length); j++) {
+        const id = clientIds[j] as string;
+        keys.push(this.#h.keys.client(id), this.#h.keys.queue(id));
+        args.push(budgetOf(j), fieldOf(j));
       }
       commands.push({ script: TAKE_MANY, keys, args });
     }
@@ -287,13 +322,8 @@ export class Queues {
         items.push(flat[k + 1] as string[]);
       }
     }
-    const messages = await this.#resolve(
-      batch.map((t) => t.clientId),
-      items,
-    );
-    batch.forEach((t, i) => {
-      t.resolve({ messages: messages[i] as EncodedMessage[], more: more[i] === true });
-    });
+    const messages = await this.#resolve(clientIds, items);
+    return messages.map((m, i) => ({ messages: m, more: more[i] === true }));
   }
 
   async readJournal(clientId: string, journal: string): Promise<EncodedMessage[]> {
