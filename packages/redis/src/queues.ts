@@ -191,6 +191,7 @@ export class Queues {
     const slow: string[] = [];
     const commands: RedisCommand[] = [];
     let queued = 0;
+    let lastNode = '';
     ids.forEach((id, i) => {
       const r = replies[i];
       if (r === null || r === undefined) {
@@ -203,9 +204,15 @@ export class Queues {
         return;
       }
       queued++;
-      // ENQUEUE_MANY answers a bare node id when nothing was dropped (node ids are never 'slow').
+      // ENQUEUE_MANY answers a bare node id when nothing was dropped (node ids are never 'slow'), and 0
+      // when that node is the one of the client queued before it in the same call.
       const [node, dropped, bytes, limit] =
-        typeof r === 'string' ? [r, 0, 0, 'maxQueue' as const] : (r as [string, number, number, QueueLimit]);
+        r === 0
+          ? [lastNode, 0, 0, 'maxQueue' as const]
+          : typeof r === 'string'
+            ? [r, 0, 0, 'maxQueue' as const]
+            : (r as [string, number, number, QueueLimit]);
+      lastNode = node;
       if (dropped > 0) {
         // A documented loss, told on this node (the one whose delivery made the queue overflow).
         if (dropChannel.hasSubscribers) dropChannel.publish({ clientId: id, dropped, bytes, limit });
@@ -319,7 +326,9 @@ export class Queues {
       const flat = reply as RedisReply[];
       for (let k = 0; k < flat.length; k += 2) {
         more.push(flat[k] === 1);
-        items.push(flat[k + 1] as string[]);
+        // 0: the same entries as the client before it in this call (TAKE_MANY): the same array object.
+        const got = flat[k + 1];
+        items.push(got === 0 ? (items[items.length - 1] as string[]) : (got as string[]));
       }
     }
     const messages = await this.#resolve(clientIds, items);
@@ -345,7 +354,10 @@ export class Queues {
    */
   async #resolve(clientIds: readonly string[], taken: readonly string[][]): Promise<EncodedMessage[][]> {
     let bodies: Map<string, string | null> | undefined;
+    let seen: readonly string[] | undefined;
     for (const list of taken) {
+      if (list === seen) continue; // a crowd's takes share one list (TAKE_MANY)
+      seen = list;
       for (const item of list) {
         // A journal holds entries as queued: a Cluster history entry wraps a plain one.
         const e = plainEntry(item);
@@ -364,17 +376,31 @@ export class Queues {
         (bodies as Map<string, string | null>).set(key, got[i] as string | null);
       });
     }
+    let prevList: readonly string[] | undefined;
+    let prevOut: EncodedMessage[] = [];
+    let prevLost = 0;
     return taken.map((list, c) => {
-      const out: EncodedMessage[] = [];
+      let out: EncodedMessage[];
       let lost = 0;
-      for (const item of list) {
-        const e = plainEntry(item);
-        if (e.startsWith(INLINE)) out.push(e.slice(1));
-        else {
-          const body = bodies?.get(sharedKey(e));
-          if (typeof body === 'string') out.push(body);
-          else lost++;
+      if (list === prevList) {
+        // A crowd's takes share one list (TAKE_MANY): resolved once, the same strings for every
+        // recipient, each in its own array (callers may append to theirs).
+        out = prevOut.slice();
+        lost = prevLost;
+      } else {
+        out = [];
+        for (const item of list) {
+          const e = plainEntry(item);
+          if (e.startsWith(INLINE)) out.push(e.slice(1));
+          else {
+            const body = bodies?.get(sharedKey(e));
+            if (typeof body === 'string') out.push(body);
+            else lost++;
+          }
         }
+        prevList = list;
+        prevOut = out.slice();
+        prevLost = lost;
       }
       if (lost > 0 && dropChannel.hasSubscribers) {
         dropChannel.publish({ clientId: clientIds[c], dropped: lost, reason: 'body-expired' });

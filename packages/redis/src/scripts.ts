@@ -142,17 +142,24 @@ return enqueue(KEYS[1], KEYS[2], entries, tonumber(ARGV[1]), tonumber(ARGV[2]), 
  * queue1, client2, queue2, ...; ARGV maxQueue, maxQueueBytes, policy, entry. Each client is queued for
  * exactly as ENQUEUE does it (same bounds, same policy), one after another in KEYS order. The caller puts
  * in one call only clients of ONE Cluster slot (queues.ts groups them; on one Redis server any clients).
- * One reply per client, in KEYS order: nil (unknown), 'slow', its node (queued, nothing dropped: the
- * usual case, a string instead of a 4-element array per recipient), or {node, dropped, droppedBytes, limit}.
+ * One reply per client, in KEYS order: nil (unknown), 'slow', 0 (queued, nothing dropped, held by the
+ * same node as the client queued before it in this call: the usual case, so a crowd's reply is not one
+ * node id per recipient), its node (queued, nothing dropped), or {node, dropped, droppedBytes, limit}.
  */
 export const ENQUEUE_MANY = lua(
   'enqueue-many',
   `${ENQUEUE_FN}
 local max, maxBytes, policy, entries = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], {ARGV[4]}
-local out = {}
+local out, prev = {}, nil
 for i = 1, #KEYS, 2 do
   local r = enqueue(KEYS[i], KEYS[i + 1], entries, max, maxBytes, policy, false)
-  if type(r) == 'table' and r[2] == 0 then r = r[1] end
+  if type(r) == 'table' then
+    local node = r[1]
+    if r[2] == 0 then
+      if node == prev then r = 0 else r = node end
+    end
+    prev = node
+  end
   out[#out + 1] = r
 end
 return out`,
@@ -218,16 +225,29 @@ end`;
  * maxBytes, and always at least one; the rest stay queued. With a journal field, the entries taken are
  * appended to it (a JSON array in the client HASH) in the same step. Only clients of ONE Cluster slot per
  * call (on one Redis server any clients). A flat reply: {more1 (1: entries are left), {entries1...},
- * more2, {entries2...}, ...}.
+ * more2, {entries2...}, ...}, where entries that are exactly the previous client's (one publish to a
+ * crowd: everyone takes the same entry) are sent as 0 instead: the reply carries the entry once, not once
+ * per recipient, and the engine hands every recipient the same strings (batch-frame.ts frames them once).
  */
 export const TAKE_MANY = lua(
   'take-many',
   `${TAKE_FN}
-local out = {}
+local out, prev = {}, nil
 for i = 1, #KEYS, 2 do
   local items, more = takeItems(KEYS[i], KEYS[i + 1], tonumber(ARGV[i]), ARGV[i + 1])
   out[#out + 1] = more and 1 or 0
-  out[#out + 1] = items
+  -- Lua strings are interned: comparing entries is a pointer comparison each.
+  local same = prev ~= nil and #prev == #items and #items > 0
+  if same then
+    for j = 1, #items do
+      if items[j] ~= prev[j] then
+        same = false
+        break
+      end
+    end
+  end
+  if same then out[#out + 1] = 0 else out[#out + 1] = items end
+  prev = items
 end
 return out`,
 );

@@ -26,13 +26,17 @@ const available = redisServerAvailable();
 /** Counts the round trips (batches) the engine sends; everything else goes to the real port. */
 class CountingPort implements RedisPort {
   batches = 0;
+  /** Every reply, as JSON text, in order (to see how much a reply carries). */
+  readonly replies: string[] = [];
   readonly #inner: RedisPort;
   constructor(inner: RedisPort) {
     this.#inner = inner;
   }
-  batch(commands: readonly RedisCommand[]): Promise<RedisReply[]> {
+  async batch(commands: readonly RedisCommand[]): Promise<RedisReply[]> {
     this.batches++;
-    return this.#inner.batch(commands);
+    const replies = await this.#inner.batch(commands);
+    this.replies.push(JSON.stringify(replies));
+    return replies;
   }
   subscribe(channel: string, listener: (message: string) => void): Promise<void> {
     return this.#inner.subscribe(channel, listener);
@@ -211,6 +215,11 @@ describe.runIf(available)('Redis commands per delivery', () => {
     });
     // Index read, queueing, then ONE round trip for all the takes (was one per recipient).
     expect(port.batches - trips).toBe(3);
+    // The replies name the recipients' node and carry the message once per script call, not once per
+    // recipient (the others answer 0: "the same as the client before").
+    const [queueing, taking] = port.replies.slice(-2) as [string, string];
+    expect(queueing.split(engine.nodeId).length - 1).toBe(CALLS);
+    expect(taking.split(JSON.stringify(`=${text}`)).length - 1).toBe(CALLS);
   });
 
   it('a large message to a crowd is read once for all the takes of a turn: one GET', async () => {
