@@ -306,6 +306,11 @@ export class RedisEngine implements Engine {
     return this.#queues.takeQueueWithMore(clientId, maxBytes, journal);
   }
 
+  async takeQueuesWithMore(clientIds: readonly string[], maxBytes?: number): Promise<QueueTake[]> {
+    await this.#enter();
+    return this.#queues.takeQueuesWithMore(clientIds, maxBytes);
+  }
+
   async readJournal(clientId: string, journal: string): Promise<EncodedMessage[]> {
     await this.#enter();
     return this.#queues.readJournal(clientId, journal);

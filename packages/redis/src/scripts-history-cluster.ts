@@ -88,14 +88,14 @@ return {1, node, n}`,
 );
 
 /**
- * KEYS client, queue; ARGV maxBytes, journal field, mark field prefix. TAKE, then for every channel with
+ * KEYS client, queue; ARGV maxBytes, journal field, mark field prefix. One take as TAKE_MANY's, then for every channel with
  * history entries among those taken: its mark before, and the mark raised to the highest offset taken (a
  * newer epoch replaces an older one). {items, {channel, old mark or '', ...}, more (1: entries are left)}.
  */
 export const TAKE_MARKED: LuaScript = lua(
   'take-marked',
   `${TAKE_FN}
-local items, more = takeItems()
+local items, more = takeItems(KEYS[1], KEYS[2], tonumber(ARGV[1]), ARGV[2])
 local marks, old, order = {}, {}, {}
 for _, e in ipairs(items) do
   if string.sub(e, 1, 1) == 'h' then

@@ -52,7 +52,7 @@ return 2`,
  * the client's node and byte count, one RPUSH (or LPUSH) of every entry, HSET of the new byte count. The
  * push's reply is the queue's new length, so the length is never read separately, and no TTL is refreshed
  * here (PING does it). The client HASH field `qbytes` counts a queue that is NOT empty: a take that
- * empties the queue leaves it stale (TAKE spends no command on it), so a push that finds the queue empty
+ * empties the queue leaves it stale (a take spends no command on it), so a push that finds the queue empty
  * (its length is what it pushed) starts from 0. Readers of `qbytes` check the queue's length first.
  */
 export const ENQUEUE_FN = `local function entrySize(e)
@@ -137,14 +137,42 @@ for i = 5, #ARGV do entries[#entries + 1] = ARGV[i] end
 return enqueue(KEYS[1], KEYS[2], entries, tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4] == '1')`,
 );
 
+/**
+ * ENQUEUE of one entry for MANY clients in one call (a publish's fan-out, issue 12): KEYS client1,
+ * queue1, client2, queue2, ...; ARGV maxQueue, maxQueueBytes, policy, entry. Each client is queued for
+ * exactly as ENQUEUE does it (same bounds, same policy), one after another in KEYS order. The caller puts
+ * in one call only clients of ONE Cluster slot (queues.ts groups them; on one Redis server any clients).
+ * One reply per client, in KEYS order: nil (unknown), 'slow', 0 (queued, nothing dropped, held by the
+ * same node as the client queued before it in this call: the usual case, so a crowd's reply is not one
+ * node id per recipient), its node (queued, nothing dropped), or {node, dropped, droppedBytes, limit}.
+ */
+export const ENQUEUE_MANY = lua(
+  'enqueue-many',
+  `${ENQUEUE_FN}
+local max, maxBytes, policy, entries = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], {ARGV[4]}
+local out, prev = {}, nil
+for i = 1, #KEYS, 2 do
+  local r = enqueue(KEYS[i], KEYS[i + 1], entries, max, maxBytes, policy, false)
+  if type(r) == 'table' then
+    local node = r[1]
+    if r[2] == 0 then
+      if node == prev then r = 0 else r = node end
+    end
+    prev = node
+  end
+  out[#out + 1] = r
+end
+return out`,
+);
+
 /** Entries one LPOP of a bounded take asks for (a larger backlog takes one more LPOP per this many). */
 const TAKE_CHUNK = 100;
 
 /**
- * Lua: `takeItems()` does TAKE's work (KEYS client, queue; ARGV maxBytes, journal field) and returns the
- * entries and whether entries are left. Without a budget one LPOP takes everything; with one, LPOPs of
- * TAKE_CHUNK entries until the budget is reached, and what a chunk held beyond it goes back with one
- * LPUSH. When the take empties the queue (the usual case) that is ONE command and `qbytes` is left stale
+ * Lua: `takeItems(ckey, qkey, maxBytes, field)` does one client's take for TAKE_MANY and TAKE_MARKED (its
+ * client and queue keys, the byte budget, the journal field) and returns the entries and whether entries
+ * are left. Without a budget one LPOP takes everything; with one, LPOPs of TAKE_CHUNK entries until the
+ * budget is reached, and what a chunk held beyond it goes back with one LPUSH. When the take empties the queue (the usual case) that is ONE command and `qbytes` is left stale
  * (ENQUEUE_FN); a take that leaves entries updates it.
  */
 export const TAKE_FN = `local function size(e)
@@ -152,33 +180,32 @@ export const TAKE_FN = `local function size(e)
   if string.sub(e, 1, 1) == '=' then return #e - 1 end
   return tonumber(string.match(e, '^@(%d+) '))
 end
-local function journal(items)
-  if ARGV[2] == '' or #items == 0 or redis.call('EXISTS', KEYS[1]) == 0 then return end
-  local old = redis.call('HGET', KEYS[1], ARGV[2])
+local function journal(ckey, field, items)
+  if field == '' or #items == 0 or redis.call('EXISTS', ckey) == 0 then return end
+  local old = redis.call('HGET', ckey, field)
   local all = {}
   if old then all = cjson.decode(old) end
   for _, e in ipairs(items) do table.insert(all, e) end
-  redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(all))
+  redis.call('HSET', ckey, field, cjson.encode(all))
 end
-local function takeItems()
-  local maxBytes = tonumber(ARGV[1])
+local function takeItems(ckey, qkey, maxBytes, field)
   if maxBytes == 0 then
-    local items = redis.call('LPOP', KEYS[2], 2147483647) or {}
-    journal(items)
+    local items = redis.call('LPOP', qkey, 2147483647) or {}
+    journal(ckey, field, items)
     return items, false
   end
   local items, total = {}, 0
   while true do
-    local got = redis.call('LPOP', KEYS[2], ${TAKE_CHUNK})
+    local got = redis.call('LPOP', qkey, ${TAKE_CHUNK})
     if not got then break end
     for i, e in ipairs(got) do
       local n = size(e)
       if #items > 0 and total + n > maxBytes then
         local rest = {}
         for j = #got, i, -1 do rest[#rest + 1] = got[j] end
-        redis.call('LPUSH', KEYS[2], unpack(rest))
-        if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'qbytes', -total) end
-        journal(items)
+        redis.call('LPUSH', qkey, unpack(rest))
+        if redis.call('EXISTS', ckey) == 1 then redis.call('HINCRBY', ckey, 'qbytes', -total) end
+        journal(ckey, field, items)
         return items, true
       end
       items[#items + 1] = e
@@ -186,21 +213,43 @@ local function takeItems()
     end
     if #got < ${TAKE_CHUNK} then break end
   end
-  journal(items)
+  journal(ckey, field, items)
   return items, false
 end`;
 
 /**
- * KEYS client, queue; ARGV maxBytes (0: everything), journal field ('' for none). Removes and returns the
- * oldest entries whose sizes sum to at most maxBytes, and always at least one; the rest stay queued. With
- * a journal field, the entries taken are appended to it (a JSON array in the client HASH) in the same step.
- * {more (1: entries are left), {entries...}}.
+ * The takes of MANY clients in one call (a fan-out flushing the clients it woke on this node, issue 12):
+ * KEYS client1, queue1, client2, queue2, ...; ARGV maxBytes1 (0: everything), journal field1 ('' for
+ * none), maxBytes2, journal field2, ... (each client's pair of ARGV at the index of its pair of KEYS). For
+ * each client, one after another: removes and returns the oldest entries whose sizes sum to at most
+ * maxBytes, and always at least one; the rest stay queued. With a journal field, the entries taken are
+ * appended to it (a JSON array in the client HASH) in the same step. Only clients of ONE Cluster slot per
+ * call (on one Redis server any clients). A flat reply: {more1 (1: entries are left), {entries1...},
+ * more2, {entries2...}, ...}, where entries that are exactly the previous client's (one publish to a
+ * crowd: everyone takes the same entry) are sent as 0 instead: the reply carries the entry once, not once
+ * per recipient, and the engine hands every recipient the same strings (batch-frame.ts frames them once).
  */
-export const TAKE = lua(
-  'take',
+export const TAKE_MANY = lua(
+  'take-many',
   `${TAKE_FN}
-local items, more = takeItems()
-return {more and 1 or 0, items}`,
+local out, prev = {}, nil
+for i = 1, #KEYS, 2 do
+  local items, more = takeItems(KEYS[i], KEYS[i + 1], tonumber(ARGV[i]), ARGV[i + 1])
+  out[#out + 1] = more and 1 or 0
+  -- Lua strings are interned: comparing entries is a pointer comparison each.
+  local same = prev ~= nil and #prev == #items and #items > 0
+  if same then
+    for j = 1, #items do
+      if items[j] ~= prev[j] then
+        same = false
+        break
+      end
+    end
+  end
+  if same then out[#out + 1] = 0 else out[#out + 1] = items end
+  prev = items
+end
+return out`,
 );
 
 /**

@@ -85,6 +85,8 @@ export class BayeuxServer {
       take:
         engine.takeQueueSync?.bind(engine) ??
         ((clientId, maxBytes) => engine.takeQueueWithMore(clientId, maxBytes)),
+      // A synchronous take needs no batching; an asynchronous engine's takes go many at once (issue 12).
+      takeMany: engine.takeQueueSync === undefined ? engine.takeQueuesWithMore?.bind(engine) : undefined,
       hasMore: queuedSync === undefined ? undefined : (clientId) => queuedSync(clientId) > 0,
       putBack: (clientId, messages) => {
         engine.requeue(clientId, messages).catch((err: unknown) => this.#reportError(err));

@@ -33,6 +33,12 @@ export interface FlushSource {
    */
   take(clientId: string, maxBytes: number): string[] | Promise<string[] | QueueTake>;
   /**
+   * Optional: the first take of many flushes at once (Engine.takeQueuesWithMore), one QueueTake per id in
+   * order. The flushes one turn runs (the sockets a fan-out woke) then wait on ONE promise, not a chain
+   * each (issue 12). Engines with a synchronous take leave it out: their flushes need no promise at all.
+   */
+  takeMany?(clientIds: readonly string[], maxBytes: number): Promise<QueueTake[]>;
+  /**
    * Optional: whether messages are still queued (engines with a synchronous count). Without it, a flush
    * under a finite byte bound whose take answered a plain array takes once more to find out.
    */
@@ -103,10 +109,83 @@ export class SocketPush {
     // Swap first: a wake during these flushes is for the next turn (and its own immediate).
     const batch = this.#scheduled;
     this.#scheduled = new Map();
+    let many: Map<FlushSource, string[]> | undefined;
     for (const [clientId, source] of batch) {
-      this.flushSocket(clientId, source)?.catch(source.onError);
+      if (source.takeMany !== undefined && !this.#flushing.has(clientId)) {
+        many ??= new Map();
+        let ids = many.get(source);
+        if (ids === undefined) many.set(source, (ids = []));
+        ids.push(clientId);
+      } else {
+        this.flushSocket(clientId, source)?.catch(source.onError);
+      }
     }
+    if (many !== undefined) for (const [source, ids] of many) this.#flushMany(ids, source);
   };
+
+  /**
+   * flushSocket for many clients whose first takes go to the engine in ONE call (FlushSource.takeMany):
+   * the same steps per client (a socket to write to, room in it, the take, the frame), each client then
+   * going on alone when more is queued or a flush was asked for meanwhile (rare: a fan-out's take empties
+   * a queue). A failed take is reported once for all.
+   */
+  #flushMany(clientIds: readonly string[], source: FlushSource): void {
+    const takeMany = source.takeMany;
+    if (takeMany === undefined) return;
+    const ids: string[] = [];
+    const sockets: SocketBinding[] = [];
+    for (const clientId of clientIds) {
+      const socket = this.socketOf(clientId);
+      if (!socket) continue;
+      if (socket.bufferedAmount > this.#maxBuffered) {
+        this.#awaitDrain(clientId, socket, source);
+        continue;
+      }
+      this.#flushing.set(clientId, false);
+      ids.push(clientId);
+      sockets.push(socket);
+    }
+    if (ids.length === 0) return;
+    takeMany.call(source, ids, this.#maxFrame).then(
+      (takes) => {
+        for (let i = 0; i < ids.length; i++) {
+          const take = takes[i];
+          this.#afterFirstTake(
+            ids[i] as string,
+            source,
+            sockets[i] as SocketBinding,
+            take?.messages ?? [],
+            take?.more ?? false,
+          );
+        }
+      },
+      (err: unknown) => {
+        for (const clientId of ids) this.#flushing.delete(clientId);
+        source.onError(err);
+      },
+    );
+  }
+
+  /** One client of #flushMany after its take: sends it, and goes on as #flushLoop when it must. */
+  #afterFirstTake(
+    clientId: string,
+    source: FlushSource,
+    socket: SocketBinding,
+    messages: string[],
+    more: boolean,
+  ): void {
+    let pending: Promise<void> | undefined;
+    try {
+      if (this.#deliver(clientId, source, socket, messages, more))
+        pending = this.#flushLoop(clientId, source);
+    } catch (err) {
+      this.#flushing.delete(clientId);
+      source.onError(err);
+      return;
+    }
+    if (pending === undefined) this.#flushing.delete(clientId);
+    else pending.finally(() => this.#flushing.delete(clientId)).catch(source.onError);
+  }
 
   /**
    * Pushes queued messages over the client's socket, several messages in ONE frame, at most maxFrameBytes

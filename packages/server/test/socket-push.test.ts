@@ -247,3 +247,152 @@ describe('SocketPush: a synchronous take flushes without a promise', () => {
     expect(socket.frames.join('')).toBe('[1][2]');
   });
 });
+
+describe('SocketPush: the first takes of a turn in one call (FlushSource.takeMany, issue 12)', () => {
+  /** Queues per client; takeMany records each call's ids, take each single take's id. */
+  function batchedSource(queues: Map<string, string[]>, maxPerTake = Number.POSITIVE_INFINITY) {
+    const calls: string[][] = [];
+    const singles: string[] = [];
+    const errors: unknown[] = [];
+    const putBacks: Array<[string, string[]]> = [];
+    const takeOne = (id: string) => {
+      const q = queues.get(id) ?? [];
+      const messages = q.splice(0, maxPerTake);
+      return { messages, more: q.length > 0 };
+    };
+    const source: FlushSource = {
+      take: async (id) => {
+        singles.push(id);
+        return takeOne(id);
+      },
+      takeMany: async (ids) => {
+        calls.push([...ids]);
+        return ids.map(takeOne);
+      },
+      putBack: (id, messages) => {
+        putBacks.push([id, messages]);
+      },
+      onError: (err) => {
+        errors.push(err);
+      },
+    };
+    return { source, calls, singles, errors, putBacks };
+  }
+
+  const turn = () => new Promise((r) => setImmediate(r));
+
+  it('one takeMany for every woken client with a socket; each gets its own frame', async () => {
+    const c = new SocketPush();
+    const sockets = ['a', 'b', 'c'].map((id) => {
+      const s = new FakeSocket();
+      c.bindSocket(id, s);
+      return s;
+    });
+    const queues = new Map([
+      ['a', ['1']],
+      ['b', ['2', '3']],
+      ['c', ['4']],
+    ]);
+    const { source, calls, singles } = batchedSource(queues);
+    for (const id of ['a', 'b', 'c', 'nobody']) c.scheduleFlush(id, source);
+    await turn();
+    await turn();
+    expect(calls).toEqual([['a', 'b', 'c']]); // 'nobody' has no socket: not asked for
+    expect(singles).toEqual([]);
+    expect(sockets.map((s) => s.frames)).toEqual([['[1]'], ['[2,3]'], ['[4]']]);
+  });
+
+  it('a client with more queued goes on alone, frame after frame; a full socket waits for drain', async () => {
+    const c = new SocketPush(100);
+    const a = new FakeSocket();
+    const full = new FakeSocket();
+    full.bufferedAmount = 101;
+    c.bindSocket('a', a);
+    c.bindSocket('full', full);
+    const queues = new Map([
+      ['a', ['1', '2', '3']],
+      ['full', ['9']],
+    ]);
+    const { source, calls, singles } = batchedSource(queues, 1);
+    c.scheduleFlush('a', source);
+    c.scheduleFlush('full', source);
+    for (let i = 0; i < 6; i++) await turn();
+    expect(calls).toEqual([['a']]);
+    expect(singles).toEqual(['a', 'a']);
+    expect(a.frames).toEqual(['[1]', '[2]', '[3]']);
+    expect(full.frames).toEqual([]);
+    full.drain();
+    for (let i = 0; i < 3; i++) await turn();
+    expect(full.frames).toEqual(['[9]']);
+  });
+
+  it('a socket closed during the take gets its messages put back; a wake meanwhile is not lost', async () => {
+    const c = new SocketPush();
+    const a = new FakeSocket();
+    const b = new FakeSocket();
+    c.bindSocket('a', a);
+    c.bindSocket('b', b);
+    const queues = new Map([
+      ['a', ['1']],
+      ['b', ['2']],
+    ]);
+    const batched = batchedSource(queues);
+    // The engine's answer waits until the test lets it go (a round trip to Redis).
+    let answer: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const takeMany = batched.source.takeMany as NonNullable<FlushSource['takeMany']>;
+    const source: FlushSource = {
+      ...batched.source,
+      takeMany: async (ids, max) => {
+        const got = await takeMany(ids, max);
+        await gate;
+        return got;
+      },
+    };
+    c.scheduleFlush('a', source);
+    c.scheduleFlush('b', source);
+    await turn(); // takeMany asked, not answered
+    a.open = false;
+    queues.get('b')?.push('3');
+    c.scheduleFlush('b', source); // b is flushing: this asks for one more round
+    await turn();
+    answer();
+    for (let i = 0; i < 4; i++) await turn();
+    expect(batched.putBacks).toEqual([['a', ['1']]]);
+    expect(b.frames).toEqual(['[2]', '[3]']);
+    expect(batched.singles).toEqual(['b']); // the round asked for meanwhile
+  });
+
+  it('a failed takeMany is reported once, and every client can flush again', async () => {
+    const c = new SocketPush();
+    const a = new FakeSocket();
+    const b = new FakeSocket();
+    c.bindSocket('a', a);
+    c.bindSocket('b', b);
+    const errors: unknown[] = [];
+    let fail = true;
+    const source: FlushSource = {
+      take: async () => [],
+      takeMany: async (ids) => {
+        if (fail) throw new Error('storage down');
+        return ids.map((id) => ({ messages: [`"${id}"`], more: false }));
+      },
+      onError: (err) => {
+        errors.push(err);
+      },
+    };
+    c.scheduleFlush('a', source);
+    c.scheduleFlush('b', source);
+    await turn();
+    await turn();
+    expect(errors).toHaveLength(1);
+    fail = false;
+    c.scheduleFlush('a', source);
+    c.scheduleFlush('b', source);
+    await turn();
+    await turn();
+    expect([a.frames, b.frames]).toEqual([['["a"]'], ['["b"]']]);
+  });
+});

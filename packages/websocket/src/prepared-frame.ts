@@ -28,6 +28,21 @@ export class PreparedFrame {
     this.header = encodeFrameHeader(binary ? OPCODE.BINARY : OPCODE.TEXT, length);
   }
 
+  /** Header and payload in one Buffer, made on first use and kept (see joined()). */
+  #joined: Buffer | undefined;
+
+  /**
+   * Header and payload in ONE Buffer, made once for every connection this frame goes to: a small frame is
+   * then one write() per connection instead of a corked writev of two or more pieces (Node's writev path
+   * allocates a request per piece and an array per call: most of the send's JS cost for a small frame).
+   * Only worth it for small frames (the copy doubles the frame's memory, once): the sender asks for it
+   * below its zero-copy threshold.
+   */
+  joined(): Buffer {
+    this.#joined ??= Buffer.concat([this.header, ...this.payload], this.header.length + this.length);
+    return this.#joined;
+  }
+
   /** The payload as one buffer (a copy when there are several pieces): for masked or compressed sends. */
   concat(): Buffer {
     return this.payload.length === 1 ? (this.payload[0] as Buffer) : Buffer.concat(this.payload, this.length);

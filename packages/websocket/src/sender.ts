@@ -192,6 +192,14 @@ export class Sender {
       return;
     }
     const { payload } = prepared;
+    if (prepared.length < ZERO_COPY_THRESHOLD) {
+      // Small: header and payload joined once for all connections (PreparedFrame.joined), one write each
+      // (a fan-out to a crowd sends the same small frame to every socket, issue 12).
+      const joined = prepared.joined();
+      if (this.queue === null && this.first === null && this.canWriteNow()) this.writeNow(joined, cb);
+      else this.sendRaw(joined, cb);
+      return;
+    }
     if (this.queue === null && this.first === null && this.canWriteNow()) {
       // The header and the shared pieces in one corked writev, as the first frame of a tick is written.
       this.writeNow(prepared.header, cb, payload);

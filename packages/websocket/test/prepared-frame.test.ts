@@ -58,6 +58,23 @@ describe('PreparedFrame', () => {
     }
   });
 
+  it('a small frame is joined ONCE and written as one Buffer to every connection (no writev per socket)', async () => {
+    const prepared = new PreparedFrame([Buffer.from('['), Buffer.from('"crowd"'), Buffer.from(']')]);
+    const conns = Array.from({ length: 3 }, attached);
+    for (const c of conns) c.ws.sendPrepared(prepared);
+    await new Promise((r) => setImmediate(r));
+    const expected = Buffer.concat([prepared.header, Buffer.from('["crowd"]')]);
+    const joined = prepared.joined();
+    expect(joined.equals(expected)).toBe(true);
+    expect(prepared.joined()).toBe(joined); // made once
+    for (const c of conns) {
+      // One write of the shared joined Buffer, not the header and three pieces.
+      expect(c.writes.filter((w) => w.length > 0)).toEqual([joined]);
+      expect(c.writes.find((w) => w.length > 0)).toBe(joined);
+      expect(c.wire.bytes().equals(expected)).toBe(true);
+    }
+  });
+
   it('arrives as one text message at a real client, small or large, and keeps order with send()', async () => {
     const started = await startServer();
     server = started.wss;

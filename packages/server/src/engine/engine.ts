@@ -280,6 +280,14 @@ export interface Engine {
    */
   takeQueueWithMore(clientId: string, maxBytes?: number, journal?: string): Promise<QueueTake>;
   /**
+   * Optional: takeQueueWithMore (without a journal) for many clients in ONE call, one QueueTake per id in
+   * the order given (an unknown client's is empty), each client's take as atomic as takeQueueWithMore's.
+   * The server's socket flushes use it for the sockets one fan-out woke on this node (issue 12): one
+   * promise for all of them instead of a chain per client, and an engine with remote storage takes for
+   * all of them in few round trips.
+   */
+  takeQueuesWithMore?(clientIds: readonly string[], maxBytes?: number): Promise<QueueTake[]>;
+  /**
    * With `journal` (a client-state key) takeQueue also records what it took there, in the same atomic
    * step: messages taken by a node that dies before they are safe elsewhere (the ack extension's state)
    * can be read back by any node. readJournal returns them, oldest first; setClientState(clientId,

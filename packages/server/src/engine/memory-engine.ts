@@ -285,6 +285,14 @@ export class MemoryEngine implements Engine {
     return { messages, more: this.queuedSync(clientId) > 0 };
   }
 
+  async takeQueuesWithMore(clientIds: readonly string[], maxBytes?: number): Promise<QueueTake[]> {
+    this.assertOpen();
+    return clientIds.map((id) => ({
+      messages: this.takeQueueSync(id, maxBytes),
+      more: this.queuedSync(id) > 0,
+    }));
+  }
+
   takeQueueSync(clientId: string, maxBytes?: number, journal?: string): EncodedMessage[] {
     this.assertOpen();
     const client = this.clients.get(clientId);

@@ -95,6 +95,26 @@ export function queueTakeConformance(ctx: ConformanceContext): void {
       expect(await engine.readJournal(id, 'j')).toEqual(['"a"', '"b"', '"c"']);
     });
 
+    it('takeQueuesWithMore (when the engine has it): each client its own take, in the order asked', async () => {
+      const engine = await ctx.make();
+      if (engine.takeQueuesWithMore === undefined) return;
+      const [a, b, c] = [
+        await engine.createClient(),
+        await engine.createClient(),
+        await engine.createClient(),
+      ];
+      await engine.deliver(a, ['"a1"', '"a2"']);
+      await engine.deliver(c, ['"c1"']);
+      expect(await engine.takeQueuesWithMore([c, 'ghost', a, b], 5)).toEqual([
+        { messages: ['"c1"'], more: false },
+        { messages: [], more: false },
+        { messages: ['"a1"'], more: true },
+        { messages: [], more: false },
+      ]);
+      expect(await engine.takeQueuesWithMore([a])).toEqual([{ messages: ['"a2"'], more: false }]);
+      expect(await engine.takeQueuesWithMore([])).toEqual([]);
+    });
+
     it('sees messages put back at the head as queued', async () => {
       const engine = await ctx.make();
       const id = await engine.createClient();
