@@ -4,6 +4,8 @@
 // flow-control.ts, close-handshake.ts). Only this class changes a connection's state: other modules call
 // its transitions (the `_` methods, marked internal: absent from the published types); websocket.ts adds
 // the API a user calls (send, ping, close, pause ...) on the protected helpers here.
+import { Buffer } from 'node:buffer';
+import { nextTick } from 'node:process';
 import type { Duplex } from 'node:stream';
 import { CloseHandshake } from './close-handshake.js';
 import {
@@ -129,9 +131,9 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
     // Bytes that came with the upgrade are parsed on the next tick (still before any further socket I/O),
     // after the caller has attached its 'message' listeners (server 'connection', client 'open'). Not
     // socket.unshift(): on an already-flowing upgraded socket the unshifted bytes would wait for more input.
-    if (head.length > 0) process.nextTick(writeHead, this, head);
+    if (head.length > 0) nextTick(writeHead, this, head);
     this._readyState = READY_STATE.OPEN;
-    if (socket.destroyed) process.nextTick(socketOnClose.bind(tagged));
+    if (socket.destroyed) nextTick(socketOnClose.bind(tagged));
   }
 
   /** @internal The server tracks this connection in `clients`; it leaves the set when it closes. */
@@ -209,8 +211,7 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
       throw new WebSocketError('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 'ping/pong payload over 125 bytes');
     }
     if (this._readyState !== READY_STATE.OPEN || this.closeSent) {
-      if (cb)
-        process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
+      if (cb) nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
       return;
     }
     this.sender().sendControl(opcode, payload, cb);

@@ -5,6 +5,8 @@
 // handles a read (holdForRead .. releaseAfterRead), its frames wait for the end of that read and go out in
 // one write then: an echo of every message in a chunk is one write, with no tick scheduled.
 // No protocol state lives here; websocket.ts decides what to send.
+import { Buffer } from 'node:buffer';
+import { nextTick } from 'node:process';
 import type { Duplex } from 'node:stream';
 import { encodeFrameHeader, frame, OPCODE } from './frame.js';
 import type { PreparedFrame } from './prepared-frame.js';
@@ -168,7 +170,7 @@ export class Sender {
     this.writtenIn = writeTick;
     if (!writeTickScheduled) {
       writeTickScheduled = true;
-      process.nextTick(nextWriteTick);
+      nextTick(nextWriteTick);
     }
     // The closing window (see writeNow): the frame is dropped.
     if (!socket.writable) return true;
@@ -225,7 +227,7 @@ export class Sender {
     this.queuedBytes = 0;
     this.compressor = null;
     this.drainPending = false;
-    if (callbacks.length > 0) process.nextTick(callAll, callbacks, err);
+    if (callbacks.length > 0) nextTick(callAll, callbacks, err);
   }
 
   /** `owned`: `data` is the sender's own buffer (nobody else writes to it), so it may be queued as is. */
@@ -266,7 +268,7 @@ export class Sender {
         dirty.push(this);
         if (!flushScheduled) {
           flushScheduled = true;
-          process.nextTick(flushAll);
+          nextTick(flushAll);
         }
       }
     } else {
@@ -297,14 +299,14 @@ export class Sender {
     this.writtenIn = writeTick;
     if (!writeTickScheduled) {
       writeTickScheduled = true;
-      process.nextTick(nextWriteTick);
+      nextTick(nextWriteTick);
     }
     const socket = this.socket;
     // The closing window: the socket ended or was destroyed, and its 'close' (which closes the connection)
     // has not come yet. A write now would be an ERR_STREAM_WRITE_AFTER_END or ERR_STREAM_DESTROYED error on
     // the socket; the frame is dropped instead, as flush() drops a tick's frames then.
     if (!socket.writable) {
-      if (cb !== undefined) process.nextTick(cb, new Error('the socket is closed'));
+      if (cb !== undefined) nextTick(cb, new Error('the socket is closed'));
       return true;
     }
     const completion = cb === undefined ? undefined : this.#completion([cb]);
@@ -337,7 +339,7 @@ export class Sender {
     this.outBytes = 0;
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) {
-      if (callbacks !== null) process.nextTick(callAll, callbacks, new Error('the socket is closed'));
+      if (callbacks !== null) nextTick(callAll, callbacks, new Error('the socket is closed'));
       return;
     }
     if (rest === null || total <= COALESCE_LIMIT) {
