@@ -55,6 +55,10 @@ const EMPTY = Buffer.alloc(0);
 
 /** The connection whose socket read is being parsed (its replies wait for the read's end), if any. */
 let reading: Connection | null = null;
+/** The read being parsed may write its first reply at once (see _socketData). */
+let readingAlone = false;
+/** The connection of the last socket read, any connection's. */
+let lastRead: Connection | null = null;
 
 // Structurally a ConnectionHost (connection-io.ts), a HandshakeTarget (client.ts) and a DrainListener
 // (sender.ts), checked where `this` is passed to them; no `implements` clause, whose members the published
@@ -155,7 +159,7 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
       sender = new Sender(this._socket!, !this._isServer, this._deflate, this);
       // First send from inside a read of this connection (a message handler's reply): it waits for the
       // read's end like the rest of that read's replies.
-      if (reading === this) sender.holdForRead();
+      if (reading === this) sender.holdForRead(readingAlone);
       this._sender = sender;
     }
     return sender;
@@ -262,13 +266,22 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
     }
     // Per-read send batching: what the handlers of this chunk's messages send to this connection goes out
     // in one write when the chunk is parsed (sender.ts), not one write per reply nor on a later tick.
+    // Except the first reply when this connection is the only one read since its previous read: nothing
+    // else waits for this process, so that reply goes out at once and the peer works on it while the
+    // rest are produced (pipelined, as a peer answering each message would be); with many connections
+    // being read in turn the process is busy, and one write per read is what saves its CPU.
+    const alone = lastRead === this;
+    lastRead = this;
     const outer = reading;
+    const outerAlone = readingAlone;
     reading = this;
-    this._sender?.holdForRead();
+    readingAlone = alone;
+    this._sender?.holdForRead(alone);
     try {
       receiver.write(chunk);
     } finally {
       reading = outer;
+      readingAlone = outerAlone;
       this._sender?.releaseAfterRead();
     }
     if (this._readyState !== READY_STATE.OPEN) return;
@@ -346,6 +359,7 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
     this._deflate = null;
     this._tracker?.delete(this);
     this._tracker = null;
+    if (lastRead === this) lastRead = null;
     const socket = this._socket;
     if (socket !== null) {
       socket.removeListener('data', socketOnData);

@@ -89,6 +89,8 @@ export class Sender {
   private writtenIn = 0;
   /** A read is being handled: frames wait for its end (releaseAfterRead), not for the flush tick. */
   private held = false;
+  /** A read is being handled whose first frame may still be written at once; the rest are held. */
+  private holdAfterFirst = false;
 
   constructor(
     socket: Duplex,
@@ -246,14 +248,19 @@ export class Sender {
     this.push(frame(opcode, data, true, rsv1, this.mask), cb);
   }
 
-  /** The connection handles a read: frames wait for its end (one write for all the replies it causes). */
-  holdForRead(): void {
-    this.held = true;
+  /**
+   * The connection handles a read: frames wait for its end (one write for all the replies it causes).
+   * `firstAtOnce`: the first of them may be written at once, as any first frame of a tick (push).
+   */
+  holdForRead(firstAtOnce = false): void {
+    if (firstAtOnce) this.holdAfterFirst = true;
+    else this.held = true;
   }
 
   /** The read is handled: what it sent goes out now, in one write. */
   releaseAfterRead(): void {
     this.held = false;
+    this.holdAfterFirst = false;
     this.flush();
   }
 
@@ -261,9 +268,12 @@ export class Sender {
     if (this.first === null) {
       if (this.canWriteNow()) {
         this.writeNow(bytes, cb);
+        // The read's later frames wait for its end.
+        if (this.holdAfterFirst) this.held = true;
         return;
       }
       this.first = bytes;
+      if (this.holdAfterFirst) this.held = true;
       if (!this.held) {
         dirty.push(this);
         if (!flushScheduled) {
