@@ -115,12 +115,16 @@ async function echoCost(impl: string, conns: number, window: number, dir: string
           conns,
           window,
           size: 32,
-          // Equal counts, not durations: both servers equally warm (see load-child.ts).
-          warmupMessages: 3000,
-          measureMessages: 3000,
+          // Equal counts, not durations: both servers equally warm (see load-child.ts). At least 5 per
+          // connection, so each connection's first echo (its parser and output side are created then) falls
+          // in the warm-up and every connection is measured several times.
+          warmupMessages: Math.max(3000, conns * 5),
+          measureMessages: Math.max(3000, conns * 20),
           warmupMs: 180_000,
           durationMs: 180_000,
           binary: false,
+          // Handshakes with a server under valgrind can take longer than rawConnect's 30 s at 1,000 conns.
+          handshakeTimeoutMs: READY_MS,
           callgrind: { pid: server.pid, dir },
         },
         READY_MS,
@@ -199,11 +203,14 @@ export async function runCostBench(opts: BenchOptions): Promise<void> {
     }
   }
   if (want('echo')) {
+    // x1000 window 1 is the wall-clock bench's many-connection row (one message per read, server CPU-bound);
+    // --clients=N keeps only the shapes with N connections.
     const shapes: Array<[number, number]> = [
       [1, 1],
       [1, 16],
       [100, 1],
-    ];
+      [1000, 1],
+    ].filter(([conns]) => opts.clients === undefined || conns === opts.clients) as Array<[number, number]>;
     for (const [conns, window] of shapes) {
       for (const impl of pick(['ws', 'pushwire'])) {
         await run(`${impl} echo x${conns} cost`, () => echoCost(impl, conns, window, dir));

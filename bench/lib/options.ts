@@ -8,6 +8,7 @@ export interface BenchOptions {
   servers?: string[];
   /** Replaces the chat suite's rising steps (deliveries/s), e.g. `--steps=20000` for a profile at one rate. */
   steps?: number[];
-  /** Replaces the client count (chat) or the idle crowd (websocket), e.g. `--clients=10000` for heap figures. */
+  /** Replaces the client count (chat) or the idle crowd (websocket), e.g. `--clients=10000` for heap figures;
+   *  in the cost bench, keeps only the echo shapes with that many connections (`--clients=1000`). */
   clients?: number;
 }

@@ -2,6 +2,8 @@
 // Header fields are read in place from the first chunk (no slice per field); only a span that crosses
 // chunks is copied.
 
+import { Buffer } from 'node:buffer';
+
 export class ByteQueue {
   private buffers: Buffer[] = [];
   private bytes = 0;

@@ -2,6 +2,7 @@
 // reason the connection reports, who closes TCP first, and the closeTimeout deadline. The frame bodies are
 // close-payload.ts. One object per connection, created when the closing starts (an open connection holds
 // none); websocket.ts drives it and keeps readyState.
+import { Buffer } from 'node:buffer';
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { encodeClosePayload, truncateReason } from './close-payload.js';

@@ -1,6 +1,7 @@
 // The socket side of a connection: module-level socket listeners (so a connection allocates no closures,
 // STYLE.md), the adapter from the frame parser to the connection, and small payload helpers. Nothing here
 // changes the connection's state: each listener calls the one transition of websocket.ts that applies.
+import { Buffer } from 'node:buffer';
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { NegotiatedDeflate } from './deflate/codec.js';

@@ -4,6 +4,8 @@
 // flow-control.ts, close-handshake.ts). Only this class changes a connection's state: other modules call
 // its transitions (the `_` methods, marked internal: absent from the published types); websocket.ts adds
 // the API a user calls (send, ping, close, pause ...) on the protected helpers here.
+import { Buffer } from 'node:buffer';
+import { nextTick } from 'node:process';
 import type { Duplex } from 'node:stream';
 import { CloseHandshake } from './close-handshake.js';
 import {
@@ -53,6 +55,10 @@ const EMPTY = Buffer.alloc(0);
 
 /** The connection whose socket read is being parsed (its replies wait for the read's end), if any. */
 let reading: Connection | null = null;
+/** The read being parsed may write its first reply at once (see _socketData). */
+let readingAlone = false;
+/** The connection of the last socket read, any connection's. */
+let lastRead: Connection | null = null;
 
 // Structurally a ConnectionHost (connection-io.ts), a HandshakeTarget (client.ts) and a DrainListener
 // (sender.ts), checked where `this` is passed to them; no `implements` clause, whose members the published
@@ -129,9 +135,9 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
     // Bytes that came with the upgrade are parsed on the next tick (still before any further socket I/O),
     // after the caller has attached its 'message' listeners (server 'connection', client 'open'). Not
     // socket.unshift(): on an already-flowing upgraded socket the unshifted bytes would wait for more input.
-    if (head.length > 0) process.nextTick(writeHead, this, head);
+    if (head.length > 0) nextTick(writeHead, this, head);
     this._readyState = READY_STATE.OPEN;
-    if (socket.destroyed) process.nextTick(socketOnClose.bind(tagged));
+    if (socket.destroyed) nextTick(socketOnClose.bind(tagged));
   }
 
   /** @internal The server tracks this connection in `clients`; it leaves the set when it closes. */
@@ -153,7 +159,7 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
       sender = new Sender(this._socket!, !this._isServer, this._deflate, this);
       // First send from inside a read of this connection (a message handler's reply): it waits for the
       // read's end like the rest of that read's replies.
-      if (reading === this) sender.holdForRead();
+      if (reading === this) sender.holdForRead(readingAlone);
       this._sender = sender;
     }
     return sender;
@@ -209,8 +215,7 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
       throw new WebSocketError('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 'ping/pong payload over 125 bytes');
     }
     if (this._readyState !== READY_STATE.OPEN || this.closeSent) {
-      if (cb)
-        process.nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
+      if (cb) nextTick(cb, new WebSocketError('WS_ERR_NOT_OPEN', 'the connection is closing or closed'));
       return;
     }
     this.sender().sendControl(opcode, payload, cb);
@@ -261,13 +266,22 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
     }
     // Per-read send batching: what the handlers of this chunk's messages send to this connection goes out
     // in one write when the chunk is parsed (sender.ts), not one write per reply nor on a later tick.
+    // Except the first reply when this connection is the only one read since its previous read: nothing
+    // else waits for this process, so that reply goes out at once and the peer works on it while the
+    // rest are produced (pipelined, as a peer answering each message would be); with many connections
+    // being read in turn the process is busy, and one write per read is what saves its CPU.
+    const alone = lastRead === this;
+    lastRead = this;
     const outer = reading;
+    const outerAlone = readingAlone;
     reading = this;
-    this._sender?.holdForRead();
+    readingAlone = alone;
+    this._sender?.holdForRead(alone);
     try {
       receiver.write(chunk);
     } finally {
       reading = outer;
+      readingAlone = outerAlone;
       this._sender?.releaseAfterRead();
     }
     if (this._readyState !== READY_STATE.OPEN) return;
@@ -345,6 +359,7 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
     this._deflate = null;
     this._tracker?.delete(this);
     this._tracker = null;
+    if (lastRead === this) lastRead = null;
     const socket = this._socket;
     if (socket !== null) {
       socket.removeListener('data', socketOnData);

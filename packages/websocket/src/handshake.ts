@@ -1,5 +1,6 @@
 // The server side of the opening handshake (RFC 6455 4.2.1 reading the client's request, 4.2.2 answering).
 // Pure functions over the parsed request; server.ts does the I/O.
+import { Buffer } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';

@@ -3,6 +3,7 @@
 // the incremental UTF-8 check of a text message, so an invalid byte fails the connection as soon as it
 // arrives (Autobahn 6.4.x strict). The receiver's state machine (receiver.ts) feeds it.
 
+import { Buffer } from 'node:buffer';
 import { WebSocketError } from './errors.js';
 import { OPCODE } from './frame.js';
 import { isValidUtf8, Utf8Validator } from './utf8.js';

@@ -3,6 +3,7 @@
 // subscribers then costs one payload in memory, not one per connection: every connection writes the same
 // Buffer objects (DESIGN.md "Encode once"). A batch can be built from shared pieces too (`[`, a, `,`, b, `]`).
 
+import { Buffer } from 'node:buffer';
 import { encodeFrameHeader, OPCODE } from './frame.js';
 
 export class PreparedFrame {

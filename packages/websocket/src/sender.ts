@@ -5,6 +5,8 @@
 // handles a read (holdForRead .. releaseAfterRead), its frames wait for the end of that read and go out in
 // one write then: an echo of every message in a chunk is one write, with no tick scheduled.
 // No protocol state lives here; websocket.ts decides what to send.
+import { Buffer } from 'node:buffer';
+import { nextTick } from 'node:process';
 import type { Duplex } from 'node:stream';
 import { encodeFrameHeader, frame, OPCODE } from './frame.js';
 import type { PreparedFrame } from './prepared-frame.js';
@@ -87,6 +89,8 @@ export class Sender {
   private writtenIn = 0;
   /** A read is being handled: frames wait for its end (releaseAfterRead), not for the flush tick. */
   private held = false;
+  /** A read is being handled whose first frame may still be written at once; the rest are held. */
+  private holdAfterFirst = false;
 
   constructor(
     socket: Duplex,
@@ -168,7 +172,7 @@ export class Sender {
     this.writtenIn = writeTick;
     if (!writeTickScheduled) {
       writeTickScheduled = true;
-      process.nextTick(nextWriteTick);
+      nextTick(nextWriteTick);
     }
     // The closing window (see writeNow): the frame is dropped.
     if (!socket.writable) return true;
@@ -233,7 +237,7 @@ export class Sender {
     this.queuedBytes = 0;
     this.compressor = null;
     this.drainPending = false;
-    if (callbacks.length > 0) process.nextTick(callAll, callbacks, err);
+    if (callbacks.length > 0) nextTick(callAll, callbacks, err);
   }
 
   /** `owned`: `data` is the sender's own buffer (nobody else writes to it), so it may be queued as is. */
@@ -252,14 +256,19 @@ export class Sender {
     this.push(frame(opcode, data, true, rsv1, this.mask), cb);
   }
 
-  /** The connection handles a read: frames wait for its end (one write for all the replies it causes). */
-  holdForRead(): void {
-    this.held = true;
+  /**
+   * The connection handles a read: frames wait for its end (one write for all the replies it causes).
+   * `firstAtOnce`: the first of them may be written at once, as any first frame of a tick (push).
+   */
+  holdForRead(firstAtOnce = false): void {
+    if (firstAtOnce) this.holdAfterFirst = true;
+    else this.held = true;
   }
 
   /** The read is handled: what it sent goes out now, in one write. */
   releaseAfterRead(): void {
     this.held = false;
+    this.holdAfterFirst = false;
     this.flush();
   }
 
@@ -267,14 +276,17 @@ export class Sender {
     if (this.first === null) {
       if (this.canWriteNow()) {
         this.writeNow(bytes, cb);
+        // The read's later frames wait for its end.
+        if (this.holdAfterFirst) this.held = true;
         return;
       }
       this.first = bytes;
+      if (this.holdAfterFirst) this.held = true;
       if (!this.held) {
         dirty.push(this);
         if (!flushScheduled) {
           flushScheduled = true;
-          process.nextTick(flushAll);
+          nextTick(flushAll);
         }
       }
     } else {
@@ -305,14 +317,14 @@ export class Sender {
     this.writtenIn = writeTick;
     if (!writeTickScheduled) {
       writeTickScheduled = true;
-      process.nextTick(nextWriteTick);
+      nextTick(nextWriteTick);
     }
     const socket = this.socket;
     // The closing window: the socket ended or was destroyed, and its 'close' (which closes the connection)
     // has not come yet. A write now would be an ERR_STREAM_WRITE_AFTER_END or ERR_STREAM_DESTROYED error on
     // the socket; the frame is dropped instead, as flush() drops a tick's frames then.
     if (!socket.writable) {
-      if (cb !== undefined) process.nextTick(cb, new Error('the socket is closed'));
+      if (cb !== undefined) nextTick(cb, new Error('the socket is closed'));
       return true;
     }
     const completion = cb === undefined ? undefined : this.#completion([cb]);
@@ -345,7 +357,7 @@ export class Sender {
     this.outBytes = 0;
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) {
-      if (callbacks !== null) process.nextTick(callAll, callbacks, new Error('the socket is closed'));
+      if (callbacks !== null) nextTick(callAll, callbacks, new Error('the socket is closed'));
       return;
     }
     if (rest === null || total <= COALESCE_LIMIT) {

@@ -1,5 +1,6 @@
 // WebSocketServer: accepts upgrades (RFC 6455 4.2) on its own http server (`port`), on a given one
 // (`server`), or from the caller (`noServer` + handleUpgrade), and keeps the set of open connections.
+import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -4,6 +4,7 @@
 // event-target.ts). The closing handshake's steps are close-handshake.ts, reading and backpressure
 // flow-control.ts, framing receiver.ts/sender.ts, the opening handshake handshake.ts (server) and client.ts
 // (client).
+import { Buffer } from 'node:buffer';
 import { type ClientOptions, connectClient } from './client.js';
 import { encodeClosePayload } from './close-payload.js';
 import { Connection } from './connection.js';

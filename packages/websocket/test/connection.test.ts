@@ -182,6 +182,55 @@ describe('sending', () => {
     expect(s.ws.bufferedAmount).toBe(0);
   });
 
+  it('writes the first reply of a read at once when no other connection was read since its last read', async () => {
+    // A lone busy connection is latency-bound: the peer gets the first echo while the rest are produced.
+    const s = serverSide();
+    const writes: string[] = [];
+    const write = s.local.write.bind(s.local);
+    s.local.write = ((chunk: Buffer, ...rest: unknown[]) => {
+      writes.push(chunk.toString('hex'));
+      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof s.local.write;
+    s.ws.on('message', (data) => s.ws.send(data, { binary: false }));
+    await tick();
+    s.local.push(fromClient(OPCODE.TEXT, 'x'));
+    await tick();
+    s.local.push(
+      Buffer.concat([
+        fromClient(OPCODE.TEXT, 'a'),
+        fromClient(OPCODE.TEXT, 'b'),
+        fromClient(OPCODE.TEXT, 'c'),
+      ]),
+    );
+    expect(writes).toEqual(['810178', '810161', '810162810163']);
+    expect(s.ws.bufferedAmount).toBe(0);
+  });
+
+  it("keeps a read's replies in one write when another connection was read in between (a busy process)", async () => {
+    const a = serverSide();
+    const b = serverSide();
+    const writes: string[] = [];
+    const write = a.local.write.bind(a.local);
+    a.local.write = ((chunk: Buffer, ...rest: unknown[]) => {
+      writes.push(chunk.toString('hex'));
+      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof a.local.write;
+    a.ws.on('message', (data) => a.ws.send(data, { binary: false }));
+    await tick();
+    a.local.push(fromClient(OPCODE.TEXT, 'x'));
+    b.local.push(fromClient(OPCODE.TEXT, 'y'));
+    await tick();
+    a.local.push(
+      Buffer.concat([
+        fromClient(OPCODE.TEXT, 'a'),
+        fromClient(OPCODE.TEXT, 'b'),
+        fromClient(OPCODE.TEXT, 'c'),
+      ]),
+    );
+    expect(writes).toEqual(['810178', '810161810162810163']);
+    expect(b.events).toEqual([['message', 'y']]);
+  });
+
   it('drops a send into the closing window (socket ended, its close not come yet) without a socket error', async () => {
     // A send written at once must check the socket first: writing to an ended socket is
     // ERR_STREAM_WRITE_AFTER_END, an 'error' on the socket that destroys it.

@@ -16,6 +16,7 @@
 // same as ws (~250 KB RSS, mostly the 15-bit deflate state); once idle and released, ~10 KB. Recreating a
 // released stream costs ~0.25 ms of CPU, paid on the first message after an idle period.
 
+import { Buffer } from 'node:buffer';
 import zlib from 'node:zlib';
 import { WebSocketError } from '../errors.js';
 import type { ExtensionParams } from '../extension-header.js';

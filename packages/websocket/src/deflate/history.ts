@@ -6,6 +6,8 @@
 // A ring buffer that starts small and doubles up to its capacity: a connection that exchanged a few short
 // messages holds a few hundred bytes, not a whole window, and pushing never allocates once full.
 
+import { Buffer } from 'node:buffer';
+
 const MIN_SIZE = 256;
 
 export class HistoryRing {
