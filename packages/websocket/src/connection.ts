@@ -195,7 +195,7 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
     const deflate = this._deflate;
     if (deflate !== null && length >= deflate.threshold) return false;
     // Taken whole by the kernel and never paused: flow control has nothing to do.
-    if (!this.sender().sendShared(frame) || this._flow !== null) this.updateFlow();
+    if (!(this._sender ?? this.sender()).sendShared(frame) || this._flow !== null) this.updateFlow();
     return true;
   }
 

@@ -151,17 +151,14 @@ export class Sender {
    * (bufferedAmount 0), so the caller can skip its flow-control check.
    */
   sendShared(frame: Buffer): boolean {
-    const socket = this.socket;
-    // canWriteNow() and writeNow() inlined, without a callback or extra pieces: this runs once per
-    // connection per broadcast, where each call and default argument counts (bench/README.md, broadcast
-    // instructions per delivery). Same checks, same order as that pair.
-    if (
-      this.queue !== null ||
-      this.first !== null ||
-      this.held ||
-      this.writtenIn === writeTick ||
-      socket.writableLength !== 0
-    ) {
+    // This runs once per connection per broadcast, mostly before V8 optimises it (bench/README.md,
+    // broadcast instructions per delivery), so each property read and getter call counts. drainPending
+    // stands for everything of ours that may wait: it is set whenever a frame is queued (push, enqueue) or
+    // a write leaves bytes in the socket, and cleared only once bufferedAmount is 0 again (checkDrained).
+    // Clear, it means queue and first are empty and the socket holds nothing we wrote: one field instead
+    // of those two and the socket's writableLength getter. When it is set, sendRaw takes the usual path,
+    // which looks at each of them.
+    if (this.drainPending || this.held || this.writtenIn === writeTick) {
       this.sendRaw(frame);
       return false;
     }
@@ -170,6 +167,7 @@ export class Sender {
       writeTickScheduled = true;
       process.nextTick(nextWriteTick);
     }
+    const socket = this.socket;
     // The closing window (see writeNow): the frame is dropped.
     if (!socket.writable) return true;
     socket.write(frame);

@@ -91,6 +91,38 @@ describe('broadcast writes', () => {
     expect(c!.writes.length).toBe(2);
   });
 
+  it('queues a broadcast behind bytes the socket still holds from an earlier tick (order kept, one drain)', async () => {
+    const [c] = await crowd(1);
+    const peer = (c!.client as unknown as { _socket: net.Socket })._socket;
+    peer.pause();
+    const big = Buffer.alloc(64 * 1024, 1);
+    let sent = 0;
+    while (sent < 2000 && c!.server.bufferedAmount === 0) {
+      c!.server.send(big);
+      sent++;
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(c!.server.bufferedAmount).toBeGreaterThan(0);
+    let drains = 0;
+    c!.server.on('drain', () => drains++);
+    const writes = c!.writes.length;
+    wss!.broadcast('last');
+    expect(c!.writes.length).toBe(writes); // not written at once: the socket is not done with the rest
+    const got: string[] = [];
+    const done = new Promise<void>((resolve) =>
+      c!.client.on('message', (data) => {
+        got.push((data as Buffer).length === big.length ? 'big' : (data as Buffer).toString());
+        if (got.length === sent + 1) resolve();
+      }),
+    );
+    peer.resume();
+    await done;
+    expect(got).toEqual([...Array.from({ length: sent }, () => 'big'), 'last']);
+    await new Promise((r) => setImmediate(r));
+    expect(c!.server.bufferedAmount).toBe(0);
+    expect(drains).toBe(1);
+  });
+
   it("ends in 'drain' when the kernel could not take a broadcast at once (peer not reading)", async () => {
     const [c] = await crowd(1);
     const peer = (c!.client as unknown as { _socket: net.Socket })._socket;
