@@ -30,7 +30,7 @@ import { FlowControl } from './flow-control.js';
 import { OPCODE } from './frame.js';
 import type { ConnectionLimits } from './options.js';
 import { Receiver } from './receiver.js';
-import { type SendCallback, Sender } from './sender.js';
+import { type SendCallback, Sender, writeSharedAtOnce, writeTick } from './sender.js';
 
 export type BinaryType = 'nodebuffer' | 'arraybuffer';
 
@@ -50,6 +50,8 @@ export type WebSocketEvents = {
 };
 
 const EMPTY = Buffer.alloc(0);
+/** READY_STATE.OPEN as a module constant: _sendShared reads it once per connection per broadcast. */
+const OPEN = READY_STATE.OPEN;
 
 /** The connection whose socket read is being parsed (its replies wait for the read's end), if any. */
 let reading: Connection | null = null;
@@ -84,6 +86,8 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
   private _alive = true;
   /** The server's `clients` set, left when the connection closes. */
   private _tracker: Set<Connection> | null = null;
+  /** Before there is a Sender: the tick of the last broadcast frame written at once (its writtenIn). */
+  private _sharedIn = 0;
   /** @internal For client handshakes: aborts the pending request. */
   protected _abortHandshake: ((err: Error) => void) | null = null;
 
@@ -150,7 +154,7 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
   protected sender(): Sender {
     let sender = this._sender;
     if (sender === null) {
-      sender = new Sender(this._socket!, !this._isServer, this._deflate, this);
+      sender = new Sender(this._socket!, !this._isServer, this._deflate, this, this._sharedIn);
       // First send from inside a read of this connection (a message handler's reply): it waits for the
       // read's end like the rest of that read's replies.
       if (reading === this) sender.holdForRead();
@@ -191,11 +195,29 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
    */
   _sendShared(frame: Buffer, length: number): boolean {
     // OPEN implies no close frame sent: the closing handshake leaves OPEN as it starts.
-    if (this._readyState !== READY_STATE.OPEN) return true;
+    if (this._readyState !== OPEN) return true;
     const deflate = this._deflate;
     if (deflate !== null && length >= deflate.threshold) return false;
-    // Taken whole by the kernel and never paused: flow control has nothing to do.
-    if (!(this._sender ?? this.sender()).sendShared(frame) || this._flow !== null) this.updateFlow();
+    const sender = this._sender;
+    if (sender !== null) {
+      // Taken whole by the kernel and never paused: flow control has nothing to do.
+      if (!sender.sendShared(frame) || this._flow !== null) this.updateFlow();
+      return true;
+    }
+    // Nothing sent yet, so nothing of ours waits: the frame is written at once without creating a Sender
+    // (a broadcast to idle connections allocates nothing per connection), unless one was this tick already
+    // (the rest of the tick coalesces, as Sender.writtenIn) or a read of this connection is being handled
+    // (its replies wait for the read's end). Either way the Sender takes it, created with that tick.
+    if (this._sharedIn === writeTick || reading === this) {
+      this.sender().sendShared(frame);
+      this.updateFlow();
+      return true;
+    }
+    this._sharedIn = writeTick;
+    if (!writeSharedAtOnce(this._socket!, frame)) {
+      this.sender().keptAtOnce();
+      this.updateFlow();
+    } else if (this._flow !== null) this.updateFlow();
     return true;
   }
 

@@ -41,12 +41,30 @@ let flushScheduled = false;
 
 // Ticks in which frames were written at once, counted so that a connection writes at most one frame
 // directly per tick and coalesces the rest (a burst of 100 sends or broadcasts: 2 writes, not 100).
-let writeTick = 1;
+// Exported read-only (an ES live binding) for connections that have no Sender yet (Connection._sharedIn).
+export let writeTick = 1;
 let writeTickScheduled = false;
 
 function nextWriteTick(): void {
   writeTick++;
   writeTickScheduled = false;
+}
+
+/**
+ * Writes a complete frame at once for a connection that has sent nothing, so has no Sender and nothing
+ * waiting (broadcast to idle connections: no Sender allocated for them); the caller records writeTick as
+ * that connection's tick, as Sender.writtenIn. The closing window as in writeNow: the frame is dropped.
+ * Returns whether the socket kept none of it; if it kept some, the connection's new Sender takes over with
+ * keptAtOnce().
+ */
+export function writeSharedAtOnce(socket: Duplex, frame: Buffer): boolean {
+  if (!writeTickScheduled) {
+    writeTickScheduled = true;
+    process.nextTick(nextWriteTick);
+  }
+  if (!socket.writable) return true;
+  socket.write(frame);
+  return socket.writableLength === 0;
 }
 
 function flushAll(): void {
@@ -93,11 +111,22 @@ export class Sender {
     mask: boolean,
     compressor: Compressor | null,
     drainListener: DrainListener | null = null,
+    writtenIn = 0,
   ) {
     this.socket = socket;
     this.mask = mask;
     this.compressor = compressor;
     this.drainListener = drainListener;
+    this.writtenIn = writtenIn;
+  }
+
+  /**
+   * The socket kept part of a frame written at once before this Sender existed (writeSharedAtOnce):
+   * bufferedAmount is above 0 until the socket has written it, then 'drain' follows (as after sendShared).
+   */
+  keptAtOnce(): void {
+    this.drainPending = true;
+    this.socket.write(EMPTY, this.#completion());
   }
 
   /**
@@ -168,7 +197,7 @@ export class Sender {
       process.nextTick(nextWriteTick);
     }
     const socket = this.socket;
-    // The closing window (see writeNow): the frame is dropped.
+    // writeSharedAtOnce inlined (a call less per connection). The closing window (see writeNow): dropped.
     if (!socket.writable) return true;
     socket.write(frame);
     if (socket.writableLength === 0) return true;
