@@ -50,8 +50,6 @@ export type WebSocketEvents = {
 };
 
 const EMPTY = Buffer.alloc(0);
-/** READY_STATE.OPEN as a module constant: _sendShared reads it once per connection per broadcast. */
-const OPEN = READY_STATE.OPEN;
 
 /** The connection whose socket read is being parsed (its replies wait for the read's end), if any. */
 let reading: Connection | null = null;
@@ -194,31 +192,39 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
    * compresses a message that large (RFC 7692): the caller sends it through send() instead.
    */
   _sendShared(frame: Buffer, length: number): boolean {
-    // OPEN implies no close frame sent: the closing handshake leaves OPEN as it starts.
-    if (this._readyState !== OPEN) return true;
+    // OPEN implies no close frame sent: the closing handshake leaves OPEN as it starts. The literal (checked
+    // against READY_STATE.OPEN by the type checker), not the module binding, which costs a hole check and a
+    // property read: this function must stay under V8's size for early optimisation (81 bytes of bytecode),
+    // a broadcast runs it once per connection.
+    if (this._readyState !== (1 satisfies typeof READY_STATE.OPEN)) return true;
     const deflate = this._deflate;
     if (deflate !== null && length >= deflate.threshold) return false;
     const sender = this._sender;
-    if (sender !== null) {
-      // Taken whole by the kernel and never paused: flow control has nothing to do.
-      if (!sender.sendShared(frame) || this._flow !== null) this.updateFlow();
-      return true;
-    }
-    // Nothing sent yet, so nothing of ours waits: the frame is written at once without creating a Sender
-    // (a broadcast to idle connections allocates nothing per connection), unless one was this tick already
-    // (the rest of the tick coalesces, as Sender.writtenIn) or a read of this connection is being handled
-    // (its replies wait for the read's end). Either way the Sender takes it, created with that tick.
+    // Taken whole by the kernel and never paused: flow control has nothing to do.
+    if (sender === null) this.sendSharedUnsent(frame);
+    else if (!sender.sendShared(frame) || this._flow !== null) this.updateFlow();
+    return true;
+  }
+
+  /**
+   * _sendShared for a connection that has sent nothing yet, so has no Sender and nothing of ours waiting:
+   * the frame is written at once without creating one (a broadcast to idle connections allocates nothing
+   * per connection), unless one was this tick already (the rest of the tick coalesces, as
+   * Sender.writtenIn) or a read of this connection is being handled (its replies wait for the read's end).
+   * Either way the Sender takes it, created with that tick. Apart from _sendShared so that it stays small
+   * enough for V8 to optimise it early (and inline this).
+   */
+  private sendSharedUnsent(frame: Buffer): void {
     if (this._sharedIn === writeTick || reading === this) {
       this.sender().sendShared(frame);
       this.updateFlow();
-      return true;
+      return;
     }
     this._sharedIn = writeTick;
     if (!writeSharedAtOnce(this._socket!, frame)) {
       this.sender().keptAtOnce();
       this.updateFlow();
     } else if (this._flow !== null) this.updateFlow();
-    return true;
   }
 
   /** @internal A ping or pong (RFC 6455 5.5.2, 5.5.3): checked, then framed by the sender. */
