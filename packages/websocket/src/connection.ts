@@ -32,7 +32,7 @@ import { FlowControl } from './flow-control.js';
 import { OPCODE } from './frame.js';
 import type { ConnectionLimits } from './options.js';
 import { Receiver } from './receiver.js';
-import { type SendCallback, Sender } from './sender.js';
+import { type SendCallback, Sender, writeSharedAtOnce, writeTick } from './sender.js';
 
 export type BinaryType = 'nodebuffer' | 'arraybuffer';
 
@@ -90,6 +90,8 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
   private _alive = true;
   /** The server's `clients` set, left when the connection closes. */
   private _tracker: Set<Connection> | null = null;
+  /** Before there is a Sender: the tick of the last broadcast frame written at once (its writtenIn). */
+  private _sharedIn = 0;
   /** @internal For client handshakes: aborts the pending request. */
   protected _abortHandshake: ((err: Error) => void) | null = null;
 
@@ -156,7 +158,7 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
   protected sender(): Sender {
     let sender = this._sender;
     if (sender === null) {
-      sender = new Sender(this._socket!, !this._isServer, this._deflate, this);
+      sender = new Sender(this._socket!, !this._isServer, this._deflate, this, this._sharedIn);
       // First send from inside a read of this connection (a message handler's reply): it waits for the
       // read's end like the rest of that read's replies.
       if (reading === this) sender.holdForRead(readingAlone);
@@ -196,13 +198,39 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
    * compresses a message that large (RFC 7692): the caller sends it through send() instead.
    */
   _sendShared(frame: Buffer, length: number): boolean {
-    // OPEN implies no close frame sent: the closing handshake leaves OPEN as it starts.
-    if (this._readyState !== READY_STATE.OPEN) return true;
+    // OPEN implies no close frame sent: the closing handshake leaves OPEN as it starts. The literal (checked
+    // against READY_STATE.OPEN by the type checker), not the module binding, which costs a hole check and a
+    // property read: this function must stay under V8's size for early optimisation (81 bytes of bytecode),
+    // a broadcast runs it once per connection.
+    if (this._readyState !== (1 satisfies typeof READY_STATE.OPEN)) return true;
     const deflate = this._deflate;
     if (deflate !== null && length >= deflate.threshold) return false;
+    const sender = this._sender;
     // Taken whole by the kernel and never paused: flow control has nothing to do.
-    if (!this.sender().sendShared(frame) || this._flow !== null) this.updateFlow();
+    if (sender === null) this.sendSharedUnsent(frame);
+    else if (!sender.sendShared(frame) || this._flow !== null) this.updateFlow();
     return true;
+  }
+
+  /**
+   * _sendShared for a connection that has sent nothing yet, so has no Sender and nothing of ours waiting:
+   * the frame is written at once without creating one (a broadcast to idle connections allocates nothing
+   * per connection), unless one was this tick already (the rest of the tick coalesces, as
+   * Sender.writtenIn) or a read of this connection is being handled (its replies wait for the read's end).
+   * Either way the Sender takes it, created with that tick. Apart from _sendShared so that it stays small
+   * enough for V8 to optimise it early (and inline this).
+   */
+  private sendSharedUnsent(frame: Buffer): void {
+    if (this._sharedIn === writeTick || reading === this) {
+      this.sender().sendShared(frame);
+      this.updateFlow();
+      return;
+    }
+    this._sharedIn = writeTick;
+    if (!writeSharedAtOnce(this._socket!, frame)) {
+      this.sender().keptAtOnce();
+      this.updateFlow();
+    } else if (this._flow !== null) this.updateFlow();
   }
 
   /** @internal A ping or pong (RFC 6455 5.5.2, 5.5.3): checked, then framed by the sender. */

@@ -43,12 +43,30 @@ let flushScheduled = false;
 
 // Ticks in which frames were written at once, counted so that a connection writes at most one frame
 // directly per tick and coalesces the rest (a burst of 100 sends or broadcasts: 2 writes, not 100).
-let writeTick = 1;
+// Exported read-only (an ES live binding) for connections that have no Sender yet (Connection._sharedIn).
+export let writeTick = 1;
 let writeTickScheduled = false;
 
 function nextWriteTick(): void {
   writeTick++;
   writeTickScheduled = false;
+}
+
+/**
+ * Writes a complete frame at once for a connection that has sent nothing, so has no Sender and nothing
+ * waiting (broadcast to idle connections: no Sender allocated for them); the caller records writeTick as
+ * that connection's tick, as Sender.writtenIn. The closing window as in writeNow: the frame is dropped.
+ * Returns whether the socket kept none of it; if it kept some, the connection's new Sender takes over with
+ * keptAtOnce().
+ */
+export function writeSharedAtOnce(socket: Duplex, frame: Buffer): boolean {
+  if (!writeTickScheduled) {
+    writeTickScheduled = true;
+    process.nextTick(nextWriteTick);
+  }
+  if (!socket.writable) return true;
+  socket.write(frame);
+  return socket.writableLength === 0;
 }
 
 function flushAll(): void {
@@ -97,11 +115,22 @@ export class Sender {
     mask: boolean,
     compressor: Compressor | null,
     drainListener: DrainListener | null = null,
+    writtenIn = 0,
   ) {
     this.socket = socket;
     this.mask = mask;
     this.compressor = compressor;
     this.drainListener = drainListener;
+    this.writtenIn = writtenIn;
+  }
+
+  /**
+   * The socket kept part of a frame written at once before this Sender existed (writeSharedAtOnce):
+   * bufferedAmount is above 0 until the socket has written it, then 'drain' follows (as after sendShared).
+   */
+  keptAtOnce(): void {
+    this.drainPending = true;
+    this.socket.write(EMPTY, this.#completion());
   }
 
   /**
@@ -155,17 +184,14 @@ export class Sender {
    * (bufferedAmount 0), so the caller can skip its flow-control check.
    */
   sendShared(frame: Buffer): boolean {
-    const socket = this.socket;
-    // canWriteNow() and writeNow() inlined, without a callback or extra pieces: this runs once per
-    // connection per broadcast, where each call and default argument counts (bench/README.md, broadcast
-    // instructions per delivery). Same checks, same order as that pair.
-    if (
-      this.queue !== null ||
-      this.first !== null ||
-      this.held ||
-      this.writtenIn === writeTick ||
-      socket.writableLength !== 0
-    ) {
+    // This runs once per connection per broadcast, mostly before V8 optimises it (bench/README.md,
+    // broadcast instructions per delivery), so each property read and getter call counts. drainPending
+    // stands for everything of ours that may wait: it is set whenever a frame is queued (push, enqueue) or
+    // a write leaves bytes in the socket, and cleared only once bufferedAmount is 0 again (checkDrained).
+    // Clear, it means queue and first are empty and the socket holds nothing we wrote: one field instead
+    // of those two and the socket's writableLength getter. When it is set, sendRaw takes the usual path,
+    // which looks at each of them.
+    if (this.drainPending || this.held || this.writtenIn === writeTick) {
       this.sendRaw(frame);
       return false;
     }
@@ -174,7 +200,8 @@ export class Sender {
       writeTickScheduled = true;
       nextTick(nextWriteTick);
     }
-    // The closing window (see writeNow): the frame is dropped.
+    const socket = this.socket;
+    // writeSharedAtOnce inlined (a call less per connection). The closing window (see writeNow): dropped.
     if (!socket.writable) return true;
     socket.write(frame);
     if (socket.writableLength === 0) return true;

@@ -91,6 +91,89 @@ describe('broadcast writes', () => {
     expect(c!.writes.length).toBe(2);
   });
 
+  it('gives a connection that never sent anything no Sender: a broadcast keeps nothing per connection', async () => {
+    const conns = await crowd(2);
+    const got = conns.map((c) => messages(c.client, 2));
+    wss!.broadcast('one');
+    await new Promise((r) => setImmediate(r));
+    wss!.broadcast('two');
+    expect(await Promise.all(got)).toEqual([
+      ['one', 'two'],
+      ['one', 'two'],
+    ]);
+    for (const c of conns) {
+      // One write per broadcast, each at once, and no output state created for it.
+      expect(c.writes.map((w) => w.toString('hex'))).toEqual(['81036f6e65', '810374776f']);
+      expect((c.server as unknown as { _sender: unknown })._sender).toBeNull();
+      expect(c.server.bufferedAmount).toBe(0);
+    }
+  });
+
+  it("holds a broadcast to the connection whose read is being handled until the read's end (one write)", async () => {
+    const [reader, other] = await crowd(2);
+    const got = messages(reader!.client, 2);
+    const gotOther = messages(other!.client, 1);
+    let otherWritesInHandler = -1;
+    reader!.server.on('message', () => {
+      wss!.broadcast('b');
+      reader!.server.send('c');
+      otherWritesInHandler = other!.writes.length;
+      expect(reader!.writes.length).toBe(0); // both wait for the end of this read
+    });
+    reader!.client.send('go');
+    expect(await got).toEqual(['b', 'c']);
+    expect(await gotOther).toEqual(['b']);
+    expect(otherWritesInHandler).toBe(1); // the other connection got it at once
+    expect(reader!.writes.map((w) => w.toString('hex'))).toEqual(['810162810163']);
+  });
+
+  it('drops a broadcast into the closing window (socket ended, its close not come yet) without a socket error', async () => {
+    const [c] = await crowd(1);
+    const socket = (c!.server as unknown as { _socket: net.Socket })._socket;
+    const socketErrors: unknown[] = [];
+    socket.on('error', (e) => socketErrors.push(e));
+    socket.end();
+    expect(c!.server.readyState).toBe(WebSocket.OPEN);
+    wss!.broadcast('late');
+    await new Promise((r) => setImmediate(r));
+    wss!.broadcast('later');
+    await new Promise((r) => setImmediate(r));
+    expect(c!.writes).toEqual([]);
+    expect(socketErrors).toEqual([]);
+  });
+
+  it('queues a broadcast behind bytes the socket still holds from an earlier tick (order kept, one drain)', async () => {
+    const [c] = await crowd(1);
+    const peer = (c!.client as unknown as { _socket: net.Socket })._socket;
+    peer.pause();
+    const big = Buffer.alloc(64 * 1024, 1);
+    let sent = 0;
+    while (sent < 2000 && c!.server.bufferedAmount === 0) {
+      c!.server.send(big);
+      sent++;
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(c!.server.bufferedAmount).toBeGreaterThan(0);
+    let drains = 0;
+    c!.server.on('drain', () => drains++);
+    const writes = c!.writes.length;
+    wss!.broadcast('last');
+    expect(c!.writes.length).toBe(writes); // not written at once: the socket is not done with the rest
+    const got: string[] = [];
+    const done = new Promise<void>((resolve) =>
+      c!.client.on('message', (data) => {
+        got.push((data as Buffer).length === big.length ? 'big' : (data as Buffer).toString());
+        if (got.length === sent + 1) resolve();
+      }),
+    );
+    peer.resume();
+    await done;
+    expect(got).toEqual([...Array.from({ length: sent }, () => 'big'), 'last']);
+    await new Promise((r) => setImmediate(r));
+    expect(c!.server.bufferedAmount).toBe(0);
+    expect(drains).toBe(1);
+  });
+
   it("ends in 'drain' when the kernel could not take a broadcast at once (peer not reading)", async () => {
     const [c] = await crowd(1);
     const peer = (c!.client as unknown as { _socket: net.Socket })._socket;
