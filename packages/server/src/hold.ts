@@ -66,7 +66,8 @@ function journalOf(core: Core, clientId: string): string | undefined {
   return undefined;
 }
 
-function connectOnly(core: Core, clientId: string): boolean {
+/** True when a delivery hook (the ack extension) sends this client's messages with connect replies only. */
+export function connectOnly(core: Core, clientId: string): boolean {
   for (const hook of core.extensions.deliveryHooks()) if (hook.connectOnly(clientId)) return true;
   return false;
 }
