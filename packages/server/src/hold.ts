@@ -135,7 +135,7 @@ export async function answerWithQueue(
  * would have failed first on a closed engine). Undefined when the async path must run; throws where the
  * take throws.
  */
-function answerWithQueueNow(core: Core, request: ConnectRequest): string[] | undefined {
+export function answerWithQueueNow(core: Core, request: ConnectRequest): string[] | undefined {
   const { engine, extensions } = core;
   if (engine.takeQueueSync === undefined || extensions.hasOutgoing || extensions.deliveryHooks().length > 0)
     return undefined;
