@@ -52,9 +52,6 @@ export function isTooDeep(name: string, opts?: ChannelOptions): boolean {
   return channelDepth(name) > (opts?.maxSegments ?? DEFAULT_MAX_CHANNEL_SEGMENTS);
 }
 
-const STRICT_SEGMENT = /^[A-Za-z0-9\-_!~()$@]+$/;
-const LENIENT_SEGMENT = /^[A-Za-z0-9\-_!~()$@. #+{}=]+$/;
-
 /** The five meta channels a server handles (Bayeux §4), the values of META. Exact names: never routed by prefix (CVE-2020-11020). */
 export const META_CHANNELS: ReadonlySet<string> = new Set<string>(Object.values(META));
 
@@ -63,25 +60,53 @@ export const META_PREFIX = '/meta/';
 /** Prefix of the request/response channels (Bayeux §2.2.3): test with isServiceChannel. */
 export const SERVICE_PREFIX = '/service/';
 
-function segmentsOf(name: string, opts: ChannelOptions | undefined): string[] | undefined {
-  const maxLength = opts?.maxLength ?? DEFAULT_MAX_CHANNEL_LENGTH;
-  if (name.length < 2 || name.length > maxLength || name.charCodeAt(0) !== 0x2f /* "/" */) return undefined;
-  if (isTooDeep(name, opts)) return undefined;
-  return name.slice(1).split('/');
-}
+/** Per ASCII code: 1 for a segment character of the BNF (strict), 2 for one only `lenient` adds, else 0. */
+const SEGMENT_CHARS: Uint8Array = (() => {
+  const table = new Uint8Array(128);
+  const strict = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_!~()$@';
+  for (let i = 0; i < strict.length; i++) table[strict.charCodeAt(i)] = 1;
+  const lenient = '. #+{}=';
+  for (let i = 0; i < lenient.length; i++) table[lenient.charCodeAt(i)] = 2;
+  return table;
+})();
 
-function isSegment(segment: string, grammar: ChannelGrammar): boolean {
-  return (grammar === 'strict' ? STRICT_SEGMENT : LENIENT_SEGMENT).test(segment);
+/**
+ * The grammar check of a name (or, with `wildcard`, a pattern) in one pass over its characters: no split
+ * array and no regular expression per segment, as every message's channel is checked (issue 13). Each
+ * segment is one or more grammar characters; a pattern's LAST segment may instead be exactly `*` or `**`.
+ */
+function isWellFormed(name: string, opts: ChannelOptions | undefined, wildcard: boolean): boolean {
+  const length = name.length;
+  const maxLength = opts?.maxLength ?? DEFAULT_MAX_CHANNEL_LENGTH;
+  if (length < 2 || length > maxLength || name.charCodeAt(0) !== 0x2f /* "/" */) return false;
+  const maxSegments = opts?.maxSegments ?? DEFAULT_MAX_CHANNEL_SEGMENTS;
+  const widest = opts?.grammar === 'strict' ? 1 : 2;
+  let segments = 1;
+  let start = 1; // where the current segment begins
+  for (let i = 1; i < length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x2f) {
+      if (i === start || ++segments > maxSegments) return false; // an empty segment, or too deep
+      start = i + 1;
+      continue;
+    }
+    const kind = c < 128 ? (SEGMENT_CHARS[c] as number) : 0;
+    if (kind !== 0 && kind <= widest) continue;
+    // Bayeux §2.2.1: `*` or `**` as the whole last segment, nowhere else.
+    const rest = length - i;
+    return (
+      wildcard &&
+      c === 0x2a /* "*" */ &&
+      i === start &&
+      (rest === 1 || (rest === 2 && name.charCodeAt(i + 1) === 0x2a))
+    );
+  }
+  return start < length;
 }
 
 /** A concrete channel name (no wildcard), valid under the grammar: what one may publish to. */
 export function isValidChannel(name: unknown, opts?: ChannelOptions): name is string {
-  if (typeof name !== 'string') return false;
-  const segments = segmentsOf(name, opts);
-  if (segments === undefined) return false;
-  const grammar = opts?.grammar ?? 'lenient';
-  for (const segment of segments) if (!isSegment(segment, grammar)) return false;
-  return true;
+  return typeof name === 'string' && isWellFormed(name, opts, false);
 }
 
 /**
@@ -89,17 +114,7 @@ export function isValidChannel(name: unknown, opts?: ChannelOptions): name is st
  * (Bayeux §2.2.1; `/*` and `/**` alone are valid too). `/foo/*\/bar`, `/**\/foo`, `/foo*` are not.
  */
 export function isValidPattern(pattern: unknown, opts?: ChannelOptions): pattern is string {
-  if (typeof pattern !== 'string') return false;
-  const segments = segmentsOf(pattern, opts);
-  if (segments === undefined) return false;
-  const grammar = opts?.grammar ?? 'lenient';
-  const last = segments.length - 1;
-  for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i] as string;
-    if (i === last && (segment === '*' || segment === '**')) continue;
-    if (!isSegment(segment, grammar)) return false;
-  }
-  return true;
+  return typeof pattern === 'string' && isWellFormed(pattern, opts, true);
 }
 
 /** True when the (already valid) pattern ends in `/*` or `/**`. */

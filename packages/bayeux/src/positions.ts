@@ -27,9 +27,12 @@ export function presenceChannelOf(channel: string): string {
   return `${PRESENCE_PREFIX}${channel}`;
 }
 
+/** `/presence/`: what a presence name starts with (built once, not per call: every publish asks). */
+const PRESENCE_NAMESPACE = `${PRESENCE_PREFIX}/`;
+
 /** The channel a `/presence/...` name or pattern is about, or undefined for other names. */
 export function presenceBaseOf(name: string): string | undefined {
-  return name.startsWith(`${PRESENCE_PREFIX}/`) ? name.slice(PRESENCE_PREFIX.length) : undefined;
+  return name.startsWith(PRESENCE_NAMESPACE) ? name.slice(PRESENCE_PREFIX.length) : undefined;
 }
 
 /** A well-formed position (non-negative safe integer offset, 1..64 character epoch), or undefined. */

@@ -94,14 +94,26 @@ export type BatchResult =
       detail: string;
     };
 
-const ID = /^[A-Za-z0-9_-]+$/;
+/** `[A-Za-z0-9_-]`: the characters of an id and a clientId. */
+function isTokenChar(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) || // a-z
+    (c >= 0x41 && c <= 0x5a) || // A-Z
+    (c >= 0x30 && c <= 0x39) || // 0-9
+    c === 0x5f || // _
+    c === 0x2d // -
+  );
+}
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** `^[A-Za-z0-9_-]+$` up to `maxLength`, as a loop (an id and a clientId per message: no RegExp run). */
 function isToken(v: unknown, maxLength: number): v is string {
-  return typeof v === 'string' && v.length > 0 && v.length <= maxLength && ID.test(v);
+  if (typeof v !== 'string' || v.length === 0 || v.length > maxLength) return false;
+  for (let i = 0; i < v.length; i++) if (!isTokenChar(v.charCodeAt(i))) return false;
+  return true;
 }
 
 function fail(
@@ -141,23 +153,28 @@ export function validateMessage(raw: unknown, limits: ValidationLimits = {}): Me
   if (raw.clientId !== undefined && !isToken(raw.clientId, maxClientId)) {
     return fail(bayeuxError('fieldInvalid', 'clientId'), raw, goodId);
   }
-  for (const field of ['ext', 'advice'] as const) {
-    if (raw[field] === null) delete raw[field];
-    else if (raw[field] !== undefined && !isPlainObject(raw[field])) {
-      return fail(bayeuxError('fieldInvalid', field), raw, goodId);
-    }
-  }
-  if (isPlainObject(raw.advice)) {
-    for (const field of ['timeout', 'interval'] as const) {
-      const v = raw.advice[field];
-      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v))) {
-        return fail(bayeuxError('fieldInvalid', 'advice'), raw, goodId);
-      }
-    }
+  // Each field checked in turn, not a loop over a fresh array of names per message.
+  const badObject = objectField(raw, 'ext') ?? objectField(raw, 'advice');
+  if (badObject !== undefined) return fail(bayeuxError('fieldInvalid', badObject), raw, goodId);
+  const advice = raw.advice;
+  if (isPlainObject(advice) && !(isFiniteOrAbsent(advice.timeout) && isFiniteOrAbsent(advice.interval))) {
+    return fail(bayeuxError('fieldInvalid', 'advice'), raw, goodId);
   }
   const specific = checkByChannel(raw, channel, limits);
   if (specific !== undefined) return fail(specific, raw, goodId);
   return { ok: true, message: raw as Message };
+}
+
+/** `ext` / `advice`: null is dropped in place; anything else but an object names the invalid field. */
+function objectField(raw: Record<string, unknown>, field: 'ext' | 'advice'): 'ext' | 'advice' | undefined {
+  const v = raw[field];
+  if (v === null) delete raw[field];
+  else if (v !== undefined && !isPlainObject(v)) return field;
+  return undefined;
+}
+
+function isFiniteOrAbsent(v: unknown): boolean {
+  return v === undefined || (typeof v === 'number' && Number.isFinite(v));
 }
 
 /** The fields each kind of message MUST carry (Bayeux §4, §5.1.1). */

@@ -127,6 +127,88 @@ describe('isValidPattern', () => {
   });
 });
 
+describe('the one-pass grammar check against the split-and-regex definition', () => {
+  // The definition the scanner replaced (issue 13): split on "/", one regular expression per segment.
+  const SEGMENT = { strict: /^[A-Za-z0-9\-_!~()$@]+$/, lenient: /^[A-Za-z0-9\-_!~()$@. #+{}=]+$/ };
+  type Opts = { grammar?: 'strict' | 'lenient'; maxLength?: number; maxSegments?: number };
+  function reference(name: string, opts: Opts, wildcard: boolean): boolean {
+    if (name.length < 2 || name.length > (opts.maxLength ?? DEFAULT_MAX_CHANNEL_LENGTH) || name[0] !== '/')
+      return false;
+    if (channelDepth(name) > (opts.maxSegments ?? DEFAULT_MAX_CHANNEL_SEGMENTS)) return false;
+    const segments = name.slice(1).split('/');
+    const re = SEGMENT[opts.grammar ?? 'lenient'];
+    return segments.every(
+      (seg, i) => (wildcard && i === segments.length - 1 && (seg === '*' || seg === '**')) || re.test(seg),
+    );
+  }
+  // Seeded (mulberry32): the same names every run; every class of character, "/" and "*" often.
+  let seed = 20261203;
+  const random = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const alphabet = [
+    '/',
+    '/',
+    '/',
+    '*',
+    '*',
+    'a',
+    'Z',
+    '9',
+    '-',
+    '_',
+    '!',
+    '~',
+    '(',
+    '$',
+    '@',
+    '.',
+    ' ',
+    '#',
+    '+',
+    '{',
+    '}',
+    '=',
+    ':',
+    ',',
+    '\n',
+    '\u00e9',
+    '\ud83d',
+    '%',
+    '?',
+  ];
+  const names: string[] = ['/', '//', '/a/', '/*', '/**', '/***', '/a/*', '/a/**', '/*/a', '/a*', '/a/b*'];
+  for (let n = 0; n < 5000; n++) {
+    const length = 1 + Math.floor(random() * 9);
+    let name = random() < 0.9 ? '/' : '';
+    for (let i = 0; i < length; i++) name += alphabet[Math.floor(random() * alphabet.length)];
+    names.push(name);
+  }
+  const optionSets: Opts[] = [
+    {},
+    { grammar: 'strict' },
+    { maxSegments: 2 },
+    { maxLength: 4, grammar: 'strict' },
+  ];
+
+  it('agrees on every name, for channels and patterns, under each grammar and limit', () => {
+    let valid = 0;
+    for (const opts of optionSets) {
+      for (const name of names) {
+        expect([name, opts, isValidChannel(name, opts)]).toEqual([name, opts, reference(name, opts, false)]);
+        expect([name, opts, isValidPattern(name, opts)]).toEqual([name, opts, reference(name, opts, true)]);
+        if (isValidPattern(name, opts)) valid++;
+      }
+    }
+    // The draw is not trivial: both answers occur often.
+    expect(valid).toBeGreaterThan(1000);
+    expect(valid).toBeLessThan(optionSets.length * names.length - 1000);
+  });
+});
+
 describe('channel classes', () => {
   it('META_CHANNELS holds exactly the five', () => {
     expect([...META_CHANNELS].sort()).toEqual([

@@ -127,6 +127,20 @@ describe('validateMessage: rejected', () => {
     expect(validateMessage({ channel: '/abcd', data: 1 }, { channel: { maxLength: 4 } }).ok).toBe(false);
   });
 
+  it('an id and a clientId are 1 or more of A-Z a-z 0-9 _ - (each neighbour of the ranges refused)', () => {
+    const ok = 'AZaz09_-';
+    expect(validateMessage({ channel: '/a', data: 1, id: ok, clientId: ok }).ok).toBe(true);
+    // The characters just outside each range, and a few others.
+    for (const bad of ['@', '[', '`', '{', '/', ':', '.', '+', '=', ' ', '\u00e9', '\u0000']) {
+      expect(errorOf(validateMessage({ channel: '/a', data: 1, id: `a${bad}` }))).toBe(
+        '405::message_id_invalid',
+      );
+      expect(errorOf(validateMessage({ channel: '/a', data: 1, clientId: `${bad}a` }))).toBe(
+        '400:clientId:field_invalid',
+      );
+    }
+  });
+
   it('strict grammar refuses dotted names', () => {
     expect(validateMessage({ channel: '/a.b', data: 1 }, { channel: { grammar: 'strict' } }).ok).toBe(false);
     expect(validateMessage({ channel: '/a.b', data: 1 }).ok).toBe(true);

@@ -8,7 +8,26 @@ import type { TLSSocket } from 'node:tls';
 
 export const BROWSER_COOKIE = 'BAYEUX_BROWSER';
 
-const VALUE = /^[A-Za-z0-9_-]{16,64}$/;
+/** Shortest and longest browser id accepted from a cookie (ours are 22 characters: 128 bits, base64url). */
+const MIN_ID = 16;
+const MAX_ID = 64;
+
+/** `^[A-Za-z0-9_-]{16,64}$` as a loop over the characters: read on every connect, no RegExp run. */
+function isBrowserId(value: string): boolean {
+  const length = value.length;
+  if (length < MIN_ID || length > MAX_ID) return false;
+  for (let i = 0; i < length; i++) {
+    const c = value.charCodeAt(i);
+    const ok =
+      (c >= 0x61 && c <= 0x7a) || // a-z
+      (c >= 0x41 && c <= 0x5a) || // A-Z
+      (c >= 0x30 && c <= 0x39) || // 0-9
+      c === 0x5f || // _
+      c === 0x2d; // -
+    if (!ok) return false;
+  }
+  return true;
+}
 
 /**
  * The browser id from the request's Cookie header, if present and well formed. Read on every connect (the
@@ -30,7 +49,7 @@ export function browserIdOf(req: IncomingMessage): string | undefined {
       while (eq < end && (header.charCodeAt(eq) === 0x20 || header.charCodeAt(eq) === 0x09)) eq++;
       if (eq < end && header.charCodeAt(eq) === 0x3d /* = */) {
         const value = header.slice(eq + 1, end).trim();
-        return VALUE.test(value) ? value : undefined;
+        return isBrowserId(value) ? value : undefined;
       }
     }
     start = end + 1;

@@ -27,9 +27,12 @@ export type ConnectDecision =
 /** How long past its timeout a held connect still counts for its browser if its node never says it ended. */
 export const BROWSER_HOLD_SLACK_MS = 1000;
 
+/** A connect that asks for nothing (the usual one): no fresh object for it. */
+const NO_CLIENT_ADVICE: { timeout?: number; interval?: number } = Object.freeze({});
+
 function clientAdvice(message: Message): { timeout?: number; interval?: number } {
   const a = message.advice;
-  if (a === null || typeof a !== 'object') return {};
+  if (a === null || typeof a !== 'object') return NO_CLIENT_ADVICE;
   const out: { timeout?: number; interval?: number } = {};
   if (typeof a.timeout === 'number' && Number.isFinite(a.timeout) && a.timeout >= 0) out.timeout = a.timeout;
   if (typeof a.interval === 'number' && Number.isFinite(a.interval) && a.interval >= 0)
@@ -55,18 +58,13 @@ function retryAdvice(interval: number, timeout: number): Advice {
 }
 
 /**
- * The sender, known and pinged (a connect arrived: expiry counts from now), or undefined when unknown. One
- * engine call when the engine has touchClient. A connect without a connectionType is refused without a
- * ping, as before: it is no sign of a working client.
+ * The sender, known and pinged (a connect arrived: expiry counts from now), or undefined when unknown,
+ * without touchClient. A connect without a connectionType is refused without a ping: it is no sign of a
+ * working client.
  */
-async function touchedClient(core: Core, message: Message): Promise<string | undefined> {
-  const { engine } = core;
-  const id = clientIdOf(message);
-  if (engine.touchClient !== undefined && id !== undefined && typeof message.connectionType === 'string') {
-    return (await engine.touchClient(id)) ? id : undefined;
-  }
+async function knownAndPinged(core: Core, message: Message): Promise<string | undefined> {
   const clientId = await knownClient(core, message);
-  if (clientId !== undefined && typeof message.connectionType === 'string') await engine.ping(clientId);
+  if (clientId !== undefined && typeof message.connectionType === 'string') await core.engine.ping(clientId);
   return clientId;
 }
 
@@ -76,7 +74,16 @@ export async function decideConnect(
   ctx: BatchContext,
   alone: boolean,
 ): Promise<ConnectDecision> {
-  const clientId = await touchedClient(core, message);
+  // The sender, known and pinged: one engine call with touchClient, awaited here (no async function of its
+  // own per connect). Without a connectionType it is refused below, without a ping.
+  const { engine } = core;
+  const id = clientIdOf(message);
+  const clientId =
+    engine.touchClient !== undefined && id !== undefined && typeof message.connectionType === 'string'
+      ? (await engine.touchClient(id))
+        ? id
+        : undefined
+      : await knownAndPinged(core, message);
   if (clientId === undefined) return { kind: 'reply', reply: unknownClient(message) };
   if (typeof message.connectionType !== 'string') {
     return { kind: 'reply', reply: failure(message, errorString('fieldMissing', 'connectionType')) };
@@ -103,7 +110,7 @@ export async function decideConnect(
       ? options.interval
       : Math.min(asked.interval, Math.floor(options.maxInterval / 2));
   const advice = retryAdvice(interval, options.timeout);
-  const first = (await core.engine.takeClientState(clientId, FIRST_CONNECT_STATE)) !== undefined;
+  const first = (await engine.takeClientState(clientId, FIRST_CONNECT_STATE)) !== undefined;
   if (first || !alone || timeoutMs === 0 || core.closing) return { kind: 'now', clientId, advice };
   for (const hook of core.extensions.deliveryHooks()) {
     if (hook.hasPending(clientId)) return { kind: 'now', clientId, advice };
@@ -112,7 +119,6 @@ export async function decideConnect(
   // each (HTTP/1.1 allows few connections per host).
   let browserClaimed = false;
   if (ctx.browserId !== undefined && options.maxSessionsPerBrowser >= 0 && ctx.transport !== 'websocket') {
-    const { engine } = core;
     const max = options.maxSessionsPerBrowser;
     // With claimBrowserHold the count and this connect's own hold are one engine call (hold.ts sets it
     // otherwise, once held).

@@ -72,8 +72,11 @@ export interface Core {
   closing: boolean;
   /** True when the engine was created by the server (its sessions die with it). */
   readonly ownsEngine: boolean;
-  /** Reports an unexpected error (never thrown across the wire). */
-  reportError(err: unknown): void;
+  /**
+   * Reports an unexpected error (never thrown across the wire). A function property, not a method: it is
+   * passed as it is to `.catch()` (no closure per call).
+   */
+  readonly reportError: (err: unknown) => void;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ConnectDecision } from './connect.js';
 import { decideConnect } from './connect.js';
 import type { BatchContext, Core } from './core.js';
 import { clientIdOf, failure } from './core.js';
-import { answerWithQueue, holdConnect, holdConnectTo } from './hold.js';
+import { answerWithQueue, answerWithQueueNow, holdConnect, holdConnectTo } from './hold.js';
 import { messageContext, replyContext } from './message-context.js';
 import { disconnect, handshake, subscribe, unsubscribe } from './meta-handlers.js';
 import { handlePublish } from './publish.js';
@@ -105,7 +105,9 @@ export async function processBatch(
       // This connect is the current one (Bayeux §4.2: one outstanding connect per client): an older held
       // connect is answered now, not left to reach its timeout or take the next message.
       core.held.release(clientId, 'replaced');
-      out.push(...(await answerWithQueue(core, { message, ctx: connectCtx, clientId, advice })));
+      const request = { message, ctx: connectCtx, clientId, advice };
+      // Built at once when nothing in it can wait (answerWithQueueNow): short polling answers every connect.
+      out.push(...(answerWithQueueNow(core, request) ?? (await answerWithQueue(core, request))));
     }
   } catch (err) {
     core.reportError(err);

@@ -60,6 +60,13 @@ export class BayeuxEmitter {
     return this;
   }
 
+  /** True when `emit(name)` would reach someone: a listener, or a subscriber of its diagnostics channel. */
+  listens(name: BayeuxEventName): boolean {
+    if (channels[name].hasSubscribers) return true;
+    const set = this.#listeners.get(name);
+    return set !== undefined && set.size > 0;
+  }
+
   emit<K extends BayeuxEventName>(name: K, event: BayeuxEvents[K]): void {
     const dc = channels[name];
     if (dc.hasSubscribers) dc.publish(event);

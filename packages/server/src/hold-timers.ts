@@ -3,6 +3,9 @@
 // of one duration (the server's `timeout`, a client's shorter one, the delivery window) end in the order
 // they started, so each duration is a FIFO list with ONE timer armed for its head (what Node's own timer
 // lists do inside, but with a 40-byte node instead of a Timeout per entry). Removal is O(1).
+// A list that empties keeps its timer until it fires, unref'd (it keeps no process alive): a body deadline
+// is armed and cancelled within one request, and clearing the timer each time made every long-polling
+// request pay a Node setTimeout, a clearTimeout, a timer list and a list of ours (issue 13).
 
 /** What a deadline calls: a held connect (hold.ts). */
 export interface Expiring {
@@ -54,7 +57,10 @@ class DeadlineList {
     const node = new TimerNode(this, entry, Date.now() + this.ms);
     if (this.#tail === undefined) {
       this.#head = this.#tail = node;
-      this.#arm(this.ms, node.due);
+      // A timer left from earlier entries fires before this one is due: fire() then re-arms for it.
+      const timer = this.#timer;
+      if (timer === undefined) this.#arm(this.ms, node.due);
+      else timer.ref();
     } else {
       node.prev = this.#tail;
       this.#tail.next = node;
@@ -69,7 +75,8 @@ class DeadlineList {
     if (node.next !== undefined) node.next.prev = node.prev;
     else this.#tail = node.prev;
     node.prev = node.next = undefined;
-    if (this.#head === undefined) this.#disarm();
+    // Emptied: the timer stays, unref'd, for the next entry; the list goes when it fires empty.
+    if (this.#head === undefined) this.#timer?.unref();
   }
 
   /**
@@ -94,12 +101,6 @@ class DeadlineList {
     this.#armedFor = due;
     this.#timer = setTimeout(onListTimer, delay, this);
   }
-
-  #disarm(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#owner.dropList(this);
-  }
 }
 
 export class HoldTimers {
@@ -120,12 +121,12 @@ export class HoldTimers {
     node.list.remove(node);
   }
 
-  /** Lists kept (tests: none once every hold ended). */
+  /** Lists kept (tests: none once every hold ended and its duration passed). */
   get lists(): number {
     return this.#lists.size;
   }
 
-  /** @internal A list that became empty; a later arm of that duration makes a new one. */
+  /** @internal A list whose timer fired with nothing left; a later arm of that duration makes a new one. */
   dropList(list: DeadlineList): void {
     if (list.empty && this.#lists.get(list.ms) === list) this.#lists.delete(list.ms);
   }

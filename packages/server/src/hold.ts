@@ -66,7 +66,8 @@ function journalOf(core: Core, clientId: string): string | undefined {
   return undefined;
 }
 
-function connectOnly(core: Core, clientId: string): boolean {
+/** True when a delivery hook (the ack extension) sends this client's messages with connect replies only. */
+export function connectOnly(core: Core, clientId: string): boolean {
   for (const hook of core.extensions.deliveryHooks()) if (hook.connectOnly(clientId)) return true;
   return false;
 }
@@ -123,6 +124,29 @@ export async function answerWithQueue(
   const reply = replyTo(request.message, { clientId, successful: true, advice: replyAdvice(core, request) });
   for (const hook of core.extensions.deliveryHooks()) queue = hook.beforeConnectReply(clientId, queue, reply);
   return finishReply(core, request, reply, queue);
+}
+
+/**
+ * answerWithQueue at once, for the usual held connect: nothing carried, an in-process engine that takes
+ * synchronously (Engine.takeQueueSync), and no outgoing extension nor delivery hook that could see or
+ * change the reply. The same steps in the same order (take, record, reply, ping), without the three async
+ * functions, their promises and their turns of the microtask queue per reply (issue 13). The ping is not
+ * awaited: an in-process engine applies it as it is called; a failure is reported (the take before it
+ * would have failed first on a closed engine). Undefined when the async path must run; throws where the
+ * take throws.
+ */
+export function answerWithQueueNow(core: Core, request: ConnectRequest): string[] | undefined {
+  const { engine, extensions } = core;
+  if (engine.takeQueueSync === undefined || extensions.hasOutgoing || extensions.deliveryHooks().length > 0)
+    return undefined;
+  const { clientId } = request;
+  const queue = engine.takeQueueSync(clientId, core.options.maxReplyBytes, undefined);
+  request.ctx.taken?.record(clientId, queue);
+  const reply = replyTo(request.message, { clientId, successful: true, advice: request.advice });
+  // The reply leaves now: expiry counts from now (Bayeux §4.2, CometD scheduleExpiration).
+  engine.ping(clientId).catch(core.reportError);
+  queue.push(JSON.stringify(reply));
+  return queue;
 }
 
 /**
@@ -242,7 +266,7 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Exp
       // Counted over every node until released; the deadline (hold + a second) covers a node dying here.
       core.engine
         .setBrowserHold(browserId, this.clientId, Date.now() + timeoutMs + BROWSER_HOLD_SLACK_MS)
-        .catch((err: unknown) => core.reportError(err));
+        .catch(core.reportError);
     }
     this.#timer = core.held.timers.arm(timeoutMs, this);
     const { signal } = this.ctx;
@@ -310,15 +334,38 @@ export class HeldConnect implements HeldEntry, HoldListener, ConnectRequest, Exp
     this.#core.held.forget(this);
     const browserId = this.browserId;
     if (browserId !== undefined) {
-      this.#core.engine
-        .setBrowserHold(browserId, this.clientId, undefined)
-        .catch((err: unknown) => this.#core.reportError(err));
+      const core = this.#core;
+      core.engine.setBrowserHold(browserId, this.clientId, undefined).catch(core.reportError);
     }
     const target = this.#target;
+    const now = this.#answerNow(reason);
+    if (now !== undefined) {
+      deliverReply(target, now);
+      return;
+    }
     this.#answer(reason, detail).then(
       (messages) => deliverReply(target, messages),
       () => deliverReply(target, []),
     );
+  }
+
+  /**
+   * The answer of a wake or a timeout built at once (answerWithQueueNow), when it would take the queue
+   * with nothing to wait for and nothing carried; undefined when #answer must run.
+   */
+  #answerNow(reason: ReleaseReason): string[] | undefined {
+    if (reason !== 'wake' && reason !== 'timeout') return undefined;
+    if (this.#catchUp !== undefined || this.#carried !== undefined || peerGone(this.ctx)) return undefined;
+    const core = this.#core;
+    try {
+      const messages = answerWithQueueNow(core, this);
+      if (messages !== undefined) this.#flags |= CONSUMED;
+      return messages;
+    } catch (err) {
+      this.#flags |= CONSUMED;
+      core.reportError(err);
+      return [JSON.stringify(failure(this.message, errorString('internalError')))];
+    }
   }
 
   #caughtUp(queue: string[]): void {

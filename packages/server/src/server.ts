@@ -15,6 +15,7 @@ import { BayeuxEmitter, type BayeuxEventName, type BayeuxListener } from './even
 import { type BayeuxExtension, ExtensionPipeline } from './extensions.js';
 import { HeldConnects } from './held-connects.js';
 import { type HistoryOptions, type HistoryResult, readChannelHistory } from './history.js';
+import { connectOnly } from './hold.js';
 import { LocalSession, type LocalSessionOptions } from './local-session.js';
 import type { BayeuxServerOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
@@ -136,9 +137,9 @@ export class BayeuxServer {
 
   /** Engine sink: messages were queued for a client. Push over its socket, or release its held connect. */
   #wake(clientId: string): void {
-    const { held, sockets, extensions } = this.#core;
-    const connectOnly = extensions.deliveryHooks().some((h) => h.connectOnly(clientId));
-    if (!connectOnly && sockets.socketOf(clientId) !== undefined) {
+    const { held, sockets } = this.#core;
+    // connectOnly (hold.ts) loops over the hooks: no callback per wake (one per subscriber of a publish).
+    if (!connectOnly(this.#core, clientId) && sockets.socketOf(clientId) !== undefined) {
       sockets.scheduleFlush(clientId, this.#flushSource);
       return;
     }

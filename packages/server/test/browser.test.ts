@@ -24,6 +24,20 @@ describe('BAYEUX_BROWSER cookie', () => {
     expect(browserIdOf(req('BAYEUX_BROWSER=<script>alert(1)</script>'))).toBeUndefined();
   });
 
+  it('takes a value of 16 to 64 characters of A-Z a-z 0-9 _ - (each bound crossed by one), nothing else', () => {
+    const req = (cookie: string) => ({ headers: { cookie } }) as never;
+    const id = (value: string) => browserIdOf(req(`BAYEUX_BROWSER=${value}`));
+    expect(id('a'.repeat(15))).toBeUndefined();
+    expect(id('a'.repeat(16))).toBe('a'.repeat(16));
+    expect(id('Z'.repeat(64))).toBe('Z'.repeat(64));
+    expect(id('Z'.repeat(65))).toBeUndefined();
+    expect(id('AZaz09_-AZaz09_-')).toBe('AZaz09_-AZaz09_-');
+    for (const bad of ['.', '+', '/', '=', '@', '[', '`', '{', ':', '\u00e9', '\u0000']) {
+      expect(id(`abcdefghijklmnop${bad}`)).toBeUndefined();
+      expect(id(`${bad}abcdefghijklmnop`)).toBeUndefined();
+    }
+  });
+
   it('matches the whole cookie name only, with optional spaces around the pair (scanned in place)', () => {
     const req = (cookie: string) => ({ headers: { cookie } }) as never;
     expect(browserIdOf(req('XBAYEUX_BROWSER=abcdefghijklmnop1'))).toBeUndefined();

@@ -1,6 +1,7 @@
 // Held connect deadlines share one timer per duration (hold-timers.ts) instead of a Timeout per hold:
 // they must still fire each at its own time, in order, never after being cancelled, and leave nothing
-// armed once every hold ended.
+// armed once every hold ended and its duration passed (an emptied list keeps its timer, unref'd, for the
+// next deadline of that duration: no clearTimeout and setTimeout per long-polling request).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Expiring, HoldTimers } from '../src/hold-timers.js';
 
@@ -63,11 +64,15 @@ describe('HoldTimers', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('the last one cancelled disarms the timer; a deadline armed from a firing one is kept', () => {
+  it('the last one cancelled leaves its timer until its time, then the list goes; a deadline armed from a firing one is kept', () => {
     const timers = new HoldTimers();
     const log: string[] = [];
     const only = timers.arm(30_000, entry(log, 'x'));
     timers.cancel(only);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(30_000);
+    expect(log).toEqual([]);
+    expect(timers.lists).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
     // A hold answered at its timeout is followed at once by the client's next connect (same duration).
     timers.arm(
@@ -83,6 +88,25 @@ describe('HoldTimers', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('a deadline armed on an emptied list rides its leftover timer and still fires at its own time', () => {
+    const timers = new HoldTimers();
+    const log: string[] = [];
+    const armed = vi.spyOn(globalThis, 'setTimeout');
+    const body = timers.arm(100, entry(log, 'first body'));
+    vi.advanceTimersByTime(50);
+    timers.cancel(body); // read in time
+    timers.arm(100, entry(log, 'second body')); // due at 150
+    expect(armed).toHaveBeenCalledTimes(1); // the leftover timer, not a second one
+    expect(vi.getTimerCount()).toBe(1);
+    armed.mockRestore();
+    vi.advanceTimersByTime(99); // the leftover fired at 100 and re-armed for 150
+    expect(log).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(log).toEqual(['second body']);
+    expect(timers.lists).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('many holds of one duration, started over time, each fire once at start + duration', () => {
     const timers = new HoldTimers();
     const fired: number[] = [];
@@ -94,5 +118,23 @@ describe('HoldTimers', () => {
     vi.advanceTimersByTime(500);
     expect(fired).toHaveLength(100);
     for (const waited of fired) expect(waited).toBe(500);
+  });
+});
+
+describe('HoldTimers on real timers', () => {
+  /** Timers that keep the process alive (unref'd ones are not listed). */
+  const refTimers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  it("an emptied list's leftover timer keeps no process alive; the next deadline refs it again", () => {
+    const before = refTimers();
+    const timers = new HoldTimers();
+    const first = timers.arm(60_000, { deadlineReached() {} });
+    expect(refTimers()).toBe(before + 1);
+    timers.cancel(first);
+    expect(refTimers()).toBe(before);
+    const second = timers.arm(60_000, { deadlineReached() {} });
+    expect(refTimers()).toBe(before + 1);
+    timers.cancel(second);
+    expect(refTimers()).toBe(before);
   });
 });

@@ -69,15 +69,19 @@ describe('BodyReader on the shared deadline list', () => {
     expect(s.got.body).toBeUndefined();
   });
 
-  it('fails with 413 past the limit and disarms its deadline', async () => {
+  it('fails with 413 past the limit and cancels its deadline (no 408 after it)', async () => {
     const timers = new HoldTimers();
     const req = fakeRequest();
     const s = sink();
-    new BodyReader(req, 4, 300, s, timers);
+    const failures: string[] = [];
+    new BodyReader(req, 4, 300, { bodyRead: s.bodyRead, bodyFailed: (e) => failures.push(e.code) }, timers);
     req.push(Buffer.from('12345'));
     await vi.advanceTimersByTimeAsync(0);
-    expect(s.got.error?.code).toBe('BODY_TOO_LARGE');
+    expect(failures).toEqual(['BODY_TOO_LARGE']);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(failures).toEqual(['BODY_TOO_LARGE']);
     expect(timers.lists).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
 

@@ -290,6 +290,26 @@ describe('security policy', () => {
 });
 
 describe('events', () => {
+  it("a remote publish's event reaches a diagnostics subscriber alone, then a listener alone", async () => {
+    h = await startServer({ timeout: 30_000 });
+    const { clientId } = await handshake(h.url);
+    await post(h.url, [{ channel: '/meta/subscribe', clientId, subscription: '/a', id: '1' }]);
+    const dc: unknown[] = [];
+    const listener = (msg: unknown) => dc.push(msg);
+    diagnostics.subscribe(DIAGNOSTICS_CHANNELS.publish, listener);
+    try {
+      await post(h.url, [{ channel: '/a', clientId, data: 1, id: '2' }]);
+    } finally {
+      diagnostics.unsubscribe(DIAGNOSTICS_CHANNELS.publish, listener);
+    }
+    expect(dc).toEqual([{ clientId, channel: '/a', data: 1 }]);
+    const got: unknown[] = [];
+    h.bayeux.on('publish', (e) => got.push(e));
+    await post(h.url, [{ channel: '/a', clientId, data: 2, id: '3' }]);
+    expect(got).toEqual([{ clientId, channel: '/a', data: 2 }]);
+    expect(dc).toHaveLength(1);
+  });
+
   it('emits typed events and publishes them on diagnostics channels', async () => {
     h = await startServer({ timeout: 30_000 });
     const got: string[] = [];

@@ -111,17 +111,26 @@ export class MemoryEngine implements Engine {
 
   async ping(clientId: string): Promise<void> {
     this.assertOpen();
-    if (!this.clients.has(clientId)) return;
-    this.lastSeen.delete(clientId);
-    this.lastSeen.set(clientId, Date.now());
+    if (this.clients.has(clientId)) this.seen(clientId);
   }
 
   async touchClient(clientId: string): Promise<boolean> {
     this.assertOpen();
     if (!this.clients.has(clientId)) return false;
-    this.lastSeen.delete(clientId);
-    this.lastSeen.set(clientId, Date.now());
+    this.seen(clientId);
     return true;
+  }
+
+  /**
+   * Moves a known client to the end of lastSeen, stamped now. A long-polling client is seen twice per
+   * round trip (its reply's ping, then its next connect, often in the same millisecond): already stamped
+   * now, it is left in place, where the order holds (whatever follows it was stamped later, so now too).
+   */
+  private seen(clientId: string): void {
+    const now = Date.now();
+    if (this.lastSeen.get(clientId) === now) return;
+    this.lastSeen.delete(clientId);
+    this.lastSeen.set(clientId, now);
   }
 
   async subscribe(clientId: string, pattern: string): Promise<SubscribeResult> {

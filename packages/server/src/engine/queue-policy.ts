@@ -20,6 +20,9 @@ export interface PolicyResult {
 
 type Bounds = Pick<EngineOptions, 'maxQueue' | 'maxQueueBytes' | 'queuePolicy'>;
 
+/** Queued within bounds, nothing dropped: the usual answer, shared (one per subscriber of every publish). */
+const QUEUED: PolicyResult = Object.freeze({ ok: true });
+
 /**
  * Queues one message of `size` bytes under the policy. Under drop-oldest, a message larger than
  * maxQueueBytes on its own is the one dropped (it could never fit), and reported as such.
@@ -32,7 +35,7 @@ export function pushUnderPolicy(
 ): PolicyResult {
   if (queue.length < maxQueue && queue.bytes + size <= maxQueueBytes) {
     queue.push(item, size);
-    return { ok: true };
+    return QUEUED;
   }
   if (queuePolicy === 'disconnect') return { ok: false };
   const limit: QueueLimit = queue.length >= maxQueue ? 'maxQueue' : 'maxQueueBytes';
@@ -53,7 +56,7 @@ export function trimUnderPolicy(
   queue: MessageQueue,
   { maxQueue, maxQueueBytes, queuePolicy }: Bounds,
 ): PolicyResult {
-  if (queue.length <= maxQueue && queue.bytes <= maxQueueBytes) return { ok: true };
+  if (queue.length <= maxQueue && queue.bytes <= maxQueueBytes) return QUEUED;
   if (queuePolicy === 'disconnect') return { ok: false };
   // Drop-oldest: the oldest are the ones just put back.
   const limit: QueueLimit = queue.length > maxQueue ? 'maxQueue' : 'maxQueueBytes';

@@ -177,6 +177,31 @@ describe('MemoryEngine history', () => {
   });
 });
 
+describe('MemoryEngine liveness order', () => {
+  it('clients seen twice in one millisecond keep their order and expire maxInterval after they were last seen', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'Date'] });
+    const e = createMemoryEngine({ maxInterval: 1000, sweepInterval: 100 });
+    try {
+      const a = await e.createClient();
+      const b = await e.createClient();
+      await vi.advanceTimersByTimeAsync(10);
+      await e.ping(a);
+      await e.touchClient(b);
+      await e.ping(a); // the same millisecond as its last ping: left in place
+      await vi.advanceTimersByTimeAsync(500);
+      await e.ping(b); // at 510
+      await vi.advanceTimersByTimeAsync(1000); // a last seen at 10, b at 510
+      expect(await e.clientExists(a)).toBe(false);
+      expect(await e.clientExists(b)).toBe(true);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(await e.clientExists(b)).toBe(false);
+    } finally {
+      await e.close();
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('MessageQueue', () => {
   it('keeps FIFO order across drops and drains', () => {
     const q = new MessageQueue();
