@@ -17,6 +17,7 @@ import { CloseSignal } from './close-signal.js';
 import { applyCorsHeaders } from './cors.js';
 import { refuse, responseGone, withOverflow, writeOk } from './http-batch.js';
 import { BodyReader, type BodySink, decodePostBody, HttpError, type ParsedBatch } from './http-body.js';
+import { shareStrings } from './shared-strings.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -133,6 +134,8 @@ export class HttpExchange extends CloseSignal implements BodySink, HeldReplySink
   /** Processes the batch; the response is written once every reply, held ones included, is ready. */
   run(batch: ParsedBatch, transport: TransportName): void {
     if (batch.overflow.length > 0) this.#overflow = batch;
+    // An idle client's connect is held with its message: no copy of the connect's constant texts.
+    shareStrings(batch.messages);
     processBatch(this.#core, batch.messages, this.#context(batch.messages, transport)).then(
       (outcome) => this.#processed(outcome),
       (err: unknown) => this.fail(err),
