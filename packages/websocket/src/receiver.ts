@@ -53,7 +53,13 @@ export class Receiver {
   private readonly inflater: Inflater | null;
 
   private state: State = STATE.INFO;
-  private readonly queue = new ByteQueue();
+  /**
+   * The bytes held between reads and the message in progress, made when first needed: whole small frames
+   * (most of what a push server reads) never need them, and between messages they are let go again, so an
+   * idle connection holds neither (issue 13: 176 bytes per idle client).
+   */
+  private _queue: ByteQueue | null = null;
+  private _message: MessageAssembly | null = null;
   private looping = false;
 
   // Current frame.
@@ -66,7 +72,22 @@ export class Receiver {
   private maskKey = 0;
 
   /** Current message (data frames only; control frames may come between its fragments, RFC 6455 5.4). */
-  private readonly message: MessageAssembly;
+  private get message(): MessageAssembly {
+    return (this._message ??= new MessageAssembly(this.limits));
+  }
+
+  private get queue(): ByteQueue {
+    return (this._queue ??= new ByteQueue());
+  }
+
+  /** No byte held and no data message begun: nothing to keep until the next read. */
+  private get idle(): boolean {
+    return (
+      this.state === STATE.INFO &&
+      (this._queue === null || this._queue.length === 0) &&
+      (this._message === null || this._message.opcode === 0)
+    );
+  }
 
   constructor(
     sink: ReceiverSink,
@@ -78,13 +99,12 @@ export class Receiver {
     this.isServer = isServer;
     this.limits = limits;
     this.inflater = inflater;
-    this.message = new MessageAssembly(limits);
   }
 
   /** Feeds bytes from the wire. */
   write(chunk: Buffer): void {
     if (this.state === STATE.DONE || chunk.length === 0) return;
-    if (this.queue.length === 0 && this.state === STATE.INFO && this.message.opcode === 0 && !this.looping) {
+    if (!this.looping && this.idle) {
       // Nothing held and no message begun: whole small frames at the head of the chunk are delivered
       // straight from it (wholeSmallFrame), with no chunk queue and no payload array.
       const from = this.readWholeFrames(chunk);
@@ -100,14 +120,14 @@ export class Receiver {
    * fragments, inside a frame whose payload is still arriving, or while it inflates.
    */
   get inMessage(): boolean {
-    return this.message.opcode !== 0 && this.state !== STATE.DONE;
+    return this._message !== null && this._message.opcode !== 0 && this.state !== STATE.DONE;
   }
 
   /** Drops everything buffered and ignores further input (the connection is going away). */
   stop(): void {
     this.state = STATE.DONE;
-    this.queue.clear();
-    this.message.clear();
+    this._queue?.clear();
+    this._message?.clear();
   }
 
   /**
@@ -153,7 +173,7 @@ export class Receiver {
       this.looping = false;
     }
     // A handler's write (while looping) queued bytes that come after the rest of this chunk.
-    if (this.queue.length > 0) {
+    if (this._queue !== null && this._queue.length > 0) {
       if (off < chunk.length) this.queue.unshift(off === 0 ? chunk : chunk.subarray(off));
       this.run();
       return chunk.length;
@@ -188,7 +208,11 @@ export class Receiver {
       }
     } finally {
       this.looping = false;
-      this.queue.compact();
+      // Between messages with nothing held: the queue and the message go until the next read needs them.
+      if (this.idle) {
+        this._queue = null;
+        this._message = null;
+      } else this._queue?.compact();
     }
   }
 
