@@ -28,6 +28,15 @@ const PROCESSED = 2;
 /** The exchange is over (answered, refused or abandoned): `done` was told. */
 const OVER = 4;
 
+/** The exchange of each response still open: what the shared 'close' listener finds by `this`. */
+const exchanges = new WeakMap<ServerResponse, HttpExchange>();
+
+function onResponseClose(this: ServerResponse): void {
+  const exchange = exchanges.get(this);
+  exchanges.delete(this);
+  exchange?.closed();
+}
+
 /** Told once when an exchange is over (answered, refused, or its peer gone). */
 export interface ExchangeDone {
   exchangeDone(): void;
@@ -87,8 +96,6 @@ export class HttpExchange extends CloseSignal implements BodySink, HeldReplySink
    * first); after it the other messages' replies (usually none: a held connect travels alone).
    */
   #waiting: string[] | undefined;
-  // One listener for the response's 'close' (`on`: it fires once; `once` would wrap it in two more objects).
-  readonly #onClose = (): void => this.#closed();
 
   constructor(core: Core, req: IncomingMessage, res: ServerResponse, address: string, done?: ExchangeDone) {
     super();
@@ -97,7 +104,10 @@ export class HttpExchange extends CloseSignal implements BodySink, HeldReplySink
     this.#res = res;
     this.#address = address;
     this.#done = done;
-    res.on('close', this.#onClose);
+    // One module-level listener for every response ('close' fires once: `on`, since `once` would wrap it):
+    // a closure per request, with its context, was ~96 bytes per held long-poll (issue 13).
+    exchanges.set(res, this);
+    res.on('close', onResponseClose);
   }
 
   /** Long-polling: the body, unless a framework's parser already read it. */
@@ -281,7 +291,8 @@ export class HttpExchange extends CloseSignal implements BodySink, HeldReplySink
     this.#done?.exchangeDone();
   }
 
-  #closed(): void {
+  /** @internal The response's 'close' (onResponseClose). */
+  closed(): void {
     this.#core.admission.closeConnection();
     // Closed before the answer was written: the peer is gone, a held connect is released without its queue.
     if (!this.#res.writableFinished) this.abort();
