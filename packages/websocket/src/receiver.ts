@@ -80,8 +80,11 @@ export class Receiver {
     return (this._queue ??= new ByteQueue());
   }
 
-  /** No byte held and no data message begun: nothing to keep until the next read. */
-  private get idle(): boolean {
+  /**
+   * No byte held and no data message begun: nothing to keep until the next read (a fresh receiver would
+   * be in the same state). False once stopped.
+   */
+  get idle(): boolean {
     return (
       this.state === STATE.INFO &&
       (this._queue === null || this._queue.length === 0) &&
