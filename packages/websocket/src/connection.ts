@@ -71,8 +71,8 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
   // from the peer, the first send, the first pause or backpressure): an idle connection, what a push server
   // holds most of, holds none of them (bench/README.md, heap per idle connection).
   /**
-   * The frame parser, from the first byte of a read until a read ends between messages with nothing held
-   * (null again); STOPPED once nothing more may be parsed.
+   * The frame parser, from the first byte read (null again after compact()); STOPPED once nothing more may
+   * be parsed.
    */
   private _receiver: Receiver | null = null;
   /** @internal Whether and why the socket is not read: pause(), backpressure, and their deadlines. */
@@ -276,12 +276,19 @@ export class Connection extends WsEventTarget<WebSocketEvents> {
     if (this._readyState !== READY_STATE.OPEN) return;
     // fragmentTimeout: only a message spanning reads arms a deadline (and needs flow control for it).
     if (receiver.inMessage) this.flow().messageProgress(true);
-    else {
-      this._flow?.messageProgress(false);
-      // Between messages with nothing held the parser goes as well: an idle connection holds none, and
-      // the next read makes a fresh one in the same state (issue 13: 168 bytes per idle connection).
-      if (receiver.idle && this._receiver === receiver) this._receiver = null;
-    }
+    else this._flow?.messageProgress(false);
+  }
+
+  /**
+   * Lets the frame parser go while it holds nothing (no byte of a frame, no message in progress); the next
+   * read makes a fresh one in the same state. For servers that know a connection has gone idle (a Bayeux
+   * socket whose client now waits on a held connect): 168 bytes per idle connection (issue 13). Not done
+   * after every read, which would re-make the parser per read on a busy connection. No effect during a
+   * read, while anything is held, or once nothing more may be parsed.
+   */
+  compact(): void {
+    const receiver = this._receiver;
+    if (receiver !== null && reading !== this && receiver.idle) this._receiver = null;
   }
 
   /** @internal The socket drained: the sender decides whether bufferedAmount is back to 0. */

@@ -58,7 +58,7 @@ describe('idle connection footprint', () => {
     client.socket.write(clientFrame(OPCODE.TEXT, Buffer.from('hi')));
     const [data, isBinary] = await got;
     expect([data.toString(), isBinary]).toEqual(['hi', false]);
-    expect(internals(ws)._receiver).toBeNull(); // the read ended between messages: the parser went again
+    expect(internals(ws)._receiver).not.toBeNull(); // kept after a read (compact() lets it go)
     expect(internals(ws)._flow).toBeNull(); // a message within one read arms no deadline
     const head = client.data().length;
     ws.send('yo');
@@ -66,31 +66,44 @@ describe('idle connection footprint', () => {
     expect(client.data().subarray(head).toString('hex')).toBe('8102796f');
   });
 
-  it('the parser is kept only while a read leaves bytes or a message in progress; split and fragmented frames still parse', async () => {
+  it('compact() lets the parser go only when it holds nothing; split and fragmented frames still parse', async () => {
     const { ws, client } = await connect();
     type Parser = { _queue: unknown; _message: unknown } | null;
     const parser = (): Parser => internals(ws)._receiver as Parser;
     const next = async (): Promise<string> => String(((await once(ws, 'message')) as [Buffer])[0]);
-    // A 200-byte frame (16-bit length) cut in two reads: held between them, let go once delivered.
+    // A whole small frame: the fast path, which makes neither the byte queue nor the message assembly.
+    let got = next();
+    client.socket.write(clientFrame(OPCODE.TEXT, Buffer.from('small')));
+    expect(await got).toBe('small');
+    expect([parser()?._queue, parser()?._message]).toEqual([null, null]);
+    ws.compact();
+    expect(parser()).toBeNull();
+    // A 200-byte frame (16-bit length) cut in two reads: held between them (compact() keeps it), let go after.
     const big = clientFrame(OPCODE.TEXT, Buffer.from('b'.repeat(200)));
     const read = once(internals(ws)._socket, 'data'); // after ours, the first listener: parsed by then
     client.socket.write(big.subarray(0, 50));
     await read;
+    ws.compact();
     expect(parser()?._queue).toBeTruthy();
     expect(parser()?._message).toBeTruthy();
-    let got = next();
+    got = next();
     client.socket.write(big.subarray(50));
     expect(await got).toBe('b'.repeat(200));
-    expect(parser()).toBeNull();
+    expect([parser()?._queue, parser()?._message]).toEqual([null, null]); // let go between messages
     // A fragmented text message (RFC 6455 5.4) with a ping between its frames: kept until its last frame.
     const first = encodeFrame(OPCODE.TEXT, Buffer.from('frag'), { fin: false, mask: true });
     client.socket.write(Buffer.concat([first, clientFrame(OPCODE.PING, Buffer.from('p'))]));
     const pong = Buffer.from([0x8a, 0x01, 0x70]); // the server's answer to the ping: unmasked 'p'
     await until(client.socket, () => client.data().includes(pong));
+    ws.compact();
     expect(parser()?._message).toBeTruthy();
+    // compact() from a 'message' listener (during the read) changes nothing either.
     got = next();
+    ws.once('message', () => ws.compact());
     client.socket.write(encodeFrame(OPCODE.CONTINUATION, Buffer.from('ment'), { mask: true }));
     expect(await got).toBe('fragment');
+    expect(parser()).not.toBeNull();
+    ws.compact();
     expect(parser()).toBeNull();
   });
 

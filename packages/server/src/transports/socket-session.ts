@@ -204,6 +204,8 @@ export class SocketSession
         }
       }
       this.#frames = undefined;
+      // Every frame answered (a held connect waits on its own): the socket is idle, its parser can go.
+      this.#ws.compact();
     } finally {
       this.#pumping = false;
     }
