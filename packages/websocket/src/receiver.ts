@@ -55,8 +55,8 @@ export class Receiver {
   private state: State = STATE.INFO;
   /**
    * The bytes held between reads and the message in progress, made when first needed: whole small frames
-   * (most of what a push server reads) never need them, and between messages they are let go again, so an
-   * idle connection holds neither (issue 13: 176 bytes per idle client).
+   * (most of what a push server reads) never need them (issue 13: 176 bytes per connection that only ever
+   * gets small frames).
    */
   private _queue: ByteQueue | null = null;
   private _message: MessageAssembly | null = null;
@@ -211,11 +211,9 @@ export class Receiver {
       }
     } finally {
       this.looping = false;
-      // Between messages with nothing held: the queue and the message go until the next read needs them.
-      if (this.idle) {
-        this._queue = null;
-        this._message = null;
-      } else this._queue?.compact();
+      // Kept once made (re-making them per read costs a busy connection more than it saves); an idle
+      // connection's whole parser goes with WebSocket.compact().
+      this._queue?.compact();
     }
   }
 
