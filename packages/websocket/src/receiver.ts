@@ -53,13 +53,7 @@ export class Receiver {
   private readonly inflater: Inflater | null;
 
   private state: State = STATE.INFO;
-  /**
-   * The bytes held between reads and the message in progress, made when first needed: whole small frames
-   * (most of what a push server reads) never need them (issue 13: 176 bytes per connection that only ever
-   * gets small frames).
-   */
-  private _queue: ByteQueue | null = null;
-  private _message: MessageAssembly | null = null;
+  private readonly queue = new ByteQueue();
   private looping = false;
 
   // Current frame.
@@ -72,25 +66,7 @@ export class Receiver {
   private maskKey = 0;
 
   /** Current message (data frames only; control frames may come between its fragments, RFC 6455 5.4). */
-  private get message(): MessageAssembly {
-    return (this._message ??= new MessageAssembly(this.limits));
-  }
-
-  private get queue(): ByteQueue {
-    return (this._queue ??= new ByteQueue());
-  }
-
-  /**
-   * No byte held and no data message begun: nothing to keep until the next read (a fresh receiver would
-   * be in the same state). False once stopped.
-   */
-  get idle(): boolean {
-    return (
-      this.state === STATE.INFO &&
-      (this._queue === null || this._queue.length === 0) &&
-      (this._message === null || this._message.opcode === 0)
-    );
-  }
+  private readonly message: MessageAssembly;
 
   constructor(
     sink: ReceiverSink,
@@ -102,12 +78,13 @@ export class Receiver {
     this.isServer = isServer;
     this.limits = limits;
     this.inflater = inflater;
+    this.message = new MessageAssembly(limits);
   }
 
   /** Feeds bytes from the wire. */
   write(chunk: Buffer): void {
     if (this.state === STATE.DONE || chunk.length === 0) return;
-    if (!this.looping && this.idle) {
+    if (this.queue.length === 0 && this.state === STATE.INFO && this.message.opcode === 0 && !this.looping) {
       // Nothing held and no message begun: whole small frames at the head of the chunk are delivered
       // straight from it (wholeSmallFrame), with no chunk queue and no payload array.
       const from = this.readWholeFrames(chunk);
@@ -123,14 +100,22 @@ export class Receiver {
    * fragments, inside a frame whose payload is still arriving, or while it inflates.
    */
   get inMessage(): boolean {
-    return this._message !== null && this._message.opcode !== 0 && this.state !== STATE.DONE;
+    return this.message.opcode !== 0 && this.state !== STATE.DONE;
+  }
+
+  /**
+   * No byte held and no data message begun: a fresh receiver would be in the same state, so this one may go
+   * until the next read (WebSocket.compact()). False once stopped.
+   */
+  get idle(): boolean {
+    return this.state === STATE.INFO && this.queue.length === 0 && this.message.opcode === 0;
   }
 
   /** Drops everything buffered and ignores further input (the connection is going away). */
   stop(): void {
     this.state = STATE.DONE;
-    this._queue?.clear();
-    this._message?.clear();
+    this.queue.clear();
+    this.message.clear();
   }
 
   /**
@@ -176,7 +161,7 @@ export class Receiver {
       this.looping = false;
     }
     // A handler's write (while looping) queued bytes that come after the rest of this chunk.
-    if (this._queue !== null && this._queue.length > 0) {
+    if (this.queue.length > 0) {
       if (off < chunk.length) this.queue.unshift(off === 0 ? chunk : chunk.subarray(off));
       this.run();
       return chunk.length;
@@ -211,9 +196,7 @@ export class Receiver {
       }
     } finally {
       this.looping = false;
-      // Kept once made (re-making them per read costs a busy connection more than it saves); an idle
-      // connection's whole parser goes with WebSocket.compact().
-      this._queue?.compact();
+      this.queue.compact();
     }
   }
 
