@@ -7,7 +7,10 @@ import type { StepResult } from './load-child.js';
 export interface TransportResult {
   transport: string;
   clients: number;
+  /** (heap with N idle clients - heap before any) / N: one-time costs included. */
   heapPerClient?: number;
+  /** (heap with 2N - heap with N) / N, same server: what one more idle client holds. */
+  marginalHeapPerClient?: number;
   rssPerClient?: number;
   steps: StepResult[];
   sustained: number | null;
@@ -98,8 +101,10 @@ export function medianResult(runs: TransportResult[]): TransportResult | undefin
     load: worstLoad(runs.flatMap((r) => (r.load ? [r.load] : []))),
   };
   const heap = nums((r) => r.heapPerClient);
+  const marginal = nums((r) => r.marginalHeapPerClient);
   const rss = nums((r) => r.rssPerClient);
   if (heap !== null) out.heapPerClient = heap;
+  if (marginal !== null) out.marginalHeapPerClient = marginal;
   if (rss !== null) out.rssPerClient = rss;
   const err = runs.find((r) => r.error)?.error;
   if (err) out.error = err;

@@ -82,14 +82,17 @@ const sink: BayeuxSink = {
   },
 };
 
-async function setup(args: SetupArgs): Promise<{ clients: number; ms: number }> {
-  const t0 = performance.now();
-  roomSize = args.roomSize;
-  const made: ChatClient[] = new Array(args.clients);
+/**
+ * Makes clients `from` .. `from + count - 1` (handshaken, subscribed to room floor(i / roomSize), holding a
+ * connect), `concurrency` at a time. The numbering decides the room and the source address.
+ */
+async function makeClients(args: SetupArgs, from: number, count: number): Promise<ChatClient[]> {
+  const made: ChatClient[] = new Array(count);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < args.clients) {
-      const i = next++;
+    while (next < count) {
+      const k = next++;
+      const i = from + k;
       const local = `127.0.0.${2 + (i % 8)}`;
       const target = args.ports
         ? { ...args, port: args.ports[nodeFor(i, args.ports.length)] as number }
@@ -103,13 +106,42 @@ async function setup(args: SetupArgs): Promise<{ clients: number; ms: number }> 
             ? await wsChatClient(target, sink, local)
             : await lpChatClient(target, sink);
       await c.subscribe(`/chat/room${Math.floor(i / args.roomSize)}`);
-      made[i] = c;
+      made[k] = c;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(args.concurrency, args.clients) }, worker));
-  clients = made;
+  await Promise.all(Array.from({ length: Math.min(args.concurrency, count) }, worker));
+  return made;
+}
+
+async function setup(args: SetupArgs): Promise<{ clients: number; ms: number }> {
+  const t0 = performance.now();
+  roomSize = args.roomSize;
+  clients = await makeClients(args, 0, args.clients);
   rooms = clients.map((_c, i) => `/chat/room${Math.floor(i / args.roomSize)}`);
   return { clients: clients.length, ms: round(performance.now() - t0, 0) };
+}
+
+/**
+ * Clients made by `grow` for the marginal heap figure (bench/README.md): as many again as setup made, the
+ * same shape (their own rooms, numbered on from setup's), so the server holds 2N. The chat steps never
+ * publish to their rooms, and `shed` disconnects them before the steps start.
+ */
+let extra: ChatClient[] = [];
+
+async function grow(args: SetupArgs): Promise<{ clients: number; ms: number }> {
+  const t0 = performance.now();
+  extra = await makeClients(args, clients.length, args.clients);
+  return { clients: extra.length, ms: round(performance.now() - t0, 0) };
+}
+
+async function shed(): Promise<{ clients: number }> {
+  const gone = extra;
+  extra = [];
+  // Bayeux /meta/disconnect (where the client speaks Bayeux), so the server forgets them now rather than
+  // at expiry; Socket.IO's are closed.
+  await Promise.all(gone.map((c) => c.disconnect?.().catch(() => {})));
+  for (const c of gone) c.close();
+  return { clients: gone.length };
 }
 
 /** Publishes at `deliveredRate / roomSize` messages/s, round-robin over the clients, then drains. */
@@ -201,6 +233,8 @@ serveParent({
   },
   series: (args: { channel: string; count: number; rate: number }) => series(args),
   setup: (args: SetupArgs) => setup(args),
+  grow: (args: SetupArgs) => grow(args),
+  shed: () => shed(),
   step: (args: StepArgs) => step(args),
   lastError: () => ({ lastError }),
   teardown: () => {

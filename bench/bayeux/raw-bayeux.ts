@@ -53,6 +53,8 @@ export interface ChatClient {
   subscribe(channel: string): Promise<void>;
   /** Fire-and-forget publish of pre-serialised data JSON. */
   publish(channel: string, dataJson: string): void;
+  /** Bayeux clients: /meta/disconnect, resolved with its reply (the socket stays open: then `close`). */
+  disconnect?(): Promise<void>;
   close(): void;
 }
 
@@ -68,6 +70,7 @@ export async function wsChatClient(
   const pending = new Map<string, (r: Reply) => void>();
   let clientId = '';
   let connectId = '';
+  let leaving = false;
   let sock: RawWs | null = null;
   const send = (messages: object[]): void => {
     sock?.send(OP.text, Buffer.from(JSON.stringify(messages)));
@@ -80,6 +83,7 @@ export async function wsChatClient(
     });
   };
   const reconnect = (): void => {
+    if (leaving) return; // disconnect(): the held connect's reply must not start another
     connectId = nextId();
     send([{ channel: '/meta/connect', clientId, connectionType: 'websocket', id: connectId }]);
   };
@@ -96,7 +100,7 @@ export async function wsChatClient(
           scanDeliveries(text, sink);
         }
         if (clientId && text.includes(`"id":"${connectId}"`)) {
-          if (replyFailed(text)) sink.error(text.slice(0, 300));
+          if (replyFailed(text) && !leaving) sink.error(text.slice(0, 300));
           reconnect();
         }
         if (pending.size > 0) {
@@ -138,6 +142,10 @@ export async function wsChatClient(
     publish(channel, dataJson) {
       // dataJson starts right after the stamp key: `<ms>,"p":"..."}`
       sock?.send(OP.text, Buffer.from(`[{"channel":"${channel}${prefix}${dataJson}}}]`));
+    },
+    async disconnect() {
+      leaving = true;
+      await call({ channel: '/meta/disconnect', clientId });
     },
     close() {
       sock?.destroy();
@@ -241,6 +249,11 @@ export async function lpChatClient(target: Target, sink: BayeuxSink): Promise<Ch
           if (!closed) sink.error(err.message);
         },
       );
+    },
+    async disconnect() {
+      // The held connect comes back with the disconnect (reconnect none): the loop must not re-connect.
+      closed = true;
+      await call({ channel: '/meta/disconnect', clientId });
     },
     close() {
       closed = true;

@@ -89,7 +89,7 @@ async function benchTransport(
     load = await startChild('bayeux-load', 'bayeux/load-child.ts');
     const info = server.info as { port: number; path: string };
     const before = await server.call<Mem>('mem');
-    await load.call('setup', {
+    const setupArgs = {
       host: '127.0.0.1',
       port: info.port,
       path: info.path,
@@ -98,11 +98,20 @@ async function benchTransport(
       clients: plan.clients,
       roomSize: plan.roomSize,
       concurrency: 50,
-    });
+    };
+    await load.call('setup', setupArgs);
     const after = await server.call<Mem>('mem');
     await snapshot(server, `bayeux-${impl}-${plan.transport}-${plan.clients}-idle`);
     out.heapPerClient = round((after.heapUsed - before.heapUsed) / plan.clients, 0);
     out.rssPerClient = round((after.rss - before.rss) / plan.clients, 0);
+    // The marginal figure: N more clients of the same shape in the same server, (heap at 2N - heap at N) / N.
+    // The first N paid the one-time costs (JIT code, lazily built shared structures), so this is what one
+    // more idle client holds. They are disconnected again before the chat steps.
+    await load.call('grow', { ...setupArgs, clients: plan.clients });
+    const doubled = await server.call<Mem>('mem');
+    await snapshot(server, `bayeux-${impl}-${plan.transport}-${2 * plan.clients}-idle`);
+    out.marginalHeapPerClient = round((doubled.heapUsed - after.heapUsed) / plan.clients, 0);
+    await load.call('shed');
     // Warm-up at the lowest rate (JIT, buffers), not recorded.
     await load.call<StepResult>('step', {
       deliveredRate: plan.steps[0],
@@ -209,13 +218,21 @@ function chatRows(
     });
     table.push({
       scenario: label,
+      metric: `marginal heap per idle client (${o?.clients ?? p?.clients ?? plan.clients} -> ${2 * (o?.clients ?? p?.clients ?? plan.clients)} in one server)`,
+      unit: 'bytes',
+      ours: o?.marginalHeapPerClient ?? null,
+      peer: p?.marginalHeapPerClient ?? null,
+      higherIsBetter: false,
+    });
+    table.push({
+      scenario: label,
       metric: 'RSS per idle client',
       unit: 'bytes',
       ours: o?.rssPerClient ?? null,
       peer: p?.rssPerClient ?? null,
       higherIsBetter: false,
     });
-    for (const row of table.slice(-5)) row.load = load;
+    for (const row of table.slice(-6)) row.load = load;
   }
   return table;
 }

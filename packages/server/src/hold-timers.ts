@@ -16,6 +16,11 @@ export interface Expiring {
 export class TimerNode {
   prev: TimerNode | undefined;
   next: TimerNode | undefined;
+  /**
+   * Due time in ms after its list's `base`, not since the epoch: a small integer (at most MAX_OFFSET) is
+   * stored in the node itself, where a Date.now()-sized number is a 16-byte heap number beside it, one per
+   * held connect.
+   */
   readonly due: number;
   readonly entry: Expiring;
   readonly list: DeadlineList;
@@ -27,12 +32,20 @@ export class TimerNode {
   }
 }
 
+/**
+ * Most ms after its list's base a deadline may fall (about 12 days): a list older than that takes no new
+ * deadlines (a fresh list of the same duration does, HoldTimers.arm), so offsets stay int32 and never wrap.
+ */
+const MAX_OFFSET = 2 ** 30;
+
 function onListTimer(list: DeadlineList): void {
   list.fire();
 }
 
 class DeadlineList {
   readonly ms: number;
+  /** Date.now() when the list was made: the nodes' due times count from it. */
+  readonly base: number;
   readonly #owner: HoldTimers;
   #head: TimerNode | undefined;
   #tail: TimerNode | undefined;
@@ -40,9 +53,15 @@ class DeadlineList {
   /** The due time the timer was armed for: everything due by then has expired when it fires. */
   #armedFor = 0;
 
-  constructor(owner: HoldTimers, ms: number) {
+  constructor(owner: HoldTimers, ms: number, now: number) {
     this.#owner = owner;
     this.ms = ms;
+    this.base = now;
+  }
+
+  /** Whether a deadline armed at `now` still falls within MAX_OFFSET of the base. */
+  takes(now: number): boolean {
+    return now + this.ms - this.base <= MAX_OFFSET;
   }
 
   get empty(): boolean {
@@ -53,13 +72,15 @@ class DeadlineList {
     return this.#head === node;
   }
 
-  add(entry: Expiring): TimerNode {
-    const node = new TimerNode(this, entry, Date.now() + this.ms);
+  add(entry: Expiring, now: number): TimerNode {
+    const offset = now + this.ms - this.base;
+    // `| 0`: an int32 result is a small integer whichever tier computed it (a float sum may be boxed).
+    const node = new TimerNode(this, entry, offset <= MAX_OFFSET ? offset | 0 : offset);
     if (this.#tail === undefined) {
       this.#head = this.#tail = node;
       // A timer left from earlier entries fires before this one is due: fire() then re-arms for it.
       const timer = this.#timer;
-      if (timer === undefined) this.#arm(this.ms, node.due);
+      if (timer === undefined) this.#arm(this.ms, node.due + this.base);
       else timer.ref();
     } else {
       node.prev = this.#tail;
@@ -85,14 +106,14 @@ class DeadlineList {
    */
   fire(): void {
     this.#timer = undefined;
-    const until = Math.max(Date.now(), this.#armedFor);
+    const until = Math.max(Date.now(), this.#armedFor) - this.base;
     for (let node = this.#head; node !== undefined && node.due <= until; node = this.#head) {
       this.remove(node);
       node.entry.deadlineReached();
     }
     const head = this.#head;
     if (head !== undefined && this.#timer === undefined) {
-      this.#arm(Math.max(1, head.due - Date.now()), head.due);
+      this.#arm(Math.max(1, head.due + this.base - Date.now()), head.due + this.base);
     }
     if (this.#head === undefined) this.#owner.dropList(this);
   }
@@ -109,9 +130,12 @@ export class HoldTimers {
   /** Calls `entry.deadlineReached()` in `ms` (at least 0) unless cancelled first. */
   arm(ms: number, entry: Expiring): TimerNode {
     const key = Math.max(0, Math.floor(ms));
+    const now = Date.now();
     let list = this.#lists.get(key);
-    if (list === undefined) this.#lists.set(key, (list = new DeadlineList(this, key)));
-    return list.add(entry);
+    // An old list keeps firing what it holds (and is dropped once empty); new deadlines start a fresh one.
+    if (list === undefined || !list.takes(now))
+      this.#lists.set(key, (list = new DeadlineList(this, key, now)));
+    return list.add(entry, now);
   }
 
   cancel(node: TimerNode | undefined): void {

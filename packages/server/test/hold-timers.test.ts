@@ -22,6 +22,26 @@ describe('HoldTimers', () => {
     vi.useRealTimers();
   });
 
+  // Due times are kept as small integers after their list's start (no heap number per hold): a list that
+  // has held deadlines for weeks hands new ones to a fresh list instead of letting the offset wrap.
+  it('a list weeks old: new deadlines go to a fresh list and fire on time, the old ones still fire', () => {
+    const timers = new HoldTimers();
+    const log: string[] = [];
+    timers.arm(1000, entry(log, 'old'));
+    // The clock jumps past int32 milliseconds (24.9 days) with the old deadline still armed.
+    vi.setSystemTime(Date.now() + 2 ** 31 + 5000);
+    vi.advanceTimersByTime(500);
+    timers.arm(1000, entry(log, 'new'));
+    vi.advanceTimersByTime(500);
+    expect(log).toEqual(['old']);
+    vi.advanceTimersByTime(499); // 'new' is due 1000 ms after it was armed
+    expect(log).toEqual(['old']);
+    vi.advanceTimersByTime(1);
+    expect(log).toEqual(['old', 'new']);
+    expect(timers.lists).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('fires each deadline at its own time, oldest first, with one timer per duration', () => {
     const timers = new HoldTimers();
     const log: string[] = [];

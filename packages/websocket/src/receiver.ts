@@ -103,6 +103,14 @@ export class Receiver {
     return this.message.opcode !== 0 && this.state !== STATE.DONE;
   }
 
+  /**
+   * No byte held and no data message begun: a fresh receiver would be in the same state, so this one may go
+   * until the next read (WebSocket.compact()). False once stopped.
+   */
+  get idle(): boolean {
+    return this.state === STATE.INFO && this.queue.length === 0 && this.message.opcode === 0;
+  }
+
   /** Drops everything buffered and ignores further input (the connection is going away). */
   stop(): void {
     this.state = STATE.DONE;

@@ -58,12 +58,54 @@ describe('idle connection footprint', () => {
     client.socket.write(clientFrame(OPCODE.TEXT, Buffer.from('hi')));
     const [data, isBinary] = await got;
     expect([data.toString(), isBinary]).toEqual(['hi', false]);
-    expect(internals(ws)._receiver).not.toBeNull();
+    expect(internals(ws)._receiver).not.toBeNull(); // kept after a read (compact() lets it go)
     expect(internals(ws)._flow).toBeNull(); // a message within one read arms no deadline
     const head = client.data().length;
     ws.send('yo');
     await until(client.socket, () => client.data().length >= head + 4);
     expect(client.data().subarray(head).toString('hex')).toBe('8102796f');
+  });
+
+  it('compact() lets the parser go only when it holds nothing; split and fragmented frames still parse', async () => {
+    const { ws, client } = await connect();
+    const parser = (): unknown => internals(ws)._receiver;
+    const next = async (): Promise<string> => String(((await once(ws, 'message')) as [Buffer])[0]);
+    // A whole small frame, then nothing held: the parser goes.
+    let got = next();
+    client.socket.write(clientFrame(OPCODE.TEXT, Buffer.from('small')));
+    expect(await got).toBe('small');
+    expect(parser()).not.toBeNull();
+    ws.compact();
+    expect(parser()).toBeNull();
+    // A 200-byte frame (16-bit length) cut in two reads: held between them (compact() keeps it), let go after.
+    const big = clientFrame(OPCODE.TEXT, Buffer.from('b'.repeat(200)));
+    const read = once(internals(ws)._socket, 'data'); // after ours, the first listener: parsed by then
+    client.socket.write(big.subarray(0, 50));
+    await read;
+    const held = parser();
+    ws.compact();
+    expect(parser()).not.toBeNull(); // part of a frame is held
+    expect(parser()).toBe(held);
+    got = next();
+    client.socket.write(big.subarray(50));
+    expect(await got).toBe('b'.repeat(200));
+    ws.compact();
+    expect(parser()).toBeNull(); // between messages, nothing held: it goes
+    // A fragmented text message (RFC 6455 5.4) with a ping between its frames: kept until its last frame.
+    const first = encodeFrame(OPCODE.TEXT, Buffer.from('frag'), { fin: false, mask: true });
+    client.socket.write(Buffer.concat([first, clientFrame(OPCODE.PING, Buffer.from('p'))]));
+    const pong = Buffer.from([0x8a, 0x01, 0x70]); // the server's answer to the ping: unmasked 'p'
+    await until(client.socket, () => client.data().includes(pong));
+    ws.compact();
+    expect(parser()).not.toBeNull(); // a message is in progress
+    // compact() from a 'message' listener (during the read) changes nothing either.
+    got = next();
+    ws.once('message', () => ws.compact());
+    client.socket.write(encodeFrame(OPCODE.CONTINUATION, Buffer.from('ment'), { mask: true }));
+    expect(await got).toBe('fragment');
+    expect(parser()).not.toBeNull();
+    ws.compact();
+    expect(parser()).toBeNull();
   });
 
   it('a peer FIN without a close frame ends our side too and reports 1006 (RFC 6455 7.1.1, 7.1.5)', async () => {

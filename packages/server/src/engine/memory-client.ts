@@ -17,6 +17,8 @@ export interface ClientRecord {
   state: Map<string, string> | undefined;
   /** JSON text shown in presence sets. */
   readonly info: string;
+  /** Ms of its last activity (handshake, connect, reply): the engine's clients Map is in this order. */
+  seen: number;
 }
 
 export function setState(client: ClientRecord, key: string, value: string | undefined): void {

@@ -1,7 +1,8 @@
 // The in-memory engine: one process, no I/O. Subscriptions are indexed by pattern (pattern-index.ts), so a
 // publish does O(depth) lookups, never a scan of all clients; clients and their state are memory-client.ts.
-// Liveness is one Map kept in order of last activity (a ping moves the client to the end), so the single
-// sweeper timer stops at the first client that is still fresh: O(expired) per sweep, not O(clients).
+// Liveness is the clients Map itself, kept in order of last activity (a ping moves the client to the end),
+// so the single sweeper timer stops at the first client that is still fresh: O(expired) per sweep, not
+// O(clients), and an idle client costs one Map entry, not two (issue 13: heap per idle client).
 
 import type { Message } from '@pushwire/bayeux';
 import { BrowserHolds } from './browser-holds.js';
@@ -57,9 +58,8 @@ export class MemoryEngine implements Engine {
     return this.options.maxInterval;
   }
   private sink: DeliverySink | undefined;
+  /** In ascending order of `seen`, each client's last activity: a ping re-inserts it at the end. */
   private readonly clients = new Map<string, ClientRecord>();
-  /** clientId -> ms of last activity, in ascending order of that time (a ping re-inserts at the end). */
-  private readonly lastSeen = new Map<string, number>();
   /** Per browser, the clients holding a connect and until when (maxSessionsPerBrowser). */
   private readonly browsers = new BrowserHolds();
   private readonly index = new PatternIndex();
@@ -94,8 +94,8 @@ export class MemoryEngine implements Engine {
       queue: undefined,
       state: undefined,
       info: options.info ?? 'null',
+      seen: Date.now(),
     });
-    this.lastSeen.set(id, Date.now());
     return id;
   }
 
@@ -111,26 +111,26 @@ export class MemoryEngine implements Engine {
 
   async ping(clientId: string): Promise<void> {
     this.assertOpen();
-    if (this.clients.has(clientId)) this.seen(clientId);
+    this.seenNow(clientId, Date.now());
   }
 
   async touchClient(clientId: string): Promise<boolean> {
     this.assertOpen();
-    if (!this.clients.has(clientId)) return false;
-    this.seen(clientId);
-    return true;
+    return this.seenNow(clientId, Date.now());
   }
 
-  /**
-   * Moves a known client to the end of lastSeen, stamped now. A long-polling client is seen twice per
-   * round trip (its reply's ping, then its next connect, often in the same millisecond): already stamped
-   * now, it is left in place, where the order holds (whatever follows it was stamped later, so now too).
-   */
-  private seen(clientId: string): void {
-    const now = Date.now();
-    if (this.lastSeen.get(clientId) === now) return;
-    this.lastSeen.delete(clientId);
-    this.lastSeen.set(clientId, now);
+  /** Activity at `now`: the client moves to the end of the liveness order. False when unknown. */
+  private seenNow(clientId: string, now: number): boolean {
+    const client = this.clients.get(clientId);
+    if (client === undefined) return false;
+    // A long-polling client is seen twice per round trip (its reply's ping, then its next connect, often in
+    // the same ms): already stamped now, it is left in place, where the order holds (whatever follows it was
+    // stamped later, so now too).
+    if (client.seen === now) return true;
+    client.seen = now;
+    this.clients.delete(clientId);
+    this.clients.set(clientId, client);
+    return true;
   }
 
   async subscribe(clientId: string, pattern: string): Promise<SubscribeResult> {
@@ -145,8 +145,9 @@ export class MemoryEngine implements Engine {
     if (subscriptionCount(client.subscriptions) >= this.options.maxSubscriptions) {
       return { ok: false, reason: 'too-many-subscriptions' };
     }
-    client.subscriptions = withSubscription(client.subscriptions, pattern);
-    this.index.add(pattern, clientId);
+    // The index's own copy of the pattern: every subscriber of a room keeps that one string, not the one
+    // its subscribe message brought.
+    client.subscriptions = withSubscription(client.subscriptions, this.index.add(pattern, clientId));
     return { ok: true };
   }
 
@@ -370,7 +371,6 @@ export class MemoryEngine implements Engine {
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
     this.sweeper = undefined;
     this.clients.clear();
-    this.lastSeen.clear();
     this.index.clear();
     this.browsers.clear();
     this.history.clear();
@@ -389,17 +389,14 @@ export class MemoryEngine implements Engine {
     this.history.sweep(now);
     const deadline = now - this.options.maxInterval;
     const stillHeld: string[] = [];
-    for (const [id, seen] of this.lastSeen) {
+    for (const [id, client] of this.clients) {
       // Ordered by activity: the first fresh client means all later ones are fresh too.
-      if (seen >= deadline) break;
+      if (client.seen >= deadline) break;
       if (this.sink?.isHeld?.(id) === true) stillHeld.push(id);
       else this.remove(id, 'expired');
     }
     // A held connect is activity (Bayeux §4.2.2: expiry counts from the connect reply).
-    for (const id of stillHeld) {
-      this.lastSeen.delete(id);
-      this.lastSeen.set(id, now);
-    }
+    for (const id of stillHeld) this.seenNow(id, now);
   }
 
   /** Queues one message under the queue policy (queue-policy.ts); false when the client must go as slow. */
@@ -421,7 +418,6 @@ export class MemoryEngine implements Engine {
     const client = this.clients.get(clientId);
     if (client === undefined) return;
     this.clients.delete(clientId);
-    this.lastSeen.delete(clientId);
     for (const pattern of subscriptionPatterns(client.subscriptions)) this.index.remove(pattern, clientId);
     const left = this.presenceSets.leaveAll(clientId);
     const lost = { dropped: client.queue?.length ?? 0, bytes: client.queue?.bytes ?? 0 };

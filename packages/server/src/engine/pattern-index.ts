@@ -4,13 +4,27 @@
 
 import { channelExpansions } from '../channel-cache.js';
 
-export class PatternIndex {
-  private readonly sets = new Map<string, Set<string>>();
+/** The clients subscribed to one pattern, and the one string of that pattern the index keeps. */
+class Subscribers extends Set<string> {
+  readonly pattern: string;
+  constructor(pattern: string) {
+    super();
+    this.pattern = pattern;
+  }
+}
 
-  add(pattern: string, clientId: string): void {
+export class PatternIndex {
+  private readonly sets = new Map<string, Subscribers>();
+
+  /**
+   * Records one subscription; returns the index's own string of `pattern` (the first subscriber's), which
+   * callers keep instead of theirs: every subscriber of a room then holds one string, not a copy each.
+   */
+  add(pattern: string, clientId: string): string {
     let set = this.sets.get(pattern);
-    if (set === undefined) this.sets.set(pattern, (set = new Set()));
+    if (set === undefined) this.sets.set(pattern, (set = new Subscribers(pattern)));
     set.add(clientId);
+    return set.pattern;
   }
 
   /** Forgets one subscription; an emptied pattern goes with its Set. */
@@ -28,7 +42,7 @@ export class PatternIndex {
   matching(channel: string): ReadonlySet<string> | undefined {
     // De-duplicate across the matching patterns only when more than one has subscribers (the common case,
     // one exact-name set, needs no copy).
-    let first: Set<string> | undefined;
+    let first: Subscribers | undefined;
     let union: Set<string> | undefined;
     for (const key of channelExpansions.get(channel)) {
       const set = this.sets.get(key);

@@ -5,7 +5,6 @@
 // small RequestInfo built from it), no frame queue or read gate while nothing waits (the idle case).
 
 import type { Duplex } from 'node:stream';
-import { META, type Message } from '@pushwire/bayeux';
 import type { PreparedFrame, WebSocket } from '@pushwire/websocket';
 import { batchFrame } from '../batch-frame.js';
 import type { BatchContext, ClientBinder, Core, HeldReplySink } from '../core.js';
@@ -17,6 +16,7 @@ import { CloseSignal } from './close-signal.js';
 import { withOverflow } from './http-batch.js';
 import { type ParsedBatch, parseMessages } from './http-body.js';
 import { ReadGate } from './read-gate.js';
+import { shareStrings } from './shared-strings.js';
 
 /** RFC 6455 7.4.1 close codes used by the websocket transport. */
 export const CLOSE = { goingAway: 1001, unsupportedData: 1003, policyViolation: 1008, tooBig: 1009 } as const;
@@ -204,6 +204,8 @@ export class SocketSession
         }
       }
       this.#frames = undefined;
+      // Every frame answered (a held connect waits on its own): the socket is idle, its parser can go.
+      this.#ws.compact();
     } finally {
       this.#pumping = false;
     }
@@ -220,24 +222,11 @@ export class SocketSession
       this.#ws.close(CLOSE.policyViolation, err instanceof Error ? err.message : 'bad input');
       return;
     }
-    this.#shareStrings(batch.messages);
+    // A held connect keeps its message: the id this socket was bound with stands in for its client id.
+    shareStrings(batch.messages, this.#first);
     const outcome = await processBatch(core, batch.messages, this.#context());
     this.sendBatch(withOverflow(outcome.messages, batch));
     // A held connect's reply comes to heldReply when released: the frames after it go on meanwhile.
-  }
-
-  /**
-   * Every message carries its strings fresh out of JSON.parse, and a held connect keeps its request for as
-   * long as it is held (over a WebSocket, all the time). The id this socket was bound with stands in for
-   * the client id, and the constant for `/meta/connect` (same text each), so a held connect keeps no
-   * string of its own for either.
-   */
-  #shareStrings(messages: readonly Message[]): void {
-    const first = this.#first;
-    for (const m of messages) {
-      if (m.channel === META.connect) m.channel = META.connect;
-      if (first !== undefined && m.clientId === first) m.clientId = first;
-    }
   }
 
   /** HeldReplySink: a connect is held over this socket (hold.ts). */

@@ -34,6 +34,28 @@ describe('MemoryEngine specifics', () => {
     expect(() => createMemoryEngine({ queuePolicy: 'drop-newest' as never })).toThrow(RangeError);
   });
 
+  // The clients Map is also the liveness order (no second Map per client): a ping must move the client to
+  // the end, or a sweep stopping at the first fresh client would never reach the idle ones behind it.
+  it('pinging the oldest client moves it behind the others: the sweep still expires those', async () => {
+    vi.useFakeTimers();
+    try {
+      const engine = make({ maxInterval: 1000, sweepInterval: 100 });
+      const sink = new RecordingSink();
+      engine.setSink(sink);
+      const oldest = await engine.createClient();
+      const idle = [await engine.createClient(), await engine.createClient()];
+      await vi.advanceTimersByTimeAsync(600);
+      await engine.touchClient(oldest);
+      await vi.advanceTimersByTimeAsync(600);
+      expect(sink.destroyedLog).toEqual(idle.map((clientId) => ({ clientId, reason: 'expired' })));
+      expect(await engine.clientExists(oldest)).toBe(true);
+      await vi.advanceTimersByTimeAsync(600);
+      expect(await engine.clientExists(oldest)).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('client ids are 31 base36 characters (160 bits)', async () => {
     const e = make();
     const id = await e.createClient();
