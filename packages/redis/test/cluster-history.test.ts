@@ -67,9 +67,16 @@ describe.runIf(available)('history and presence on three nodes behind a round-ro
     );
     const publishers = [client(url, 'long-polling'), client(url, 'long-polling')];
     const n = 60;
-    await Promise.all(
-      Array.from({ length: n }, (_, i) => publishers[i % 2]?.publish('/room/order', { n: i })),
-    );
+    // Six rounds of ten concurrent publishes: each round is at least one request per publisher, so the
+    // round-robin proxy spreads them over its nodes whatever the clients batch within a round.
+    for (let round = 0; round < 6; round++) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) => {
+          const i = round * 10 + j;
+          return publishers[i % 2]?.publish('/room/order', { n: i });
+        }),
+      );
+    }
     // The publishes' requests went to several nodes (round robin, no stickiness).
     const publishedVia = new Set(proxy.log.filter((r) => r.body.includes('/room/order')).map((r) => r.node));
     expect(publishedVia.size).toBeGreaterThanOrEqual(2);
