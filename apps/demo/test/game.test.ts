@@ -1,7 +1,7 @@
 // The game's world and its cluster rules, on a fake hub (every node's publishes reach every node) with fake
 // timers: one node steps the world, another node's players are in it, and when the stepping node dies the
 // next one continues the same world after gameLeaseMs. Over real nodes and Redis: cluster.test.ts.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { type Lease, MemoryLease } from '../src/server/cluster.js';
 import { Game, GameError, type GameHub, ROSTER_TTL_MS, WORLD } from '../src/server/game.js';
 import { DEMO_DEFAULTS } from '../src/server/options.js';
@@ -90,6 +90,10 @@ describe('Game on one node', () => {
 describe('Game on several nodes (one world)', () => {
   it("one node steps the world with the other node's players in it; the lease lapses after gameLeaseMs and the next node continues it", async () => {
     vi.useFakeTimers();
+    // Players spawn at random: one that spawned at the right wall could not be seen moving right. A quarter
+    // of the way in leaves room for every step below.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.25);
+    onTestFinished(() => random.mockRestore());
     const hub = fakeHub();
     const lease = new MemoryLease();
     // Node a's lease calls hang once it "dies": it can no longer renew, as a crashed process.
